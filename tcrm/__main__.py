@@ -1,0 +1,3 @@
+from tcrm.cli.main import main
+
+main()

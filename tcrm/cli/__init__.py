@@ -1,0 +1,1 @@
+"""The command line: parses input, calls a service, renders the result. Nothing else."""

@@ -1,0 +1,61 @@
+"""Commands about the workspace as a whole: ``init`` and ``check``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tcrm.cli.state import err, out, workspace
+from tcrm.services.check import check_workspace
+from tcrm.services.setup import init_workspace
+
+
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to create the workspace.")] = Path("."),
+    name: Annotated[str | None, typer.Option(help="The company's name.")] = None,
+    from_: Annotated[
+        Path | None,
+        typer.Option("--from", help="Copy settings, records and kb pages of this workspace."),
+    ] = None,
+) -> None:
+    """Create a workspace: settings, a git repository and a first commit."""
+    ws = init_workspace(path, name=name, template=from_)
+    err.print(f"Created tcrm workspace in {ws.root}", markup=False)
+
+
+def check(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
+) -> None:
+    """Validate every file and every reference; print `path:line: message` per problem."""
+    report = check_workspace(workspace(ctx))
+    if as_json:
+        out.print_json(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "counts": dict(report.counts),
+                    "problems": [
+                        {"path": p.path, "line": p.line, "message": p.message}
+                        for p in report.problems
+                    ],
+                }
+            )
+        )
+    elif report.ok:
+        counts = ", ".join(f"{n} {kind}s" for kind, n in sorted(report.counts.items()))
+        err.print(f"ok: {counts or 'no records'}", markup=False)
+    else:
+        for problem in report.problems:
+            out.print(str(problem), markup=False, highlight=False)
+        err.print(f"{len(report.problems)} problem(s)", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(check)

@@ -1,0 +1,72 @@
+"""The one exception tree of tcrm.
+
+Every failure a user can cause is a ``TcrmError`` with an exit code; the CLI's single
+error boundary prints ``str(error)`` as one line and exits with ``error.exit_code``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in the workspace, located as precisely as we can."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class TcrmError(Exception):
+    """Base of every error tcrm reports to a user (never a traceback)."""
+
+    exit_code = 1
+
+
+class UsageError(TcrmError):
+    """The command line itself is wrong: an unknown reference, a bad date or amount."""
+
+    exit_code = 2
+
+
+class NotFoundError(UsageError):
+    """A reference matched no record."""
+
+
+class AmbiguousError(UsageError):
+    """A reference matched several records."""
+
+
+class ValidationError(TcrmError):
+    """A record or value breaks the models or the workspace settings."""
+
+    def __init__(self, problems: list[Problem] | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem("", None, problems)]
+        self.problems = problems
+        first = problems[0]
+        text = str(first) if first.path else first.message
+        if len(problems) > 1:
+            text += f" (and {len(problems) - 1} more)"
+        super().__init__(text)
+
+
+class RuleError(TcrmError):
+    """A domain rule refuses the change (a forbidden stage move, a missing field)."""
+
+
+class WorkspaceError(TcrmError):
+    """No workspace, a workspace of a newer format, or one that cannot be written."""
+
+
+class LockedError(TcrmError):
+    """Another tcrm process is writing to the workspace."""
+
+
+class GitError(TcrmError):
+    """The git repository refused an operation."""

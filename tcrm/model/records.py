@@ -1,0 +1,235 @@
+"""The four kinds of record, one YAML file each: clients, deals, tasks, activities.
+
+A record's id is its file name, never a key inside the file, so it cannot disagree with it.
+Field order here is the key order in the files.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from tcrm.model.types import (
+    Amount,
+    Currency,
+    Date,
+    DateOrDateTime,
+    DateTime,
+    Email,
+    Offset,
+    Phone,
+    RecordId,
+    RRule,
+    TimeZoneName,
+)
+
+RecordIds = list[RecordId]
+
+
+class Record(BaseModel):
+    """Common ground of every stored record."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, validate_assignment=True)
+
+    KIND: ClassVar[str]
+    FOLDER: ClassVar[str]
+
+    id: SkipJsonSchema[RecordId] = Field(default="", exclude=True)
+
+    def to_data(self) -> dict[str, Any]:
+        """The plain data written to the record's file: no nulls, no empty lists."""
+        return _prune(self.model_dump(mode="json", exclude_none=True))
+
+
+_LINE_BREAKS = re.compile(r"\r\n?|[\x85\u2028\u2029]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """Line breaks as ``\\n``, no control characters, no trailing spaces on lines of notes.
+
+    That is what YAML keeps exactly and what a multi-line note needs to be written as a
+    readable ``|`` block.
+    """
+    text = _CONTROLS.sub("", _LINE_BREAKS.sub("\n", text))
+    if "\n" in text:
+        text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return text
+
+
+def _prune(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        pruned = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v not in (None, [], {})}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+class Contact(BaseModel):
+    """A person at a client we talk to."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+    name: Annotated[str, Field(min_length=1)]
+    role: str | None = None
+    emails: list[Email] = Field(default_factory=list)
+    phones: list[Phone] = Field(default_factory=list)
+    notes: str | None = None
+
+
+class Client(Record):
+    """A company or person we sell to."""
+
+    KIND: ClassVar[str] = "client"
+    FOLDER: ClassVar[str] = "clients"
+
+    name: Annotated[str, Field(min_length=1)]
+    type: Literal["company", "person"] = "company"
+    status: str | None = None
+    owner: RecordId | None = None
+    source: str | None = None
+    region: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    website: str | None = None
+    emails: list[Email] = Field(default_factory=list)
+    phones: list[Phone] = Field(default_factory=list)
+    address: str | None = None
+    cadence_days: Annotated[int, Field(ge=1, le=3650)] | None = Field(
+        default=None, description="keep in touch at least every N days"
+    )
+    contacts: list[Contact] = Field(default_factory=list)
+    created: DateTime | None = None
+    notes: str | None = None
+
+
+class StageChange(BaseModel):
+    """One entry of a deal's history: it entered ``stage`` (or changed status) at ``at``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    at: DateTime
+    stage: RecordId
+    status: Literal["open", "won", "lost"] | None = Field(
+        default=None, description="set when this entry closed or reopened the deal"
+    )
+    forced: bool | None = Field(default=None, description="the move overrode the rules")
+
+
+class Deal(Record):
+    """An opportunity with a client, moving through the stages of a pipeline."""
+
+    KIND: ClassVar[str] = "deal"
+    FOLDER: ClassVar[str] = "deals"
+
+    title: Annotated[str, Field(min_length=1)]
+    client: RecordId
+    pipeline: RecordId
+    stage: RecordId
+    status: Literal["open", "won", "lost"] = "open"
+    amount: Amount | None = None
+    currency: Currency | None = None
+    probability: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        default=None, description="percent; overrides the stage's when set"
+    )
+    close_date: Date | None = Field(default=None, description="expected (or actual) close date")
+    owner: RecordId | None = None
+    source: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    contacts: list[str] = Field(default_factory=list, description="names of contact people")
+    lost_reason: str | None = None
+    closed: Date | None = Field(default=None, description="the day it was won or lost")
+    created: DateTime | None = None
+    stage_history: list[StageChange] = Field(default_factory=list)
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _closing_is_consistent(self) -> Deal:
+        if self.status == "lost" and not self.lost_reason:
+            raise ValueError("a lost deal needs a lost_reason")
+        if self.status != "lost" and self.lost_reason:
+            raise ValueError(f"lost_reason is set but the deal is {self.status}")
+        if self.status == "won" and self.amount is None:
+            raise ValueError("a won deal needs an amount")
+        if self.status != "open" and self.closed is None:
+            raise ValueError(f"a {self.status} deal needs the date it closed ('closed')")
+        return self
+
+
+class Task(Record):
+    """A to-do or a planned contact, with reminders and optional recurrence."""
+
+    KIND: ClassVar[str] = "task"
+    FOLDER: ClassVar[str] = "tasks"
+
+    title: Annotated[str, Field(min_length=1)]
+    status: Literal["open", "done", "cancelled"] = "open"
+    due: DateOrDateTime | None = Field(
+        default=None,
+        description="a date, or a date-time (local to 'timezone' unless it has an offset)",
+    )
+    timezone: TimeZoneName | None = Field(
+        default=None, description="zone of a local due time; the workspace's if unset"
+    )
+    duration: Annotated[int, Field(ge=1, le=24 * 60 * 14)] | None = Field(
+        default=None, description="minutes"
+    )
+    reminders: list[Offset] = Field(default_factory=list, description="e.g. 30m, 1d before due")
+    repeat: RRule | None = None
+    priority: Literal["high", "medium", "low"] | None = None
+    assignee: RecordId | None = None
+    clients: RecordIds = Field(default_factory=list)
+    deals: RecordIds = Field(default_factory=list)
+    contacts: list[str] = Field(default_factory=list)
+    series: RecordId | None = Field(
+        default=None, description="id shared by every occurrence of a recurring task"
+    )
+    created: DateTime | None = None
+    completed: DateTime | None = None
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Task:
+        if self.repeat and self.due is None:
+            raise ValueError("a repeating task needs a due date")
+        if self.reminders and self.due is None:
+            raise ValueError("reminders need a due date")
+        if isinstance(self.due, datetime) and self.due.tzinfo and self.timezone:
+            raise ValueError("due has an offset and a timezone; keep one")
+        return self
+
+
+class Activity(Record):
+    """Something that happened: a call, meeting, email or note, logged after the fact."""
+
+    KIND: ClassVar[str] = "activity"
+    FOLDER: ClassVar[str] = "activities"
+
+    kind: Annotated[str, Field(min_length=1, description="one of lists.activity_kinds")]
+    at: DateTime
+    summary: Annotated[str, Field(min_length=1)]
+    clients: RecordIds = Field(default_factory=list)
+    deals: RecordIds = Field(default_factory=list)
+    contacts: list[str] = Field(default_factory=list)
+    outcome: str | None = None
+    author: RecordId | None = None
+    notes: str | None = None
+
+
+RECORD_TYPES: dict[str, type[Record]] = {cls.KIND: cls for cls in (Client, Deal, Task, Activity)}
+"""kind -> model; ``RECORD_TYPES["deal"].FOLDER == "deals"``."""
+
+FOLDERS: dict[str, type[Record]] = {cls.FOLDER: cls for cls in RECORD_TYPES.values()}
+
+
+def due_date(task: Task) -> date | None:
+    """The calendar day a task is due on, in its own local time."""
+    if task.due is None:
+        return None
+    return task.due.date() if isinstance(task.due, datetime) else task.due

@@ -1,0 +1,184 @@
+"""The workspace settings, ``tcrm.yaml``: team, pipelines, reference lists, goals."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from tcrm.model.types import Currency, RecordId, TimeZoneName
+
+FORMAT_VERSION = 1
+
+
+class _Base(BaseModel):
+    # Keys a person adds by hand are kept (and round-tripped by the store).
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+
+class Member(_Base):
+    """A team member: owner of deals and clients, assignee of tasks, author of activities."""
+
+    id: RecordId
+    name: str
+    email: str | None = None
+    timezone: TimeZoneName | None = Field(
+        default=None, description="where 'today' is for this person; the workspace's if unset"
+    )
+
+
+class TaskTemplate(_Base):
+    """A task created when a deal enters a stage: a business process with a standard time."""
+
+    title: str
+    due_in_days: Annotated[int, Field(ge=0, le=3650)] = 0
+    priority: Literal["high", "medium", "low"] | None = None
+
+
+class Stage(_Base):
+    id: RecordId
+    name: str
+    probability: Annotated[int, Field(ge=0, le=100, description="win probability, percent")]
+    rotting_days: Annotated[int, Field(ge=1, le=3650)] | None = Field(
+        default=None, description="a deal idle for longer than this is rotting"
+    )
+    required: list[str] = Field(
+        default_factory=list, description="deal fields that must be set to enter this stage"
+    )
+    tasks: list[TaskTemplate] = Field(
+        default_factory=list, description="tasks created when a deal enters this stage"
+    )
+
+
+REQUIRABLE_DEAL_FIELDS = frozenset(
+    {"amount", "close_date", "owner", "source", "contacts", "probability", "tags"}
+)
+
+
+class Pipeline(_Base):
+    id: RecordId
+    name: str
+    stages: Annotated[list[Stage], Field(min_length=1)]
+    transitions: dict[str, list[str]] | None = Field(
+        default=None,
+        description="optional matrix: stage -> stages a deal may move to from it",
+    )
+
+    def stage(self, stage_id: str) -> Stage | None:
+        return next((s for s in self.stages if s.id == stage_id), None)
+
+    def stage_ids(self) -> list[str]:
+        return [s.id for s in self.stages]
+
+    def may_move(self, from_stage: str, to_stage: str) -> bool:
+        if self.transitions is None or from_stage == to_stage:
+            return True
+        return to_stage in self.transitions.get(from_stage, [])
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Pipeline:
+        ids = self.stage_ids()
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"pipeline {self.id!r} repeats stage {', '.join(duplicates)}")
+        for stage in self.stages:
+            unknown = [f for f in stage.required if f not in REQUIRABLE_DEAL_FIELDS]
+            if unknown:
+                raise ValueError(
+                    f"stage {stage.id!r} requires unknown deal field {unknown[0]!r} "
+                    f"(one of {', '.join(sorted(REQUIRABLE_DEAL_FIELDS))})"
+                )
+        for source, targets in (self.transitions or {}).items():
+            for name in [source, *targets]:
+                if name not in ids:
+                    raise ValueError(
+                        f"transitions of pipeline {self.id!r} name unknown stage {name!r} "
+                        f"(stages: {', '.join(ids)})"
+                    )
+        return self
+
+
+class Lists(_Base):
+    """Reference lists: a value outside its list is an error, not a new value."""
+
+    sources: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    lost_reasons: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
+    client_statuses: list[str] = Field(default_factory=list)
+    activity_kinds: list[str] = Field(default_factory=lambda: ["call", "meeting", "email", "note"])
+
+    @field_validator("*")
+    @classmethod
+    def _unique(cls, values: list[str]) -> list[str]:
+        seen = [v for i, v in enumerate(values) if v in values[:i]]
+        if seen:
+            raise ValueError(f"{seen[0]!r} is listed twice")
+        return values
+
+
+GoalMetric = Literal[
+    "activities", "tasks_completed", "deals_created", "deals_won", "won_amount", "new_clients"
+]
+
+
+class Goal(_Base):
+    """A KPI goal: e.g. 20 calls a week for every member, or 50,000 EUR won a quarter."""
+
+    metric: GoalMetric
+    target: Annotated[float, Field(gt=0)]
+    period: Literal["day", "week", "month", "quarter", "year"] = "week"
+    kind: str | None = Field(default=None, description="activity kind, for metric 'activities'")
+    member: RecordId | None = Field(default=None, description="a member id; every member if unset")
+
+
+class Settings(_Base):
+    """The contents of ``tcrm.yaml``."""
+
+    version: Annotated[int, Field(ge=1)] = FORMAT_VERSION
+    name: str
+    timezone: TimeZoneName = "UTC"
+    currency: Currency = "EUR"
+    team: list[Member] = Field(default_factory=list)
+    pipelines: Annotated[list[Pipeline], Field(min_length=1)]
+    default_pipeline: RecordId | None = None
+    lists: Lists = Field(default_factory=Lists)
+    goals: list[Goal] = Field(default_factory=list)
+    rates: dict[str, float] | None = Field(
+        default=None, description="exchange rates to the workspace currency, for reports"
+    )
+
+    @field_validator("version")
+    @classmethod
+    def _supported(cls, version: int) -> int:
+        if version > FORMAT_VERSION:
+            raise ValueError(
+                f"this workspace has format version {version}, newer than this tcrm "
+                f"understands ({FORMAT_VERSION}); upgrade tcrm"
+            )
+        return version
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        for label, ids in (
+            ("team member", [m.id for m in self.team]),
+            ("pipeline", [p.id for p in self.pipelines]),
+        ):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"{label} id {dupes[0]!r} is used twice")
+        if self.default_pipeline and self.pipeline(self.default_pipeline) is None:
+            raise ValueError(f"default_pipeline {self.default_pipeline!r} is not a pipeline")
+        return self
+
+    def pipeline(self, pipeline_id: str | None = None) -> Pipeline | None:
+        if pipeline_id is None:
+            pipeline_id = self.default_pipeline or self.pipelines[0].id
+        return next((p for p in self.pipelines if p.id == pipeline_id), None)
+
+    def member(self, member_id: str) -> Member | None:
+        return next((m for m in self.team if m.id == member_id), None)
+
+    def member_timezone(self, member_id: str | None) -> str:
+        member = self.member(member_id) if member_id else None
+        return (member.timezone if member and member.timezone else None) or self.timezone

@@ -1,0 +1,236 @@
+"""Value types shared by the records: ids, money, dates, offsets, recurrence rules.
+
+Every type parses the plain text a person writes in a YAML file (our YAML dialect keeps
+dates, amounts and phone numbers as text) and says in plain words what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
+
+ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
+"""A record id: lower-case, safe as a file name on every OS, never hidden, no `..`."""
+
+
+def check_id(value: str) -> str:
+    if not isinstance(value, str) or not ID_RE.match(value) or ".." in value:
+        raise ValueError(
+            f"{value!r} is not a valid id: use lower-case letters, digits, '-', '_' or '.', "
+            "starting and ending with a letter or digit (at most 64 characters)"
+        )
+    return value
+
+
+def slugify(text: str, max_length: int = 48) -> str:
+    """The id a name suggests: ``"Müller & Söhne GmbH"`` -> ``"muller-sohne-gmbh"``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-")
+
+
+RecordId = Annotated[str, AfterValidator(check_id)]
+
+# ISO 4217 active codes (data, not logic: a dependency for 180 codes would not earn its place).
+CURRENCIES = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
+    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD
+    FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY
+    KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP
+    MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR
+    RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT
+    TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR
+    ZMW ZWG""".split()
+)
+
+
+def check_currency(value: str) -> str:
+    code = str(value).strip().upper()
+    if code not in CURRENCIES:
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. EUR, USD, GBP)")
+    return code
+
+
+Currency = Annotated[str, BeforeValidator(check_currency)]
+
+
+def parse_amount(value: Any) -> Decimal:
+    """An exact amount from text or an int (our YAML dialect reads numbers as text)."""
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"{value!r} is not an amount (write digits, e.g. 12000 or 12000.50)")
+    else:
+        try:
+            amount = Decimal(str(value).strip().replace("_", ""))
+        except InvalidOperation:
+            raise ValueError(
+                f"{value!r} is not an amount (write digits, e.g. 12000 or 12000.50)"
+            ) from None
+    if not amount.is_finite():
+        raise ValueError(f"{value!r} is not a finite amount")
+    if amount < 0:
+        raise ValueError(f"{value!r}: an amount cannot be negative")
+    return amount
+
+
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(parse_amount),
+    PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
+    WithJsonSchema({"type": ["string", "integer"], "pattern": r"^[0-9]+(\.[0-9]+)?$"}),
+]
+
+
+def check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{value!r} is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)"
+        ) from None
+    return str(value)
+
+
+TimeZoneName = Annotated[str, AfterValidator(check_timezone)]
+
+
+def parse_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        raise ValueError(f"{value!r} is a date-time; a date (YYYY-MM-DD) is expected here")
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (write YYYY-MM-DD)") from None
+
+
+def parse_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    text = str(value).strip()
+    if "T" not in text and " " not in text:
+        raise ValueError(f"{value!r} is not a date-time (write YYYY-MM-DDTHH:MM, with an offset)")
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a date-time (write YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM+01:00)"
+        ) from None
+
+
+def parse_date_or_datetime(value: Any) -> date | datetime:
+    """A due date: a whole day (``2026-12-01``) or a moment (``2026-12-01T10:00``)."""
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if "T" in text or " " in text:
+        return parse_datetime(text)
+    return parse_date(text)
+
+
+def _iso(value: date) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes" if not value.second else "seconds")
+    return value.isoformat()
+
+
+Date = Annotated[
+    date,
+    BeforeValidator(parse_date),
+    PlainSerializer(_iso, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
+DateTime = Annotated[
+    datetime,
+    BeforeValidator(parse_datetime),
+    PlainSerializer(_iso, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"}),
+]
+DateOrDateTime = Annotated[
+    date | datetime,
+    BeforeValidator(parse_date_or_datetime),
+    PlainSerializer(_iso, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "a date (YYYY-MM-DD) or a date-time (YYYY-MM-DDTHH:MM[+HH:MM])",
+            "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}.*)?$",
+        }
+    ),
+]
+
+OFFSET_RE = re.compile(r"^(\d+)\s*(m|min|h|d|w)$")
+_OFFSET_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_offset(text: str) -> timedelta:
+    """``30m``, ``2h``, ``1d``, ``1w``: how long before a due time a reminder fires."""
+    match = OFFSET_RE.match(str(text).strip().lower())
+    if not match:
+        raise ValueError(f"{text!r} is not an offset (write e.g. 30m, 2h, 1d or 1w)")
+    return timedelta(**{_OFFSET_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def check_offset(value: Any) -> str:
+    parse_offset(value)
+    return str(value).strip().lower()
+
+
+Offset = Annotated[
+    str,
+    BeforeValidator(check_offset),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+\s*(m|min|h|d|w)$"}),
+]
+
+
+def check_rrule(value: Any) -> str:
+    """An RFC 5545 recurrence rule such as ``FREQ=WEEKLY;BYDAY=MO``."""
+    from dateutil.rrule import rrulestr  # imported only when a task repeats
+
+    text = str(value).strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    if not text.upper().startswith("FREQ=") and ";FREQ=" not in text.upper():
+        raise ValueError(f"{value!r} is not a recurrence rule (write e.g. FREQ=WEEKLY;BYDAY=MO)")
+    try:
+        rrulestr(text, dtstart=datetime(2000, 1, 1))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{value!r} is not a valid recurrence rule: {exc}") from None
+    return text.upper()
+
+
+RRule = Annotated[
+    str,
+    BeforeValidator(check_rrule),
+    WithJsonSchema({"type": "string", "pattern": "^(RRULE:)?FREQ=", "description": "RFC 5545"}),
+]
+
+EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def check_email(value: Any) -> str:
+    text = str(value).strip()
+    if not EMAIL_RE.match(text):
+        raise ValueError(f"{value!r} is not an email address")
+    return text
+
+
+Email = Annotated[str, BeforeValidator(check_email)]
+
+
+def check_phone(value: Any) -> str:
+    text = str(value).strip()
+    if not re.fullmatch(r"\+?[0-9][0-9 ()./-]{2,30}(\s*(x|ext\.?)\s*\d+)?", text):
+        raise ValueError(f"{value!r} is not a phone number (digits, spaces, +, -, (, ))")
+    return text
+
+
+Phone = Annotated[str, BeforeValidator(check_phone)]

@@ -1,0 +1,1 @@
+"""Use cases: each validates, writes, and commits once; returns models; never prints."""

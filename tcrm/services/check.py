@@ -1,0 +1,77 @@
+"""``tcrm check``: every problem in the workspace, each as ``path:line: message``."""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from dataclasses import dataclass, field
+
+from tcrm.errors import Problem, ValidationError
+from tcrm.model.records import RECORD_TYPES, Record
+from tcrm.model.rules import record_findings
+from tcrm.store.workspace import SETTINGS_FILE, Workspace, located
+
+
+@dataclass
+class CheckReport:
+    problems: list[Problem] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_workspace(ws: Workspace) -> CheckReport:
+    """Validate settings, every record file, and the references between records."""
+    report = CheckReport()
+    try:
+        settings = ws.load_settings()
+    except ValidationError as exc:
+        report.problems.extend(exc.problems)
+        return report
+    ids: dict[str, set[str]] = {kind: set() for kind in RECORD_TYPES}
+    records: list[tuple[Record, str]] = []
+    for kind in RECORD_TYPES:
+        seen: dict[str, str] = {}
+        for record_id, path in ws.files(kind):
+            rel = ws.rel(path)
+            ids[kind].add(record_id)
+            if record_id in seen:
+                report.problems.append(
+                    Problem(rel, None, f"{kind} id {record_id!r} is also used by {seen[record_id]}")
+                )
+            seen[record_id] = rel
+            try:
+                record = ws.parse(kind, record_id, path)
+            except ValidationError as exc:
+                report.problems.extend(exc.problems)
+                continue
+            report.counts[kind] += 1
+            records.append((record, rel))
+
+    def exists(kind: str, record_id: str) -> bool:
+        return record_id in ids[kind]
+
+    for record, rel in records:
+        findings = record_findings(record, settings, exists)
+        findings += _typos(record)
+        if findings:
+            text = (ws.root / rel).read_text(encoding="utf-8")
+            report.problems.extend(located(rel, text, findings))
+    report.problems.sort(key=lambda p: (p.path != SETTINGS_FILE, p.path, p.line or 0))
+    return report
+
+
+def _typos(record: Record) -> list[tuple[tuple[str | int, ...], str]]:
+    """Unknown keys are kept (custom fields), but one that looks like a misspelt field is not."""
+    known = [f for f in type(record).model_fields if f != "id"]
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    for key in record.model_extra or {}:
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.8)
+        if close and getattr(record, close[0]) in (None, [], ""):
+            out.append(((str(key),), f"unknown field {key!r}: did you mean {close[0]!r}?"))
+    return out
+
+
+__all__ = ["CheckReport", "check_workspace"]

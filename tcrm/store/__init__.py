@@ -1,0 +1,1 @@
+"""Files, git and locking: everything that touches the disk lives here."""

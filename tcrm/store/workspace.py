@@ -1,0 +1,316 @@
+"""A workspace on disk: where it is, reading its records, and changing them in one commit."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import pydantic
+
+from tcrm.errors import GitError, Problem, TcrmError, ValidationError, WorkspaceError
+from tcrm.model.records import FOLDERS, RECORD_TYPES, Activity, Record
+from tcrm.model.settings import Settings
+from tcrm.model.types import check_id, slugify
+from tcrm.model.validate import FieldPath, ModelProblems, dotted, findings_of, parse_record
+from tcrm.store import files, git, yamlio
+from tcrm.store.lock import WorkspaceLock
+
+SETTINGS_FILE = "tcrm.yaml"
+LOCAL_DIR = ".tcrm"
+RANDOM_ID_KINDS = frozenset({"task", "activity"})
+_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: easy to read and type
+
+R = TypeVar("R", bound=Record)
+
+
+def discover(explicit: str | Path | None = None, cwd: Path | None = None) -> Path:
+    """The workspace root from ``-w``, then ``$TCRM_WORKSPACE``, then walking up like git."""
+    for given, origin in ((explicit, "-w"), (os.environ.get("TCRM_WORKSPACE"), "TCRM_WORKSPACE")):
+        if given:
+            root = Path(given).expanduser().resolve()
+            if not (root / SETTINGS_FILE).is_file():
+                raise WorkspaceError(
+                    f"{root} ({origin}) is not a tcrm workspace: it has no {SETTINGS_FILE}; "
+                    "create one with `tcrm init`"
+                )
+            return root
+    start = (cwd or Path.cwd()).resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / SETTINGS_FILE).is_file():
+            return candidate
+    raise WorkspaceError(
+        f"no tcrm workspace in {start} or any parent directory; "
+        "create one with `tcrm init`, or pass -w PATH"
+    )
+
+
+def located(path: str, text: str | None, findings: list[tuple[FieldPath, str]]) -> list[Problem]:
+    """Problems for ``findings`` in a file, each on the line of the field it names."""
+    out = []
+    for loc, message in findings:
+        line = yamlio.line_of(text, loc) if text is not None else None
+        out.append(Problem(path, line, f"{dotted(loc)}: {message}" if loc else message))
+    return out
+
+
+@dataclass
+class Workspace:
+    root: Path
+    warnings: list[str] = field(default_factory=list)
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, explicit: str | Path | None = None, cwd: Path | None = None) -> Workspace:
+        return cls(discover(explicit, cwd))
+
+    # --- paths ---------------------------------------------------------------------
+
+    @property
+    def local_dir(self) -> Path:
+        return self.root / LOCAL_DIR
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def path_of(self, record: Record) -> Path:
+        cls = type(record)
+        if isinstance(record, Activity):
+            return self.root / cls.FOLDER / f"{record.at.year:04d}" / f"{record.id}.yaml"
+        return self.root / cls.FOLDER / f"{record.id}.yaml"
+
+    def find_path(self, kind: str, record_id: str) -> Path | None:
+        cls = RECORD_TYPES[kind]
+        check_id(record_id)
+        if kind == "activity":
+            folder = self.root / cls.FOLDER
+            if folder.is_dir():
+                for year in sorted(os.scandir(folder), key=lambda e: e.name, reverse=True):
+                    candidate = Path(year.path) / f"{record_id}.yaml"
+                    if year.is_dir() and candidate.is_file():
+                        return candidate
+            return None
+        candidate = self.root / cls.FOLDER / f"{record_id}.yaml"
+        return candidate if candidate.is_file() else None
+
+    def exists(self, kind: str, record_id: str) -> bool:
+        try:
+            return self.find_path(kind, record_id) is not None
+        except ValueError:
+            return False
+
+    def files(self, kind: str) -> Iterator[tuple[str, Path]]:
+        """``(id, path)`` of every record file of a kind, in id order; hidden files skipped."""
+        folder = self.root / RECORD_TYPES[kind].FOLDER
+        if not folder.is_dir():
+            return
+        dirs = [folder]
+        if kind == "activity":
+            dirs = sorted(Path(e.path) for e in os.scandir(folder) if e.is_dir())
+        found = []
+        for directory in dirs:
+            for entry in os.scandir(directory):
+                name = entry.name
+                if name.endswith(".yaml") and not name.startswith(".") and entry.is_file():
+                    found.append((name[:-5], Path(entry.path)))
+        yield from sorted(found)
+
+    # --- reading -------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = self.load_settings()
+        return self._settings
+
+    def load_settings(self) -> Settings:
+        path = self.root / SETTINGS_FILE
+        text = path.read_text(encoding="utf-8")
+        data = yamlio.load_fast(text, SETTINGS_FILE)
+        if not isinstance(data, dict):
+            raise ValidationError([Problem(SETTINGS_FILE, 1, "expected a mapping of settings")])
+        try:
+            return Settings.model_validate(data)
+        except pydantic.ValidationError as exc:
+            raise ValidationError(located(SETTINGS_FILE, text, findings_of(exc))) from None
+
+    def parse(self, kind: str, record_id: str, path: Path) -> Record:
+        """One record from its file; ``ValidationError`` names file, line and field."""
+        rel = self.rel(path)
+        text = path.read_text(encoding="utf-8")
+        data = yamlio.load_fast(text, rel)
+        try:
+            return parse_record(RECORD_TYPES[kind], data, record_id)
+        except ModelProblems as exc:
+            raise ValidationError(located(rel, text, exc.findings)) from None
+        except ValueError as exc:  # the id in the file name itself
+            raise ValidationError([Problem(rel, None, str(exc))]) from None
+
+    def get(self, kind: str, record_id: str) -> Record:
+        path = self.find_path(kind, record_id)
+        if path is None:
+            from tcrm.errors import NotFoundError
+
+            raise NotFoundError(f"no {kind} {record_id!r}")
+        return self.parse(kind, record_id, path)
+
+    def load_all(self, kind: str, problems: list[Problem] | None = None) -> list[Record]:
+        """Every record of a kind. Bad files raise, or are reported into ``problems``."""
+        out = []
+        for record_id, path in self.files(kind):
+            try:
+                out.append(self.parse(kind, record_id, path))
+            except ValidationError as exc:
+                if problems is None:
+                    raise
+                problems.extend(exc.problems)
+        return out
+
+    # --- ids -----------------------------------------------------------------------
+
+    def new_id(self, kind: str, name: str = "", taken: set[str] | None = None) -> str:
+        """A fresh id: a slug of ``name`` for clients and deals, short random otherwise.
+
+        Random ids (8 characters of 31, ~8.5e11 values) do not collide across clones in
+        practice; slugs get ``-2``, ``-3``... while the name is taken here.
+        """
+        taken = taken or set()
+        if kind in RANDOM_ID_KINDS or not slugify(name):
+            prefix = {"task": "t", "activity": "a", "client": "c", "deal": "d"}[kind]
+            while True:
+                candidate = prefix + "".join(secrets.choice(_ALPHABET) for _ in range(7))
+                if candidate not in taken and not self.exists(kind, candidate):
+                    return candidate
+        base = slugify(name)
+        candidate, n = base, 1
+        while candidate in taken or self.exists(kind, candidate):
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
+
+    # --- writing -------------------------------------------------------------------
+
+    def lock(self) -> WorkspaceLock:
+        return WorkspaceLock(self.local_dir / "lock")
+
+    def transaction(self, message: str, when: datetime | None = None) -> Transaction:
+        return Transaction(self, message, when)
+
+
+class Transaction:
+    """Changes to several files that land together, as one git commit, or not at all.
+
+    Holds the workspace lock from start to end, so what a service read and validated is
+    still true when it writes. Nothing touches the disk until the block ends without an
+    exception; if the commit then fails, every file is put back as it was.
+    """
+
+    def __init__(self, workspace: Workspace, message: str, when: datetime | None) -> None:
+        self.ws = workspace
+        self.message = message
+        self.when = when
+        self._writes: dict[Path, bytes | None] = {}
+        self._lock = workspace.lock()
+        self.commit_id: str | None = None
+
+    def __enter__(self) -> Transaction:
+        if not git.is_repo(self.ws.root):
+            raise GitError(
+                f"{self.ws.root} is not a git repository, so tcrm cannot record changes; "
+                "run `git init` there (or start with `tcrm init`)"
+            )
+        self._lock.__enter__()
+        return self
+
+    def put(self, record: Record, create: bool = False) -> Path:
+        """Write ``record`` (validated by its model); keep the file's comments and extras."""
+        path = self.ws.path_of(record)
+        existing = self._writes.get(path) if path in self._writes else None
+        if existing is None and path.is_file() and path not in self._writes:
+            existing = path.read_bytes()
+        if create and (existing is not None or path in self._writes):
+            raise ValidationError(f"{record.KIND} {record.id!r} already exists")
+        data = record.to_data()
+        if existing is None:
+            text = yamlio.dump_fast(data)
+        else:
+            owned = frozenset(type(record).model_fields) - {"id"}
+            text = yamlio.edit_text(existing.decode("utf-8"), data, owned, self.ws.rel(path))
+        self._writes[path] = text.encode("utf-8")
+        return path
+
+    def write_text(self, rel_path: str, text: str) -> None:
+        """A non-record file of the workspace (settings, kb page, .gitignore)."""
+        self._writes[self.ws.root / rel_path] = text.encode("utf-8")
+
+    def delete(self, kind: str, record_id: str) -> None:
+        path = self.ws.find_path(kind, record_id)
+        if path is not None:
+            self._writes[path] = None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None and self._writes:
+                self._apply()
+        finally:
+            self._lock.__exit__(exc_type, exc, tb)
+
+    def _apply(self) -> None:
+        tmp = self.ws.local_dir / "tmp"
+        originals: dict[Path, bytes | None] = {
+            p: (p.read_bytes() if p.is_file() else None) for p in self._writes
+        }
+        changed = [p for p, data in self._writes.items() if data != originals[p]]
+        if not changed:
+            return
+        try:
+            for path in changed:
+                data = self._writes[path]
+                if data is None:
+                    path.unlink()
+                else:
+                    files.atomic_write(path, data, tmp)
+            who = git.identity(self.ws.root)
+            if not who.configured:
+                self.ws.warnings.append(
+                    f"no git identity configured; committed as {who}. Set yours with "
+                    "`git config --global user.name NAME` and `... user.email EMAIL`"
+                )
+            self.commit_id = git.commit(
+                self.ws.root, [self.ws.rel(p) for p in changed], self.message, self.when
+            )
+        except BaseException:
+            self._restore(originals, tmp)
+            raise
+
+    def _restore(self, originals: dict[Path, bytes | None], tmp: Path) -> None:
+        for path, data in originals.items():
+            try:
+                if data is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    files.atomic_write(path, data, tmp)
+            except OSError:  # pragma: no cover - best effort while already failing
+                pass
+
+
+def record_from(kind: str, data: dict[str, Any]) -> Record:
+    """A record of ``kind`` from plain data, with messages naming each bad field."""
+    try:
+        return RECORD_TYPES[kind].model_validate(data)
+    except pydantic.ValidationError as exc:
+        problems = [Problem(dotted(loc) or kind, None, msg) for loc, msg in findings_of(exc)]
+        raise ValidationError(problems) from None
+
+
+__all__ = ["FOLDERS", "TcrmError", "Transaction", "Workspace", "discover", "record_from"]

@@ -1,0 +1,260 @@
+"""The YAML dialect of a workspace, with two engines that agree byte for byte.
+
+Dialect: only ``true``/``false`` and ``null``/``~``/empty resolve implicitly; every other
+plain scalar is text. So ``NO`` (Norway) stays a string, ``01234`` keeps its zero, a phone
+``+49 30 1234`` is not a number, and ``12000.50`` reaches ``Decimal`` without a float.
+The models parse dates, amounts and numbers from that text.
+
+Engines:
+- *fast* (PyYAML with its C parser/emitter, ~15x ruamel): bulk reads and new files;
+- *round-trip* (ruamel.yaml): editing one existing file while keeping the comments,
+  the key order and the keys a person added by hand.
+A test checks that both write the same bytes for the same data.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError as RuamelMarkedError
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
+
+from tcrm.errors import Problem, ValidationError
+
+WIDTH = 4096  # never fold long lines: a folded line makes diffs noisy
+
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
+for _tag, _rx, _first in (
+    ("tag:yaml.org,2002:bool", _BOOL, "tTfF"),
+    ("tag:yaml.org,2002:null", _NULL, ["~", "n", "N", ""]),
+):
+    for _ch in _first:
+        _RESOLVERS.setdefault(_ch, []).append((_tag, _rx))
+
+
+class YamlSyntaxError(ValidationError):
+    """A file is not valid YAML; carries the line of the problem."""
+
+
+# --- fast engine (PyYAML, C) ---------------------------------------------------------
+
+_CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class FastLoader(_CLoader):  # type: ignore[misc, valid-type]
+    yaml_implicit_resolvers = _RESOLVERS
+
+
+class FastDumper(_CDumper):  # type: ignore[misc, valid-type]
+    yaml_implicit_resolvers = _RESOLVERS
+
+
+class PyDumper(yaml.SafeDumper):
+    """libyaml escapes characters beyond U+FFFF (emoji); the Python emitter does not."""
+
+    yaml_implicit_resolvers = _RESOLVERS
+
+
+def block_ok(text: str) -> bool:
+    """Whether a multi-line string reads back unchanged from a ``|`` literal block."""
+    if "\n" not in text or text != text.lstrip(" \n"):
+        return False
+    lines = text.split("\n")
+    return all(line == line.rstrip() and line.isprintable() for line in lines)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = None
+    if "\n" in value:  # both engines must pick the same style: decide it here
+        style = "|" if block_ok(value) else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _represent_int(dumper: yaml.SafeDumper, value: int) -> yaml.ScalarNode:
+    # Numbers are text in the dialect; written plain they read back as the same text.
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value))
+
+
+for _dumper in (FastDumper, PyDumper):
+    _dumper.add_representer(str, _represent_str)
+    _dumper.add_representer(int, _represent_int)
+
+
+def load_fast(text: str | bytes, path: str = "") -> Any:
+    try:
+        return yaml.load(text, Loader=FastLoader)  # noqa: S506 - a safe loader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise YamlSyntaxError([Problem(path, line, f"invalid YAML: {exc.problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError([Problem(path, None, f"invalid YAML: {exc}")]) from None
+
+
+def dump_fast(data: Mapping[str, Any]) -> str:
+    """A new file's text, in the stable form: model key order, block style."""
+    options: dict[str, Any] = {
+        "sort_keys": False,
+        "default_flow_style": False,
+        "allow_unicode": True,
+        "width": WIDTH,
+    }
+    text = yaml.dump(dict(data), Dumper=FastDumper, **options)
+    if "\\U" in text:  # an escaped astral character, or a literal backslash-U: redo
+        text = yaml.dump(dict(data), Dumper=PyDumper, **options)
+    return text
+
+
+# --- round-trip engine (ruamel.yaml) ----------------------------------------------------
+
+
+class _Resolver(VersionedResolver):
+    @property
+    def versioned_resolver(self) -> Any:
+        return _RESOLVERS
+
+
+def _rt() -> YAML:
+    rt = YAML(typ="rt")
+    rt.Resolver = _Resolver
+    rt.width = WIDTH
+    rt.preserve_quotes = True
+    return rt
+
+
+_RT = _rt()
+
+
+def load_rt(text: str, path: str = "") -> Any:
+    try:
+        return _RT.load(text)
+    except RuamelMarkedError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise YamlSyntaxError([Problem(path, line, f"invalid YAML: {exc.problem}")]) from None
+
+
+def dump_rt(doc: Any) -> str:
+    out = io.StringIO()
+    _RT.dump(doc, out)
+    return out.getvalue()
+
+
+_STYLES = {"'": SingleQuotedScalarString, '"': DoubleQuotedScalarString, "|": LiteralScalarString}
+
+
+def _styled(text: str) -> Any:
+    """``text`` quoted as the fast engine quotes it, so both engines agree on the bytes."""
+    if text.isalnum() and text.isascii() and text.lower() not in ("true", "false", "null"):
+        return text
+    first = dump_fast({"k": text})[3:4]
+    style = _STYLES.get(first)
+    return style(text) if style else text
+
+
+def _rt_value(value: Any) -> Any:
+    """Plain data as ruamel nodes, styled as the fast engine would write them."""
+    if isinstance(value, Mapping):
+        node = CommentedMap()
+        for k, v in value.items():
+            node[k] = _rt_value(v)
+        return node
+    if isinstance(value, list):
+        return CommentedSeq(_rt_value(v) for v in value)
+    if isinstance(value, str):
+        return _styled(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Whether the file's value already says what the model says."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        return list(old.keys()) == list(new.keys()) and all(_same(old[k], new[k]) for k in new)
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) == len(new) and all(_same(a, b) for a, b in zip(old, new, strict=True))
+    if isinstance(old, bool) or isinstance(new, bool) or old is None or new is None:
+        return old is new
+    if isinstance(new, int):  # the dialect reads numbers as text: "12" in the file is 12
+        return isinstance(old, str) and old == str(new)
+    return isinstance(old, str) and isinstance(new, str) and old == new
+
+
+def merge_into(doc: CommentedMap, data: Mapping[str, Any], owned: frozenset[str]) -> None:
+    """Make ``doc`` hold ``data`` while touching as little of it as possible.
+
+    Keys in ``owned`` (the model's fields) that ``data`` lacks are removed; other keys a
+    person added are kept where they are, with their comments. A key new to the file goes
+    right after the owned key that precedes it in ``data``, so the key order stays fixed.
+    """
+    for key in [k for k in doc if k in owned and k not in data]:
+        del doc[key]
+    previous: str | None = None
+    for key, value in data.items():
+        if key in doc:
+            _update(doc, key, value)
+        else:
+            position = list(doc.keys()).index(previous) + 1 if previous in doc else 0
+            doc.insert(position, key, _rt_value(value))
+        previous = key
+
+
+def _update(container: Any, key: Any, value: Any) -> None:
+    old = container[key]
+    if _same(old, value):
+        return
+    if isinstance(old, CommentedMap) and isinstance(value, Mapping):
+        nested_owned = frozenset(old.keys()) | frozenset(value.keys())
+        merge_into(old, value, nested_owned)
+        return
+    if isinstance(old, CommentedSeq) and isinstance(value, list):
+        for i, item in enumerate(value):
+            if i < len(old):
+                _update(old, i, item)
+            else:
+                old.append(_rt_value(item))
+        del old[len(value) :]
+        return
+    container[key] = _rt_value(value)
+
+
+def edit_text(original: str, data: Mapping[str, Any], owned: frozenset[str], path: str = "") -> str:
+    """The new text of an existing file holding ``data``, comments and extra keys kept."""
+    doc = load_rt(original, path) if original.strip() else None
+    if not isinstance(doc, CommentedMap):
+        return dump_fast(data)
+    merge_into(doc, data, owned)
+    return dump_rt(doc)
+
+
+def line_of(text: str, path: tuple[str | int, ...]) -> int | None:
+    """The 1-based line of the deepest part of ``path`` present in the document ``text``."""
+    try:
+        node = load_rt(text)
+    except YamlSyntaxError:
+        return None
+    line: int | None = 1
+    for part in path:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line = node.lc.item(part)[0] + 1
+        else:
+            break
+        node = node[part]
+    return line

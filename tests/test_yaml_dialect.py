@@ -1,0 +1,120 @@
+"""The YAML dialect: what reads as text, and the two engines writing the same bytes."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ruamel.yaml.comments import CommentedMap
+
+from tcrm.model.records import clean_text
+from tcrm.store.yamlio import dump_fast, dump_rt, edit_text, load_fast, load_rt, merge_into
+
+keys = st.from_regex(r"[a-z][a-z_]{0,7}", fullmatch=True)
+
+
+def data_of(text: st.SearchStrategy[str]) -> st.SearchStrategy[dict]:
+    scalar = st.one_of(text, st.booleans(), st.integers(0, 10**9))
+    value = st.recursive(
+        scalar,
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=1, max_size=3),
+            st.dictionaries(keys, inner, min_size=1, max_size=3),
+        ),
+        max_leaves=8,
+    )
+    return st.dictionaries(keys, value, min_size=1, max_size=6)
+
+
+def as_read(value):
+    """What the dialect reads back: numbers are text; true/false stay booleans."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: as_read(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_read(v) for v in value]
+    return value
+
+
+def rt_dump(data: dict) -> str:
+    doc = CommentedMap()
+    merge_into(doc, data, frozenset(data))
+    return dump_rt(doc)
+
+
+# Any text a record can hold: records clean line breaks and control characters on write.
+any_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20).map(
+    clean_text
+)
+# What people type: words, punctuation, accents, emoji, multi-line notes.
+_line = st.text(
+    st.sampled_from(string.ascii_letters + string.digits + " .,:;-_@#'\"!?/()&+*" + "éüßçñ€😀🔥中文"),
+    max_size=30,
+)
+typed_text = st.one_of(
+    _line.map(str.strip),
+    st.lists(_line, min_size=2, max_size=4).map(lambda lines: "\n".join(lines).strip()),
+).map(clean_text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data_of(any_text))
+def test_any_text_reads_back_the_same_through_both_engines(data):
+    for text in (dump_fast(data), rt_dump(data)):
+        assert load_fast(text) == as_read(data)
+        assert load_rt(text) == as_read(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data_of(typed_text))
+def test_fast_and_round_trip_engines_write_the_same_bytes(data):
+    fast = dump_fast(data)
+    assert rt_dump(data) == fast
+    assert edit_text(fast, data, frozenset(data)) == fast
+
+
+def test_ambiguous_scalars_stay_text():
+    doc = load_fast(
+        "country: NO\nzip: 01234\nphone: +49 30 1234\namount: 12000.50\n"
+        "due: 2026-12-01\nn: 12\nflag: true\nnone: ~\nanswer: yes\n"
+    )
+    assert doc == {
+        "country": "NO",
+        "zip": "01234",
+        "phone": "+49 30 1234",
+        "amount": "12000.50",
+        "due": "2026-12-01",
+        "n": "12",
+        "flag": True,
+        "none": None,
+        "answer": "yes",
+    }
+    # and they are written back plain, so a person reads what they wrote
+    assert dump_fast(doc) == (
+        "country: NO\nzip: 01234\nphone: +49 30 1234\namount: 12000.50\n"
+        "due: 2026-12-01\nn: 12\nflag: true\nnone: null\nanswer: yes\n"
+    )
+
+
+def test_text_that_looks_like_a_boolean_is_quoted():
+    assert dump_fast({"a": "true", "b": True}) == "a: 'true'\nb: true\n"
+    assert load_fast(dump_fast({"a": "true"})) == {"a": "true"}
+
+
+def test_multi_line_notes_are_literal_blocks():
+    assert dump_fast({"notes": "first line\nsecond line\n"}) == (
+        "notes: |\n  first line\n  second line\n"
+    )
+
+
+def test_emoji_is_written_as_itself():
+    assert dump_fast({"summary": "hot lead 🔥"}) == "summary: hot lead 🔥\n"
+
+
+def test_clean_text_normalises_line_breaks_and_drops_controls():
+    assert clean_text("a\r\nb\rc\x85d\u2028e\x00f\tg  ") == "a\nb\nc\nd\nef\tg"
+    assert clean_text("one line  ") == "one line  "
