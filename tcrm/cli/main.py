@@ -53,10 +53,22 @@ def root(
     state(ctx).workspace_arg = workspace
 
 
-def _register() -> None:
-    from tcrm.cli import workspace_cmds
+COMMAND_MODULES = (
+    "workspace_cmds",
+    "client_cmds",
+    "deal_cmds",
+    "task_cmds",
+    "activity_cmds",
+    "planner_cmds",
+    "search_cmds",
+)
 
-    workspace_cmds.register(app)
+
+def _register() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"tcrm.cli.{name}").register(app)
 
 
 _register()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
+from tcrm.errors import UsageError
+from tcrm.services.records import local_now
 from tcrm.store.workspace import Workspace
 
 
@@ -22,6 +26,17 @@ class State:
         if self._ws is None:
             self._ws = Workspace.open(self.workspace_arg)
         return self._ws
+
+    def now(self) -> datetime:
+        """The current time in the workspace's zone; ``$TCRM_NOW`` fixes it (tests, demos)."""
+        fixed = os.environ.get("TCRM_NOW")
+        if fixed:
+            try:
+                value = datetime.fromisoformat(fixed)
+            except ValueError:
+                raise UsageError(f"TCRM_NOW={fixed!r} is not an ISO 8601 date-time") from None
+            return local_now(self.ws, value)
+        return local_now(self.ws)
 
 
 current: State | None = None
@@ -39,6 +54,10 @@ def state(ctx: typer.Context) -> State:
 
 def workspace(ctx: typer.Context) -> Workspace:
     return state(ctx).ws
+
+
+def now(ctx: typer.Context) -> datetime:
+    return state(ctx).now()
 
 
 out = Console(soft_wrap=True)

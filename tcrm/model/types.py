@@ -28,8 +28,16 @@ def check_id(value: str) -> str:
     return value
 
 
+# Latin letters that Unicode does not decompose into a base letter plus an accent.
+_TRANSLITERATE = str.maketrans(
+    {"ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o"}
+    | {"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "þ": "th", "Þ": "th", "ł": "l", "Ł": "l"}
+)
+
+
 def slugify(text: str, max_length: int = 48) -> str:
     """The id a name suggests: ``"Müller & Söhne GmbH"`` -> ``"muller-sohne-gmbh"``."""
+    text = text.translate(_TRANSLITERATE)
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:max_length].rstrip("-")
@@ -84,7 +92,14 @@ Amount = Annotated[
     Decimal,
     BeforeValidator(parse_amount),
     PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
-    WithJsonSchema({"type": ["string", "integer"], "pattern": r"^[0-9]+(\.[0-9]+)?$"}),
+    WithJsonSchema(
+        {
+            "type": ["string", "number"],
+            "pattern": r"^[0-9]+(\.[0-9]+)?$",
+            "minimum": 0,
+            "description": "a decimal amount, e.g. 12000 or 12000.50",
+        }
+    ),
 ]
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tcrm.errors import GitError
 
@@ -89,7 +89,15 @@ def commit(root: Path, paths: Iterable[str], message: str, when: datetime | None
     repo = _open(root)
     try:
         worktree = repo.get_worktree()
-        worktree.stage(sorted(set(paths)))
+        rel_paths = sorted(set(paths))
+        index = repo.open_index()
+        staged_before: dict[str, Any] = {}  # put back if the commit fails
+        for rel in rel_paths:
+            try:
+                staged_before[rel] = index[rel.encode()]
+            except KeyError:
+                staged_before[rel] = None
+        worktree.stage(rel_paths)
         author = str(who).encode("utf-8")
         extra = {}
         if when is not None:
@@ -106,11 +114,25 @@ def commit(root: Path, paths: Iterable[str], message: str, when: datetime | None
                 sign=False,
                 **extra,
             )
-        except CommitError as exc:
-            raise GitError(f"git refused the commit: {exc}") from None
+        except BaseException as exc:
+            _unstage(repo, staged_before)
+            if isinstance(exc, CommitError):
+                raise GitError(f"git refused the commit: {exc}") from None
+            raise
     finally:
         repo.close()
     return sha.decode() if isinstance(sha, bytes) else str(sha)
+
+
+def _unstage(repo: Repo, entries: dict[str, Any]) -> None:
+    """Put index entries back as they were, so a refused commit leaves nothing staged."""
+    index = repo.open_index()
+    for rel, entry in entries.items():
+        if entry is not None:
+            index[rel.encode()] = entry
+        elif rel.encode() in index:
+            del index[rel.encode()]
+    index.write()
 
 
 def head(root: Path) -> str | None:

@@ -64,6 +64,7 @@ class Workspace:
     root: Path
     warnings: list[str] = field(default_factory=list)
     _settings: Settings | None = field(default=None, repr=False)
+    _lock: WorkspaceLock | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, explicit: str | Path | None = None, cwd: Path | None = None) -> Workspace:
@@ -196,7 +197,10 @@ class Workspace:
     # --- writing -------------------------------------------------------------------
 
     def lock(self) -> WorkspaceLock:
-        return WorkspaceLock(self.local_dir / "lock")
+        """The workspace's lock; re-entrant, so a service can hold it around a transaction."""
+        if self._lock is None:
+            self._lock = WorkspaceLock(self.local_dir / "lock")
+        return self._lock
 
     def transaction(self, message: str, when: datetime | None = None) -> Transaction:
         return Transaction(self, message, when)
@@ -230,11 +234,16 @@ class Transaction:
     def put(self, record: Record, create: bool = False) -> Path:
         """Write ``record`` (validated by its model); keep the file's comments and extras."""
         path = self.ws.path_of(record)
-        existing = self._writes.get(path) if path in self._writes else None
-        if existing is None and path.is_file() and path not in self._writes:
-            existing = path.read_bytes()
-        if create and (existing is not None or path in self._writes):
+        old_path = path if path in self._writes else self.ws.find_path(record.KIND, record.id)
+        if create and old_path is not None:
             raise ValidationError(f"{record.KIND} {record.id!r} already exists")
+        existing: bytes | None = None
+        if old_path is not None:
+            existing = self._writes.get(old_path) if old_path in self._writes else None
+            if existing is None and old_path.is_file():
+                existing = old_path.read_bytes()
+            if old_path != path:  # an activity whose year changed moves folder
+                self._writes[old_path] = None
         data = record.to_data()
         if existing is None:
             text = yamlio.dump_fast(data)

@@ -192,7 +192,9 @@ def _same(old: Any, new: Any) -> bool:
         return old is new
     if isinstance(new, int):  # the dialect reads numbers as text: "12" in the file is 12
         return isinstance(old, str) and old == str(new)
-    return isinstance(old, str) and isinstance(new, str) and old == new
+    # Records strip their text, so a hand-written `notes: |` block reads back without its
+    # final newline: surrounding whitespace alone is no reason to rewrite a person's text.
+    return isinstance(old, str) and isinstance(new, str) and old.strip() == new
 
 
 def merge_into(doc: CommentedMap, data: Mapping[str, Any], owned: frozenset[str]) -> None:

@@ -1,0 +1,7 @@
+"""Placeholder until this group is written."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Adds nothing yet."""

@@ -1,0 +1,83 @@
+"""Output: rich tables on a terminal, tab-separated lines when piped, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from rich.table import Table
+
+from tcrm.cli.state import out
+from tcrm.model.records import Record
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    raise TypeError(f"cannot render {type(value).__name__} as JSON")
+
+
+def emit_json(data: Any) -> None:
+    """JSON on stdout: stable keys (see docs/json.md); fields are added, never renamed."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=_default) + "\n")
+    sys.stdout.flush()
+
+
+def record_json(record: Record) -> dict[str, Any]:
+    """A record as in its file, plus its ``id``."""
+    return {"id": record.id, **record.to_data()}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    justify: str = "left"
+    style: str | None = None
+    no_wrap: bool = False
+
+
+def table(
+    columns: Sequence[Column | str],
+    rows: Iterable[Sequence[Any]],
+    title: str | None = None,
+    styles: Sequence[str | None] | None = None,
+) -> None:
+    """A table: boxed and coloured on a terminal, ``\\t``-separated with a header when piped."""
+    cols = [c if isinstance(c, Column) else Column(c) for c in columns]
+    rows = [["" if v is None else str(v) for v in row] for row in rows]
+    if not out.is_terminal:
+        print("\t".join(c.header.lower() for c in cols))
+        for row in rows:
+            print("\t".join(v.replace("\t", " ").replace("\n", " ") for v in row))
+        return
+    grid = Table(title=title, title_justify="left", header_style="bold", expand=False)
+    for col in cols:
+        grid.add_column(col.header, justify=col.justify, style=col.style, no_wrap=col.no_wrap)  # type: ignore[arg-type]
+    for i, row in enumerate(rows):
+        grid.add_row(*row, style=styles[i] if styles else None)
+    out.print(grid)
+
+
+def money(amount: Decimal | None, currency: str | None) -> str:
+    if amount is None:
+        return ""
+    text = f"{amount:,.2f}" if amount != amount.to_integral() else f"{amount:,.0f}"
+    return f"{text} {currency or ''}".strip()
+
+
+def message(text: str) -> None:
+    """A confirmation for people (stderr), so stdout stays data only."""
+    from tcrm.cli.state import err
+
+    err.print(text, markup=False, highlight=False)

@@ -1,0 +1,202 @@
+"""The qualifier language of list commands: ``stage:proposal owner:ann amount.gt:5000``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from tcrm.errors import UsageError
+from tcrm.model.records import Record
+from tcrm.model.when import WhenError, parse_when
+
+HELP = """\
+Filters narrow any list command. Give them after the command, e.g.
+
+  tcrm deal list stage:proposal owner:ann amount.gt:5000
+  tcrm client list tag:vip no:email
+  tcrm task list due.before:fri assignee:ben
+
+  FIELD:VALUE          equal (any case); for a list field (tags, clients...) it contains VALUE
+  FIELD.not:VALUE      not equal / does not contain
+  FIELD.has:TEXT       contains TEXT (any case)
+  FIELD.gt:N .ge .lt .le   compare numbers (amount, probability) or dates
+  FIELD.before:DATE    a date before DATE (dates as in --due: 2026-12-01, fri, +3d, eow)
+  FIELD.after:DATE     a date after DATE
+  no:FIELD             the field is empty (no:email, no:owner, no:due)
+  has:FIELD            the field is set
+  WORD                 any other word must appear somewhere in the record (any case)
+
+Singular names work for list fields: tag:vip, client:acme, deal:acme-website, email:...
+Several filters must all hold. Quote a value with spaces: "lost_reason:no budget".
+"""
+
+ALIASES = {
+    "tag": "tags",
+    "client": "clients",
+    "deal": "deals",
+    "email": "emails",
+    "phone": "phones",
+    "contact": "contacts",
+    "reminder": "reminders",
+    "due_date": "due",
+}
+OPS = ("not", "has", "gt", "ge", "lt", "le", "before", "after")
+
+Predicate = Callable[[Record], bool]
+
+
+@dataclass(frozen=True)
+class Filter:
+    field: str | None
+    op: str
+    value: str
+    predicate: Predicate
+
+
+def _field_value(record: Record, name: str) -> Any:
+    for candidate in (name, ALIASES.get(name, name)):
+        if candidate in type(record).model_fields:
+            return getattr(record, candidate)
+        if record.model_extra and candidate in record.model_extra:
+            return record.model_extra[candidate]
+    if name == "client" and hasattr(record, "client"):
+        return record.client  # a deal's single client
+    raise KeyError(name)
+
+
+def _known(record_type: type[Record], name: str) -> bool:
+    fields = record_type.model_fields
+    return name in fields or ALIASES.get(name, name) in fields
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return " ".join(_text(v) for v in value)
+    if isinstance(value, Record | dict) or hasattr(value, "model_dump"):
+        data = value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+        return " ".join(_text(v) for v in data.values())
+    return "" if value is None else str(value)
+
+
+def _as_number(text: str) -> Decimal:
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise UsageError(f"{text!r} is not a number") from None
+
+
+def _as_day(text: str, now: datetime) -> date:
+    try:
+        value = parse_when(text, now.replace(tzinfo=None))
+    except WhenError as exc:
+        raise UsageError(str(exc)) from None
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _day_of(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
+
+
+def _compare(op: str, value: Any, arg: str, now: datetime) -> bool:
+    if value is None:
+        return False
+    day = _day_of(value)
+    if day is not None or op in ("before", "after"):
+        if day is None:
+            return False
+        target = _as_day(arg, now)
+        left, right = day, target
+        op = {"before": "lt", "after": "gt"}.get(op, op)
+    else:
+        try:
+            left, right = Decimal(str(value)), _as_number(arg)
+        except InvalidOperation:
+            return False
+    return {
+        "gt": left > right,
+        "ge": left >= right,
+        "lt": left < right,
+        "le": left <= right,
+    }[op]
+
+
+def _matches_equal(value: Any, arg: str) -> bool:
+    wanted = arg.casefold()
+    if isinstance(value, list):
+        return any(_text(v).casefold() == wanted for v in value)
+    if isinstance(value, bool):
+        return str(value).lower() == wanted
+    return _text(value).casefold() == wanted
+
+
+def parse_filters(
+    terms: Iterable[str], record_type: type[Record], now: datetime
+) -> list[Filter]:
+    """Compile filter terms for records of ``record_type``; unknown fields are refused."""
+    out: list[Filter] = []
+    for term in terms:
+        key, sep, arg = term.partition(":")
+        if not sep or not key or " " in key:
+            needle = term.casefold()
+            out.append(
+                Filter(None, "text", term, lambda r, n=needle: n in _text(r.to_data()).casefold())
+            )
+            continue
+        if key in ("no", "has"):
+            if not _known(record_type, arg):
+                raise UsageError(f"{record_type.KIND} has no field {arg!r} (in {term!r})")
+            want_empty = key == "no"
+            out.append(
+                Filter(
+                    arg,
+                    key,
+                    "",
+                    lambda r, f=arg, e=want_empty: _empty(_field_value(r, f)) == e,
+                )
+            )
+            continue
+        name, _, op = key.partition(".")
+        op = op or "eq"
+        if op != "eq" and op not in OPS:
+            raise UsageError(f"unknown filter operator {op!r} in {term!r} (one of {', '.join(OPS)})")
+        if not _known(record_type, name):
+            fields = ", ".join(f for f in record_type.model_fields if f != "id")
+            raise UsageError(f"{record_type.KIND} has no field {name!r} (fields: {fields})")
+        if op in ("gt", "ge", "lt", "le") and not _looks_like_date_field(record_type, name):
+            _as_number(arg)  # refuse "amount.gt:abc" now, not silently match nothing
+        if op in ("before", "after"):
+            _as_day(arg, now)
+        out.append(Filter(name, op, arg, _predicate(name, op, arg, now)))
+    return out
+
+
+def _looks_like_date_field(record_type: type[Record], name: str) -> bool:
+    info = record_type.model_fields.get(ALIASES.get(name, name))
+    return info is not None and "date" in str(info.annotation).lower()
+
+
+def _predicate(name: str, op: str, arg: str, now: datetime) -> Predicate:
+    def check(record: Record) -> bool:
+        value = _field_value(record, name)
+        if op == "eq":
+            return _matches_equal(value, arg)
+        if op == "not":
+            return not _matches_equal(value, arg)
+        if op == "has":
+            return arg.casefold() in _text(value).casefold()
+        return _compare(op, value, arg, now)
+
+    return check
+
+
+def apply_filters(records: Iterable[Record], filters: list[Filter]) -> list[Record]:
+    return [r for r in records if all(f.predicate(r) for f in filters)]

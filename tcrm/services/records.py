@@ -1,0 +1,212 @@
+"""Use cases shared by every kind of record: find one by reference, validate, edit fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pydantic
+
+from tcrm.errors import AmbiguousError, NotFoundError, Problem, TcrmError, UsageError, ValidationError
+from tcrm.model.records import RECORD_TYPES, Client, Record
+from tcrm.model.rules import record_findings
+from tcrm.model.validate import ModelProblems, dotted, findings_of, parse_record
+from tcrm.store import yamlio
+from tcrm.store.workspace import Workspace, located
+
+LABEL_FIELD = {"client": "name", "deal": "title", "task": "title", "activity": "summary"}
+
+
+class ConflictError(TcrmError):
+    """A file changed on disk while a person was editing it."""
+
+
+def local_now(ws: Workspace, now: datetime | None = None) -> datetime:
+    """``now`` as an aware date-time in the workspace's time zone."""
+    zone = ZoneInfo(ws.settings.timezone)
+    if now is None:
+        return datetime.now(zone)
+    return now.astimezone(zone) if now.tzinfo else now.replace(tzinfo=zone)
+
+
+def label(record: Record) -> str:
+    return str(getattr(record, LABEL_FIELD[record.KIND], record.id))
+
+
+def all_records(ws: Workspace, kind: str) -> list[Record]:
+    """Every readable record of a kind; broken files are left to ``tcrm check``."""
+    return ws.load_all(kind, problems=[])
+
+
+def resolve(ws: Workspace, kind: str, ref: str) -> Record:
+    """A record from an id, a unique id prefix, or an exact name (any case).
+
+    For clients, the name or email of one of their contact people also works.
+    """
+    ref = ref.strip()
+    if not ref:
+        raise UsageError(f"empty {kind} reference")
+    try:
+        if ws.find_path(kind, ref) is not None:
+            return ws.get(kind, ref)
+    except ValueError:
+        pass  # not id-shaped: it can still be a name
+    prefixed = [record_id for record_id, _ in ws.files(kind) if record_id.startswith(ref.lower())]
+    if len(prefixed) == 1:
+        return ws.get(kind, prefixed[0])
+    records = all_records(ws, kind)
+    wanted = ref.casefold()
+    named = [r for r in records if label(r).casefold() == wanted]
+    if not named and kind == "client":
+        named = [r for r in records if isinstance(r, Client) and _has_contact(r, wanted)]
+    if len(named) == 1:
+        return named[0]
+    matches = sorted({r.id for r in named} or set(prefixed))
+    if matches:
+        shown = ", ".join(matches[:8]) + (", ..." if len(matches) > 8 else "")
+        raise AmbiguousError(f"{ref!r} matches {len(matches)} {kind}s ({shown}); be more precise")
+    raise NotFoundError(f"no {kind} matches {ref!r} (see `tcrm {kind} list`)")
+
+
+def _has_contact(client: Client, wanted: str) -> bool:
+    for person in client.contacts:
+        if person.name.casefold() == wanted or any(e.casefold() == wanted for e in person.emails):
+            return True
+    return any(e.casefold() == wanted for e in client.emails)
+
+
+def ensure_valid(ws: Workspace, record: Record) -> None:
+    """Refuse a record the settings or the other records contradict, naming each field."""
+    findings = record_findings(record, ws.settings, ws.exists)
+    if findings:
+        raise ValidationError([Problem(dotted(loc), None, msg) for loc, msg in findings])
+
+
+def build(kind: str, data: Mapping[str, Any]) -> Record:
+    """A record of ``kind`` from plain data; a bad field is named in the error."""
+    try:
+        return RECORD_TYPES[kind].model_validate(dict(data))
+    except pydantic.ValidationError as exc:
+        problems = [Problem(dotted(loc) or kind, None, msg) for loc, msg in findings_of(exc)]
+        raise ValidationError(problems) from None
+
+
+def updated(record: Record, changes: Mapping[str, Any]) -> Record:
+    """A validated copy of ``record`` with ``changes`` (``None`` unsets a field)."""
+    data = record.model_dump()
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    data["id"] = record.id
+    return build(record.KIND, data)
+
+
+def parse_assignments(
+    record: Record, assignments: Iterable[str], protected: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """``field=value``, ``field+=item``, ``field-=item`` and ``field=`` (unset) into changes."""
+    fields = type(record).model_fields
+    changes: dict[str, Any] = {}
+    for text in assignments:
+        key, op, value = _split_assignment(text)
+        if key == "id":
+            raise UsageError("an id never changes; create a new record and merge instead")
+        if protected and key in protected:
+            raise UsageError(f"{key} cannot be set directly: {protected[key]}")
+        info = fields.get(key)
+        if info is None and key not in (record.model_extra or {}):
+            known = ", ".join(f for f in fields if f != "id")
+            raise UsageError(f"{record.KIND} has no field {key!r} (fields: {known})")
+        current = changes.get(key, getattr(record, key, None))
+        is_list = isinstance(current, list) or (
+            info is not None and "list" in str(info.annotation).lower()
+        )
+        if op in ("+=", "-=") and not is_list:
+            raise UsageError(f"{key} is not a list; use {key}=VALUE")
+        if op == "+=":
+            items = list(current or [])
+            items += [v for v in _items(value) if v not in items]
+            changes[key] = items
+        elif op == "-=":
+            remove = set(_items(value))
+            changes[key] = [v for v in current or [] if v not in remove]
+        elif value == "":
+            changes[key] = None
+        else:
+            changes[key] = _items(value) if is_list else value
+    return changes
+
+
+def _split_assignment(text: str) -> tuple[str, str, str]:
+    for op in ("+=", "-=", "="):
+        key, sep, value = text.partition(op)
+        if sep and key and "=" not in key:
+            return key.strip(), op, value.strip()
+    raise UsageError(f"{text!r} is not an assignment (write field=value, field+=item or field=)")
+
+
+def _items(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def set_fields(
+    ws: Workspace,
+    *,
+    kind: str,
+    ref: str,
+    assignments: list[str],
+    protected: Mapping[str, str] | None = None,
+) -> Record:
+    """``tcrm <kind> edit REF --set field=value``: one commit, comments kept."""
+    with ws.lock():
+        record = resolve(ws, kind, ref)
+        changes = parse_assignments(record, assignments, protected)
+        new = updated(record, changes)
+        ensure_valid(ws, new)
+        if new.to_data() == record.to_data():
+            return record
+        names = ", ".join(sorted(changes))
+        with ws.transaction(f"{kind} {record.id}: set {names}") as tx:
+            tx.put(new)
+        return new
+
+
+def read_for_edit(ws: Workspace, kind: str, ref: str) -> tuple[Record, str, str]:
+    """The record, its path relative to the workspace, and the exact text to edit."""
+    record = resolve(ws, kind, ref)
+    path = ws.find_path(kind, record.id)
+    assert path is not None
+    return record, ws.rel(path), path.read_text(encoding="utf-8")
+
+
+def save_edited_text(ws: Workspace, *, kind: str, record_id: str, original: str, text: str) -> Record:
+    """Save a person's edit of a record file, as they wrote it, if it is valid.
+
+    Refuses (``ConflictError``) when the file changed since ``original`` was read, e.g. by
+    a sync, and (``ValidationError`` with lines) when the new text is not a valid record.
+    """
+    with ws.lock():
+        path = ws.find_path(kind, record_id)
+        if path is None:
+            raise ConflictError(f"{kind} {record_id!r} was deleted while you edited it")
+        rel = ws.rel(path)
+        if path.read_text(encoding="utf-8") != original:
+            raise ConflictError(
+                f"{rel} changed while you edited it (a sync?); your edit was not saved"
+            )
+        data = yamlio.load_fast(text, rel)
+        try:
+            record = parse_record(RECORD_TYPES[kind], data, record_id)
+        except ModelProblems as exc:
+            raise ValidationError(located(rel, text, exc.findings)) from None
+        findings = record_findings(record, ws.settings, ws.exists)
+        if findings:
+            raise ValidationError(located(rel, text, findings))
+        if text != original:
+            with ws.transaction(f"{kind} {record_id}: edit") as tx:
+                tx.write_text(rel, text)
+        return record
