@@ -68,7 +68,10 @@ def test_sample_files_validate_against_the_schema():
     ("kind", "data"),
     [
         ("deal", {"title": "x", "client": "acme", "pipeline": "sales", "stage": 3}),
-        ("deal", {"title": "x", "client": "acme", "pipeline": "sales", "stage": "a", "amount": "abc"}),
+        (
+            "deal",
+            {"title": "x", "client": "acme", "pipeline": "sales", "stage": "a", "amount": "abc"},
+        ),
         ("task", {"title": "x", "status": "maybe"}),
         ("settings", {"name": "x"}),
     ],

@@ -52,7 +52,9 @@ any_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_
 )
 # What people type: words, punctuation, accents, emoji, multi-line notes.
 _line = st.text(
-    st.sampled_from(string.ascii_letters + string.digits + " .,:;-_@#'\"!?/()&+*" + "éüßçñ€😀🔥中文"),
+    st.sampled_from(
+        string.ascii_letters + string.digits + " .,:;-_@#'\"!?/()&+*" + "éüßçñ€😀🔥中文"
+    ),
     max_size=30,
 )
 typed_text = st.one_of(

@@ -77,6 +77,7 @@ _register()
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; every ``TcrmError`` becomes one line on stderr and an exit code."""
     code: int | str | None = 0
+    cli_state.current = None
     try:
         app(args=argv, prog_name="tcrm")
     except SystemExit as exc:  # how click ends every command, with its exit code

@@ -30,6 +30,24 @@ from tcrm.model.types import (
 RecordIds = list[RecordId]
 
 
+class Conflict(BaseModel):
+    """A field two people changed to different values; left by a sync until resolved.
+
+    The record keeps ``mine`` as the field's value; ``tcrm check`` and ``tcrm conflicts``
+    list it, ``tcrm resolve`` clears it. An absent ``mine``/``theirs`` means that side
+    removed the value.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    field: Annotated[
+        str, Field(min_length=1, description="the field, e.g. stage or contacts[jo@x.com].role")
+    ]
+    mine: Any = Field(default=None, description="the value kept in the record (this clone's)")
+    theirs: Any = Field(default=None, description="the other side's value")
+    base: Any = Field(default=None, description="the value both started from")
+
+
 class Record(BaseModel):
     """Common ground of every stored record."""
 
@@ -39,6 +57,11 @@ class Record(BaseModel):
     FOLDER: ClassVar[str]
 
     id: SkipJsonSchema[RecordId] = Field(default="", exclude=True)
+    conflicts: list[Conflict] = Field(
+        default_factory=list,
+        description="unresolved merge conflicts, listed by `tcrm conflicts`, "
+        "cleared by `tcrm resolve`; written by a sync, never by hand",
+    )
 
     def to_data(self) -> dict[str, Any]:
         """The plain data written to the record's file: no nulls, no empty lists."""

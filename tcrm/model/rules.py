@@ -36,9 +36,7 @@ def _member(out: list[Finding], path: FieldPath, value: str | None, settings: Se
         out.append((path, f"{value!r} is not a team member ({ids})"))
 
 
-def _refs(
-    out: list[Finding], field: str, kind: str, ids: list[str], exists: Exists | None
-) -> None:
+def _refs(out: list[Finding], field: str, kind: str, ids: list[str], exists: Exists | None) -> None:
     if exists is None:
         return
     for i, ref in enumerate(ids):
@@ -46,7 +44,9 @@ def _refs(
             out.append(((field, i), f"unknown {kind} {ref!r}"))
 
 
-def record_findings(record: Record, settings: Settings, exists: Exists | None = None) -> list[Finding]:
+def record_findings(
+    record: Record, settings: Settings, exists: Exists | None = None
+) -> list[Finding]:
     """Everything about ``record`` that the settings or the other records contradict."""
     out: list[Finding] = []
     lists = settings.lists
@@ -73,9 +73,7 @@ def record_findings(record: Record, settings: Settings, exists: Exists | None = 
                 )
             for i, change in enumerate(record.stage_history):
                 if pipeline.stage(change.stage) is None:
-                    out.append(
-                        (("stage_history", i, "stage"), f"unknown stage {change.stage!r}")
-                    )
+                    out.append((("stage_history", i, "stage"), f"unknown stage {change.stage!r}"))
         if exists is not None and not exists("client", record.client):
             out.append((("client",), f"unknown client {record.client!r}"))
         _in_list(out, ("source",), record.source, lists.sources, "sources")

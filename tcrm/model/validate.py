@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any, TypeVar
 
 import pydantic
@@ -60,4 +61,23 @@ def parse_record(cls: type[R], data: Any, record_id: str) -> R:
     try:
         return cls.model_validate({**data, "id": record_id})
     except pydantic.ValidationError as exc:
-        raise ModelProblems(findings_of(exc)) from None
+        raise ModelProblems(_misspelt_required(cls, data, findings_of(exc))) from None
+
+
+def _misspelt_required(
+    cls: type[Record], data: dict[Any, Any], findings: list[tuple[FieldPath, str]]
+) -> list[tuple[FieldPath, str]]:
+    """A required field that is missing because its key is misspelt (``stgae: lead``) is
+    reported on the misspelt key, naming the field it was meant to be."""
+    unknown = [str(k) for k in data if k not in cls.model_fields]
+    out: list[tuple[FieldPath, str]] = []
+    for loc, message in findings:
+        close: list[str] = []
+        if len(loc) == 1 and message == "is required":
+            close = difflib.get_close_matches(str(loc[0]), unknown, n=1, cutoff=0.8)
+        if close:
+            hint = f"unknown field {close[0]!r}: did you mean {loc[0]!r}? (it is required)"
+            out.append(((close[0],), hint))
+        else:
+            out.append((loc, message))
+    return out

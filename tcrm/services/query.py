@@ -138,9 +138,7 @@ def _matches_equal(value: Any, arg: str) -> bool:
     return _text(value).casefold() == wanted
 
 
-def parse_filters(
-    terms: Iterable[str], record_type: type[Record], now: datetime
-) -> list[Filter]:
+def parse_filters(terms: Iterable[str], record_type: type[Record], now: datetime) -> list[Filter]:
     """Compile filter terms for records of ``record_type``; unknown fields are refused."""
     out: list[Filter] = []
     for term in terms:
@@ -167,7 +165,9 @@ def parse_filters(
         name, _, op = key.partition(".")
         op = op or "eq"
         if op != "eq" and op not in OPS:
-            raise UsageError(f"unknown filter operator {op!r} in {term!r} (one of {', '.join(OPS)})")
+            raise UsageError(
+                f"unknown filter operator {op!r} in {term!r} (one of {', '.join(OPS)})"
+            )
         if not _known(record_type, name):
             fields = ", ".join(f for f in record_type.model_fields if f != "id")
             raise UsageError(f"{record_type.KIND} has no field {name!r} (fields: {fields})")

@@ -9,7 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pydantic
 
-from tcrm.errors import AmbiguousError, NotFoundError, Problem, TcrmError, UsageError, ValidationError
+from tcrm.errors import (
+    AmbiguousError,
+    NotFoundError,
+    Problem,
+    TcrmError,
+    UsageError,
+    ValidationError,
+)
 from tcrm.model.records import RECORD_TYPES, Client, Record
 from tcrm.model.rules import record_findings
 from tcrm.model.validate import ModelProblems, dotted, findings_of, parse_record
@@ -183,7 +190,9 @@ def read_for_edit(ws: Workspace, kind: str, ref: str) -> tuple[Record, str, str]
     return record, ws.rel(path), path.read_text(encoding="utf-8")
 
 
-def save_edited_text(ws: Workspace, *, kind: str, record_id: str, original: str, text: str) -> Record:
+def save_edited_text(
+    ws: Workspace, *, kind: str, record_id: str, original: str, text: str
+) -> Record:
     """Save a person's edit of a record file, as they wrote it, if it is valid.
 
     Refuses (``ConflictError``) when the file changed since ``original`` was read, e.g. by

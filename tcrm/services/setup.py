@@ -66,7 +66,8 @@ def init_workspace(
         paths = [
             p.relative_to(root).as_posix()
             for p in sorted(root.rglob("*"))
-            if p.is_file() and ".git" not in p.relative_to(root).parts
+            if p.is_file()
+            and ".git" not in p.relative_to(root).parts
             and LOCAL_DIR not in p.relative_to(root).parts
         ]
         source = f" from {template.name}" if template else ""

@@ -102,9 +102,12 @@ def commit(root: Path, paths: Iterable[str], message: str, when: datetime | None
         extra = {}
         if when is not None:
             offset = when.utcoffset()
-            extra = {
+            seconds = int(offset.total_seconds()) if offset else 0
+            extra = {  # the moment of the change: both git dates, like `git commit --date`
                 "commit_timestamp": when.timestamp(),
-                "commit_timezone": int(offset.total_seconds()) if offset else 0,
+                "commit_timezone": seconds,
+                "author_timestamp": when.timestamp(),
+                "author_timezone": seconds,
             }
         try:
             sha = worktree.commit(
@@ -169,6 +172,410 @@ def changed_paths(root: Path, paths: Iterable[str]) -> list[str]:
                 continue
             if not full.exists() or Blob.from_string(full.read_bytes()).id != sha:
                 out.append(rel)
+        return out
+    finally:
+        repo.close()
+
+
+# --- team sync: remotes, fetch, merge commits, push ----------------------------------
+
+ZERO = "0" * 40
+
+
+class RemoteError(GitError):
+    """A remote cannot be reached or refused the operation; nothing changed locally."""
+
+
+class PushRejected(GitError):
+    """The remote branch moved while we merged: fetch and merge again."""
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """A commit as history shows it."""
+
+    id: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    when: datetime
+    message: str
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A file a commit added, changed, deleted or renamed (paths relative, POSIX)."""
+
+    old_path: str | None
+    new_path: str | None
+    old_blob: str | None
+    new_blob: str | None
+
+
+def git_dir(root: Path) -> Path:
+    repo = _open(root)
+    try:
+        return Path(repo.controldir())
+    finally:
+        repo.close()
+
+
+def current_branch(root: Path) -> str:
+    """The checked-out branch; a detached HEAD is refused (sync needs a branch)."""
+    repo = _open(root)
+    try:
+        chain, _ = repo.refs.follow(b"HEAD")
+    finally:
+        repo.close()
+    target = chain[-1] if chain else b"HEAD"
+    if not target.startswith(b"refs/heads/"):
+        raise GitError(
+            "HEAD is detached (not on a branch); check out a branch, e.g. `git switch main`"
+        )
+    return target[len(b"refs/heads/") :].decode()
+
+
+def get_config(root: Path, section: tuple[str, ...], key: str) -> str | None:
+    repo = _open(root)
+    try:
+        value = repo.get_config().get(tuple(s.encode() for s in section), key.encode())
+        return value.decode()
+    except KeyError:
+        return None
+    finally:
+        repo.close()
+
+
+def set_config(root: Path, values: dict[tuple[tuple[str, ...], str], str]) -> None:
+    """Write ``{(section, key): value}`` into the repository's own ``.git/config``."""
+    repo = _open(root)
+    try:
+        config = repo.get_config()
+        for (section, key), value in values.items():
+            config.set(tuple(s.encode() for s in section), key.encode(), value.encode())
+        config.write_to_path()
+    finally:
+        repo.close()
+
+
+def remotes(root: Path) -> dict[str, str]:
+    """``{name: url}`` of the remotes configured in this repository."""
+    repo = _open(root)
+    try:
+        config = repo.get_config()
+        out = {}
+        for section in config.sections():
+            if len(section) == 2 and section[0] == b"remote":
+                try:
+                    out[section[1].decode()] = config.get(section, b"url").decode()
+                except KeyError:
+                    continue
+        return out
+    finally:
+        repo.close()
+
+
+def add_remote(root: Path, name: str, url: str) -> None:
+    set_config(
+        root,
+        {
+            (("remote", name), "url"): url,
+            (("remote", name), "fetch"): f"+refs/heads/*:refs/remotes/{name}/*",
+        },
+    )
+
+
+def set_upstream(root: Path, branch: str, remote: str) -> None:
+    """So a plain ``git pull``/``git push`` in this clone uses the same remote branch."""
+    set_config(
+        root,
+        {
+            (("branch", branch), "remote"): remote,
+            (("branch", branch), "merge"): f"refs/heads/{branch}",
+        },
+    )
+
+
+def _client(repo: Repo, url: str, operation: str) -> tuple[Any, str]:
+    from dulwich.client import get_transport_and_path
+
+    return get_transport_and_path(url, config=repo.get_config_stack(), operation=operation)
+
+
+def _unreachable(name: str, url: str, exc: BaseException) -> RemoteError:
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    return RemoteError(
+        f"cannot reach remote {name!r} ({url}): {reason}; nothing was changed locally"
+    )
+
+
+def fetch(root: Path, remote: str, url: str, update_refs: bool = True) -> dict[str, str]:
+    """Download what ``remote`` has; ``{branch: commit}`` of its branches.
+
+    With ``update_refs`` the remote-tracking refs (``refs/remotes/<remote>/*``) follow;
+    without, only objects are added (a dry run changes nothing a person can see).
+    """
+    repo = _open(root)
+    try:
+        try:
+            client, path = _client(repo, url, "pull")
+            result = client.fetch(path.encode() if isinstance(path, str) else path, repo)
+        except (KeyboardInterrupt, GitError):
+            raise
+        except Exception as exc:  # network, protocol, missing path: many dulwich types
+            raise _unreachable(remote, url, exc) from None
+        heads = {
+            ref[len(b"refs/heads/") :].decode(): sha.decode()
+            for ref, sha in (result.refs or {}).items()
+            if ref.startswith(b"refs/heads/") and sha and sha.decode() != ZERO
+        }
+        if update_refs:
+            for branch, sha in heads.items():
+                repo.refs[f"refs/remotes/{remote}/{branch}".encode()] = sha.encode()
+        return heads
+    finally:
+        repo.close()
+
+
+def push(root: Path, remote: str, url: str, branch: str, expected: str | None) -> None:
+    """Make the remote's ``branch`` our HEAD, only if it still is ``expected``.
+
+    Raises ``PushRejected`` when someone pushed in between (fetch and merge again).
+    """
+    ref = f"refs/heads/{branch}".encode()
+    repo = _open(root)
+    try:
+        local = repo.refs[ref]
+        moved: list[bytes | None] = []
+
+        def update_refs(refs: dict[bytes, bytes]) -> dict[bytes, bytes]:
+            current = refs.get(ref)
+            current_text = current.decode() if current and current.decode() != ZERO else None
+            if current_text != expected:
+                moved.append(current)
+                return dict(refs)
+            return {**refs, ref: local}
+
+        def pack_data(
+            have: Any, want: Any, *, ofs_delta: bool = False, progress: Any = None
+        ) -> Any:
+            return repo.generate_pack_data(
+                set(have), set(want), progress=progress, ofs_delta=ofs_delta
+            )
+
+        try:
+            client, path = _client(repo, url, "push")
+            result = client.send_pack(
+                path.encode() if isinstance(path, str) else path, update_refs, pack_data
+            )
+        except (KeyboardInterrupt, GitError):
+            raise
+        except Exception as exc:
+            raise _unreachable(remote, url, exc) from None
+        if moved:
+            raise PushRejected(f"{remote}/{branch} moved while syncing")
+        status = (result.ref_status or {}).get(ref)
+        if status:
+            raise RemoteError(f"remote {remote!r} refused the push of {branch}: {status}")
+        repo.refs[f"refs/remotes/{remote}/{branch}".encode()] = local
+    finally:
+        repo.close()
+
+
+def clone(url: str, target: Path) -> None:
+    """A working clone of ``url`` at ``target`` (which must not exist or be empty)."""
+    import io
+
+    from dulwich import porcelain
+
+    try:
+        repo = porcelain.clone(url, str(target), checkout=True, errstream=io.BytesIO())
+    except (KeyboardInterrupt, GitError):
+        raise
+    except Exception as exc:
+        raise _unreachable("origin", url, exc) from None
+    repo.close()
+
+
+def merge_bases(root: Path, a: str, b: str) -> list[str]:
+    from dulwich.graph import find_merge_base
+
+    repo = _open(root)
+    try:
+        return [s.decode() for s in find_merge_base(repo, [a.encode(), b.encode()])]
+    finally:
+        repo.close()
+
+
+def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
+    from dulwich.graph import can_fast_forward
+
+    repo = _open(root)
+    try:
+        return bool(can_fast_forward(repo, ancestor.encode(), descendant.encode()))
+    finally:
+        repo.close()
+
+
+def count_commits(root: Path, include: str, exclude: str | None) -> int:
+    """Commits reachable from ``include`` but not from ``exclude``."""
+    repo = _open(root)
+    try:
+        walker = repo.get_walker(
+            include=[include.encode()], exclude=[exclude.encode()] if exclude else None
+        )
+        return sum(1 for _ in walker)
+    finally:
+        repo.close()
+
+
+def tree_files(root: Path, commit_id: str | None) -> dict[str, str]:
+    """``{path: blob id}`` of every file in a commit (``{}`` for ``None``)."""
+    if commit_id is None:
+        return {}
+    from dulwich.object_store import iter_tree_contents
+
+    repo = _open(root)
+    try:
+        tree = repo[commit_id.encode()].tree  # type: ignore[attr-defined]
+        return {
+            entry.path.decode("utf-8", "surrogateescape"): entry.sha.decode()
+            for entry in iter_tree_contents(repo.object_store, tree)
+            if entry.path is not None and entry.sha is not None
+        }
+    finally:
+        repo.close()
+
+
+def read_blobs(root: Path, blob_ids: Iterable[str]) -> dict[str, bytes]:
+    repo = _open(root)
+    try:
+        return {sha: repo[sha.encode()].as_raw_string() for sha in set(blob_ids)}
+    finally:
+        repo.close()
+
+
+def blob_id(data: bytes) -> str:
+    from dulwich.objects import Blob
+
+    return Blob.from_string(data).id.decode()
+
+
+def commit_merge(root: Path, paths: Iterable[str], message: str, merge_head: str) -> str:
+    """Stage ``paths`` (already written) and commit with two parents: HEAD and ``merge_head``."""
+    who = identity(root)
+    repo = _open(root)
+    try:
+        worktree = repo.get_worktree()
+        worktree.stage(sorted(set(paths)))
+        author = str(who).encode("utf-8")
+        sha = worktree.commit(
+            message=message.encode("utf-8"),
+            author=author,
+            committer=author,
+            merge_heads=[merge_head.encode()],
+            sign=False,
+        )
+    finally:
+        repo.close()
+    return sha.decode() if isinstance(sha, bytes) else str(sha)
+
+
+def fast_forward(root: Path, paths: Iterable[str], new_head: str) -> None:
+    """Stage ``paths`` (already written as ``new_head`` has them) and move the branch there."""
+    branch = current_branch(root)
+    repo = _open(root)
+    try:
+        rel = sorted(set(paths))
+        if rel:
+            repo.get_worktree().stage(rel)
+        repo.refs[f"refs/heads/{branch}".encode()] = new_head.encode()
+    finally:
+        repo.close()
+
+
+def dirty(root: Path) -> tuple[list[str], list[str]]:
+    """``(changed, untracked)``: tracked files that differ from HEAD (staged or not), and
+    files git does not know (ignored ones left out)."""
+    from dulwich import porcelain
+
+    repo = _open(root)
+    try:
+        status = porcelain.status(repo, untracked_files="all")
+    finally:
+        repo.close()
+    changed: set[str] = set()
+    for group in status.staged.values():
+        changed.update(p.decode() if isinstance(p, bytes) else p for p in group)
+    changed.update(p.decode() if isinstance(p, bytes) else p for p in status.unstaged)
+    untracked = sorted(p.decode() if isinstance(p, bytes) else p for p in status.untracked)
+    return sorted(changed), untracked
+
+
+def _info(commit: Any) -> CommitInfo:
+    from datetime import timedelta, timezone
+
+    raw = commit.author.decode("utf-8", "replace")
+    name, _, email = raw.partition(" <")
+    zone = timezone(timedelta(seconds=commit.author_timezone))
+    return CommitInfo(
+        id=commit.id.decode(),
+        parents=tuple(p.decode() for p in commit.parents),
+        author=name,
+        email=email.rstrip(">"),
+        when=datetime.fromtimestamp(commit.author_time, zone),
+        message=commit.message.decode("utf-8", "replace"),
+    )
+
+
+def commits(root: Path, head: str | None = None) -> list[CommitInfo]:
+    """Every commit reachable from ``head`` (HEAD), children before their parents."""
+    repo = _open(root)
+    try:
+        try:
+            start = head.encode() if head else repo.head()
+        except KeyError:
+            return []
+        return [_info(entry.commit) for entry in repo.get_walker(include=[start], order="topo")]
+    finally:
+        repo.close()
+
+
+def commit_info(root: Path, commit_id: str) -> CommitInfo:
+    repo = _open(root)
+    try:
+        return _info(repo[commit_id.encode()])
+    finally:
+        repo.close()
+
+
+def file_changes(root: Path, commit_id: str, parent_id: str | None) -> list[FileChange]:
+    """What ``commit_id`` changed relative to ``parent_id`` (the empty tree for ``None``),
+    with renames detected (a moved activity, a file renamed by hand)."""
+    from dulwich.diff_tree import RenameDetector, tree_changes
+
+    repo = _open(root)
+    try:
+        store = repo.object_store
+        new_tree = repo[commit_id.encode()].tree  # type: ignore[attr-defined]
+        old_tree = repo[parent_id.encode()].tree if parent_id else None  # type: ignore[attr-defined]
+        out = []
+        for change in tree_changes(
+            store, old_tree, new_tree, rename_detector=RenameDetector(store)
+        ):
+            old, new = change.old, change.new
+            out.append(
+                FileChange(
+                    old_path=old.path.decode() if old and old.path else None,
+                    new_path=new.path.decode() if new and new.path else None,
+                    old_blob=old.sha.decode() if old and old.sha else None,
+                    new_blob=new.sha.decode() if new and new.sha else None,
+                )
+            )
         return out
     finally:
         repo.close()

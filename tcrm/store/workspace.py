@@ -199,8 +199,17 @@ class Workspace:
     def lock(self) -> WorkspaceLock:
         """The workspace's lock; re-entrant, so a service can hold it around a transaction."""
         if self._lock is None:
+            self.ensure_local_dir()
             self._lock = WorkspaceLock(self.local_dir / "lock")
         return self._lock
+
+    def ensure_local_dir(self) -> Path:
+        """``.tcrm/``, ignoring itself, so git never sees it even without a .gitignore."""
+        local = self.local_dir
+        if not (local / ".gitignore").exists():
+            local.mkdir(parents=True, exist_ok=True)
+            (local / ".gitignore").write_text("*\n", encoding="utf-8")
+        return local
 
     def transaction(self, message: str, when: datetime | None = None) -> Transaction:
         return Transaction(self, message, when)
@@ -248,8 +257,16 @@ class Transaction:
         if existing is None:
             text = yamlio.dump_fast(data)
         else:
-            owned = frozenset(type(record).model_fields) - {"id"}
-            text = yamlio.edit_text(existing.decode("utf-8"), data, owned, self.ws.rel(path))
+            fields = type(record).model_fields
+            owned = frozenset(fields) - {"id"}
+            defaults = {
+                name: info.default
+                for name, info in fields.items()
+                if isinstance(info.default, str | int | bool)
+            }
+            text = yamlio.edit_text(
+                existing.decode("utf-8"), data, owned, self.ws.rel(path), defaults
+            )
         self._writes[path] = text.encode("utf-8")
         return path
 

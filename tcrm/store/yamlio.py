@@ -49,6 +49,26 @@ class YamlSyntaxError(ValidationError):
     """A file is not valid YAML; carries the line of the problem."""
 
 
+_OPENED = {
+    "while parsing a flow sequence": "the [...] list",
+    "while parsing a flow mapping": "the {...} mapping",
+    "while scanning a quoted scalar": "the quoted text",
+}
+
+
+def _syntax_problem(path: str, exc: Any) -> Problem:
+    """Located where the fix most likely is: where an unclosed bracket or quote opens, not
+    where the parser gave up (for an unclosed quote, that is past the end of the file)."""
+    problem, context = exc.problem_mark, exc.context_mark
+    if problem and context and exc.context in _OPENED and context.line < problem.line:
+        message = (
+            f"{exc.problem} on line {problem.line + 1}, in {_OPENED[exc.context]} that starts here"
+        )
+        return Problem(path, context.line + 1, f"invalid YAML: {message}")
+    mark = problem or context
+    return Problem(path, mark.line + 1 if mark else None, f"invalid YAML: {exc.problem}")
+
+
 # --- fast engine (PyYAML, C) ---------------------------------------------------------
 
 _CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -96,11 +116,9 @@ for _dumper in (FastDumper, PyDumper):
 
 def load_fast(text: str | bytes, path: str = "") -> Any:
     try:
-        return yaml.load(text, Loader=FastLoader)  # noqa: S506 - a safe loader subclass
+        return yaml.load(text, Loader=FastLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise YamlSyntaxError([Problem(path, line, f"invalid YAML: {exc.problem}")]) from None
+        raise YamlSyntaxError([_syntax_problem(path, exc)]) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError([Problem(path, None, f"invalid YAML: {exc}")]) from None
 
@@ -143,9 +161,7 @@ def load_rt(text: str, path: str = "") -> Any:
     try:
         return _RT.load(text)
     except RuamelMarkedError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise YamlSyntaxError([Problem(path, line, f"invalid YAML: {exc.problem}")]) from None
+        raise YamlSyntaxError([_syntax_problem(path, exc)]) from None
 
 
 def dump_rt(doc: Any) -> str:
@@ -197,7 +213,12 @@ def _same(old: Any, new: Any) -> bool:
     return isinstance(old, str) and isinstance(new, str) and old.strip() == new
 
 
-def merge_into(doc: CommentedMap, data: Mapping[str, Any], owned: frozenset[str]) -> None:
+def merge_into(
+    doc: CommentedMap,
+    data: Mapping[str, Any],
+    owned: frozenset[str],
+    defaults: Mapping[str, Any] | None = None,
+) -> None:
     """Make ``doc`` hold ``data`` while touching as little of it as possible.
 
     Keys in ``owned`` (the model's fields) that ``data`` lacks are removed; other keys a
@@ -210,6 +231,8 @@ def merge_into(doc: CommentedMap, data: Mapping[str, Any], owned: frozenset[str]
     for key, value in data.items():
         if key in doc:
             _update(doc, key, value)
+        elif defaults and key in defaults and defaults[key] == value:
+            continue  # a file that leaves a field at its default keeps leaving it out
         else:
             position = list(doc.keys()).index(previous) + 1 if previous in doc else 0
             doc.insert(position, key, _rt_value(value))
@@ -235,12 +258,18 @@ def _update(container: Any, key: Any, value: Any) -> None:
     container[key] = _rt_value(value)
 
 
-def edit_text(original: str, data: Mapping[str, Any], owned: frozenset[str], path: str = "") -> str:
+def edit_text(
+    original: str,
+    data: Mapping[str, Any],
+    owned: frozenset[str],
+    path: str = "",
+    defaults: Mapping[str, Any] | None = None,
+) -> str:
     """The new text of an existing file holding ``data``, comments and extra keys kept."""
     doc = load_rt(original, path) if original.strip() else None
     if not isinstance(doc, CommentedMap):
         return dump_fast(data)
-    merge_into(doc, data, owned)
+    merge_into(doc, data, owned, defaults)
     return dump_rt(doc)
 
 

@@ -1,0 +1,134 @@
+"""Facts derived from several records: last contact, rotting deals, clients to call.
+
+Pure functions over loaded records, shared by the pipeline view, the planner and reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from tcrm.model.records import Activity, Client, Deal
+from tcrm.model.settings import Settings
+
+
+def last_activity_by(
+    activities: Iterable[Activity],
+) -> tuple[dict[str, datetime], dict[str, datetime]]:
+    """The latest activity time per client id and per deal id."""
+    clients: dict[str, datetime] = {}
+    deals: dict[str, datetime] = {}
+    for activity in activities:
+        for client_id in activity.clients:
+            if client_id not in clients or activity.at > clients[client_id]:
+                clients[client_id] = activity.at
+        for deal_id in activity.deals:
+            if deal_id not in deals or activity.at > deals[deal_id]:
+                deals[deal_id] = activity.at
+    return clients, deals
+
+
+def entered_stage_at(deal: Deal) -> datetime | None:
+    """When the deal entered its current stage (the last history entry naming it)."""
+    for change in reversed(deal.stage_history):
+        if change.stage == deal.stage and change.status in (None, "open"):
+            return change.at
+    return deal.stage_history[-1].at if deal.stage_history else deal.created
+
+
+def last_touch(deal: Deal, last_activity: dict[str, datetime]) -> datetime | None:
+    """The later of the deal's last stage change and its last logged activity."""
+    moments = [m for m in (entered_stage_at(deal), last_activity.get(deal.id)) if m is not None]
+    return max(moments, key=_utc) if moments else None
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=None).astimezone()
+
+
+@dataclass(frozen=True)
+class Rotting:
+    deal: Deal
+    idle_days: int
+    threshold: int
+
+
+def rotting_deals(
+    deals: Iterable[Deal], activities: Iterable[Activity], settings: Settings, now: datetime
+) -> list[Rotting]:
+    """Open deals idle (no stage change, no activity) longer than their stage allows.
+
+    Most idle first. A deal with no date at all to measure from is not rotting.
+    """
+    _, by_deal = last_activity_by(activities)
+    out = []
+    for deal in deals:
+        if deal.status != "open":
+            continue
+        pipeline = settings.pipeline(deal.pipeline)
+        stage = pipeline.stage(deal.stage) if pipeline else None
+        if stage is None or stage.rotting_days is None:
+            continue
+        touched = last_touch(deal, by_deal)
+        if touched is None:
+            continue
+        idle = (now - _utc(touched)).days
+        if idle > stage.rotting_days:
+            out.append(Rotting(deal, idle, stage.rotting_days))
+    return sorted(out, key=lambda r: (-r.idle_days, r.deal.id))
+
+
+@dataclass(frozen=True)
+class DueContact:
+    client: Client
+    last_contact: datetime | None
+    days_since: int | None
+    cadence_days: int
+
+
+def clients_to_contact(
+    clients: Iterable[Client], activities: Iterable[Activity], now: datetime
+) -> list[DueContact]:
+    """Clients with a keep-in-touch cadence whose last activity is older than it.
+
+    A client never contacted counts from its creation date; without one it is due now.
+    """
+    by_client, _ = last_activity_by(activities)
+    out = []
+    for client in clients:
+        if client.cadence_days is None:
+            continue
+        last = by_client.get(client.id)
+        since = last or client.created
+        days = (now - _utc(since)).days if since else None
+        if days is None or days > client.cadence_days:
+            out.append(DueContact(client, last, days, client.cadence_days))
+    return sorted(out, key=lambda d: (-(d.days_since or 10**6), d.client.id))
+
+
+def probability(deal: Deal, settings: Settings) -> int:
+    """The deal's own probability if set, else its stage's; won weighs 100, lost 0."""
+    if deal.status == "won":
+        return 100
+    if deal.status == "lost":
+        return 0
+    if deal.probability is not None:
+        return deal.probability
+    pipeline = settings.pipeline(deal.pipeline)
+    stage = pipeline.stage(deal.stage) if pipeline else None
+    return stage.probability if stage else 0
+
+
+def weighted(deal: Deal, settings: Settings) -> Decimal:
+    if deal.amount is None:
+        return Decimal(0)
+    return deal.amount * probability(deal, settings) / 100
+
+
+def day_of(moment: datetime, zone: str) -> date:
+    """The calendar day of ``moment`` in time zone ``zone``."""
+    from zoneinfo import ZoneInfo
+
+    return _utc(moment).astimezone(ZoneInfo(zone)).date()

@@ -1,0 +1,100 @@
+"""Running the real CLI in-process on a real workspace: shared by the CLI tests."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tcrm.cli.main import main
+from tcrm.services.setup import init_workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_workspace"
+NOW = "2026-11-23T09:00:00+01:00"
+"""The sample workspace's "today" (Europe/Berlin, a Monday)."""
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run(*args: str, stdin: str | None = None) -> Result:
+    """``tcrm ARGS`` in this process, as a user would run it; never raises."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    old_stdin = sys.stdin
+    if stdin is not None:
+        sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                main([str(a) for a in args])
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.stdin = old_stdin
+    result = Result(code, stdout.getvalue(), stderr.getvalue())
+    assert "Traceback" not in result.out + result.err, result.err
+    return result
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def commit_count(root: Path) -> int:
+    return int(git(root, "rev-list", "--count", "HEAD").strip())
+
+
+def status_clean(root: Path) -> bool:
+    return git(root, "status", "--porcelain") == ""
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every tracked-or-not file's bytes (outside .git and .tcrm): to prove nothing changed."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not {".git", ".tcrm"} & set(p.relative_to(root).parts)
+    }
+
+
+@pytest.fixture
+def sample_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git workspace copied from sample_workspace/, with a fixed clock and identity."""
+    for var, value in {
+        "TCRM_NOW": NOW,
+        "GIT_AUTHOR_NAME": "Ann Tester",
+        "GIT_AUTHOR_EMAIL": "ann@example.com",
+        "GIT_COMMITTER_NAME": "Ann Tester",
+        "GIT_COMMITTER_EMAIL": "ann@example.com",
+    }.items():
+        monkeypatch.setenv(var, value)
+    monkeypatch.delenv("TCRM_WORKSPACE", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    root = tmp_path / "ws"
+    init_workspace(root, template=SAMPLE)
+    monkeypatch.setenv("TCRM_WORKSPACE", str(root))
+    return root
+
+
+def assert_refused(root: Path, result: Result, before: dict[str, bytes], commits: int) -> None:
+    """Bad input: one line on stderr, non-zero exit, no file changed, no commit."""
+    assert result.code != 0, result
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("tcrm: error: "), result.err
+    assert snapshot(root) == before
+    assert commit_count(root) == commits

@@ -1,0 +1,137 @@
+"""The dependency direction of DESIGN.md, enforced: model <- store <- services <- front ends."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "tcrm"
+FRONT_END_LIBRARIES = ("textual", "typer", "rich", "click")
+
+# What each core layer may import from tcrm itself (besides the package root, for __version__).
+ALLOWED_TCRM = {
+    "model": ("tcrm.errors", "tcrm.model"),
+    "store": ("tcrm.errors", "tcrm.model", "tcrm.store"),
+    "services": ("tcrm.errors", "tcrm.model", "tcrm.store", "tcrm.services"),
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(source: str, module: str, is_package: bool = False) -> list[tuple[int, str]]:
+    """``(line, absolute module)`` for every import anywhere in ``source``: at the top, in
+    functions, under ``if TYPE_CHECKING``; relative imports resolved against ``module``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".")
+                base = base[: len(base) - node.level + (1 if is_package else 0)]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            found.append((node.lineno, target))
+            # `from tcrm import store` imports tcrm.store
+            found.extend((node.lineno, f"{target}.{alias.name}") for alias in node.names)
+    return found
+
+
+def is_under(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def layer_files(layer: str) -> list[Path]:
+    files = sorted((PACKAGE / layer).rglob("*.py"))
+    assert files, f"no Python files found in tcrm/{layer}"
+    return files
+
+
+def all_imports(layer: str) -> list[tuple[str, int, str]]:
+    out = []
+    for path in layer_files(layer):
+        module = module_name(path)
+        for line, name in imports(
+            path.read_text(encoding="utf-8"), module, path.name == "__init__.py"
+        ):
+            out.append((f"{path.relative_to(PACKAGE.parent)}:{line}", line, name))
+    return out
+
+
+def test_import_finder_sees_nested_relative_and_guarded_imports():
+    source = (
+        "from __future__ import annotations\n"
+        "import os\n"
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from rich.console import Console\n"
+        "def f():\n"
+        "    import textual.app\n"
+        "    from ..cli import main\n"
+        "class C:\n"
+        "    def g(self):\n"
+        "        from tcrm import services\n"
+    )
+    names = {name for _, name in imports(source, "tcrm.store.workspace")}
+    assert {"rich.console", "textual.app", "tcrm.cli", "tcrm.cli.main", "tcrm.services"} <= names
+    assert {name for _, name in imports("from . import git\n", "tcrm.store", True)} >= {
+        "tcrm.store.git"
+    }
+
+
+@pytest.mark.parametrize("layer", ["model", "store", "services"])
+def test_core_layers_import_no_front_end_library(layer):
+    bad = [
+        f"{where}: {name}"
+        for where, _, name in all_imports(layer)
+        if any(is_under(name, lib) for lib in FRONT_END_LIBRARIES)
+    ]
+    assert bad == [], "front-end libraries imported by tcrm/" + layer + ":\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("layer", ["model", "store", "services"])
+def test_core_layers_import_only_layers_below_them(layer):
+    allowed = ALLOWED_TCRM[layer]
+    bad = [
+        f"{where}: {name}"
+        for where, _, name in all_imports(layer)
+        if is_under(name, "tcrm")
+        and name != "tcrm"
+        and not name.startswith("tcrm.__")
+        and not any(is_under(name, ok) for ok in allowed)
+    ]
+    assert bad == [], f"tcrm/{layer} imports from a layer above it:\n" + "\n".join(bad)
+
+
+def test_only_the_git_module_imports_dulwich():
+    users = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = module_name(path)
+        for line, name in imports(path.read_text(encoding="utf-8"), module):
+            if is_under(name, "dulwich"):
+                users.append((path.relative_to(PACKAGE.parent).as_posix(), line))
+    assert users, "tcrm/store/git.py should import dulwich (did the git module move?)"
+    assert {path for path, _ in users} == {"tcrm/store/git.py"}, users
+
+
+def test_reading_a_workspace_loads_no_front_end_and_no_dulwich():
+    watched = (*FRONT_END_LIBRARIES, "dulwich")
+    code = (
+        "import json, sys\n"
+        "import tcrm.store.workspace, tcrm.services.check\n"
+        f"watched = {watched!r}\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in watched)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout) == []
