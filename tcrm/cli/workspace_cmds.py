@@ -46,7 +46,11 @@ def check(
             )
         )
     elif report.ok:
-        counts = ", ".join(f"{n} {kind}s" for kind, n in sorted(report.counts.items()))
+        plural = {"activity": "activities"}
+        counts = ", ".join(
+            f"{n} {plural.get(kind, kind + 's') if n != 1 else kind}"
+            for kind, n in sorted(report.counts.items())
+        )
         err.print(f"ok: {counts or 'no records'}", markup=False)
     else:
         for problem in report.problems:

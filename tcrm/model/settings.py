@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -126,7 +127,7 @@ class Goal(_Base):
     """A KPI goal: e.g. 20 calls a week for every member, or 50,000 EUR won a quarter."""
 
     metric: GoalMetric
-    target: Annotated[float, Field(gt=0)]
+    target: Annotated[Decimal, Field(gt=0, description="a count, or an amount for won_amount")]
     period: Literal["day", "week", "month", "quarter", "year"] = "week"
     kind: str | None = Field(default=None, description="activity kind, for metric 'activities'")
     member: RecordId | None = Field(default=None, description="a member id; every member if unset")
@@ -144,7 +145,7 @@ class Settings(_Base):
     default_pipeline: RecordId | None = None
     lists: Lists = Field(default_factory=Lists)
     goals: list[Goal] = Field(default_factory=list)
-    rates: dict[str, float] | None = Field(
+    rates: dict[Currency, Decimal] | None = Field(
         default=None, description="exchange rates to the workspace currency, for reports"
     )
 

@@ -1,0 +1,1 @@
+"""Tools for developing tcrm itself (not used by the CLI or the TUI): sample data."""
