@@ -1,7 +1,434 @@
-"""Placeholder until this group is written."""
+"""``tcrm client ...``: the companies and people we sell to."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import Annotated, Any
 
 import typer
 
+from tcrm.cli import completion, render
+from tcrm.cli.editor import edit_in_editor
+from tcrm.cli.state import now as cli_now
+from tcrm.cli.state import out, workspace
+from tcrm.errors import UsageError
+from tcrm.model.records import Client, Deal
+from tcrm.services import clients as service
+from tcrm.services.insights import day_of
+from tcrm.services.query import HELP as FILTERS_HELP
+
+client_app = typer.Typer(
+    name="client",
+    help="Clients: the companies and people we sell to, with their contact people.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+Ref = Annotated[
+    str,
+    typer.Argument(
+        help="Client id, unique id prefix, or exact name.",
+        metavar="REF",
+        autocompletion=completion.clients,
+        show_default=False,
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON (see docs/json/clients.md).")]
+
+
+@client_app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[
+        str, typer.Argument(help="The client's name.", metavar="NAME", show_default=False)
+    ],
+    client_type: Annotated[
+        str, typer.Option("--type", help="company or person.", metavar="TYPE")
+    ] = "company",
+    email: Annotated[
+        list[str] | None,
+        typer.Option("--email", help="An email address (repeatable).", metavar="EMAIL"),
+    ] = None,
+    phone: Annotated[
+        list[str] | None,
+        typer.Option("--phone", help="A phone number (repeatable).", metavar="PHONE"),
+    ] = None,
+    website: Annotated[str | None, typer.Option(help="The website.", metavar="URL")] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", help="A tag from lists.tags (repeatable).", metavar="TAG"),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Where it came from (lists.sources).", metavar="SOURCE")
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option(help="The team member who owns it.", metavar="MEMBER")
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option(help="A status from lists.client_statuses.", metavar="STATUS")
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option(help="A region from lists.regions.", metavar="REGION")
+    ] = None,
+    cadence: Annotated[
+        str | None,
+        typer.Option(help="Keep in touch at least every DAYS days.", metavar="DAYS"),
+    ] = None,
+    contact: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--contact",
+            help='A contact person: "Jane Doe <jane@x.com>" or a name (repeatable).',
+            metavar='"NAME <EMAIL>"',
+        ),
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="Free-text notes.", metavar="TEXT")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Add even if it looks like an existing client.")
+    ] = False,
+) -> None:
+    """Add a client; prints its new id. Refuses a likely duplicate unless --force."""
+    ws = workspace(ctx)
+    client = service.add_client(
+        ws,
+        name=name,
+        client_type=client_type,
+        emails=email or [],
+        phones=phone or [],
+        website=website,
+        tags=tag or [],
+        source=source,
+        owner=owner,
+        status=status,
+        region=region,
+        cadence_days=cadence,
+        contacts=contact or [],
+        notes=note,
+        force=force,
+        now=cli_now(ctx),
+    )
+    print(client.id)
+    render.message(f"Added client {client.id} ({client.name}).")
+
+
+@client_app.command("list", epilog="\n\n".join(f"\b\n{p}" for p in FILTERS_HELP.split("\n\n")))
+def list_(
+    ctx: typer.Context,
+    filters: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Filter terms, e.g. tag:vip no:email (see below).",
+            metavar="[FILTER]...",
+            show_default=False,
+        ),
+    ] = None,
+    tag: Annotated[
+        str | None, typer.Option(help="Only clients with this tag.", metavar="TAG")
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option(help="Only clients this member owns.", metavar="MEMBER")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Only clients from this source.", metavar="SOURCE")
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option(help="Only clients with this status.", metavar="STATUS")
+    ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option(help="Only clients whose file mentions TEXT (any case).", metavar="TEXT"),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """List clients with their open deals and last contact."""
+    ws = workspace(ctx)
+    rows = service.list_clients(
+        ws,
+        tag=tag,
+        owner=owner,
+        source=source,
+        status=status,
+        search=search,
+        filters=filters or [],
+        now=cli_now(ctx),
+    )
+    if as_json:
+        render.emit_json([_summary_json(row) for row in rows])
+        return
+    zone = ws.settings.timezone
+    render.table(
+        [
+            "Id",
+            "Name",
+            "Status",
+            "Owner",
+            "Tags",
+            render.Column("Open deals", "right"),
+            "Last contact",
+        ],
+        (
+            [
+                row.client.id,
+                row.client.name,
+                row.client.status,
+                row.client.owner,
+                ", ".join(row.client.tags),
+                row.open_deals,
+                _day(row.last_contact, zone) + (" (due)" if row.contact_due else ""),
+            ]
+            for row in rows
+        ),
+    )
+
+
+def _summary_json(row: service.ClientSummary) -> dict[str, Any]:
+    return {
+        **render.record_json(row.client),
+        "open_deals": row.open_deals,
+        "last_contact": _iso(row.last_contact),
+        "contact_due": row.contact_due,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="minutes") if moment else None
+
+
+def _day(moment: datetime | None, zone: str) -> str:
+    return day_of(moment, zone).isoformat() if moment else ""
+
+
+@client_app.command("show")
+def show(ctx: typer.Context, ref: Ref, as_json: AsJson = False) -> None:
+    """Show the client card: contacts, deals, open tasks, latest activities."""
+    ws = workspace(ctx)
+    card = service.client_card(ws, ref=ref, now=cli_now(ctx))
+    if as_json:
+        render.emit_json(_card_json(card))
+        return
+    _print_card(card, ws.settings.timezone, ws.settings.currency)
+
+
+def _card_json(card: service.ClientCard) -> dict[str, Any]:
+    return {
+        "client": render.record_json(card.client),
+        "contacts": card.client.to_data().get("contacts", []),
+        "deals": {
+            "open": [render.record_json(d) for d in card.open_deals],
+            "closed": [render.record_json(d) for d in card.closed_deals],
+        },
+        "tasks": [render.record_json(t) for t in card.tasks],
+        "activities": [render.record_json(a) for a in card.activities],
+        "last_contact": _iso(card.last_contact),
+        "days_since_contact": card.days_since_contact,
+        "contact_due": card.contact_due,
+    }
+
+
+def _line(label: str, value: Any) -> None:
+    if value not in (None, "", []):
+        out.print(f"{label + ':':<14}{value}", markup=False, highlight=False)
+
+
+def _heading(text: str) -> None:
+    out.print()
+    out.print(text, style="bold", markup=False, highlight=False)
+
+
+def _print_card(card: service.ClientCard, zone: str, currency: str) -> None:
+    client = card.client
+    out.print(f"{client.name} ({client.id})", style="bold", markup=False, highlight=False)
+    for label, value in _details(client):
+        _line(label, value)
+    contact = _day(card.last_contact, zone) or "never"
+    if card.days_since_contact is not None:
+        contact += f" ({_ago(card.days_since_contact)})"
+    if card.contact_due:
+        contact += f" - due: keep in touch every {client.cadence_days} days"
+    _line("Last contact", contact)
+    if client.notes:
+        _heading("Notes")
+        out.print(client.notes, markup=False, highlight=False)
+    if client.contacts:
+        _heading("Contacts")
+        render.table(
+            ["Name", "Role", "Emails", "Phones"],
+            ([c.name, c.role, ", ".join(c.emails), ", ".join(c.phones)] for c in client.contacts),
+        )
+    for title, deals in (("Open deals", card.open_deals), ("Closed deals", card.closed_deals)):
+        if deals:
+            _heading(title)
+            _deal_table(deals, currency)
+    if card.tasks:
+        _heading("Open tasks")
+        render.table(
+            ["Id", "Due", "Title", "Assignee"],
+            ([t.id, _when(t.due), t.title, t.assignee] for t in card.tasks),
+        )
+    if card.activities:
+        _heading("Latest activities")
+        render.table(
+            ["When", "Kind", "Summary", "Author"],
+            ([_when(a.at), a.kind, a.summary, a.author] for a in card.activities),
+        )
+
+
+def _details(client: Client) -> list[tuple[str, Any]]:
+    return [
+        ("Type", client.type),
+        ("Status", client.status),
+        ("Owner", client.owner),
+        ("Source", client.source),
+        ("Region", client.region),
+        ("Tags", ", ".join(client.tags)),
+        ("Website", client.website),
+        ("Emails", ", ".join(client.emails)),
+        ("Phones", ", ".join(client.phones)),
+        ("Address", client.address),
+        ("Cadence", f"every {client.cadence_days} days" if client.cadence_days else None),
+    ]
+
+
+def _ago(days: int) -> str:
+    return "today" if days <= 0 else "1 day ago" if days == 1 else f"{days} days ago"
+
+
+def _deal_table(deals: list[Deal], currency: str) -> None:
+    render.table(
+        ["Id", "Title", "Stage", "Status", render.Column("Amount", "right"), "Close date"],
+        (
+            [
+                d.id,
+                d.title,
+                d.stage,
+                d.status + (f" ({d.lost_reason})" if d.lost_reason else ""),
+                render.money(d.amount, d.currency or currency),
+                (d.closed or d.close_date or ""),
+            ]
+            for d in deals
+        ),
+    )
+
+
+def _when(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return "" if value is None else str(value)
+
+
+@client_app.command("edit")
+def edit(
+    ctx: typer.Context,
+    ref: Ref,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="field=value, field+=item, field-=item or field= to unset (repeatable).",
+            metavar="FIELD=VALUE",
+        ),
+    ] = None,
+    add_contact: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--add-contact",
+            help='Add a contact person: "Jane Doe <jane@x.com>" (repeatable).',
+            metavar='"NAME <EMAIL>"',
+        ),
+    ] = None,
+) -> None:
+    """Change a client: with --set/--add-contact directly, otherwise in $EDITOR."""
+    ws = workspace(ctx)
+    if assignments or add_contact:
+        edited = service.edit_client(
+            ws, ref=ref, assignments=assignments or [], add_contacts=add_contact or []
+        )
+        saved = edited.client if edited.changed else None
+    else:
+        saved = edit_in_editor(ws, "client", ref)
+    render.message(f"Saved client {saved.id}." if saved else "No changes.")
+
+
+def _ask(question: str) -> bool:
+    """A yes/no question on stderr; no answer at all (end of input) is refused."""
+    from tcrm.cli.state import err
+
+    err.print(f"{question} [y/N] ", end="", markup=False, highlight=False)
+    try:
+        answer = sys.stdin.readline()
+    except OSError:
+        answer = ""
+    if not answer:
+        err.print()
+        raise UsageError("no answer to the question; nothing was deleted (pass --yes to confirm)")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+@client_app.command("rm")
+def rm(
+    ctx: typer.Context,
+    ref: Ref,
+    cascade: Annotated[
+        bool,
+        typer.Option(
+            "--cascade",
+            help="Also delete its deals and the tasks only about it; unlink its activities "
+            "(they are kept as history).",
+        ),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a client; refused while deals, tasks or activities point at it."""
+    ws = workspace(ctx)
+    plan = service.remove_client(
+        ws,
+        ref=ref,
+        cascade=cascade,
+        confirm=None if yes else (lambda p: _ask(_sentence(p.summary()) + "?")),
+    )
+    if plan is None:
+        render.message("Nothing deleted.")
+        raise typer.Exit(1)
+    render.message(f"Done: {plan.summary()}.")
+
+
+@client_app.command("merge")
+def merge(
+    ctx: typer.Context,
+    keep: Annotated[
+        str,
+        typer.Argument(
+            help="The client that stays.",
+            metavar="KEEP",
+            autocompletion=completion.clients,
+            show_default=False,
+        ),
+    ],
+    duplicate: Annotated[
+        str,
+        typer.Argument(
+            help="The duplicate, merged into KEEP and deleted.",
+            metavar="DUPLICATE",
+            autocompletion=completion.clients,
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Merge DUPLICATE into KEEP: its deals, tasks, activities and contacts move over."""
+    result = service.merge_clients(workspace(ctx), keep=keep, duplicate=duplicate)
+    render.message(
+        f"Merged {result.duplicate.id} into {result.client.id}: moved {result.deals} deal(s), "
+        f"{result.tasks} task(s), {result.activities} activity(ies)."
+    )
+
 
 def register(app: typer.Typer) -> None:
-    """Adds nothing yet."""
+    app.add_typer(client_app, name="client")

@@ -1,0 +1,710 @@
+"""Clients: adding one without creating a duplicate, the client card, removal and merging.
+
+Removal and merging touch every record that points at a client (deals by their
+``client``, tasks and activities by their ``clients`` list, directly or through one of
+the client's deals), always in one commit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parseaddr
+from typing import Any
+from urllib.parse import urlsplit
+
+from tcrm.errors import RuleError, UsageError
+from tcrm.model.records import Activity, Client, Deal, Record, Task
+from tcrm.model.types import slugify
+from tcrm.services import insights
+from tcrm.services.query import apply_filters, parse_filters
+from tcrm.services.records import (
+    ConflictError,
+    all_records,
+    build,
+    ensure_valid,
+    local_now,
+    parse_assignments,
+    resolve,
+    set_fields,
+    updated,
+)
+from tcrm.store.workspace import Workspace
+
+PROTECTED = {
+    "contacts": 'use `tcrm client edit REF --add-contact "Name <email>"`, or edit the file '
+    "with `tcrm client edit REF`",
+}
+"""Fields ``client edit --set`` refuses, with the way to change them instead."""
+
+FREEMAIL = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "t-online.de",
+        "proton.me",
+        "protonmail.com",
+        "posteo.de",
+        "mailbox.org",
+        "fastmail.com",
+        "yandex.ru",
+        "mail.ru",
+        "qq.com",
+        "example.com",
+    }
+)
+"""Mail domains shared by unrelated people: only a whole address there marks a duplicate."""
+
+LEGAL_FORMS = frozenset(
+    {
+        "ab",
+        "ag",
+        "as",
+        "bv",
+        "co",
+        "company",
+        "corp",
+        "corporation",
+        "gbr",
+        "gmbh",
+        "inc",
+        "kg",
+        "llc",
+        "llp",
+        "ltd",
+        "limited",
+        "nv",
+        "oy",
+        "plc",
+        "sa",
+        "sarl",
+        "sas",
+        "se",
+        "spa",
+        "srl",
+        "ug",
+    }
+)
+"""Words of a company name that do not tell two companies apart (``Acme GmbH`` = ``Acme``)."""
+
+
+# --- parsing ---------------------------------------------------------------------------
+
+
+def parse_contact(text: str) -> dict[str, Any]:
+    """A contact person from ``"Jane Doe <jane@x.com>"`` or a plain ``"Jane Doe"``."""
+    raw = " ".join(str(text).split())
+    if not raw:
+        raise UsageError('--contact is empty; write "Jane Doe <jane@x.com>" or a name')
+    if "<" not in raw and ">" not in raw:
+        if "@" in raw and " " not in raw:
+            raise UsageError(
+                f'--contact {text!r} has no name; write "Jane Doe <{raw}>" or just a name'
+            )
+        return {"name": raw}
+    name, address = parseaddr(raw)
+    bracket = re.fullmatch(r"(.*?)\s*<([^<>]*)>", raw)
+    if bracket and (not name or address != bracket.group(2).strip()):
+        # parseaddr reads ``Müller, Hans <h@x.de>`` as two addresses: trust the brackets.
+        name, address = bracket.group(1).strip().strip("\"'"), bracket.group(2).strip()
+    if not name:
+        raise UsageError(f'--contact {text!r} has no name; write "Jane Doe <jane@x.com>"')
+    contact: dict[str, Any] = {"name": name}
+    if address:
+        contact["emails"] = [address]
+    return contact
+
+
+def normalised_name(name: str) -> str:
+    """The name without case, accents, punctuation or legal form: ``ACME GmbH`` -> ``acme``."""
+    words = [w for w in slugify(name, max_length=200).split("-") if w]
+    kept = [w for w in words if w not in LEGAL_FORMS]
+    return "-".join(kept or words)
+
+
+def _domain(email: str) -> str:
+    return email.rpartition("@")[2].casefold()
+
+
+def _website_domain(website: str | None) -> str | None:
+    if not website:
+        return None
+    host = urlsplit(website if "//" in website else f"//{website}").hostname or ""
+    host = host.casefold().removeprefix("www.")
+    return host or None
+
+
+def _addresses(client: Client) -> set[str]:
+    found = {e.casefold() for e in client.emails}
+    for person in client.contacts:
+        found |= {e.casefold() for e in person.emails}
+    return found
+
+
+def _domains(client: Client) -> set[str]:
+    found = {_domain(e) for e in _addresses(client)} - FREEMAIL
+    site = _website_domain(client.website)
+    return found | ({site} if site else set())
+
+
+def duplicate_of(candidate: Client, clients: Iterable[Client]) -> tuple[Client, str] | None:
+    """The first existing client ``candidate`` looks like, and why."""
+    name = normalised_name(candidate.name)
+    addresses, domains = _addresses(candidate), _domains(candidate)
+    for client in clients:
+        if name and normalised_name(client.name) == name:
+            return client, "the same name"
+        same = sorted(addresses & _addresses(client))
+        if same:
+            return client, f"the same email {same[0]}"
+        shared = sorted(domains & _domains(client))
+        if shared:
+            return client, f"the same domain {shared[0]}"
+    return None
+
+
+def _choice(option: str, value: str | None, allowed: Sequence[str], what: str) -> None:
+    if value is not None and value not in allowed:
+        choices = ", ".join(allowed) if allowed else f"none configured in tcrm.yaml lists.{what}"
+        raise UsageError(
+            f"{option} {value!r} is not one of the {what.replace('_', ' ')} ({choices})"
+        )
+
+
+# --- add -------------------------------------------------------------------------------
+
+
+def add_client(
+    ws: Workspace,
+    *,
+    name: str,
+    client_type: str = "company",
+    emails: Sequence[str] = (),
+    phones: Sequence[str] = (),
+    website: str | None = None,
+    tags: Sequence[str] = (),
+    source: str | None = None,
+    owner: str | None = None,
+    status: str | None = None,
+    region: str | None = None,
+    cadence_days: int | str | None = None,
+    contacts: Sequence[str] = (),
+    notes: str | None = None,
+    force: bool = False,
+    now: datetime | None = None,
+) -> Client:
+    """``tcrm client add``: one new client file, one commit.
+
+    Refuses a client that looks like one we have (same name without its legal form,
+    same email, or same company email domain or website) unless ``force``.
+    """
+    now = local_now(ws, now)
+    data: dict[str, Any] = {
+        "name": name,
+        "type": client_type,
+        "status": status,
+        "owner": owner,
+        "source": source,
+        "region": region,
+        "tags": _unique(tags),
+        "website": website,
+        "emails": _unique(emails, key=str.casefold),
+        "phones": _unique(phones),
+        "cadence_days": cadence_days,
+        "contacts": [parse_contact(text) for text in contacts],
+        "created": now.replace(second=0, microsecond=0),
+        "notes": notes,
+    }
+    fields = {k: v for k, v in data.items() if v is not None}
+    draft = build("client", {**fields, "id": slugify(name) or "new"})
+    assert isinstance(draft, Client)
+    ensure_valid(ws, draft)
+    with ws.lock():
+        if not force:
+            found = duplicate_of(draft, _clients(ws))
+            if found:
+                existing, why = found
+                raise RuleError(
+                    f"client {existing.id!r} ({existing.name}) has {why}; see "
+                    f"`tcrm client show {existing.id}`, or add anyway with --force"
+                )
+        client = build("client", {**fields, "id": ws.new_id("client", name)})
+        assert isinstance(client, Client)
+        with ws.transaction(f"client {client.id}: add") as tx:
+            tx.put(client, create=True)
+    return client
+
+
+def _unique(values: Iterable[str], key: Callable[[str], str] = str) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for value in values:
+        if key(value) not in seen:
+            seen.add(key(value))
+            out.append(value)
+    return out
+
+
+def _clients(ws: Workspace) -> list[Client]:
+    return [r for r in all_records(ws, "client") if isinstance(r, Client)]
+
+
+# --- list and show ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    """A row of ``client list``: the client and what the other records say about it."""
+
+    client: Client
+    open_deals: int
+    last_contact: datetime | None
+    contact_due: bool
+
+
+def list_clients(
+    ws: Workspace,
+    *,
+    tag: str | None = None,
+    owner: str | None = None,
+    source: str | None = None,
+    status: str | None = None,
+    search: str | None = None,
+    filters: Sequence[str] = (),
+    now: datetime | None = None,
+) -> list[ClientSummary]:
+    """``tcrm client list``: clients matching every option and filter term, by id."""
+    now = local_now(ws, now)
+    lists = ws.settings.lists
+    _choice("--tag", tag, lists.tags, "tags")
+    _choice("--source", source, lists.sources, "sources")
+    _choice("--status", status, lists.client_statuses, "client_statuses")
+    if owner is not None and ws.settings.team:
+        _choice("--owner", owner, [m.id for m in ws.settings.team], "team members")
+    compiled = parse_filters(filters, Client, now)
+    clients = [
+        c
+        for c in _clients(ws)
+        if (tag is None or tag in c.tags)
+        and (owner is None or c.owner == owner)
+        and (source is None or c.source == source)
+        and (status is None or c.status == status)
+        and (not search or search.casefold() in _text(c.to_data()).casefold())
+    ]
+    clients = [c for c in apply_filters(clients, compiled) if isinstance(c, Client)]
+    open_deals: dict[str, int] = {}
+    for deal in _deals(ws):
+        if deal.status == "open":
+            open_deals[deal.client] = open_deals.get(deal.client, 0) + 1
+    activities = _activities(ws)
+    last, _ = insights.last_activity_by(activities)
+    due = {d.client.id for d in insights.clients_to_contact(clients, activities, now)}
+    return [ClientSummary(c, open_deals.get(c.id, 0), last.get(c.id), c.id in due) for c in clients]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return " ".join(_text(v) for v in value.values())
+    if isinstance(value, list):
+        return " ".join(_text(v) for v in value)
+    return str(value)
+
+
+def _deals(ws: Workspace) -> list[Deal]:
+    return [r for r in all_records(ws, "deal") if isinstance(r, Deal)]
+
+
+def _activities(ws: Workspace) -> list[Activity]:
+    return [r for r in all_records(ws, "activity") if isinstance(r, Activity)]
+
+
+@dataclass(frozen=True)
+class ClientCard:
+    """``tcrm client show``: a client and everything linked to it."""
+
+    client: Client
+    open_deals: list[Deal]
+    closed_deals: list[Deal]
+    tasks: list[Task]
+    activities: list[Activity]
+    last_contact: datetime | None
+    days_since_contact: int | None
+    contact_due: bool
+
+
+LATEST_ACTIVITIES = 10
+
+
+def client_card(ws: Workspace, *, ref: str, now: datetime | None = None) -> ClientCard:
+    """The card of one client: deals, open tasks, the latest activities, contact status.
+
+    A task or activity belongs on the card when it names the client or one of its deals.
+    "Last contact" and "due" follow the planner (``tcrm today``): activities naming the
+    client, against its keep-in-touch cadence.
+    """
+    now = local_now(ws, now)
+    client = resolve(ws, "client", ref)
+    assert isinstance(client, Client)
+    deals = sorted((d for d in _deals(ws) if d.client == client.id), key=_deal_order)
+    deal_ids = {d.id for d in deals}
+    tasks = [
+        t
+        for t in all_records(ws, "task")
+        if isinstance(t, Task) and t.status == "open" and _links(t, client.id, deal_ids)
+    ]
+    tasks.sort(key=lambda t: (t.due is None, str(t.due or ""), t.id))
+    activities = [a for a in _activities(ws) if _links(a, client.id, deal_ids)]
+    activities.sort(key=lambda a: (_instant(a.at, ws), a.id), reverse=True)
+    last, _ = insights.last_activity_by(activities)
+    due = insights.clients_to_contact([client], activities, now)
+    since = last.get(client.id)
+    return ClientCard(
+        client=client,
+        open_deals=[d for d in deals if d.status == "open"],
+        closed_deals=[d for d in deals if d.status != "open"],
+        tasks=tasks,
+        activities=activities[:LATEST_ACTIVITIES],
+        last_contact=since,
+        days_since_contact=(now - _instant(since, ws)).days if since else None,
+        contact_due=bool(due),
+    )
+
+
+def _deal_order(deal: Deal) -> tuple[bool, str, str]:
+    """By close date (the actual one, else the expected one), undated last."""
+    day = deal.closed or deal.close_date
+    return (day is None, str(day or ""), deal.id)
+
+
+def _links(record: Task | Activity, client_id: str, deal_ids: set[str]) -> bool:
+    return client_id in record.clients or bool(deal_ids & set(record.deals))
+
+
+def _instant(moment: datetime, ws: Workspace) -> datetime:
+    """An aware moment; a naive one (hand-written) is read in the workspace's zone."""
+    return moment if moment.tzinfo else local_now(ws, moment)
+
+
+# --- edit ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edited:
+    client: Client
+    changed: bool
+
+
+def edit_client(
+    ws: Workspace,
+    *,
+    ref: str,
+    assignments: Sequence[str] = (),
+    add_contacts: Sequence[str] = (),
+) -> Edited:
+    """``tcrm client edit REF --set field=value --add-contact "Name <email>"``: one commit.
+
+    A contact whose email or name the client already has is refused, not duplicated.
+    Changing nothing makes no commit (``changed`` is false).
+    """
+    people = [parse_contact(text) for text in add_contacts]
+    with ws.lock():
+        if not people:
+            before = resolve(ws, "client", ref)
+            result = set_fields(
+                ws, kind="client", ref=before.id, assignments=list(assignments), protected=PROTECTED
+            )
+            assert isinstance(result, Client)
+            return Edited(result, result.to_data() != before.to_data())
+        client = resolve(ws, "client", ref)
+        assert isinstance(client, Client)
+        changes = parse_assignments(client, assignments, PROTECTED)
+        contacts = [p.model_dump(exclude_none=True) for p in client.contacts]
+        for person in people:
+            twin = _same_person(person, contacts)
+            if twin is not None:
+                raise RuleError(
+                    f"client {client.id!r} already has contact {twin['name']!r}; "
+                    f"edit it with `tcrm client edit {client.id}`"
+                )
+            contacts.append(person)
+        new = updated(client, {**changes, "contacts": contacts})
+        assert isinstance(new, Client)
+        ensure_valid(ws, new)
+        parts = [f"set {', '.join(sorted(changes))}"] if changes else []
+        parts.append("add contact " + ", ".join(p["name"] for p in people))
+        with ws.transaction(f"client {client.id}: {'; '.join(parts)}") as tx:
+            tx.put(new)
+        return Edited(new, True)
+
+
+def _same_person(person: Mapping[str, Any], others: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The contact in ``others`` that is ``person``: a shared email, else the same name."""
+    emails = {e.casefold() for e in person.get("emails", [])}
+    for other in others:
+        if emails & {e.casefold() for e in other.get("emails", [])}:
+            return other
+    name = str(person["name"]).casefold()
+    return next((o for o in others if str(o["name"]).casefold() == name), None)
+
+
+# --- references: rm and merge -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class References:
+    """Everything that points at a client, read strictly (a broken file is an error)."""
+
+    deals: list[Deal]
+    tasks: list[Task]
+    activities: list[Activity]
+
+    @property
+    def count(self) -> int:
+        return len(self.deals) + len(self.tasks) + len(self.activities)
+
+
+def references(ws: Workspace, client_id: str) -> References:
+    """Deals of the client, and tasks and activities naming it or one of its deals.
+
+    Broken files raise: a file we cannot read might point at the client, and removing or
+    merging it regardless would leave that file dangling.
+    """
+    deals = [d for d in ws.load_all("deal") if isinstance(d, Deal) and d.client == client_id]
+    deal_ids = {d.id for d in deals}
+    tasks = [
+        t for t in ws.load_all("task") if isinstance(t, Task) and _links(t, client_id, deal_ids)
+    ]
+    activities = [
+        a
+        for a in ws.load_all("activity")
+        if isinstance(a, Activity) and _links(a, client_id, deal_ids)
+    ]
+    return References(deals, tasks, activities)
+
+
+PLURALS = {"deal": "deals", "task": "tasks", "activity": "activities"}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word if n == 1 else PLURALS[word]}"
+
+
+def _counts(deals: int, tasks: int, activities: int) -> list[str]:
+    pairs = ((deals, "deal"), (tasks, "task"), (activities, "activity"))
+    return [_plural(n, word) for n, word in pairs if n]
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+@dataclass(frozen=True)
+class RemovalPlan:
+    """What ``client rm`` will do; shown to the person before anything is deleted.
+
+    With ``--cascade``: the client's deals are deleted; a task is deleted when it names
+    nothing but the client and its deals, otherwise only unlinked from them; activities
+    are history (reports and goals count them), so they are always kept and only unlinked.
+    """
+
+    client: Client
+    deleted_deals: list[Deal] = field(default_factory=list)
+    deleted_tasks: list[Task] = field(default_factory=list)
+    unlinked: list[Task | Activity] = field(default_factory=list)
+
+    def _deleted(self) -> list[str]:
+        return _counts(len(self.deleted_deals), len(self.deleted_tasks), 0)
+
+    def _unlinked(self) -> list[str]:
+        tasks = sum(isinstance(r, Task) for r in self.unlinked)
+        return _counts(0, tasks, len(self.unlinked) - tasks)
+
+    def summary(self) -> str:
+        """``delete client acme, 2 deals and 1 task; unlink 3 activities``."""
+        text = f"delete {_and([f'client {self.client.id}', *self._deleted()])}"
+        unlinked = self._unlinked()
+        return f"{text}; unlink {_and(unlinked)}" if unlinked else text
+
+    def commit_message(self) -> str:
+        """``client acme: remove with 2 deals and 1 task; unlink 3 activities``."""
+        text = f"client {self.client.id}: remove"
+        deleted, unlinked = self._deleted(), self._unlinked()
+        if deleted:
+            text += f" with {_and(deleted)}"
+        return f"{text}; unlink {_and(unlinked)}" if unlinked else text
+
+    def key(self) -> tuple[Any, ...]:
+        """What the plan amounts to, to notice a change between asking and doing."""
+        return (
+            self.client.to_data(),
+            [d.id for d in self.deleted_deals],
+            [t.id for t in self.deleted_tasks],
+            [(r.KIND, r.id, r.to_data()) for r in self.unlinked],
+        )
+
+
+def plan_removal(ws: Workspace, *, ref: str, cascade: bool = False) -> RemovalPlan:
+    """What removing a client involves; refused while records point at it, unless cascade."""
+    client = resolve(ws, "client", ref)
+    assert isinstance(client, Client)
+    refs = references(ws, client.id)
+    if refs.count and not cascade:
+        counts = _counts(len(refs.deals), len(refs.tasks), len(refs.activities))
+        raise RuleError(
+            f"client {client.id!r} is still referenced by {_and(counts)}; remove them with "
+            f"it using --cascade, or move them to another client with "
+            f"`tcrm client merge OTHER {client.id}`"
+        )
+    deal_ids = {d.id for d in refs.deals}
+    deleted_tasks: list[Task] = []
+    unlinked: list[Task | Activity] = []
+    for record in [*refs.tasks, *refs.activities]:
+        clients = [c for c in record.clients if c != client.id]
+        deals = [d for d in record.deals if d not in deal_ids]
+        if isinstance(record, Task) and not clients and not deals:
+            deleted_tasks.append(record)
+            continue
+        new = updated(record, {"clients": clients or None, "deals": deals or None})
+        assert isinstance(new, Task | Activity)
+        unlinked.append(new)
+    return RemovalPlan(client, refs.deals, deleted_tasks, unlinked)
+
+
+def remove_client(
+    ws: Workspace,
+    *,
+    ref: str,
+    cascade: bool = False,
+    confirm: Callable[[RemovalPlan], bool] | None = None,
+) -> RemovalPlan | None:
+    """``tcrm client rm``: the client (and with ``cascade`` what hangs on it) in one commit.
+
+    ``confirm`` is asked with the plan before anything changes (``None`` skips asking);
+    returns ``None`` when it says no. The plan is made again under the lock, and a change
+    in between (a sync, another process) refuses rather than deleting what nobody saw.
+    """
+    plan = plan_removal(ws, ref=ref, cascade=cascade)
+    if confirm is not None and not confirm(plan):
+        return None
+    with ws.lock():
+        again = plan_removal(ws, ref=plan.client.id, cascade=cascade)
+        if again.key() != plan.key():
+            raise ConflictError(
+                f"client {plan.client.id!r} or its records changed meanwhile; nothing was "
+                "deleted, run the command again"
+            )
+        with ws.transaction(plan.commit_message()) as tx:
+            for deal in plan.deleted_deals:
+                tx.delete("deal", deal.id)
+            for task in plan.deleted_tasks:
+                tx.delete("task", task.id)
+            for record in plan.unlinked:
+                tx.put(record)
+            tx.delete("client", plan.client.id)
+    return plan
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    client: Client
+    duplicate: Client
+    deals: int
+    tasks: int
+    activities: int
+
+
+def merge_clients(ws: Workspace, *, keep: str, duplicate: str) -> MergeResult:
+    """``tcrm client merge KEEP DUPLICATE``: one client where there were two, one commit.
+
+    Deals, tasks and activities of DUPLICATE move to KEEP; contacts are merged (the same
+    email, else the same name, is the same person), and so are emails, phones and tags.
+    KEEP's fields win; the ones it lacks are taken from DUPLICATE. Notes are kept from
+    both, and ``created`` is the earlier of the two. DUPLICATE is deleted.
+    """
+    with ws.lock():
+        kept = resolve(ws, "client", keep)
+        dup = resolve(ws, "client", duplicate)
+        assert isinstance(kept, Client) and isinstance(dup, Client)
+        if kept.id == dup.id:
+            raise RuleError(f"cannot merge client {kept.id!r} into itself; name two clients")
+        merged = merged_client(kept, dup)
+        ensure_valid(ws, merged)
+        refs = references(ws, dup.id)
+        moved: list[Record] = [updated(d, {"client": kept.id}) for d in refs.deals]
+        for record in [*refs.tasks, *refs.activities]:
+            if dup.id in record.clients:
+                clients = _unique(kept.id if c == dup.id else c for c in record.clients)
+                moved.append(updated(record, {"clients": clients}))
+        with ws.transaction(f"client {kept.id}: merge {dup.id} into {kept.id}") as tx:
+            tx.put(merged)
+            for record in moved:
+                tx.put(record)
+            tx.delete("client", dup.id)
+        return MergeResult(
+            merged,
+            dup,
+            deals=len(refs.deals),
+            tasks=sum(isinstance(r, Task) for r in moved),
+            activities=sum(isinstance(r, Activity) for r in moved),
+        )
+
+
+LIST_FIELDS = {"tags": str, "emails": str.casefold, "phones": str}
+
+
+def merged_client(keep: Client, duplicate: Client) -> Client:
+    """``keep`` completed with what ``duplicate`` knows and ``keep`` does not."""
+    data = keep.model_dump(exclude_none=True)
+    other = duplicate.model_dump(exclude_none=True)
+    for key, value in other.items():
+        if key in ("id", "contacts", "notes", "created"):
+            continue
+        if key in LIST_FIELDS:
+            data[key] = _unique([*data.get(key, []), *value], key=LIST_FIELDS[key])
+        elif data.get(key) in (None, "", []):
+            data[key] = value
+    data["contacts"] = merged_contacts(data.get("contacts", []), other.get("contacts", []))
+    notes = [n for n in (keep.notes, duplicate.notes) if n]
+    if len(notes) == 2 and notes[0].strip() != notes[1].strip():
+        data["notes"] = f"{notes[0]}\n\n{notes[1]}"
+    elif notes:
+        data["notes"] = notes[0]
+    created = [c for c in (keep.created, duplicate.created) if c is not None]
+    if created:
+        data["created"] = min(created)
+    result = build("client", {**data, "id": keep.id})
+    assert isinstance(result, Client)
+    return result
+
+
+def merged_contacts(
+    first: Sequence[Mapping[str, Any]], second: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Contacts of both lists, a person found in both (by email, then name) once."""
+    out = [dict(c) for c in first]
+    for person in second:
+        twin = _same_person(person, out)
+        if twin is None:
+            out.append(dict(person))
+            continue
+        for key, value in person.items():
+            if key in ("emails", "phones"):
+                fold = LIST_FIELDS[key]
+                twin[key] = _unique([*twin.get(key, []), *value], key=fold)
+            elif twin.get(key) in (None, "", []):
+                twin[key] = value
+    return out
