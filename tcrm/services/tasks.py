@@ -1,0 +1,635 @@
+"""Tasks: add, list, complete (moving a recurring task on), snooze, cancel, reopen.
+
+The due-state helpers at the top are pure: the planner, reminders and the calendar
+export share them, so "overdue" means the same thing everywhere.
+
+Time rules:
+- A timed due (``2026-11-24T10:00``) is local to the task's ``timezone``, else to the
+  workspace's (an offset in the file wins); it is overdue once that moment has passed.
+- A date-only due (``2026-11-24``) is a day *of the assignee* (of the workspace when
+  unassigned): it is overdue only after that day has ended in the assignee's zone.
+  Where a moment is needed (reminders, ordering) it stands for 09:00 that day.
+- "today" is the assignee's today (the workspace's for an unassigned task).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from tcrm.errors import NotFoundError, RuleError, UsageError
+from tcrm.model.records import Client, Deal, Task
+from tcrm.model.settings import Settings
+from tcrm.model.types import check_rrule, check_timezone, parse_offset
+from tcrm.model.when import WhenError, parse_when
+from tcrm.services.query import apply_filters, parse_filters
+from tcrm.services.records import all_records, build, ensure_valid, local_now, resolve, updated
+from tcrm.store.workspace import Workspace
+
+DueState = Literal["overdue", "today", "upcoming"]
+
+ALL_DAY_AT = time(9, 0)
+"""The moment that stands for a date-only due (for reminders and ordering): 09:00 local."""
+
+WEEK_DAYS = 7
+"""``--week``: overdue, or due by the same weekday next week (``+7d``) at the latest."""
+
+REPEAT_WORDS = {
+    "daily": "FREQ=DAILY",
+    "weekdays": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+    "weekly": "FREQ=WEEKLY",
+    "monthly": "FREQ=MONTHLY",
+    "yearly": "FREQ=YEARLY",
+}
+PRIORITIES = ("high", "medium", "low")
+MAX_DURATION = 24 * 60 * 14
+PROTECTED = {
+    "status": "use `tcrm task done REF`, `tcrm task cancel REF` or `tcrm task reopen REF`",
+    "completed": "it is set by `tcrm task done` and cleared by `tcrm task reopen`",
+}
+"""Fields ``task edit --set`` refuses, with the command that changes them."""
+
+
+# --- pure due-state helpers ------------------------------------------------------------
+
+
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def assignee_zone(task: Task, settings: Settings) -> ZoneInfo:
+    """Where "today" is for this task: its assignee's zone, else the workspace's."""
+    return _zone(settings.member_timezone(task.assignee))
+
+
+def task_zone(task: Task, settings: Settings) -> ZoneInfo:
+    """The zone a naive due time is local to: the task's own, else the workspace's."""
+    return _zone(task.timezone or settings.timezone)
+
+
+def aware(moment: datetime, zone: ZoneInfo) -> datetime:
+    """``moment`` as an aware date-time; a naive one is read as local to ``zone``."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def due_moment(task: Task, settings: Settings) -> datetime | None:
+    """The aware moment a task is due; a date-only due stands for 09:00 of that day
+    in the assignee's zone (see ``ALL_DAY_AT``)."""
+    if task.due is None:
+        return None
+    if isinstance(task.due, datetime):
+        return aware(task.due, task_zone(task, settings))
+    return datetime.combine(task.due, ALL_DAY_AT, tzinfo=assignee_zone(task, settings))
+
+
+def due_day(task: Task, settings: Settings) -> date | None:
+    """The calendar day a task is due on, as its assignee sees it."""
+    if task.due is None:
+        return None
+    if isinstance(task.due, datetime):
+        moment = due_moment(task, settings)
+        assert moment is not None
+        return moment.astimezone(assignee_zone(task, settings)).date()
+    return task.due
+
+
+def assignee_today(task: Task, settings: Settings, now: datetime) -> date:
+    return now.astimezone(assignee_zone(task, settings)).date()
+
+
+def is_overdue(task: Task, settings: Settings, now: datetime) -> bool:
+    """An open task whose time has passed, or whose (date-only) day has ended."""
+    if task.status != "open" or task.due is None:
+        return False
+    if isinstance(task.due, datetime):
+        moment = due_moment(task, settings)
+        return moment is not None and moment < now
+    return task.due < assignee_today(task, settings, now)
+
+
+def due_state(task: Task, settings: Settings, now: datetime) -> DueState | None:
+    """``overdue``, ``today`` (due later today) or ``upcoming``; ``None`` for an undated
+    or closed task (a done task is never overdue)."""
+    if task.status != "open" or task.due is None:
+        return None
+    if is_overdue(task, settings, now):
+        return "overdue"
+    if due_day(task, settings) == assignee_today(task, settings, now):
+        return "today"
+    return "upcoming"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder of a task: ``offset`` before the task's due moment ``due_at``."""
+
+    task: Task
+    offset: str
+    at: datetime
+    due_at: datetime
+
+
+def reminders_of(task: Task, settings: Settings) -> list[Reminder]:
+    """Every reminder of an open task, earliest first; none before the task was created."""
+    moment = due_moment(task, settings)
+    if task.status != "open" or moment is None:
+        return []
+    created = aware(task.created, _zone(settings.timezone)) if task.created else None
+    out = []
+    for offset in task.reminders:
+        at = moment - parse_offset(offset)
+        if created is None or at >= created:
+            out.append(Reminder(task, offset, at, moment))
+    return sorted(out, key=lambda r: r.at)
+
+
+@dataclass(frozen=True)
+class TaskItem:
+    """A task with its due state computed for a given moment."""
+
+    task: Task
+    state: DueState | None
+    due_at: datetime | None
+
+
+def item(task: Task, settings: Settings, now: datetime) -> TaskItem:
+    return TaskItem(task, due_state(task, settings, now), due_moment(task, settings))
+
+
+_FAR = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+_PRIORITY_RANK = {"high": 0, "medium": 1, None: 2, "low": 3}
+
+
+def sort_key(entry: TaskItem) -> tuple[int, datetime, int, str]:
+    """Open before closed; overdue first, then by due moment; undated last."""
+    task = entry.task
+    rank = 0 if entry.state == "overdue" else 1 if entry.due_at else 2
+    if task.status != "open":
+        rank += 3
+    return (rank, entry.due_at or _FAR, _PRIORITY_RANK.get(task.priority, 2), task.id)
+
+
+def next_due(task: Task) -> date | datetime | None:
+    """The occurrence after ``task.due`` by its recurrence rule (``None`` when it ends)."""
+    from dateutil.rrule import rrulestr
+
+    if task.repeat is None or task.due is None:
+        return None
+    start = task.due if isinstance(task.due, datetime) else datetime.combine(task.due, time())
+    try:
+        following = rrulestr(task.repeat, dtstart=start).after(start)
+    except (ValueError, TypeError) as exc:
+        raise RuleError(f"task {task.id}: its repeat rule {task.repeat!r} fails: {exc}") from None
+    if following is None:
+        return None
+    return following if isinstance(task.due, datetime) else following.date()
+
+
+def occurrence_id(series: str, due: date) -> str:
+    """The id of a series' occurrence due on ``due``: the same in every clone."""
+    return f"{series[:55].rstrip('-._')}-{due:%Y%m%d}"
+
+
+def next_occurrence(task: Task, settings: Settings) -> Task | None:
+    """The next occurrence of a recurring task, derived from ``task`` alone.
+
+    Its id and content depend only on the completed occurrence, so two clones completing
+    the same occurrence write the identical file and converge after a sync. ``created``
+    is the completed occurrence's due moment (the start of its day for a date-only due).
+    """
+    following = next_due(task)
+    if following is None or task.due is None:
+        return None
+    series = task.series or task.id
+    home = _zone(settings.timezone)
+    if isinstance(task.due, datetime):
+        created = aware(task.due, task_zone(task, settings)).astimezone(home)
+    else:
+        created = datetime.combine(task.due, time(), tzinfo=home)
+    data = task.model_dump()
+    data.pop("completed", None)
+    data.update(
+        id=occurrence_id(series, following),
+        status="open",
+        due=following,
+        series=series,
+        created=created.replace(second=0, microsecond=0),
+    )
+    new = build("task", data)
+    assert isinstance(new, Task)
+    return new
+
+
+# --- parsing command-line input ----------------------------------------------------------
+
+
+def parse_repeat(text: str) -> str:
+    """``daily``, ``weekdays``, ``weekly``, ``monthly``, ``yearly`` or an RFC 5545 RRULE."""
+    word = text.strip().lower()
+    if word in REPEAT_WORDS:
+        return REPEAT_WORDS[word]
+    words = ", ".join(REPEAT_WORDS)
+    try:
+        rule = check_rrule(text)
+    except ValueError as exc:
+        raise UsageError(f"--repeat: {exc}, or one of {words}") from None
+    if re.search(r"FREQ=(HOURLY|MINUTELY|SECONDLY)", rule):
+        raise UsageError(f"--repeat {text!r}: a task repeats at most daily")
+    return rule
+
+
+def parse_reminders(texts: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for text in texts:
+        try:
+            parse_offset(text)
+        except ValueError as exc:
+            raise UsageError(f"--remind: {exc}") from None
+        value = text.strip().lower()
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def _priority(text: str | None) -> str | None:
+    if text is None:
+        return None
+    value = text.strip().lower()
+    if value not in PRIORITIES:
+        raise UsageError(f"--priority {text!r} is not one of {', '.join(PRIORITIES)}")
+    return value
+
+
+def _timezone(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        return check_timezone(text.strip())
+    except ValueError as exc:
+        raise UsageError(f"--tz: {exc}") from None
+
+
+def check_member(ws: Workspace, member: str | None, option: str) -> str | None:
+    if member is None:
+        return None
+    member = member.strip()
+    team = ws.settings.team
+    if team and ws.settings.member(member) is None:
+        ids = ", ".join(m.id for m in team)
+        raise UsageError(f"{option} {member!r} is not a team member ({ids})")
+    return member
+
+
+def local_clock(now: datetime, zone: ZoneInfo) -> datetime:
+    """``now`` as the naive wall-clock time in ``zone``: what ``parse_when`` expects."""
+    return now.astimezone(zone).replace(tzinfo=None)
+
+
+def parse_due(
+    text: str, now: datetime, zone_name: str, settings: Settings, option: str = "--due"
+) -> tuple[date | datetime, str | None]:
+    """A due as typed, relative to ``now`` in ``zone_name``: ``(due, timezone to store)``.
+
+    A day stays a day; a time is kept as local wall-clock time, with the zone stored
+    only when it is not the workspace's.
+    """
+    try:
+        value = parse_when(text, local_clock(now, _zone(zone_name)))
+    except WhenError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+    if isinstance(value, datetime):
+        return value, (zone_name if zone_name != settings.timezone else None)
+    return value, None
+
+
+def _contacts(
+    ws: Workspace, names: Sequence[str], client_ids: list[str]
+) -> tuple[list[str], list[str]]:
+    """Contact people named on the command line, spelt as stored, and their clients.
+
+    A name is looked up among the linked clients' contacts first, then among every
+    client's (linking that client too).
+    """
+    clients = [c for c in all_records(ws, "client") if isinstance(c, Client)]
+    linked = [c for c in clients if c.id in client_ids]
+    out: list[str] = []
+    client_ids = list(client_ids)
+    for name in names:
+        wanted = name.strip().casefold()
+        for pool in (linked, clients):
+            owners = [
+                (c, p)
+                for c in pool
+                for p in c.contacts
+                if p.name.casefold() == wanted or any(e.casefold() == wanted for e in p.emails)
+            ]
+            if owners:
+                break
+        if not owners:
+            raise NotFoundError(f"--contact {name!r} is not a contact person of any client")
+        if len({c.id for c, _ in owners}) > 1:
+            ids = ", ".join(sorted({c.id for c, _ in owners}))
+            raise UsageError(f"--contact {name!r} works at several clients ({ids}); add --client")
+        client, person = owners[0]
+        if person.name not in out:
+            out.append(person.name)
+        if client.id not in client_ids:
+            client_ids.append(client.id)
+    return out, client_ids
+
+
+def _links(
+    ws: Workspace, client_refs: Sequence[str], deal_refs: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """Client and deal ids from references; a deal's client is linked too."""
+    clients: list[str] = []
+    deals: list[str] = []
+    for ref in deal_refs:
+        deal = resolve(ws, "deal", ref)
+        assert isinstance(deal, Deal)
+        if deal.id not in deals:
+            deals.append(deal.id)
+    for ref in client_refs:
+        client_id = resolve(ws, "client", ref).id
+        if client_id not in clients:
+            clients.append(client_id)
+    for deal_id in deals:
+        deal = ws.get("deal", deal_id)
+        assert isinstance(deal, Deal)
+        if deal.client not in clients:
+            clients.append(deal.client)
+    return clients, deals
+
+
+# --- use cases ------------------------------------------------------------------------
+
+
+def _minute(now: datetime) -> datetime:
+    return now.replace(second=0, microsecond=0)
+
+
+def add_task(
+    ws: Workspace,
+    *,
+    title: str,
+    due: str | None = None,
+    clients: Sequence[str] = (),
+    deals: Sequence[str] = (),
+    contacts: Sequence[str] = (),
+    reminders: Sequence[str] = (),
+    repeat: str | None = None,
+    priority: str | None = None,
+    assignee: str | None = None,
+    duration: int | None = None,
+    timezone: str | None = None,
+    notes: str | None = None,
+    now: datetime,
+) -> Task:
+    """``tcrm task add``: a new task; a recurring one starts its own series."""
+    now = local_now(ws, now)
+    settings = ws.settings
+    assignee = check_member(ws, assignee, "--assignee")
+    zone = _timezone(timezone) or settings.member_timezone(assignee)
+    due_value, due_zone = parse_due(due, now, zone, settings) if due is not None else (None, None)
+    offsets = parse_reminders(reminders)
+    if duration is not None and not 1 <= duration <= MAX_DURATION:
+        raise UsageError(f"--duration {duration}: give minutes, from 1 to {MAX_DURATION}")
+    rule = parse_repeat(repeat) if repeat is not None else None
+    if due_value is None and (offsets or rule):
+        raise UsageError(f"{'--repeat' if rule else '--remind'} needs --due")
+    client_ids, deal_ids = _links(ws, clients, deals)
+    names, client_ids = _contacts(ws, contacts, client_ids)
+    task_id = ws.new_id("task", title)
+    data = {
+        "id": task_id,
+        "title": title,
+        "due": due_value,
+        "timezone": due_zone,
+        "duration": duration,
+        "reminders": offsets,
+        "repeat": rule,
+        "priority": _priority(priority),
+        "assignee": assignee,
+        "clients": client_ids,
+        "deals": deal_ids,
+        "contacts": names,
+        "series": task_id if rule else None,
+        "created": _minute(now),
+        "notes": notes,
+    }
+    task = build("task", {k: v for k, v in data.items() if v is not None})
+    ensure_valid(ws, task)
+    assert isinstance(task, Task)
+    with ws.transaction(f"task {task_id}: add") as tx:
+        tx.put(task, create=True)
+    return task
+
+
+def _task(ws: Workspace, ref: str) -> Task:
+    task = resolve(ws, "task", ref)
+    assert isinstance(task, Task)
+    return task
+
+
+def get_task(ws: Workspace, *, ref: str, now: datetime) -> TaskItem:
+    """``tcrm task show``: one task with its due state."""
+    return item(_task(ws, ref), ws.settings, local_now(ws, now))
+
+
+def list_tasks(
+    ws: Workspace,
+    *,
+    now: datetime,
+    today: bool = False,
+    overdue: bool = False,
+    week: bool = False,
+    include_closed: bool = False,
+    assignee: str | None = None,
+    client: str | None = None,
+    filters: Sequence[str] = (),
+) -> list[TaskItem]:
+    """``tcrm task list``: open tasks (all with ``include_closed``), overdue first.
+
+    ``today``, ``overdue`` and ``week`` each select tasks (several select their union),
+    judged in each task's assignee's zone: ``today`` = due on the assignee's today
+    (including a time earlier today), ``week`` = overdue or due within ``WEEK_DAYS`` days
+    (up to and including the day ``+7d`` names).
+    """
+    now = local_now(ws, now)
+    settings = ws.settings
+    assignee = check_member(ws, assignee, "--assignee")
+    compiled = parse_filters(filters, Task, now)
+    client_ids: set[str] | None = None
+    deal_ids: set[str] = set()
+    if client is not None:
+        client_id = resolve(ws, "client", client).id
+        client_ids = {client_id}
+        deal_ids = {
+            d.id for d in all_records(ws, "deal") if isinstance(d, Deal) and d.client == client_id
+        }
+    tasks = [t for t in all_records(ws, "task") if isinstance(t, Task)]
+    out = []
+    for task in apply_filters(tasks, compiled):
+        assert isinstance(task, Task)
+        if task.status != "open" and not include_closed:
+            continue
+        if assignee is not None and task.assignee != assignee:
+            continue
+        if client_ids is not None and not (
+            client_ids & set(task.clients) or deal_ids & set(task.deals)
+        ):
+            continue
+        entry = item(task, settings, now)
+        if (today or overdue or week) and not _selected(entry, settings, now, today, overdue, week):
+            continue
+        out.append(entry)
+    return sorted(out, key=sort_key)
+
+
+def _selected(
+    entry: TaskItem, settings: Settings, now: datetime, today: bool, overdue: bool, week: bool
+) -> bool:
+    day = due_day(entry.task, settings)
+    if entry.task.status != "open" or day is None:
+        return False
+    local_today = assignee_today(entry.task, settings, now)
+    return (
+        (overdue and entry.state == "overdue")
+        or (today and day == local_today)
+        or (week and (entry.state == "overdue" or day <= local_today + timedelta(WEEK_DAYS)))
+    )
+
+
+def _ensure_open(task: Task, action: str) -> None:
+    if task.status == "open":
+        return
+    hint = f"reopen it first with `tcrm task reopen {task.id}`"
+    raise RuleError(f"task {task.id} is already {task.status}; cannot {action} it ({hint})")
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A completed task and the next occurrence its completion created (if any)."""
+
+    task: Task
+    next: Task | None
+    next_existed: bool = False
+
+
+def complete_task(ws: Workspace, *, ref: str, now: datetime) -> Completion:
+    """``tcrm task done``: one commit; a recurring task also gets its next occurrence.
+
+    The next occurrence has a deterministic id (``<series>-<yyyymmdd>``); if it already
+    exists (completed in another clone and synced), this only completes the task.
+    """
+    now = _minute(local_now(ws, now))
+    with ws.lock():
+        task = _task(ws, ref)
+        _ensure_open(task, "complete")
+        changes: dict[str, object] = {"status": "done", "completed": now}
+        following = None
+        existed = False
+        if task.repeat:
+            changes["series"] = task.series or task.id
+            following = next_occurrence(task, ws.settings)
+            if following is not None and ws.exists("task", following.id):
+                following, existed = None, True
+        done = updated(task, changes)
+        assert isinstance(done, Task)
+        message = f"task {task.id}: done"
+        if following is not None:
+            message += f"; next {following.id}"
+        with ws.transaction(message) as tx:
+            tx.put(done)
+            if following is not None:
+                tx.put(following, create=True)
+        return Completion(done, following, existed)
+
+
+def _change_status(ws: Workspace, ref: str, now: datetime, action: str) -> Task:
+    with ws.lock():
+        task = _task(ws, ref)
+        if action == "reopen":
+            if task.status == "open":
+                raise RuleError(f"task {task.id} is already open")
+            new = updated(task, {"status": "open", "completed": None})
+        else:
+            _ensure_open(task, action)
+            new = updated(task, {"status": "cancelled"})
+        assert isinstance(new, Task)
+        with ws.transaction(f"task {task.id}: {action}") as tx:
+            tx.put(new)
+        return new
+
+
+def cancel_task(ws: Workspace, *, ref: str, now: datetime) -> Task:
+    """``tcrm task cancel``: the task will not be done; it stays in the history."""
+    return _change_status(ws, ref, now, "cancel")
+
+
+def reopen_task(ws: Workspace, *, ref: str, now: datetime) -> Task:
+    """``tcrm task reopen``: a done or cancelled task is open again (``completed`` cleared)."""
+    return _change_status(ws, ref, now, "reopen")
+
+
+_DAY_OFFSET = re.compile(r"^[+-]\s*\d+\s*(d|w|mo)$")
+
+
+def snoozed_due(
+    task: Task, text: str, now: datetime, settings: Settings
+) -> tuple[date | datetime, str | None]:
+    """Where ``tcrm task snooze`` moves a due: ``(due, timezone to store)``.
+
+    A day offset (``+2d``, ``+1w``, ``+1mo``) counts from the due day, or from today when
+    the task is overdue or undated, and keeps a timed task's time of day. A day
+    (``fri``, ``2026-12-01``) also keeps the time of day; a time (``tomorrow 10:00``,
+    ``+2h``) replaces the due. A timed task keeps its zone; for a task without a time,
+    a new time is the assignee's (as in ``task add``).
+    """
+    timed = isinstance(task.due, datetime)
+    if timed:
+        zone_name = task.timezone or settings.timezone
+    else:
+        zone_name = settings.member_timezone(task.assignee)
+    clock = local_clock(now, _zone(zone_name))
+    if _DAY_OFFSET.match(text.strip().lower()):
+        own_day = task.due.date() if isinstance(task.due, datetime) else task.due
+        base = max(own_day or clock.date(), clock.date())
+        clock = datetime.combine(base, clock.time())
+    try:
+        value = parse_when(text, clock)
+    except WhenError as exc:
+        raise UsageError(f"snooze: {exc}") from None
+    if isinstance(task.due, datetime):
+        if not isinstance(value, datetime):
+            return datetime.combine(value, task.due.timetz()), task.timezone
+        if task.due.tzinfo is not None:  # an offset written in the file stays one
+            local = value.replace(tzinfo=_zone(zone_name))
+            return local.astimezone(task.due.tzinfo), None
+        return value, task.timezone
+    if isinstance(value, datetime):
+        return value, (zone_name if zone_name != settings.timezone else None)
+    return value, None
+
+
+def snooze_task(ws: Workspace, *, ref: str, to: str, now: datetime) -> Task:
+    """``tcrm task snooze``: move an open task's due (this occurrence only)."""
+    now = local_now(ws, now)
+    settings = ws.settings
+    with ws.lock():
+        task = _task(ws, ref)
+        _ensure_open(task, "snooze")
+        value, zone = snoozed_due(task, to, now, settings)
+        changes: dict[str, object] = {"due": value, "timezone": zone}
+        new = updated(task, changes)
+        assert isinstance(new, Task)
+        if new.to_data() == task.to_data():
+            return task
+        shown = new.to_data()["due"]
+        with ws.transaction(f"task {task.id}: snooze to {shown}") as tx:
+            tx.put(new)
+        return new
