@@ -70,7 +70,7 @@ def test_a_valid_workspace_checks_ok_with_a_one_line_summary(valid_ws):
     result = cli("-w", valid_ws.root, "check")
     assert result.code == 0
     assert result.out == ""
-    assert result.err.splitlines() == ["ok: 1 client, 1 deals"]
+    assert result.err.splitlines() == ["ok: 1 client, 1 deal"]
 
 
 def test_every_problem_is_listed_as_path_line_message(broken_ws):
