@@ -1,0 +1,550 @@
+"""Deals: open one, move it through its pipeline's stages, close it won or lost, reopen it.
+
+Status (open/won/lost) is kept apart from the stage: a closed deal keeps the stage it
+closed at. Every move and every change of status is one entry of the stage history, and
+one commit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from tcrm.errors import RuleError, UsageError
+from tcrm.model.records import Activity, Client, Deal, Task
+from tcrm.model.rules import missing_required
+from tcrm.model.settings import Pipeline, Stage
+from tcrm.model.types import parse_amount, slugify
+from tcrm.model.when import WhenError, parse_day
+from tcrm.services import insights
+from tcrm.services.query import apply_filters, parse_filters
+from tcrm.services.records import all_records, build, ensure_valid, local_now, resolve, updated
+from tcrm.store.workspace import Workspace
+
+STATUSES = ("open", "won", "lost")
+
+PROTECTED = {
+    "stage": "use `tcrm deal move REF STAGE`",
+    "status": "use `tcrm deal won REF`, `tcrm deal lost REF --reason R` or `tcrm deal reopen REF`",
+    "closed": "it is set by `tcrm deal won`/`lost` and cleared by `tcrm deal reopen`",
+    "lost_reason": "use `tcrm deal lost REF --reason R`",
+    "stage_history": "it records moves; use `tcrm deal move`, `won`, `lost` or `reopen`",
+}
+"""Fields ``deal edit --set`` refuses, with the command that changes them."""
+
+ADD_OPTIONS = {
+    "amount": "--amount",
+    "close_date": "--close-date",
+    "owner": "--owner",
+    "source": "--source",
+    "contacts": "--contact",
+    "probability": "--probability",
+    "tags": "--tag",
+}
+"""The ``deal add`` option that sets each field a stage may require."""
+
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+# --- parsing and checks -------------------------------------------------------------
+
+
+def parse_money(text: str, option: str = "--amount") -> Decimal:
+    """An exact amount as people type it: ``12000``, ``12000.50``, ``12,000.50``."""
+    raw = str(text).strip()
+    if "," in raw:
+        if not _GROUPED.match(raw):
+            raise UsageError(
+                f"{option} {text!r} is not an amount: use ',' only between thousands "
+                "(e.g. 12,000.50) or write digits only (12000.50)"
+            )
+        raw = raw.replace(",", "")
+    if not re.fullmatch(r"\d+(\.\d+)?", raw):
+        raise UsageError(
+            f"{option} {text!r} is not an amount (write digits, e.g. 12000 or 12000.50)"
+        )
+    return parse_amount(raw)
+
+
+def _pipeline(ws: Workspace, pipeline_id: str | None) -> Pipeline:
+    found = ws.settings.pipeline(pipeline_id)
+    if found is None:
+        names = ", ".join(p.id for p in ws.settings.pipelines)
+        raise UsageError(f"unknown pipeline {pipeline_id!r} (pipelines: {names})")
+    return found
+
+
+def _stage(pipeline: Pipeline, stage_id: str) -> Stage:
+    found = pipeline.stage(stage_id)
+    if found is None:
+        raise UsageError(
+            f"unknown stage {stage_id!r} in pipeline {pipeline.id!r} "
+            f"(stages: {', '.join(pipeline.stage_ids())})"
+        )
+    return found
+
+
+def _day(text: str, now: datetime, option: str) -> date:
+    try:
+        return parse_day(text, now.replace(tzinfo=None))
+    except WhenError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+def _contact_names(client: Client, names: Iterable[str]) -> list[str]:
+    """The client's contact people named (by name or email, any case), as the client spells them."""
+    out: list[str] = []
+    for name in names:
+        wanted = name.strip().casefold()
+        person = next(
+            (
+                p
+                for p in client.contacts
+                if p.name.casefold() == wanted or any(e.casefold() == wanted for e in p.emails)
+            ),
+            None,
+        )
+        if person is None:
+            known = ", ".join(p.name for p in client.contacts) or "none yet"
+            raise UsageError(
+                f"--contact {name!r} is not a contact of client {client.id} ({known}); "
+                f"add one with `tcrm client edit {client.id}`"
+            )
+        if person.name not in out:
+            out.append(person.name)
+    return out
+
+
+def _missing_message(deal: Deal, stage_id: str, missing: list[str]) -> str:
+    sets = " ".join(f"--set {f}=..." for f in missing)
+    them = "it" if len(missing) == 1 else "them"
+    return (
+        f"deal {deal.id} needs {', '.join(missing)} to enter stage {stage_id}; "
+        f"set {them} with `tcrm deal edit {deal.id} {sets}`"
+    )
+
+
+def _ensure_open(deal: Deal, doing: str) -> None:
+    if deal.status != "open":
+        raise RuleError(
+            f"deal {deal.id} is {deal.status} (closed {deal.closed}); cannot {doing} a closed "
+            f"deal: reopen it first with `tcrm deal reopen {deal.id}`"
+        )
+
+
+def _aware(moment: datetime, now: datetime) -> datetime:
+    """A stored time without an offset (hand-written) is local to the workspace."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)
+
+
+def _minute(now: datetime) -> datetime:
+    return now.replace(second=0, microsecond=0)
+
+
+def _history(deal: Deal, entry: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*(c.model_dump(exclude_none=True) for c in deal.stage_history), entry]
+
+
+def _stage_tasks(
+    ws: Workspace, deal: Deal, stage: Stage, now: datetime, taken: set[str]
+) -> list[Task]:
+    """The tasks a stage's templates call for, for ``deal`` entering it ``now``."""
+    tasks: list[Task] = []
+    for template in stage.tasks:
+        task_id = ws.new_id("task", template.title, taken=taken)
+        taken.add(task_id)
+        data: dict[str, Any] = {
+            "id": task_id,
+            "title": template.title,
+            "due": now.date() + timedelta(days=template.due_in_days),
+            "priority": template.priority,
+            "assignee": deal.owner,
+            "deals": [deal.id],
+            "clients": [deal.client],
+            "created": _minute(now),
+        }
+        task = build("task", {k: v for k, v in data.items() if v is not None})
+        assert isinstance(task, Task)
+        tasks.append(task)
+    return tasks
+
+
+def _deal_id(ws: Workspace, client: Client, title: str) -> str:
+    """``acme-logistics-website`` for "Website" at acme-logistics; a title that already
+    names the client ("Acme Logistics shop", "Pixelforge shop" at pixelforge-games) is
+    not prefixed twice."""
+    slug = slugify(title)
+    first = client.id.split("-")[0]
+    own = (slug + "-").startswith(client.id + "-") or (
+        len(first) >= 4 and (slug + "-").startswith(first + "-")
+    )
+    return ws.new_id("deal", title if own else f"{client.id} {title}")
+
+
+# --- use cases ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """A deal after a change, the tasks the change created, and whether anything changed."""
+
+    deal: Deal
+    tasks: list[Task] = field(default_factory=list)
+    changed: bool = True
+    forced: bool = False
+
+
+def add_deal(
+    ws: Workspace,
+    *,
+    title: str,
+    client: str,
+    now: datetime,
+    amount: str | None = None,
+    currency: str | None = None,
+    pipeline: str | None = None,
+    stage: str | None = None,
+    close_date: str | None = None,
+    owner: str | None = None,
+    source: str | None = None,
+    tags: Sequence[str] = (),
+    probability: int | None = None,
+    contacts: Sequence[str] = (),
+    force: bool = False,
+) -> Change:
+    """Open a deal in its pipeline's first stage (or ``stage``), with that stage's tasks."""
+    now = local_now(ws, now)
+    with ws.lock():
+        found = resolve(ws, "client", client)
+        assert isinstance(found, Client)
+        flow = _pipeline(ws, pipeline)
+        target = _stage(flow, stage) if stage else flow.stages[0]
+        money = parse_money(amount) if amount is not None else None
+        data: dict[str, Any] = {
+            "id": _deal_id(ws, found, title),
+            "title": title,
+            "client": found.id,
+            "pipeline": flow.id,
+            "stage": target.id,
+            "amount": money,
+            "currency": currency or ws.settings.currency,
+            "probability": probability,
+            "close_date": _day(close_date, now, "--close-date") if close_date else None,
+            "owner": owner,
+            "source": source,
+            "tags": list(dict.fromkeys(tags)),
+            "contacts": _contact_names(found, contacts),
+            "created": _minute(now),
+        }
+        draft = build("deal", {k: v for k, v in data.items() if v is not None})
+        assert isinstance(draft, Deal)
+        ensure_valid(ws, draft)
+        missing = missing_required(draft, ws.settings, target.id)
+        if missing and not force:
+            options = " ".join(f"{ADD_OPTIONS.get(f, f)} ..." for f in missing)
+            raise RuleError(
+                f"stage {target.id} needs {', '.join(missing)}: give {options} (or pass --force)"
+            )
+        forced = bool(missing)
+        entry: dict[str, Any] = {"at": _minute(now), "stage": target.id}
+        if forced:
+            entry["forced"] = True
+        deal = updated(draft, {"stage_history": [entry]})
+        assert isinstance(deal, Deal)
+        tasks = _stage_tasks(ws, deal, target, now, set())
+        suffix = " (forced)" if forced else ""
+        with ws.transaction(f"deal {deal.id}: add{suffix}") as tx:
+            tx.put(deal, create=True)
+            for task in tasks:
+                tx.put(task, create=True)
+        return Change(deal, tasks, forced=forced)
+
+
+def move_deal(ws: Workspace, *, ref: str, stage: str, now: datetime, force: bool = False) -> Change:
+    """Move an open deal to ``stage``: matrix and required fields hold unless ``force``."""
+    now = local_now(ws, now)
+    with ws.lock():
+        deal = _deal(ws, ref)
+        _ensure_open(deal, "move")
+        flow = _pipeline(ws, deal.pipeline)
+        target = _stage(flow, stage)
+        if target.id == deal.stage:
+            return Change(deal, changed=False)
+        overrides = []
+        if not flow.may_move(deal.stage, target.id):
+            allowed = ", ".join((flow.transitions or {}).get(deal.stage, [])) or "none"
+            overrides.append(
+                f"cannot move from {deal.stage} to {target.id}: allowed from {deal.stage}: "
+                f"{allowed}"
+            )
+        missing = missing_required(deal, ws.settings, target.id)
+        if missing:
+            overrides.append(_missing_message(deal, target.id, missing))
+        if overrides and not force:
+            raise RuleError("; ".join(overrides) + " (or pass --force)")
+        entry: dict[str, Any] = {"at": _minute(now), "stage": target.id}
+        if overrides:
+            entry["forced"] = True
+        new = updated(deal, {"stage": target.id, "stage_history": _history(deal, entry)})
+        assert isinstance(new, Deal)
+        tasks = _stage_tasks(ws, new, target, now, set())
+        suffix = " (forced)" if overrides else ""
+        with ws.transaction(f"deal {deal.id}: {deal.stage} -> {target.id}{suffix}") as tx:
+            tx.put(new)
+            for task in tasks:
+                tx.put(task, create=True)
+        return Change(new, tasks, forced=bool(overrides))
+
+
+def win_deal(ws: Workspace, *, ref: str, now: datetime) -> Change:
+    """Close a deal as won today; a won deal needs an amount (reports add it up)."""
+    now = local_now(ws, now)
+    with ws.lock():
+        deal = _deal(ws, ref)
+        if deal.status == "won":
+            return Change(deal, changed=False)
+        _ensure_open(deal, "win")
+        if deal.amount is None:
+            raise RuleError(
+                f"deal {deal.id} has no amount; a won deal needs one: set it with "
+                f"`tcrm deal edit {deal.id} --set amount=...`"
+            )
+        return _close(ws, deal, "won", None, now)
+
+
+def lose_deal(ws: Workspace, *, ref: str, reason: str, now: datetime) -> Change:
+    """Close a deal as lost today, for a reason from ``lists.lost_reasons``."""
+    now = local_now(ws, now)
+    with ws.lock():
+        deal = _deal(ws, ref)
+        reasons = ws.settings.lists.lost_reasons
+        wanted = reason.strip().casefold()
+        match = next((r for r in reasons if r.casefold() == wanted), None)
+        if match is None:
+            choices = ", ".join(reasons) or "none configured in tcrm.yaml lists.lost_reasons"
+            raise UsageError(f"--reason {reason!r} is not one of the lost reasons ({choices})")
+        if deal.status == "lost" and deal.lost_reason == match:
+            return Change(deal, changed=False)
+        _ensure_open(deal, "lose")
+        return _close(ws, deal, "lost", match, now)
+
+
+def _close(ws: Workspace, deal: Deal, status: str, reason: str | None, now: datetime) -> Change:
+    entry = {"at": _minute(now), "stage": deal.stage, "status": status}
+    new = updated(
+        deal,
+        {
+            "status": status,
+            "lost_reason": reason,
+            "closed": now.date(),
+            "stage_history": _history(deal, entry),
+        },
+    )
+    assert isinstance(new, Deal)
+    ensure_valid(ws, new)
+    why = f" ({reason})" if reason else ""
+    with ws.transaction(f"deal {deal.id}: {deal.stage} -> {status}{why}") as tx:
+        tx.put(new)
+    return Change(new)
+
+
+def reopen_deal(ws: Workspace, *, ref: str, now: datetime) -> Change:
+    """Open a won or lost deal again, at the stage it closed at."""
+    now = local_now(ws, now)
+    with ws.lock():
+        deal = _deal(ws, ref)
+        if deal.status == "open":
+            return Change(deal, changed=False)
+        entry = {"at": _minute(now), "stage": deal.stage, "status": "open"}
+        new = updated(
+            deal,
+            {
+                "status": "open",
+                "closed": None,
+                "lost_reason": None,
+                "stage_history": _history(deal, entry),
+            },
+        )
+        assert isinstance(new, Deal)
+        with ws.transaction(f"deal {deal.id}: {deal.status} -> {deal.stage} (reopen)") as tx:
+            tx.put(new)
+        return Change(new)
+
+
+def _deal(ws: Workspace, ref: str) -> Deal:
+    deal = resolve(ws, "deal", ref)
+    assert isinstance(deal, Deal)
+    return deal
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DealRow:
+    """A deal with what the settings and the activities say about it."""
+
+    deal: Deal
+    currency: str
+    """The deal's currency, or the workspace's when the deal names none."""
+    probability: int
+    weighted: Decimal
+    rotting: insights.Rotting | None
+
+
+def list_deals(
+    ws: Workspace,
+    *,
+    now: datetime,
+    pipeline: str | None = None,
+    stage: str | None = None,
+    owner: str | None = None,
+    client: str | None = None,
+    statuses: Sequence[str] = ("open",),
+    stale: bool = False,
+    filters: Sequence[str] = (),
+) -> list[DealRow]:
+    """Deals in pipeline and stage order; ``stale`` keeps only the rotting ones."""
+    now = local_now(ws, now)
+    settings = ws.settings
+    flow = _pipeline(ws, pipeline) if pipeline else None
+    if stage:
+        stages = flow.stage_ids() if flow else [s.id for p in settings.pipelines for s in p.stages]
+        if stage not in stages:
+            where = f"pipeline {flow.id!r}" if flow else "any pipeline"
+            raise UsageError(
+                f"unknown stage {stage!r} in {where} (stages: {', '.join(dict.fromkeys(stages))})"
+            )
+    if owner and settings.team and settings.member(owner) is None:
+        raise UsageError(
+            f"--owner {owner!r} is not a team member ({', '.join(m.id for m in settings.team)})"
+        )
+    client_id = resolve(ws, "client", client).id if client else None
+    unknown = [s for s in statuses if s not in STATUSES]
+    if unknown:
+        raise UsageError(f"unknown status {unknown[0]!r} (one of {', '.join(STATUSES)})")
+    compiled = parse_filters(filters, Deal, now)
+    deals = [d for d in all_records(ws, "deal") if isinstance(d, Deal)]
+    deals = [
+        d
+        for d in deals
+        if d.status in statuses
+        and (flow is None or d.pipeline == flow.id)
+        and (not stage or d.stage == stage)
+        and (not owner or d.owner == owner)
+        and (client_id is None or d.client == client_id)
+    ]
+    deals = [d for d in apply_filters(deals, compiled) if isinstance(d, Deal)]
+    activities = _activities(ws)
+    rotting = {r.deal.id: r for r in insights.rotting_deals(deals, activities, settings, now)}
+    rows = [
+        DealRow(
+            d,
+            d.currency or settings.currency,
+            insights.probability(d, settings),
+            insights.weighted(d, settings),
+            rotting.get(d.id),
+        )
+        for d in deals
+        if not stale or d.id in rotting
+    ]
+    return sorted(rows, key=lambda r: _order(ws, r.deal))
+
+
+def _order(ws: Workspace, deal: Deal) -> tuple[int, int, str]:
+    pipelines = [p.id for p in ws.settings.pipelines]
+    flow = ws.settings.pipeline(deal.pipeline)
+    stages = flow.stage_ids() if flow else []
+    return (
+        pipelines.index(deal.pipeline) if deal.pipeline in pipelines else len(pipelines),
+        stages.index(deal.stage) if deal.stage in stages else len(stages),
+        deal.id,
+    )
+
+
+def _activities(ws: Workspace) -> list[Activity]:
+    return [a for a in all_records(ws, "activity") if isinstance(a, Activity)]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    stage: str
+    status: str | None
+    forced: bool
+    days: int | None
+    """Whole days until the next entry (or until now, for the last entry of an open deal)."""
+
+
+@dataclass(frozen=True)
+class DealCard:
+    """Everything ``deal show`` tells about a deal."""
+
+    deal: Deal
+    client: Client | None
+    currency: str
+    stage_name: str
+    probability: int
+    weighted: Decimal
+    idle_days: int | None
+    rotting: insights.Rotting | None
+    rotting_days: int | None
+    history: list[HistoryEntry]
+    tasks: list[Task]
+    activities: list[Activity]
+
+
+def deal_card(ws: Workspace, *, ref: str, now: datetime) -> DealCard:
+    """A deal with its history (days in each stage), tasks, activities and rotting state."""
+    now = local_now(ws, now)
+    deal = _deal(ws, ref)
+    settings = ws.settings
+    flow = settings.pipeline(deal.pipeline)
+    stage = flow.stage(deal.stage) if flow else None
+    client = resolve(ws, "client", deal.client) if ws.exists("client", deal.client) else None
+    assert client is None or isinstance(client, Client)
+    activities = sorted(
+        (a for a in _activities(ws) if deal.id in a.deals),
+        key=lambda a: _aware(a.at, now),
+        reverse=True,
+    )
+    tasks = sorted(
+        (t for t in all_records(ws, "task") if isinstance(t, Task) and deal.id in t.deals),
+        key=lambda t: (t.status != "open", str(t.due or "9999"), t.id),
+    )
+    _, by_deal = insights.last_activity_by(activities)
+    touched = insights.last_touch(deal, by_deal) if deal.status == "open" else None
+    rotting = insights.rotting_deals([deal], activities, settings, now)
+    return DealCard(
+        deal=deal,
+        client=client,
+        currency=deal.currency or settings.currency,
+        stage_name=stage.name if stage else deal.stage,
+        probability=insights.probability(deal, settings),
+        weighted=insights.weighted(deal, settings),
+        idle_days=(now - _aware(touched, now)).days if touched else None,
+        rotting=rotting[0] if rotting else None,
+        rotting_days=stage.rotting_days if stage else None,
+        history=_history_entries(deal, now),
+        tasks=tasks,
+        activities=activities,
+    )
+
+
+def _history_entries(deal: Deal, now: datetime) -> list[HistoryEntry]:
+    entries = deal.stage_history
+    out = []
+    for i, change in enumerate(entries):
+        at = _aware(change.at, now)
+        if i + 1 < len(entries):
+            days: int | None = (_aware(entries[i + 1].at, now) - at).days
+        elif deal.status == "open":
+            days = (now - at).days
+        else:
+            days = None  # the entry that closed the deal: no time "in" it
+        out.append(HistoryEntry(change.at, change.stage, change.status, bool(change.forced), days))
+    return out
