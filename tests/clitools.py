@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -70,8 +71,25 @@ def snapshot(root: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.fixture(scope="session")
+def _sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``tcrm init --from sample_workspace`` once per session; tests get copies of it."""
+    root = tmp_path_factory.mktemp("sample-template") / "ws"
+    env = {
+        "GIT_AUTHOR_NAME": "Ann Tester",
+        "GIT_AUTHOR_EMAIL": "ann@example.com",
+        "GIT_COMMITTER_NAME": "Ann Tester",
+        "GIT_COMMITTER_EMAIL": "ann@example.com",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for var, value in env.items():
+            patch.setenv(var, value)
+        init_workspace(root, template=SAMPLE)
+    return root
+
+
 @pytest.fixture
-def sample_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def sample_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _sample_template: Path) -> Path:
     """A git workspace copied from sample_workspace/, with a fixed clock and identity."""
     for var, value in {
         "TCRM_NOW": NOW,
@@ -85,7 +103,7 @@ def sample_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)
     root = tmp_path / "ws"
-    init_workspace(root, template=SAMPLE)
+    shutil.copytree(_sample_template, root, symlinks=True)
     monkeypatch.setenv("TCRM_WORKSPACE", str(root))
     return root
 

@@ -14,6 +14,9 @@ import pytest
 
 from tcrm.services.setup import init_workspace
 from tcrm.store.workspace import Workspace
+from tests.clitools import _sample_template, sample_ws
+
+__all__ = ["_sample_template", "sample_ws"]  # fixtures shared by every test module
 
 AUTHOR_NAME = "Test Author"
 AUTHOR_EMAIL = "test@example.com"
