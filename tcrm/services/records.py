@@ -216,6 +216,9 @@ def save_edited_text(
         if findings:
             raise ValidationError(located(rel, text, findings))
         if text != original:
+            target = ws.rel(ws.path_of(record))  # an activity whose year changed moves folder
             with ws.transaction(f"{kind} {record_id}: edit") as tx:
-                tx.write_text(rel, text)
+                if target != rel:
+                    tx.delete(kind, record_id)
+                tx.write_text(target, text)
         return record
