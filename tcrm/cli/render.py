@@ -63,7 +63,16 @@ def table(
         return
     grid = Table(title=title, title_justify="left", header_style="bold", expand=False)
     for col in cols:
-        grid.add_column(col.header, justify=col.justify, style=col.style, no_wrap=col.no_wrap)  # type: ignore[arg-type]
+        values = [r[len(grid.columns)] for r in rows]
+        # ids, dates and amounts are single tokens people copy: keep them whole, wrap text
+        token = all(" " not in v or len(v) <= 16 for v in values)
+        grid.add_column(
+            col.header,
+            justify=col.justify,  # type: ignore[arg-type]
+            style=col.style,
+            no_wrap=col.no_wrap or token,
+            overflow="fold" if token else "ellipsis",  # squeezed ids fold, never lose text
+        )
     for i, row in enumerate(rows):
         grid.add_row(*row, style=styles[i] if styles else None)
     out.print(grid)
