@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from tcrm.cli import completion, render
-from tcrm.cli.editor import edit_in_editor
+from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.state import now as cli_now
 from tcrm.cli.state import out, workspace
 from tcrm.model.records import Activity
@@ -271,26 +271,15 @@ def show(ctx: typer.Context, ref: Ref, as_json: AsJson = False) -> None:
 
 
 @activity_app.command("edit")
-def edit(
-    ctx: typer.Context,
-    ref: Ref,
-    assignments: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            help="field=value, field+=item, field-=item or field= to unset (repeatable).",
-            metavar="FIELD=VALUE",
-        ),
-    ] = None,
-) -> None:
+def edit(ctx: typer.Context, ref: Ref, assignments: Assignments = None) -> None:
     """Change an activity: with --set directly, otherwise in $EDITOR."""
     ws = workspace(ctx)
-    if assignments:
-        edited = service.edit_activity(ws, ref=ref, assignments=assignments)
-        saved = edited.activity if edited.changed else None
-    else:
-        saved = edit_in_editor(ws, "activity", ref)
-    render.message(f"Saved activity {saved.id}." if saved else "No changes.")
+
+    def apply() -> Activity | None:
+        edited = service.edit_activity(ws, ref=ref, assignments=assignments or [])
+        return edited.activity if edited.changed else None
+
+    edit_command(ws, "activity", ref, apply if assignments else None)
 
 
 @activity_app.command("rm")

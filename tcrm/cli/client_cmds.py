@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from tcrm.cli import completion, render
-from tcrm.cli.editor import edit_in_editor
+from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.state import now as cli_now
 from tcrm.cli.state import out, workspace
 from tcrm.errors import UsageError
@@ -324,14 +324,7 @@ def _when(value: Any) -> str:
 def edit(
     ctx: typer.Context,
     ref: Ref,
-    assignments: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            help="field=value, field+=item, field-=item or field= to unset (repeatable).",
-            metavar="FIELD=VALUE",
-        ),
-    ] = None,
+    assignments: Assignments = None,
     add_contact: Annotated[
         list[str] | None,
         typer.Option(
@@ -343,14 +336,14 @@ def edit(
 ) -> None:
     """Change a client: with --set/--add-contact directly, otherwise in $EDITOR."""
     ws = workspace(ctx)
-    if assignments or add_contact:
+
+    def apply() -> Client | None:
         edited = service.edit_client(
             ws, ref=ref, assignments=assignments or [], add_contacts=add_contact or []
         )
-        saved = edited.client if edited.changed else None
-    else:
-        saved = edit_in_editor(ws, "client", ref)
-    render.message(f"Saved client {saved.id}." if saved else "No changes.")
+        return edited.client if edited.changed else None
+
+    edit_command(ws, "client", ref, apply if assignments or add_contact else None)
 
 
 def _ask(question: str) -> bool:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from tcrm.cli import completion, render
+from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.render import Column
 from tcrm.cli.state import now, out, workspace
 from tcrm.model.records import Deal
@@ -175,28 +176,15 @@ def _closed(change: service.Change) -> None:
 
 
 @app.command("edit")
-def edit(
-    ctx: typer.Context,
-    ref: Ref,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            help="field=value, field+=item, field-=item or field= (unset); repeatable. "
-            "Without --set, opens the file in $EDITOR.",
-        ),
-    ] = None,
-) -> None:
+def edit(ctx: typer.Context, ref: Ref, assignments: Assignments = None) -> None:
     """Change a deal's fields; stage and status have their own commands (move, won, ...)."""
     ws = workspace(ctx)
-    if set_:
-        record = set_fields(ws, kind="deal", ref=ref, assignments=set_, protected=service.PROTECTED)
-        render.message(f"deal {record.id}: saved")
-        return
-    from tcrm.cli.editor import edit_in_editor
 
-    saved = edit_in_editor(ws, "deal", ref)
-    render.message(f"deal {saved.id}: saved" if saved else "no change")
+    def apply() -> Deal | None:
+        items = assignments or []
+        return set_fields(ws, kind="deal", ref=ref, assignments=items, protected=service.PROTECTED)
+
+    edit_command(ws, "deal", ref, apply if assignments else None)
 
 
 # --- reading ------------------------------------------------------------------------

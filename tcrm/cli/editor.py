@@ -6,7 +6,11 @@ import os
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from tcrm.errors import UsageError, ValidationError
 from tcrm.model.records import Record
@@ -69,3 +73,28 @@ def edit_in_editor(ws: Workspace, kind: str, ref: str) -> Record | None:
                 where = f"line {problem.line + offset}: " if problem.line else ""
                 header.append(f"{HEADER}{where}{problem.message}")
             text = "\n".join(header) + "\n" + edited
+
+
+Assignments = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="field=value, field+=item, field-=item or field= to unset (repeatable). "
+        "Without it, the file opens in $EDITOR.",
+        metavar="FIELD=VALUE",
+    ),
+]
+"""The ``--set`` option every ``edit`` command shares."""
+
+
+def edit_command(
+    ws: Workspace, kind: str, ref: str, apply: Callable[[], Record | None] | None
+) -> None:
+    """``tcrm KIND edit``: ``apply`` the options given (``--set``...), or open ``$EDITOR``.
+
+    ``apply`` returns the saved record, or None when nothing changed.
+    """
+    from tcrm.cli import render
+
+    saved = apply() if apply else edit_in_editor(ws, kind, ref)
+    render.message(f"Saved {kind} {saved.id}." if saved else "No changes.")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from tcrm.cli import completion, render
+from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.state import now, out, workspace
 from tcrm.model.records import Task
 from tcrm.services import tasks as service
@@ -205,28 +206,15 @@ def reopen(ctx: typer.Context, ref: Ref) -> None:
 
 
 @app.command("edit")
-def edit(
-    ctx: typer.Context,
-    ref: Ref,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            help="field=value, field+=item, field-=item or field= (unset); repeatable. "
-            "Without --set, opens the file in $EDITOR.",
-        ),
-    ] = None,
-) -> None:
+def edit(ctx: typer.Context, ref: Ref, assignments: Assignments = None) -> None:
     """Change a task's fields; status has its own commands (done, cancel, reopen)."""
     ws = workspace(ctx)
-    if set_:
-        record = set_fields(ws, kind="task", ref=ref, assignments=set_, protected=service.PROTECTED)
-        render.message(f"task {record.id}: saved")
-        return
-    from tcrm.cli.editor import edit_in_editor
 
-    saved = edit_in_editor(ws, "task", ref)
-    render.message(f"task {saved.id}: saved" if saved else "no change")
+    def apply() -> Task | None:
+        items = assignments or []
+        return set_fields(ws, kind="task", ref=ref, assignments=items, protected=service.PROTECTED)
+
+    edit_command(ws, "task", ref, apply if assignments else None)
 
 
 # --- reading --------------------------------------------------------------------------
