@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 
-def atomic_write(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
+def atomic_write(
+    path: Path, data: bytes, tmp_dir: Path | None = None, mode: int | None = None
+) -> None:
     """Write ``data`` to ``path`` via a temp file, fsync and rename.
 
     A process killed at any point leaves either the old file or the new one. The temp file
     lives in ``tmp_dir`` (same file system) so a stray one never shows up as a record.
+    ``mode`` sets the new file's permissions (the temp file is private, 0600, otherwise).
     """
     directory = tmp_dir or path.parent
     directory.mkdir(parents=True, exist_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if mode is not None:
+            os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -28,6 +35,52 @@ def atomic_write(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
+
+
+def atomic_write_many(items: Sequence[tuple[Path, bytes]], tmp_dir: Path | None = None) -> None:
+    """Write many files, each atomically as ``atomic_write`` does, with one flush for all.
+
+    Every file goes to a temp file; one flush makes all their data durable (on Linux one
+    ``sync()`` instead of a ``fsync`` per file, which dominates a 10,000-file import);
+    then each is renamed into place and each directory touched is synced once. A process
+    killed at any point leaves every file either as it was or as written.
+    """
+    temps: list[tuple[str, Path]] = []
+    renamed = 0
+    try:
+        for path, data in items:
+            directory = tmp_dir or path.parent
+            directory.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+            temps.append((tmp, path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        _flush([tmp for tmp, _ in temps])
+        for tmp, path in temps:
+            os.replace(tmp, path)
+            renamed += 1
+    except BaseException:
+        for tmp, _ in temps[renamed:]:
+            with _suppress():
+                os.unlink(tmp)
+        raise
+    for directory in sorted({path.parent for path, _ in items}):
+        fsync_dir(directory)
+
+
+def _flush(paths: Sequence[str]) -> None:
+    """Make the data of ``paths`` durable: Linux's ``sync()`` waits for every write, in one
+    go; elsewhere (where ``sync()`` may return early) each file is fsynced."""
+    if sys.platform.startswith("linux"):
+        os.sync()
+        return
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def fsync_dir(directory: Path) -> None:

@@ -300,10 +300,34 @@ def set_upstream(root: Path, branch: str, remote: str) -> None:
     )
 
 
+def _credentials(url: str) -> dict[str, str]:
+    """Credentials from the usual places: the URL itself, ``~/.git-credentials`` (git's
+    store helper) for http(s); ``ssh`` (keys, agent, ``~/.ssh/config``, or
+    ``$GIT_SSH_COMMAND``) for ssh."""
+    from urllib.parse import urlparse
+
+    from dulwich.client import get_credentials_from_store
+
+    extra: dict[str, str] = {}
+    parsed = urlparse(url)
+    if parsed.scheme in ("http", "https") and parsed.hostname and not parsed.password:
+        for user, password in get_credentials_from_store(
+            parsed.scheme, parsed.hostname, parsed.username
+        ):
+            extra = {"username": user, "password": password}
+            break
+    ssh_command = os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH")
+    if ssh_command:
+        extra["ssh_command"] = ssh_command
+    return extra
+
+
 def _client(repo: Repo, url: str, operation: str) -> tuple[Any, str]:
     from dulwich.client import get_transport_and_path
 
-    return get_transport_and_path(url, config=repo.get_config_stack(), operation=operation)
+    return get_transport_and_path(
+        url, config=repo.get_config_stack(), operation=operation, **_credentials(url)
+    )
 
 
 def _unreachable(name: str, url: str, exc: BaseException) -> RemoteError:
@@ -387,13 +411,27 @@ def push(root: Path, remote: str, url: str, branch: str, expected: str | None) -
 
 
 def clone(url: str, target: Path) -> None:
-    """A working clone of ``url`` at ``target`` (which must not exist or be empty)."""
+    """A working clone of ``url`` at ``target`` (which must not exist or be empty).
+
+    Checks out the remote's HEAD branch; when that names no branch (a bare repository
+    made with another default branch), ``main``, ``master`` or the only branch.
+    """
     import io
 
     from dulwich import porcelain
 
     try:
-        repo = porcelain.clone(url, str(target), checkout=True, errstream=io.BytesIO())
+        extra = _credentials(url)
+        listing = porcelain.ls_remote(url, **extra)  # type: ignore[arg-type]
+        heads = sorted(r for r in listing.refs if r.startswith(b"refs/heads/"))
+        head = (listing.symrefs or {}).get(b"HEAD")
+        branch = None
+        if heads and head not in heads:
+            names = [r[len(b"refs/heads/") :] for r in heads]
+            branch = next((b for b in (b"main", b"master") if b in names), names[0])
+        repo = porcelain.clone(
+            url, str(target), checkout=True, errstream=io.BytesIO(), branch=branch, **extra
+        )
     except (KeyboardInterrupt, GitError):
         raise
     except Exception as exc:
@@ -471,15 +509,27 @@ def commit_merge(root: Path, paths: Iterable[str], message: str, merge_head: str
     repo = _open(root)
     try:
         worktree = repo.get_worktree()
-        worktree.stage(sorted(set(paths)))
+        rel_paths = sorted(set(paths))
+        index = repo.open_index()
+        staged_before: dict[str, Any] = {}
+        for rel in rel_paths:
+            try:
+                staged_before[rel] = index[rel.encode()]
+            except KeyError:
+                staged_before[rel] = None
+        worktree.stage(rel_paths)
         author = str(who).encode("utf-8")
-        sha = worktree.commit(
-            message=message.encode("utf-8"),
-            author=author,
-            committer=author,
-            merge_heads=[merge_head.encode()],
-            sign=False,
-        )
+        try:
+            sha = worktree.commit(
+                message=message.encode("utf-8"),
+                author=author,
+                committer=author,
+                merge_heads=[merge_head.encode()],
+                sign=False,
+            )
+        except BaseException:
+            _unstage(repo, staged_before)
+            raise
     finally:
         repo.close()
     return sha.decode() if isinstance(sha, bytes) else str(sha)
@@ -554,9 +604,13 @@ def commit_info(root: Path, commit_id: str) -> CommitInfo:
 
 
 def file_changes(root: Path, commit_id: str, parent_id: str | None) -> list[FileChange]:
-    """What ``commit_id`` changed relative to ``parent_id`` (the empty tree for ``None``),
-    with renames detected (a moved activity, a file renamed by hand)."""
-    from dulwich.diff_tree import RenameDetector, tree_changes
+    """What ``commit_id`` changed relative to ``parent_id`` (the empty tree for ``None``).
+
+    No content-based rename detection: record ids never change, so callers pair a
+    deleted and an added file of the same record themselves (an activity whose year
+    changed), and two similar records are never mistaken for one.
+    """
+    from dulwich.diff_tree import tree_changes
 
     repo = _open(root)
     try:
@@ -564,9 +618,7 @@ def file_changes(root: Path, commit_id: str, parent_id: str | None) -> list[File
         new_tree = repo[commit_id.encode()].tree  # type: ignore[attr-defined]
         old_tree = repo[parent_id.encode()].tree if parent_id else None  # type: ignore[attr-defined]
         out = []
-        for change in tree_changes(
-            store, old_tree, new_tree, rename_detector=RenameDetector(store)
-        ):
+        for change in tree_changes(store, old_tree, new_tree):
             old, new = change.old, change.new
             out.append(
                 FileChange(
@@ -579,3 +631,91 @@ def file_changes(root: Path, commit_id: str, parent_id: str | None) -> list[File
         return out
     finally:
         repo.close()
+
+
+# --- calendar feeds: when each record file last changed --------------------------------
+
+
+@dataclass(frozen=True)
+class Revision:
+    """When a file last changed and how often: a calendar's LAST-MODIFIED and SEQUENCE.
+
+    ``changes`` counts the commits reachable from HEAD that changed the file, plus one
+    when the working copy differs from HEAD; it only grows as history grows, and every
+    clone with the same HEAD computes the same value.
+    """
+
+    changed: datetime
+    changes: int
+
+
+def revisions(root: Path, paths: Iterable[str]) -> dict[str, Revision]:
+    """``{path: Revision}`` for each of ``paths`` (relative, POSIX) that exists.
+
+    One walk of the history from HEAD, diffing each commit against its first parent (a
+    merge counts for what it brought into this branch). ``changed`` is the newest such
+    commit's time (UTC); a file that is uncommitted or differs from HEAD has its
+    modification time instead, so an export never depends on the clock.
+    """
+    from datetime import UTC
+
+    from dulwich.objects import Blob
+
+    wanted = {p.encode("utf-8", "surrogateescape"): p for p in set(paths)}
+    newest, counts, head_blobs = _path_history(root, set(wanted)) if wanted else ({}, {}, {})
+    out: dict[str, Revision] = {}
+    for raw, rel in wanted.items():
+        full = root / rel
+        try:
+            data = full.read_bytes()
+            mtime = int(full.stat().st_mtime)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            continue
+        count = counts.get(raw, 0)
+        if raw in head_blobs and Blob.from_string(data).id == head_blobs[raw]:
+            out[rel] = Revision(datetime.fromtimestamp(newest[raw], UTC), count)
+        else:
+            out[rel] = Revision(datetime.fromtimestamp(mtime, UTC), count + 1)
+    return out
+
+
+def _path_history(
+    root: Path, wanted: set[bytes]
+) -> tuple[dict[bytes, int], dict[bytes, int], dict[bytes, bytes]]:
+    """``(newest commit time, commit count, blob at HEAD)`` per wanted path, in one walk."""
+    from dulwich.diff_tree import tree_changes
+    from dulwich.object_store import tree_lookup_path
+
+    newest: dict[bytes, int] = {}
+    counts: dict[bytes, int] = {}
+    head_blobs: dict[bytes, bytes] = {}
+    if not is_repo(root):
+        return newest, counts, head_blobs
+    repo = _open(root)
+    try:
+        try:
+            start = repo.head()
+        except KeyError:
+            return newest, counts, head_blobs
+        store = repo.object_store
+        for entry in repo.get_walker(include=[start]):
+            commit = entry.commit
+            parent = store[commit.parents[0]].tree if commit.parents else None  # type: ignore[attr-defined]
+            touched = {
+                side.path
+                for change in tree_changes(store, parent, commit.tree)
+                for side in (change.old, change.new)
+                if side is not None and side.path in wanted
+            }
+            for path in touched:
+                counts[path] = counts.get(path, 0) + 1
+                newest[path] = max(newest.get(path, 0), commit.commit_time)
+        tree = store[start].tree  # type: ignore[attr-defined]
+        for path in wanted:
+            try:
+                head_blobs[path] = tree_lookup_path(store.__getitem__, tree, path)[1]
+            except KeyError:  # not committed
+                continue
+    finally:
+        repo.close()
+    return newest, counts, head_blobs
