@@ -161,6 +161,36 @@ def _domains(client: Client) -> set[str]:
     return found | ({site} if site else set())
 
 
+def addresses_of(client: Client) -> set[str]:
+    """Every email address of a client and its contact people, case-folded."""
+    return _addresses(client)
+
+
+def domains_of(client: Client) -> set[str]:
+    """The company's own mail domains (free-mail left out) and its website's host."""
+    return _domains(client)
+
+
+PHONE_KEY_DIGITS = 9
+
+
+def phone_key(phone: str) -> str | None:
+    """What two spellings of one number share: its last 9 digits, extension dropped.
+
+    ``+49 30 1234 5678`` and ``030 12345678`` give the same key; a number of fewer than
+    9 digits (an extension, a short code) gives ``None``: too short to tell people apart.
+    """
+    number = re.split(r"(?i)\s*(?:x|ext\.?)\s*\d+$", phone.strip())[0]
+    digits = re.sub(r"\D", "", number)
+    return digits[-PHONE_KEY_DIGITS:] if len(digits) >= PHONE_KEY_DIGITS else None
+
+
+def phone_keys_of(client: Client) -> set[str]:
+    """The phone keys of a client and its contact people."""
+    phones = [*client.phones, *(p for person in client.contacts for p in person.phones)]
+    return {key for key in map(phone_key, phones) if key}
+
+
 def duplicate_of(candidate: Client, clients: Iterable[Client]) -> tuple[Client, str] | None:
     """The first existing client ``candidate`` looks like, and why."""
     name = normalised_name(candidate.name)

@@ -24,6 +24,8 @@ from tcrm.store.lock import WorkspaceLock
 SETTINGS_FILE = "tcrm.yaml"
 LOCAL_DIR = ".tcrm"
 RANDOM_ID_KINDS = frozenset({"task", "activity"})
+BATCH_WRITES = 64
+"""From this many files on, a transaction flushes them to disk together (imports)."""
 _ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: easy to read and type
 
 R = TypeVar("R", bound=Record)
@@ -300,12 +302,19 @@ class Transaction:
         if not changed:
             return
         try:
-            for path in changed:
-                data = self._writes[path]
-                if data is None:
-                    path.unlink()
-                else:
-                    files.atomic_write(path, data, tmp)
+            writes = [(p, data) for p in changed if (data := self._writes[p]) is not None]
+            if len(writes) >= BATCH_WRITES:  # one flush to disk for all, not one per file
+                files.atomic_write_many(writes, tmp)
+                for path in changed:
+                    if self._writes[path] is None:
+                        path.unlink()
+            else:
+                for path in changed:
+                    data = self._writes[path]
+                    if data is None:
+                        path.unlink()
+                    else:
+                        files.atomic_write(path, data, tmp)
             who = git.identity(self.ws.root)
             if not who.configured:
                 self.ws.warnings.append(

@@ -1,0 +1,673 @@
+"""``tcrm import``, ``tcrm export``, ``tcrm dedupe`` and the bulk ``update`` commands.
+
+``update`` is added to the ``client``, ``deal`` and ``task`` groups registered before this
+module (``tcrm client update --where source=webinar --add-tag warm``), so it sits beside
+``add``, ``edit`` and ``list`` where a person looks for it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tcrm.cli import render
+from tcrm.cli.state import err, workspace
+from tcrm.cli.state import now as cli_now
+from tcrm.errors import UsageError, ValidationError
+from tcrm.io import csvio, jsonio, vcardio
+from tcrm.services import bulk, exports, imports
+from tcrm.services.query import HELP as FILTERS_HELP
+
+_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+import_app = typer.Typer(
+    name="import",
+    help="Import clients, deals, tasks or activities from CSV, vCard or JSON (one commit).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings=_SETTINGS,
+)
+export_app = typer.Typer(
+    name="export",
+    help="Export records as CSV, JSON or vCard, to stdout or a file.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings=_SETTINGS,
+)
+
+JSON_DOC = "docs/json/io.md"
+
+FileArg = Annotated[
+    Path,
+    typer.Argument(
+        help="The file to import.",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        show_default=False,
+    ),
+]
+TypeOpt = Annotated[
+    str,
+    typer.Option(
+        "--type",
+        "-t",
+        help="What the rows are: clients, deals, tasks or activities.",
+        metavar="TYPE",
+    ),
+]
+DryRun = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Check everything and show what would change; write nothing."),
+]
+OnDuplicate = Annotated[
+    str,
+    typer.Option(
+        "--on-duplicate",
+        help="A row like an existing record or an earlier row: skip it, update (fill empty "
+        "fields, add list items) or create it anyway.",
+        metavar="skip|update|create",
+    ),
+]
+SkipInvalid = Annotated[
+    bool,
+    typer.Option(
+        "--skip-invalid",
+        help="Import the valid rows; write the others to FILE.rejected.csv beside FILE.",
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help=f"Print JSON (see {JSON_DOC}).")]
+Where = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where",
+        help='One filter, e.g. source=webinar, amount>5000, tag:vip, "name=Acme GmbH" '
+        "(repeatable: all must hold; see `tcrm help filters`).",
+        metavar="FILTER",
+    ),
+]
+Output = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write to FILE (atomically) instead of stdout.", metavar="FILE"
+    ),
+]
+
+
+# --- shared helpers ----------------------------------------------------------------------
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when it is a terminal; nothing when piped."""
+    if not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _terms(where: list[str] | None) -> list[str]:
+    """Each ``--where`` is one filter, spaces and all: ``--where "name=Acme GmbH"``."""
+    return [term for term in (where or []) if term.strip()]
+
+
+def _row_label(source_unit: str, number: int | None) -> str:
+    return f"{source_unit} {number}" if number is not None else ""
+
+
+def _import(
+    ctx: typer.Context,
+    *,
+    kind: str,
+    source: imports.Source,
+    path: Path,
+    mappings: dict[str, str | None],
+    date_formats: list[str],
+    on_duplicate: str,
+    skip_invalid: bool,
+    dry_run: bool,
+    force: bool,
+    as_json: bool,
+    rejects: Callable[[imports.Source, Any], bytes] | None,
+) -> None:
+    ws = workspace(ctx)
+    reject_target = None
+    if rejects is not None:
+        reject_target = (imports.rejected_path_for(path), partial(rejects, source))
+    try:
+        with _progress(f"Importing {path.name}") as progress:
+            result = imports.import_rows(
+                ws,
+                kind=kind,
+                source=source,
+                mappings=mappings,
+                date_formats=date_formats,
+                on_duplicate=on_duplicate,
+                skip_invalid=skip_invalid,
+                dry_run=dry_run,
+                force=force,
+                rejects=reject_target,
+                now=cli_now(ctx),
+                progress=progress,
+            )
+    except imports.ImportProblems as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False, highlight=False)
+        rows = len({p.path.split(",")[0] for p in exc.problems})
+        raise ValidationError(
+            f"{rows:,} invalid {source.unit}{'s' if rows != 1 else ''} in {source.name}; nothing "
+            "was imported (fix them, or import the valid ones with --skip-invalid)"
+        ) from None
+    if as_json:
+        render.emit_json(_import_json(result, source.unit))
+        return
+    _print_import(result, source.unit)
+
+
+def _import_json(result: imports.ImportResult, unit: str) -> dict[str, Any]:
+    return {
+        "type": bulk.PLURAL[result.kind],
+        "source": result.source,
+        "dry_run": result.dry_run,
+        "rows": result.rows,
+        "created": [render.record_json(r) for r in result.created],
+        "updated": [render.record_json(r) for r in result.updated],
+        "duplicates": [
+            {
+                unit: d.row,
+                "duplicate_of": d.of_id,
+                f"duplicate_of_{unit}": d.of_row,
+                "reason": d.reason,
+                "score": d.score,
+                "action": d.action,
+            }
+            for d in result.duplicates
+        ],
+        "rejected": [{unit: r.row.number, "errors": r.errors} for r in result.rejected],
+        "rejected_file": str(result.rejected_path) if result.rejected_path else None,
+        "columns": [{"column": c.header, "field": c.target, "how": c.how} for c in result.columns],
+        "commit": result.commit_id,
+        "message": result.message,
+    }
+
+
+def _print_import(result: imports.ImportResult, unit: str) -> None:
+    if result.dry_run:
+        render.table(
+            ["Column", "Read as"],
+            ([c.header, _read_as(c)] for c in result.columns),
+            title="Columns",
+        )
+    if result.duplicates:
+        render.table(
+            [
+                unit.capitalize(),
+                "Action",
+                "Duplicate of",
+                "Reason",
+                render.Column("Score", "right"),
+            ],
+            (
+                [
+                    d.row,
+                    d.action,
+                    d.of_id or _row_label(unit, d.of_row),
+                    d.reason,
+                    f"{d.score:.2f}",
+                ]
+                for d in result.duplicates
+            ),
+            title="Duplicates",
+        )
+    kind = result.kind
+    created, updated = len(result.created), len(result.updated)
+    skipped = len(result.skipped)
+    parts = []
+    if updated:
+        parts.append(f"{updated:,} updated")
+    if skipped:
+        parts.append(f"{skipped:,} duplicate{'s' if skipped != 1 else ''} skipped")
+    if result.rejected:
+        parts.append(f"{len(result.rejected):,} rejected")
+    detail = f" ({', '.join(parts)})" if parts else ""
+    verb = "Would import" if result.dry_run else "Imported"
+    render.message(f"{verb} {bulk.plural(created, kind)} from {result.source}{detail}.")
+    if result.rejected_path:
+        render.message(f"Rejected {unit}s, with an error column: {result.rejected_path}")
+    if result.dry_run:
+        render.message("Dry run: nothing was written.")
+
+
+def _read_as(column: imports.Column) -> str:
+    if column.how == "ignored":
+        return "(left out)"
+    if column.how == "extra":
+        return f"kept as extra field {column.target}"
+    return str(column.target) + (" (--map)" if column.how == "mapped" else "")
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+@import_app.command("csv")
+def import_csv(
+    ctx: typer.Context,
+    file: FileArg,
+    record_type: TypeOpt = "clients",
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help='Read a column as a field: "Company Name=name" ("Col=" leaves it out); '
+            "repeatable.",
+            metavar="HEADER=FIELD",
+        ),
+    ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(help="Column separator (default: detected; e.g. ';' or tab).", metavar="CHAR"),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="Text encoding (default: UTF-8, with or without BOM).", metavar="NAME"),
+    ] = None,
+    date_format: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--date-format",
+            help="How dates are written, as strptime codes, e.g. %m/%d/%Y (repeatable; "
+            "default: YYYY-MM-DD, then day first: DD/MM/YYYY, DD.MM.YYYY).",
+            metavar="FORMAT",
+        ),
+    ] = None,
+    on_duplicate: OnDuplicate = "skip",
+    skip_invalid: SkipInvalid = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Import deals even when their stage needs fields they lack."),
+    ] = False,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
+) -> None:
+    """Import a CSV file exported from a spreadsheet or another CRM; one commit.
+
+    Headers of HubSpot, Pipedrive, Google Contacts and plain spreadsheets are recognised
+    (see docs/import.md); other columns are kept as extra fields. Every row is checked
+    first: with any invalid row nothing is written and each problem is listed.
+    """
+    kind = bulk.kind_of(record_type)
+    sep = csvio.delimiter_of(delimiter)
+    mappings = imports.parse_mappings(mapping or [], kind)
+    source, used, bom = csvio.read_table(file, delimiter=sep, encoding=encoding)
+    _import(
+        ctx,
+        kind=kind,
+        source=source,
+        path=file,
+        mappings=mappings,
+        date_formats=date_format or [],
+        on_duplicate=on_duplicate,
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
+        force=force,
+        as_json=as_json,
+        rejects=partial(_encode_rejected, delimiter=used, bom=bom),
+    )
+
+
+def _encode_rejected(source: imports.Source, rejected: Any, *, delimiter: str, bom: bool) -> bytes:
+    return csvio.encode_rejected(source, rejected, delimiter=delimiter, bom=bom)
+
+
+@import_app.command("vcard")
+def import_vcard(
+    ctx: typer.Context,
+    file: FileArg,
+    on_duplicate: OnDuplicate = "skip",
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the valid cards; list the others.")
+    ] = False,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
+) -> None:
+    """Import contacts from a vCard file (3.0 or 4.0) as clients; one commit.
+
+    People with the same ORG become contact people of one client; company cards give
+    the client's own details; CATEGORIES become tags.
+    """
+    source = vcardio.read_cards(file)
+    _import(
+        ctx,
+        kind="client",
+        source=source,
+        path=file,
+        mappings={},
+        date_formats=[],
+        on_duplicate=on_duplicate,
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
+        force=False,
+        as_json=as_json,
+        rejects=None,
+    )
+
+
+@import_app.command("json")
+def import_json(
+    ctx: typer.Context,
+    file: FileArg,
+    record_type: TypeOpt = "clients",
+    on_duplicate: OnDuplicate = "skip",
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the valid objects; list the others.")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Import deals even when their stage needs fields they lack."),
+    ] = False,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
+) -> None:
+    """Import a JSON list of records, as `tcrm export json` writes it; one commit."""
+    kind = bulk.kind_of(record_type)
+    _import(
+        ctx,
+        kind=kind,
+        source=jsonio.read_records(file),
+        path=file,
+        mappings={},
+        date_formats=[],
+        on_duplicate=on_duplicate,
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
+        force=force,
+        as_json=as_json,
+        rejects=None,
+    )
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def _export(
+    ctx: typer.Context, kind: str, where: list[str] | None, output: Path | None, encode: Any
+) -> None:
+    ws = workspace(ctx)
+    result = exports.export_records(
+        ws, kind=kind, where=_terms(where), encode=encode, output=output, now=cli_now(ctx)
+    )
+    if output is None:
+        _write_stdout(result.data)
+        return
+    render.message(f"Exported {bulk.plural(result.count, kind)} to {output}.")
+
+
+def _write_stdout(data: bytes) -> None:
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stdout (tests capture it in a StringIO)
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        sys.stdout.flush()
+        buffer.write(data)
+        buffer.flush()
+
+
+@export_app.command("csv", epilog="\n\n".join(f"\b\n{p}" for p in FILTERS_HELP.split("\n\n")))
+def export_csv(
+    ctx: typer.Context,
+    record_type: TypeOpt = "clients",
+    where: Where = None,
+    output: Output = None,
+    bom: Annotated[
+        bool, typer.Option("--bom", help="Start with a UTF-8 byte order mark (for Excel).")
+    ] = False,
+    delimiter: Annotated[
+        str,
+        typer.Option(help="Column separator, e.g. ';' for Excel in many locales.", metavar="CHAR"),
+    ] = ",",
+) -> None:
+    """Export records as CSV: one row per record, one column per field.
+
+    Lists are joined with '; ', nested data (contacts, stage history) is JSON; cells a
+    spreadsheet would run as formulas (=, +, -, @) start with a ' so they stay text.
+    `tcrm import csv` reads the file back.
+    """
+    sep = csvio.delimiter_of(delimiter) or ","
+    encode = partial(csvio.encode_export, delimiter=sep, bom=bom)
+    _export(ctx, bulk.kind_of(record_type), where, output, encode)
+
+
+@export_app.command("json")
+def export_json(
+    ctx: typer.Context,
+    record_type: TypeOpt = "clients",
+    where: Where = None,
+    output: Output = None,
+) -> None:
+    """Export records as a JSON list, each as in its file plus its id."""
+    _export(ctx, bulk.kind_of(record_type), where, output, jsonio.encode_export)
+
+
+@export_app.command("vcard")
+def export_vcard(
+    ctx: typer.Context,
+    record_type: TypeOpt = "clients",
+    where: Where = None,
+    output: Output = None,
+    version: Annotated[
+        str, typer.Option("--vcard-version", help="3.0 (widest support) or 4.0.", metavar="VERSION")
+    ] = "3.0",
+) -> None:
+    """Export clients as vCards: a card per client, one per contact person (ORG = client)."""
+    kind = bulk.kind_of(record_type)
+    if kind != "client":
+        raise UsageError(
+            f"vCards hold clients and their contact people, not {bulk.PLURAL[kind]}; "
+            "use --type clients (or export csv/json)"
+        )
+    if version not in vcardio.VERSIONS:
+        raise UsageError(f"--vcard-version {version!r}: one of {', '.join(vcardio.VERSIONS)}")
+    _export(ctx, kind, where, output, partial(vcardio.encode_clients, version=version))
+
+
+# --- dedupe ------------------------------------------------------------------------------
+
+
+def dedupe(
+    ctx: typer.Context,
+    threshold: Annotated[
+        float,
+        typer.Option(
+            help="How alike names must be (0..1) to count as near-identical.", metavar="N"
+        ),
+    ] = bulk.NAME_THRESHOLD,
+    as_json: Annotated[bool, typer.Option("--json", help=f"Print JSON (see {JSON_DOC}).")] = False,
+) -> None:
+    """List likely duplicate clients with the reason and a score (merge: `tcrm client merge`)."""
+    pairs = bulk.find_duplicate_clients(workspace(ctx), threshold=threshold)
+    if as_json:
+        render.emit_json(
+            [
+                {
+                    "first": p.first.id,
+                    "first_name": p.first.name,
+                    "second": p.second.id,
+                    "second_name": p.second.name,
+                    "reason": p.reason,
+                    "score": p.score,
+                    "merge": f"tcrm client merge {p.first.id} {p.second.id}",
+                }
+                for p in pairs
+            ]
+        )
+        return
+    render.table(
+        [render.Column("Score", "right"), "First", "Second", "Reason"],
+        (
+            [
+                f"{p.score:.2f}",
+                f"{p.first.id} ({p.first.name})",
+                f"{p.second.id} ({p.second.name})",
+                p.reason,
+            ]
+            for p in pairs
+        ),
+    )
+    if pairs:
+        render.message(
+            f"{len(pairs)} likely duplicate pair(s); merge with `tcrm client merge FIRST SECOND`."
+        )
+    else:
+        render.message("No likely duplicates.")
+
+
+# --- bulk updates ------------------------------------------------------------------------
+
+
+def _update(
+    ctx: typer.Context,
+    kind: str,
+    where: list[str] | None,
+    every: bool,
+    add_tags: list[str] | None,
+    remove_tags: list[str] | None,
+    assignments: list[str] | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    result = bulk.update_records(
+        workspace(ctx),
+        kind=kind,
+        where=_terms(where),
+        every=every,
+        add_tags=add_tags or [],
+        remove_tags=remove_tags or [],
+        assignments=assignments or [],
+        dry_run=dry_run,
+        now=cli_now(ctx),
+    )
+    if as_json:
+        render.emit_json(
+            {
+                "type": bulk.PLURAL[kind],
+                "dry_run": result.dry_run,
+                "matched": result.matched,
+                "changed": [
+                    {
+                        "id": c.after.id,
+                        "name": bulk.describe(c.after),
+                        "fields": {
+                            f.field: {"before": f.before, "after": f.after} for f in c.fields
+                        },
+                    }
+                    for c in result.changes
+                ],
+                "unchanged": result.unchanged,
+                "commit": result.commit_id,
+                "message": result.message,
+            }
+        )
+        return
+    render.table(
+        ["Id", "Name", "Field", "Before", "After"],
+        (
+            [
+                c.after.id,
+                bulk.describe(c.after),
+                f.field,
+                bulk.text_of(f.before),
+                bulk.text_of(f.after),
+            ]
+            for c in result.changes
+            for f in c.fields
+        ),
+    )
+    n = len(result.changes)
+    if result.dry_run:
+        render.message(
+            f"Dry run: would change {bulk.plural(n, kind)} of {result.matched:,} matching; "
+            "nothing was written."
+        )
+    elif n:
+        render.message(f"Updated {bulk.plural(n, kind)} ({result.matched:,} matched).")
+    else:
+        render.message(f"No changes ({result.matched:,} matched).")
+
+
+Every = Annotated[bool, typer.Option("--all", help="Change every record of this type.")]
+AddTag = Annotated[
+    list[str] | None,
+    typer.Option("--add-tag", help="Add a tag from lists.tags (repeatable).", metavar="TAG"),
+]
+RemoveTag = Annotated[
+    list[str] | None, typer.Option("--remove-tag", help="Remove a tag (repeatable).", metavar="TAG")
+]
+Assignments = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="field=value, field+=item, field-=item or field= to unset (repeatable).",
+        metavar="FIELD=VALUE",
+    ),
+]
+UpdateDryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+]
+
+
+def _update_command(kind: str) -> Callable[..., None]:
+    def update(
+        ctx: typer.Context,
+        where: Where = None,
+        every: Every = False,
+        add_tag: AddTag = None,
+        remove_tag: RemoveTag = None,
+        assignments: Assignments = None,
+        dry_run: UpdateDryRun = False,
+        as_json: AsJson = False,
+    ) -> None:
+        _update(ctx, kind, where, every, add_tag, remove_tag, assignments, dry_run, as_json)
+
+    example = "--add-tag vip" if kind != "task" else "--set priority=high"
+    update.__doc__ = (
+        f"Change every {kind} a filter selects, in one commit "
+        f"(e.g. `tcrm {kind} update --where source=referral {example} --dry-run`)."
+    )
+    return update
+
+
+def _group(app: typer.Typer, name: str) -> typer.Typer:
+    """The sub-Typer registered as ``name`` (``client``...), to add a command to it."""
+    for info in app.registered_groups:
+        if info.name == name and info.typer_instance is not None:
+            return info.typer_instance
+    raise RuntimeError(f"the {name!r} command group must be registered before io_cmds")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(import_app, name="import")
+    app.add_typer(export_app, name="export")
+    app.command("dedupe")(dedupe)
+    for kind in ("client", "deal", "task"):
+        _group(app, kind).command("update")(_update_command(kind))

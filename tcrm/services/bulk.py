@@ -1,0 +1,485 @@
+"""Many records at once: finding duplicates, and changing every record a filter selects.
+
+Duplicate clients share a normalised email, a phone number (its last 9 digits), a company
+mail domain or website, or a near-identical name. Names are compared without accents,
+case, punctuation, spaces, legal forms and words like "and"; the same words in another
+order are the same name; and names one character apart (a typo, a missing letter) are
+near-identical when their difflib ratio reaches the threshold.
+
+The same index serves ``tcrm dedupe`` and the imports, where a file of 10,000 rows is
+checked against itself and the workspace in one pass. One character apart is found with a
+deletion index (every name minus each one of its letters, in a dict), so the cost grows
+with the number of names, never with the number of pairs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from difflib import SequenceMatcher
+from typing import Any
+
+from tcrm.errors import UsageError
+from tcrm.model.records import RECORD_TYPES, Activity, Client, Deal, Record, Task
+from tcrm.services.clients import (
+    addresses_of,
+    domains_of,
+    merged_client,
+    normalised_name,
+    phone_keys_of,
+)
+from tcrm.services.query import apply_filters, parse_filters
+from tcrm.services.records import (
+    all_records,
+    build,
+    ensure_valid,
+    label,
+    local_now,
+    parse_assignments,
+    updated,
+)
+from tcrm.store.workspace import Workspace
+
+NAME_THRESHOLD = 0.9
+"""Two names at least this similar (0..1, difflib ratio) are "near-identical"."""
+
+FUZZY_MIN_LENGTH = 4
+"""Shorter names are only ever "the same name", never "similar": ``abc`` vs ``abd``."""
+
+STOP_WORDS = frozenset(
+    {"and", "und", "et", "en", "og", "och", "the", "der", "die", "das", "le", "la", "of"}
+)
+"""Words that do not tell two companies apart: ``Müller & Söhne`` = ``Müller und Söhne``."""
+
+PLURAL = {"client": "clients", "deal": "deals", "task": "tasks", "activity": "activities"}
+KINDS = {"clients": "client", "deals": "deal", "tasks": "task", "activities": "activity"}
+
+
+def kind_of(text: str) -> str:
+    """``clients`` or ``client`` -> ``client``; anything else is a usage error."""
+    word = text.strip().lower()
+    if word in KINDS:
+        return KINDS[word]
+    if word in PLURAL:
+        return word
+    raise UsageError(f"unknown record type {text!r} (one of {', '.join(KINDS)})")
+
+
+def plural(n: int, kind: str) -> str:
+    return f"{n:,} {kind if n == 1 else PLURAL[kind]}"
+
+
+# --- name similarity ---------------------------------------------------------------------
+
+
+def name_key(name: str) -> str:
+    """``"ACME Logistics GmbH"`` -> ``"acme logistics"``: what a name says, to compare."""
+    words = normalised_name(name).split("-")
+    kept = [w for w in words if w and w not in STOP_WORDS]
+    return " ".join(kept or words)
+
+
+def name_similarity(a: str, b: str) -> float:
+    """How alike two name keys are (0..1): the better of plain and word-sorted difflib
+    ratios, so ``Logistics Acme`` matches ``Acme Logistics``; 0 when their numbers differ."""
+    if a == b:
+        return 1.0
+    if re.sub(r"\D", "", a) != re.sub(r"\D", "", b):
+        return 0.0  # "Shop 12" and "Shop 13" are two shops
+    plain = SequenceMatcher(None, a, b).ratio()
+    sa, sb = " ".join(sorted(a.split())), " ".join(sorted(b.split()))
+    if sa == sb:
+        return 1.0
+    return max(plain, SequenceMatcher(None, sa, sb).ratio())
+
+
+_UMLAUTS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+_ENDINGS = ("en", "es", "s", "e", "n")
+
+
+def compact_key(key: str) -> str:
+    """A name key without spaces, ``ae/oe/ue`` read as ``a/o/u`` (Mueller = Müller)."""
+    compact = key.replace(" ", "")
+    for spelt, letter in _UMLAUTS:
+        compact = compact.replace(spelt, letter)
+    return compact
+
+
+def stem_key(key: str) -> str:
+    """The compact key with plural-like endings cut from each word (Versicherungen =
+    Versicherung, Logistics = Logistic)."""
+    words = []
+    for word in key.split():
+        for ending in _ENDINGS:
+            if len(word) > 4 and word.endswith(ending):
+                word = word[: -len(ending)]
+                break
+        words.append(word)
+    return compact_key(" ".join(words))
+
+
+def _deletions(compact: str) -> set[str]:
+    """The name with each one of its characters left out, and itself."""
+    return {compact[:i] + compact[i + 1 :] for i in range(len(compact))} | {compact}
+
+
+# --- duplicate index -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    """What ``ref`` has in common with the record looked up, and how sure we are."""
+
+    ref: Hashable
+    reason: str
+    score: float
+
+
+class ClientIndex:
+    """Clients by email, phone key, company domain and name, for duplicate look-ups.
+
+    ``ref`` is whatever the caller uses to find the client again: an id for a stored
+    client, a row number for one being imported.
+    """
+
+    def __init__(self, threshold: float = NAME_THRESHOLD) -> None:
+        self.threshold = threshold
+        self.emails: dict[str, Hashable] = {}
+        self.phones: dict[str, Hashable] = {}
+        self.domains: dict[str, Hashable] = {}
+        self.names: dict[str, Hashable] = {}
+        self.sorted_names: dict[str, Hashable] = {}
+        self.stems: dict[str, list[tuple[str, Hashable]]] = {}
+        self.deletions: dict[str, list[tuple[str, Hashable]]] = {}
+
+    def add(self, ref: Hashable, client: Client) -> None:
+        for email in addresses_of(client):
+            self.emails.setdefault(email, ref)
+        for phone in phone_keys_of(client):
+            self.phones.setdefault(phone, ref)
+        if client.type == "company":
+            for domain in domains_of(client):
+                self.domains.setdefault(domain, ref)
+        key = name_key(client.name)
+        if not key:
+            return
+        compact = compact_key(key)
+        if compact not in self.names:
+            self.names[compact] = ref
+            self.stems.setdefault(stem_key(key), []).append((key, ref))
+            if len(compact) >= FUZZY_MIN_LENGTH:
+                for variant in _deletions(compact):
+                    self.deletions.setdefault(variant, []).append((key, ref))
+        self.sorted_names.setdefault(" ".join(sorted(key.split())), ref)
+
+    def matches(self, client: Client, exclude: Hashable = None) -> list[Match]:
+        """Every indexed client that ``client`` looks like, the best reason for each."""
+        found: dict[Hashable, Match] = {}
+
+        def note(ref: Hashable, reason: str, score: float) -> None:
+            if ref == exclude:
+                return
+            if ref not in found or found[ref].score < score:
+                found[ref] = Match(ref, reason, score)
+
+        for email in sorted(addresses_of(client)):
+            if email in self.emails:
+                note(self.emails[email], f"same email {email}", 1.0)
+        key = name_key(client.name)
+        compact = compact_key(key)
+        if compact and compact in self.names:
+            note(self.names[compact], "same name", 1.0)
+        for phone in sorted(phone_keys_of(client)):
+            if phone in self.phones:
+                note(self.phones[phone], f"same phone ...{phone[-6:]}", 0.95)
+        if client.type == "company":
+            for domain in sorted(domains_of(client)):
+                if domain in self.domains:
+                    note(self.domains[domain], f"same domain {domain}", 0.9)
+        if key:
+            by_words = self.sorted_names.get(" ".join(sorted(key.split())))
+            if by_words is not None:
+                note(by_words, "same name", 1.0)
+            if len(compact) >= FUZZY_MIN_LENGTH:
+                self._similar_names(key, compact, note)
+        return sorted(found.values(), key=lambda m: -m.score)
+
+    def _similar_names(self, key: str, compact: str, note: Any) -> None:
+        """Names one character apart (left out, added or changed) or with other word
+        endings (plurals), scored by difflib."""
+        seen: set[str] = set()
+        candidates = [pair for v in _deletions(compact) for pair in self.deletions.get(v, ())]
+        candidates += self.stems.get(stem_key(key), [])
+        for other, ref in candidates:
+            if other in seen or compact_key(other) == compact:
+                continue
+            seen.add(other)
+            score = name_similarity(key, other)
+            if score >= self.threshold:
+                note(ref, "similar name", round(score, 2))
+
+    def find(self, client: Client, exclude: Hashable = None) -> Match | None:
+        found = self.matches(client, exclude)
+        return found[0] if found else None
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+def record_key(record: Record) -> tuple[Any, ...] | None:
+    """What makes a deal, task or activity "the same one again" in an import.
+
+    A deal: its client and title. A task: title, due and linked clients. An activity:
+    kind, moment, summary and clients. Ids and timestamps of the import itself are not
+    part of it, so importing a file twice finds every row the second time.
+    """
+    if isinstance(record, Deal):
+        return ("deal", record.client, _fold(record.title))
+    if isinstance(record, Task):
+        return ("task", _fold(record.title), str(record.due or ""), tuple(sorted(record.clients)))
+    if isinstance(record, Activity):
+        at = record.at.isoformat(timespec="minutes")
+        return ("activity", record.kind, at, _fold(record.summary), tuple(sorted(record.clients)))
+    return None
+
+
+def key_reason(record: Record) -> str:
+    return {
+        "deal": "same client and title",
+        "task": "same title, due date and clients",
+        "activity": "same kind, time, summary and clients",
+    }[record.KIND]
+
+
+# --- merging -------------------------------------------------------------------------
+
+
+def merge_fill(keep: Record, other: Record) -> Record:
+    """``keep`` with the fields it lacks taken from ``other``; lists of values unioned.
+
+    Clients merge as ``tcrm client merge`` does (contacts by email or name, notes of
+    both). Other records keep their own value of every field that is set; a list of
+    plain values gains the other's new items; histories and conflicts stay ``keep``'s.
+    """
+    if isinstance(keep, Client) and isinstance(other, Client):
+        return merged_client(keep, other)
+    data = keep.model_dump(exclude_none=True)
+    for key, value in other.model_dump(exclude_none=True).items():
+        if key == "id":
+            continue
+        mine = data.get(key)
+        if isinstance(value, list) and isinstance(mine, list) and mine:
+            if all(isinstance(v, str) for v in [*mine, *value]):
+                data[key] = list(dict.fromkeys([*mine, *value]))
+        elif mine in (None, "", []):
+            data[key] = value
+    return build(keep.KIND, {**data, "id": keep.id})
+
+
+# --- dedupe --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two stored clients that look like one: ``tcrm client merge first second``."""
+
+    first: Client
+    second: Client
+    reason: str
+    score: float
+
+
+def find_duplicate_clients(
+    ws: Workspace, *, threshold: float = NAME_THRESHOLD
+) -> list[DuplicatePair]:
+    """``tcrm dedupe``: likely duplicate pairs of clients, the surest first.
+
+    Each pair is listed once, with the strongest reason found; the older id first.
+    """
+    if not 0 < threshold <= 1:
+        raise UsageError(f"--threshold {threshold}: give a similarity between 0 and 1, e.g. 0.9")
+    clients = sorted(
+        (c for c in all_records(ws, "client") if isinstance(c, Client)), key=lambda c: c.id
+    )
+    by_id = {c.id: c for c in clients}
+    index = ClientIndex(threshold)
+    pairs: list[DuplicatePair] = []
+    for client in clients:
+        for match in index.matches(client):
+            other = by_id[str(match.ref)]
+            pairs.append(DuplicatePair(other, client, match.reason, match.score))
+        index.add(client.id, client)
+    pairs.sort(key=lambda p: (-p.score, p.first.id, p.second.id))
+    return pairs
+
+
+# --- bulk updates --------------------------------------------------------------------
+
+_WHERE = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(!=|>=|<=|=|>|<|~)\s*(.*)$")
+_OPS = {"=": "", "!=": ".not", ">": ".gt", ">=": ".ge", "<": ".lt", "<=": ".le", "~": ".has"}
+
+
+def where_terms(terms: Sequence[str]) -> list[str]:
+    """``source=webinar``, ``amount>5000``, ``tag!=vip`` as filter terms of ``tcrm help
+    filters`` (``source:webinar``...); terms already in that language pass unchanged."""
+    out = []
+    for term in terms:
+        match = _WHERE.match(term)
+        if match and ":" not in match.group(1):
+            name, op, value = match.groups()
+            out.append(f"{name}{_OPS[op]}:{value.strip()}")
+        else:
+            out.append(term)
+    return out
+
+
+def select(
+    ws: Workspace, *, kind: str, where: Sequence[str], now: datetime | None = None
+) -> list[Record]:
+    """Every record of ``kind`` matching all ``where`` terms, in id order."""
+    now = local_now(ws, now)
+    filters = parse_filters(where_terms(where), RECORD_TYPES[kind], now)
+    return apply_filters(all_records(ws, kind), filters)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    before: Record
+    after: Record
+    fields: list[FieldChange]
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What ``tcrm <kind> update`` changed (or, with a dry run, would change)."""
+
+    kind: str
+    matched: int
+    changes: list[RecordChange]
+    message: str | None
+    dry_run: bool
+    commit_id: str | None = None
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _protected(kind: str) -> Mapping[str, str]:
+    if kind == "client":
+        from tcrm.services.clients import PROTECTED
+    elif kind == "deal":
+        from tcrm.services.deals import PROTECTED
+    elif kind == "task":
+        from tcrm.services.tasks import PROTECTED
+    else:
+        PROTECTED = {}
+    return PROTECTED
+
+
+def _diff(before: Record, after: Record) -> list[FieldChange]:
+    old, new = before.to_data(), after.to_data()
+    return [
+        FieldChange(key, old.get(key), new.get(key))
+        for key in dict.fromkeys([*old, *new])
+        if old.get(key) != new.get(key)
+    ]
+
+
+def _what(add_tags: Sequence[str], remove_tags: Sequence[str], assignments: Sequence[str]) -> str:
+    parts = []
+    if add_tags:
+        parts.append("add tag " + ", ".join(add_tags))
+    if remove_tags:
+        parts.append("remove tag " + ", ".join(remove_tags))
+    if assignments:
+        parts.append("set " + ", ".join(assignments))
+    return "; ".join(parts)
+
+
+def update_records(
+    ws: Workspace,
+    *,
+    kind: str,
+    where: Sequence[str] = (),
+    every: bool = False,
+    add_tags: Sequence[str] = (),
+    remove_tags: Sequence[str] = (),
+    assignments: Sequence[str] = (),
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> BulkResult:
+    """``tcrm client update --where source=webinar --add-tag warm``: one commit for all.
+
+    Every selected record is changed and validated before anything is written; one bad
+    value refuses the whole update. Records the change leaves as they were are not
+    written, and when none changes there is no commit.
+    """
+    if kind not in ("client", "deal", "task"):
+        raise UsageError(f"bulk updates are for clients, deals and tasks, not {PLURAL[kind]}")
+    if not where and not every:
+        raise UsageError("give --where FILTER to choose the records (or --all for every one)")
+    if not (add_tags or remove_tags or assignments):
+        raise UsageError("nothing to change: give --add-tag, --remove-tag or --set field=value")
+    if (add_tags or remove_tags) and "tags" not in RECORD_TYPES[kind].model_fields:
+        raise UsageError(f"{PLURAL[kind]} have no tags; change them with --set field=value")
+    tags_in = set(ws.settings.lists.tags)
+    for tag in add_tags:
+        if tag not in tags_in:
+            choices = ", ".join(ws.settings.lists.tags) or "none configured in tcrm.yaml lists.tags"
+            raise UsageError(f"--add-tag {tag!r} is not one of the tags ({choices})")
+    protected = _protected(kind)
+    with ws.lock():
+        chosen = select(ws, kind=kind, where=where, now=now)
+        changes: list[RecordChange] = []
+        unchanged: list[str] = []
+        for record in chosen:
+            delta = dict(parse_assignments(record, assignments, protected))
+            if add_tags or remove_tags:
+                tags = list(delta.get("tags", getattr(record, "tags", [])))
+                tags += [t for t in add_tags if t not in tags]
+                delta["tags"] = [t for t in tags if t not in set(remove_tags)] or None
+            new = updated(record, delta)
+            ensure_valid(ws, new)
+            fields = _diff(record, new)
+            if fields:
+                changes.append(RecordChange(record, new, fields))
+            else:
+                unchanged.append(record.id)
+        what = _what(add_tags, remove_tags, assignments)
+        scope = "all" if every and not where else " ".join(where)
+        message = f"update: {plural(len(changes), kind)} ({scope}): {what}" if changes else None
+        commit_id = None
+        if changes and not dry_run:
+            with ws.transaction(message or "") as tx:
+                for change in changes:
+                    tx.put(change.after)
+            commit_id = tx.commit_id
+        return BulkResult(kind, len(chosen), changes, message, dry_run, commit_id, unchanged)
+
+
+def describe(record: Record) -> str:
+    """A record's name or title, for tables."""
+    return label(record)
+
+
+def text_of(value: Any) -> str:
+    """A field value as one line of text for a table."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(text_of(v) for v in value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
