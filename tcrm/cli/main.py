@@ -61,6 +61,7 @@ COMMAND_MODULES = (
     "activity_cmds",
     "planner_cmds",
     "search_cmds",
+    "team_cmds",
     "report_cmds",
     "io_cmds",
     "ics_cmds",

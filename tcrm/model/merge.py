@@ -167,12 +167,16 @@ class _Merger:
         return mine
 
     def value(self, path: tuple[Segment, ...], base: Any, mine: Any, theirs: Any) -> Any:
-        if same(mine, theirs):
+        # Exact comparisons first, so a side that changed nothing gives the other side's
+        # value exactly; then `key: null` counts as no key, as it does for the models.
+        if same(mine, theirs) or same(theirs, base):
             return mine
         if same(mine, base):
             return theirs
-        if same(theirs, base):
+        if _blank_same(mine, theirs) or _blank_same(theirs, base):
             return mine
+        if _blank_same(mine, base):
+            return theirs
         if isinstance(mine, Mapping) and isinstance(theirs, Mapping):
             return self.mapping(path, base if isinstance(base, Mapping) else {}, mine, theirs)
         if isinstance(mine, list) and isinstance(theirs, list):
@@ -246,6 +250,11 @@ class _Merger:
         if list_key == "stage_history":
             out.sort(key=_stage_time)
         return out
+
+
+def _blank_same(a: Any, b: Any) -> bool:
+    """Both absent or null: the same to a model."""
+    return (a is MISSING or a is None) and (b is MISSING or b is None)
 
 
 def _last_key(path: tuple[Segment, ...]) -> str | None:
@@ -332,6 +341,53 @@ def with_conflicts(
     ]
     rest = {k: v for k, v in data.items() if k != CONFLICTS_KEY}
     return {CONFLICTS_KEY: entries, **rest} if entries else rest
+
+
+# --- plain text (kb pages and other non-record files) ----------------------------------
+
+
+def merge_lines(base: list[str], mine: list[str], theirs: list[str]) -> list[str] | None:
+    """A three-way merge of lines (diff3): ``None`` when both sides changed the same or
+    touching lines differently, so the caller decides instead of writing conflict markers."""
+    if mine == theirs or theirs == base:
+        return mine
+    if mine == base:
+        return theirs
+    from difflib import SequenceMatcher
+
+    def hunks(other: list[str]) -> list[tuple[int, int, list[str]]]:
+        matcher = SequenceMatcher(None, base, other, autojunk=False)
+        return [
+            (i1, i2, other[j1:j2]) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"
+        ]
+
+    edits = sorted([(*h, 0) for h in hunks(mine)] + [(*h, 1) for h in hunks(theirs)])
+    out: list[str] = []
+    position = 0
+    index = 0
+    while index < len(edits):
+        start, end, _lines, _side = edits[index]
+        group = [edits[index]]
+        index += 1
+        while index < len(edits) and edits[index][0] <= end:  # touching edits conflict, as in git
+            group.append(edits[index])
+            end = max(end, edits[index][1])
+            index += 1
+        sides = {g[3] for g in group}
+        if len(sides) > 1:
+            mine_part = [g[:3] for g in group if g[3] == 0]
+            theirs_part = [g[:3] for g in group if g[3] == 1]
+            if mine_part != theirs_part:
+                return None
+            group = [g for g in group if g[3] == 0]
+        out.extend(base[position:start])
+        for g_start, g_end, g_lines, _ in group:
+            out.extend(base[start:g_start] if g_start > start else [])
+            out.extend(g_lines)
+            start = g_end
+        position = end
+    out.extend(base[position:])
+    return out
 
 
 # --- paths into data (for resolving a conflict) ----------------------------------------
@@ -447,7 +503,7 @@ def diff_fields(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) ->
 
 
 def _diff(path: tuple[Segment, ...], old: Any, new: Any, out: list[FieldChange]) -> None:
-    if same(old, new):
+    if same(old, new) or _blank_same(old, new):
         return
     if isinstance(old, Mapping) and isinstance(new, Mapping):
         for key in _ordered_union(list(old), list(new)):
@@ -482,6 +538,7 @@ __all__ = [
     "canonical",
     "diff_fields",
     "get_path",
+    "merge_lines",
     "merge_record",
     "parse_path",
     "path_text",

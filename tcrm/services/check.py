@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from tcrm.errors import Problem, ValidationError
 from tcrm.model.records import RECORD_TYPES, Record
 from tcrm.model.rules import record_findings
+from tcrm.services.conflicts import conflict_problems, settings_problems
 from tcrm.store.workspace import SETTINGS_FILE, Workspace, located
 
 
@@ -30,6 +31,7 @@ def check_workspace(ws: Workspace) -> CheckReport:
     except ValidationError as exc:
         report.problems.extend(exc.problems)
         return report
+    report.problems.extend(settings_problems(ws, settings))
     ids: dict[str, set[str]] = {kind: set() for kind in RECORD_TYPES}
     records: list[tuple[Record, str]] = []
     for kind in RECORD_TYPES:
@@ -56,9 +58,10 @@ def check_workspace(ws: Workspace) -> CheckReport:
     for record, rel in records:
         findings = record_findings(record, settings, exists)
         findings += _typos(record)
-        if findings:
+        if findings or record.conflicts:
             text = (ws.root / rel).read_text(encoding="utf-8")
             report.problems.extend(located(rel, text, findings))
+            report.problems.extend(conflict_problems(rel, text, record.id))
     report.problems.sort(key=lambda p: (p.path != SETTINGS_FILE, p.path, p.line or 0))
     return report
 

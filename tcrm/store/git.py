@@ -330,8 +330,10 @@ def _client(repo: Repo, url: str, operation: str) -> tuple[Any, str]:
     )
 
 
-def _unreachable(name: str, url: str, exc: BaseException) -> RemoteError:
+def _unreachable(name: str, url: str, exc: BaseException, pushing: bool = False) -> RemoteError:
     reason = " ".join(str(exc).split()) or type(exc).__name__
+    if pushing:
+        return RemoteError(f"cannot push to remote {name!r} ({url}): {reason}")
     return RemoteError(
         f"cannot reach remote {name!r} ({url}): {reason}; nothing was changed locally"
     )
@@ -399,7 +401,7 @@ def push(root: Path, remote: str, url: str, branch: str, expected: str | None) -
         except (KeyboardInterrupt, GitError):
             raise
         except Exception as exc:
-            raise _unreachable(remote, url, exc) from None
+            raise _unreachable(remote, url, exc, pushing=True) from None
         if moved:
             raise PushRejected(f"{remote}/{branch} moved while syncing")
         status = (result.ref_status or {}).get(ref)

@@ -1,0 +1,355 @@
+"""Commands for a team: sync, clone, remote, history, undo, docs, conflicts, resolve,
+and the git merge driver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tcrm.cli import completion, render
+from tcrm.cli.state import now, workspace
+from tcrm.model.merge import FieldChange
+from tcrm.services import conflicts as conflict_service
+from tcrm.services import docs as docs_service
+from tcrm.services import history as history_service
+from tcrm.services import sync as sync_service
+
+remote_app = typer.Typer(help="The git remotes this workspace syncs with.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (see docs/json/team.md).")]
+
+
+def _records(incomplete: str) -> list[str]:
+    """Any record id: history and resolve take every kind."""
+    kinds = (completion.clients, completion.deals, completion.tasks, completion.activities)
+    return [i for complete in kinds for i in complete(incomplete)]
+
+
+def _short(value: Any) -> str:
+    return conflict_service.short(value)
+
+
+def _change_text(change: FieldChange) -> str:
+    return f"{change.field}: {_short(change.old)} -> {_short(change.new)}"
+
+
+def _changes_json(changes: list[FieldChange]) -> list[dict[str, Any]]:
+    return [{"field": c.field, "old": c.old, "new": c.new} for c in changes]
+
+
+# --- sync, clone, remote ---------------------------------------------------------------
+
+
+def sync(
+    ctx: typer.Context,
+    remote: Annotated[str, typer.Option(help="The remote to sync with.")] = "origin",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Fetch and show what would change; change nothing.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Fetch, merge record by record and field by field, and push (see docs/sync.md)."""
+    report = sync_service.sync(workspace(ctx), remote=remote, dry_run=dry_run)
+    if as_json:
+        render.emit_json(
+            {
+                "remote": report.remote,
+                "url": report.url,
+                "branch": report.branch,
+                "action": report.action,
+                "incoming": report.incoming,
+                "outgoing": report.outgoing,
+                "changed": report.changed,
+                "renamed": [{"from": a, "to": b} for a, b in report.renames],
+                "conflicts": [
+                    {"path": c.path, "field": c.field, "mine": c.mine, "theirs": c.theirs}
+                    for c in report.conflicts
+                ],
+                "notes": report.notes,
+                "commit": report.commit,
+                "pushed": report.pushed,
+                "dry_run": report.dry_run,
+            }
+        )
+        return
+    where = f"{report.remote}/{report.branch}"
+    would = "would " if report.dry_run else ""
+    summary = {
+        "up-to-date": f"Up to date with {where}.",
+        "pushed": f"{would.capitalize()}{'push' if would else 'Pushed'} {report.outgoing} "
+        f"commit(s) to {where}.",
+        "fast-forward": f"{would.capitalize()}{'take' if would else 'Took'} {report.incoming} "
+        f"commit(s) from {where}: {len(report.changed)} file(s) changed.",
+        "merged": f"{would.capitalize()}{'merge' if would else 'Merged'} {report.incoming} "
+        f"commit(s) from {where} ({len(report.changed)} file(s))"
+        + (f", pushed {report.outgoing + 1} commit(s)." if report.pushed else "."),
+    }[report.action]
+    render.message(summary)
+    for note in report.notes:
+        render.message(f"note: {note}")
+    for c in report.conflicts:
+        ref = sync_service.id_of(c.path) if c.path != "tcrm.yaml" else "tcrm.yaml"
+        render.message(
+            f"conflict: {c.path}: {conflict_service.describe(c.field, c.mine, c.theirs, ref)}"
+        )
+
+
+def clone(
+    url: Annotated[
+        str, typer.Argument(help="The remote: a path, ssh://, git@host:path or https://")
+    ],
+    directory: Annotated[
+        Path | None, typer.Argument(help="Where to put the workspace (default: from the URL).")
+    ] = None,
+) -> None:
+    """Get a copy of a team's workspace, ready to sync (the merge driver installed)."""
+    ws = sync_service.clone(url=url, directory=directory, cwd=Path.cwd())
+    render.message(f"Cloned {url} into {ws.root}")
+
+
+def remote_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A name for the remote, e.g. origin.")],
+    url: Annotated[str, typer.Argument(help="A path, ssh://, git@host:path or https:// URL.")],
+) -> None:
+    """Add a git remote to sync with (local configuration: no commit)."""
+    sync_service.add_remote(workspace(ctx), name=name, url=url, cwd=Path.cwd())
+    render.message(f"Added remote {name} ({url}); run `tcrm sync --remote {name}`")
+
+
+def remote_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List the remotes."""
+    remotes = sync_service.list_remotes(workspace(ctx))
+    if as_json:
+        render.emit_json([{"name": n, "url": u} for n, u in sorted(remotes.items())])
+        return
+    render.table(["Name", "URL"], sorted(remotes.items()))
+
+
+# --- history and undo ------------------------------------------------------------------
+
+
+def _entry_json(entry: history_service.HistoryEntry) -> dict[str, Any]:
+    return {
+        "commit": entry.commit,
+        "date": entry.when.isoformat(timespec="seconds"),
+        "author": entry.author,
+        "email": entry.email,
+        "message": entry.subject,
+        "path": entry.path,
+        "kind": entry.kind,
+        "id": entry.id,
+        "action": entry.action,
+        "old_path": entry.old_path,
+        "changes": _changes_json(entry.changes),
+    }
+
+
+def _entry_text(entry: history_service.HistoryEntry, field: str | None) -> str:
+    if entry.action == "add" and not field:
+        return "created"
+    if entry.action == "delete" and not field:
+        return "deleted"
+    text = "; ".join(_change_text(c) for c in entry.changes)
+    if entry.action == "rename":
+        text = f"moved from {entry.old_path}" + (f"; {text}" if text else "")
+    return text or entry.action
+
+
+def history(
+    ctx: typer.Context,
+    ref: Annotated[
+        str | None,
+        typer.Argument(
+            help="A record (id, prefix, name or file path), or tcrm.yaml; all if unset."
+        ),
+    ] = None,
+    field: Annotated[
+        str | None, typer.Option(help="Only changes to this field, e.g. stage.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only changes since this date, e.g. -30d.")
+    ] = None,
+    author: Annotated[
+        str | None, typer.Option(help="Only changes by this author (name or email).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The audit log from git: who changed which field from what to what, newest first."""
+    entries = history_service.history(
+        workspace(ctx), ref=ref, field=field, since=since, author=author, now=now(ctx)
+    )
+    if as_json:
+        render.emit_json([_entry_json(e) for e in entries])
+        return
+    rows = [
+        [
+            e.when.strftime("%Y-%m-%d %H:%M"),
+            e.author,
+            e.id or e.path,
+            _entry_text(e, field),
+            e.commit[:8],
+        ]
+        for e in entries
+    ]
+    render.table(["Date", "Author", "Record", "Change", "Commit"], rows)
+
+
+def undo(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be undone.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Undo the last change made through tcrm, as a new commit (history is not rewritten)."""
+    result = history_service.undo(workspace(ctx), dry_run=dry_run)
+    if as_json:
+        render.emit_json(
+            {
+                "undone": {
+                    "commit": result.undone.id,
+                    "message": result.undone.subject,
+                    "author": result.undone.author,
+                    "date": result.undone.when.isoformat(timespec="seconds"),
+                },
+                "message": result.message.split("\n", 1)[0],
+                "commit": result.commit,
+                "dry_run": result.dry_run,
+                "files": [
+                    {"path": e.path, "action": e.action, "changes": _changes_json(e.changes)}
+                    for e in result.entries
+                ],
+            }
+        )
+        return
+    verb = "Would undo" if dry_run else "Undid"
+    render.message(f"{verb} {result.undone.id[:8]} {result.undone.subject!r}")
+    for entry in result.entries:
+        for change in entry.changes:
+            render.message(f"  {entry.path}: {_change_text(change)}")
+
+
+# --- docs ------------------------------------------------------------------------------
+
+
+def docs(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write one Markdown file per page into this folder."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Markdown describing this workspace's configuration, with a changelog from git."""
+    ws = workspace(ctx)
+    if output is not None:
+        written = docs_service.write_docs(ws, out_dir=output)
+        if as_json:
+            render.emit_json({"written": [str(p) for p in written]})
+        else:
+            render.message(f"Wrote {len(written)} page(s) to {output}")
+        return
+    pages = docs_service.workspace_docs(ws)
+    if as_json:
+        render.emit_json(
+            {"pages": [{"name": p.name, "title": p.title, "markdown": p.markdown} for p in pages]}
+        )
+        return
+    print("\n".join(p.markdown for p in pages), end="")
+
+
+# --- conflicts -------------------------------------------------------------------------
+
+
+def conflicts(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List the conflicts a sync recorded (two people changed the same field)."""
+    found = conflict_service.list_conflicts(workspace(ctx))
+    if as_json:
+        render.emit_json(
+            [
+                {
+                    "path": c.path,
+                    "line": c.line,
+                    "kind": c.kind,
+                    "id": c.id,
+                    "field": c.field,
+                    "mine": c.mine,
+                    "theirs": c.theirs,
+                    "base": c.base,
+                }
+                for c in found
+            ]
+        )
+        return
+    rows = [[f"{c.path}:{c.line or ''}", c.field, _short(c.mine), _short(c.theirs)] for c in found]
+    render.table(["File", "Field", "Mine (kept)", "Theirs"], rows)
+    if found:
+        render.message(f"{len(found)} conflict(s); settle each with tcrm resolve REF --take ...")
+
+
+def resolve(
+    ctx: typer.Context,
+    ref: Annotated[
+        str,
+        typer.Argument(
+            help="The record with conflicts (id, name or path).", autocompletion=_records
+        ),
+    ],
+    take: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="mine, theirs (every conflict of the record), FIELD=mine, FIELD=theirs, "
+            "or FIELD=VALUE; repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Settle a record's conflicts in one commit."""
+    result = conflict_service.resolve_conflicts(workspace(ctx), ref=ref, take=take or [])
+    names = ", ".join(f"{r.field} ({r.choice})" for r in result.resolved)
+    left = f"; still open: {', '.join(result.remaining)}" if result.remaining else ""
+    render.message(f"Resolved {names} in {result.path}{left}")
+
+
+# --- the git merge driver --------------------------------------------------------------
+
+
+def merge_driver(
+    base: Annotated[Path, typer.Argument(help="%O: the common ancestor's version.")],
+    current: Annotated[Path, typer.Argument(help="%A: our version; receives the result.")],
+    other: Annotated[Path, typer.Argument(help="%B: their version.")],
+    path: Annotated[str, typer.Argument(help="%P: the file's path in the workspace.")],
+) -> None:
+    """Git's merge driver for records (installed by init and clone; see docs/sync.md).
+
+    Exits 0 when the result is written, conflicts included: they are recorded in the
+    file, which stays valid YAML. Exits 1 only when the file cannot be merged at all.
+    """
+    result = sync_service.run_merge_driver(base=base, current=current, other=other, path=path)
+    if result.note:
+        render.message(f"tcrm: {result.note}")
+    for c in result.conflicts:
+        render.message(
+            f"tcrm: {path}: conflict in {c.field}: mine={_short(c.mine)}, "
+            f"theirs={_short(c.theirs)} (see tcrm conflicts)"
+        )
+    if not result.merged:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sync)
+    app.command()(clone)
+    remote_app.command("add")(remote_add)
+    remote_app.command("list")(remote_list)
+    app.add_typer(remote_app, name="remote")
+    app.command()(history)
+    app.command()(undo)
+    app.command()(docs)
+    app.command()(conflicts)
+    app.command()(resolve)
+    app.command("merge-driver")(merge_driver)
+
+
+__all__ = ["register"]

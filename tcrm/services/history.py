@@ -1,0 +1,476 @@
+"""Git history as the audit log: who changed which field from what to what, and undo.
+
+Every change made through tcrm is one commit, so the log of a record's file *is* its
+audit trail; this module reads it through the git module and explains each commit field
+by field (:func:`tcrm.model.merge.diff_fields`). It follows a record across renames: a
+file moved (an activity whose year changed) and a record a sync moved to a fresh id
+(the merge commit's ``Renamed:`` lines).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tcrm.errors import AmbiguousError, NotFoundError, RuleError, UsageError
+from tcrm.model.merge import FieldChange, diff_fields, same
+from tcrm.model.records import RECORD_TYPES
+from tcrm.model.types import check_id
+from tcrm.model.when import WhenError, parse_when
+from tcrm.services.records import local_now, resolve
+from tcrm.services.sync import RENAMED_PREFIX, id_of, kind_of
+from tcrm.store import git, yamlio
+from tcrm.store.workspace import LOCAL_DIR, SETTINGS_FILE, Workspace
+
+REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{40})\.?$", re.MULTILINE)
+TCRM_SUBJECT = re.compile(r"^[a-z][a-z-]*(?: [^\s:]+)?: \S")
+"""What tcrm's commit messages look like: ``deal acme-website: ...``, ``sync: ...``."""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One commit's change to one record file."""
+
+    commit: str
+    author: str
+    email: str
+    when: datetime
+    message: str
+    path: str
+    kind: str
+    id: str | None
+    action: str
+    """add, change, delete or rename."""
+    old_path: str | None
+    changes: list[FieldChange] = field(default_factory=list)
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+
+def _parse(data: bytes | None, path: str) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    try:
+        parsed = yamlio.load_fast(data, path)
+    except yamlio.YamlSyntaxError:
+        return {"(invalid YAML)": data.decode("utf-8", "replace")}
+    return parsed if isinstance(parsed, dict) else {"(not a mapping)": parsed}
+
+
+def _renames_in(message: str) -> list[tuple[str, str]]:
+    out = []
+    for line in message.splitlines():
+        if line.startswith(RENAMED_PREFIX) and " -> " in line:
+            old, new = line[len(RENAMED_PREFIX) :].split(" -> ", 1)
+            out.append((old.strip(), new.strip()))
+    return out
+
+
+def _tracked(path: str | None) -> bool:
+    return path is not None and kind_of(path) is not None
+
+
+def _changes(ws: Workspace, commit: str, parent: str | None) -> list[git.FileChange]:
+    """The files a commit changed, a record deleted in one folder and added in another
+    (an activity whose year changed) paired as one move: ids never change."""
+    changes = git.file_changes(ws.root, commit, parent)
+    added = {
+        (kind_of(c.new_path), id_of(c.new_path)): c
+        for c in changes
+        if c.old_path is None and _tracked(c.new_path)
+    }
+    out = []
+    for change in changes:
+        if change.new_path is None and _tracked(change.old_path):
+            key = (kind_of(change.old_path), id_of(change.old_path))  # type: ignore[arg-type]
+            partner = added.pop(key, None)
+            if partner is not None:
+                out.append(
+                    git.FileChange(
+                        change.old_path, partner.new_path, change.old_blob, partner.new_blob
+                    )
+                )
+                continue
+        out.append(change)
+    moved = {c.new_path for c in out if c.old_path and c.new_path and c.old_path != c.new_path}
+    return [c for c in out if not (c.old_path is None and c.new_path in moved)]
+
+
+def _entry(
+    info: git.CommitInfo, old: str | None, new: str | None, changes: list[FieldChange]
+) -> HistoryEntry:
+    path = new or old
+    assert path is not None
+    action = "add" if old is None else "delete" if new is None else "change"
+    if old and new and old != new:
+        action = "rename"
+    kind = kind_of(path) or "file"
+    return HistoryEntry(
+        commit=info.id,
+        author=info.author,
+        email=info.email,
+        when=info.when,
+        message=info.message,
+        path=path,
+        kind=kind,
+        id=None if kind == "settings" else id_of(path),
+        action=action,
+        old_path=old if old != new else None,
+        changes=changes,
+    )
+
+
+class _Walk:
+    """The commits of HEAD, children first, with the paths a record had in each."""
+
+    def __init__(self, ws: Workspace, paths: set[str] | None) -> None:
+        self.ws = ws
+        self.commits = git.commits(ws.root)
+        self.follow = paths
+        self.blobs: dict[str, bytes] = {}
+
+    def read(self, blob: str | None) -> bytes | None:
+        if blob is None:
+            return None
+        if blob not in self.blobs:
+            self.blobs.update(git.read_blobs(self.ws.root, [blob]))
+        return self.blobs[blob]
+
+    def entries(self) -> Iterable[HistoryEntry]:
+        followed: dict[str, set[str]] = {}
+        if self.commits and self.follow is not None:
+            followed[self.commits[0].id] = set(self.follow)
+        for info in self.commits:
+            paths = followed.get(info.id, set()) if self.follow is not None else None
+            if paths is not None and not paths:
+                continue
+            if len(info.parents) > 1:
+                yield from self._merge(info, paths, followed)
+            else:
+                yield from self._single(info, paths, followed)
+
+    def _single(
+        self, info: git.CommitInfo, paths: set[str] | None, followed: dict[str, set[str]]
+    ) -> Iterable[HistoryEntry]:
+        parent = info.parents[0] if info.parents else None
+        changes = _changes(self.ws, info.id, parent)
+        carried = set(paths) if paths is not None else None
+        for change in changes:
+            old, new = change.old_path, change.new_path
+            if not (_tracked(old) or _tracked(new)):
+                continue
+            if paths is not None:
+                if not ((new and new in paths) or (new is None and old in paths)):
+                    continue
+                if carried is not None and old and new and old != new:
+                    carried.discard(new)
+                    carried.add(old)
+            before = _parse(self.read(change.old_blob), old or "")
+            after = _parse(self.read(change.new_blob), new or "")
+            yield _entry(info, old, new, diff_fields(before, after))
+        if parent and carried is not None:
+            followed.setdefault(parent, set()).update(carried)
+
+    def _merge(
+        self, info: git.CommitInfo, paths: set[str] | None, followed: dict[str, set[str]]
+    ) -> Iterable[HistoryEntry]:
+        """A merge shows only what it made itself: values that differ from every parent
+        (a recorded conflict, a rename), not the changes it brought in."""
+        per_parent = [
+            {(c.new_path or c.old_path): c for c in _changes(self.ws, info.id, p)}
+            for p in info.parents
+        ]
+        renames = _renames_in(info.message)
+        common = set(per_parent[0]).intersection(*per_parent[1:])
+        for path in sorted(common):
+            if not _tracked(path) or (paths is not None and path not in paths):
+                continue
+            first = per_parent[0][path]
+            after = _parse(self.read(first.new_blob), path)
+            diffs = [
+                diff_fields(_parse(self.read(changes[path].old_blob), path), after)
+                for changes in per_parent
+            ]
+            others = [{c.field: c for c in d} for d in diffs[1:]]
+            made = [c for c in diffs[0] if all(c.field in o for o in others)]
+            if made or (first.old_blob is None and first.new_blob is not None):
+                old = first.old_path if first.old_blob else None
+                yield _entry(info, old, first.new_path, made)
+        if paths is None:
+            return
+        for index, parent in enumerate(info.parents):
+            carried = set(paths)
+            for old, new in renames:  # ours moved from old to new; theirs kept old
+                if index == 0 and new in carried:
+                    carried.discard(new)
+                    carried.add(old)
+                elif index == 0:
+                    carried.discard(old)  # our old file was another record
+                else:
+                    carried.discard(new)
+            followed.setdefault(parent, set()).update(carried)
+
+
+def _record_paths(ws: Workspace, ref: str) -> set[str]:
+    """The file(s) ``ref`` names now, or, for a deleted record, named last."""
+    ref = ref.strip()
+    if not ref:
+        raise UsageError("empty reference")
+    if ref in ("settings", SETTINGS_FILE):
+        return {SETTINGS_FILE}
+    if "/" in ref or ref.endswith(".yaml"):
+        rel = ref.removeprefix("./")
+        if kind_of(rel) is None:
+            raise UsageError(f"{ref!r} is not a record file or {SETTINGS_FILE}")
+        return {rel}
+    exact = {ws.rel(p) for kind in RECORD_TYPES if (p := _exact(ws, kind, ref)) is not None}
+    if len(exact) == 1:
+        return exact
+    if exact:
+        raise AmbiguousError(
+            f"{ref!r} names {', '.join(sorted(exact))}; give the path, e.g. {sorted(exact)[0]}"
+        )
+    for info in git.commits(ws.root) if _id_shaped(ref) else []:  # deleted: its last path
+        parent = info.parents[0] if info.parents else None
+        for change in _changes(ws, info.id, parent):
+            for path in (change.old_path, change.new_path):
+                if path and _tracked(path) and id_of(path) == ref:
+                    return {path}
+    found: dict[str, str] = {}
+    for kind in RECORD_TYPES:  # a unique prefix or an exact name
+        try:
+            record = resolve(ws, kind, ref)
+        except (NotFoundError, AmbiguousError):
+            continue
+        path = ws.find_path(kind, record.id)
+        if path is not None:
+            found[ws.rel(path)] = record.id
+    if len(found) == 1:
+        return set(found)
+    if found:
+        raise AmbiguousError(
+            f"{ref!r} matches {', '.join(sorted(found))}; give the path, e.g. {sorted(found)[0]}"
+        )
+    raise NotFoundError(f"no record matches {ref!r}, now or in the history")
+
+
+def _id_shaped(ref: str) -> bool:
+    try:
+        check_id(ref)
+    except ValueError:
+        return False
+    return True
+
+
+def _exact(ws: Workspace, kind: str, ref: str) -> Path | None:
+    try:
+        return ws.find_path(kind, ref)
+    except ValueError:
+        return None
+
+
+def _since(text: str, now: datetime) -> datetime:
+    try:
+        when = parse_when(text, now)
+    except WhenError as exc:
+        raise UsageError(f"--since: {exc}") from None
+    if not isinstance(when, datetime):
+        when = datetime.combine(when, time(0), now.tzinfo)
+    return when
+
+
+def _wanted(change: FieldChange, name: str) -> bool:
+    return change.field == name or change.field.startswith((f"{name}.", f"{name}["))
+
+
+def history(
+    ws: Workspace,
+    *,
+    ref: str | None = None,
+    field: str | None = None,
+    since: str | None = None,
+    author: str | None = None,
+    now: datetime | None = None,
+) -> list[HistoryEntry]:
+    """``tcrm history``: the changes to one record (or all records), newest first.
+
+    ``field`` keeps only changes to that field (``stage``, ``contacts``...); ``since``
+    is a date as the CLI reads them; ``author`` matches a name or email, any case.
+    """
+    now = local_now(ws, now)
+    paths = _record_paths(ws, ref) if ref else None
+    start = _since(since, now) if since else None
+    who = author.casefold() if author else None
+    zone = ZoneInfo(ws.settings.timezone)
+    out = []
+    for entry in _Walk(ws, paths).entries():
+        if start and entry.when < start:
+            continue
+        if who and who not in entry.author.casefold() and who not in entry.email.casefold():
+            continue
+        if field:
+            changes = [c for c in entry.changes if _wanted(c, field)]
+            if not changes:
+                continue
+            entry = _replace(entry, changes=changes)
+        out.append(_replace(entry, when=entry.when.astimezone(zone)))
+    return out
+
+
+def _replace(entry: HistoryEntry, **changes: Any) -> HistoryEntry:
+    from dataclasses import replace
+
+    return replace(entry, **changes)
+
+
+# --- undo ---------------------------------------------------------------------------------
+
+
+@dataclass
+class UndoResult:
+    """What ``tcrm undo`` reverted (or, with ``dry_run``, would revert)."""
+
+    undone: git.CommitInfo
+    message: str
+    entries: list[HistoryEntry]
+    """Per file: the changes the undo makes (from the current content to the restored)."""
+    commit: str | None = None
+    dry_run: bool = False
+
+
+def _last_change(ws: Workspace) -> git.CommitInfo:
+    """The newest commit on the first-parent line that no later undo reverted."""
+    undone: set[str] = set()
+    infos = {c.id: c for c in git.commits(ws.root)}
+    head = git.head(ws.root)
+    current = infos.get(head or "")
+    while current is not None:
+        reverted = REVERTS.search(current.message)
+        if reverted:
+            undone.add(reverted.group(1))
+        elif current.id not in undone:
+            return current
+        current = infos.get(current.parents[0]) if current.parents else None
+    raise RuleError("nothing to undo")
+
+
+def _check_undoable(info: git.CommitInfo, me: str) -> None:
+    subject = info.subject
+    if not info.parents:
+        raise RuleError(
+            f"nothing to undo: the last change is {subject!r}, which made the workspace"
+        )
+    if len(info.parents) > 1:
+        raise RuleError(
+            f"the last change is a sync ({subject!r}); tcrm undo does not undo syncs, as that "
+            "would hide your teammates' changes: change the records back instead"
+        )
+    if not TCRM_SUBJECT.match(subject):
+        raise RuleError(
+            f"the last commit ({info.id[:8]} {subject!r}) was not made by tcrm; "
+            f"use `git revert {info.id[:8]}`"
+        )
+    if info.email.casefold() != me.casefold():
+        raise RuleError(
+            f"the last change ({subject!r}) was made by {info.author}, not you; tcrm undo "
+            f"only undoes your own changes (to revert it anyway: `git revert {info.id[:8]}`)"
+        )
+
+
+def _undo_message(info: git.CommitInfo) -> str:
+    """``deal acme-website: undo proposal -> negotiation``, and git revert's trailer line."""
+    match = re.match(r"^((\S+) (\S+)): (.*)$", info.subject)
+    if match and match.group(2) in RECORD_TYPES:
+        subject = f"{match.group(1)}: undo {match.group(4)}"
+    else:
+        subject = f"undo: {info.subject}"
+    return f"{subject}\n\nThis reverts commit {info.id}.\n"
+
+
+def undo(ws: Workspace, *, dry_run: bool = False) -> UndoResult:
+    """``tcrm undo``: revert the last change made through tcrm, as a new commit.
+
+    History is never rewritten (it may be pushed already). Repeated undos walk back one
+    change each. Refuses with uncommitted changes, after a sync merge, for a teammate's
+    change (a sync brought it), and when a file the change touched has changed since.
+    """
+    root = ws.root
+    with ws.lock():
+        changed, _ = git.dirty(root)
+        changed = [p for p in changed if not p.startswith(f"{LOCAL_DIR}/")]
+        if changed:
+            more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+            raise RuleError(
+                f"{changed[0]}{more} has uncommitted changes; undo only reverts commits: "
+                "commit or discard them first"
+            )
+        info = _last_change(ws)
+        _check_undoable(info, git.identity(root).email)
+        now_files = git.tree_files(root, git.head(root))
+        blobs: dict[str, bytes] = {}
+
+        def read(blob: str | None) -> bytes | None:
+            if blob is None:
+                return None
+            if blob not in blobs:
+                blobs.update(git.read_blobs(root, [blob]))
+            return blobs[blob]
+
+        restore: dict[str, bytes | None] = {}
+        for change in _changes(ws, info.id, info.parents[0]):
+            new, old = change.new_path, change.old_path
+            if new is not None:
+                if now_files.get(new) != change.new_blob:
+                    raise RuleError(
+                        f"{new} has changed since {info.id[:8]} ({info.subject!r}); "
+                        "undo the later change first, or edit the record"
+                    )
+                restore[new] = None
+            if old is not None:
+                if new != old and old in now_files:
+                    raise RuleError(f"{old} exists again since {info.id[:8]}; cannot undo")
+                restore[old] = read(change.old_blob)
+        message = _undo_message(info)
+        entries = []
+        for path, data in sorted(restore.items()):
+            current = read(now_files.get(path))
+            if same(current, data):
+                continue
+            fake = git.CommitInfo("", (), info.author, info.email, info.when, message)
+            entries.append(
+                _entry(
+                    fake,
+                    path if current is not None else None,
+                    path if data is not None else None,
+                    diff_fields(_parse(current, path), _parse(data, path)),
+                )
+            )
+        result = UndoResult(undone=info, message=message, entries=entries, dry_run=dry_run)
+        if dry_run:
+            return result
+        with ws.transaction(message.rstrip("\n")) as tx:
+            for path, data in restore.items():
+                if data is not None:
+                    tx.write_text(path, data.decode("utf-8"))
+                else:
+                    _delete(tx, ws, path)
+        result.commit = tx.commit_id
+        return result
+
+
+def _delete(tx: Any, ws: Workspace, path: str) -> None:
+    kind = kind_of(path)
+    if kind and kind != "settings" and ws.find_path(kind, id_of(path)) == ws.root / path:
+        tx.delete(kind, id_of(path))
+    else:
+        raise RuleError(f"cannot undo: it would delete {path}, which is not a record")
+
+
+__all__ = ["HistoryEntry", "UndoResult", "history", "undo"]

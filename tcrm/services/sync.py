@@ -1,0 +1,685 @@
+"""Team sync over git: fetch, merge record by record and field by field, push.
+
+A teammate's work is never lost: two versions of a record merge field by field
+(:func:`tcrm.model.merge.merge_record`); the same field changed to two different values
+keeps *mine* and is recorded in the file under ``conflicts:`` (``tcrm conflicts``,
+``tcrm resolve``), so every file stays valid YAML and valid for its model; a record
+created on both sides under the same id keeps theirs at the id and moves ours to a fresh
+id, updating our references to it; a record deleted on one side and changed on the
+other is kept. The same file merge runs as a git merge driver (``tcrm merge-driver``),
+so a plain ``git pull`` merges records the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pydantic
+
+from tcrm.errors import GitError, RuleError, UsageError, WorkspaceError
+from tcrm.model.merge import (
+    CONFLICTS_KEY,
+    MISSING,
+    Conflict,
+    merge_lines,
+    merge_record,
+    same,
+    with_conflicts,
+)
+from tcrm.model.records import RECORD_TYPES
+from tcrm.model.settings import Settings
+from tcrm.model.types import check_id
+from tcrm.model.validate import ModelProblems, parse_record
+from tcrm.store import files, git, yamlio
+from tcrm.store.workspace import LOCAL_DIR, SETTINGS_FILE, Workspace
+
+FOLDER_KINDS = {cls.FOLDER: kind for kind, cls in RECORD_TYPES.items()}
+SETTINGS_KIND = "settings"
+
+ATTRIBUTES_HEADER = "# tcrm: merge records field by field (tcrm merge-driver); see docs/sync.md"
+ATTRIBUTES = (
+    "/clients/*.yaml merge=tcrm",
+    "/deals/*.yaml merge=tcrm",
+    "/tasks/*.yaml merge=tcrm",
+    "/activities/*/*.yaml merge=tcrm",
+    f"/{SETTINGS_FILE} merge=tcrm",
+)
+RENAMED_PREFIX = "Renamed: "
+"""Merge commit body lines ``Renamed: OLD -> NEW``: how history follows a moved record."""
+
+PUSH_ATTEMPTS = 3
+
+
+def kind_of(path: str) -> str | None:
+    """``client`` for ``clients/acme.yaml``, ``settings`` for ``tcrm.yaml``, else None."""
+    if path == SETTINGS_FILE:
+        return SETTINGS_KIND
+    parts = PurePosixPath(path).parts
+    if not parts or not path.endswith(".yaml") or parts[-1].startswith("."):
+        return None
+    kind = FOLDER_KINDS.get(parts[0])
+    expected = 3 if kind == "activity" else 2
+    return kind if kind and len(parts) == expected else None
+
+
+def id_of(path: str) -> str:
+    return PurePosixPath(path).stem
+
+
+# --- merging one file --------------------------------------------------------------------
+
+
+@dataclass
+class FileMerge:
+    """The merged bytes of one file, and what a person should know about it."""
+
+    data: bytes
+    conflicts: list[Conflict] = field(default_factory=list)
+    merged: bool = True
+    """False when the file could not be merged and *mine* was kept as it was."""
+    note: str | None = None
+
+
+def _parse(text: bytes | None, path: str) -> dict[str, Any] | None:
+    if text is None or not text.strip():
+        return None
+    data = yamlio.load_fast(text, path)
+    if not isinstance(data, dict):
+        raise yamlio.YamlSyntaxError(f"{path}: not a mapping of fields")
+    return data
+
+
+def _valid(kind: str, path: str, data: dict[str, Any]) -> bool:
+    try:
+        if kind == SETTINGS_KIND:
+            Settings.model_validate(data)
+        else:
+            parse_record(RECORD_TYPES[kind], data, id_of(path))
+    except (ModelProblems, pydantic.ValidationError, ValueError):
+        return False
+    return True
+
+
+def _keep_mine(
+    base: dict[str, Any], mine: dict[str, Any], theirs: dict[str, Any]
+) -> tuple[dict[str, Any], list[Conflict]]:
+    """The fallback when a field-by-field result breaks the model (e.g. won without an
+    amount): keep mine whole and record every field theirs changed as a conflict."""
+    conflicts = []
+    for key in [k for k in {**mine, **theirs} if k != CONFLICTS_KEY]:
+        b, m, t = (d.get(key, MISSING) for d in (base, mine, theirs))
+        if not same(t, b) and not same(t, m):
+            none = (None if v is MISSING else v for v in (m, t, b))
+            conflicts.append(Conflict(key, *none))
+    recorded = mine.get(CONFLICTS_KEY) if isinstance(mine.get(CONFLICTS_KEY), list) else []
+    return with_conflicts(mine, list(recorded), conflicts), conflicts
+
+
+def merge_file(path: str, base: bytes | None, mine: bytes, theirs: bytes) -> FileMerge:
+    """Merge two versions of the file at ``path`` that both changed since ``base``.
+
+    Records and ``tcrm.yaml`` merge field by field onto *my* text, so comments and keys
+    added by hand survive; other text files merge line by line. When a file cannot be
+    merged (it is not valid YAML, or both sides changed the same lines of a text file)
+    mine is kept unchanged and ``merged`` is False.
+    """
+    kind = kind_of(path)
+    if kind is None:
+        return _merge_text(path, base, mine, theirs)
+    try:
+        b, m, t = (_parse(x, path) for x in (base, mine, theirs))
+        mine_text = mine.decode("utf-8")
+    except (yamlio.YamlSyntaxError, UnicodeDecodeError) as exc:
+        return FileMerge(mine, merged=False, note=f"{path}: could not merge ({exc}); kept yours")
+    if m is None or t is None:
+        return FileMerge(mine, merged=False, note=f"{path}: one side is empty; kept yours")
+    result = merge_record(b, m, t)
+    data, conflicts = result.data, result.conflicts
+    if not _valid(kind, path, data) and _valid(kind, path, m):
+        data, conflicts = _keep_mine(b or {}, m, t)
+    owned = frozenset(m) | frozenset(data)
+    text = yamlio.edit_text(mine_text, _model_order(kind, data), owned, path)
+    return FileMerge(text.encode("utf-8"), conflicts)
+
+
+def _model_order(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The model's key order (the files' fixed order); a key added by hand stays after
+    the key it follows."""
+    model = Settings if kind == SETTINGS_KIND else RECORD_TYPES[kind]
+    rank = {name: float(i) for i, name in enumerate(model.model_fields)}
+    ranked: list[tuple[float, int, str]] = []
+    previous = -1.0
+    for position, key in enumerate(data):
+        previous = rank.get(key, previous)
+        ranked.append((previous if key in rank else previous + 0.5, position, key))
+    return {key: data[key] for _, _, key in sorted(ranked)}
+
+
+def _merge_text(path: str, base: bytes | None, mine: bytes, theirs: bytes) -> FileMerge:
+    try:
+        lines = [x.decode("utf-8").splitlines(keepends=True) for x in (base or b"", mine, theirs)]
+    except UnicodeDecodeError:
+        return FileMerge(mine, merged=False, note=f"{path}: binary file changed on both sides")
+    merged = merge_lines(*lines)
+    if merged is None:
+        return FileMerge(
+            mine, merged=False, note=f"{path}: both sides changed the same lines; kept yours"
+        )
+    return FileMerge("".join(merged).encode("utf-8"))
+
+
+# --- merging two trees -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileConflict:
+    """A conflict recorded in a file by a merge."""
+
+    path: str
+    field: str
+    mine: Any
+    theirs: Any
+
+
+@dataclass
+class TreeMerge:
+    """What merging theirs into ours changes in our working tree."""
+
+    writes: dict[str, bytes | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    conflicts: list[FileConflict] = field(default_factory=list)
+    renames: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _fresh_path(path: str, taken: set[str]) -> str:
+    """``clients/acme-2.yaml``: the first free id of the same kind, in the same folder."""
+    folder, stem = str(PurePosixPath(path).parent), id_of(path)
+    n = 2
+    while True:
+        suffix = f"-{n}"
+        candidate = stem[: 64 - len(suffix)].rstrip("-._") + suffix
+        if candidate not in taken:
+            check_id(candidate)
+            return f"{folder}/{candidate}.yaml"
+        n += 1
+
+
+_REFERENCE_FIELDS = {
+    "deal": {"client": "client"},
+    "task": {"clients": "client", "deals": "deal"},
+    "activity": {"clients": "client", "deals": "deal"},
+}
+
+
+def _rewrite_references(path: str, text: bytes, renamed: dict[str, dict[str, str]]) -> bytes:
+    """``text`` with references to renamed ids replaced (comments kept)."""
+    kind = kind_of(path)
+    fields = _REFERENCE_FIELDS.get(kind or "")
+    if not fields:
+        return text
+    try:
+        data = _parse(text, path)
+    except yamlio.YamlSyntaxError:
+        return text
+    if not data:
+        return text
+    changed = False
+    for name, target in fields.items():
+        mapping = renamed.get(target, {})
+        value = data.get(name)
+        if isinstance(value, str) and value in mapping:
+            data[name] = mapping[value]
+            changed = True
+        elif isinstance(value, list) and any(v in mapping for v in value if isinstance(v, str)):
+            data[name] = [mapping.get(v, v) if isinstance(v, str) else v for v in value]
+            changed = True
+    if not changed:
+        return text
+    return yamlio.edit_text(text.decode("utf-8"), data, frozenset(data), path).encode("utf-8")
+
+
+def merge_trees(
+    base: Mapping[str, str],
+    ours: Mapping[str, str],
+    theirs: Mapping[str, str],
+    read: Callable[[str], bytes],
+) -> TreeMerge:
+    """Merge theirs into ours (``{path: blob id}`` each) file by file.
+
+    ``read(blob_id)`` gives a blob's bytes. The result lists the files to write (or,
+    for ``None``, delete) in our working tree.
+    """
+    out = TreeMerge()
+    paths = sorted(set(base) | set(ours) | set(theirs))
+    mine: dict[str, bytes | None] = {p: read(ours[p]) if p in ours else None for p in paths}
+
+    # Both sides created a record under the same id: theirs keeps it, ours moves.
+    renamed: dict[str, dict[str, str]] = {}
+    moved: dict[str, str] = {}
+    taken: dict[str, set[str]] = {}
+    for p in paths:
+        kind = kind_of(p)
+        if kind and kind != SETTINGS_KIND:
+            taken.setdefault(kind, set()).add(id_of(p))
+    for p in paths:
+        kind = kind_of(p)
+        if not kind or kind == SETTINGS_KIND or p in base or p not in ours or p not in theirs:
+            continue
+        if ours[p] == theirs[p] or _same_data(p, mine[p], read(theirs[p])):
+            continue
+        new_path = _fresh_path(p, taken[kind])
+        taken[kind].add(id_of(new_path))
+        renamed.setdefault(kind, {})[id_of(p)] = id_of(new_path)
+        moved[p] = new_path
+    # Our new or changed records follow the renames of ours.
+    if renamed:
+        for p in paths:
+            text = mine[p]
+            if text is not None and (p not in base or base[p] != ours[p]):
+                mine[p] = _rewrite_references(p, text, renamed)
+
+    for p in paths:
+        b, o, t = base.get(p), ours.get(p), theirs.get(p)
+        current = read(o) if o else None
+        if p in moved:
+            new_path = moved[p]
+            out.writes[new_path] = mine[p]
+            out.writes[p] = read(t) if t else None
+            out.renames.append((p, new_path))
+            out.notes.append(
+                f"{p}: both sides created {kind_of(p)} {id_of(p)!r}; kept theirs there, "
+                f"yours is now {id_of(new_path)!r} ({new_path})"
+            )
+            continue
+        result = _merge_path(p, b, o, t, mine[p], read, out)
+        if result != current:
+            out.writes[p] = result
+    return out
+
+
+def _same_data(path: str, a: bytes | None, b: bytes | None) -> bool:
+    try:
+        return same(_parse(a, path), _parse(b, path))
+    except yamlio.YamlSyntaxError:
+        return False
+
+
+def _merge_path(
+    p: str,
+    b: str | None,
+    o: str | None,
+    t: str | None,
+    mine: bytes | None,
+    read: Callable[[str], bytes],
+    out: TreeMerge,
+) -> bytes | None:
+    """The merged content of one path (``None``: deleted)."""
+    if o == t or t == b:
+        return mine
+    if o == b:
+        return read(t) if t else None
+    if o is None:
+        out.notes.append(f"{p}: deleted here but changed by them; kept their version")
+        return read(t) if t else None
+    if t is None:
+        out.notes.append(f"{p}: deleted by them but changed here; kept your version")
+        return mine
+    assert mine is not None
+    merged = merge_file(p, read(b) if b else None, mine, read(t))
+    if merged.note:
+        out.notes.append(merged.note)
+    if not merged.merged and kind_of(p) is None:
+        side = _fresh_side_path(p)
+        out.writes[side] = read(t)
+        out.notes.append(f"{p}: their version is saved as {side}; merge it by hand")
+    for c in merged.conflicts:
+        out.conflicts.append(FileConflict(p, c.field, c.mine, c.theirs))
+    return merged.data
+
+
+def _fresh_side_path(path: str) -> str:
+    pure = PurePosixPath(path)
+    return str(pure.with_name(f"{pure.stem}.theirs{pure.suffix}"))
+
+
+# --- the merge driver (git pull) ---------------------------------------------------------
+
+
+def driver_command() -> str:
+    """The driver git runs: this interpreter, so it works from a virtualenv too."""
+    return f"{shlex.quote(sys.executable)} -m tcrm merge-driver %O %A %B %P"
+
+
+def install_merge_driver(root: Path, command: str | None = None) -> None:
+    """Register ``tcrm merge-driver`` in ``.git/config`` and ``.git/info/attributes``.
+
+    Both are local to the clone (git never shares them), so ``tcrm init``, ``tcrm clone``,
+    ``tcrm remote add`` and ``tcrm sync`` install them; the workspace's files stay as they
+    are. Idempotent.
+    """
+    git.set_config(
+        root,
+        {
+            (("merge", "tcrm"), "name"): "tcrm: merge records field by field",
+            (("merge", "tcrm"), "driver"): command or driver_command(),
+        },
+    )
+    attributes = git.git_dir(root) / "info" / "attributes"
+    existing = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
+    missing = [line for line in ATTRIBUTES if line not in existing.splitlines()]
+    if missing:
+        attributes.parent.mkdir(parents=True, exist_ok=True)
+        lead = "" if not existing or existing.endswith("\n") else "\n"
+        header = [ATTRIBUTES_HEADER] if ATTRIBUTES_HEADER not in existing else []
+        attributes.write_text(existing + lead + "\n".join([*header, *missing]) + "\n", "utf-8")
+
+
+def run_merge_driver(*, base: Path, current: Path, other: Path, path: str) -> FileMerge:
+    """``tcrm merge-driver %O %A %B %P``: merge into ``current`` as git expects.
+
+    Conflicts are recorded inside the file, which stays valid, so the caller exits 0 for
+    them; only a file that could not be merged at all (``merged`` False) is left to git
+    as a conflict, with *mine* unchanged in ``current``.
+    """
+    base_bytes = base.read_bytes() if base.exists() else b""
+    result = merge_file(path, base_bytes or None, current.read_bytes(), other.read_bytes())
+    if result.merged:
+        files.atomic_write(current, result.data)
+    return result
+
+
+# --- sync --------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    remote: str
+    url: str
+    branch: str
+    action: str = "up-to-date"
+    """up-to-date, pushed, fast-forward or merged."""
+    incoming: int = 0
+    outgoing: int = 0
+    changed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    conflicts: list[FileConflict] = field(default_factory=list)
+    renames: list[tuple[str, str]] = field(default_factory=list)
+    commit: str | None = None
+    pushed: bool = False
+    dry_run: bool = False
+
+
+def remote_url(ws: Workspace, remote: str) -> str:
+    known = git.remotes(ws.root)
+    if remote not in known:
+        hint = f" (remotes: {', '.join(sorted(known))})" if known else ""
+        raise UsageError(f"no remote {remote!r}{hint}; add one with `tcrm remote add {remote} URL`")
+    return known[remote]
+
+
+def _refuse_uncommitted(ws: Workspace, what: str) -> list[str]:
+    changed, untracked = git.dirty(ws.root)
+    changed = [p for p in changed if not p.startswith(f"{LOCAL_DIR}/")]
+    if changed:
+        more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+        raise RuleError(
+            f"{changed[0]}{more} has uncommitted changes; commit them (git commit) or "
+            f"discard them (git restore) before {what}"
+        )
+    return untracked
+
+
+def _refuse_overwrite(paths: list[str], untracked: list[str]) -> None:
+    clash = sorted(set(paths) & set(untracked))
+    if clash:
+        raise RuleError(
+            f"{clash[0]} is not committed and the sync would overwrite it; commit it or "
+            "move it away, then sync again"
+        )
+
+
+def _apply(ws: Workspace, writes: Mapping[str, bytes | None]) -> dict[str, bytes | None]:
+    """Write the merged files; put everything back if one write fails. Returns what the
+    files held before, for :func:`_restore`."""
+    tmp = ws.ensure_local_dir() / "tmp"
+    originals = {p: (ws.root / p).read_bytes() if (ws.root / p).is_file() else None for p in writes}
+    try:
+        for rel, data in writes.items():
+            target = ws.root / rel
+            if data is None:
+                target.unlink(missing_ok=True)
+            else:
+                files.atomic_write(target, data, tmp)
+    except BaseException:
+        _restore(ws, originals)
+        raise
+    return originals
+
+
+def _restore(ws: Workspace, originals: Mapping[str, bytes | None]) -> None:
+    tmp = ws.ensure_local_dir() / "tmp"
+    for rel, data in originals.items():
+        try:
+            if data is None:
+                (ws.root / rel).unlink(missing_ok=True)
+            else:
+                files.atomic_write(ws.root / rel, data, tmp)
+        except OSError:  # pragma: no cover - best effort while already failing
+            pass
+
+
+def _merge_message(remote: str, branch: str, merged: TreeMerge) -> str:
+    """``sync: merge origin/main``, with a body line per rename, conflict and note; history
+    reads the ``Renamed:`` lines to follow a record to its new id."""
+    subject = f"sync: merge {remote}/{branch}"
+    body = [f"{RENAMED_PREFIX}{old} -> {new}" for old, new in merged.renames]
+    body += [f"Conflict: {c.path} {c.field}" for c in merged.conflicts]
+    body += [f"Note: {n}" for n in merged.notes]
+    return f"{subject}\n\n" + "\n".join(body) + "\n" if body else subject
+
+
+def sync(ws: Workspace, *, remote: str = "origin", dry_run: bool = False) -> SyncReport:
+    """``tcrm sync``: fetch, merge theirs into ours field by field, push.
+
+    Refuses to start with uncommitted changes (they would be mixed into the merge).
+    An unreachable remote changes nothing. If someone pushes while we merge, we fetch
+    and merge again (a few times) before pushing.
+    """
+    with ws.lock():
+        url = remote_url(ws, remote)
+        branch = git.current_branch(ws.root)
+        untracked = _refuse_uncommitted(ws, "syncing")
+        if not dry_run:
+            install_merge_driver(ws.root)
+        report = SyncReport(remote=remote, url=url, branch=branch, dry_run=dry_run)
+        for _ in range(PUSH_ATTEMPTS):
+            try:
+                _sync_once(ws, report, untracked)
+                return report
+            except git.PushRejected:
+                continue
+        raise GitError(f"{remote}/{branch} kept changing while syncing; run `tcrm sync` again")
+
+
+def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str]) -> None:
+    root, remote, branch = ws.root, report.remote, report.branch
+    heads = git.fetch(root, remote, report.url, update_refs=not report.dry_run)
+    theirs, ours = heads.get(branch), git.head(root)
+    if ours is None:
+        raise WorkspaceError("this workspace has no commit yet; create one with `tcrm init`")
+    if theirs == ours:
+        return
+    if theirs is None or git.is_ancestor(root, theirs, ours):
+        report.outgoing = git.count_commits(root, ours, theirs)
+        report.action = "pushed"
+        _push(ws, report, theirs)
+        return
+    report.incoming += git.count_commits(root, theirs, ours)
+    if git.is_ancestor(root, ours, theirs):
+        _fast_forward(ws, report, ours, theirs, untracked)
+        return
+    bases = git.merge_bases(root, ours, theirs)
+    if not bases:
+        raise RuleError(
+            f"{remote}/{branch} shares no history with this workspace; to work on that "
+            "workspace, clone it with `tcrm clone URL`"
+        )
+    report.outgoing = git.count_commits(root, ours, theirs)
+    trees = [git.tree_files(root, c) for c in (bases[0], ours, theirs)]
+    blobs: dict[str, bytes] = {}
+
+    def read(blob: str) -> bytes:
+        if blob not in blobs:
+            blobs.update(git.read_blobs(root, [blob]))
+        return blobs[blob]
+
+    merged = merge_trees(*trees, read)
+    _refuse_overwrite(list(merged.writes), untracked)
+    report.action = "merged"  # a retry after a push race adds to what the first merge did
+    report.changed = sorted({*report.changed, *merged.writes})
+    report.notes += merged.notes
+    report.conflicts += merged.conflicts
+    report.renames += merged.renames
+    if report.dry_run:
+        return
+    originals = _apply(ws, merged.writes)
+    try:
+        report.commit = git.commit_merge(
+            root, list(merged.writes), _merge_message(remote, branch, merged), theirs
+        )
+    except BaseException:
+        _restore(ws, originals)
+        raise
+    _push(ws, report, theirs)
+
+
+def _fast_forward(
+    ws: Workspace, report: SyncReport, ours: str, theirs: str, untracked: list[str]
+) -> None:
+    root = ws.root
+    before, after = git.tree_files(root, ours), git.tree_files(root, theirs)
+    paths = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
+    _refuse_overwrite(paths, untracked)
+    report.action = "fast-forward"
+    report.changed = paths
+    if report.dry_run:
+        return
+    blobs = git.read_blobs(root, [after[p] for p in paths if p in after])
+    originals = _apply(ws, {p: blobs[after[p]] if p in after else None for p in paths})
+    try:
+        git.fast_forward(root, paths, theirs)
+    except BaseException:
+        _restore(ws, originals)
+        raise
+    report.commit = theirs
+
+
+def _push(ws: Workspace, report: SyncReport, expected: str | None) -> None:
+    if report.dry_run:
+        return
+    try:
+        git.push(ws.root, report.remote, report.url, report.branch, expected)
+    except git.RemoteError as exc:
+        if report.commit is None:
+            raise
+        raise git.RemoteError(
+            f"{exc}; their changes are merged and committed here: run `tcrm sync` again to push"
+        ) from None
+    if git.get_config(ws.root, ("branch", report.branch), "remote") is None:
+        git.set_upstream(ws.root, report.branch, report.remote)
+    report.pushed = True
+
+
+# --- remotes and clones ------------------------------------------------------------------
+
+_REMOTE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def absolute_url(url: str, cwd: Path) -> str:
+    """A local path as an absolute one (so the remote works from any folder); URLs
+    (``scheme://``, ``user@host:path``) as given."""
+    url = url.strip()
+    if "://" in url or re.match(r"^[^/\\]+:", url):
+        return url
+    path = (cwd / url).expanduser()
+    return str(path.resolve()) if path.exists() else url
+
+
+def add_remote(ws: Workspace, *, name: str, url: str, cwd: Path | None = None) -> None:
+    """``tcrm remote add NAME URL``: local configuration, so no commit."""
+    if not _REMOTE_NAME.match(name):
+        raise UsageError(f"{name!r} is not a remote name (letters, digits, '.', '_', '-')")
+    if not url.strip():
+        raise UsageError("empty remote URL")
+    with ws.lock():
+        if name in git.remotes(ws.root):
+            raise UsageError(f"remote {name!r} already exists ({git.remotes(ws.root)[name]})")
+        git.add_remote(ws.root, name, absolute_url(url, cwd or Path.cwd()))
+        install_merge_driver(ws.root)
+
+
+def list_remotes(ws: Workspace) -> dict[str, str]:
+    return git.remotes(ws.root)
+
+
+def clone_target(url: str, directory: Path | None, cwd: Path) -> Path:
+    if directory is not None:
+        return (cwd / directory).expanduser().resolve()
+    name = re.sub(r"\.git$", "", url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1])
+    if not name or name in (".", ".."):
+        raise UsageError(f"cannot name a folder after {url!r}; give one: tcrm clone URL DIR")
+    return (cwd / name).resolve()
+
+
+def clone(*, url: str, directory: Path | None = None, cwd: Path) -> Workspace:
+    """``tcrm clone URL [DIR]``: a teammate's copy, with the merge driver installed."""
+    import shutil
+
+    url = absolute_url(url, cwd)
+    target = clone_target(url, directory, cwd)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise WorkspaceError(f"{target} already exists and is not empty; nothing was changed")
+    created = not target.exists()
+    try:
+        git.clone(url, target)
+        if git.head(target) is None:
+            raise WorkspaceError(
+                f"{url} is empty; push a workspace to it first (`tcrm init`, "
+                "`tcrm remote add origin URL`, `tcrm sync`); nothing was kept"
+            )
+        if not (target / SETTINGS_FILE).is_file():
+            raise WorkspaceError(
+                f"{url} is not a tcrm workspace (it has no {SETTINGS_FILE}); nothing was kept"
+            )
+        install_merge_driver(target)
+        branch = git.current_branch(target)
+        git.set_upstream(target, branch, "origin")
+    except BaseException:
+        if created:
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            for child in target.iterdir():
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        raise
+    return Workspace(target)
+
+
+__all__ = [
+    "FileMerge",
+    "SyncReport",
+    "TreeMerge",
+    "add_remote",
+    "clone",
+    "install_merge_driver",
+    "kind_of",
+    "merge_file",
+    "merge_trees",
+    "run_merge_driver",
+    "sync",
+]
