@@ -148,27 +148,19 @@ def _website_domain(website: str | None) -> str | None:
     return host or None
 
 
-def _addresses(client: Client) -> set[str]:
+def addresses_of(client: Client) -> set[str]:
+    """Every email address of a client and its contact people, case-folded."""
     found = {e.casefold() for e in client.emails}
     for person in client.contacts:
         found |= {e.casefold() for e in person.emails}
     return found
 
 
-def _domains(client: Client) -> set[str]:
-    found = {_domain(e) for e in _addresses(client)} - FREEMAIL
-    site = _website_domain(client.website)
-    return found | ({site} if site else set())
-
-
-def addresses_of(client: Client) -> set[str]:
-    """Every email address of a client and its contact people, case-folded."""
-    return _addresses(client)
-
-
 def domains_of(client: Client) -> set[str]:
     """The company's own mail domains (free-mail left out) and its website's host."""
-    return _domains(client)
+    found = {_domain(e) for e in addresses_of(client)} - FREEMAIL
+    site = _website_domain(client.website)
+    return found | ({site} if site else set())
 
 
 PHONE_KEY_DIGITS = 9
@@ -194,14 +186,14 @@ def phone_keys_of(client: Client) -> set[str]:
 def duplicate_of(candidate: Client, clients: Iterable[Client]) -> tuple[Client, str] | None:
     """The first existing client ``candidate`` looks like, and why."""
     name = normalised_name(candidate.name)
-    addresses, domains = _addresses(candidate), _domains(candidate)
+    addresses, domains = addresses_of(candidate), domains_of(candidate)
     for client in clients:
         if name and normalised_name(client.name) == name:
             return client, "the same name"
-        same = sorted(addresses & _addresses(client))
+        same = sorted(addresses & addresses_of(client))
         if same:
             return client, f"the same email {same[0]}"
-        shared = sorted(domains & _domains(client))
+        shared = sorted(domains & domains_of(client))
         if shared:
             return client, f"the same domain {shared[0]}"
     return None
