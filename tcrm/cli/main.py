@@ -65,6 +65,7 @@ COMMAND_MODULES = (
     "report_cmds",
     "io_cmds",
     "ics_cmds",
+    "tui_cmds",
 )
 
 
@@ -78,12 +79,27 @@ def _register() -> None:
 _register()
 
 
+def _is_tty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def default_args(argv: list[str] | None) -> list[str] | None:
+    """Bare ``tcrm`` on a terminal opens the TUI; piped or in a script it prints the help."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args and _is_tty(sys.stdin) and _is_tty(sys.stdout):
+        return ["tui"]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; every ``TcrmError`` becomes one line on stderr and an exit code."""
     code: int | str | None = 0
     cli_state.current = None
     try:
-        app(args=argv, prog_name="tcrm")
+        app(args=default_args(argv), prog_name="tcrm")
     except SystemExit as exc:  # how click ends every command, with its exit code
         code = exc.code
     except TcrmError as exc:

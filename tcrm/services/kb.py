@@ -1,0 +1,100 @@
+"""The knowledge base: the workspace's ``kb/*.md`` pages, listed, read and searched.
+
+Pages are plain Markdown the team edits with any editor; tcrm only reads them. A page's
+title is its first ``# heading`` (else its file name), so renaming a file never hides it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from tcrm.errors import NotFoundError, UsageError
+from tcrm.store.workspace import Workspace
+
+KB_DIR = "kb"
+_MARKERS = re.compile(r"^(#+|>|[-*+]|\d+[.)])\s+")
+EXCERPT = 70
+
+
+@dataclass(frozen=True)
+class KbPage:
+    name: str
+    """The file name, e.g. ``objection-handling.md``."""
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class KbHit:
+    page: KbPage
+    count: int
+    """How often the text occurs in the page (title included)."""
+    excerpt: str
+    """The first line that contains the text, shortened around it."""
+
+
+def _title(name: str, text: str) -> str:
+    for line in text.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip() or name
+    return name.removesuffix(".md").replace("-", " ").capitalize()
+
+
+def list_pages(ws: Workspace) -> list[KbPage]:
+    """Every readable ``kb/*.md`` page, by title; hidden files are skipped."""
+    folder = ws.root / KB_DIR
+    if not folder.is_dir():
+        return []
+    pages = []
+    for entry in os.scandir(folder):
+        if entry.name.startswith(".") or not entry.name.endswith(".md") or not entry.is_file():
+            continue
+        try:
+            text = Path(entry.path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        pages.append(KbPage(entry.name, _title(entry.name, text), text))
+    return sorted(pages, key=lambda p: (p.title.casefold(), p.name))
+
+
+def read_page(ws: Workspace, *, name: str) -> KbPage:
+    """One page by file name (``.md`` optional)."""
+    wanted = name if name.endswith(".md") else f"{name}.md"
+    for page in list_pages(ws):
+        if page.name == wanted:
+            return page
+    raise NotFoundError(f"no knowledge base page {wanted!r} in {KB_DIR}/")
+
+
+def _excerpt(line: str, at: int) -> str:
+    line = " ".join(line.split())
+    if len(line) <= EXCERPT:
+        return line
+    start = max(0, min(at - EXCERPT // 3, len(line) - EXCERPT))
+    text = line[start : start + EXCERPT]
+    return ("…" if start else "") + text + ("…" if start + EXCERPT < len(line) else "")
+
+
+def search_pages(ws: Workspace, *, text: str) -> list[KbHit]:
+    """Pages containing ``text`` (any case), the most mentions first."""
+    needle = " ".join(text.split()).casefold()
+    if not needle:
+        raise UsageError("search the knowledge base for what? give some text")
+    hits = []
+    for page in list_pages(ws):
+        folded = " ".join(page.text.split()).casefold()
+        count = folded.count(needle)
+        if not count:
+            continue
+        excerpt = ""
+        for raw in page.text.splitlines():
+            line = _MARKERS.sub("", " ".join(raw.split()))  # the words, not the Markdown
+            at = line.casefold().find(needle)
+            if at >= 0:
+                excerpt = _excerpt(line, at)
+                break
+        hits.append(KbHit(page, count, excerpt))
+    return sorted(hits, key=lambda h: (-h.count, h.page.title.casefold()))

@@ -1,0 +1,1 @@
+"""The Textual TUI. Imported only by ``tcrm tui``, so no other command pays for Textual."""

@@ -1,0 +1,285 @@
+"""``tcrm tui``: the Textual app. Five screens, one key each; every change is a service call.
+
+The app owns what the screens share: the workspace, the clock, running a change (a
+service call in a worker, one commit), and noticing changes made outside (a cheap
+fingerprint polled in a worker) and reminders falling due while it is open.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import get_current_worker
+
+from tcrm.errors import TcrmError
+from tcrm.services import tasks as task_service
+from tcrm.services.records import local_now
+from tcrm.services.tasks import Reminder
+from tcrm.store.workspace import Workspace
+from tcrm.tui import watch
+from tcrm.tui.commands import ActionsProvider
+from tcrm.tui.screens.base import DataScreen
+from tcrm.tui.screens.client_card import ClientCardScreen
+from tcrm.tui.screens.clients import ClientsScreen
+from tcrm.tui.screens.forms import ActivityForm, ClientForm, DealForm, TaskForm
+from tcrm.tui.screens.kb import KbScreen
+from tcrm.tui.screens.pipeline import PipelineScreen
+from tcrm.tui.screens.tasks import TasksScreen
+from tcrm.tui.screens.today import TodayScreen
+from tcrm.tui.widgets.nav import NavBar
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+POLL_SECONDS = 2.0
+
+
+class TcrmApp(App[None]):
+    """The TUI of one workspace."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tcrm"
+    COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
+    MODES: ClassVar[dict[str, Any]] = {
+        "today": TodayScreen,
+        "pipeline": PipelineScreen,
+        "clients": ClientsScreen,
+        "tasks": TasksScreen,
+        "kb": KbScreen,
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "show('today')", "Today", show=False),
+        Binding("2", "show('pipeline')", "Pipeline", show=False),
+        Binding("3", "show('clients')", "Clients", show=False),
+        Binding("4", "show('tasks')", "Tasks", show=False),
+        Binding("5", "show('kb')", "KB", show=False),
+        Binding("f5,ctrl+r", "reload", "Reload", show=False),
+    ]
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        clock: Clock | None = None,
+        poll_seconds: float | None = POLL_SECONDS,
+        quiet: bool = False,
+        theme: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.ws = workspace
+        self.clock: Clock = clock or (lambda: datetime.now().astimezone())
+        self.poll_seconds = poll_seconds
+        self.quiet = quiet
+        """Tests and snapshots: no animations, no blinking cursor."""
+        if quiet:
+            self.animation_level = "none"
+        if theme:
+            self.theme = theme
+        self.title = f"tcrm · {workspace.settings.name}"
+        self._write_lock = threading.Lock()
+        self._fingerprint: watch.Fingerprint | None = None
+        self._pending: list[Reminder] = []
+        self._reminders_loaded = False
+        self._notified: set[tuple[str, str, str]] = set()
+        self._last_tick: datetime | None = None
+        self.reminded: list[Reminder] = []
+        """Reminders notified while open, oldest first."""
+        self.changes = 0
+        """Changes made through this app (each one commit at most)."""
+
+    # --- time ----------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The clock's time in the workspace's zone."""
+        return local_now(self.ws, self.clock())
+
+    # --- screens -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._last_tick = self.now()
+        self.switch_mode("today")
+        self._remember_fingerprint()
+        if self.poll_seconds:
+            self.set_interval(self.poll_seconds, self.tick)
+
+    def action_show(self, mode: str) -> None:
+        self.switch_mode(mode)
+
+    def data_screens(self) -> list[DataScreen]:
+        """Every data screen in every mode's stack."""
+        screens: list[DataScreen] = []
+        for stack in self._screen_stacks.values():
+            screens.extend(s for s in stack if isinstance(s, DataScreen))
+        return screens
+
+    def reload_all(self) -> None:
+        """Everything is stale; the screens on top reload now, the others when shown."""
+        for screen in self.data_screens():
+            screen.stale = True
+        top = self.screen
+        if isinstance(top, DataScreen):
+            top.reload()
+        else:  # a modal over a data screen: reload the one under it
+            for screen in reversed(self.screen_stack):
+                if isinstance(screen, DataScreen):
+                    screen.reload()
+                    break
+        self._load_reminders()
+
+    def action_reload(self) -> None:
+        self.ws = Workspace(self.ws.root)
+        self.reload_all()
+
+    def open_client(self, client_id: str) -> None:
+        """The client card, on top of the Clients screen (Escape goes back to the list)."""
+        self.switch_mode("clients")
+        while isinstance(self.screen, ClientCardScreen):  # one card at a time
+            self.pop_screen()
+        self.push_screen(ClientCardScreen(client_id))
+
+    def on_data_screen_ready(self, message: DataScreen.Ready) -> None:
+        if not self._reminders_loaded:  # after the first screen painted: never delays it
+            self._reminders_loaded = True
+            self._load_reminders()
+
+    # --- forms available everywhere ------------------------------------------------
+
+    def action_new_client(self) -> None:
+        self.push_screen(ClientForm())
+
+    def action_new_deal(self) -> None:
+        self.push_screen(DealForm())
+
+    def action_new_task(self) -> None:
+        self.push_screen(TaskForm())
+
+    def action_log(self) -> None:
+        self.push_screen(ActivityForm())
+
+    # --- changes -------------------------------------------------------------------
+
+    def change(
+        self,
+        action: Callable[[], T],
+        *,
+        success: Callable[[T], str | None],
+        failure: Callable[[TcrmError], None] | None = None,
+        then: Callable[[T], None] | None = None,
+    ) -> None:
+        """Run ``action`` (a service call: validate, write, one commit) in a worker.
+
+        ``success`` words the notification; ``failure`` shows a refusal where it belongs
+        (next to a field, under the board), else it is a notification.
+        """
+        self._run_change(action, success, failure, then)
+
+    @work(thread=True, group="change")
+    def _run_change(
+        self,
+        action: Callable[[], Any],
+        success: Callable[[Any], str | None],
+        failure: Callable[[TcrmError], None] | None,
+        then: Callable[[Any], None] | None,
+    ) -> None:
+        try:
+            with self._write_lock:
+                result = action()
+                fingerprint = watch.fingerprint(self.ws)
+        except TcrmError as exc:
+            self.call_from_thread(self._change_failed, exc, failure)
+            return
+        self.call_from_thread(self._changed, result, fingerprint, success, then)
+
+    def _changed(
+        self,
+        result: Any,
+        fingerprint: watch.Fingerprint,
+        success: Callable[[Any], str | None],
+        then: Callable[[Any], None] | None,
+    ) -> None:
+        self.changes += 1
+        self._fingerprint = fingerprint
+        text = success(result)
+        if text:
+            self.notify(text, markup=False)
+        if then is not None:
+            then(result)
+        self.reload_all()
+
+    def _change_failed(self, error: TcrmError, failure: Callable[[TcrmError], None] | None) -> None:
+        if failure is not None:
+            failure(error)
+        else:
+            self.notify(str(error), title="Refused", severity="error", markup=False)
+
+    # --- outside changes and reminders -----------------------------------------------
+
+    def tick(self) -> None:
+        """Every few seconds: the clock in the nav bar, reminders, outside changes."""
+        for nav in self.screen.query(NavBar):
+            nav.refresh_clock()
+        self.check_reminders()
+        self._poll()
+
+    @work(thread=True, exclusive=True, group="poll")
+    def _remember_fingerprint(self) -> None:
+        self._fingerprint = watch.fingerprint(self.ws)
+
+    @work(thread=True, exclusive=True, group="poll")
+    def _poll(self) -> None:
+        current = watch.fingerprint(self.ws)
+        if self._fingerprint is not None and current != self._fingerprint:
+            self.call_from_thread(self._outside_change, current)
+        elif self._fingerprint is None:
+            self._fingerprint = current
+
+    def _outside_change(self, fingerprint: watch.Fingerprint) -> None:
+        self._fingerprint = fingerprint
+        self.ws = Workspace(self.ws.root)  # tcrm.yaml may have changed too
+        self.notify("The workspace changed outside tcrm; reloaded.", timeout=3)
+        self.reload_all()
+
+    @work(thread=True, exclusive=True, group="reminders")
+    def _load_reminders(self) -> None:
+        ws = self.ws
+        now = self.now()
+        items = task_service.list_tasks(ws, now=now)
+        pending = [
+            reminder
+            for entry in items
+            for reminder in task_service.reminders_of(entry.task, ws.settings)
+            if reminder.at > now
+        ]
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._set_pending, pending)
+
+    def _set_pending(self, pending: list[Reminder]) -> None:
+        self._pending = sorted(pending, key=lambda r: (r.at, r.task.id))
+
+    def check_reminders(self) -> list[Reminder]:
+        """Notify the reminders that fell due since the last check; each once."""
+        now = self.now()
+        since = self._last_tick or now
+        self._last_tick = now
+        due = []
+        for reminder in self._pending:
+            key = (reminder.task.id, reminder.offset, reminder.at.isoformat())
+            if since < reminder.at <= now and key not in self._notified:
+                self._notified.add(key)
+                due.append(reminder)
+        for reminder in due:
+            self.reminded.append(reminder)
+            self.notify(
+                f"{reminder.task.title} (due {reminder.due_at:%H:%M}, {reminder.offset} before)",
+                title="Reminder",
+                severity="warning",
+                timeout=30,
+                markup=False,
+            )
+        return due

@@ -1,0 +1,95 @@
+"""What every data screen shares: load through services in a thread, show, reload.
+
+A screen never reads files itself: ``fetch`` calls services (in a worker thread, so a big
+workspace never freezes the UI) and ``show`` paints what they returned. The app marks
+screens stale after a change; a stale screen reloads when it is shown again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from textual import work
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from tcrm.errors import TcrmError
+from tcrm.tui.widgets.nav import NavBar
+
+if TYPE_CHECKING:
+    from tcrm.tui.app import TcrmApp
+
+
+class DataScreen(Screen[None]):
+    """A screen whose content comes from services; reloads itself when stale."""
+
+    MODE = ""
+    """The app mode this screen is the base of (shown as current in the nav bar)."""
+
+    class Ready(Message):
+        """The screen has painted data (first load or reload)."""
+
+        def __init__(self, screen: DataScreen) -> None:
+            super().__init__()
+            self.data_screen = screen
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stale = True
+        self.loaded = False
+        self.loads = 0
+        """How many times data was painted (tests and the benchmark wait on it)."""
+
+    @property
+    def tcrm(self) -> TcrmApp:
+        return cast("TcrmApp", self.app)
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: Any) -> None:
+        if self.loaded:
+            self.repaint()
+
+    def on_screen_resume(self) -> None:
+        for nav in self.query(NavBar):
+            nav.refresh_clock()
+        if self.stale:
+            self.reload()
+
+    def reload(self) -> None:
+        self.stale = False
+        self._load()
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self) -> None:
+        worker = get_current_worker()
+        try:
+            data = self.fetch()
+        except TcrmError as exc:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self.failed, exc)
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._painted, data)
+
+    def _painted(self, data: Any) -> None:
+        self.show(data)
+        self.loaded = True
+        self.loads += 1
+        self.post_message(self.Ready(self))
+
+    def fetch(self) -> Any:
+        """Call the services (in a worker thread); return what ``show`` needs."""
+        raise NotImplementedError
+
+    def show(self, data: Any) -> None:
+        """Paint ``data`` (on the UI thread)."""
+        raise NotImplementedError
+
+    def repaint(self) -> None:
+        """Paint again from what was last shown (after a theme change)."""
+
+    def failed(self, error: TcrmError) -> None:
+        self.notify(str(error), title="Cannot load", severity="error", markup=False)

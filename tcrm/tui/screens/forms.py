@@ -1,0 +1,818 @@
+"""Forms for adding and editing clients, deals, tasks and activities.
+
+A form validates as you type with the same models and settings rules the services use
+(``records.build``/``updated`` + ``ensure_valid``, and the services' own parsers for
+dates, amounts and references) and shows each problem next to its field. Saving calls
+the one service function the CLI calls; if it still refuses, the refusal is shown in the
+form, nothing is written, and the form stays open.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from tcrm.errors import Problem, TcrmError, ValidationError
+from tcrm.model.records import Client, Deal, Record, Task
+from tcrm.model.rules import missing_required
+from tcrm.model.when import WhenError, parse_day, parse_when
+from tcrm.services import activities, clients, deals, records, tasks
+from tcrm.tui.widgets.fields import TextField
+
+if TYPE_CHECKING:
+    from tcrm.tui.app import TcrmApp
+
+Problems = list[tuple[str, str]]
+"""``(field, message)``; field ``""`` is about the whole form."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    value: str = ""
+    choices: Sequence[tuple[str, str]] | None = None
+    """``(label, value)`` for a choice from a list; ``None`` for free text."""
+    placeholder: str = ""
+    required: bool = False
+
+
+def split_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def plain(error: TcrmError | ValueError) -> str:
+    """A service's message without the CLI option it names (``--due: ...``)."""
+    return re.sub(r"^--[a-z-]+:?\s+", "", str(error))
+
+
+def problems_of(error: ValidationError, aliases: dict[str, str] | None = None) -> Problems:
+    """Each problem on the field its path starts with (``emails.0`` -> ``emails``)."""
+    out = []
+    for problem in error.problems:
+        head = re.split(r"[.\[]", problem.path or "", maxsplit=1)[0]
+        head = (aliases or {}).get(head, head)
+        out.append((head, problem.message))
+    return out
+
+
+def choices(values: Sequence[str]) -> list[tuple[str, str]]:
+    return [(value, value) for value in values]
+
+
+class FormScreen(ModalScreen[Any]):
+    """A modal form; subclasses say which fields, how to check them, and what to call."""
+
+    CSS_PATH = "forms.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+    HEADING = "Form"
+    ALIASES: ClassVar[dict[str, str]] = {}
+    """Record fields shown by another form field (``contacts`` -> ``contact``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.touched: set[str] = set()
+        self.errors: dict[str, str] = {}
+        self.saving = False
+        self._fields = self.form_fields()
+
+    @property
+    def tcrm(self) -> TcrmApp:
+        return cast("TcrmApp", self.app)
+
+    # --- to implement ---------------------------------------------------------------
+
+    def form_fields(self) -> list[Field]:
+        raise NotImplementedError
+
+    def check(self, values: dict[str, str]) -> Problems:
+        """Every problem with ``values``, without writing anything."""
+        raise NotImplementedError
+
+    def action(self, values: dict[str, str]) -> Callable[[], Any]:
+        """The service call that saves ``values`` (run in a worker)."""
+        raise NotImplementedError
+
+    def success(self, result: Any) -> str | None:
+        return "Saved"
+
+    # --- layout ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form"):
+            yield Static(self.HEADING, id="form-title", markup=False)
+            with VerticalScroll(id="form-fields"):
+                for field in self._fields:
+                    with Horizontal(classes="form-row", id=f"row-{field.name}"):
+                        label = f"{field.label}{' *' if field.required else ''}"
+                        yield Label(label, classes="form-label", markup=False)
+                        with Vertical(classes="form-input"):
+                            yield self._widget(field)
+                            yield Static("", classes="form-error", id=f"error-{field.name}")
+            yield Static("", id="form-message", markup=False)
+            with Horizontal(id="form-buttons"):
+                yield Button("Save ^s", id="form-save", variant="primary", compact=True)
+                yield Button("Cancel esc", id="form-cancel", compact=True)
+
+    def _widget(self, field: Field) -> Input | Select[str]:
+        if field.choices is not None:
+            values = [v for _, v in field.choices]
+            return Select(
+                field.choices,
+                value=field.value if field.value in values else Select.NULL,
+                allow_blank=not field.required,
+                prompt="(none)",
+                id=f"field-{field.name}",
+                compact=True,
+            )
+        return TextField(
+            value=field.value,
+            placeholder=field.placeholder,
+            id=f"field-{field.name}",
+            compact=True,
+        )
+
+    def on_mount(self) -> None:
+        first = self._fields[0].name if self._fields else None
+        if first:
+            self.query_one(f"#field-{first}").focus()
+
+    # --- values and problems --------------------------------------------------------
+
+    def values(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for field in self._fields:
+            widget = self.query_one(f"#field-{field.name}")
+            if isinstance(widget, Select):
+                value = widget.value
+                out[field.name] = "" if value is Select.NULL or value is None else str(value)
+            else:
+                out[field.name] = cast(Input, widget).value.strip()
+        return out
+
+    def field_names(self) -> set[str]:
+        return {f.name for f in self._fields}
+
+    def validate_form(self, everything: bool = False) -> Problems:
+        values = self.values()
+        try:
+            found = self.check(values)
+        except TcrmError as exc:  # a check that could not even run
+            found = [("", plain(exc))]
+        self.show_problems(found, everything)
+        return found
+
+    def show_problems(self, found: Problems, everything: bool = True) -> None:
+        names = self.field_names()
+        by_field: dict[str, str] = {}
+        general: list[str] = []
+        for field, message in found:
+            if field in names:
+                by_field.setdefault(field, message)
+            else:
+                general.append(f"{field}: {message}" if field else message)
+        self.errors = by_field
+        for name in names:
+            shown = by_field.get(name, "") if (everything or name in self.touched) else ""
+            error = self.query_one(f"#error-{name}", Static)
+            error.update(shown)
+            error.set_class(bool(shown), "-shown")
+            self.query_one(f"#row-{name}").set_class(bool(shown), "-invalid")
+        message = self.query_one("#form-message", Static)
+        text = "; ".join(dict.fromkeys(general)) if everything else ""
+        message.update(text)
+        message.set_class(bool(text), "-shown")
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        if event.input.id and event.input.id.startswith("field-"):
+            self.touched.add(event.input.id.removeprefix("field-"))
+            self.on_value_changed(event.input.id.removeprefix("field-"))
+            self.validate_form()
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        if event.select.id and event.select.id.startswith("field-"):
+            self.touched.add(event.select.id.removeprefix("field-"))
+            self.on_value_changed(event.select.id.removeprefix("field-"))
+            self.validate_form()
+
+    def on_value_changed(self, name: str) -> None:
+        """A field changed (e.g. the pipeline: the stage choices follow)."""
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        names = [f.name for f in self._fields]
+        current = (event.input.id or "").removeprefix("field-")
+        if current in names and names.index(current) < len(names) - 1:
+            self.focus_next()
+        else:
+            self.action_save()
+
+    @on(Button.Pressed, "#form-save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#form-cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    # --- saving ---------------------------------------------------------------------
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        if self.saving:
+            return
+        found = self.validate_form(everything=True)
+        if found:
+            self._focus_first_error()
+            return
+        self.saving = True
+        self.tcrm.change(
+            self.action(self.values()),
+            success=self.success,
+            failure=self._refused,
+            then=self._saved,
+        )
+
+    def _refused(self, error: TcrmError) -> None:
+        self.saving = False
+        if isinstance(error, ValidationError):
+            self.show_problems(problems_of(error, self.ALIASES))
+        else:
+            self.show_problems([("", plain(error))])
+        self._focus_first_error()
+
+    def _saved(self, result: Any) -> None:
+        self.dismiss(result)
+
+    def _focus_first_error(self) -> None:
+        for field in self._fields:
+            if field.name in self.errors:
+                self.query_one(f"#field-{field.name}").focus()
+                return
+
+
+# --- helpers for the forms below -------------------------------------------------------
+
+
+def _checked(build: Callable[[], Record], aliases: dict[str, str] | None = None) -> Problems:
+    try:
+        build()
+    except ValidationError as exc:
+        return problems_of(exc, aliases)
+    except TcrmError as exc:
+        return [("", plain(exc))]
+    return []
+
+
+def _text_of(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+# --- clients --------------------------------------------------------------------------
+
+
+class ClientForm(FormScreen):
+    """``tcrm client add`` as a form."""
+
+    HEADING = "New client"
+    ALIASES: ClassVar[dict[str, str]] = {"contacts": "contact"}
+
+    def form_fields(self) -> list[Field]:
+        settings = self.tcrm.ws.settings
+        lists = settings.lists
+        team = [(f"{m.name} ({m.id})", m.id) for m in settings.team]
+        return [
+            Field("name", "Name", required=True, placeholder="Acme GmbH"),
+            Field("type", "Type", "company", choices(["company", "person"]), required=True),
+            Field("emails", "Emails", placeholder="hello@acme.com, ..."),
+            Field("phones", "Phones", placeholder="+49 30 1234567"),
+            Field("website", "Website", placeholder="https://acme.com"),
+            Field("contact", "Contact", placeholder="Jane Doe <jane@acme.com>"),
+            Field("status", "Status", choices=choices(lists.client_statuses)),
+            Field("owner", "Owner", choices=team),
+            Field("source", "Source", choices=choices(lists.sources)),
+            Field("region", "Region", choices=choices(lists.regions)),
+            Field("tags", "Tags", placeholder=", ".join(lists.tags[:3])),
+            Field("cadence_days", "Cadence days", placeholder="keep in touch every N days"),
+            Field("notes", "Notes"),
+        ]
+
+    def check(self, values: dict[str, str]) -> Problems:
+        found: Problems = []
+        contacts: list[dict[str, Any]] = []
+        if values["contact"]:
+            try:
+                contacts = [clients.parse_contact(values["contact"])]
+            except TcrmError as exc:
+                found.append(("contact", plain(exc)))
+        data: dict[str, Any] = {
+            "id": "draft",
+            "name": values["name"],
+            "type": values["type"] or "company",
+            "status": values["status"],
+            "owner": values["owner"],
+            "source": values["source"],
+            "region": values["region"],
+            "tags": split_list(values["tags"]),
+            "website": values["website"],
+            "emails": split_list(values["emails"]),
+            "phones": split_list(values["phones"]),
+            "cadence_days": values["cadence_days"],
+            "contacts": contacts,
+            "notes": values["notes"],
+        }
+        data = {k: v for k, v in data.items() if v not in ("", [], None)}
+        ws = self.tcrm.ws
+
+        def build() -> Record:
+            draft = records.build("client", data)
+            records.ensure_valid(ws, draft)
+            return draft
+
+        return found + _checked(build, self.ALIASES)
+
+    def action(self, values: dict[str, str]) -> Callable[[], Any]:
+        ws, now = self.tcrm.ws, self.tcrm.now()
+        return lambda: clients.add_client(
+            ws,
+            name=values["name"],
+            client_type=values["type"] or "company",
+            emails=split_list(values["emails"]),
+            phones=split_list(values["phones"]),
+            website=values["website"] or None,
+            tags=split_list(values["tags"]),
+            source=values["source"] or None,
+            owner=values["owner"] or None,
+            status=values["status"] or None,
+            region=values["region"] or None,
+            cadence_days=values["cadence_days"] or None,
+            contacts=[values["contact"]] if values["contact"] else [],
+            notes=values["notes"] or None,
+            now=now,
+        )
+
+    def success(self, result: Any) -> str:
+        client = cast(Client, result)
+        return f"Added client {client.name} ({client.id})"
+
+
+# --- editing any record ---------------------------------------------------------------
+
+
+class EditForm(FormScreen):
+    """``tcrm <kind> edit REF --set field=value ...`` as a form: only changed fields are
+    set, checked as ``set_fields`` checks them, saved in one commit."""
+
+    KIND = ""
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+    PROTECTED: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, record: Record) -> None:
+        self.record = record
+        self.initial = {name: _text_of(record.to_data().get(name)) for name in self.FIELDS}
+        super().__init__()
+        self.HEADING = f"Edit {record.KIND} {record.id}"
+
+    def field_choices(self, name: str) -> Sequence[tuple[str, str]] | None:
+        settings = self.tcrm.ws.settings
+        team = [(f"{m.name} ({m.id})", m.id) for m in settings.team]
+        lists = settings.lists
+        return {
+            "owner": team,
+            "assignee": team,
+            "status": choices(lists.client_statuses) if self.KIND == "client" else None,
+            "source": choices(lists.sources),
+            "region": choices(lists.regions),
+            "priority": choices(list(tasks.PRIORITIES)),
+            "kind": choices(lists.activity_kinds),
+            "type": choices(["company", "person"]),
+        }.get(name)
+
+    def form_fields(self) -> list[Field]:
+        return [
+            Field(
+                name,
+                name.replace("_", " ").capitalize(),
+                self.initial[name],
+                self.field_choices(name),
+            )
+            for name in self.FIELDS
+        ]
+
+    def assignments(self, values: dict[str, str]) -> list[str]:
+        return [
+            f"{name}={values[name]}"
+            for name in self.FIELDS
+            if name in values and values[name] != self.initial.get(name, "")
+        ]
+
+    def check(self, values: dict[str, str]) -> Problems:
+        ws = self.tcrm.ws
+
+        def build() -> Record:
+            changes = records.parse_assignments(
+                self.record, self.assignments(values), self.PROTECTED
+            )
+            new = records.updated(self.record, changes)
+            records.ensure_valid(ws, new)
+            return new
+
+        return _checked(build, self.ALIASES)
+
+    def action(self, values: dict[str, str]) -> Callable[[], Any]:
+        ws, kind, ref = self.tcrm.ws, self.KIND, self.record.id
+        items, protected = self.assignments(values), self.PROTECTED
+        return lambda: records.set_fields(
+            ws, kind=kind, ref=ref, assignments=items, protected=protected
+        )
+
+    def success(self, result: Any) -> str:
+        return f"Saved {self.record.KIND} {self.record.id}"
+
+
+class ClientEditForm(EditForm):
+    KIND = "client"
+    FIELDS = (
+        "name",
+        "type",
+        "status",
+        "owner",
+        "source",
+        "region",
+        "tags",
+        "website",
+        "emails",
+        "phones",
+        "address",
+        "cadence_days",
+        "notes",
+    )
+    PROTECTED = clients.PROTECTED
+
+    def form_fields(self) -> list[Field]:
+        return [
+            *super().form_fields(),
+            Field("add_contact", "Add contact", placeholder="Jane Doe <jane@acme.com>"),
+        ]
+
+    def check(self, values: dict[str, str]) -> Problems:
+        found = super().check(values)
+        if values.get("add_contact"):
+            try:
+                clients.parse_contact(values["add_contact"])
+            except TcrmError as exc:
+                found.append(("add_contact", plain(exc)))
+        return found
+
+    def action(self, values: dict[str, str]) -> Callable[[], Any]:
+        ws, ref = self.tcrm.ws, self.record.id
+        items = self.assignments(values)
+        people = [values["add_contact"]] if values.get("add_contact") else []
+        return lambda: clients.edit_client(ws, ref=ref, assignments=items, add_contacts=people)
+
+    def success(self, result: Any) -> str:
+        edited = cast(clients.Edited, result)
+        return f"Saved client {edited.client.id}" if edited.changed else "Nothing changed"
+
+
+class DealEditForm(EditForm):
+    KIND = "deal"
+    FIELDS = (
+        "title",
+        "amount",
+        "currency",
+        "probability",
+        "close_date",
+        "owner",
+        "source",
+        "tags",
+        "contacts",
+        "notes",
+    )
+    PROTECTED = deals.PROTECTED
+
+
+class TaskEditForm(EditForm):
+    KIND = "task"
+    FIELDS = ("title", "due", "assignee", "priority", "reminders", "duration", "notes")
+    PROTECTED = tasks.PROTECTED
+
+
+class ActivityEditForm(EditForm):
+    KIND = "activity"
+    FIELDS = ("kind", "summary", "outcome", "notes")
+
+    def action(self, values: dict[str, str]) -> Callable[[], Any]:
+        ws, ref = self.tcrm.ws, self.record.id
+        items = self.assignments(values)
+        return lambda: activities.edit_activity(ws, ref=ref, assignments=items)
+
+
+# --- tasks ----------------------------------------------------------------------------
+
+
+class TaskForm(FormScreen):
+    """``tcrm task add`` as a form; due dates as people type them (fri, +3d, ...)."""
+
+    HEADING = "New task"
+
+    def __init__(self, *, client: str = "", deal: str = "", assignee: str = "") -> None:
+        self.preset = {"clients": client, "deals": deal, "assignee": assignee}
+        super().__init__()
+
+    def form_fields(self) -> list[Field]:
+        settings = self.tcrm.ws.settings
+        team = [(f"{m.name} ({m.id})", m.id) for m in settings.team]
+        return [
+            Field("title", "Title", required=True, placeholder="Call Jane about the offer"),
+            Field("due", "Due", placeholder="tomorrow 10:00, fri, +3d, 2026-12-01"),
+            Field("assignee", "Assignee", self.preset["assignee"], team),
+            Field("priority", "Priority", choices=choices(list(tasks.PRIORITIES))),
+            Field("clients", "Clients", self.preset["clients"], placeholder="client ids or names"),
+            Field("deals", "Deals", self.preset["deals"], placeholder="deal ids"),
+            Field("reminders", "Reminders", placeholder="30m, 1d"),
+            Field("notes", "Notes"),
+        ]
+
+    def check(self, values: dict[str, str]) -> Problems:
+        ws, now = self.tcrm.ws, self.tcrm.now()
+        settings = ws.settings
+        found: Problems = []
+        if not values["title"]:
+            found.append(("title", "a task needs a title"))
+        due = None
+        if values["due"]:
+            zone = settings.member_timezone(values["assignee"] or None)
+            try:
+                due, _ = tasks.parse_due(values["due"], now, zone, settings)
+            except TcrmError as exc:
+                found.append(("due", plain(exc)))
+        try:
+            offsets = tasks.parse_reminders(split_list(values["reminders"]))
+        except TcrmError as exc:
+            found.append(("reminders", plain(exc)))
+            offsets = []
+        if offsets and due is None and not values["due"]:
+            found.append(("reminders", "reminders need a due date"))
+        for name in ("clients", "deals"):
+            for ref in split_list(values[name]):
+                try:
+                    records.resolve(ws, name[:-1], ref)
+                except TcrmError as exc:
+                    found.append((name, plain(exc)))
+        return found
+
+    def action(self, values: dict[str, str]) -> Callable[[], Any]:
+        ws, now = self.tcrm.ws, self.tcrm.now()
+        return lambda: tasks.add_task(
+            ws,
+            title=values["title"],
+            due=values["due"] or None,
+            clients=split_list(values["clients"]),
+            deals=split_list(values["deals"]),
+            reminders=split_list(values["reminders"]),
+            priority=values["priority"] or None,
+            assignee=values["assignee"] or None,
+            notes=values["notes"] or None,
+            now=now,
+        )
+
+    def success(self, result: Any) -> str:
+        task = cast(Task, result)
+        return f"Added task {task.id}: {task.title}"
+
+
+# --- deals ----------------------------------------------------------------------------
+
+
+class DealForm(FormScreen):
+    """``tcrm deal add`` as a form; the stage's required fields are checked as you type."""
+
+    HEADING = "New deal"
+
+    def __init__(self, *, client: str = "", pipeline: str = "") -> None:
+        self.preset = {"client": client, "pipeline": pipeline}
+        super().__init__()
+
+    def form_fields(self) -> list[Field]:
+        settings = self.tcrm.ws.settings
+        flow = settings.pipeline(self.preset["pipeline"] or None) or settings.pipeline()
+        assert flow is not None
+        team = [(f"{m.name} ({m.id})", m.id) for m in settings.team]
+        return [
+            Field("title", "Title", required=True, placeholder="Website relaunch"),
+            Field(
+                "client",
+                "Client",
+                self.preset["client"],
+                required=True,
+                placeholder="client id or name",
+            ),
+            Field(
+                "pipeline",
+                "Pipeline",
+                flow.id,
+                [(p.name, p.id) for p in settings.pipelines],
+                required=True,
+            ),
+            Field(
+                "stage",
+                "Stage",
+                flow.stages[0].id,
+                [(s.name, s.id) for s in flow.stages],
+                required=True,
+            ),
+            Field("amount", "Amount", placeholder="12000 or 12,000.50"),
+            Field("currency", "Currency", settings.currency),
+            Field("close_date", "Close date", placeholder="2026-12-31, eom, +1mo"),
+            Field("owner", "Owner", choices=team),
+            Field("source", "Source", choices=choices(settings.lists.sources)),
+            Field("tags", "Tags"),
+        ]
+
+    def on_value_changed(self, name: str) -> None:
+        if name != "pipeline":
+            return
+        settings = self.tcrm.ws.settings
+        flow = settings.pipeline(self.values()["pipeline"] or None)
+        if flow is not None:
+            stage = self.query_one("#field-stage", Select)
+            stage.set_options([(s.name, s.id) for s in flow.stages])
+            stage.value = flow.stages[0].id
+
+    def check(self, values: dict[str, str]) -> Problems:
+        ws, now = self.tcrm.ws, self.tcrm.now()
+        found: Problems = []
+        client_id = ""
+        if values["client"]:
+            try:
+                client_id = records.resolve(ws, "client", values["client"]).id
+            except TcrmError as exc:
+                found.append(("client", plain(exc)))
+        else:
+            found.append(("client", "a deal needs a client"))
+        data: dict[str, Any] = {
+            "id": "draft",
+            "title": values["title"],
+            "client": client_id or "draft",
+            "pipeline": values["pipeline"],
+            "stage": values["stage"],
+            "currency": values["currency"],
+            "owner": values["owner"],
+            "source": values["source"],
+            "tags": split_list(values["tags"]),
+        }
+        if values["amount"]:
+            try:
+                data["amount"] = deals.parse_money(values["amount"])
+            except TcrmError as exc:
+                found.append(("amount", plain(exc)))
+        if values["close_date"]:
+            try:
+                data["close_date"] = parse_day(values["close_date"], now.replace(tzinfo=None))
+            except WhenError as exc:
+                found.append(("close_date", str(exc)))
+        data = {k: v for k, v in data.items() if v not in ("", [], None)}
+
+        def build() -> Record:
+            draft = records.build("deal", data)
+            assert isinstance(draft, Deal)
+            if client_id:
+                records.ensure_valid(ws, draft)
+            missing = missing_required(draft, ws.settings, draft.stage)
+            if missing:  # said on the stage and on each missing field
+                needs = ", ".join(missing)
+                raise ValidationError(
+                    [Problem("stage", None, f"{draft.stage} needs {needs} first")]
+                    + [Problem(f, None, f"stage {draft.stage} needs {f}") for f in missing]
+                )
+            return draft
+
+        return found + _checked(build)
+
+    def action(self, values: dict[str, str]) -> Callable[[], Any]:
+        ws, now = self.tcrm.ws, self.tcrm.now()
+        return lambda: deals.add_deal(
+            ws,
+            title=values["title"],
+            client=values["client"],
+            pipeline=values["pipeline"] or None,
+            stage=values["stage"] or None,
+            amount=values["amount"] or None,
+            currency=values["currency"] or None,
+            close_date=values["close_date"] or None,
+            owner=values["owner"] or None,
+            source=values["source"] or None,
+            tags=split_list(values["tags"]),
+            now=now,
+        )
+
+    def success(self, result: Any) -> str:
+        change = cast(deals.Change, result)
+        extra = f" and {len(change.tasks)} task(s)" if change.tasks else ""
+        return f"Added deal {change.deal.id}{extra}"
+
+
+# --- activities -----------------------------------------------------------------------
+
+
+class ActivityForm(FormScreen):
+    """``tcrm log REF... SUMMARY`` as a form, with the follow-up task of ``--next``."""
+
+    HEADING = "Log an activity"
+
+    def __init__(self, *, about: Sequence[str] = (), kind: str = "call") -> None:
+        self.preset = {"about": ", ".join(about), "kind": kind}
+        super().__init__()
+
+    def form_fields(self) -> list[Field]:
+        settings = self.tcrm.ws.settings
+        team = [(f"{m.name} ({m.id})", m.id) for m in settings.team]
+        kinds = settings.lists.activity_kinds
+        kind = self.preset["kind"] if self.preset["kind"] in kinds else (kinds or ["note"])[0]
+        return [
+            Field("kind", "Kind", kind, choices(kinds), required=True),
+            Field(
+                "about",
+                "About",
+                self.preset["about"],
+                required=True,
+                placeholder="client, contact or deal; several with commas",
+            ),
+            Field("summary", "Summary", required=True, placeholder="wants a proposal"),
+            Field("outcome", "Outcome"),
+            Field("at", "When", placeholder="now (or: today 10:00, yesterday)"),
+            Field("notes", "Notes"),
+            Field("next", "Follow-up", placeholder="what to do next (a task)"),
+            Field(
+                "next_due", "Follow-up due", placeholder=f"default {activities.DEFAULT_NEXT_DUE}"
+            ),
+            Field("next_assignee", "Follow-up for", choices=team),
+        ]
+
+    def check(self, values: dict[str, str]) -> Problems:
+        ws, now = self.tcrm.ws, self.tcrm.now()
+        found: Problems = []
+        refs = split_list(values["about"])
+        if not refs:
+            found.append(("about", "name a client, contact or deal"))
+        for ref in refs:
+            try:
+                activities.resolve_link(ws, ref)
+            except TcrmError as exc:
+                found.append(("about", plain(exc)))
+        if not values["summary"]:
+            found.append(("summary", "say what happened"))
+        try:
+            activities.activity_time(values["at"] or None, now)
+        except TcrmError as exc:
+            found.append(("at", plain(exc)))
+        if values["next_due"]:
+            if not values["next"]:
+                found.append(("next_due", "a follow-up due needs a follow-up"))
+            try:
+                parse_when(values["next_due"], now.replace(tzinfo=None))
+            except WhenError as exc:
+                found.append(("next_due", str(exc)))
+        return found
+
+    def action(self, values: dict[str, str]) -> Callable[[], Any]:
+        ws, now = self.tcrm.ws, self.tcrm.now()
+        return lambda: activities.log_activity(
+            ws,
+            words=[*split_list(values["about"]), values["summary"]],
+            kind=values["kind"] or None,
+            outcome=values["outcome"] or None,
+            at=values["at"] or None,
+            note=values["notes"] or None,
+            next_title=values["next"] or None,
+            next_due=values["next_due"] or None,
+            next_assignee=values["next_assignee"] or None,
+            now=now,
+        )
+
+    def success(self, result: Any) -> str:
+        logged = cast(activities.Logged, result)
+        text = f"Logged {logged.activity.kind} {logged.activity.id}"
+        return text + (f" and follow-up task {logged.task.id}" if logged.task else "")

@@ -1,0 +1,322 @@
+"""The pipeline board: a column per stage, moves by key or by dragging a card.
+
+A move calls ``deals.move_deal``, so the transition matrix and the required fields of
+the stage hold exactly as on the command line; a refused move is shown under the board.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import HorizontalScroll
+from textual.widgets import Footer, OptionList, Static
+
+from tcrm.errors import TcrmError
+from tcrm.model.records import Deal
+from tcrm.services import deals, insights, pipeline
+from tcrm.tui.commands import Command
+from tcrm.tui.format import money_lines
+from tcrm.tui.screens.base import DataScreen
+from tcrm.tui.screens.dialogs import LostReasonDialog
+from tcrm.tui.screens.forms import ActivityForm, DealEditForm, DealForm
+from tcrm.tui.widgets.board import Card, CardList, StageColumn
+from tcrm.tui.widgets.nav import NavBar
+
+
+@dataclass(frozen=True)
+class BoardData:
+    now: datetime
+    report: pipeline.PipelineReport
+    rows: list[deals.DealRow]
+
+
+def _age(deal: Deal, now: datetime) -> int | None:
+    entered = insights.entered_stage_at(deal)
+    if entered is None:
+        return None
+    if entered.tzinfo is None:
+        entered = entered.replace(tzinfo=now.tzinfo)
+    return (now - entered).days
+
+
+class PipelineScreen(DataScreen):
+    """Kanban view of one pipeline's open deals."""
+
+    CSS_PATH = "pipeline.tcss"
+    MODE = "pipeline"
+    PALETTE_NAME = "Pipeline"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "column(-1)", "Column", show=False),
+        Binding("right", "column(1)", "Column", show=False),
+        Binding("left_square_bracket,h", "move(-1)", "Move back", key_display="[ h"),
+        Binding("right_square_bracket,l", "move(1)", "Move on", key_display="] l"),
+        Binding("w", "won", "Won"),
+        Binding("x", "lost", "Lost"),
+        Binding("p", "next_pipeline", "Pipeline"),
+        Binding("o", "open_client", "Client"),
+        Binding("c", "log_call", "Log call"),
+        Binding("e", "edit_deal", "Edit", show=False),
+        Binding("n", "new_deal", "New deal", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pipeline_id: str | None = None
+        self.data: BoardData | None = None
+        self._follow: str | None = None
+        self._drag: tuple[str, str] | None = None
+        self._built_for: tuple[str, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading…", id="board-title", markup=False)
+        yield HorizontalScroll(id="board")
+        yield Static("", id="board-message", markup=False)
+        yield NavBar(self.MODE)
+        yield Footer(compact=True)
+
+    # --- data ---------------------------------------------------------------------
+
+    def fetch(self) -> BoardData:
+        ws, now = self.tcrm.ws, self.tcrm.now()
+        report = pipeline.pipeline_report(ws, now=now, name=self.pipeline_id)
+        rows = deals.list_deals(ws, now=now, pipeline=report.pipeline_id)
+        return BoardData(now, report, rows)
+
+    def show(self, data: BoardData) -> None:
+        self.data = data
+        self.pipeline_id = data.report.pipeline_id
+        self.repaint()
+
+    def repaint(self) -> None:
+        data = self.data
+        if data is None:
+            return
+        report = data.report
+        stage_ids = tuple(s.stage.id for s in report.stages)
+        board = self.query_one("#board", HorizontalScroll)
+        if stage_ids != self._built_for:
+            focused_stage = self._focused_stage()
+            board.remove_children()
+            board.mount_all(
+                StageColumn(s.stage.id, s.stage.name, s.stage.probability) for s in report.stages
+            )
+            self._built_for = stage_ids
+            self.call_after_refresh(self._fill, data, focused_stage)
+        else:
+            self._fill(data, self._focused_stage())
+
+    def _fill(self, data: BoardData, focused_stage: str | None) -> None:
+        report = data.report
+        by_stage: dict[str, list[Card]] = {s.stage.id: [] for s in report.stages}
+        for row in data.rows:
+            deal = row.deal
+            if deal.stage in by_stage:
+                by_stage[deal.stage].append(
+                    Card(
+                        deal.id,
+                        deal.client,
+                        deal.title,
+                        deal.amount,
+                        row.currency,
+                        _age(deal, data.now),
+                        row.rotting.idle_days if row.rotting else None,
+                    )
+                )
+        for summary in report.stages:
+            column = self.query_one(f"#stage-{summary.stage.id}", StageColumn)
+            column.set_data(by_stage[summary.stage.id], summary.open.total, summary.open.weighted)
+        totals = ", ".join(money_lines(report.open.total))
+        self.query_one("#board-title", Static).update(
+            f"{report.name} · {report.open.count} open · won {report.won.count} · "
+            f"lost {report.lost.count} · {len(report.rotting)} rotting"
+            + (f" · {totals}" if totals else "")
+        )
+        self._place_focus(focused_stage)
+
+    def _place_focus(self, focused_stage: str | None) -> None:
+        lists = list(self.query(CardList))
+        if not lists:
+            return
+        if self._follow:
+            for cards in lists:
+                if cards.select_deal(self._follow):
+                    cards.focus()
+                    self._follow = None
+                    return
+            self._follow = None
+        for cards in lists:
+            if cards.stage_id == focused_stage:
+                cards.focus()
+                return
+        next((c for c in lists if c.cards), lists[0]).focus()
+
+    def _focused_stage(self) -> str | None:
+        focused = self.focused
+        return focused.stage_id if isinstance(focused, CardList) else None
+
+    # --- the selected deal --------------------------------------------------------
+
+    def current(self) -> Deal | None:
+        focused = self.focused
+        if not isinstance(focused, CardList) or self.data is None:
+            return None
+        deal_id = focused.current_deal
+        return next((r.deal for r in self.data.rows if r.deal.id == deal_id), None)
+
+    def _need_deal(self) -> Deal | None:
+        deal = self.current()
+        if deal is None:
+            self.say("Select a deal first (arrows, or click a card).", error=True)
+        return deal
+
+    def say(self, text: str, error: bool = False) -> None:
+        message = self.query_one("#board-message", Static)
+        message.update(text)
+        message.set_class(error, "-error")
+
+    # --- actions ------------------------------------------------------------------
+
+    def action_column(self, step: int) -> None:
+        lists = list(self.query(CardList))
+        if not lists:
+            return
+        focused = self.focused
+        index = lists.index(focused) if isinstance(focused, CardList) else -step
+        target = lists[(index + step) % len(lists)]
+        target.focus()
+        target.scroll_visible()
+
+    def action_move(self, step: int) -> None:
+        deal = self._need_deal()
+        if deal is None or self.data is None:
+            return
+        stages = [s.stage.id for s in self.data.report.stages]
+        index = stages.index(deal.stage) + step if deal.stage in stages else -1
+        if not 0 <= index < len(stages):
+            edge = "first" if step < 0 else "last"
+            self.say(
+                f"{deal.id} is in the {edge} stage; close it with w (won) or x (lost).", error=True
+            )
+            return
+        self.move_to(deal, stages[index])
+
+    def move_to(self, deal: Deal, stage: str) -> None:
+        ws, now = self.tcrm.ws, self.tcrm.now()
+        self._follow = deal.id
+
+        def moved(change: deals.Change) -> str:
+            created = f", {len(change.tasks)} task(s) created" if change.tasks else ""
+            text = f"{deal.id}: {deal.stage} → {change.deal.stage}{created}"
+            self.say(text)
+            return text
+
+        self.tcrm.change(
+            lambda: deals.move_deal(ws, ref=deal.id, stage=stage, now=now),
+            success=moved,
+            failure=self._refused,
+        )
+
+    def _refused(self, error: TcrmError) -> None:
+        self._follow = None
+        self.say(f"Refused: {error}", error=True)
+
+    def action_won(self) -> None:
+        deal = self._need_deal()
+        if deal is None:
+            return
+        ws, now = self.tcrm.ws, self.tcrm.now()
+
+        def won(change: deals.Change) -> str:
+            text = f"{deal.id}: won 🎉" if change.changed else f"{deal.id} was already won"
+            self.say(text)
+            return text
+
+        self.tcrm.change(
+            lambda: deals.win_deal(ws, ref=deal.id, now=now), success=won, failure=self._refused
+        )
+
+    def action_lost(self) -> None:
+        deal = self._need_deal()
+        if deal is None:
+            return
+        reasons = self.tcrm.ws.settings.lists.lost_reasons
+        ws, now = self.tcrm.ws, self.tcrm.now()
+
+        def chosen(reason: str | None) -> None:
+            if not reason:
+                return
+
+            def lost(change: deals.Change) -> str:
+                text = f"{deal.id}: lost ({reason})"
+                self.say(text)
+                return text
+
+            self.tcrm.change(
+                lambda: deals.lose_deal(ws, ref=deal.id, reason=reason, now=now),
+                success=lost,
+                failure=self._refused,
+            )
+
+        self.app.push_screen(LostReasonDialog(deal.title, list(reasons)), chosen)
+
+    def action_next_pipeline(self) -> None:
+        ids = [p.id for p in self.tcrm.ws.settings.pipelines]
+        current = self.pipeline_id if self.pipeline_id in ids else ids[0]
+        self.switch_pipeline(ids[(ids.index(current) + 1) % len(ids)])
+
+    def switch_pipeline(self, pipeline_id: str) -> None:
+        self.pipeline_id = pipeline_id
+        self.say("")
+        self.reload()
+
+    def action_open_client(self) -> None:
+        deal = self._need_deal()
+        if deal is not None:
+            self.tcrm.open_client(deal.client)
+
+    def action_log_call(self) -> None:
+        deal = self.current()
+        self.app.push_screen(ActivityForm(about=[deal.id] if deal else [], kind="call"))
+
+    def action_edit_deal(self) -> None:
+        deal = self._need_deal()
+        if deal is not None:
+            self.app.push_screen(DealEditForm(deal))
+
+    def action_new_deal(self) -> None:
+        self.app.push_screen(DealForm(pipeline=self.pipeline_id or ""))
+
+    def extra_commands(self) -> list[Command]:
+        return [
+            Command(
+                f"Pipeline: show {p.name}",
+                f"pipeline {p.id}",
+                lambda pid=p.id: self.switch_pipeline(pid),
+            )
+            for p in self.tcrm.ws.settings.pipelines
+        ]
+
+    # --- mouse --------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected)
+    def _opened(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_open_client()
+
+    @on(CardList.DragStarted)
+    def _drag_started(self, event: CardList.DragStarted) -> None:
+        self._drag = (event.deal_id, event.stage_id)
+
+    @on(CardList.Dropped)
+    def _dropped(self, event: CardList.Dropped) -> None:
+        drag, self._drag = self._drag, None
+        if drag is None or self.data is None or drag[1] == event.stage_id:
+            return
+        deal = next((r.deal for r in self.data.rows if r.deal.id == drag[0]), None)
+        if deal is not None:
+            self.move_to(deal, event.stage_id)

@@ -1,0 +1,216 @@
+"""Today: what needs doing now, as ``tcrm today`` computes it, plus the coming week.
+
+Sections: overdue (highlighted), today, upcoming (the next 7 days), reminders that are
+due, rotting deals, and clients not contacted for longer than their cadence.
+
+It paints in two steps: the tasks (``tasks.list_tasks --week``: overdue, today and
+upcoming) as soon as they are read, then the planner's reminders, rotting deals and
+clients to contact (``planner.agenda``), which need every deal, client and activity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from tcrm.model.records import Task
+from tcrm.services import planner, tasks
+from tcrm.services.tasks import TaskItem, assignee_today
+from tcrm.tui.format import due as due_text
+from tcrm.tui.format import money, plural
+from tcrm.tui.screens.actions import RecordActions
+from tcrm.tui.screens.base import DataScreen
+from tcrm.tui.widgets.nav import NavBar
+from tcrm.tui.widgets.rows import RowsView
+from tcrm.tui.widgets.section_table import Column, Row, Section, SectionTable, Target
+
+
+@dataclass(frozen=True)
+class TodayData:
+    now: datetime
+    week: list[TaskItem]
+    """Open tasks overdue or due within the week, in the planner's order."""
+    agenda: planner.Agenda | None
+    """``None`` until the planner's sections are read."""
+
+    def state(self, name: str) -> list[TaskItem]:
+        return [e for e in self.week if e.state == name]
+
+
+def task_target(task: Task) -> Target:
+    return Target("task", task.id, tuple(task.clients), tuple(task.deals), task.title, task)
+
+
+def task_row(entry: TaskItem, today: date, tone: str | None = None) -> Row:
+    task = entry.task
+    return Row(
+        task_target(task),
+        [due_text(task, today), task.title, ", ".join(task.clients), task.assignee or ""],
+        tone,
+    )
+
+
+COLUMNS = [Column("When", 16), Column("What"), Column("Client", 18), Column("Who", 6)]
+
+
+class TodayScreen(RecordActions, DataScreen):
+    """The morning view; each action is one key."""
+
+    CSS_PATH = "today.tcss"
+    MODE = "today"
+    AUTO_FOCUS = "#today-table"
+    PALETTE_NAME = "Today"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "done", "Done"),
+        Binding("s", "snooze", "Snooze"),
+        Binding("r", "reschedule", "Resched."),
+        Binding("c", "log_call", "Log call"),
+        Binding("o", "open_client", "Client"),
+        Binding("n", "new_task", "New task"),
+        Binding("e", "edit_task", "Edit", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first_paints = 0
+        """Paints of the tasks alone (before the planner's sections); the benchmark's
+        "first paint"."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading…", id="today-title", markup=False)
+        yield SectionTable(COLUMNS, id="today-table")
+        yield NavBar(self.MODE)
+        yield Footer(compact=True)
+
+    def fetch(self) -> TodayData:
+        ws, now = self.tcrm.ws, self.tcrm.now()
+        week = tasks.list_tasks(ws, now=now, week=True)
+        worker = get_current_worker()
+        if not worker.is_cancelled:  # the tasks first: they are what the morning is about
+            self.app.call_from_thread(self._tasks_painted, TodayData(now, week, None))
+        return TodayData(now, week, planner.agenda(ws, now=now))
+
+    def _tasks_painted(self, data: TodayData) -> None:
+        self.show(data)
+        self.first_paints += 1
+
+    def show(self, data: TodayData) -> None:
+        self.data = data
+        self.repaint()
+
+    def repaint(self) -> None:
+        data = self.data
+        plan, now = data.agenda, data.now
+        today = now.date()
+        overdue, due_today = data.state("overdue"), data.state("today")
+        settings = self.tcrm.ws.settings
+        self.query_one("#today-title", Static).update(
+            f"{settings.name} · {now:%A} {now.day} {now:%B %Y} · "
+            f"{len(overdue)} overdue, {len(due_today)} due today"
+        )
+        waiting = "loading…"
+        sections = [
+            Section(
+                "overdue",
+                "Overdue",
+                [task_row(e, today, "error") for e in overdue],
+                "nothing overdue",
+                tone="error",
+            ),
+            Section("today", "Today", [task_row(e, today) for e in due_today], "nothing due"),
+            Section(
+                "upcoming",
+                "Next 7 days",
+                [
+                    task_row(e, assignee_today(e.task, settings, now))
+                    for e in data.state("upcoming")
+                ],
+                "nothing planned",
+            ),
+            Section(
+                "reminders",
+                "Reminders",
+                self._reminders(plan) if plan else [],
+                "none due" if plan else waiting,
+            ),
+            Section(
+                "rotting",
+                "Rotting deals",
+                self._rotting(plan) if plan else [],
+                "none" if plan else waiting,
+            ),
+            Section(
+                "contact",
+                "Clients to contact",
+                self._contacts(plan) if plan else [],
+                "everyone is in touch" if plan else waiting,
+            ),
+        ]
+        self.query_one(SectionTable).show(sections)
+
+    @staticmethod
+    def _reminders(plan: planner.Agenda) -> list[Row]:
+        return [
+            Row(
+                task_target(r.task),
+                [
+                    f"{r.at:%H:%M}",
+                    f"{r.task.title} ({r.offset} before {r.due_at:%H:%M})",
+                    ", ".join(r.task.clients),
+                    r.task.assignee or "",
+                ],
+                "warning",
+            )
+            for r in plan.reminders
+        ]
+
+    def _rotting(self, plan: planner.Agenda) -> list[Row]:
+        rows = []
+        currency = self.tcrm.ws.settings.currency
+        for r in plan.rotting_deals:
+            deal = r.deal
+            money_text = money(deal.amount, deal.currency or currency)
+            amount = f" · {money_text}" if deal.amount is not None else ""
+            rows.append(
+                Row(
+                    Target("deal", deal.id, (deal.client,), (deal.id,), deal.title, deal),
+                    [
+                        f"{r.idle_days}d idle",
+                        f"{deal.title} · {deal.stage}{amount}",
+                        deal.client,
+                        deal.owner or "",
+                    ],
+                    "warning",
+                )
+            )
+        return rows
+
+    @staticmethod
+    def _contacts(plan: planner.Agenda) -> list[Row]:
+        return [
+            Row(
+                Target("client", c.client.id, (c.client.id,), (), c.client.name, c.client),
+                [
+                    f"{c.days_since}d ago" if c.days_since is not None else "never",
+                    f"{c.client.name} (every {plural(c.cadence_days, 'day')})",
+                    c.client.id,
+                    c.client.owner or "",
+                ],
+            )
+            for c in plan.clients_to_contact
+        ]
+
+    @on(RowsView.Selected)
+    def _selected(self, event: RowsView.Selected) -> None:
+        event.stop()
+        self.action_open_client()
+
+    def on_screen_resume(self) -> None:
+        self.query_one(SectionTable).focus()
