@@ -66,6 +66,7 @@ COMMAND_MODULES = (
     "io_cmds",
     "ics_cmds",
     "tui_cmds",
+    "dev_cmds",
 )
 
 

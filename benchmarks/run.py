@@ -1,0 +1,724 @@
+"""tcrm's benchmark suite: whole-process timings on generated workspaces. A script, not a test.
+
+    python benchmarks/run.py [--sizes 1k,10k,100k] [--runs 5] [--json out.json]
+                             [--only NAME ...] [--timeout 60] [--markdown] [--list]
+
+For each size it generates a workspace once (cached in benchmarks/.cache/<size>/, git-ignored;
+regenerated when the generator changes), then times each command as a separate process,
+`python -m tcrm ...` with TCRM_NOW and TCRM_WORKSPACE set, output to /dev/null:
+
+- cold: `.tcrm/` (the local index and cache) deleted before every run;
+- warm: after one untimed warm-up run, `.tcrm/` kept.
+
+Commands that write (`task add`, `import csv`) start every run from the generated commit
+(`git reset --hard` + `git clean`, untimed), so every run does the same work. Floors and a
+peer are measured in the same run: `python -c pass`, `import tcrm.cli.main`, reading every
+record file's bytes in-process, and taskwarrior with as many pending tasks as the size has
+tasks. Prints a table of medians and writes every figure as JSON (see benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "benchmarks"
+CACHE = BENCH_DIR / ".cache"
+sys.path.insert(0, str(ROOT))
+
+from tcrm.devtools import generate  # noqa: E402
+
+NOW = "2026-11-23T09:00:00+01:00"
+TODAY = date(2026, 11, 23)
+SEED = 1
+IMPORT_ROWS = 10_000
+NEUTRAL_CWD = tempfile.gettempdir()
+"""Where processes run: `python -m` puts the current directory first on sys.path, so a
+checkout there would shadow the tcrm package under test (--code)."""
+SEARCH_WORD = "logistics"
+"""One of the generator's industry words: ~3% of clients, with their deals and tasks."""
+
+
+@dataclass(frozen=True)
+class Bench:
+    """A tcrm command to time; ``{client}``, ``{word}``, ``{csv}`` and ``{ics}`` are filled in."""
+
+    name: str
+    label: str
+    args: tuple[str, ...]
+    writes: bool = False
+
+
+TCRM_BENCHES = (
+    Bench("today", "today", ("today",)),
+    Bench("task-list", "task list", ("task", "list")),
+    Bench("task-list-today", "task list --today", ("task", "list", "--today")),
+    Bench("deal-list-stage", "deal list --stage proposal", ("deal", "list", "--stage", "proposal")),
+    Bench("client-show", "client show <id>", ("client", "show", "{client}")),
+    Bench("search", f"search {SEARCH_WORD}", ("search", "{word}")),
+    Bench(
+        "task-add",
+        "task add --due tomorrow (+commit)",
+        ("task", "add", "bench", "--due", "tomorrow"),
+        writes=True,
+    ),
+    Bench(
+        "import-csv",
+        f"import csv, {IMPORT_ROWS:,} rows (+commit)",
+        ("import", "csv", "{csv}"),
+        writes=True,
+    ),
+    Bench("ics-export", "ics export -o FILE", ("ics", "export", "-o", "{ics}")),
+    Bench("check", "check", ("check",)),
+)
+OTHER_NAMES = {
+    "tui": "TUI first paint (Today screen)",
+    "python-pass": "floor: python -c pass",
+    "import-cli": "floor: python -c 'import tcrm.cli.main'",
+    "read-files": "floor: read every record file (in-process)",
+    "taskwarrior": "taskwarrior 2.6: task list / due:today list / count",
+}
+ALL_NAMES = [b.name for b in TCRM_BENCHES] + list(OTHER_NAMES)
+
+
+class Failed(Exception):
+    """A run that exited non-zero or took longer than the timeout."""
+
+
+@dataclass
+class Suite:
+    runs: int
+    timeout: float
+    code: Path | None
+    only: set[str]
+    tmp: Path
+    results: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    def wanted(self, name: str) -> bool:
+        return not self.only or name in self.only
+
+    def record(self, name: str, label: str, size: str, mode: str, times: list[float]) -> None:
+        entry = {
+            "name": name,
+            "command": label,
+            "size": size,
+            "mode": mode,
+            "median": round(statistics.median(times), 4),
+            "min": round(min(times), 4),
+            "max": round(max(times), 4),
+            "runs": len(times),
+            "times": [round(t, 4) for t in times],
+        }
+        self.results.append(entry)
+        say(f"  {size:>5} {mode:<4} {label:<48} {entry['median']:8.3f} s")
+
+    def skip(self, name: str, label: str, size: str, mode: str, reason: str) -> None:
+        self.results.append(
+            {"name": name, "command": label, "size": size, "mode": mode, "skipped": reason}
+        )
+        say(f"  {size:>5} {mode:<4} {label:<48} skipped: {reason}")
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# --- fixtures ------------------------------------------------------------------------------
+
+
+def generator_version() -> str:
+    """Changes when the generator or the sample settings change: the cache is then stale."""
+    source = Path(generate.__file__).read_bytes() + generate.SETTINGS_YAML.encode()
+    return hashlib.sha256(source).hexdigest()[:16]
+
+
+def workspace(size_name: str) -> tuple[Path, dict[str, Any]]:
+    """The cached generated workspace of a size (made now if missing or stale)."""
+    size = generate.PRESETS[size_name]
+    folder = CACHE / size_name
+    marker_path = folder / "generated.json"
+    ws = folder / "ws"
+    wanted = {"counts": dataclasses.asdict(size), "seed": SEED, "generator": generator_version()}
+    if marker_path.is_file() and (ws / ".git").is_dir():
+        marker = json.loads(marker_path.read_text(encoding="utf-8"))
+        if {k: marker.get(k) for k in wanted} == wanted:
+            marker["generated_now"] = False
+            return ws, marker
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    say(f"generating the {size_name} workspace ({size.records:,} records) in {ws} ...")
+    started = time.perf_counter()
+    generate.write_generated_workspace(ws, seed=SEED, today=TODAY, **wanted["counts"])
+    seconds = time.perf_counter() - started
+    base = git(ws, "rev-parse", "HEAD").strip()
+    marker = {**wanted, "base": base, "generate_seconds": round(seconds, 2)}
+    marker_path.write_text(json.dumps(marker, indent=2), encoding="utf-8")
+    say(f"  generated and committed in {seconds:.1f} s")
+    return ws, {**marker, "generated_now": True}
+
+
+def busiest_client(size_name: str) -> str:
+    """The first client made: the generator gives it the most deals, tasks and activities."""
+    counts = dataclasses.replace(generate.PRESETS[size_name], deals=0, tasks=0, activities=0)
+    rel, _ = next(iter(generate.generated_records(counts, seed=SEED, today=TODAY)))
+    return rel.removeprefix("clients/").removesuffix(".yaml")
+
+
+def import_csv() -> Path:
+    """10,000 new companies as a spreadsheet would export them; none duplicates a record."""
+    path = CACHE / f"import-{IMPORT_ROWS}.csv"
+    if path.is_file():
+        return path
+    CACHE.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(SEED)
+    cities = ("Hamburg", "Leipzig", "Lyon", "Utrecht", "Bergen", "Leeds", "Boston", "Graz")
+    tags = ("smb", "enterprise", "startup", "ecommerce", "")
+    lines = ["Company,Email,Phone,Website,Tags,Notes"]
+    names: set[str] = set()
+    n = 0
+    while len(lines) <= IMPORT_ROWS:
+        name = f"{rng.choice(generate._PREFIXES)}{rng.choice(generate._SUFFIXES)} "
+        name += f"{rng.choice(generate._INDUSTRIES)} {rng.choice(cities)}"
+        if name in names:
+            name = f"{name} {len(lines)}"
+        names.add(name)
+        domain = name.lower().replace(" ", "-") + ".example.org"
+        n += 1
+        phone = f"+41 44 {100 + n // 10_000:03d} {n % 10_000:04d}"  # never like a generated one
+        lines.append(
+            f'{name},info@{domain},{phone},https://{domain},{rng.choice(tags)},"Met at a fair."'
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def reset(ws: Path, base: str) -> None:
+    """Back to the generated commit, files and history, keeping `.tcrm/`."""
+    git(ws, "reset", "--hard", "-q", base)
+    git(ws, "clean", "-fdq", "-e", ".tcrm")
+
+
+def drop_index(ws: Path) -> None:
+    shutil.rmtree(ws / ".tcrm", ignore_errors=True)
+
+
+# --- timing --------------------------------------------------------------------------------
+
+
+def timed(cmd: list[str], env: dict[str, str], timeout: float) -> float:
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            cmd,
+            env=env,
+            cwd=NEUTRAL_CWD,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise Failed(f"a run took longer than {timeout:g} s") from None
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["?"])[-1]
+        raise Failed(f"exit {done.returncode}: {last[:200]}")
+    return took
+
+
+def repeat(
+    suite: Suite, name: str, label: str, size: str, mode: str, once: Callable[[], float]
+) -> None:
+    """``suite.runs`` timings of ``once``, or a skip with the reason of the first failure."""
+    try:
+        times = [once() for _ in range(suite.runs)]
+    except Failed as exc:
+        suite.skip(name, label, size, mode, str(exc))
+        return
+    suite.record(name, label, size, mode, times)
+
+
+def tcrm_env(ws: Path, code: Path | None) -> dict[str, str]:
+    env = {**os.environ, "TCRM_NOW": NOW, "TCRM_WORKSPACE": str(ws)}
+    if code is not None:  # its tcrm package comes before the installed one
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code), env.get("PYTHONPATH")]))
+    for role in ("AUTHOR", "COMMITTER"):
+        env[f"GIT_{role}_NAME"] = "Bench"
+        env[f"GIT_{role}_EMAIL"] = "bench@example.com"
+    return env
+
+
+def run_tcrm_benches(suite: Suite, size: str, ws: Path, base: str) -> None:
+    env = tcrm_env(ws, suite.code)
+    fill = {
+        "{client}": busiest_client(size),
+        "{word}": SEARCH_WORD,
+        "{csv}": str(import_csv()),
+        "{ics}": str(suite.tmp / "x.ics"),
+    }
+    for bench in TCRM_BENCHES:
+        if not suite.wanted(bench.name):
+            continue
+        cmd = [sys.executable, "-m", "tcrm", *(fill.get(a, a) for a in bench.args)]
+
+        def once(cold: bool, bench: Bench = bench, cmd: list[str] = cmd) -> float:
+            if bench.writes:
+                reset(ws, base)
+            if cold:
+                drop_index(ws)
+            return timed(cmd, env, suite.timeout)
+
+        repeat(suite, bench.name, bench.label, size, "cold", lambda once=once: once(True))
+        try:
+            once(False)  # warm-up, untimed
+        except Failed as exc:
+            suite.skip(bench.name, bench.label, size, "warm", f"warm-up failed: {exc}")
+        else:
+            repeat(suite, bench.name, bench.label, size, "warm", lambda once=once: once(False))
+        if bench.writes:
+            reset(ws, base)
+
+
+# --- the TUI -------------------------------------------------------------------------------
+
+_TUI_CHILD = """
+import asyncio, json, sys, time
+from pathlib import Path
+import tcrm  # first, so --code's package is the one bench_tui's imports find
+sys.path.insert(0, {bench_dir!r})
+import bench_tui
+from tcrm.store.workspace import Workspace
+from tcrm.tui.app import TcrmApp
+from tcrm.tui.screens.today import TodayScreen
+
+def paint_today(root):
+    # bench_tui.one_run's first step alone: App() -> the Today screen loaded and painted
+    out = {{}}
+    async def main():
+        start = time.perf_counter()
+        app = TcrmApp(Workspace.open(root), clock=lambda: bench_tui.NOW, quiet=True,
+                      poll_seconds=None)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await bench_tui._until(
+                pilot, lambda: isinstance(app.screen, TodayScreen) and app.screen.loads)
+            await pilot.pause()
+            out["today"] = time.perf_counter() - start
+    asyncio.run(main())
+    return out["today"]
+
+started = time.time()
+first_paint = getattr(bench_tui, "first_paint", paint_today)
+print(json.dumps({{"started": started, "today": first_paint(Path({ws!r}))}}))
+"""
+
+
+def run_tui(suite: Suite, size: str, ws: Path) -> None:
+    """Start -> Today screen painted, whole process, through benchmarks/bench_tui.py."""
+    label = OTHER_NAMES["tui"]
+    script = BENCH_DIR / "bench_tui.py"
+    if not script.is_file():
+        for mode in ("cold", "warm"):
+            suite.skip("tui", label, size, mode, "no benchmarks/bench_tui.py")
+        return
+    code = _TUI_CHILD.format(bench_dir=str(BENCH_DIR), ws=str(ws))
+    env = tcrm_env(ws, suite.code)
+    details: list[dict[str, Any]] = []
+
+    def once(cold: bool) -> float:
+        if cold:
+            drop_index(ws)
+        spawned = time.time()
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", code],
+                env=env,
+                cwd=NEUTRAL_CWD,
+                capture_output=True,
+                text=True,
+                timeout=suite.timeout,
+            )
+        except subprocess.TimeoutExpired:
+            raise Failed(f"a run took longer than {suite.timeout:g} s") from None
+        if done.returncode != 0:
+            raise Failed(
+                f"exit {done.returncode}: {(done.stderr.strip().splitlines() or ['?'])[-1]}"
+            )
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        details.append(result)
+        return result["started"] - spawned + result["today"]
+
+    repeat(suite, "tui", label, size, "cold", lambda: once(True))
+    try:
+        once(False)
+    except Failed as exc:
+        suite.skip("tui", label, size, "warm", f"warm-up failed: {exc}")
+    else:
+        repeat(suite, "tui", label, size, "warm", lambda: once(False))
+    if details:
+        in_process = statistics.median(d["today"] for d in details)
+        suite.notes.append(
+            f"{size}: TUI first paint is the whole process (start-up, imports, loading, "
+            f"painting the Today screen); in-process from App() to painted: median "
+            f"{in_process:.3f} s"
+        )
+
+
+# --- floors and the peer -------------------------------------------------------------------
+
+
+def run_floors(suite: Suite, size: str, ws: Path) -> None:
+    env = tcrm_env(ws, suite.code)
+    floors = (
+        ("python-pass", [sys.executable, "-c", "pass"]),
+        ("import-cli", [sys.executable, "-c", "import tcrm.cli.main"]),
+    )
+    for name, cmd in floors:
+        if suite.wanted(name):
+            try:
+                timed(cmd, env, suite.timeout)
+            except Failed as exc:
+                suite.skip(name, OTHER_NAMES[name], size, "warm", str(exc))
+                continue
+            repeat(
+                suite,
+                name,
+                OTHER_NAMES[name],
+                size,
+                "warm",
+                lambda c=cmd: timed(c, env, suite.timeout),
+            )
+    if suite.wanted("read-files"):
+        read_every_file(ws)
+        repeat(
+            suite,
+            "read-files",
+            OTHER_NAMES["read-files"],
+            size,
+            "warm",
+            lambda: read_every_file(ws),
+        )
+
+
+def read_every_file(ws: Path) -> float:
+    """Walk the record folders and read every file's bytes: what no read can go below."""
+    started = time.perf_counter()
+    folders = [ws / "clients", ws / "deals", ws / "tasks"]
+    activities = ws / "activities"
+    if activities.is_dir():
+        folders += [Path(e.path) for e in os.scandir(activities) if e.is_dir()]
+    total = 0
+    for folder in folders:
+        for entry in os.scandir(folder):
+            with open(entry.path, "rb") as handle:
+                total += len(handle.read())
+    return time.perf_counter() - started
+
+
+TW_COMMANDS = (
+    ("task list", ("list",)),
+    ("task due:today list", ("due:today", "list")),
+    ("task count", ("count",)),
+)
+
+
+def taskwarrior_data(size: str, count: int) -> tuple[dict[str, str], int] | None:
+    """A TASKRC and TASKDATA with ``count`` pending tasks, due like the generated ones.
+
+    Taskwarrior has no fake clock, so due dates are relative to the real today; the data is
+    remade when that day or the count changes.
+    """
+    task = shutil.which("task")
+    if task is None:
+        return None
+    folder = CACHE / size / "taskwarrior"
+    today = date.today()
+    marker = folder / "made.json"
+    wanted = {"count": count, "today": today.isoformat()}
+    env = {**os.environ, "TASKRC": str(folder / "taskrc"), "TASKDATA": str(folder / "data")}
+    if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == wanted:
+        return env, count
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "data").mkdir(parents=True)
+    (folder / "taskrc").write_text(
+        f"data.location={folder / 'data'}\nconfirmation=off\nhooks=off\nnews.version=2.6.0\n",
+        encoding="utf-8",
+    )
+    rng = random.Random(SEED)
+    entry = (datetime.now() - timedelta(days=30)).strftime("%Y%m%dT%H%M%SZ")
+    tasks = []
+    for n in range(count):
+        item: dict[str, Any] = {
+            "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "description": f"Follow up with client {n}",
+            "status": "pending",
+            "entry": entry,
+            "project": rng.choice(("sales", "support", "marketing", "ops")),
+        }
+        roll = rng.random()
+        due: date | None = None
+        # the proportions of the generator's open tasks: 15% overdue, 3% today, 19% undated
+        if roll < 0.15:
+            due = today - timedelta(days=rng.randint(1, 60))
+        elif roll < 0.18:
+            due = today
+        elif roll < 0.81:
+            due = today + timedelta(days=rng.randint(1, 90))
+        if due is not None:
+            item["due"] = due.strftime("%Y%m%dT120000Z")
+        tasks.append(item)
+    source = folder / "tasks.json"
+    source.write_text(json.dumps(tasks), encoding="utf-8")
+    say(f"importing {count:,} tasks into taskwarrior ...")
+    subprocess.run(
+        [task, "rc.confirmation=off", "rc.verbose=nothing", "import", str(source)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    marker.write_text(json.dumps(wanted), encoding="utf-8")
+    return env, count
+
+
+def run_taskwarrior(suite: Suite, size: str) -> None:
+    count = generate.PRESETS[size].tasks
+    made = taskwarrior_data(size, count)
+    if made is None:
+        suite.notes.append("taskwarrior is not installed (`apt-get install taskwarrior`): skipped")
+        return
+    env, _ = made
+    version = subprocess.run(["task", "--version"], capture_output=True, text=True).stdout.strip()
+    for label, args in TW_COMMANDS:
+        cmd = ["task", *args]
+        full = f"taskwarrior {version}: {label}"
+        try:
+            timed(cmd, env, suite.timeout)
+        except Failed as exc:
+            suite.skip("taskwarrior", full, size, "warm", str(exc))
+        else:
+            repeat(
+                suite, "taskwarrior", full, size, "warm", lambda c=cmd: timed(c, env, suite.timeout)
+            )
+        suite.results[-1]["pending_tasks"] = count
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def ratios(results: list[dict[str, Any]], sizes: list[str]) -> list[dict[str, Any]]:
+    """tcrm (warm) against taskwarrior on the same number of tasks."""
+    pairs = (("task-list", "task list"), ("task-list-today", "task due:today list"))
+    out = []
+    for size in sizes:
+        for ours, theirs in pairs:
+            mine = [
+                r
+                for r in results
+                if r["name"] == ours and r["size"] == size and r["mode"] == "warm"
+            ]
+            peer = [
+                r
+                for r in results
+                if r["name"] == "taskwarrior"
+                and r["size"] == size
+                and r["command"].endswith(f": {theirs}")
+            ]
+            if mine and peer and "median" in mine[0] and "median" in peer[0]:
+                out.append(
+                    {
+                        "size": size,
+                        "tcrm": mine[0]["command"],
+                        "taskwarrior": theirs,
+                        "tcrm_median": mine[0]["median"],
+                        "taskwarrior_median": peer[0]["median"],
+                        "ratio": round(mine[0]["median"] / peer[0]["median"], 2),
+                    }
+                )
+    return out
+
+
+def cell(entry: dict[str, Any] | None) -> str:
+    if entry is None:
+        return ""
+    if "skipped" in entry:
+        return "skipped"
+    return f"{entry['median']:.3f} ({entry['min']:.3f}-{entry['max']:.3f})"
+
+
+def table_rows(results: list[dict[str, Any]], sizes: list[str]) -> list[list[str]]:
+    keys: list[tuple[str, str]] = []
+    for r in results:
+        if (r["command"], r["mode"]) not in keys:
+            keys.append((r["command"], r["mode"]))
+    rows = []
+    for command, mode in keys:
+        by_size = {r["size"]: r for r in results if r["command"] == command and r["mode"] == mode}
+        rows.append([command, mode, *(cell(by_size.get(s)) for s in sizes)])
+    return rows
+
+
+def print_report(report: dict[str, Any], sizes: list[str], markdown: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = table_rows(report["results"], sizes)
+    title = f"tcrm benchmarks: median (min-max) seconds of {report['runs']} runs, whole process"
+    table = Table(title=title)
+    for heading in ("command", "mode", *sizes):
+        table.add_column(heading, no_wrap=heading != "command")
+    for row in rows:
+        table.add_row(*row)
+    console = Console(width=None if sys.stdout.isatty() else 140)
+    console.print(table)
+    for r in report["ratios"]:
+        console.print(
+            f"{r['size']}: tcrm `{r['tcrm']}` / taskwarrior `{r['taskwarrior']}` = "
+            f"{r['tcrm_median']:.3f} / {r['taskwarrior_median']:.3f} s = {r['ratio']}x",
+            highlight=False,
+        )
+    for note in report["notes"]:
+        console.print(f"note: {note}", highlight=False, markup=False)
+    if markdown:
+        print()
+        print("| command | mode | " + " | ".join(sizes) + " |")
+        print("|---|---|" + "---|" * len(sizes))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+
+
+def tcrm_package(code: Path | None) -> str:
+    """Where the timed processes import tcrm from."""
+    env = tcrm_env(ROOT, code)
+    return subprocess.run(
+        [sys.executable, "-c", "import tcrm, os; print(os.path.dirname(tcrm.__file__))"],
+        env=env,
+        cwd=NEUTRAL_CWD,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def machine(code: Path | None) -> dict[str, Any]:
+    def version(*cmd: str) -> str | None:
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True).stdout.strip() or None
+        except OSError:
+            return None
+
+    return {
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "git": version("git", "--version"),
+        "taskwarrior": version("task", "--version") if shutil.which("task") else None,
+        # of the code timed: --code's checkout (None if it is no git checkout), else this one
+        "commit": version("git", "-C", str(code or ROOT), "rev-parse", "--short", "HEAD"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="1k,10k,100k", help="comma-separated: 1k,10k,100k")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per figure (default 5)")
+    parser.add_argument("--json", type=Path, help="write every figure to this JSON file")
+    parser.add_argument("--only", nargs="+", metavar="NAME", choices=ALL_NAMES, help="only these")
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="skip a command slower than this"
+    )
+    parser.add_argument(
+        "--code",
+        type=Path,
+        metavar="DIR",
+        help="time the tcrm package in DIR (e.g. a `git worktree` of an older commit) "
+        "instead of the installed one",
+    )
+    parser.add_argument("--markdown", action="store_true", help="also print a markdown table")
+    parser.add_argument("--list", action="store_true", help="list the benchmark names and exit")
+    args = parser.parse_args()
+    if args.list:
+        for bench in TCRM_BENCHES:
+            print(f"{bench.name:<16} tcrm {bench.label}")
+        for name, label in OTHER_NAMES.items():
+            print(f"{name:<16} {label}")
+        return
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    unknown = [s for s in sizes if s not in generate.PRESETS]
+    if unknown:
+        parser.error(f"unknown size {', '.join(unknown)}; use {', '.join(generate.PRESETS)}")
+    started = datetime.now().astimezone()
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    with tempfile.TemporaryDirectory(prefix="tcrm-bench-") as tmp:
+        suite = Suite(
+            runs=args.runs,
+            timeout=args.timeout,
+            code=args.code.resolve() if args.code else None,
+            only=set(args.only or ()),
+            tmp=Path(tmp),
+        )
+        generated: dict[str, Any] = {}
+        for size in sizes:
+            ws, marker = workspace(size)
+            generated[size] = {
+                **marker["counts"],
+                "records": generate.PRESETS[size].records,
+                "path": str(ws),
+                "generate_seconds": marker.get("generate_seconds"),
+                "generated_now": marker["generated_now"],
+            }
+            say(f"size {size}: {ws}")
+            reset(ws, marker["base"])
+            run_tcrm_benches(suite, size, ws, marker["base"])
+            if suite.wanted("tui"):
+                run_tui(suite, size, ws)
+            run_floors(suite, size, ws)
+            if suite.wanted("taskwarrior"):
+                run_taskwarrior(suite, size)
+    report = {
+        "started": started.isoformat(timespec="seconds"),
+        "seconds": round((datetime.now().astimezone() - started).total_seconds(), 1),
+        "machine": {**machine(suite.code), "load_average_before": load_before},
+        "runs": args.runs,
+        "timeout": args.timeout,
+        "now": NOW,
+        "tcrm_package": tcrm_package(suite.code),
+        "sizes": generated,
+        "results": suite.results,
+        "ratios": ratios(suite.results, sizes),
+        "notes": suite.notes,
+    }
+    print_report(report, sizes, args.markdown)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        say(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
