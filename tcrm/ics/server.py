@@ -292,6 +292,9 @@ def run(server: FeedServer) -> None:
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _interrupt)
+        # A parent that ignores SIGINT (a test runner's worker, a script) passes that on;
+        # `serve` promises to stop on Ctrl-C, so take SIGINT back explicitly.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.serve_forever(poll_interval=0.5)
     except KeyboardInterrupt:
