@@ -347,7 +347,7 @@ def run_tui(suite: Suite, size: str, ws: Path) -> None:
         return
     code = _TUI_CHILD.format(bench_dir=str(BENCH_DIR), ws=str(ws))
     env = tcrm_env(ws, suite.code)
-    details: list[dict[str, Any]] = []
+    in_process: list[float] = []
 
     def once(cold: bool) -> float:
         if cold:
@@ -369,23 +369,22 @@ def run_tui(suite: Suite, size: str, ws: Path) -> None:
                 f"exit {done.returncode}: {(done.stderr.strip().splitlines() or ['?'])[-1]}"
             )
         result = json.loads(done.stdout.strip().splitlines()[-1])
-        details.append(result)
+        in_process.append(result["today"])
         return result["started"] - spawned + result["today"]
 
-    repeat(suite, "tui", label, size, "cold", lambda: once(True))
+    def timed_runs(mode: str) -> None:
+        in_process.clear()
+        repeat(suite, "tui", label, size, mode, lambda: once(mode == "cold"))
+        if "median" in suite.results[-1]:  # the part from App() to painted, for the JSON
+            suite.results[-1]["in_process_median"] = round(statistics.median(in_process), 4)
+
+    timed_runs("cold")
     try:
         once(False)
     except Failed as exc:
         suite.skip("tui", label, size, "warm", f"warm-up failed: {exc}")
     else:
-        repeat(suite, "tui", label, size, "warm", lambda: once(False))
-    if details:
-        in_process = statistics.median(d["today"] for d in details)
-        suite.notes.append(
-            f"{size}: TUI first paint is the whole process (start-up, imports, loading, "
-            f"painting the Today screen); in-process from App() to painted: median "
-            f"{in_process:.3f} s"
-        )
+        timed_runs("warm")
 
 
 # --- floors and the peer -------------------------------------------------------------------
@@ -562,15 +561,15 @@ def ratios(results: list[dict[str, Any]], sizes: list[str]) -> list[dict[str, An
     return out
 
 
-def cell(entry: dict[str, Any] | None) -> str:
+def cell(entry: dict[str, Any] | None, timeout: float) -> str:
     if entry is None:
         return ""
     if "skipped" in entry:
-        return "skipped"
+        return f"> {timeout:g} s" if "longer than" in entry["skipped"] else "failed (see JSON)"
     return f"{entry['median']:.3f} ({entry['min']:.3f}-{entry['max']:.3f})"
 
 
-def table_rows(results: list[dict[str, Any]], sizes: list[str]) -> list[list[str]]:
+def table_rows(results: list[dict[str, Any]], sizes: list[str], timeout: float) -> list[list[str]]:
     keys: list[tuple[str, str]] = []
     for r in results:
         if (r["command"], r["mode"]) not in keys:
@@ -578,7 +577,7 @@ def table_rows(results: list[dict[str, Any]], sizes: list[str]) -> list[list[str
     rows = []
     for command, mode in keys:
         by_size = {r["size"]: r for r in results if r["command"] == command and r["mode"] == mode}
-        rows.append([command, mode, *(cell(by_size.get(s)) for s in sizes)])
+        rows.append([command, mode, *(cell(by_size.get(s), timeout) for s in sizes)])
     return rows
 
 
@@ -586,7 +585,7 @@ def print_report(report: dict[str, Any], sizes: list[str], markdown: bool) -> No
     from rich.console import Console
     from rich.table import Table
 
-    rows = table_rows(report["results"], sizes)
+    rows = table_rows(report["results"], sizes, report["timeout"])
     title = f"tcrm benchmarks: median (min-max) seconds of {report['runs']} runs, whole process"
     table = Table(title=title)
     for heading in ("command", "mode", *sizes):

@@ -21,7 +21,9 @@ PRESET_NAMES = ("1k", "10k", "100k")
 
 
 def _count(what: str) -> object:
-    return typer.Option(min=0, help=f"How many {what} (default: the preset's).", show_default=False)
+    return typer.Option(
+        min=0, metavar="N", help=f"How many {what} (default: the preset's).", show_default=False
+    )
 
 
 def generate(
