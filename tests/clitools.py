@@ -9,11 +9,13 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tcrm.cli.main import main
 from tcrm.services.setup import init_workspace
+from tcrm.store.yamlio import load_fast
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_workspace"
@@ -116,3 +118,19 @@ def assert_refused(root: Path, result: Result, before: dict[str, bytes], commits
     assert lines[0].startswith("tcrm: error: "), result.err
     assert snapshot(root) == before
     assert commit_count(root) == commits
+
+
+def load(root: Path, rel: str) -> dict[str, Any]:
+    """A record file's plain data, read with the store's own loader."""
+    data = load_fast((root / rel).read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def last_message(root: Path) -> str:
+    return git(root, "log", "-1", "--format=%s").strip()
+
+
+def changed_files(root: Path) -> list[str]:
+    """The files the last commit touched."""
+    return sorted(git(root, "show", "--name-only", "--format=", "HEAD").split())

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tcrm.model.records import Client
 from tcrm.services.bulk import ClientIndex, name_key, name_similarity, where_terms
 from tcrm.services.clients import phone_key
-from tcrm.store.yamlio import load_fast
 from tests.clitools import (
     assert_refused,
+    changed_files,
     commit_count,
     git,
+    last_message,
+    load,
     run,
     sample_ws,
     snapshot,
@@ -23,20 +24,6 @@ from tests.clitools import (
 )
 
 __all__ = ["sample_ws"]  # the fixture, imported for pytest
-
-
-def load(root: Path, rel: str) -> dict[str, Any]:
-    data = load_fast((root / rel).read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
-
-
-def last_message(root: Path) -> str:
-    return git(root, "log", "-1", "--format=%s").strip()
-
-
-def changed_files(root: Path) -> list[str]:
-    return sorted(git(root, "show", "--name-only", "--format=", "HEAD").split())
 
 
 def ids_where(root: Path, folder: str, key: str, value: str) -> list[str]:

@@ -8,7 +8,6 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -23,11 +22,13 @@ from tcrm.services.imports import (
     plan_columns,
 )
 from tcrm.store.workspace import Workspace
-from tcrm.store.yamlio import load_fast
 from tests.clitools import (
     assert_refused,
+    changed_files,
     commit_count,
     git,
+    last_message,
+    load,
     run,
     sample_ws,
     snapshot,
@@ -35,20 +36,6 @@ from tests.clitools import (
 )
 
 __all__ = ["sample_ws"]  # the fixture, imported for pytest
-
-
-def load(root: Path, rel: str) -> dict[str, Any]:
-    data = load_fast((root / rel).read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
-
-
-def last_message(root: Path) -> str:
-    return git(root, "log", "-1", "--format=%s").strip()
-
-
-def changed_files(root: Path) -> list[str]:
-    return sorted(git(root, "show", "--name-only", "--format=", "HEAD").split())
 
 
 def write(path: Path, text: str, bom: bool = False) -> Path:

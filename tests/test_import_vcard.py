@@ -15,12 +15,12 @@ import vobject
 
 from tcrm.io.vcardio import escape, fold
 from tcrm.services.setup import init_workspace
-from tcrm.store.yamlio import load_fast
 from tests.clitools import (
     SAMPLE,
     assert_refused,
     commit_count,
-    git,
+    last_message,
+    load,
     run,
     sample_ws,
     snapshot,
@@ -28,16 +28,6 @@ from tests.clitools import (
 )
 
 __all__ = ["sample_ws"]  # the fixture, imported for pytest
-
-
-def load(root: Path, rel: str) -> dict[str, Any]:
-    data = load_fast((root / rel).read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
-
-
-def last_message(root: Path) -> str:
-    return git(root, "log", "-1", "--format=%s").strip()
 
 
 # Three people of one company, one of them on two cards' worth of folded lines; vCard 3.0
