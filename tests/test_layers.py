@@ -131,8 +131,9 @@ def test_only_the_git_module_imports_dulwich():
     assert {path for path, _ in users} == {"tcrm/store/git.py"}, users
 
 
-def test_reading_a_workspace_loads_no_front_end_and_no_dulwich():
-    watched = (*FRONT_END_LIBRARIES, "dulwich")
+def test_reading_a_workspace_loads_no_front_end_no_dulwich_and_no_round_trip_engine():
+    """ruamel.yaml (the round-trip engine) is for editing one file: reading never loads it."""
+    watched = (*FRONT_END_LIBRARIES, "dulwich", "ruamel")
     code = (
         "import json, sys\n"
         "import tcrm.store.workspace, tcrm.services.check\n"
@@ -143,3 +144,60 @@ def test_reading_a_workspace_loads_no_front_end_and_no_dulwich():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert json.loads(result.stdout) == []
+
+
+LAZY_IN_CLI = (
+    "textual",
+    "icalendar",
+    "dulwich",
+    "vobject",
+    "ruamel",
+    "rich",
+    "http",
+    "ssl",
+    "tcrm.tui",
+    "tcrm.ics",
+    "tcrm.io",
+    "tcrm.reports",
+)
+"""Imported by the CLI only inside the functions that use them (tests/test_startup.py runs
+the commands): every module of tcrm/cli is imported for ``tcrm --help``."""
+
+
+def module_level_imports(tree: ast.Module, module: str) -> list[tuple[int, str]]:
+    """Imports run when the module loads: its body, not functions nor ``if TYPE_CHECKING``."""
+    body: list[ast.stmt] = []
+    for node in tree.body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            body.extend(node.orelse)
+        elif isinstance(node, ast.Try):
+            body.extend([*node.body, *node.orelse, *node.finalbody])
+        else:
+            body.append(node)
+    source = "\n".join(ast.unparse(n) for n in body if isinstance(n, ast.Import | ast.ImportFrom))
+    return imports(source, module)
+
+
+def test_the_import_line_finder_skips_functions_and_type_checking():
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "import typer\n"
+        "if TYPE_CHECKING:\n"
+        "    from rich.console import Console\n"
+        "def f():\n"
+        "    from tcrm.ics import calendar\n"
+    )
+    names = {name for _, name in module_level_imports(ast.parse(source), "tcrm.cli.x")}
+    assert names == {"typing", "typing.TYPE_CHECKING", "typer"}
+
+
+def test_cli_modules_import_heavy_libraries_only_where_they_are_used():
+    bad = []
+    for path in layer_files("cli"):
+        if path.name == "tui_cmds.py":
+            continue  # `tcrm tui` only: nothing else imports it
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for _, name in module_level_imports(tree, module_name(path)):
+            if any(is_under(name, heavy) for heavy in LAZY_IN_CLI):
+                bad.append(f"{path.relative_to(PACKAGE.parent)}: {name}")
+    assert bad == [], "move these imports into the functions that use them:\n" + "\n".join(bad)

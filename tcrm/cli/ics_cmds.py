@@ -10,8 +10,6 @@ import typer
 
 from tcrm.cli import completion, render
 from tcrm.cli.state import now, workspace
-from tcrm.ics import calendar as ics_calendar
-from tcrm.ics import server as ics_server
 from tcrm.services import calendar as service
 
 app = typer.Typer(
@@ -74,6 +72,8 @@ def export(
     ] = None,
 ) -> None:
     """Write the calendar (RFC 5545) of the workspace; the same data gives the same bytes."""
+    from tcrm.ics import calendar as ics_calendar  # icalendar: only for the command using it
+
     result = service.export_calendar(
         workspace(ctx),
         render=ics_calendar.render,
@@ -128,6 +128,8 @@ def serve(
     quiet: Annotated[bool, typer.Option("--quiet", help="No line per request on stderr.")] = False,
 ) -> None:
     """Serve the live feed at /[TOKEN/]calendar.ics and /[TOKEN/]MEMBER.ics until Ctrl-C."""
+    from tcrm.ics import server as ics_server  # http.server, ssl, icalendar: only here
+
     ws = workspace(ctx)
     options = service.feed_options(
         ws,

@@ -8,12 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
-
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from tcrm.cli.state import out
-from tcrm.model.records import Record
+
+if TYPE_CHECKING:
+    from tcrm.model.records import Record
 
 
 def _default(value: Any) -> Any:
@@ -61,6 +61,8 @@ def table(
         for row in rows:
             print("\t".join(v.replace("\t", " ").replace("\n", " ") for v in row))
         return
+    from rich.table import Table  # only on a terminal: piped output never imports rich
+
     grid = Table(title=title, title_justify="left", header_style="bold", expand=False)
     for col in cols:
         values = [r[len(grid.columns)] for r in rows]

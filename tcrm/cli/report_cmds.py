@@ -7,24 +7,25 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from tcrm.cli import completion, render
 from tcrm.cli.state import now, out, workspace
 from tcrm.errors import UsageError
-from tcrm.reports import NAMES, Report
-from tcrm.reports.base import Chart, Section, cell_text
-from tcrm.reports.formats import csv_text, header, plain_rows, to_json
-from tcrm.services import reports as service
+
+if TYPE_CHECKING:  # the report engine loads when a report runs, not for every command
+    from tcrm.reports import Report
+    from tcrm.reports.base import Chart, Section
 
 BAR = 36
 """Width of a terminal bar chart, in characters."""
 
 
 def _names(incomplete: str) -> list[str]:
+    from tcrm.reports import NAMES
+
     return [n for n in NAMES if n.startswith(incomplete)]
 
 
@@ -111,6 +112,9 @@ def report(
     summed per currency unless --currency converts them. `tcrm report all -o report.html`
     writes one page with every report and its charts, readable without a network.
     """
+    from tcrm.reports.formats import csv_text, to_json
+    from tcrm.services import reports as service
+
     if as_json and as_csv:
         raise UsageError("--json and --csv exclude each other; choose one")
     options = {
@@ -164,6 +168,10 @@ def _show(item: Report) -> None:
 def _section(section: Section) -> None:
     """A rich table whose numbers are never cut: numeric columns keep their full width,
     text columns (ids, names) fold when the terminal is narrow."""
+    from rich.table import Table
+
+    from tcrm.reports.base import cell_text
+
     if not section.rows:
         out.print(f"{section.title}: {section.empty}", style="bold", markup=False)
         return
@@ -230,6 +238,8 @@ def _escape(text: str) -> str:
 
 def _tab_separated(reports: list[Report]) -> None:
     """Tables as tab-separated blocks, apart by a blank line; notes go to stderr."""
+    from tcrm.reports.formats import header, plain_rows
+
     first = True
     for item in reports:
         for section in item.sections():

@@ -13,8 +13,9 @@ FORMAT_VERSION = 1
 
 
 class _Base(BaseModel):
-    # Keys a person adds by hand are kept (and round-tripped by the store).
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+    # Keys a person adds by hand are kept (and round-tripped by the store). defer_build:
+    # validators are built on first use, not at import (``tcrm --help`` never needs them).
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, defer_build=True)
 
 
 class Member(_Base):

@@ -8,29 +8,26 @@ The models parse dates, amounts and numbers from that text.
 Engines:
 - *fast* (PyYAML with its C parser/emitter, ~15x ruamel): bulk reads and new files;
 - *round-trip* (ruamel.yaml): editing one existing file while keeping the comments,
-  the key order and the keys a person added by hand.
+  the key order and the keys a person added by hand. It is imported on first use
+  (~45 ms), so commands that only read never pay for it.
 A test checks that both write the same bytes for the same data.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError as RuamelMarkedError
-from ruamel.yaml.resolver import VersionedResolver
-from ruamel.yaml.scalarstring import (
-    DoubleQuotedScalarString,
-    LiteralScalarString,
-    SingleQuotedScalarString,
-)
 
 from tcrm.errors import Problem, ValidationError
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
 
 WIDTH = 4096  # never fold long lines: a folded line makes diffs noisy
 
@@ -137,16 +134,20 @@ def dump_fast(data: Mapping[str, Any]) -> str:
     return text
 
 
-# --- round-trip engine (ruamel.yaml) ----------------------------------------------------
+# --- round-trip engine (ruamel.yaml, imported on first use) -------------------------------
 
 
-class _Resolver(VersionedResolver):
-    @property
-    def versioned_resolver(self) -> Any:
-        return _RESOLVERS
-
-
+@functools.cache
 def _rt() -> YAML:
+    """The one configured round-trip ``YAML()`` of the process."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.resolver import VersionedResolver
+
+    class _Resolver(VersionedResolver):
+        @property
+        def versioned_resolver(self) -> Any:
+            return _RESOLVERS
+
     rt = YAML(typ="rt")
     rt.Resolver = _Resolver
     rt.width = WIDTH
@@ -154,23 +155,31 @@ def _rt() -> YAML:
     return rt
 
 
-_RT = _rt()
-
-
 def load_rt(text: str, path: str = "") -> Any:
+    rt = _rt()
+    from ruamel.yaml.error import MarkedYAMLError
+
     try:
-        return _RT.load(text)
-    except RuamelMarkedError as exc:
+        return rt.load(text)
+    except MarkedYAMLError as exc:
         raise YamlSyntaxError([_syntax_problem(path, exc)]) from None
 
 
 def dump_rt(doc: Any) -> str:
     out = io.StringIO()
-    _RT.dump(doc, out)
+    _rt().dump(doc, out)
     return out.getvalue()
 
 
-_STYLES = {"'": SingleQuotedScalarString, '"': DoubleQuotedScalarString, "|": LiteralScalarString}
+@functools.cache
+def _styles() -> dict[str, Any]:
+    from ruamel.yaml.scalarstring import (
+        DoubleQuotedScalarString,
+        LiteralScalarString,
+        SingleQuotedScalarString,
+    )
+
+    return {"'": SingleQuotedScalarString, '"': DoubleQuotedScalarString, "|": LiteralScalarString}
 
 
 def _styled(text: str) -> Any:
@@ -178,12 +187,14 @@ def _styled(text: str) -> Any:
     if text.isalnum() and text.isascii() and text.lower() not in ("true", "false", "null"):
         return text
     first = dump_fast({"k": text})[3:4]
-    style = _STYLES.get(first)
+    style = _styles().get(first)
     return style(text) if style else text
 
 
 def _rt_value(value: Any) -> Any:
     """Plain data as ruamel nodes, styled as the fast engine would write them."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     if isinstance(value, Mapping):
         node = CommentedMap()
         for k, v in value.items():
@@ -240,6 +251,8 @@ def merge_into(
 
 
 def _update(container: Any, key: Any, value: Any) -> None:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     old = container[key]
     if _same(old, value):
         return
@@ -266,6 +279,8 @@ def edit_text(
     defaults: Mapping[str, Any] | None = None,
 ) -> str:
     """The new text of an existing file holding ``data``, comments and extra keys kept."""
+    from ruamel.yaml.comments import CommentedMap
+
     doc = load_rt(original, path) if original.strip() else None
     if not isinstance(doc, CommentedMap):
         return dump_fast(data)
@@ -275,6 +290,8 @@ def edit_text(
 
 def line_of(text: str, path: tuple[str | int, ...]) -> int | None:
     """The 1-based line of the deepest part of ``path`` present in the document ``text``."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     try:
         node = load_rt(text)
     except YamlSyntaxError:

@@ -1,0 +1,246 @@
+"""Fast start-up: a command imports only what it uses (issue 9).
+
+Each check runs the real CLI in a fresh interpreter on a copy of the sample workspace and
+looks at ``sys.modules`` when it ends. Timing is measured by benchmarks/bench_startup.py,
+never asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tcrm.cli import main as cli_main
+from tests.clitools import ROOT, sample_ws
+
+__all__ = ["sample_ws"]  # the fixture, imported for pytest
+
+HEAVY = (
+    "textual",
+    "icalendar",
+    "dulwich",
+    "http.server",
+    "ssl",
+    "vobject",
+    "ruamel",
+    "tcrm.tui",
+    "tcrm.ics",
+    "tcrm.reports",
+    "tcrm.io",
+)
+"""What a read command must never import: each costs 40-250 ms of start-up."""
+
+PROBE = """
+import json, os, runpy, sys
+sys.argv = ["tcrm", *json.loads(os.environ["PROBE_ARGS"])]
+code = 0
+try:
+    runpy.run_module("tcrm", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+with open(os.environ["PROBE_OUT"], "w", encoding="utf-8") as out:
+    json.dump(sorted(sys.modules), out)
+sys.exit(code)
+"""
+"""``tcrm ARGS`` as ``python -m tcrm`` runs it, then the names of every imported module."""
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {**os.environ, **extra}
+    for var in ("_TCRM_COMPLETE", "FORCE_COLOR", "TTY_COMPATIBLE"):
+        if var not in extra:
+            env.pop(var, None)  # output goes to a pipe, and must be seen as one
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def probe(
+    tmp_path: Path, *args: str, **env: str
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``tcrm ARGS`` in a fresh interpreter: its result and the modules it imported."""
+    found = tmp_path / "modules.json"
+    found.unlink(missing_ok=True)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env=_env(tmp_path, PROBE_ARGS=json.dumps(args), PROBE_OUT=str(found), **env),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    return done, set(json.loads(found.read_text(encoding="utf-8")))
+
+
+def imported(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if any(m == n or m.startswith(n + ".") for m in modules))
+
+
+READ_COMMANDS = [
+    ("today",),
+    ("task", "list"),
+    ("deal", "list"),
+    ("client", "show", "acme-logistics"),
+    ("search", "acme"),
+    ("client", "list"),
+    ("pipeline",),
+    ("--help",),
+    ("--version",),
+]
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS, ids=" ".join)
+def test_read_commands_import_no_heavy_library(
+    sample_ws: Path, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    done, modules = probe(tmp_path, *args)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip(), "the command printed nothing: did it run?"
+    assert imported(modules, HEAVY) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("task", "list"), ("deal", "list"), ("client", "list"), ("--help",), ("--version",)],
+    ids=" ".join,
+)
+def test_piped_tables_and_help_never_import_rich(
+    sample_ws: Path, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """A pipe gets tab-separated lines: rich (~30 ms) is for terminals only."""
+    done, modules = probe(tmp_path, *args)
+    assert done.returncode == 0, done.stderr
+    assert imported(modules, ("rich",)) == []
+
+
+def test_a_terminal_still_gets_rich_tables(sample_ws: Path, tmp_path: Path) -> None:
+    """rich decides what a terminal is (TTY_COMPATIBLE=1 makes a pipe one): the lazy
+    console defers to it instead of guessing."""
+    done, modules = probe(tmp_path, "task", "list", TTY_COMPATIBLE="1")
+    assert done.returncode == 0, done.stderr
+    assert "rich.table" in modules
+    assert "┃" in done.stdout and "\t" not in done.stdout
+    piped, _ = probe(tmp_path, "task", "list")
+    assert piped.stdout.splitlines()[0].startswith("id\tdue\t")
+
+
+def test_a_command_imports_only_its_own_module(sample_ws: Path, tmp_path: Path) -> None:
+    """Global options before the command are skipped to find it: -w PATH, --workspace=PATH."""
+    all_modules = sorted(f"tcrm.cli.{name}" for name in cli_main.COMMAND_MODULES)
+    for args, expected in [
+        (("-w", str(sample_ws), "task", "list"), ["tcrm.cli.task_cmds"]),
+        ((f"--workspace={sample_ws}", "pipeline"), ["tcrm.cli.deal_cmds"]),
+        # a group's help lists what other modules add to it (`update`): everything
+        ((f"--workspace={sample_ws}", "deal", "--help"), all_modules),
+    ]:
+        done, modules = probe(tmp_path, *args)
+        assert done.returncode == 0, done.stderr
+        commands = sorted(m for m in modules if m.startswith("tcrm.cli.") and "_cmds" in m)
+        assert commands == expected, args
+
+
+def test_commands_that_need_heavy_libraries_still_import_them(
+    sample_ws: Path, tmp_path: Path
+) -> None:
+    """The positive control: the probe does see modules imported inside a command."""
+    done, modules = probe(tmp_path, "ics", "export", "-o", str(tmp_path / "feed.ics"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "feed.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+    assert {"icalendar", "tcrm.ics"} <= set(imported(modules, HEAVY))
+    assert imported(modules, ("textual", "tcrm.tui", "tcrm.reports", "vobject")) == []
+    done, modules = probe(tmp_path, "report", "funnel", "--json")
+    assert done.returncode == 0, done.stderr
+    assert "tcrm.reports" in modules
+
+
+def test_the_command_table_matches_the_real_registrations(tmp_path: Path) -> None:
+    """main.COMMANDS (command -> module) can't go stale: each module registers, in a fresh
+    interpreter, on a bare Typer, and what it adds is compared with the table."""
+    code = (
+        "import importlib, json, typer\n"
+        "from tcrm.cli.main import COMMAND_MODULES, _top_level\n"
+        "app = typer.Typer()\n"
+        "owners = {}\n"
+        "for module in COMMAND_MODULES:\n"
+        "    before = set(_top_level(app))\n"
+        "    importlib.import_module(f'tcrm.cli.{module}').register(app)\n"
+        "    owners.update({name: module for name in set(_top_level(app)) - before})\n"
+        "print(json.dumps(owners))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=_env(tmp_path), capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == cli_main.COMMANDS
+    on_disk = {p.stem for p in (ROOT / "tcrm" / "cli").glob("*_cmds.py")}
+    assert set(cli_main.COMMAND_MODULES) == on_disk, "a command module main.py doesn't know"
+    assert len(set(cli_main.COMMAND_MODULES)) == len(cli_main.COMMAND_MODULES)
+
+
+def test_help_lists_every_command(sample_ws: Path, tmp_path: Path) -> None:
+    done, _ = probe(tmp_path, "--help")
+    assert done.returncode == 0, done.stderr
+    listed = done.stdout.split("Commands:", 1)[1]
+    names = [line.split()[0] for line in listed.splitlines() if line.strip()]
+    assert names == list(dict.fromkeys(names))
+    assert set(names) == set(cli_main.COMMANDS) - {"dev"}  # dev is hidden
+
+
+def test_help_is_the_same_whatever_ran_before_in_the_process(
+    sample_ws: Path, tmp_path: Path
+) -> None:
+    """Registering module by module (as tests running commands in-process do, or a fixture
+    registering one by hand) ends in the order and the commands of a fresh ``--help``."""
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from tcrm.cli import dev_cmds, main\n"
+        "def run(*args):\n"
+        "    out = io.StringIO()\n"
+        "    with contextlib.redirect_stdout(out):\n"
+        "        try:\n"
+        "            main.main(list(args))\n"
+        "        except SystemExit:\n"
+        "            pass\n"
+        "    return out.getvalue()\n"
+        "run('ics', 'export', '-o', sys.argv[1])\n"
+        "run('task', 'list')\n"
+        "dev_cmds.register(main.app)  # as tests/test_generate.py's fixture may\n"
+        "run('dev', 'generate', '--help')\n"
+        "print(json.dumps([run('--help'), run('dev', '--help'), run('client', '--help')]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "feed.ics")],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    after = json.loads(done.stdout)
+    fresh = [
+        probe(tmp_path, *args)[0].stdout
+        for args in (["--help"], ["dev", "--help"], ["client", "--help"])
+    ]
+    assert after == fresh
+    assert fresh[1].count(" generate ") == 1
+    assert "update" in fresh[2]  # added to the client group by io_cmds
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("tsk", "list"), "No such command 'tsk'. Did you mean 'task'?"),
+        (("client", "lst"), "No such command 'lst'. Did you mean 'list'?"),
+    ],
+)
+def test_misspelt_commands_still_get_suggestions(
+    sample_ws: Path, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    done, _ = probe(tmp_path, *args)
+    assert done.returncode == 2
+    assert message in done.stderr
