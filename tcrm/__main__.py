@@ -1,3 +1,3 @@
-from tcrm.cli.main import main
+from tcrm.cli.launch import main
 
 main()

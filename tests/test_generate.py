@@ -183,3 +183,23 @@ def test_dev_is_hidden_from_the_help(dev_cli: None) -> None:
     result = run("--help")
     assert result.code == 0
     assert "generate" not in result.out and " dev " not in result.out
+
+
+def test_most_open_deals_and_cadence_clients_are_kept_up_like_a_working_team(
+    tmp_path: Path,
+) -> None:
+    """About one open deal in ten rots and a minority of cadence clients are due a call:
+    a realistic ``tcrm today``, not one listing most of the workspace."""
+    from datetime import datetime
+
+    from tcrm.services import planner
+
+    root = tmp_path / "ws"
+    write_generated_workspace(root, clients=300, deals=600, tasks=50, activities=900)
+    ws = Workspace(root)
+    agenda = planner.agenda(ws, now=datetime.fromisoformat("2026-11-23T09:00:00+01:00"))
+    deals = ws.load_all("deal")
+    open_deals = [d for d in deals if getattr(d, "status", None) == "open"]
+    cadence = [c for c in ws.load_all("client") if getattr(c, "cadence_days", None)]
+    assert 0.04 < len(agenda.rotting_deals) / len(open_deals) < 0.2
+    assert cadence and 0.05 < len(agenda.clients_to_contact) / len(cadence) < 0.35

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.models
 
 from tcrm import __version__
 from tcrm.cli import state as cli_state
@@ -65,19 +69,141 @@ COMMAND_MODULES = (
     "report_cmds",
     "io_cmds",
     "ics_cmds",
+    "index_cmds",
     "tui_cmds",
     "dev_cmds",
 )
+"""Every command module, in the order of ``tcrm --help`` (and of the completions)."""
+
+COMMANDS: dict[str, str] = {
+    "init": "workspace_cmds",
+    "check": "workspace_cmds",
+    "client": "client_cmds",
+    "deal": "deal_cmds",
+    "pipeline": "deal_cmds",
+    "task": "task_cmds",
+    "log": "activity_cmds",
+    "activity": "activity_cmds",
+    "today": "planner_cmds",
+    "remind": "planner_cmds",
+    "search": "search_cmds",
+    "help": "search_cmds",
+    "sync": "team_cmds",
+    "clone": "team_cmds",
+    "remote": "team_cmds",
+    "history": "team_cmds",
+    "undo": "team_cmds",
+    "docs": "team_cmds",
+    "conflicts": "team_cmds",
+    "resolve": "team_cmds",
+    "merge-driver": "team_cmds",
+    "report": "report_cmds",
+    "import": "io_cmds",
+    "export": "io_cmds",
+    "dedupe": "io_cmds",
+    "ics": "ics_cmds",
+    "index": "index_cmds",
+    "tui": "tui_cmds",
+    "dev": "dev_cmds",
+}
+"""Top-level command -> the module that registers it (tests/test_startup.py holds this to
+the real registrations). A command imports only its own module, so ``tcrm task list``
+never pays for Textual, icalendar or the report engine."""
+
+NEEDS = {"io_cmds": ("client_cmds", "deal_cmds", "task_cmds")}
+"""io_cmds adds ``update`` to these groups, so they must be registered first."""
+
+DESCRIBE_OTHERS = frozenset({"help"})
+"""Commands that describe the others: they need every command registered."""
+
+COMPLETE_VAR = "_TCRM_COMPLETE"
+"""Typer's shell-completion request (see completions/): it may ask about any command."""
+
+_registered: set[str] = set()
 
 
-def _register() -> None:
-    import importlib
+def _name(info: typer.models.CommandInfo | typer.models.TyperInfo) -> str:
+    """The name a command or group is invoked by (Typer derives it from the function)."""
+    if info.name:
+        return info.name
+    callback = getattr(info, "callback", None)
+    return callback.__name__.lower().replace("_", "-") if callback else ""
 
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"tcrm.cli.{name}").register(app)
+
+def _top_level(typer_app: typer.Typer) -> dict[str, typer.Typer | None]:
+    """Name -> sub-Typer (None for a plain command) of what ``typer_app`` has registered."""
+    names: dict[str, typer.Typer | None] = {_name(c): None for c in typer_app.registered_commands}
+    names.update({_name(g): g.typer_instance for g in typer_app.registered_groups})
+    return names
 
 
-_register()
+def register(modules: Iterable[str]) -> None:
+    """Register these command modules on ``app`` (each once, with what they build on), and
+    keep the registrations in the order of COMMAND_MODULES, whatever order they came in."""
+    wanted = set(modules)
+    wanted.update(need for name in list(wanted) for need in NEEDS.get(name, ()))
+    present = _top_level(app)
+    for module in COMMAND_MODULES:
+        if module not in wanted or module in _registered:
+            continue
+        # registered by hand already (a test fixture may): registering twice would duplicate
+        if not any(COMMANDS[n] == module for n in present if n in COMMANDS):
+            importlib.import_module(f"tcrm.cli.{module}").register(app)
+        _registered.add(module)
+    rank = {module: i for i, module in enumerate(COMMAND_MODULES)}
+
+    def order(info: typer.models.CommandInfo | typer.models.TyperInfo) -> int:
+        return rank.get(COMMANDS.get(_name(info), ""), len(rank))
+
+    app.registered_commands.sort(key=order)
+    app.registered_groups.sort(key=order)
+
+
+def register_all() -> None:
+    """Every command, as ``tcrm --help`` and the completion scripts show them."""
+    register(COMMAND_MODULES)
+
+
+def _invoked(args: Sequence[str]) -> tuple[str | None, str | None]:
+    """The command word of ``args`` and the word after it, past the global options.
+
+    ``("--version", None)`` when ``--version`` comes first (it exits before any command
+    runs); ``(None, None)`` for anything else that needs every command: no command, or an
+    option other than ``-w``/``--workspace`` (``--help``, ``--show-completion``...).
+    """
+    words = iter(args)
+    for arg in words:
+        if arg in ("-w", "--workspace"):
+            next(words, None)
+        elif arg.startswith("--workspace=") or (arg.startswith("-w") and arg != "-w"):
+            continue
+        elif arg == "--version":
+            return arg, None
+        elif arg.startswith("-"):
+            return None, None
+        else:
+            return arg, next(words, None)
+    return None, None
+
+
+def register_for(args: Sequence[str]) -> None:
+    """Register what ``tcrm ARGS`` runs: its command's module only, when that is enough.
+
+    Everything is registered for help, completion, ``tcrm help``, an unknown command (so
+    Typer's suggestions still see every name), and a group without one of its commands
+    (``tcrm client``, ``tcrm task --help``: the group's help lists commands other modules
+    add, such as ``update``).
+    """
+    command, sub = (None, None) if COMPLETE_VAR in os.environ else _invoked(args)
+    if command == "--version":
+        return
+    if command is None or command in DESCRIBE_OTHERS or command not in COMMANDS:
+        register_all()
+        return
+    register([COMMANDS[command]])
+    group = _top_level(app).get(command)
+    if group is not None and (sub is None or sub not in _top_level(group)):
+        register_all()
 
 
 def _is_tty(stream: object) -> bool:
@@ -99,8 +225,10 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI; every ``TcrmError`` becomes one line on stderr and an exit code."""
     code: int | str | None = 0
     cli_state.current = None
+    args = default_args(argv)
     try:
-        app(args=default_args(argv), prog_name="tcrm")
+        register_for(sys.argv[1:] if args is None else args)
+        app(args=args, prog_name="tcrm")
     except SystemExit as exc:  # how click ends every command, with its exit code
         code = exc.code
     except TcrmError as exc:

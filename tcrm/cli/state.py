@@ -7,13 +7,16 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 
 from tcrm.errors import UsageError
-from tcrm.services.records import local_now
-from tcrm.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tcrm.store.workspace import Workspace
 
 
 @dataclass
@@ -24,11 +27,17 @@ class State:
     @property
     def ws(self) -> Workspace:
         if self._ws is None:
+            from tcrm.cli.progress import index_bar
+            from tcrm.store.workspace import Workspace
+
             self._ws = Workspace.open(self.workspace_arg)
+            self._ws.index_progress = index_bar
         return self._ws
 
     def now(self) -> datetime:
         """The current time in the workspace's zone; ``$TCRM_NOW`` fixes it (tests, demos)."""
+        from tcrm.services.records import local_now
+
         fixed = os.environ.get("TCRM_NOW")
         if fixed:
             try:
@@ -60,10 +69,55 @@ def now(ctx: typer.Context) -> datetime:
     return state(ctx).now()
 
 
-out = Console(soft_wrap=True)
+class LazyConsole:
+    """A rich ``Console`` made on first use: piped output (tab-separated tables, JSON) and
+    ``--version`` never need rich, which costs ~30 ms to import."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    @property
+    def is_terminal(self) -> bool:
+        """rich's answer, without importing rich when it can only be False: the stream is no
+        terminal and neither TTY_COMPATIBLE=1 nor FORCE_COLOR asks for one anyway."""
+        if self._console is None and not _forced_terminal():
+            stream = sys.stderr if self._options.get("stderr") else sys.stdout
+            isatty = getattr(stream, "isatty", None)
+            try:
+                if isatty is None or not isatty():
+                    return False
+            except ValueError:
+                return False
+        return self.console.is_terminal
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
+
+    # rich's Live (progress bars) enters its console as a context manager
+    def __enter__(self) -> Console:
+        return self.console.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self.console.__exit__(*exc)  # type: ignore[arg-type]
+
+
+def _forced_terminal() -> bool:
+    return os.environ.get("TTY_COMPATIBLE") == "1" or bool(os.environ.get("FORCE_COLOR"))
+
+
+out: Console = LazyConsole(soft_wrap=True)  # type: ignore[assignment]
 """Data goes to stdout; rich drops colours and decorations when it is not a terminal."""
 
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+err: Console = LazyConsole(stderr=True, soft_wrap=True, highlight=False)  # type: ignore[assignment]
 
 
 def is_tty() -> bool:

@@ -37,6 +37,7 @@ ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 _ID_SPACE = len(ID_ALPHABET) ** 7
 GITIGNORE = "# tcrm's local cache, index and lock: never shared\n.tcrm/\n"
 COMMIT_MESSAGE = "generated"
+_CADENCES = (14, 30, 60, 90, 180, 365)
 COMMIT_IDENTITY = "bench <bench@example.com>"
 
 
@@ -280,6 +281,7 @@ class _Client:
     deals: list[str] = field(default_factory=list)
     open_deals: list[str] = field(default_factory=list)
     projects: list[str] = field(default_factory=list)
+    last_activity: date | None = None
 
 
 class _Generator:
@@ -403,7 +405,7 @@ class _Generator:
             street, postcode, city, country = rng.choice(_PLACES.get(region, _PLACES["DACH"]))
             data["address"] = f"{street} {rng.randrange(1, 120)}, {postcode} {city}, {country}"
         if rng.random() < 0.3:
-            data["cadence_days"] = rng.choice((14, 30, 60, 90))
+            data["cadence_days"] = rng.choice(_CADENCES[:4])
         contact_names = [name] if is_person else []
         if not is_person:
             contacts = []
@@ -445,12 +447,13 @@ class _Generator:
         target = rng.randrange(len(stages))
         start = 1 if target >= 1 and rng.random() < 0.2 else 0
         steps = stages[start : target + 1]
-        # open deals are recent; closed ones span two years
-        first_day = max(client.created, self.ago(2, 200) if status == "open" else self.ago(20, 730))
-        days = [first_day]
-        for _ in steps[1:]:
-            days.append(days[-1] + timedelta(days=rng.randint(1, 25)))
         end = self.today - timedelta(days=1)
+        if status == "open":
+            days = self.open_days(pipeline, steps, client.created)
+        else:  # closed deals span two years
+            days = [max(client.created, self.ago(20, 730))]
+            for _ in steps[1:]:
+                days.append(days[-1] + timedelta(days=rng.randint(1, 25)))
         days = [min(d, end) for d in days]
         closed: date | None = None
         if status != "open":
@@ -494,6 +497,23 @@ class _Generator:
         if status == "open":
             client.open_deals.append(record_id)
         return f"deals/{record_id}.yaml", data
+
+    def open_days(self, pipeline: Pipeline, steps: list[str], created: date) -> list[date]:
+        """The days an open deal entered each of its stages, counted back from its current
+        one. As in a pipeline people work, most open deals moved within their stage's
+        rotting time; about one in ten has sat longer (those ``tcrm today`` flags)."""
+        rng = self.rng
+        stage = pipeline.stage(steps[-1])
+        limit = stage.rotting_days if stage and stage.rotting_days else 30
+        if rng.random() < 0.9:
+            last = self.ago(1, max(1, limit - 1))
+        else:
+            last = self.ago(limit + 2, limit + 90)
+        days = [last]
+        for _ in steps[1:]:
+            days.insert(0, days[0] - timedelta(days=rng.randint(1, 25)))
+        shift = max((created - days[0]).days, 0)  # never before the client existed
+        return [d + timedelta(days=shift) for d in days]
 
     def history(
         self, steps: list[str], days: list[date], closed: date | None, status: str
@@ -602,6 +622,7 @@ class _Generator:
         data: dict[str, Any] = {"kind": kind, "at": self.stamp(day), "summary": summary}
         if client is not None:
             data["clients"] = [client.id]
+            client.last_activity = max(day, client.last_activity or day)
             if client.deals and rng.random() < 0.4:
                 data["deals"] = [rng.choice(client.deals)]
             if client.contacts and kind != "note":
@@ -612,14 +633,31 @@ class _Generator:
         return f"activities/{day.year:04d}/{record_id}.yaml", data
 
     def records(self, size: Size) -> Iterator[tuple[str, dict[str, Any]]]:
-        for _ in range(size.clients):
-            yield self.client()
+        clients = [self.client() for _ in range(size.clients)]
         for _ in range(size.deals if self.clients else 0):
             yield self.deal()
         for _ in range(size.tasks):
             yield self.task()
         for _ in range(size.activities):
             yield self.activity()
+        for (rel, data), client in zip(clients, self.clients, strict=True):
+            self.keep_in_touch(data, client)
+            yield rel, data
+
+    def keep_in_touch(self, data: dict[str, Any], client: _Client) -> None:
+        """Most clients with a cadence were contacted within it (their cadence is one the
+        team keeps); some are overdue, as ``tcrm today`` shows."""
+        cadence = data.get("cadence_days")
+        if cadence is None:
+            return
+        idle = (self.today - (client.last_activity or client.created)).days
+        if idle <= cadence or self.rng.random() < 0.15:
+            return
+        kept = [days for days in _CADENCES if days > idle]
+        if kept:
+            data["cadence_days"] = kept[0]
+        else:
+            del data["cadence_days"]
 
 
 def _required(pipeline: Pipeline, steps: list[str]) -> set[str]:

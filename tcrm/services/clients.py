@@ -24,7 +24,9 @@ from tcrm.services.records import (
     ConflictError,
     all_records,
     build,
+    candidates,
     ensure_valid,
+    linked,
     local_now,
     parse_assignments,
     resolve,
@@ -381,15 +383,23 @@ def client_card(ws: Workspace, *, ref: str, now: datetime | None = None) -> Clie
     now = local_now(ws, now)
     client = resolve(ws, "client", ref)
     assert isinstance(client, Client)
-    deals = sorted((d for d in _deals(ws) if d.client == client.id), key=_deal_order)
+    found = candidates(ws, "deal", "client = ?", (client.id,))
+    deals = sorted(
+        (d for d in found if isinstance(d, Deal) and d.client == client.id), key=_deal_order
+    )
     deal_ids = {d.id for d in deals}
+    refs = [f"client:{client.id}", *(f"deal:{d}" for d in sorted(deal_ids))]
     tasks = [
         t
-        for t in all_records(ws, "task")
+        for t in linked(ws, "task", refs, "status = 'open'")
         if isinstance(t, Task) and t.status == "open" and _links(t, client.id, deal_ids)
     ]
     tasks.sort(key=lambda t: (t.due is None, str(t.due or ""), t.id))
-    activities = [a for a in _activities(ws) if _links(a, client.id, deal_ids)]
+    activities = [
+        a
+        for a in linked(ws, "activity", refs)
+        if isinstance(a, Activity) and _links(a, client.id, deal_ids)
+    ]
     activities.sort(key=lambda a: (_instant(a.at, ws), a.id), reverse=True)
     last, _ = insights.last_activity_by(activities)
     due = insights.clients_to_contact([client], activities, now)

@@ -7,6 +7,7 @@ one commit.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,16 @@ from tcrm.model.types import parse_amount, slugify
 from tcrm.model.when import WhenError, parse_day
 from tcrm.services import insights
 from tcrm.services.query import apply_filters, parse_filters
-from tcrm.services.records import all_records, build, ensure_valid, local_now, resolve, updated
+from tcrm.services.records import (
+    all_records,
+    build,
+    candidates,
+    ensure_valid,
+    latest_activities,
+    local_now,
+    resolve,
+    updated,
+)
 from tcrm.store.workspace import Workspace
 
 STATUSES = ("open", "won", "lost")
@@ -428,7 +438,19 @@ def list_deals(
     if unknown:
         raise UsageError(f"unknown status {unknown[0]!r} (one of {', '.join(STATUSES)})")
     compiled = parse_filters(filters, Deal, now)
-    deals = [d for d in all_records(ws, "deal") if isinstance(d, Deal)]
+    conditions = ["status IN (SELECT value FROM json_each(?))"]
+    params: list[str] = [json.dumps(list(statuses))]
+    for column, value in (
+        ("pipeline", flow.id if flow else None),
+        ("stage", stage),
+        ("owner", owner),
+        ("client", client_id),
+    ):
+        if value:
+            conditions.append(f"{column} = ?")
+            params.append(value)
+    found = candidates(ws, "deal", " AND ".join(conditions), params)
+    deals = [d for d in found if isinstance(d, Deal)]
     deals = [
         d
         for d in deals
@@ -439,7 +461,8 @@ def list_deals(
         and (client_id is None or d.client == client_id)
     ]
     deals = [d for d in apply_filters(deals, compiled) if isinstance(d, Deal)]
-    activities = _activities(ws)
+    rot = [f"deal:{d.id}" for d in deals if insights.may_rot(d, settings, now)]
+    activities = latest_activities(ws, rot)
     rotting = {r.deal.id: r for r in insights.rotting_deals(deals, activities, settings, now)}
     rows = [
         DealRow(

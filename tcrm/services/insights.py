@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from tcrm.model.records import Activity, Client, Deal
+from tcrm.model.records import Activity, Client, Deal, entered_stage_at
+from tcrm.model.records import as_utc as _utc
 from tcrm.model.settings import Settings
 
 
@@ -30,22 +31,10 @@ def last_activity_by(
     return clients, deals
 
 
-def entered_stage_at(deal: Deal) -> datetime | None:
-    """When the deal entered its current stage (the last history entry naming it)."""
-    for change in reversed(deal.stage_history):
-        if change.stage == deal.stage and change.status in (None, "open"):
-            return change.at
-    return deal.stage_history[-1].at if deal.stage_history else deal.created
-
-
 def last_touch(deal: Deal, last_activity: dict[str, datetime]) -> datetime | None:
     """The later of the deal's last stage change and its last logged activity."""
     moments = [m for m in (entered_stage_at(deal), last_activity.get(deal.id)) if m is not None]
     return max(moments, key=_utc) if moments else None
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=None).astimezone()
 
 
 @dataclass(frozen=True)
@@ -78,6 +67,19 @@ def rotting_deals(
         if idle > stage.rotting_days:
             out.append(Rotting(deal, idle, stage.rotting_days))
     return sorted(out, key=lambda r: (-r.idle_days, r.deal.id))
+
+
+def may_rot(deal: Deal, settings: Settings, now: datetime) -> bool:
+    """Whether activity alone decides if ``deal`` rots: it is open, its stage can rot,
+    and its stage change alone is old enough. Others need no activities looked up."""
+    if deal.status != "open":
+        return False
+    pipeline = settings.pipeline(deal.pipeline)
+    stage = pipeline.stage(deal.stage) if pipeline else None
+    if stage is None or stage.rotting_days is None:
+        return False
+    entered = entered_stage_at(deal)
+    return entered is None or (now - _utc(entered)).days > stage.rotting_days
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tcrm.model.records import Activity, Client, Deal, Task
+from tcrm.model.records import Client, Deal
 from tcrm.services import insights
-from tcrm.services.records import all_records, local_now
+from tcrm.services.records import candidates, latest_activities, local_now
 from tcrm.services.tasks import (
     Reminder,
     TaskItem,
     check_member,
     item,
+    open_tasks_due_by,
     reminders_of,
     sort_key,
 )
+from tcrm.store import index as index_conditions
 from tcrm.store.local_state import read_state, write_state
 from tcrm.store.workspace import Workspace
 
@@ -43,16 +45,6 @@ class Agenda:
     clients_to_contact: list[insights.DueContact]
 
 
-def _open_tasks(ws: Workspace, assignee: str | None) -> list[Task]:
-    return [
-        t
-        for t in all_records(ws, "task")
-        if isinstance(t, Task)
-        and t.status == "open"
-        and (assignee is None or t.assignee == assignee)
-    ]
-
-
 def agenda(ws: Workspace, *, now: datetime, assignee: str | None = None) -> Agenda:
     """``tcrm today``: overdue and today's tasks, reminders that are due, rotting deals
     and clients past their keep-in-touch cadence (with ``assignee``: only theirs, i.e.
@@ -60,18 +52,13 @@ def agenda(ws: Workspace, *, now: datetime, assignee: str | None = None) -> Agen
     now = local_now(ws, now)
     settings = ws.settings
     assignee = check_member(ws, assignee, "--assignee")
-    entries = sorted((item(t, settings, now) for t in _open_tasks(ws, assignee)), key=sort_key)
-    activities = [a for a in all_records(ws, "activity") if isinstance(a, Activity)]
-    deals = [
-        d
-        for d in all_records(ws, "deal")
-        if isinstance(d, Deal) and (assignee is None or d.owner == assignee)
-    ]
-    clients = [
-        c
-        for c in all_records(ws, "client")
-        if isinstance(c, Client) and (assignee is None or c.owner == assignee)
-    ]
+    tasks = open_tasks_due_by(ws, now.date(), assignee)
+    entries = sorted((item(t, settings, now) for t in tasks), key=sort_key)
+    deals = _rotting_candidates(ws, now, assignee)
+    clients = _cadence_clients(ws, now, assignee)
+    refs = [f"deal:{d.id}" for d in deals if insights.may_rot(d, settings, now)]
+    refs += [f"client:{c.id}" for c in clients]
+    activities = latest_activities(ws, refs)
     reminders = []
     for entry in entries:
         fired = [r for r in reminders_of(entry.task, settings) if r.at <= now]
@@ -84,6 +71,40 @@ def agenda(ws: Workspace, *, now: datetime, assignee: str | None = None) -> Agen
         rotting_deals=insights.rotting_deals(deals, activities, settings, now),
         clients_to_contact=insights.clients_to_contact(clients, activities, now),
     )
+
+
+def _rotting_candidates(ws: Workspace, now: datetime, owner: str | None) -> list[Deal]:
+    """Open deals (of ``owner``) that may be rotting."""
+    limits = {
+        f"{p.id}/{s.id}": s.rotting_days
+        for p in ws.settings.pipelines
+        for s in p.stages
+        if s.rotting_days is not None
+    }
+    if not limits:
+        return []
+    where, params = index_conditions.may_rot(limits, now)
+    if owner is not None:
+        where += " AND owner = ?"
+        params.append(owner)
+    return [
+        d
+        for d in candidates(ws, "deal", where, params)
+        if isinstance(d, Deal) and (owner is None or d.owner == owner)
+    ]
+
+
+def _cadence_clients(ws: Workspace, now: datetime, owner: str | None) -> list[Client]:
+    """Clients (of ``owner``) with a keep-in-touch cadence that may be due a contact."""
+    where, params = index_conditions.may_need_contact(now)
+    if owner is not None:
+        where += " AND owner = ?"
+        params.append(owner)
+    return [
+        c
+        for c in candidates(ws, "client", where, params)
+        if isinstance(c, Client) and (owner is None or c.owner == owner)
+    ]
 
 
 def _key(reminder: Reminder) -> str:
@@ -120,7 +141,7 @@ def due_reminders(ws: Workspace, *, now: datetime) -> list[Reminder]:
         since = last_run or now - FIRST_RUN
         due = [
             r
-            for task in _open_tasks(ws, None)
+            for task in open_tasks_due_by(ws, now.date())
             for r in reminders_of(task, settings)
             if since < r.at <= now and _key(r) not in sent
         ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from tcrm.errors import (
     UsageError,
     ValidationError,
 )
-from tcrm.model.records import RECORD_TYPES, Client, Record
+from tcrm.model.records import RECORD_TYPES, Activity, Client, Record
 from tcrm.model.rules import record_findings
 from tcrm.model.validate import ModelProblems, dotted, findings_of, parse_record
 from tcrm.store import yamlio
@@ -45,6 +45,38 @@ def label(record: Record) -> str:
 def all_records(ws: Workspace, kind: str) -> list[Record]:
     """Every readable record of a kind; broken files are left to ``tcrm check``."""
     return ws.load_all(kind, problems=[])
+
+
+def candidates(
+    ws: Workspace, kind: str, where: str = "", params: Sequence[Any] = ()
+) -> list[Record]:
+    """Records of ``kind`` that may match ``where``, an SQL condition on the local index's
+    columns (see ``tcrm.store.index.COLUMNS``); every record when there is no index.
+
+    Only a way to read less: the caller still applies its exact rules to what it gets,
+    so the answer is the same with or without the index.
+    """
+    index = ws.index()
+    if index is None:
+        return all_records(ws, kind)
+    return index.records(kind, where, params)
+
+
+def linked(
+    ws: Workspace, kind: str, refs: Iterable[str], where: str = "", params: Sequence[Any] = ()
+) -> list[Record]:
+    """Records of ``kind`` that may name one of ``refs`` (``client:acme``, ``deal:x``)."""
+    index = ws.index()
+    if index is None:
+        return all_records(ws, kind)
+    return index.linked(kind, refs, where, params)
+
+
+def latest_activities(ws: Workspace, refs: Iterable[str]) -> list[Activity]:
+    """Enough activities to know each ref's last one (every activity without an index)."""
+    index = ws.index()
+    found = all_records(ws, "activity") if index is None else index.latest_activities(refs)
+    return [a for a in found if isinstance(a, Activity)]
 
 
 def resolve(ws: Workspace, kind: str, ref: str) -> Record:

@@ -15,7 +15,7 @@ from typing import Any
 
 from tcrm.errors import UsageError
 from tcrm.model.records import Activity, Client, Deal, Task
-from tcrm.services.records import all_records
+from tcrm.services.records import candidates
 from tcrm.store.workspace import Workspace
 
 KINDS = ("client", "contact", "deal", "task", "activity")
@@ -287,6 +287,18 @@ def search_records(
     return sorted(hits, key=Hit.sort_key)
 
 
+def _narrowing(text: str) -> tuple[str, list[str]]:
+    """An index condition every record with a hit meets: the text appears in it (a phone
+    number: its digits, with or without a national prefix, appear in a client's)."""
+    needle = " ".join(text.split()).casefold()
+    wanted = re.sub(r"\D", "", needle)
+    if not _PHONE_LIKE.match(needle) or len(wanted) < 3:
+        return "instr(text, ?) > 0", [needle]
+    national = wanted[2:] if wanted.startswith("00") else wanted.removeprefix("0")
+    phone = "instr(text, ?) > 0 OR instr(digits, ?) > 0 OR instr(digits, ?) > 0"
+    return f"({phone})", [needle, wanted, national]
+
+
 def search(
     ws: Workspace, *, text: str, kinds: Sequence[str] = (), limit: int | None = None
 ) -> SearchResult:
@@ -297,8 +309,12 @@ def search(
     if not " ".join(text.split()):
         raise UsageError("search for what? give some text, e.g. tcrm search acme")
 
+    where, params = _narrowing(text)
+
     def load(kind: str, *hit_kinds: str) -> list[Any]:
-        return all_records(ws, kind) if selected & {kind, *hit_kinds} else []
+        if not selected & {kind, *hit_kinds}:
+            return []
+        return candidates(ws, kind, where, params)
 
     hits = search_records(
         text,

@@ -27,7 +27,16 @@ from tcrm.model.settings import Settings
 from tcrm.model.types import check_rrule, check_timezone, parse_offset
 from tcrm.model.when import WhenError, parse_when
 from tcrm.services.query import apply_filters, parse_filters
-from tcrm.services.records import all_records, build, ensure_valid, local_now, resolve, updated
+from tcrm.services.records import (
+    all_records,
+    build,
+    candidates,
+    ensure_valid,
+    linked,
+    local_now,
+    resolve,
+    updated,
+)
 from tcrm.store.workspace import Workspace
 
 DueState = Literal["overdue", "today", "upcoming"]
@@ -465,13 +474,20 @@ def list_tasks(
     compiled = parse_filters(filters, Task, now)
     client_ids: set[str] | None = None
     deal_ids: set[str] = set()
+    where, params = _task_window(now, today, overdue, week, include_closed, assignee)
     if client is not None:
         client_id = resolve(ws, "client", client).id
         client_ids = {client_id}
         deal_ids = {
-            d.id for d in all_records(ws, "deal") if isinstance(d, Deal) and d.client == client_id
+            d.id
+            for d in candidates(ws, "deal", "client = ?", (client_id,))
+            if isinstance(d, Deal) and d.client == client_id
         }
-    tasks = [t for t in all_records(ws, "task") if isinstance(t, Task)]
+        refs = [f"client:{client_id}", *(f"deal:{d}" for d in deal_ids)]
+        found = linked(ws, "task", refs, where, params)
+    else:
+        found = candidates(ws, "task", where, params)
+    tasks = [t for t in found if isinstance(t, Task)]
     out = []
     for task in apply_filters(tasks, compiled):
         assert isinstance(task, Task)
@@ -488,6 +504,67 @@ def list_tasks(
             continue
         out.append(entry)
     return sorted(out, key=sort_key)
+
+
+ZONE_MARGIN = 2
+"""Days between a due date as written and the same moment's day in any assignee's zone."""
+
+
+def _task_window(
+    now: datetime,
+    today: bool,
+    overdue: bool,
+    week: bool,
+    include_closed: bool,
+    assignee: str | None,
+) -> tuple[str, list[str]]:
+    """An index condition that keeps every task ``list_tasks`` could select (and more)."""
+    conditions: list[str] = []
+    params: list[str] = []
+    if not include_closed:
+        conditions.append("status = 'open'")
+    if assignee is not None:
+        conditions.append("owner = ?")
+        params.append(assignee)
+    if today or overdue or week:
+        ahead = WEEK_DAYS if week else 0
+        conditions.append("day IS NOT NULL AND day <= ?")
+        params.append((now.date() + timedelta(ahead + ZONE_MARGIN)).isoformat())
+        if today and not (overdue or week):
+            conditions.append("day >= ?")
+            params.append((now.date() - timedelta(ZONE_MARGIN)).isoformat())
+    return " AND ".join(conditions), params
+
+
+def open_tasks_due_by(ws: Workspace, day: date, assignee: str | None = None) -> list[Task]:
+    """Open tasks that may be due, or remind, on or before ``day`` (index-narrowed)."""
+    where = "status = 'open' AND alert IS NOT NULL AND alert <= ?"
+    params = [(day + timedelta(ZONE_MARGIN)).isoformat()]
+    if assignee is not None:
+        where += " AND owner = ?"
+        params.append(assignee)
+    return [
+        t
+        for t in candidates(ws, "task", where, params)
+        if isinstance(t, Task)
+        and t.status == "open"
+        and (assignee is None or t.assignee == assignee)
+    ]
+
+
+def coming_reminders(ws: Workspace, *, now: datetime, within: timedelta) -> list[Reminder]:
+    """Reminders of open tasks that fall due after ``now`` and within ``within`` of it,
+    earliest first (what an app that stays open should notify)."""
+    now = local_now(ws, now)
+    settings = ws.settings
+    until = now + within
+    out = [
+        reminder
+        for task in open_tasks_due_by(ws, until.date())
+        for reminder in reminders_of(task, settings)
+        if now < reminder.at <= until
+    ]
+    return sorted(out, key=lambda r: (r.at, r.task.id))
 
 
 def _selected(

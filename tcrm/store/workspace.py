@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +19,8 @@ from tcrm.model.records import FOLDERS, RECORD_TYPES, Activity, Record
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id, slugify
 from tcrm.model.validate import FieldPath, ModelProblems, dotted, findings_of, parse_record
-from tcrm.store import files, git, yamlio
+from tcrm.store import early, files, git, yamlio
+from tcrm.store.index import INDEX_FILE, Index, IndexUnavailable, read_head
 from tcrm.store.lock import WorkspaceLock
 
 SETTINGS_FILE = "tcrm.yaml"
@@ -67,6 +69,9 @@ class Workspace:
     warnings: list[str] = field(default_factory=list)
     _settings: Settings | None = field(default=None, repr=False)
     _lock: WorkspaceLock | None = field(default=None, repr=False)
+    _index: Any = field(default=None, repr=False)  # Index, or False when unusable
+    index_progress: Any = field(default=None, repr=False)
+    """``(total) -> (done, total) callback``: a front end's progress bar for a first index."""
 
     @classmethod
     def open(cls, explicit: str | Path | None = None, cwd: Path | None = None) -> Workspace:
@@ -162,8 +167,40 @@ class Workspace:
             raise NotFoundError(f"no {kind} {record_id!r}")
         return self.parse(kind, record_id, path)
 
+    def index(self) -> Index | None:
+        """The local index, brought up to date once per workspace object; ``None`` when
+        ``$TCRM_INDEX`` is ``off`` or the index cannot be kept here (read-only, no room)."""
+        if self._index is None:
+            self._index = False
+            if os.environ.get("TCRM_INDEX", "").lower() not in ("off", "0", "no"):
+                try:
+                    self.ensure_local_dir()
+                    index = Index(self.root, self.local_dir)
+                    index.refresh(self.index_progress)
+                    self._index = index
+                except (IndexUnavailable, OSError, sqlite3.Error):
+                    self._index = False
+        return self._index or None
+
+    def forget_index(self) -> None:
+        """Look at the files again on the next read (a long-running app after a change)."""
+        if self._index:
+            self._index.close()
+        self._index = None
+
     def load_all(self, kind: str, problems: list[Problem] | None = None) -> list[Record]:
         """Every record of a kind. Bad files raise, or are reported into ``problems``."""
+        index = self.index()
+        if index is not None:
+            records = index.records(kind)
+            for record_id, rel in index.broken(kind):
+                try:
+                    self.parse(kind, record_id, self.root / rel)
+                except ValidationError as exc:
+                    if problems is None:
+                        raise
+                    problems.extend(exc.problems)
+            return records
         out = []
         for record_id, path in self.files(kind):
             try:
@@ -203,6 +240,7 @@ class Workspace:
         if self._lock is None:
             self.ensure_local_dir()
             self._lock = WorkspaceLock(self.local_dir / "lock")
+        early.settle()  # a git status started with the process may hold it
         return self._lock
 
     def ensure_local_dir(self) -> Path:
@@ -230,6 +268,7 @@ class Transaction:
         self.message = message
         self.when = when
         self._writes: dict[Path, bytes | None] = {}
+        self._created: dict[Path, dict[str, Any]] = {}  # new files' data, for the index
         self._lock = workspace.lock()
         self.commit_id: str | None = None
 
@@ -256,8 +295,10 @@ class Transaction:
             if old_path != path:  # an activity whose year changed moves folder
                 self._writes[old_path] = None
         data = record.to_data()
+        self._created.pop(path, None)
         if existing is None:
             text = yamlio.dump_fast(data)
+            self._created[path] = data
         else:
             fields = type(record).model_fields
             owned = frozenset(fields) - {"id"}
@@ -275,6 +316,7 @@ class Transaction:
     def write_text(self, rel_path: str, text: str) -> None:
         """A non-record file of the workspace (settings, kb page, .gitignore)."""
         self._writes[self.ws.root / rel_path] = text.encode("utf-8")
+        self._created.pop(self.ws.root / rel_path, None)
 
     def delete(self, kind: str, record_id: str) -> None:
         path = self.ws.find_path(kind, record_id)
@@ -321,12 +363,26 @@ class Transaction:
                     f"no git identity configured; committed as {who}. Set yours with "
                     "`git config --global user.name NAME` and `... user.email EMAIL`"
                 )
+            parent = read_head(self.ws.root)
             self.commit_id = git.commit(
                 self.ws.root, [self.ws.rel(p) for p in changed], self.message, self.when
             )
         except BaseException:
             self._restore(originals, tmp)
             raise
+        self._note_index(changed, parent)
+
+    def _note_index(self, changed: list[Path], parent: str | None) -> None:
+        """Tell the local index what was written, so the next read need not look."""
+        index_file = self.ws.local_dir / INDEX_FILE
+        if not index_file.exists():
+            return  # no index yet: the first read builds it
+        written = [(self.ws.rel(p), self._created.get(p, self._writes[p])) for p in changed]
+        try:
+            index = self.ws._index or Index(self.ws.root, self.ws.local_dir)
+            index.note_written(written, parent, self.commit_id)
+        except (IndexUnavailable, OSError, sqlite3.Error):
+            pass  # the next read sees the new HEAD and re-reads these files itself
 
     def _restore(self, originals: dict[Path, bytes | None], tmp: Path) -> None:
         for path, data in originals.items():

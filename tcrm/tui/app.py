@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 from textual import work
@@ -38,6 +38,8 @@ T = TypeVar("T")
 Clock = Callable[[], datetime]
 
 POLL_SECONDS = 2.0
+REMINDER_HORIZON = timedelta(days=2)
+"""Reminders are loaded this far ahead, and again when half of that has passed."""
 
 
 class TcrmApp(App[None]):
@@ -85,6 +87,7 @@ class TcrmApp(App[None]):
         self._write_lock = threading.Lock()
         self._fingerprint: watch.Fingerprint | None = None
         self._pending: list[Reminder] = []
+        self._reminders_until: datetime | None = None
         self._reminders_loaded = False
         self._notified: set[tuple[str, str, str]] = set()
         self._last_tick: datetime | None = None
@@ -225,6 +228,9 @@ class TcrmApp(App[None]):
         for nav in self.screen.query(NavBar):
             nav.refresh_clock()
         self.check_reminders()
+        if self._reminders_until is not None and self.now() >= self._reminders_until:
+            self._reminders_until = None
+            self._load_reminders()  # open for a day: look further ahead
         self._poll()
 
     @work(thread=True, exclusive=True, group="poll")
@@ -247,15 +253,9 @@ class TcrmApp(App[None]):
 
     @work(thread=True, exclusive=True, group="reminders")
     def _load_reminders(self) -> None:
-        ws = self.ws
         now = self.now()
-        items = task_service.list_tasks(ws, now=now)
-        pending = [
-            reminder
-            for entry in items
-            for reminder in task_service.reminders_of(entry.task, ws.settings)
-            if reminder.at > now
-        ]
+        self._reminders_until = now + REMINDER_HORIZON / 2
+        pending = task_service.coming_reminders(self.ws, now=now, within=REMINDER_HORIZON)
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._set_pending, pending)
 

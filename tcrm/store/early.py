@@ -1,0 +1,169 @@
+"""Asking git what changed while Python is still starting up.
+
+A read command spends ~0.2 s importing its libraries and, on a big workspace, ~0.2 s
+waiting for ``git status`` (see ``tcrm.store.index``). The two need not wait for each
+other: ``start`` launches git first thing, on the other core, and the index takes the
+answer when it needs it. Only the standard library is imported here, on purpose.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from tcrm.errors import LockedError
+from tcrm.store.lock import WorkspaceLock
+
+SETTINGS_FILE = "tcrm.yaml"
+RECORD_FOLDERS = ("clients", "deals", "tasks", "activities")
+
+
+@dataclass
+class Pending:
+    """A ``git status`` under way for ``root``; ``lock`` is held while it may write git's
+    index (only when no tcrm process was changing the workspace)."""
+
+    root: Path
+    process: subprocess.Popen[bytes]
+    lock: WorkspaceLock | None
+    answer: tuple[int, bytes] | None = None
+
+    def settle(self) -> tuple[int, bytes]:
+        """Wait for git, and let go of tcrm's lock."""
+        if self.answer is None:
+            out, _ = self.process.communicate()
+            self.answer = (self.process.returncode, out)
+            if self.lock is not None:
+                self.lock.__exit__(None, None, None)
+                self.lock = None
+        return self.answer
+
+
+_pending: Pending | None = None
+
+
+def find_root(explicit: str | None) -> Path | None:
+    """Where ``Workspace.open`` will look, without its checks (it reports problems)."""
+    given = explicit or os.environ.get("TCRM_WORKSPACE")
+    if given:
+        return Path(given).expanduser().resolve()
+    start = Path.cwd().resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / SETTINGS_FILE).is_file():
+            return candidate
+    return None
+
+
+def git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        env.pop(name, None)
+    env["LC_ALL"] = "C"
+    return env
+
+
+def status_args(optional_locks: bool) -> list[str]:
+    """``git status`` over the record folders: HEAD and every path that may differ from it."""
+    return [
+        "git",
+        *([] if optional_locks else ["--no-optional-locks"]),  # else it may write .git/index
+        "status",
+        "--porcelain=v2",
+        "-z",
+        "--branch",
+        "--untracked-files=all",
+        "--ignored=matching",
+        "--no-renames",
+        "--",
+        *RECORD_FOLDERS,
+    ]
+
+
+def lock_probe(lock_path: Path) -> WorkspaceLock | None:
+    """tcrm's lock if nobody holds it (git may then refresh its index), else ``None``."""
+    probe = WorkspaceLock(lock_path, timeout=0)
+    try:
+        probe.__enter__()
+    except (LockedError, OSError):
+        return None
+    return probe
+
+
+def start(explicit_root: str | None) -> None:
+    """Launch ``git status`` for the workspace a read command is about to open."""
+    global _pending
+    root = find_root(explicit_root)
+    local = root / ".tcrm" if root else None
+    if root is None or local is None or not (local / "index.sqlite").exists():
+        return  # no index yet: the first build asks git itself
+    lock = lock_probe(local / "lock")
+    try:
+        process = subprocess.Popen(
+            status_args(optional_locks=lock is not None),
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=git_env(),
+        )
+    except OSError:
+        if lock is not None:
+            lock.__exit__(None, None, None)
+        return
+    _pending = Pending(root, process, lock)
+    atexit.register(_abandon)
+
+
+def take(root: Path) -> tuple[int, bytes] | None:
+    """The answer started for ``root`` (exit code, output), if one was."""
+    global _pending
+    pending, _pending = _pending, None
+    if pending is None:
+        return None
+    answer = pending.settle()
+    return answer if pending.root == root else None
+
+
+def settle() -> None:
+    """Before this process takes tcrm's lock itself: git must be done with it."""
+    if _pending is not None:
+        _pending.settle()
+
+
+def _abandon() -> None:
+    """At exit, a command that never read the index: stop git, let go of the lock."""
+    global _pending
+    pending, _pending = _pending, None
+    if pending is not None and pending.answer is None:
+        pending.process.kill()
+        pending.settle()
+
+
+COMMANDS = frozenset({"today", "search", "pipeline"})
+"""Read commands that ask the index (``remind`` takes tcrm's lock: not one of them)."""
+GROUPS = {"client": ("list", "show"), "deal": ("list", "show"), "task": ("list", "show")}
+GROUPS |= {"activity": ("list", "show")}
+
+
+def start_for(args: list[str]) -> None:
+    """``start`` when ``tcrm ARGS`` is a read command that will ask the index."""
+    words, workspace = [], None
+    rest = iter(args)
+    for arg in rest:
+        if arg in ("-w", "--workspace"):
+            workspace = next(rest, None)
+        elif arg.startswith("--workspace="):
+            workspace = arg.partition("=")[2]
+        elif arg.startswith("-"):
+            if arg in ("-h", "--help", "--version"):
+                return
+        else:
+            words.append(arg)
+            if len(words) == 2:
+                break
+    if not words:
+        return
+    if words[0] in COMMANDS or (len(words) == 2 and words[1] in GROUPS.get(words[0], ())):
+        start(workspace)

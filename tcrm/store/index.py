@@ -1,0 +1,829 @@
+"""The local index: every record parsed once and kept in SQLite under ``.tcrm/``.
+
+A read command on 100,000 records must not parse 100,000 YAML files (~15 s), nor even
+stat them (~0.3 s here), on every run. The index keeps each record's parsed data with a
+few query columns, and learns what changed since the last run cheaply and correctly:
+
+- git already knows, in C, which files differ from the last commit: ``git status``
+  lists every path whose content may differ from HEAD (modified, staged, untracked,
+  ignored), with its own stat cache and racy-timestamp checks;
+- a new HEAD (a pull, a commit made by hand) is diffed against the HEAD the index
+  was built on (``git diff --name-only OLD NEW``);
+- tcrm's own writes update the index in the same step as the file (``note_written``).
+
+So a path git reports clean holds what HEAD holds, and the index holds that already;
+only reported paths are stat-ed, and only those whose size, mtime, ctime or inode moved
+are parsed again. Without a usable ``git`` the index falls back to stat-ing every file.
+
+The index is invisible: queries return exactly what reading the files would (a test
+compares both on a generated workspace); a missing, stale (other schema or tcrm
+version) or corrupt index is rebuilt from the files; ``tcrm check`` never uses it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tcrm import __version__
+from tcrm.errors import ValidationError
+from tcrm.model.records import (
+    RECORD_TYPES,
+    Activity,
+    Client,
+    Deal,
+    Record,
+    Task,
+    as_utc,
+    entered_stage_at,
+)
+from tcrm.model.types import parse_offset
+from tcrm.model.validate import ModelProblems, parse_record
+from tcrm.store import early, yamlio
+
+INDEX_FILE = "index.sqlite"
+SCHEMA = 4
+"""Bump when the tables or the columns' meaning change: an older index is rebuilt."""
+RACY_NS = 2_000_000_000
+"""A file modified this recently may change again within the same timestamp tick
+without its size or mtime moving; such a file is parsed again next time (git's "racy
+clean" rule, with the coarsest file-system clock in mind)."""
+KIND_OF_FOLDER = {cls.FOLDER: kind for kind, cls in RECORD_TYPES.items()}
+FOLDERS = tuple(KIND_OF_FOLDER)
+assert set(FOLDERS) == set(early.RECORD_FOLDERS)
+
+Progress = Callable[[int, int], None]
+ProgressBar = Callable[[int], AbstractContextManager[Progress | None]]
+"""``bar(total)``: a front end's progress bar for a first index, as ``(done, total)``."""
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be used here (read-only file system, ...): read the files."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """What the index keeps of one record file."""
+
+    path: str
+    kind: str
+    id: str
+    stat: tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode; mtime -1 = racy
+    data: str | None  # the file's YAML as JSON, None when it is not valid YAML
+    ok: bool  # the data fits its model
+    columns: dict[str, str | None]
+
+
+COLUMNS = (
+    "label",
+    "status",
+    "stage",
+    "pipeline",
+    "owner",
+    "client",
+    "day",
+    "alert",
+    "moment",
+    "cadence",
+    "text",
+    "digits",
+)
+"""Query columns. ``day``: a task's due date (as written), an activity's date, a deal's
+expected close; ``alert``: the earliest day a task's reminders can fire (a day early, for
+time zones); ``moment``: an activity's time, or when a deal entered its stage, in UTC
+(fixed width, so text order is time order); ``owner``: a task's assignee, an activity's
+author; ``cadence``: a client's keep-in-touch days; ``text``: every text in the file and
+the id, case-folded (search); ``digits``: the digits of each phone number. Queries on
+them only narrow down candidates: services still apply their exact rules to the records
+they get back."""
+
+_DDL = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE records (
+    path TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL,
+    mtime INTEGER, ctime INTEGER, size INTEGER, ino INTEGER,
+    data TEXT, ok INTEGER NOT NULL, {", ".join(f"{c} TEXT" for c in COLUMNS)}
+);
+CREATE INDEX records_kind ON records (kind, id, path);
+CREATE INDEX records_day ON records (kind, status, day);
+CREATE INDEX records_stage ON records (kind, stage);
+CREATE INDEX records_alert ON records (kind, status, alert);
+CREATE INDEX records_cadence ON records (kind, cadence);
+CREATE INDEX records_client ON records (kind, client);
+CREATE TABLE refs (path TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL);
+CREATE INDEX refs_ref ON refs (ref, kind);
+CREATE INDEX refs_path ON refs (path);
+"""
+
+
+# --- conditions services narrow their reads with -------------------------------------
+
+
+def _last_activity(prefix: str) -> str:
+    """The latest activity moment naming the row's record (``prefix``: deal, client)."""
+    return (
+        "(SELECT MAX(a.moment) FROM refs f JOIN records a ON a.path = f.path "
+        f"WHERE f.ref = '{prefix}:' || records.id AND f.kind = 'activity' AND a.ok = 1)"
+    )
+
+
+def _idle_since(column: str, days: str) -> str:
+    """``column`` (a UTC moment) is at least ``days`` - 1 days before the ``?`` moment."""
+    return f"julianday(substr({column}, 1, 19)) <= julianday(?) - ({days}) + 1"
+
+
+def _utc_param(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def may_rot(limits: dict[str, int], now: datetime) -> tuple[str, list[Any]]:
+    """Open deals neither moved nor touched by an activity for (almost) their stage's
+    rotting days; ``limits`` maps ``pipeline/stage`` to those days."""
+    lim = "(SELECT value FROM json_each(?) WHERE key = pipeline || '/' || stage)"
+    last = _last_activity("deal")
+    sql = (
+        f"status = 'open' AND {lim} IS NOT NULL"
+        f" AND (moment IS NULL OR {_idle_since('moment', lim)})"
+        f" AND ({last} IS NULL OR {_idle_since(last, lim)})"
+    )
+    text, at = json.dumps(limits), _utc_param(now)
+    return sql, [text, at, text, at, text]
+
+
+def may_need_contact(now: datetime) -> tuple[str, list[Any]]:
+    """Clients with a keep-in-touch cadence and no activity for (almost) that long."""
+    last = _last_activity("client")
+    idle = _idle_since(last, "CAST(cadence AS INTEGER)")
+    sql = f"cadence IS NOT NULL AND ({last} IS NULL OR {idle})"
+    return sql, [_utc_param(now)]
+
+
+# --- what a file holds ---------------------------------------------------------------
+
+
+def kind_of(rel: str) -> tuple[str, str] | None:
+    """``(kind, id)`` of a record path (``tasks/t1.yaml``, ``activities/2026/a1.yaml``)."""
+    parts = rel.split("/")
+    kind = KIND_OF_FOLDER.get(parts[0])
+    if kind is None or not parts[-1].endswith(".yaml") or parts[-1].startswith("."):
+        return None
+    if len(parts) != (3 if kind == "activity" else 2):
+        return None
+    return kind, parts[-1][:-5]
+
+
+def _day(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value.date() if isinstance(value, datetime) else value).isoformat()
+
+
+def _moment(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return as_utc(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _columns(record: Record) -> tuple[dict[str, str | None], list[str]]:
+    """The query columns of a record, and the records it refers to (``client:acme``)."""
+    cols: dict[str, str | None] = dict.fromkeys(COLUMNS)
+    refs: list[str] = []
+    if isinstance(record, Client):
+        cols.update(
+            label=record.name.casefold(),
+            status=record.status,
+            owner=record.owner,
+            cadence=None if record.cadence_days is None else str(record.cadence_days),
+        )
+    elif isinstance(record, Deal):
+        cols.update(
+            label=record.title.casefold(),
+            status=record.status,
+            stage=record.stage,
+            pipeline=record.pipeline,
+            owner=record.owner,
+            client=record.client,
+            day=_day(record.close_date),
+            moment=_moment(entered_stage_at(record)),
+        )
+        refs.append(f"client:{record.client}")
+    elif isinstance(record, Task):
+        due = _day(record.due)
+        alert = due
+        if due is not None and record.reminders:
+            ahead = max(parse_offset(offset) for offset in record.reminders)
+            alert = (date.fromisoformat(due) - timedelta(days=ahead.days + 1)).isoformat()
+        cols.update(
+            label=record.title.casefold(),
+            status=record.status,
+            owner=record.assignee,
+            day=due,
+            alert=alert,
+        )
+        refs.extend(f"client:{c}" for c in record.clients)
+        refs.extend(f"deal:{d}" for d in record.deals)
+    elif isinstance(record, Activity):
+        cols.update(
+            label=record.summary.casefold(),
+            owner=record.author,
+            day=_day(record.at),
+            moment=_moment(record.at),
+        )
+        refs.extend(f"client:{c}" for c in record.clients)
+        refs.extend(f"deal:{d}" for d in record.deals)
+    return cols, refs
+
+
+def read_row(root: Path, rel: str, kind: str, record_id: str) -> tuple[Row, list[str]] | None:
+    """A file as the index keeps it; ``None`` if it is gone."""
+    path = root / rel
+    try:
+        st = os.stat(path)
+        raw = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    return row_of(rel, kind, record_id, _stat_key(st), raw)
+
+
+def row_of(
+    rel: str, kind: str, record_id: str, stat: tuple[int, int, int, int], raw: bytes | Any
+) -> tuple[Row, list[str]]:
+    """A row from a file's bytes (or from data already parsed, for files tcrm wrote)."""
+    data: Any
+    if isinstance(raw, bytes):
+        try:
+            data = yamlio.load_fast(raw, rel)
+        except ValidationError:
+            return Row(rel, kind, record_id, stat, None, False, dict.fromkeys(COLUMNS)), []
+    else:
+        data = raw
+    try:
+        record = parse_record(RECORD_TYPES[kind], data, record_id)
+    except (ModelProblems, ValueError):
+        cols = dict.fromkeys(COLUMNS)
+        return Row(rel, kind, record_id, stat, _json(data), False, cols), []
+    cols, refs = _columns(record)
+    texts = [record_id, *_strings(data)]
+    cols["text"] = "\n".join(texts).casefold()
+    if isinstance(record, Client):
+        phones = [*record.phones, *(p for c in record.contacts for p in c.phones)]
+        cols["digits"] = "\n".join(re.sub(r"\D", "", p) for p in phones) or None
+    return Row(rel, kind, record_id, stat, _json(data), True, cols), refs
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _json(data: Any) -> str | None:
+    try:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    except (TypeError, ValueError):  # pragma: no cover - YAML text is always JSON-able
+        return None
+
+
+def _stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
+    mtime = st.st_mtime_ns
+    if time.time_ns() - mtime < RACY_NS:
+        mtime = -1  # racy: never trust this stat, parse again next time
+    return (mtime, st.st_ctime_ns, st.st_size, st.st_ino)
+
+
+def _same_stat(st: os.stat_result, stored: tuple[int, int, int, int]) -> bool:
+    return stored[0] != -1 and (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino) == stored
+
+
+# --- asking git what changed ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GitView:
+    """HEAD and the record paths that may differ from it, as git sees the work tree."""
+
+    head: str | None
+    dirty: frozenset[str]
+
+
+def git_view(root: Path, lock_path: Path | None = None) -> GitView | None:
+    """``git status`` over the record folders; ``None`` when git cannot answer.
+
+    Like a plain ``git status``, it lets git refresh the stat data in its index (else a
+    copied work tree is re-hashed on every run) — but only while it holds tcrm's lock,
+    so it never takes ``index.lock`` from under a tcrm commit. The answer may already be
+    on its way, started with the process (``tcrm.store.early``).
+    """
+    answer = early.take(root)
+    if answer is None:
+        probe = early.lock_probe(lock_path) if lock_path else None
+        try:
+            done = subprocess.run(
+                early.status_args(optional_locks=probe is not None),
+                cwd=root,
+                capture_output=True,
+                check=False,
+                env=early.git_env(),
+            )
+            answer = (done.returncode, done.stdout)
+        except OSError:
+            return None
+        finally:
+            if probe is not None:
+                probe.__exit__(None, None, None)
+    code, out = answer
+    return parse_status(out) if code == 0 else None
+
+
+def parse_status(out: bytes) -> GitView:
+    """Parse ``git status --porcelain=v2 -z --branch``."""
+    head: str | None = None
+    dirty: set[str] = set()
+    for entry in out.split(b"\0"):
+        if not entry:
+            continue
+        kind = entry[:1]
+        if kind == b"#":
+            if entry.startswith(b"# branch.oid "):
+                oid = entry[13:].decode()
+                head = None if oid == "(initial)" else oid
+            continue
+        if kind == b"1":
+            path = entry.split(b" ", 8)[8]
+        elif kind == b"u":
+            path = entry.split(b" ", 10)[10]
+        elif kind == b"2":  # pragma: no cover - --no-renames
+            path = entry.split(b" ", 9)[9]
+        elif kind in (b"?", b"!"):
+            path = entry[2:]
+        else:
+            continue
+        dirty.add(os.fsdecode(path))
+    return GitView(head, frozenset(dirty))
+
+
+def changed_between(root: Path, old: str, new: str) -> set[str] | None:
+    """Record paths that differ between two commits; ``None`` if git cannot tell."""
+    args = ["git", "diff", "--name-only", "-z", "--no-renames", old, new, "--", *FOLDERS]
+    try:
+        done = subprocess.run(args, cwd=root, capture_output=True, check=False, env=early.git_env())
+    except OSError:
+        return None
+    if done.returncode != 0:
+        return None
+    return {os.fsdecode(p) for p in done.stdout.split(b"\0") if p}
+
+
+# --- the index -----------------------------------------------------------------------
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serialised(method: F) -> F:
+    """One thread at a time on the index's connection."""
+
+    @functools.wraps(method)
+    def wrapper(self: Index, *args: Any, **kwargs: Any) -> Any:
+        with self.mutex:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Index:
+    """The records of one workspace as SQLite rows; see the module docstring."""
+
+    def __init__(self, root: Path, local_dir: Path, use_git: bool = True) -> None:
+        self.root = root
+        self.path = local_dir / INDEX_FILE
+        self.lock_path = local_dir / "lock"
+        self.use_git = use_git
+        self.last_reparsed = 0
+        self.mutex = threading.RLock()  # a front end's worker threads share the connection
+        self.conn = self._connect()
+
+    # --- opening, checking, rebuilding ---
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = self._open_checked()
+        except sqlite3.DatabaseError:  # corrupt, or not an index at all
+            self._remove()
+            try:
+                conn = self._open_checked()
+            except sqlite3.DatabaseError as exc:
+                raise IndexUnavailable(str(exc)) from None
+        return conn
+
+    def _open_checked(self) -> sqlite3.Connection:
+        fresh = not self.path.exists()
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.OperationalError as exc:  # e.g. a read-only .tcrm
+            raise IndexUnavailable(str(exc)) from None
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            if not fresh and self._meta(conn, "schema") != self._version():
+                conn.close()
+                self._remove()
+                return self._open_checked()
+            if fresh or not self._has_tables(conn):
+                with _write(conn):
+                    if self._has_tables(conn):  # another process made it meanwhile
+                        return conn
+                    for statement in _DDL.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute(
+                        "INSERT INTO meta VALUES ('schema', ?), ('built', '0')",
+                        (self._version(),),
+                    )
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "locked" in str(exc) or "readonly" in str(exc):
+                raise IndexUnavailable(str(exc)) from None
+            raise sqlite3.DatabaseError(str(exc)) from None
+        return conn
+
+    @staticmethod
+    def _version() -> str:
+        return f"{SCHEMA}/{__version__}"
+
+    @staticmethod
+    def _has_tables(conn: sqlite3.Connection) -> bool:
+        found = conn.execute("SELECT name FROM sqlite_master WHERE name = 'records'").fetchone()
+        return found is not None
+
+    @staticmethod
+    def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        except sqlite3.OperationalError:
+            return None
+        return row[0] if row else None
+
+    def remove(self) -> None:
+        """Delete the index (it is only a cache); the next use builds it again."""
+        self.conn.close()
+        self._remove()
+
+    def _remove(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @property
+    def built(self) -> bool:
+        return self._meta(self.conn, "built") == "1"
+
+    # --- keeping it fresh ---
+
+    @_serialised
+    def refresh(self, progress: ProgressBar | None = None) -> int:
+        """Bring the index up to date with the files; how many files were parsed again."""
+        try:
+            self.last_reparsed = self._refresh(progress)
+        except sqlite3.DatabaseError:  # corrupt under our feet: start again from files
+            self.conn.close()
+            self._remove()
+            self.conn = self._connect()
+            self.last_reparsed = self._refresh(progress)
+        return self.last_reparsed
+
+    def _refresh(self, progress: ProgressBar | None) -> int:
+        view = git_view(self.root, self.lock_path) if self.use_git else None
+        if not self.built:
+            return self._build(view, progress)
+        if view is None:
+            return self._sweep()
+        known_head = self._meta(self.conn, "head")
+        was_dirty = set(json.loads(self._meta(self.conn, "dirty") or "[]"))
+        candidates = set(view.dirty) | was_dirty
+        if view.head != known_head:
+            between = (
+                changed_between(self.root, known_head, view.head)
+                if known_head and view.head
+                else None
+            )
+            if between is None:  # history rewritten beyond recognition: look at every file
+                return self._sweep(view)
+            candidates |= between
+        return self._update(candidates, view, force=view.head != known_head)
+
+    def _update(self, candidates: Iterable[str], view: GitView, force: bool) -> int:
+        """Re-read the ``candidates`` whose stat moved (all of them when HEAD moved)."""
+        stored = self._stats([p for p in candidates if kind_of(p)])
+        rows: list[tuple[Row, list[str]]] = []
+        gone: list[str] = []
+        for rel in sorted(candidates):
+            named = kind_of(rel)
+            if named is None:
+                continue
+            try:
+                st = os.stat(self.root / rel)
+            except OSError:
+                if rel in stored:
+                    gone.append(rel)
+                continue
+            if rel in stored and _same_stat(st, stored[rel]) and not force:
+                continue
+            read = read_row(self.root, rel, *named)
+            if read is None:
+                gone.append(rel)
+            else:
+                rows.append(read)
+        dirty = sorted(p for p in view.dirty if kind_of(p))
+        with _write(self.conn):
+            self._store(rows, gone)
+            self._set_meta(head=view.head or "", dirty=json.dumps(dirty))
+        return len(rows)
+
+    def _stats(self, paths: Sequence[str]) -> dict[str, tuple[int, int, int, int]]:
+        out: dict[str, tuple[int, int, int, int]] = {}
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for path, *stat in self.conn.execute(
+                f"SELECT path, mtime, ctime, size, ino FROM records WHERE path IN ({marks})",
+                chunk,
+            ):
+                out[path] = tuple(stat)  # type: ignore[assignment]
+        return out
+
+    def _sweep(self, view: GitView | None = None) -> int:
+        """Without git's help: stat every record file, parse the ones that moved."""
+        query = "SELECT path, mtime, ctime, size, ino FROM records"
+        stored = {path: tuple(stat) for path, *stat in self.conn.execute(query)}
+        rows: list[tuple[Row, list[str]]] = []
+        seen: set[str] = set()
+        for rel, kind, record_id in self.walk():
+            seen.add(rel)
+            try:
+                st = os.stat(self.root / rel)
+            except OSError:
+                continue
+            old = stored.get(rel)
+            if old is not None and _same_stat(st, old):  # type: ignore[arg-type]
+                continue
+            read = read_row(self.root, rel, kind, record_id)
+            if read is not None:
+                rows.append(read)
+        gone = [p for p in stored if p not in seen]
+        with _write(self.conn):
+            self._store(rows, gone)
+            if view is not None:
+                dirty = sorted(p for p in view.dirty if kind_of(p))
+                self._set_meta(head=view.head or "", dirty=json.dumps(dirty))
+            else:
+                self._set_meta(head="", dirty="[]")
+        return len(rows)
+
+    def _build(self, view: GitView | None, progress: ProgressBar | None) -> int:
+        """The first index: every record file parsed once."""
+        found = list(self.walk())
+        rows: list[tuple[Row, list[str]]] = []
+        bar = progress(len(found)) if progress and len(found) >= 1000 else nullcontext()
+        with bar as report:
+            for done, chunk in _read_all(self.root, found):
+                rows.extend(chunk)
+                if report:
+                    report(done, len(found))
+        with _write(self.conn):
+            self.conn.execute("DELETE FROM records")
+            self.conn.execute("DELETE FROM refs")
+            self._store(rows, [])
+            dirty = sorted(p for p in view.dirty if kind_of(p)) if view else []
+            self._set_meta(
+                head=(view.head or "") if view else "", dirty=json.dumps(dirty), built="1"
+            )
+        return len(rows)
+
+    def walk(self) -> Iterator[tuple[str, str, str]]:
+        """``(path, kind, id)`` of every record file on disk (what ``Workspace.files`` sees)."""
+        for folder, kind in KIND_OF_FOLDER.items():
+            base = self.root / folder
+            if not base.is_dir():
+                continue
+            dirs = [(folder, base)]
+            if kind == "activity":
+                dirs = sorted(
+                    (f"{folder}/{e.name}", Path(e.path)) for e in os.scandir(base) if e.is_dir()
+                )
+            for prefix, directory in dirs:
+                for entry in os.scandir(directory):
+                    name = entry.name
+                    if name.endswith(".yaml") and not name.startswith(".") and entry.is_file():
+                        yield f"{prefix}/{name}", kind, name[:-5]
+
+    def _store(self, rows: Sequence[tuple[Row, list[str]]], gone: Sequence[str]) -> None:
+        conn = self.conn
+        paths = [(r.path,) for r, _ in rows] + [(p,) for p in gone]
+        conn.executemany("DELETE FROM refs WHERE path = ?", paths)
+        conn.executemany("DELETE FROM records WHERE path = ?", [(p,) for p in gone])
+        conn.executemany(
+            f"INSERT OR REPLACE INTO records VALUES ({','.join('?' * (9 + len(COLUMNS)))})",
+            [
+                (r.path, r.kind, r.id, *r.stat, r.data, int(r.ok), *r.columns.values())
+                for r, _ in rows
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO refs VALUES (?, ?, ?)",
+            [(r.path, r.kind, ref) for r, refs in rows for ref in refs],
+        )
+
+    def _set_meta(self, **values: str) -> None:
+        self.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
+
+    # --- tcrm's own writes ---
+
+    @_serialised
+    def note_written(
+        self,
+        written: Sequence[tuple[str, Any]],
+        parent: str | None,
+        commit: str | None,
+    ) -> None:
+        """Record files tcrm just wrote (``data`` None = deleted) and the commit made.
+
+        When the index was up to date with ``parent``, it is now up to date with
+        ``commit``; otherwise the next refresh diffs from where it was, as usual.
+        """
+        rows: list[tuple[Row, list[str]]] = []
+        gone: list[str] = []
+        for rel, data in written:
+            named = kind_of(rel)
+            if named is None:
+                continue
+            if data is None:
+                gone.append(rel)
+                continue
+            try:
+                st = os.stat(self.root / rel)
+            except OSError:
+                gone.append(rel)
+                continue
+            rows.append(row_of(rel, *named, _stat_key(st), data))
+        with _write(self.conn):
+            self._store(rows, gone)
+            if commit and parent and self._meta(self.conn, "head") == parent:
+                self._set_meta(head=commit)
+
+    # --- asking ---
+
+    @_serialised
+    def records(self, kind: str, where: str = "", params: Sequence[Any] = ()) -> list[Record]:
+        """The valid records of ``kind`` (id order) matching an SQL condition on the columns."""
+        sql = f"SELECT id, data FROM records WHERE kind = ? AND ok = 1{where and ' AND '}{where}"
+        cls = RECORD_TYPES[kind]
+        out = []
+        for record_id, data in self.conn.execute(sql + " ORDER BY id, path", (kind, *params)):
+            out.append(parse_record(cls, json.loads(data), record_id))
+        return out
+
+    def linked(
+        self, kind: str, refs: Iterable[str], where: str = "", params: Sequence[Any] = ()
+    ) -> list[Record]:
+        """The valid records of ``kind`` naming any of ``refs`` (``client:acme``, ``deal:x``)."""
+        sub = "path IN (SELECT path FROM refs WHERE ref IN (SELECT value FROM json_each(?)))"
+        refs_json = json.dumps(sorted(set(refs)))
+        return self.records(kind, f"{sub}{where and ' AND '}{where}", (refs_json, *params))
+
+    def latest_activities(self, refs: Iterable[str]) -> list[Record]:
+        """For each of ``refs``, the valid activity naming it that happened last."""
+        sub = """path IN (
+            SELECT (SELECT f.path FROM refs f JOIN records a ON a.path = f.path
+                    WHERE f.ref = q.value AND f.kind = 'activity' AND a.ok = 1
+                    ORDER BY a.moment DESC LIMIT 1)
+            FROM json_each(?) q)"""
+        return self.records("activity", sub, (json.dumps(sorted(set(refs))),))
+
+    @_serialised
+    def broken(self, kind: str) -> list[tuple[str, str]]:
+        """``(id, path)`` of the files of ``kind`` that do not parse or fit their model."""
+        rows = self.conn.execute(
+            "SELECT id, path FROM records WHERE kind = ? AND ok = 0 ORDER BY id, path", (kind,)
+        )
+        return list(rows)
+
+    @_serialised
+    def ids(self, kind: str) -> list[str]:
+        rows = self.conn.execute("SELECT id FROM records WHERE kind = ? ORDER BY id", (kind,))
+        return [r[0] for r in rows]
+
+    @_serialised
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    @_serialised
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self.conn.execute(sql, params))
+
+
+PARALLEL_FROM = 4000
+"""From this many files on, a first index is parsed by one process per core (YAML
+parsing is CPU-bound: ~7,000 files/s per core), each reading a chunk of the files."""
+CHUNK = 2000
+
+
+def _read_chunk(root: str, chunk: list[tuple[str, str, str]]) -> list[tuple[Row, list[str]]]:
+    out = []
+    for rel, kind, record_id in chunk:
+        read = read_row(Path(root), rel, kind, record_id)
+        if read is not None:
+            out.append(read)
+    return out
+
+
+def _read_all(
+    root: Path, found: list[tuple[str, str, str]]
+) -> Iterator[tuple[int, list[tuple[Row, list[str]]]]]:
+    """``(files done, rows)`` chunk by chunk, in parallel when it is worth it."""
+    chunks = [found[i : i + CHUNK] for i in range(0, len(found), CHUNK)]
+    workers = min(os.cpu_count() or 1, 8, len(chunks))
+    import multiprocessing
+
+    # fork only a single-threaded process (a front end with threads reads on its own);
+    # spawn would re-run the caller's main module, which a library must not assume safe
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if len(found) < PARALLEL_FROM or workers < 2 or not forkable or threading.active_count() > 1:
+        done = 0
+        for chunk in chunks:
+            done += len(chunk)
+            yield done, _read_chunk(str(root), chunk)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        done = 0
+        for chunk, rows in zip(
+            chunks, pool.map(_read_chunk, [str(root)] * len(chunks), chunks), strict=True
+        ):
+            done += len(chunk)
+            yield done, rows
+
+
+class _write:
+    """An immediate SQLite transaction: one writer at a time, all or nothing."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def read_head(root: Path) -> str | None:
+    """The commit HEAD points at, read from ``.git`` directly (no git, no dulwich)."""
+    git_dir = root / ".git"
+    try:
+        if git_dir.is_file():  # a linked work tree: "gitdir: PATH"
+            git_dir = (root / git_dir.read_text().split(":", 1)[1].strip()).resolve()
+        head = (git_dir / "HEAD").read_text().strip()
+        if not head.startswith("ref: "):
+            return head or None
+        ref = head[5:]
+        common = git_dir
+        if (git_dir / "commondir").is_file():
+            common = (git_dir / (git_dir / "commondir").read_text().strip()).resolve()
+        for base in (git_dir, common):
+            loose = base / ref
+            if loose.is_file():
+                return loose.read_text().strip() or None
+        packed = common / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text().splitlines():
+                sha, _, name = line.partition(" ")
+                if name == ref:
+                    return sha
+    except OSError:
+        return None
+    return None
