@@ -1,20 +1,23 @@
 """tcrm's benchmark suite: whole-process timings on generated workspaces. A script, not a test.
 
-    python benchmarks/run.py [--sizes 1k,10k,100k] [--runs 5] [--json out.json]
-                             [--only NAME ...] [--timeout 60] [--markdown] [--list]
+    python benchmarks/run.py [--sizes 1k,10k,100k,tui] [--runs 5] [--json out.json]
+                             [--only NAME ...] [--timeout 60] [--code DIR] [--markdown] [--list]
 
-For each size it generates a workspace once (cached in benchmarks/.cache/<size>/, git-ignored;
-regenerated when the generator changes), then times each command as a separate process,
-`python -m tcrm ...` with TCRM_NOW and TCRM_WORKSPACE set, output to /dev/null:
+For each size it generates a workspace once (cached in benchmarks/.cache/<size>/ws,
+git-ignored; regenerated when the generator changes) and never runs anything in it: the
+commands run in a private copy (`cp -a`, in a temporary directory), each as a separate
+process, `python -m tcrm ...` with TCRM_NOW and TCRM_WORKSPACE set, output to /dev/null:
 
-- cold: `.tcrm/` (the local index and cache) deleted before every run;
-- warm: after one untimed warm-up run, `.tcrm/` kept.
+- cold: the local index (`.tcrm/index.sqlite*`) deleted before every run;
+- warm: the index exists and is fresh (one untimed run of the same command first).
 
-Commands that write (`task add`, `import csv`) start every run from the generated commit
-(`git reset --hard` + `git clean`, untimed), so every run does the same work. Floors and a
-peer are measured in the same run: `python -c pass`, `import tcrm.cli.main`, reading every
-record file's bytes in-process, and taskwarrior with as many pending tasks as the size has
-tasks. Prints a table of medians and writes every figure as JSON (see benchmarks/README.md).
+Commands that write (`task add`, `import csv`) run each time on a fresh copy of the
+private copy (untimed), so runs never accumulate records; warm, the copy carries the index.
+"first index" times `tcrm index rebuild` when that command exists. The TUI figure is a
+child process from spawn to the Today screen painted. Floors and a peer are measured in the
+same run: `python -c pass`, `tcrm --version`, reading every record file's bytes
+in-process, and taskwarrior with as many pending tasks as the size has tasks. Prints a table
+of medians and writes every figure as JSON (see benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "benchmarks"
 CACHE = BENCH_DIR / ".cache"
+PYCACHE = CACHE / "pycache"
 sys.path.insert(0, str(ROOT))
 
 from tcrm.devtools import generate  # noqa: E402
@@ -55,6 +59,16 @@ NEUTRAL_CWD = tempfile.gettempdir()
 checkout there would shadow the tcrm package under test (--code)."""
 SEARCH_WORD = "logistics"
 """One of the generator's industry words: ~3% of clients, with their deals and tasks."""
+INDEX_GLOB = "index.sqlite*"
+"""The local index in `.tcrm/` (with SQLite's -wal and -shm files): deleted for cold runs."""
+SIZES: dict[str, generate.Size] = {
+    **generate.PRESETS,
+    "tui": generate.Size(clients=10_000, deals=20_000, tasks=50_000, activities=30_000),
+}
+"""The presets of `tcrm dev generate`, and issue 7's workspace for the TUI figure."""
+TUI_ONLY = {"tui"}
+"""Sizes timed for the TUI figure only."""
+DEFAULT_SIZES = "1k,10k,100k,tui"
 
 
 @dataclass(frozen=True)
@@ -89,18 +103,23 @@ TCRM_BENCHES = (
     Bench("ics-export", "ics export -o FILE", ("ics", "export", "-o", "{ics}")),
     Bench("check", "check", ("check",)),
 )
+REFRESH = ("today",)
+"""Run untimed in a fresh copy before a warm write: whatever the index keys on (paths,
+inodes, git's stat cache), it is then fresh for that copy. `today` reads every kind."""
 OTHER_NAMES = {
-    "tui": "TUI first paint (Today screen)",
+    "index-rebuild": "first index: index rebuild",
+    "tui": "TUI first paint (Today's tasks)",
     "python-pass": "floor: python -c pass",
-    "import-cli": "floor: python -c 'import tcrm.cli.main'",
+    "import-cli": "floor: tcrm --version (start-up, no command)",
     "read-files": "floor: read every record file (in-process)",
     "taskwarrior": "taskwarrior 2.6: task list / due:today list / count",
 }
+TUI_COMPLETE = "TUI Today complete (+ planner sections)"
 ALL_NAMES = [b.name for b in TCRM_BENCHES] + list(OTHER_NAMES)
 
 
 class Failed(Exception):
-    """A run that exited non-zero or took longer than the timeout."""
+    """A run that exited non-zero, took longer than the timeout, or did not do its job."""
 
 
 @dataclass
@@ -116,7 +135,9 @@ class Suite:
     def wanted(self, name: str) -> bool:
         return not self.only or name in self.only
 
-    def record(self, name: str, label: str, size: str, mode: str, times: list[float]) -> None:
+    def record(
+        self, name: str, label: str, size: str, mode: str, times: list[float]
+    ) -> dict[str, Any]:
         entry = {
             "name": name,
             "command": label,
@@ -130,6 +151,11 @@ class Suite:
         }
         self.results.append(entry)
         say(f"  {size:>5} {mode:<4} {label:<48} {entry['median']:8.3f} s")
+        return entry
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
     def skip(self, name: str, label: str, size: str, mode: str, reason: str) -> None:
         self.results.append(
@@ -142,7 +168,7 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-# --- fixtures ------------------------------------------------------------------------------
+# --- workspaces ----------------------------------------------------------------------------
 
 
 def generator_version() -> str:
@@ -151,9 +177,23 @@ def generator_version() -> str:
     return hashlib.sha256(source).hexdigest()[:16]
 
 
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def git_state(ws: Path) -> dict[str, str]:
+    """HEAD and `git status --porcelain`: a cached workspace must end a run as it began."""
+    return {
+        "head": git(ws, "rev-parse", "HEAD").strip(),
+        "status": git(ws, "status", "--porcelain"),
+    }
+
+
 def workspace(size_name: str) -> tuple[Path, dict[str, Any]]:
-    """The cached generated workspace of a size (made now if missing or stale)."""
-    size = generate.PRESETS[size_name]
+    """The cached generated workspace of a size (made now if missing, stale or changed)."""
+    size = SIZES[size_name]
     folder = CACHE / size_name
     marker_path = folder / "generated.json"
     ws = folder / "ws"
@@ -161,8 +201,10 @@ def workspace(size_name: str) -> tuple[Path, dict[str, Any]]:
     if marker_path.is_file() and (ws / ".git").is_dir():
         marker = json.loads(marker_path.read_text(encoding="utf-8"))
         if {k: marker.get(k) for k in wanted} == wanted:
-            marker["generated_now"] = False
-            return ws, marker
+            if git_state(ws) == {"head": marker["base"], "status": ""}:
+                marker["generated_now"] = False
+                return ws, marker
+            say(f"the cached {size_name} workspace was changed: making it again")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     say(f"generating the {size_name} workspace ({size.records:,} records) in {ws} ...")
@@ -176,9 +218,30 @@ def workspace(size_name: str) -> tuple[Path, dict[str, Any]]:
     return ws, {**marker, "generated_now": True}
 
 
+def copy_workspace(src: Path, dest: Path) -> float:
+    """``cp -a`` src to dest (which must not exist), `.tcrm/` included; seconds taken.
+
+    The copy's files have new inodes and ctimes, so git's own stat cache is refreshed here
+    (untimed), as it is in any workspace a user has been working in.
+    """
+    started = time.perf_counter()
+    subprocess.run(["cp", "-a", str(src), str(dest)], check=True)
+    subprocess.run(["git", "-C", str(dest), "update-index", "-q", "--refresh"], check=False)
+    return time.perf_counter() - started
+
+
+def drop_index(ws: Path) -> None:
+    for path in (ws / ".tcrm").glob(INDEX_GLOB):
+        path.unlink()
+
+
+def has_index(ws: Path) -> bool:
+    return any((ws / ".tcrm").glob(INDEX_GLOB))
+
+
 def busiest_client(size_name: str) -> str:
     """The first client made: the generator gives it the most deals, tasks and activities."""
-    counts = dataclasses.replace(generate.PRESETS[size_name], deals=0, tasks=0, activities=0)
+    counts = dataclasses.replace(SIZES[size_name], deals=0, tasks=0, activities=0)
     rel, _ = next(iter(generate.generated_records(counts, seed=SEED, today=TODAY)))
     return rel.removeprefix("clients/").removesuffix(".yaml")
 
@@ -209,22 +272,6 @@ def import_csv() -> Path:
         )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
-    ).stdout
-
-
-def reset(ws: Path, base: str) -> None:
-    """Back to the generated commit, files and history, keeping `.tcrm/`."""
-    git(ws, "reset", "--hard", "-q", base)
-    git(ws, "clean", "-fdq", "-e", ".tcrm")
-
-
-def drop_index(ws: Path) -> None:
-    shutil.rmtree(ws / ".tcrm", ignore_errors=True)
 
 
 # --- timing --------------------------------------------------------------------------------
@@ -265,6 +312,9 @@ def repeat(
 
 def tcrm_env(ws: Path, code: Path | None) -> dict[str, str]:
     env = {**os.environ, "TCRM_NOW": NOW, "TCRM_WORKSPACE": str(ws)}
+    # as installed: compiled bytecode kept between runs (a user's Python writes .pyc files)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     if code is not None:  # its tcrm package comes before the installed one
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code), env.get("PYTHONPATH")]))
     for role in ("AUTHOR", "COMMITTER"):
@@ -273,8 +323,11 @@ def tcrm_env(ws: Path, code: Path | None) -> dict[str, str]:
     return env
 
 
-def run_tcrm_benches(suite: Suite, size: str, ws: Path, base: str) -> None:
-    env = tcrm_env(ws, suite.code)
+def tcrm_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "tcrm", *args]
+
+
+def run_tcrm_benches(suite: Suite, size: str, work: Path) -> None:
     fill = {
         "{client}": busiest_client(size),
         "{word}": SEARCH_WORD,
@@ -282,76 +335,117 @@ def run_tcrm_benches(suite: Suite, size: str, ws: Path, base: str) -> None:
         "{ics}": str(suite.tmp / "x.ics"),
     }
     for bench in TCRM_BENCHES:
-        if not suite.wanted(bench.name):
-            continue
-        cmd = [sys.executable, "-m", "tcrm", *(fill.get(a, a) for a in bench.args)]
-
-        def once(cold: bool, bench: Bench = bench, cmd: list[str] = cmd) -> float:
+        if suite.wanted(bench.name):
+            args = [fill.get(a, a) for a in bench.args]
             if bench.writes:
-                reset(ws, base)
-            if cold:
-                drop_index(ws)
-            return timed(cmd, env, suite.timeout)
+                run_write(suite, bench, args, size, work)
+            else:
+                run_read(suite, bench, args, size, work)
 
-        repeat(suite, bench.name, bench.label, size, "cold", lambda once=once: once(True))
+
+def run_read(suite: Suite, bench: Bench, args: list[str], size: str, work: Path) -> None:
+    """Cold: no index before each run. Warm: one untimed run, then the timed ones."""
+    env = tcrm_env(work, suite.code)
+
+    def once(cold: bool) -> float:
+        if cold:
+            drop_index(work)
+        return timed(tcrm_cmd(*args), env, suite.timeout)
+
+    repeat(suite, bench.name, bench.label, size, "cold", lambda: once(True))
+    try:
+        once(False)  # warm-up, untimed
+    except Failed as exc:
+        suite.skip(bench.name, bench.label, size, "warm", f"warm-up failed: {exc}")
+    else:
+        repeat(suite, bench.name, bench.label, size, "warm", lambda: once(False))
+
+
+def run_write(suite: Suite, bench: Bench, args: list[str], size: str, work: Path) -> None:
+    """Every run on a fresh copy of ``work``: cold without the index, warm with it fresh.
+
+    The copy, its index refresh (warm) and the check that the run made exactly one commit
+    are untimed.
+    """
+    if not has_index(work):  # give warm copies an index to carry (no-op before the index)
         try:
-            once(False)  # warm-up, untimed
+            timed(tcrm_cmd(*REFRESH), tcrm_env(work, suite.code), suite.timeout)
         except Failed as exc:
-            suite.skip(bench.name, bench.label, size, "warm", f"warm-up failed: {exc}")
-        else:
-            repeat(suite, bench.name, bench.label, size, "warm", lambda once=once: once(False))
-        if bench.writes:
-            reset(ws, base)
+            suite.note(f"{size}: `{' '.join(REFRESH)}` before the writes: {exc}")
+
+    def once(cold: bool) -> float:
+        fresh = suite.tmp / size / "write"
+        shutil.rmtree(fresh, ignore_errors=True)
+        copy_workspace(work, fresh)
+        env = tcrm_env(fresh, suite.code)
+        try:
+            if cold:
+                drop_index(fresh)
+            elif has_index(fresh):
+                timed(tcrm_cmd(*REFRESH), env, suite.timeout)
+            before = git(fresh, "rev-parse", "HEAD").strip()
+            took = timed(tcrm_cmd(*args), env, suite.timeout)
+            made = git(fresh, "rev-list", "--count", f"{before}..HEAD").strip()
+            if made != "1":
+                raise Failed(f"the run made {made} commits, not 1")
+            return took
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+
+    repeat(suite, bench.name, bench.label, size, "cold", lambda: once(True))
+    repeat(suite, bench.name, bench.label, size, "warm", lambda: once(False))
+
+
+def index_command(suite: Suite) -> bool:
+    """Whether the timed tcrm has `tcrm index` (`tcrm index --help` exits 0)."""
+    done = subprocess.run(
+        tcrm_cmd("index", "--help"),
+        env=tcrm_env(suite.tmp, suite.code),
+        cwd=NEUTRAL_CWD,
+        capture_output=True,
+    )
+    return done.returncode == 0
+
+
+def run_index_rebuild(suite: Suite, size: str, work: Path) -> None:
+    """The first index of the workspace: `tcrm -w WS index rebuild` with no index before."""
+    label = OTHER_NAMES["index-rebuild"]
+    if not index_command(suite):
+        suite.skip("index-rebuild", label, size, "cold", "n/a: no `tcrm index` command")
+        return
+    env = tcrm_env(work, suite.code)
+
+    def once() -> float:
+        drop_index(work)
+        return timed(tcrm_cmd("-w", str(work), "index", "rebuild"), env, suite.timeout)
+
+    repeat(suite, "index-rebuild", label, size, "cold", once)
 
 
 # --- the TUI -------------------------------------------------------------------------------
 
 _TUI_CHILD = """
-import asyncio, json, sys, time
+import json, sys
 from pathlib import Path
 import tcrm  # first, so --code's package is the one bench_tui's imports find
 sys.path.insert(0, {bench_dir!r})
 import bench_tui
-from tcrm.store.workspace import Workspace
-from tcrm.tui.app import TcrmApp
-from tcrm.tui.screens.today import TodayScreen
-
-def paint_today(root):
-    # bench_tui.one_run's first step alone: App() -> the Today screen loaded and painted
-    out = {{}}
-    async def main():
-        start = time.perf_counter()
-        app = TcrmApp(Workspace.open(root), clock=lambda: bench_tui.NOW, quiet=True,
-                      poll_seconds=None)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await bench_tui._until(
-                pilot, lambda: isinstance(app.screen, TodayScreen) and app.screen.loads)
-            await pilot.pause()
-            out["today"] = time.perf_counter() - start
-    asyncio.run(main())
-    return out["today"]
-
-started = time.time()
-first_paint = getattr(bench_tui, "first_paint", paint_today)
-print(json.dumps({{"started": started, "today": first_paint(Path({ws!r}))}}))
+print(json.dumps(bench_tui.first_paint(Path({ws!r}))))
 """
 
 
-def run_tui(suite: Suite, size: str, ws: Path) -> None:
-    """Start -> Today screen painted, whole process, through benchmarks/bench_tui.py."""
-    label = OTHER_NAMES["tui"]
-    script = BENCH_DIR / "bench_tui.py"
-    if not script.is_file():
-        for mode in ("cold", "warm"):
-            suite.skip("tui", label, size, mode, "no benchmarks/bench_tui.py")
-        return
-    code = _TUI_CHILD.format(bench_dir=str(BENCH_DIR), ws=str(ws))
-    env = tcrm_env(ws, suite.code)
-    in_process: list[float] = []
+def run_tui(suite: Suite, size: str, work: Path) -> None:
+    """Spawn -> the Today screen painted, a child process per run (bench_tui.first_paint).
 
-    def once(cold: bool) -> float:
+    Two rows: its tasks painted (the first paint) and the screen complete. The part from
+    App() to painted goes into the JSON as ``in_process_median``.
+    """
+    code = _TUI_CHILD.format(bench_dir=str(BENCH_DIR), ws=str(work))
+    env = tcrm_env(work, suite.code)
+
+    def once(cold: bool) -> dict[str, float]:
         if cold:
-            drop_index(ws)
+            drop_index(work)
         spawned = time.time()
         try:
             done = subprocess.run(
@@ -365,24 +459,34 @@ def run_tui(suite: Suite, size: str, ws: Path) -> None:
         except subprocess.TimeoutExpired:
             raise Failed(f"a run took longer than {suite.timeout:g} s") from None
         if done.returncode != 0:
-            raise Failed(
-                f"exit {done.returncode}: {(done.stderr.strip().splitlines() or ['?'])[-1]}"
-            )
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        in_process.append(result["today"])
-        return result["started"] - spawned + result["today"]
+            last = (done.stderr.strip().splitlines() or ["?"])[-1]
+            raise Failed(f"exit {done.returncode}: {last[:200]}")
+        child = json.loads(done.stdout.strip().splitlines()[-1])
+        return {
+            "first": child["first_at"] - spawned,
+            "today": child["today_at"] - spawned,
+            "first_in": child["first"],
+            "today_in": child["today"],
+        }
 
     def timed_runs(mode: str) -> None:
-        in_process.clear()
-        repeat(suite, "tui", label, size, mode, lambda: once(mode == "cold"))
-        if "median" in suite.results[-1]:  # the part from App() to painted, for the JSON
-            suite.results[-1]["in_process_median"] = round(statistics.median(in_process), 4)
+        rows = ((OTHER_NAMES["tui"], "first"), (TUI_COMPLETE, "today"))
+        try:
+            runs = [once(mode == "cold") for _ in range(suite.runs)]
+        except Failed as exc:
+            for label, _ in rows:
+                suite.skip("tui", label, size, mode, str(exc))
+            return
+        for label, key in rows:
+            entry = suite.record("tui", label, size, mode, [r[key] for r in runs])
+            entry["in_process_median"] = round(statistics.median(r[f"{key}_in"] for r in runs), 4)
 
     timed_runs("cold")
     try:
         once(False)
     except Failed as exc:
-        suite.skip("tui", label, size, "warm", f"warm-up failed: {exc}")
+        for label in (OTHER_NAMES["tui"], TUI_COMPLETE):
+            suite.skip("tui", label, size, "warm", f"warm-up failed: {exc}")
     else:
         timed_runs("warm")
 
@@ -394,7 +498,7 @@ def run_floors(suite: Suite, size: str, ws: Path) -> None:
     env = tcrm_env(ws, suite.code)
     floors = (
         ("python-pass", [sys.executable, "-c", "pass"]),
-        ("import-cli", [sys.executable, "-c", "import tcrm.cli.main"]),
+        ("import-cli", tcrm_cmd("--version")),
     )
     for name, cmd in floors:
         if suite.wanted(name):
@@ -505,10 +609,10 @@ def taskwarrior_data(size: str, count: int) -> tuple[dict[str, str], int] | None
 
 
 def run_taskwarrior(suite: Suite, size: str) -> None:
-    count = generate.PRESETS[size].tasks
+    count = SIZES[size].tasks
     made = taskwarrior_data(size, count)
     if made is None:
-        suite.notes.append("taskwarrior is not installed (`apt-get install taskwarrior`): skipped")
+        suite.note("taskwarrior is not installed (`apt-get install taskwarrior`): skipped")
         return
     env, _ = made
     version = subprocess.run(["task", "--version"], capture_output=True, text=True).stdout.strip()
@@ -565,7 +669,10 @@ def cell(entry: dict[str, Any] | None, timeout: float) -> str:
     if entry is None:
         return ""
     if "skipped" in entry:
-        return f"> {timeout:g} s" if "longer than" in entry["skipped"] else "failed (see JSON)"
+        reason = entry["skipped"]
+        if reason.startswith("n/a"):
+            return "n/a"
+        return f"> {timeout:g} s" if "longer than" in reason else "failed (see JSON)"
     return f"{entry['median']:.3f} ({entry['min']:.3f}-{entry['max']:.3f})"
 
 
@@ -641,11 +748,51 @@ def machine(code: Path | None) -> dict[str, Any]:
     }
 
 
+def run_size(suite: Suite, size: str) -> dict[str, Any]:
+    """Every wanted figure at one size, in a private copy of the cached workspace."""
+    ws, marker = workspace(size)
+    before = git_state(ws)
+    work = suite.tmp / size / "ws"
+    work.parent.mkdir(parents=True)
+    copied = copy_workspace(ws, work)
+    shutil.rmtree(work / ".tcrm", ignore_errors=True)
+    say(f"size {size}: {ws} (copied to {work} in {copied:.1f} s)")
+    if size in TUI_ONLY:
+        if suite.wanted("tui"):
+            run_tui(suite, size, work)
+    else:
+        if suite.wanted("index-rebuild"):
+            run_index_rebuild(suite, size, work)
+        run_tcrm_benches(suite, size, work)
+        if suite.wanted("tui"):
+            run_tui(suite, size, work)
+        run_floors(suite, size, work)
+        if suite.wanted("taskwarrior"):
+            run_taskwarrior(suite, size)
+    if git(work, "status", "--porcelain"):
+        suite.note(f"{size}: a read command changed the work tree (`git status`)")
+    shutil.rmtree(work.parent)
+    untouched = git_state(ws) == before
+    if not untouched:
+        suite.note(f"{size}: the cached workspace {ws} changed during the run")
+    return {
+        **marker["counts"],
+        "records": SIZES[size].records,
+        "path": str(ws),
+        "generate_seconds": marker.get("generate_seconds"),
+        "generated_now": marker["generated_now"],
+        "copy_seconds": round(copied, 2),
+        "cache_untouched": untouched,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", default="1k,10k,100k", help="comma-separated: 1k,10k,100k")
+    parser.add_argument(
+        "--sizes", default=DEFAULT_SIZES, help=f"comma-separated: {DEFAULT_SIZES} (tui: TUI only)"
+    )
     parser.add_argument("--runs", type=int, default=5, help="timed runs per figure (default 5)")
     parser.add_argument("--json", type=Path, help="write every figure to this JSON file")
     parser.add_argument("--only", nargs="+", metavar="NAME", choices=ALL_NAMES, help="only these")
@@ -669,9 +816,9 @@ def main() -> None:
             print(f"{name:<16} {label}")
         return
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
-    unknown = [s for s in sizes if s not in generate.PRESETS]
+    unknown = [s for s in sizes if s not in SIZES]
     if unknown:
-        parser.error(f"unknown size {', '.join(unknown)}; use {', '.join(generate.PRESETS)}")
+        parser.error(f"unknown size {', '.join(unknown)}; use {', '.join(SIZES)}")
     started = datetime.now().astimezone()
     load_before = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="tcrm-bench-") as tmp:
@@ -682,24 +829,7 @@ def main() -> None:
             only=set(args.only or ()),
             tmp=Path(tmp),
         )
-        generated: dict[str, Any] = {}
-        for size in sizes:
-            ws, marker = workspace(size)
-            generated[size] = {
-                **marker["counts"],
-                "records": generate.PRESETS[size].records,
-                "path": str(ws),
-                "generate_seconds": marker.get("generate_seconds"),
-                "generated_now": marker["generated_now"],
-            }
-            say(f"size {size}: {ws}")
-            reset(ws, marker["base"])
-            run_tcrm_benches(suite, size, ws, marker["base"])
-            if suite.wanted("tui"):
-                run_tui(suite, size, ws)
-            run_floors(suite, size, ws)
-            if suite.wanted("taskwarrior"):
-                run_taskwarrior(suite, size)
+        generated = {size: run_size(suite, size) for size in sizes}
     report = {
         "started": started.isoformat(timespec="seconds"),
         "seconds": round((datetime.now().astimezone() - started).total_seconds(), 1),
