@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,9 +20,11 @@ from tcrm.cli import render
 from tcrm.cli.state import err, workspace
 from tcrm.cli.state import now as cli_now
 from tcrm.errors import UsageError, ValidationError
-from tcrm.io import csvio, jsonio, vcardio
-from tcrm.services import bulk, exports, imports
+from tcrm.services import bulk
 from tcrm.services.query import HELP as FILTERS_HELP
+
+if TYPE_CHECKING:  # tcrm.io (vobject...) and the import engine load with their commands
+    from tcrm.services import imports
 
 _SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -151,6 +153,8 @@ def _import(
     as_json: bool,
     rejects: Callable[[imports.Source, Any], bytes] | None,
 ) -> None:
+    from tcrm.services import imports
+
     ws = workspace(ctx)
     reject_target = None
     if rejects is not None:
@@ -316,6 +320,9 @@ def import_csv(
     (see docs/import.md); other columns are kept as extra fields. Every row is checked
     first: with any invalid row nothing is written and each problem is listed.
     """
+    from tcrm.io import csvio
+    from tcrm.services import imports
+
     kind = bulk.kind_of(record_type)
     sep = csvio.delimiter_of(delimiter)
     mappings = imports.parse_mappings(mapping or [], kind)
@@ -337,6 +344,8 @@ def import_csv(
 
 
 def _encode_rejected(source: imports.Source, rejected: Any, *, delimiter: str, bom: bool) -> bytes:
+    from tcrm.io import csvio
+
     return csvio.encode_rejected(source, rejected, delimiter=delimiter, bom=bom)
 
 
@@ -356,6 +365,8 @@ def import_vcard(
     People with the same ORG become contact people of one client; company cards give
     the client's own details; CATEGORIES become tags.
     """
+    from tcrm.io import vcardio
+
     source = vcardio.read_cards(file)
     _import(
         ctx,
@@ -390,6 +401,8 @@ def import_json(
     as_json: AsJson = False,
 ) -> None:
     """Import a JSON list of records, as `tcrm export json` writes it; one commit."""
+    from tcrm.io import jsonio
+
     kind = bulk.kind_of(record_type)
     _import(
         ctx,
@@ -413,6 +426,8 @@ def import_json(
 def _export(
     ctx: typer.Context, kind: str, where: list[str] | None, output: Path | None, encode: Any
 ) -> None:
+    from tcrm.services import exports
+
     ws = workspace(ctx)
     result = exports.export_records(
         ws, kind=kind, where=_terms(where), encode=encode, output=output, now=cli_now(ctx)
@@ -453,6 +468,8 @@ def export_csv(
     spreadsheet would run as formulas (=, +, -, @) start with a ' so they stay text.
     `tcrm import csv` reads the file back.
     """
+    from tcrm.io import csvio
+
     sep = csvio.delimiter_of(delimiter) or ","
     encode = partial(csvio.encode_export, delimiter=sep, bom=bom)
     _export(ctx, bulk.kind_of(record_type), where, output, encode)
@@ -466,6 +483,8 @@ def export_json(
     output: Output = None,
 ) -> None:
     """Export records as a JSON list, each as in its file plus its id."""
+    from tcrm.io import jsonio
+
     _export(ctx, bulk.kind_of(record_type), where, output, jsonio.encode_export)
 
 
@@ -480,6 +499,8 @@ def export_vcard(
     ] = "3.0",
 ) -> None:
     """Export clients as vCards: a card per client, one per contact person (ORG = client)."""
+    from tcrm.io import vcardio
+
     kind = bulk.kind_of(record_type)
     if kind != "client":
         raise UsageError(
