@@ -6,7 +6,8 @@ Imports are local to the functions so read-only commands never pay for dulwich.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,9 @@ from tcrm.errors import GitError
 
 if TYPE_CHECKING:
     from dulwich.repo import Repo
+
+    from tcrm.store.gitindex import IndexFile
+    from tcrm.store.gittree import TreeEditor
 
 
 @dataclass(frozen=True)
@@ -64,67 +68,95 @@ def init(root: Path) -> None:
 
 
 def identity(root: Path) -> Identity:
-    from dulwich.repo import get_user_identity
-
     repo = _open(root)
     try:
-        config = repo.get_config_stack()
-        raw = get_user_identity(config, "AUTHOR").decode("utf-8", "replace")
-        try:
-            config.get(("user",), "name")
-            configured = True
-        except KeyError:
-            configured = "GIT_AUTHOR_NAME" in os.environ
+        return _identity(repo)
     finally:
         repo.close()
+
+
+def _identity(repo: Repo) -> Identity:
+    from dulwich.repo import get_user_identity
+
+    config = repo.get_config_stack()
+    raw = get_user_identity(config, "AUTHOR").decode("utf-8", "replace")
+    try:
+        config.get(("user",), "name")
+        configured = True
+    except KeyError:
+        configured = "GIT_AUTHOR_NAME" in os.environ
     name, _, email = raw.partition(" <")
     return Identity(name=name, email=email.rstrip(">"), configured=configured)
 
 
 def commit(root: Path, paths: Iterable[str], message: str, when: datetime | None = None) -> str:
-    """Stage ``paths`` (added, changed or deleted; relative, POSIX) and commit them once."""
-    from dulwich.errors import CommitError
+    """Stage ``paths`` (added, changed or deleted; relative, POSIX) and commit them once.
 
-    who = identity(root)
+    The fast path (``_fast_commit``) patches the index and rewrites only the trees on the
+    way to those paths: its commit is HEAD's tree with them changed, like
+    ``git commit --only PATHS`` (what someone staged by hand stays staged). What it does
+    not support goes through dulwich's stage + commit, which reads the whole index (and
+    commits all of it).
+    """
     repo = _open(root)
     try:
-        worktree = repo.get_worktree()
+        who = _identity(repo)
         rel_paths = sorted(set(paths))
-        index = repo.open_index()
-        staged_before: dict[str, Any] = {}  # put back if the commit fails
-        for rel in rel_paths:
-            try:
-                staged_before[rel] = index[rel.encode()]
-            except KeyError:
-                staged_before[rel] = None
-        worktree.stage(rel_paths)
-        author = str(who).encode("utf-8")
-        extra = {}
-        if when is not None:
-            offset = when.utcoffset()
-            seconds = int(offset.total_seconds()) if offset else 0
-            extra = {  # the moment of the change: both git dates, like `git commit --date`
-                "commit_timestamp": when.timestamp(),
-                "commit_timezone": seconds,
-                "author_timestamp": when.timestamp(),
-                "author_timezone": seconds,
-            }
-        try:
-            sha = worktree.commit(
-                message=message.encode("utf-8"),
-                author=author,
-                committer=author,
-                sign=False,
-                **extra,
-            )
-        except BaseException as exc:
-            _unstage(repo, staged_before)
-            if isinstance(exc, CommitError):
-                raise GitError(f"git refused the commit: {exc}") from None
-            raise
+        sha = None
+        if os.environ.get(FAST_COMMIT_ENV) != "0":
+            sha = _fast_commit(repo, rel_paths, message, who, when)
+        if sha is None:
+            sha = _dulwich_commit(repo, rel_paths, message, who, when)
     finally:
         repo.close()
+    return sha
+
+
+def _dulwich_commit(
+    repo: Repo, rel_paths: list[str], message: str, who: Identity, when: datetime | None
+) -> str:
+    """The general path: stage through dulwich (whole index read and written), commit."""
+    from dulwich.errors import CommitError
+
+    worktree = repo.get_worktree()
+    index = repo.open_index()
+    staged_before: dict[str, Any] = {}  # put back if the commit fails
+    for rel in rel_paths:
+        try:
+            staged_before[rel] = index[rel.encode()]
+        except KeyError:
+            staged_before[rel] = None
+    worktree.stage(rel_paths)
+    author = str(who).encode("utf-8")
+    extra = {}
+    if when is not None:
+        timestamp, zone = _moment(when)
+        extra = {  # the moment of the change: both git dates, like `git commit --date`
+            "commit_timestamp": timestamp,
+            "commit_timezone": zone,
+            "author_timestamp": timestamp,
+            "author_timezone": zone,
+        }
+    try:
+        sha = worktree.commit(
+            message=message.encode("utf-8"),
+            author=author,
+            committer=author,
+            sign=False,
+            **extra,
+        )
+    except BaseException as exc:
+        _unstage(repo, staged_before)
+        if isinstance(exc, CommitError):
+            raise GitError(f"git refused the commit: {exc}") from None
+        raise
     return sha.decode() if isinstance(sha, bytes) else str(sha)
+
+
+def _moment(when: datetime) -> tuple[float, int]:
+    """``(timestamp, UTC offset in seconds)`` of an aware or naive datetime."""
+    offset = when.utcoffset()
+    return when.timestamp(), int(offset.total_seconds()) if offset else 0
 
 
 def _unstage(repo: Repo, entries: dict[str, Any]) -> None:
@@ -136,6 +168,393 @@ def _unstage(repo: Repo, entries: dict[str, Any]) -> None:
         elif rel.encode() in index:
             del index[rel.encode()]
     index.write()
+
+
+# --- fast commits: patch the index, rewrite only the trees on the way to the changes ----
+
+FAST_COMMIT_ENV = "TCRM_FAST_COMMIT"
+"""Set to ``0`` to commit through dulwich's general path (benchmarks compare both)."""
+PACK_FROM = 256
+"""From this many new blobs, one pack file instead of as many loose objects (imports)."""
+_KINDS = {1: b"commit", 2: b"tree", 3: b"blob", 4: b"tag"}
+_CONVERTING = re.compile(
+    rb"(?:^|\s)[-!]?(?:text|eol|crlf|filter|ident|working-tree-encoding)\b|^\s*\[attr\]"
+)
+"""gitattributes that may change a file's bytes on the way in (a macro may hide them)."""
+
+
+@dataclass
+class _Base:
+    """What a fast commit builds on: HEAD's branch, commit and tree, and where things are."""
+
+    repo: Repo
+    root: Path
+    objects: Path
+    index: Path
+    head: bytes  # 40 hex digits, as dulwich refs want
+    tree: bytes  # 20 bytes
+    level: int  # zlib level of loose objects
+    pack_level: int
+    fsync: bool
+    encoding: bytes | None
+
+    def read(self, sha: bytes) -> tuple[bytes, bytes]:
+        return _read_object(self.repo, self.objects, sha)
+
+    def read_tree(self, sha: bytes) -> bytes:
+        from tcrm.store.gitindex import Unsupported
+
+        kind, data = self.read(sha)
+        if kind != b"tree":
+            raise Unsupported(f"{sha.hex()} is a {kind.decode()}, not a tree")
+        return data
+
+    def write(self, kind: bytes, data: bytes) -> bytes:
+        from tcrm.store import gittree
+
+        return gittree.write_loose(self.objects, kind, data, self.level, self.fsync)
+
+
+def _read_object(repo: Repo, objects: Path, sha: bytes) -> tuple[bytes, bytes]:
+    """``(kind, data)`` of an object: loose ones directly (dulwich would parse them),
+    packed ones through dulwich. A missing object raises ``Unsupported``: the general
+    path then reports the broken (or shallow) repository its own way."""
+    from tcrm.store import gittree
+    from tcrm.store.gitindex import Unsupported
+
+    found = gittree.read_loose(objects, sha)
+    if found is not None:
+        return found
+    try:
+        kind, data = repo.object_store.get_raw(sha)
+    except KeyError:
+        raise Unsupported(f"object {sha.hex()} is missing") from None
+    return _KINDS[kind], data
+
+
+def _fast_base(repo: Repo) -> _Base | None:
+    """HEAD and the settings a fast commit needs, or None where only dulwich's general
+    path is right: sha256, bare, a merge in progress, no index, a detached or unborn
+    HEAD, shared-repository permissions, automatic sign-off."""
+    from tcrm.store.gitindex import Unsupported
+
+    if repo.bare or repo.object_format.name != "sha1":
+        return None
+    index = Path(repo.index_path())
+    if not index.is_file() or os.path.exists(os.path.join(repo.controldir(), "MERGE_HEAD")):
+        return None
+    config = repo.get_config_stack()
+    if _config(config, b"core", b"sharedRepository") is not None or config.get_boolean(
+        (b"format",), b"signoff", False
+    ):
+        return None
+    chain, head = repo.refs.follow(b"HEAD")
+    if head is None or not chain or not chain[-1].startswith(b"refs/heads/"):
+        return None
+    objects = Path(repo.object_store.path)
+    try:
+        kind, data = _read_object(repo, objects, bytes.fromhex(head.decode()))
+    except Unsupported:
+        return None
+    if kind != b"commit" or not data.startswith(b"tree "):
+        return None
+    level = _config(config, b"core", b"compression")
+    return _Base(
+        repo=repo,
+        root=Path(repo.path),
+        objects=objects,
+        index=index,
+        head=head,
+        tree=bytes.fromhex(data[5:45].decode()),
+        level=_zlib_level(_config(config, b"core", b"looseCompression") or level, 1),
+        pack_level=_zlib_level(_config(config, b"core", b"packCompression") or level, -1),
+        fsync=config.get_boolean((b"core",), b"fsyncObjectFiles", False),
+        encoding=_config(config, b"i18n", b"commitEncoding"),
+    )
+
+
+def _zlib_level(value: bytes | None, default: int) -> int:
+    """A configured compression level, or git's default (1 for loose objects, zlib's own
+    for packs) when unset or not a level."""
+    try:
+        level = int(value) if value is not None else default
+    except ValueError:
+        return default
+    return level if -1 <= level <= 9 else default
+
+
+def _config(config: Any, section: bytes, key: bytes) -> bytes | None:
+    try:
+        return config.get((section,), key)  # type: ignore[no-any-return]
+    except KeyError:
+        return None
+
+
+def _fast_commit(
+    repo: Repo, rel_paths: list[str], message: str, who: Identity, when: datetime | None
+) -> str | None:
+    """Commit ``rel_paths`` without reading or writing the whole index in Python.
+
+    New blobs and the trees from the root to each changed file are written (each tree
+    once); the index is patched in place under ``index.lock``; the pre-commit, commit-msg
+    and post-commit hooks run as dulwich runs them; the branch moves with a
+    compare-and-swap against the HEAD built on. None, before anything visible changed,
+    when the repository needs the general path.
+    """
+    from tcrm.store import gitindex, gittree
+
+    base = _fast_base(repo)
+    if base is None:
+        return None
+    editor = gittree.TreeEditor(base.read_tree, lambda raw: base.write(b"tree", raw))
+    try:
+        with gitindex.IndexLock(base.index) as lock:
+            original = base.index.read_bytes()
+            index = gitindex.IndexFile(original)
+            if len(rel_paths) >= PACK_FROM:
+                index.load_names()
+            tree_changes, index_changes = _stage_fast(base, editor, index, rel_paths)
+            tree = editor.build(base.tree, tree_changes)
+            previous = {name: index.get(name) for name in index_changes}
+            written = lock.commit(index.patched(index_changes))
+    except gitindex.Unsupported:
+        return None
+    except gitindex.IndexLocked as exc:
+        raise GitError(str(exc)) from None
+    try:
+        sha = _record_commit(base, tree, written, message, who, when)
+    except BaseException:
+        _restore_index(base.index, original, written, previous)
+        raise
+    _after_commit(repo)
+    return sha
+
+
+def _stage_fast(
+    base: _Base, editor: TreeEditor, index: IndexFile, rel_paths: list[str]
+) -> tuple[dict[bytes, Any], dict[bytes, bytes | None]]:
+    """Blobs of the files (written), and the changes to make to the trees and the index.
+
+    Only regular files and deleted paths: anything else (a symlink, a folder, a file
+    where the index has a folder) raises ``Unsupported``.
+    """
+    import stat
+
+    from tcrm.store.gitindex import Unsupported, entry_bytes
+
+    files: list[tuple[bytes, os.stat_result, bytes]] = []
+    tree_changes: dict[bytes, Any] = {}
+    index_changes: dict[bytes, bytes | None] = {}
+    root = str(base.root)
+    for rel in rel_paths:
+        name, path = os.fsencode(rel), os.path.join(root, rel)
+        try:
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                raise Unsupported(f"{rel} is not a regular file")
+            with open(path, "rb") as handle:
+                st = os.fstat(handle.fileno())  # the stat of the bytes we hash
+                files.append((name, st, handle.read()))
+        except (FileNotFoundError, NotADirectoryError):
+            tree_changes[name] = index_changes[name] = None
+    normalize = _normalizer(base, editor, [name for name, _, _ in files])
+    blobs = _write_blobs(base, [normalize(name, data) for name, _, data in files])
+    checked: set[bytes] = set()
+    for (name, st, _), sha in zip(files, blobs, strict=True):
+        mode = 0o100755 if st.st_mode & 0o100 else 0o100644
+        tree_changes[name] = (mode, sha)
+        index_changes[name] = entry_bytes(name, st, mode, sha)
+        if index.get(name) is None:
+            _check_new_path(index, name, checked)
+    return tree_changes, index_changes
+
+
+def _check_new_path(index: IndexFile, name: bytes, checked: set[bytes]) -> None:
+    """A new entry must not make a file and a folder of one name (git's D/F conflict)."""
+    from tcrm.store.gitindex import Unsupported
+
+    if index.has_under(name):
+        raise Unsupported(f"{name!r} is a folder in the index")
+    parts = name.split(b"/")
+    for depth in range(1, len(parts)):
+        folder = b"/".join(parts[:depth])
+        if folder not in checked:
+            checked.add(folder)
+            if index.get(folder) is not None:
+                raise Unsupported(f"{folder!r} is a file in the index")
+
+
+def _normalizer(
+    base: _Base, editor: TreeEditor, names: list[bytes]
+) -> Callable[[bytes, bytes], bytes]:
+    """How a file's bytes become a blob: as they are, unless ``core.autocrlf`` or a
+    gitattributes file could convert them, in which case dulwich's filters decide (as on
+    the general path)."""
+    if not names or not _may_convert(base, editor, names):
+        return lambda name, data: data
+    from dulwich.objects import Blob
+
+    normalizer = base.repo.get_blob_normalizer()
+
+    def normalize(name: bytes, data: bytes) -> bytes:
+        return normalizer.checkin_normalize(Blob.from_string(data), name).as_raw_string()
+
+    return normalize
+
+
+def _may_convert(base: _Base, editor: TreeEditor, names: list[bytes]) -> bool:
+    config = base.repo.get_config_stack()
+    autocrlf = (_config(config, b"core", b"autocrlf") or b"false").lower()
+    if autocrlf not in (b"false", b"no", b"off", b"0"):
+        return True
+    try:
+        texts = [(Path(base.repo.controldir()) / "info" / "attributes").read_bytes()]
+    except FileNotFoundError:
+        texts = []
+    for folder in sorted(_folders_of(names)):
+        texts.append(
+            _attributes(base, editor, folder + b"/.gitattributes" if folder else b".gitattributes")
+        )
+    lines = (line for text in texts for line in text.splitlines())
+    return any(_CONVERTING.search(line) for line in lines if not line.lstrip().startswith(b"#"))
+
+
+def _folders_of(names: list[bytes]) -> set[bytes]:
+    """Every folder holding one of ``names``, and each folder above it (the root is b"")."""
+    out = {b""}
+    for name in names:
+        parts = name.split(b"/")[:-1]
+        out.update(b"/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+    return out
+
+
+def _attributes(base: _Base, editor: TreeEditor, rel: bytes) -> bytes:
+    """A ``.gitattributes`` from the working tree, or from HEAD when the working tree has
+    none (as dulwich reads them)."""
+    try:
+        return (base.root / os.fsdecode(rel)).read_bytes()
+    except FileNotFoundError:
+        found = editor.lookup(base.tree, rel)
+        return base.read(found[1])[1] if found is not None else b""
+    except (NotADirectoryError, IsADirectoryError):
+        return b""
+
+
+def _write_blobs(base: _Base, contents: list[bytes]) -> list[bytes]:
+    """Store the files' blobs; their ids. Many at once go into one pack, as
+    ``git fast-import`` would, instead of thousands of loose files."""
+    if len(contents) < PACK_FROM:
+        return [base.write(b"blob", data) for data in contents]
+    from tcrm.store import gittree
+
+    return gittree.write_pack(base.objects, contents, base.pack_level, base.fsync)
+
+
+def _record_commit(
+    base: _Base,
+    tree: bytes,
+    written: os.stat_result,
+    message: str,
+    who: Identity,
+    when: datetime | None,
+) -> str:
+    """The pre-commit and commit-msg hooks, the commit object, and the branch moved to it
+    (compare-and-swap), once the index holds the change."""
+    import time
+
+    from dulwich.objects import Commit
+
+    _hook(base.repo, "pre-commit")
+    if _stamp(base.index) != _stamp(written):  # the hook staged more: commit the index
+        from dulwich.index import Index
+
+        tree = bytes.fromhex(Index(str(base.index)).commit(base.repo.object_store).decode())
+    timestamp, zone = _moment(when) if when is not None else (time.time(), 0)
+    author = str(who).encode("utf-8")
+    commit = Commit()
+    commit.tree = tree.hex().encode()
+    commit.parents = [base.head]
+    commit.author = commit.committer = author
+    commit.author_time = commit.commit_time = int(timestamp)
+    commit.author_timezone = commit.commit_timezone = zone
+    if base.encoding is not None:
+        commit.encoding = base.encoding
+    text = message.encode("utf-8")
+    commit.message = _hook(base.repo, "commit-msg", text) or text
+    sha = base.write(b"commit", commit.as_raw_string()).hex().encode()
+    if not base.repo.refs.set_if_equals(
+        b"HEAD",
+        base.head,
+        sha,
+        message=b"commit: " + text,
+        committer=author,
+        timestamp=int(timestamp),
+        timezone=zone,
+    ):
+        raise GitError("the branch moved while committing (another git process?); try again")
+    return sha.decode()
+
+
+def _hook(repo: Repo, name: str, *args: bytes) -> Any:
+    """Run a hook as dulwich's commit does; a refusal is a ``GitError``."""
+    from dulwich.errors import HookError
+
+    hook = _installed_hook(repo, name)
+    try:
+        return hook.execute(*args) if hook is not None else None
+    except HookError as exc:
+        raise GitError(f"git refused the commit: {exc}") from None
+
+
+def _installed_hook(repo: Repo, name: str) -> Any:
+    """dulwich's hook, or None when its file does not exist (dulwich would try to start
+    it anyway, ~4 ms a hook, and ignore that it is missing)."""
+    hook = repo.hooks.get(name)
+    path = getattr(hook, "filepath", None)
+    return None if hook is None or (path is not None and not os.path.exists(path)) else hook
+
+
+def _after_commit(repo: Repo) -> None:
+    """The post-commit hook (a failure only warns: the commit is made) and dulwich's
+    automatic garbage collection, as after dulwich's own commit."""
+    import warnings
+
+    from dulwich.errors import HookError
+    from dulwich.gc import maybe_auto_gc
+
+    hook = _installed_hook(repo, "post-commit")
+    try:
+        if hook is not None:
+            hook.execute()
+    except HookError as exc:
+        warnings.warn(f"post-commit hook failed: {exc}", UserWarning, stacklevel=3)
+    maybe_auto_gc(repo)
+
+
+def _stamp(file: Path | os.stat_result) -> tuple[int, int, int] | None:
+    """What changes when a file is rewritten (git writes the index by renaming a new file)."""
+    try:
+        st = os.stat(file) if isinstance(file, Path) else file
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _restore_index(
+    index: Path, original: bytes, written: os.stat_result, previous: dict[bytes, bytes | None]
+) -> None:
+    """Undo the index change of a commit that did not happen: the original bytes when
+    nobody touched the index since, else our entries put back in what a hook left."""
+    from tcrm.store import gitindex
+
+    if _stamp(index) == _stamp(written):
+        gitindex.write_index(index, original)
+        return
+    try:
+        with gitindex.IndexLock(index) as lock:
+            current = gitindex.IndexFile(index.read_bytes())
+            lock.commit(current.patched(previous))
+    except (gitindex.Unsupported, gitindex.IndexLocked, FileNotFoundError):
+        pass  # best effort while already failing: git status shows what is staged
 
 
 def head(root: Path) -> str | None:
