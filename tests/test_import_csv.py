@@ -609,3 +609,55 @@ def test_progress_is_reported_and_one_commit_holds_every_file(
     assert len(changed_files(sample_ws)) == 450
     assert status_clean(sample_ws)
     assert git(sample_ws, "fsck", "--no-progress").strip() == ""
+
+
+# --- the delimiter -----------------------------------------------------------------------
+
+
+def _sniff_reference(text: str) -> str:
+    """The delimiter as read before the header shortcut: the Sniffer always asked."""
+    first_line = text.split("\n", 1)[0]
+    counts = {d: first_line.count(d) for d in ",;\t|"}
+    try:
+        sniffed: str | None = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
+    except csv.Error:
+        sniffed = None
+    if sniffed and counts.get(sniffed, 0) > 0:
+        return sniffed
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Company;Notes\nAcme;one, two, three, four\nBeta;five, six, seven\n", ";"),
+        ('Company,Notes\nAcme,"a; b; c; d; e"\nBeta,"f; g; h; i"\n', ","),
+        ("Company\nAcme, Inc.\nBeta; Gamma\n", ","),
+        ("Name\tNotes\nAcme\tx|y|z\n", "\t"),
+        ("a,b,c;d\n1;2\n3;4\n5;6\n", ";"),  # several in the header: the Sniffer decides
+        ("Company;Notes, remarks\nAcme;one, two\nBeta;three, four\n", ","),
+    ],
+)
+def test_the_header_line_decides_the_delimiter_unless_it_holds_several(
+    text: str, expected: str
+) -> None:
+    from tcrm.io import csvio
+
+    assert csvio.sniff_delimiter(text) == expected == _sniff_reference(text)
+
+
+@given(
+    st.lists(
+        st.lists(st.text(alphabet="ab ,;\t|\"'x", max_size=6), min_size=1, max_size=4),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_the_delimiter_is_what_the_sniffer_and_header_together_always_chose(
+    rows: list[list[str]],
+) -> None:
+    from tcrm.io import csvio
+
+    text = "\n".join(",".join(cells) for cells in rows) + "\n"
+    assert csvio.sniff_delimiter(text) == _sniff_reference(text)

@@ -57,9 +57,16 @@ def decode(data: bytes, encoding: str | None, name: str) -> tuple[str, bool]:
 
 def sniff_delimiter(text: str) -> str:
     """``;`` or ``,`` (or tab, pipe): csv.Sniffer on the start of the file, checked
-    against the header line; the header's most frequent candidate when they disagree."""
-    first_line = text.split("\n", 1)[0]
+    against the header line; the header's most frequent candidate when they disagree.
+
+    A header line with at most one of the candidates decides alone (the Sniffer's guess
+    could only be taken if it were that one), which spares the Sniffer's regular
+    expressions over 64 KB: a third of a second on a 10,000-row file."""
+    first_line = text.partition("\n")[0]
     counts = {d: first_line.count(d) for d in DELIMITERS}
+    present = [d for d in DELIMITERS if counts[d]]
+    if len(present) <= 1:
+        return present[0] if present else ","
     try:
         sniffed: str | None = csv.Sniffer().sniff(text[:65536], delimiters=DELIMITERS).delimiter
     except csv.Error:
@@ -111,15 +118,16 @@ def read_table(
         raise UsageError(f"{path.name} has no header row; the first row must name the columns")
     headers = [h.strip() or f"column {i + 1}" for i, h in enumerate(records[0])]
     source = Source(path.name, headers, [])
+    width = len(headers)
     for number, cells in enumerate(records[1:], 2):
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             continue
-        if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers) :]):
+        if len(cells) > width and "".join(cells[width:]).strip():
             source.problems.append(
-                (number, f"has {len(cells)} cells but the header names {len(headers)} columns")
+                (number, f"has {len(cells)} cells but the header names {width} columns")
             )
-        values = [unescape(c) for c in cells[: len(headers)]]
-        values += [""] * (len(headers) - len(values))
+        values = [unescape(c) if c[:1] == "'" else c for c in cells[:width]]
+        values += [""] * (width - len(values))
         source.rows.append(SourceRow(number, values))
     return source, sep, bom
 

@@ -838,6 +838,11 @@ class RowReader:
         self.look = look
         self.force = force
         self.mapped = {c.target for c in columns if c.target and c.how != "extra"}
+        fields = RECORD_TYPES[kind].model_fields
+        self.list_fields = frozenset(
+            name for name, info in fields.items() if "list" in str(info.annotation).lower()
+        )
+        """Fields whose cells hold several items; worked out once, not per cell."""
 
     def read(
         self, row: SourceRow
@@ -890,11 +895,9 @@ class RowReader:
         texts = self._texts(values)
         first = texts[0].strip()
         look, lists, kind = self.look, self.look.settings.lists, self.kind
-        fields = RECORD_TYPES[kind].model_fields
-        info = fields.get(target)
         if target in JSON_FIELDS or (target == "contacts" and kind == "client"):
             return self._structured(target, first)
-        if info is not None and "list" in str(info.annotation).lower():
+        if target in self.list_fields:
             items = list(dict.fromkeys(i for t in texts for i in split_list(t, target)))
             if target == "tags":
                 return [_choose(t, lists.tags) for t in items]
