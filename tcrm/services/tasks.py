@@ -28,7 +28,6 @@ from tcrm.model.types import check_rrule, check_timezone, parse_offset
 from tcrm.model.when import WhenError, parse_when
 from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
-    all_records,
     build,
     candidates,
     ensure_valid,
@@ -323,7 +322,12 @@ def _contacts(
     A name is looked up among the linked clients' contacts first, then among every
     client's (linking that client too).
     """
-    clients = [c for c in all_records(ws, "client") if isinstance(c, Client)]
+    if not names:
+        return [], list(client_ids)
+    wanted_texts = [name.strip().casefold() for name in names]
+    where = "(" + " OR ".join("instr(text, ?) > 0" for _ in wanted_texts) + ")"
+    found = candidates(ws, "client", where, wanted_texts)  # the index narrows; rules below
+    clients = [c for c in found if isinstance(c, Client)]
     linked = [c for c in clients if c.id in client_ids]
     out: list[str] = []
     client_ids = list(client_ids)
