@@ -326,3 +326,37 @@ def test_git_status_started_early_is_the_one_the_index_uses(ws_root: Path) -> No
     with Workspace(ws_root).lock():
         pass
     assert_same(ws_root)
+
+
+def touched(root: Path) -> list[tuple[str, str]]:
+    """Each record's last activity moment, as the index keeps it between commands."""
+    index = Workspace(root).index()
+    assert index is not None
+    return index.query("SELECT ref, moment FROM touched ORDER BY ref")
+
+
+def test_last_activity_per_record_follows_activities_logged_edited_and_removed(
+    ws_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = [("today", "--json"), ("deal", "list", "--stale", "--json"), ("pipeline", "--json")]
+    before = touched(ws_root)
+    client = json.loads(run("client", "list", "--json").out)[0]["id"]
+    logged = run("log", client, "call: touched today", "--json")
+    assert logged.code == 0, logged.err
+    new_id = json.loads(logged.out)["activity"]["id"]
+    after_log = touched(ws_root)
+    assert after_log != before
+    assert (f"client:{client}", max(m for r, m in after_log if r == f"client:{client}")) in after_log
+
+    activity = sorted((ws_root / "activities").rglob("*.yaml"))[0]  # moved back by hand
+    text = activity.read_text(encoding="utf-8")
+    old_at = next(line for line in text.splitlines() if line.startswith("at: "))
+    activity.write_text(text.replace(old_at, "at: 2001-01-01T09:00+01:00"), encoding="utf-8")
+    assert run("activity", "rm", new_id).code == 0
+
+    kept = touched(ws_root)
+    index_file(ws_root).unlink()  # the same table built from scratch
+    assert touched(ws_root) == kept
+    with_index = [run(*args).out for args in reads]
+    monkeypatch.setenv("TCRM_INDEX", "off")
+    assert [run(*args).out for args in reads] == with_index

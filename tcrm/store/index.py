@@ -23,6 +23,7 @@ version) or corrupt index is rebuilt from the files; ``tcrm check`` never uses i
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import os
 import re
@@ -31,7 +32,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -54,7 +55,7 @@ from tcrm.model.validate import ModelProblems, parse_record
 from tcrm.store import early, yamlio
 
 INDEX_FILE = "index.sqlite"
-SCHEMA = 4
+SCHEMA = 5
 """Bump when the tables or the columns' meaning change: an older index is rebuilt."""
 RACY_NS = 2_000_000_000
 """A file modified this recently may change again within the same timestamp tick
@@ -113,8 +114,8 @@ _DDL = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE records (
     path TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL,
-    mtime INTEGER, ctime INTEGER, size INTEGER, ino INTEGER,
-    data TEXT, ok INTEGER NOT NULL, {", ".join(f"{c} TEXT" for c in COLUMNS)}
+    mtime INTEGER, ctime INTEGER, size INTEGER, ino INTEGER, ok INTEGER NOT NULL,
+    {", ".join(f"{c} TEXT" for c in COLUMNS if c != "text")}, data TEXT, text TEXT
 );
 CREATE INDEX records_kind ON records (kind, id, path);
 CREATE INDEX records_day ON records (kind, status, day);
@@ -125,7 +126,25 @@ CREATE INDEX records_client ON records (kind, client);
 CREATE TABLE refs (path TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL);
 CREATE INDEX refs_ref ON refs (ref, kind);
 CREATE INDEX refs_path ON refs (path);
+CREATE TABLE touched (ref TEXT PRIMARY KEY, moment TEXT NOT NULL, path TEXT NOT NULL);
 """
+_FIELDS = ("path", "kind", "id", "mtime", "ctime", "size", "ino", "data", "ok", *COLUMNS)
+_INSERT = (
+    f"INSERT OR REPLACE INTO records ({', '.join(_FIELDS)}) "
+    f"VALUES ({', '.join('?' * len(_FIELDS))})"
+)
+"""Query columns come before the data in a row, and the long ``text`` last: a condition on
+them reads the start of each row, never the JSON (which often spills to overflow pages)."""
+
+# ``touched``: the latest valid activity naming each record (``ref`` ``client:acme``), its
+# moment and file. Kept up to date by every store, so "when was this deal last touched" is
+# one lookup, not a join over every activity, for the thousands of deals a planner checks.
+_TOUCHED_OF = """
+    SELECT f.ref, MAX(a.moment), a.path FROM refs f JOIN records a ON a.path = f.path
+    WHERE f.kind = 'activity' AND a.ok = 1 AND a.moment IS NOT NULL {only}
+    GROUP BY f.ref"""
+"""``(ref, latest moment, the file of that activity)``: with one ``MAX()``, SQLite takes
+the other columns from the row holding the maximum."""
 
 
 # --- conditions services narrow their reads with -------------------------------------
@@ -133,10 +152,7 @@ CREATE INDEX refs_path ON refs (path);
 
 def _last_activity(prefix: str) -> str:
     """The latest activity moment naming the row's record (``prefix``: deal, client)."""
-    return (
-        "(SELECT MAX(a.moment) FROM refs f JOIN records a ON a.path = f.path "
-        f"WHERE f.ref = '{prefix}:' || records.id AND f.kind = 'activity' AND a.ok = 1)"
-    )
+    return f"(SELECT moment FROM touched WHERE ref = '{prefix}:' || records.id)"
 
 
 def _idle_since(column: str, days: str) -> str:
@@ -151,15 +167,18 @@ def _utc_param(now: datetime) -> str:
 def may_rot(limits: dict[str, int], now: datetime) -> tuple[str, list[Any]]:
     """Open deals neither moved nor touched by an activity for (almost) their stage's
     rotting days; ``limits`` maps ``pipeline/stage`` to those days."""
-    lim = "(SELECT value FROM json_each(?) WHERE key = pipeline || '/' || stage)"
+    keys = sorted(limits)
+    stages = "pipeline || '/' || stage IN (SELECT value FROM json_each(?))"
+    lim = f"(CASE pipeline || '/' || stage {'WHEN ? THEN ? ' * len(keys)}END)"
+    cases = [value for key in keys for value in (key, limits[key])]
     last = _last_activity("deal")
     sql = (
-        f"status = 'open' AND {lim} IS NOT NULL"
+        f"status = 'open' AND {stages}"
         f" AND (moment IS NULL OR {_idle_since('moment', lim)})"
         f" AND ({last} IS NULL OR {_idle_since(last, lim)})"
     )
-    text, at = json.dumps(limits), _utc_param(now)
-    return sql, [text, at, text, at, text]
+    at = _utc_param(now)
+    return sql, [json.dumps(keys), at, *cases, at, *cases]
 
 
 def may_need_contact(now: datetime) -> tuple[str, list[Any]]:
@@ -613,11 +632,12 @@ class Index:
         with _write(self.conn):
             self.conn.execute("DELETE FROM records")
             self.conn.execute("DELETE FROM refs")
-            self._store(rows, [])
+            self._store(rows, [], everything=True)
             dirty = sorted(p for p in view.dirty if kind_of(p)) if view else []
             self._set_meta(
                 head=(view.head or "") if view else "", dirty=json.dumps(dirty), built="1"
             )
+        self.conn.execute("ANALYZE")  # how selective each column is, for the query planner
         return len(rows)
 
     def walk(self) -> Iterator[tuple[str, str, str]]:
@@ -637,13 +657,24 @@ class Index:
                     if name.endswith(".yaml") and not name.startswith(".") and entry.is_file():
                         yield f"{prefix}/{name}", kind, name[:-5]
 
-    def _store(self, rows: Sequence[tuple[Row, list[str]]], gone: Sequence[str]) -> None:
+    def _store(
+        self, rows: Sequence[tuple[Row, list[str]]], gone: Sequence[str], everything: bool = False
+    ) -> None:
+        """Replace the rows of these files (``everything``: the table holds no others)."""
         conn = self.conn
         paths = [(r.path,) for r, _ in rows] + [(p,) for p in gone]
+        touched: set[str] = set()
+        if not everything:
+            touched.update(ref for r, refs in rows if r.kind == "activity" for ref in refs)
+            for start in range(0, len(paths), 500):
+                chunk = [p for (p,) in paths[start : start + 500]]
+                marks = ",".join("?" * len(chunk))
+                old = f"SELECT ref FROM refs WHERE kind = 'activity' AND path IN ({marks})"
+                touched.update(ref for (ref,) in conn.execute(old, chunk))
         conn.executemany("DELETE FROM refs WHERE path = ?", paths)
         conn.executemany("DELETE FROM records WHERE path = ?", [(p,) for p in gone])
         conn.executemany(
-            f"INSERT OR REPLACE INTO records VALUES ({','.join('?' * (9 + len(COLUMNS)))})",
+            _INSERT,
             [
                 (r.path, r.kind, r.id, *r.stat, r.data, int(r.ok), *r.columns.values())
                 for r, _ in rows
@@ -653,6 +684,16 @@ class Index:
             "INSERT INTO refs VALUES (?, ?, ?)",
             [(r.path, r.kind, ref) for r, refs in rows for ref in refs],
         )
+        if everything:
+            conn.execute("DELETE FROM touched")
+            conn.execute(f"INSERT INTO touched {_TOUCHED_OF.format(only='')}")
+        elif touched:
+            names = json.dumps(sorted(touched))
+            conn.execute(
+                "DELETE FROM touched WHERE ref IN (SELECT value FROM json_each(?))", (names,)
+            )
+            only = "AND f.ref IN (SELECT value FROM json_each(?))"
+            conn.execute(f"INSERT INTO touched {_TOUCHED_OF.format(only=only)}", (names,))
 
     def _set_meta(self, **values: str) -> None:
         self.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
@@ -697,11 +738,9 @@ class Index:
     def records(self, kind: str, where: str = "", params: Sequence[Any] = ()) -> list[Record]:
         """The valid records of ``kind`` (id order) matching an SQL condition on the columns."""
         sql = f"SELECT id, data FROM records WHERE kind = ? AND ok = 1{where and ' AND '}{where}"
-        cls = RECORD_TYPES[kind]
-        out = []
-        for record_id, data in self.conn.execute(sql + " ORDER BY id, path", (kind, *params)):
-            out.append(parse_record(cls, json.loads(data), record_id))
-        return out
+        rows = self.conn.execute(sql + " ORDER BY id, path", (kind, *params)).fetchall()
+        with _collector_paused():
+            return [_record(RECORD_TYPES[kind], record_id, data) for record_id, data in rows]
 
     def linked(
         self, kind: str, refs: Iterable[str], where: str = "", params: Sequence[Any] = ()
@@ -714,10 +753,7 @@ class Index:
     def latest_activities(self, refs: Iterable[str]) -> list[Record]:
         """For each of ``refs``, the valid activity naming it that happened last."""
         sub = """path IN (
-            SELECT (SELECT f.path FROM refs f JOIN records a ON a.path = f.path
-                    WHERE f.ref = q.value AND f.kind = 'activity' AND a.ok = 1
-                    ORDER BY a.moment DESC LIMIT 1)
-            FROM json_each(?) q)"""
+            SELECT t.path FROM json_each(?) q JOIN touched t ON t.ref = q.value)"""
         return self.records("activity", sub, (json.dumps(sorted(set(refs))),))
 
     @_serialised
@@ -785,6 +821,30 @@ def _read_all(
         ):
             done += len(chunk)
             yield done, rows
+
+
+def _record(cls: type[Record], record_id: str, data: str) -> Record:
+    """A stored row as its model. The row was valid when stored, so pydantic's JSON parser
+    (twice as fast as ``json.loads`` + ``model_validate``) takes it with the id added last
+    (the file name wins over an ``id`` key, as in ``parse_record``)."""
+    text = f'{data[:-1]}{"," if len(data) > 2 else ""}"id":{json.dumps(record_id)}}}'
+    try:
+        return cls.model_validate_json(text)
+    except ValueError:  # pragma: no cover - only if the model changed under the index
+        return parse_record(cls, json.loads(data), record_id)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while thousands of models are made: it would
+    otherwise scan them again and again (a third of the time), and they hold no cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _write:
