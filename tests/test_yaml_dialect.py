@@ -120,3 +120,66 @@ def test_emoji_is_written_as_itself():
 def test_clean_text_normalises_line_breaks_and_drops_controls():
     assert clean_text("a\r\nb\rc\x85d\u2028e\x00f\tg  ") == "a\nb\nc\nd\nef\tg"
     assert clean_text("one line  ") == "one line  "
+
+
+# --- load_fast builds plain data from libyaml's nodes: always what PyYAML's loader gives ---
+
+
+def complete_load(text: str) -> object:
+    """PyYAML's own safe constructor on the dialect: what load_fast must always answer."""
+    import yaml
+
+    from tcrm.store.yamlio import FastLoader
+
+    return yaml.load(text, Loader=FastLoader)
+
+
+def outcome(load, text: str) -> tuple[str, object]:
+    try:
+        return "data", load(text)
+    except Exception as exc:  # the failure itself is what is compared
+        return "error", str(exc)
+
+
+def test_direct_build_agrees_with_the_loader_on_every_unusual_document() -> None:
+    from tcrm.errors import ValidationError
+
+    documents = [
+        "",
+        "# only a comment\n",
+        "a: &x [1, 2]\nb: *x\n",  # an anchor used twice
+        "base: &b {x: 1}\nitem:\n  <<: *b\n  y: 2\n",  # no merge key in the dialect: a key
+        "n: !!int 5\nf: !!float 1.5\nt: !!timestamp 2026-01-01\nb: !!binary aGk=\n",
+        "s: !!str 5\nq: '5'\nd: \"tab\\tthere\"\n",
+        "? [a, b]\n: complex key\n",
+        "true: a boolean key\n~: a null key\n",
+        "a: 1\na: 2\n",  # a duplicate key: the last one wins
+        "--- a\n--- b\n",  # two documents
+        "a: &r [*r]\n",  # a list holding itself
+        "a: [1, 2\n",  # a syntax error
+        "title: NO\nzip: 01234\nphone: +49 30 1234\nwon: True\nnone: null\nempty:\n",
+        "- just\n- a list\n",
+        "plain text\n",
+    ]
+    for text in documents:
+        kind, expected = outcome(complete_load, text)
+        if kind == "data":
+            assert repr(load_fast(text)) == repr(expected), text  # repr: one list holds itself
+        else:
+            try:
+                load_fast(text)
+            except ValidationError:
+                pass  # the loader's error, reported as a syntax problem as before
+            else:
+                raise AssertionError(f"load_fast accepted what the loader refuses: {text!r}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(data_of(any_text), st.booleans())
+def test_direct_build_agrees_with_the_loader_on_any_data(data, flow) -> None:
+    import yaml
+
+    from tcrm.store.yamlio import FastDumper
+
+    for text in (dump_fast(data), yaml.dump(data, Dumper=FastDumper, default_flow_style=flow)):
+        assert load_fast(text) == complete_load(text)
