@@ -267,10 +267,10 @@ def _columns(record: Record) -> tuple[dict[str, str | None], list[str]]:
 
 def read_row(root: Path, rel: str, kind: str, record_id: str) -> tuple[Row, list[str]] | None:
     """A file as the index keeps it; ``None`` if it is gone."""
-    path = root / rel
     try:
-        st = os.stat(path)
-        raw = path.read_bytes()
+        with open(os.path.join(root, rel), "rb") as handle:
+            st = os.fstat(handle.fileno())  # the stat of the bytes read
+            raw = handle.read()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
     return row_of(rel, kind, record_id, _stat_key(st), raw)
@@ -294,23 +294,29 @@ def row_of(
         cols = dict.fromkeys(COLUMNS)
         return Row(rel, kind, record_id, stat, _json(data), False, cols), []
     cols, refs = _columns(record)
-    texts = [record_id, *_strings(data)]
-    cols["text"] = "\n".join(texts).casefold()
+    cols["text"] = "\n".join([record_id, *_strings(data)]).casefold()
     if isinstance(record, Client):
         phones = [*record.phones, *(p for c in record.contacts for p in c.phones)]
-        cols["digits"] = "\n".join(re.sub(r"\D", "", p) for p in phones) or None
+        cols["digits"] = "\n".join(_NOT_DIGIT.sub("", p) for p in phones) or None
     return Row(rel, kind, record_id, stat, _json(data), True, cols), refs
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+_NOT_DIGIT = re.compile(r"\D")
+
+
+def _strings(value: Any) -> list[str]:
+    """Every text in parsed YAML, depth first (a loop: this runs for every file indexed)."""
+    out: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is str:
+            out.append(item)
+        elif type(item) is dict:
+            stack.extend(reversed(item.values()))
+        elif type(item) is list:
+            stack.extend(reversed(item))
+    return out
 
 
 def _json(data: Any) -> str | None:
@@ -620,25 +626,26 @@ class Index:
         return len(rows)
 
     def _build(self, view: GitView | None, progress: ProgressBar | None) -> int:
-        """The first index: every record file parsed once."""
+        """The first index: every record file parsed once, each chunk stored while the
+        next ones are being parsed."""
         found = list(self.walk())
-        rows: list[tuple[Row, list[str]]] = []
+        stored = 0
         bar = progress(len(found)) if progress and len(found) >= 1000 else nullcontext()
-        with bar as report:
-            for done, chunk in _read_all(self.root, found):
-                rows.extend(chunk)
-                if report:
-                    report(done, len(found))
-        with _write(self.conn):
+        with bar as report, _collector_paused(), _write(self.conn):
             self.conn.execute("DELETE FROM records")
             self.conn.execute("DELETE FROM refs")
-            self._store(rows, [], everything=True)
+            for done, chunk in _read_all(self.root, found):
+                self._insert(chunk)
+                stored += len(chunk)
+                if report:
+                    report(done, len(found))
+            self._retouch(None)
             dirty = sorted(p for p in view.dirty if kind_of(p)) if view else []
             self._set_meta(
                 head=(view.head or "") if view else "", dirty=json.dumps(dirty), built="1"
             )
         self.conn.execute("ANALYZE")  # how selective each column is, for the query planner
-        return len(rows)
+        return stored
 
     def walk(self) -> Iterator[tuple[str, str, str]]:
         """``(path, kind, id)`` of every record file on disk (what ``Workspace.files`` sees)."""
@@ -657,43 +664,47 @@ class Index:
                     if name.endswith(".yaml") and not name.startswith(".") and entry.is_file():
                         yield f"{prefix}/{name}", kind, name[:-5]
 
-    def _store(
-        self, rows: Sequence[tuple[Row, list[str]]], gone: Sequence[str], everything: bool = False
-    ) -> None:
-        """Replace the rows of these files (``everything``: the table holds no others)."""
+    def _store(self, rows: Sequence[tuple[Row, list[str]]], gone: Sequence[str]) -> None:
+        """Replace the rows of these files, and remove those of ``gone``."""
         conn = self.conn
         paths = [(r.path,) for r, _ in rows] + [(p,) for p in gone]
-        touched: set[str] = set()
-        if not everything:
-            touched.update(ref for r, refs in rows if r.kind == "activity" for ref in refs)
-            for start in range(0, len(paths), 500):
-                chunk = [p for (p,) in paths[start : start + 500]]
-                marks = ",".join("?" * len(chunk))
-                old = f"SELECT ref FROM refs WHERE kind = 'activity' AND path IN ({marks})"
-                touched.update(ref for (ref,) in conn.execute(old, chunk))
+        touched = {ref for r, refs in rows if r.kind == "activity" for ref in refs}
+        for start in range(0, len(paths), 500):
+            chunk = [p for (p,) in paths[start : start + 500]]
+            marks = ",".join("?" * len(chunk))
+            old = f"SELECT ref FROM refs WHERE kind = 'activity' AND path IN ({marks})"
+            touched.update(ref for (ref,) in conn.execute(old, chunk))
         conn.executemany("DELETE FROM refs WHERE path = ?", paths)
         conn.executemany("DELETE FROM records WHERE path = ?", [(p,) for p in gone])
-        conn.executemany(
+        self._insert(rows)
+        if touched:
+            self._retouch(touched)
+
+    def _insert(self, rows: Sequence[tuple[Row, list[str]]]) -> None:
+        self.conn.executemany(
             _INSERT,
             [
                 (r.path, r.kind, r.id, *r.stat, r.data, int(r.ok), *r.columns.values())
                 for r, _ in rows
             ],
         )
-        conn.executemany(
+        self.conn.executemany(
             "INSERT INTO refs VALUES (?, ?, ?)",
             [(r.path, r.kind, ref) for r, refs in rows for ref in refs],
         )
-        if everything:
-            conn.execute("DELETE FROM touched")
-            conn.execute(f"INSERT INTO touched {_TOUCHED_OF.format(only='')}")
-        elif touched:
-            names = json.dumps(sorted(touched))
-            conn.execute(
-                "DELETE FROM touched WHERE ref IN (SELECT value FROM json_each(?))", (names,)
-            )
-            only = "AND f.ref IN (SELECT value FROM json_each(?))"
-            conn.execute(f"INSERT INTO touched {_TOUCHED_OF.format(only=only)}", (names,))
+
+    def _retouch(self, refs: set[str] | None) -> None:
+        """Work ``touched`` out again for these refs (None: for every record)."""
+        if refs is None:
+            self.conn.execute("DELETE FROM touched")
+            self.conn.execute(f"INSERT INTO touched {_TOUCHED_OF.format(only='')}")
+            return
+        names = json.dumps(sorted(refs))
+        self.conn.execute(
+            "DELETE FROM touched WHERE ref IN (SELECT value FROM json_each(?))", (names,)
+        )
+        only = "AND f.ref IN (SELECT value FROM json_each(?))"
+        self.conn.execute(f"INSERT INTO touched {_TOUCHED_OF.format(only=only)}", (names,))
 
     def _set_meta(self, **values: str) -> None:
         self.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
@@ -787,10 +798,11 @@ CHUNK = 2000
 
 def _read_chunk(root: str, chunk: list[tuple[str, str, str]]) -> list[tuple[Row, list[str]]]:
     out = []
-    for rel, kind, record_id in chunk:
-        read = read_row(Path(root), rel, kind, record_id)
-        if read is not None:
-            out.append(read)
+    with _collector_paused():
+        for rel, kind, record_id in chunk:
+            read = read_row(Path(root), rel, kind, record_id)
+            if read is not None:
+                out.append(read)
     return out
 
 
