@@ -99,6 +99,18 @@ class LazyConsole:
                 return False
         return self.console.is_terminal
 
+    def print(self, *objects: Any, markup: bool | None = None, **options: Any) -> None:
+        """``Console.print``; plain text to a pipe is written as it is, without rich (which
+        would only drop the style, and would turn ``:fire:`` in a title into an emoji)."""
+        plain = markup is False or not objects
+        if plain and self._console is None and all(type(o) is str for o in objects):
+            allowed = {"style", "highlight", "end"}
+            if allowed.issuperset(options) and not self.is_terminal:
+                stream = sys.stderr if self._options.get("stderr") else sys.stdout
+                stream.write(" ".join(objects) + options.get("end", "\n"))
+                return
+        self.console.print(*objects, markup=markup, **options)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.console, name)
 
