@@ -122,13 +122,7 @@ def is_overdue(task: Task, settings: Settings, now: datetime) -> bool:
 def due_state(task: Task, settings: Settings, now: datetime) -> DueState | None:
     """``overdue``, ``today`` (due later today) or ``upcoming``; ``None`` for an undated
     or closed task (a done task is never overdue)."""
-    if task.status != "open" or task.due is None:
-        return None
-    if is_overdue(task, settings, now):
-        return "overdue"
-    if due_day(task, settings) == assignee_today(task, settings, now):
-        return "today"
-    return "upcoming"
+    return item(task, settings, now).state
 
 
 @dataclass(frozen=True)
@@ -162,10 +156,31 @@ class TaskItem:
     task: Task
     state: DueState | None
     due_at: datetime | None
+    day: date | None = None
+    """The day it is due on, as its assignee sees it (``due_day``)."""
+    today: date | None = None
+    """Its assignee's today (``assignee_today``)."""
 
 
 def item(task: Task, settings: Settings, now: datetime) -> TaskItem:
-    return TaskItem(task, due_state(task, settings, now), due_moment(task, settings))
+    """The task's due moment, day and state, each zone looked up once (lists make one
+    for each of thousands of tasks): what ``due_moment``, ``due_day``, ``is_overdue`` and
+    ``assignee_today`` say."""
+    due = task.due
+    if due is None:
+        return TaskItem(task, None, None)
+    zone = assignee_zone(task, settings)
+    today = now.astimezone(zone).date()
+    if isinstance(due, datetime):
+        moment = aware(due, task_zone(task, settings))
+        late, day = moment < now, moment.astimezone(zone).date()
+    else:
+        moment = datetime.combine(due, ALL_DAY_AT, tzinfo=zone)
+        late, day = due < today, due
+    state: DueState | None = None
+    if task.status == "open":
+        state = "overdue" if late else "today" if day == today else "upcoming"
+    return TaskItem(task, state, moment, day, today)
 
 
 _FAR = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
@@ -574,10 +589,9 @@ def coming_reminders(ws: Workspace, *, now: datetime, within: timedelta) -> list
 def _selected(
     entry: TaskItem, settings: Settings, now: datetime, today: bool, overdue: bool, week: bool
 ) -> bool:
-    day = due_day(entry.task, settings)
-    if entry.task.status != "open" or day is None:
+    day, local_today = entry.day, entry.today
+    if entry.task.status != "open" or day is None or local_today is None:
         return False
-    local_today = assignee_today(entry.task, settings, now)
     return (
         (overdue and entry.state == "overdue")
         or (today and day == local_today)
