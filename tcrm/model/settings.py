@@ -67,7 +67,10 @@ class Pipeline(_Base):
     )
 
     def stage(self, stage_id: str) -> Stage | None:
-        return next((s for s in self.stages if s.id == stage_id), None)
+        for stage in self.stages:  # a loop, not next(genexpr): called per record listed
+            if stage.id == stage_id:
+                return stage
+        return None
 
     def stage_ids(self) -> list[str]:
         return [s.id for s in self.stages]
@@ -176,10 +179,16 @@ class Settings(_Base):
     def pipeline(self, pipeline_id: str | None = None) -> Pipeline | None:
         if pipeline_id is None:
             pipeline_id = self.default_pipeline or self.pipelines[0].id
-        return next((p for p in self.pipelines if p.id == pipeline_id), None)
+        for pipeline in self.pipelines:  # loops: called for every record listed
+            if pipeline.id == pipeline_id:
+                return pipeline
+        return None
 
     def member(self, member_id: str) -> Member | None:
-        return next((m for m in self.team if m.id == member_id), None)
+        for member in self.team:
+            if member.id == member_id:
+                return member
+        return None
 
     def member_timezone(self, member_id: str | None) -> str:
         member = self.member(member_id) if member_id else None
