@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from tcrm.model.records import Task
 
@@ -23,37 +24,46 @@ def money_lines(totals: Mapping[str, Decimal]) -> list[str]:
     return [money(amount, currency) for currency, amount in ordered]
 
 
+@lru_cache(maxsize=4096)
 def day(value: date) -> str:
-    """``Mon 23 Nov``."""
+    """``Mon 23 Nov`` (cached: a screen of thousands of tasks has a few hundred days)."""
     return f"{value:%a} {value.day} {value:%b}"
 
 
-def _zone_abbr(task: Task, moment: datetime) -> str:
+def _zone_abbr(timezone: str | None, moment: datetime) -> str:
     """``EST`` for a due local to another zone than the workspace's (``timezone`` set)."""
     if moment.tzinfo is not None:
         return moment.tzname() or ""
-    if task.timezone:
+    if timezone:
         from zoneinfo import ZoneInfo
 
-        return moment.replace(tzinfo=ZoneInfo(task.timezone)).tzname() or task.timezone
+        return moment.replace(tzinfo=ZoneInfo(timezone)).tzname() or timezone
     return ""
 
 
 def due(task: Task, today: date | None = None) -> str:
     """A task's due as people scan it: ``10:00`` today, ``Tue 24 Nov 15:00`` later, and
     ``24 Nov 15:00 EST`` for a time in another zone than the workspace's."""
-    if task.due is None:
+    value = task.due
+    if value is None:
         return ""
-    if isinstance(task.due, datetime):
-        zone = _zone_abbr(task, task.due)
-        text = f"{task.due:%H:%M}" + (f" {zone}" if zone else "")
-        if today is not None and task.due.date() == today:
+    # equal datetimes can differ in offset or zone name: both are part of the cache key
+    shown = (value.isoformat(), value.tzname()) if isinstance(value, datetime) else None
+    return _due(value, shown, task.timezone, today)
+
+
+@lru_cache(maxsize=8192)
+def _due(value: date | datetime, shown: object, timezone: str | None, today: date | None) -> str:
+    if isinstance(value, datetime):
+        zone = _zone_abbr(timezone, value)
+        text = f"{value:%H:%M}" + (f" {zone}" if zone else "")
+        if today is not None and value.date() == today:
             return text
-        when = task.due.date()
+        when = value.date()
         return f"{when.day} {when:%b} {text}" if zone else f"{day(when)} {text}"
-    if today is not None and task.due == today:
+    if today is not None and value == today:
         return "today"
-    return day(task.due)
+    return day(value)
 
 
 def moment(value: datetime) -> str:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tcrm.errors import TcrmError
 from tcrm.model.records import RECORD_TYPES
-from tcrm.store import git
+from tcrm.store.index import read_head
 from tcrm.store.workspace import SETTINGS_FILE, Workspace
 
 Fingerprint = tuple[str | None, int]
@@ -37,8 +36,4 @@ def fingerprint(ws: Workspace) -> Fingerprint:
             for entry in os.scandir(folder):
                 if entry.is_dir():
                     newest = max(newest, entry.stat().st_mtime_ns)
-    try:
-        head = git.head(ws.root)
-    except (TcrmError, OSError, KeyError):
-        head = None
-    return head, newest
+    return read_head(ws.root), newest  # read from .git: no dulwich import in the UI's process

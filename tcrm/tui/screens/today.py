@@ -10,6 +10,8 @@ clients to contact (``planner.agenda``), which need every deal, client and activ
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar
@@ -58,6 +60,8 @@ def task_row(entry: TaskItem, today: date, tone: str | None = None) -> Row:
 
 
 COLUMNS = [Column("When", 16), Column("What"), Column("Client", 18), Column("Who", 6)]
+PAINT_WAIT = 2.0
+"""Seconds the planner waits for the tasks to be on screen before it starts."""
 
 
 class TodayScreen(RecordActions, DataScreen):
@@ -82,6 +86,12 @@ class TodayScreen(RecordActions, DataScreen):
         self.first_paints = 0
         """Paints of the tasks alone (before the planner's sections); the benchmark's
         "first paint"."""
+        self.first_painted_at: tuple[float, float] | None = None
+        """``(time.perf_counter(), time.time())`` when the tasks were first on screen: the
+        benchmark reads the moment here, since its own polling may wake up later."""
+        self._task_sections: tuple[TodayData, list[Section]] | None = None
+        """The task sections last built, and from what: the planner's second paint
+        shows the same tasks, so their thousands of rows are not built twice."""
 
     def compose(self) -> ComposeResult:
         yield Static("Loading…", id="today-title", markup=False)
@@ -94,12 +104,21 @@ class TodayScreen(RecordActions, DataScreen):
         week = tasks.list_tasks(ws, now=now, week=True)
         worker = get_current_worker()
         if not worker.is_cancelled:  # the tasks first: they are what the morning is about
-            self.app.call_from_thread(self._tasks_painted, TodayData(now, week, None))
+            painted = threading.Event()
+            self.app.call_from_thread(self._show_tasks, TodayData(now, week, None), painted)
+            # the planner's work would hold the GIL while the UI thread draws: wait for it
+            painted.wait(timeout=PAINT_WAIT)
         return TodayData(now, week, planner.agenda(ws, now=now))
 
-    def _tasks_painted(self, data: TodayData) -> None:
+    def _show_tasks(self, data: TodayData, painted: threading.Event) -> None:
         self.show(data)
+        self.call_after_refresh(self._tasks_painted, painted)
+
+    def _tasks_painted(self, painted: threading.Event) -> None:
+        if self.first_painted_at is None:
+            self.first_painted_at = (time.perf_counter(), time.time())
         self.first_paints += 1
+        painted.set()
 
     def show(self, data: TodayData) -> None:
         self.data = data
@@ -108,32 +127,16 @@ class TodayScreen(RecordActions, DataScreen):
     def repaint(self) -> None:
         data = self.data
         plan, now = data.agenda, data.now
-        today = now.date()
-        overdue, due_today = data.state("overdue"), data.state("today")
         settings = self.tcrm.ws.settings
+        task_sections = self._tasks(data)
+        overdue, due_today = len(task_sections[0].rows), len(task_sections[1].rows)
         self.query_one("#today-title", Static).update(
             f"{settings.name} · {now:%A} {now.day} {now:%B %Y} · "
-            f"{len(overdue)} overdue, {len(due_today)} due today"
+            f"{overdue} overdue, {due_today} due today"
         )
         waiting = "loading…"
         sections = [
-            Section(
-                "overdue",
-                "Overdue",
-                [task_row(e, today, "error") for e in overdue],
-                "nothing overdue",
-                tone="error",
-            ),
-            Section("today", "Today", [task_row(e, today) for e in due_today], "nothing due"),
-            Section(
-                "upcoming",
-                "Next 7 days",
-                [
-                    task_row(e, assignee_today(e.task, settings, now))
-                    for e in data.state("upcoming")
-                ],
-                "nothing planned",
-            ),
+            *task_sections,
             Section(
                 "reminders",
                 "Reminders",
@@ -154,6 +157,36 @@ class TodayScreen(RecordActions, DataScreen):
             ),
         ]
         self.query_one(SectionTable).show(sections)
+
+    def _tasks(self, data: TodayData) -> list[Section]:
+        """Overdue, today and the next 7 days, built once per list of tasks read."""
+        built = self._task_sections
+        if built is not None and built[0].week is data.week and built[0].now == data.now:
+            return built[1]
+        now, today, settings = data.now, data.now.date(), self.tcrm.ws.settings
+        sections = [
+            Section(
+                "overdue",
+                "Overdue",
+                [task_row(e, today, "error") for e in data.state("overdue")],
+                "nothing overdue",
+                tone="error",
+            ),
+            Section(
+                "today", "Today", [task_row(e, today) for e in data.state("today")], "nothing due"
+            ),
+            Section(
+                "upcoming",
+                "Next 7 days",
+                [
+                    task_row(e, assignee_today(e.task, settings, now))
+                    for e in data.state("upcoming")
+                ],
+                "nothing planned",
+            ),
+        ]
+        self._task_sections = (data, sections)
+        return sections
 
     @staticmethod
     def _reminders(plan: planner.Agenda) -> list[Row]:
