@@ -428,6 +428,11 @@ _TUI_CHILD = """
 import json, sys
 from pathlib import Path
 import tcrm  # first, so --code's package is the one bench_tui's imports find
+try:  # as `tcrm tui` does first thing: git status on the other core while Python imports
+    from tcrm.store import early
+    early.start_for(["-w", {ws!r}, "tui"])
+except (ImportError, AttributeError):  # an older tcrm (--code) without it
+    pass
 sys.path.insert(0, {bench_dir!r})
 import bench_tui
 print(json.dumps(bench_tui.first_paint(Path({ws!r}))))

@@ -13,6 +13,7 @@ import typer
 
 from tcrm.cli.state import state
 from tcrm.errors import UsageError
+from tcrm.services import indexing
 from tcrm.store.workspace import Workspace
 
 
@@ -44,6 +45,7 @@ def tui(
     current = state(ctx)
     ws = current.ws
     current.now()  # a bad $TCRM_NOW is an error before the screen is taken over
+    indexing.warm_up(ws)  # a first index: on every core, with a progress bar, before Textual
     launch(ws, current.now, theme)
 
 

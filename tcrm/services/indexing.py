@@ -38,6 +38,15 @@ def index_status(ws: Workspace) -> IndexState:
     )
 
 
+def warm_up(ws: Workspace) -> None:
+    """Bring the index up to date now, if there is one to keep (no error when it is off).
+
+    A long-running front end calls this before it starts its threads: a first index of
+    a big workspace is parsed by one process per core only from a single-threaded one.
+    """
+    ws.index()
+
+
 def rebuild_index(ws: Workspace, progress: ProgressBar | None = None) -> IndexState:
     """Throw the index away and read every record file again (it is only a cache)."""
     ws.forget_index()

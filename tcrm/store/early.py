@@ -141,8 +141,9 @@ def _abandon() -> None:
         pending.settle()
 
 
-COMMANDS = frozenset({"today", "search", "pipeline"})
-"""Read commands that ask the index (``remind`` takes tcrm's lock: not one of them)."""
+COMMANDS = frozenset({"today", "search", "pipeline", "tui"})
+"""Commands that ask the index first thing (``remind`` takes tcrm's lock: not one of
+them); the TUI's first screen does, while Textual is still being imported."""
 GROUPS = {"client": ("list", "show"), "deal": ("list", "show"), "task": ("list", "show")}
 GROUPS |= {"activity": ("list", "show")}
 
