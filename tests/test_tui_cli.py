@@ -159,3 +159,23 @@ def test_every_screen_has_its_stylesheet_beside_it() -> None:
     for mode, screen in TcrmApp.MODES.items():
         css = screen.CSS_PATH
         assert css and (TUI / "screens" / css).is_file(), mode
+
+
+def test_the_index_is_up_to_date_before_the_app_starts(
+    sample_ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first index is built by the CLI (one process per core, a progress bar), not in
+    the app's worker threads, where it could only use one core."""
+    from tcrm.store.index import INDEX_FILE
+
+    seen: list[bool] = []
+
+    def fake(ws: Any, clock: Any, theme: str | None) -> None:
+        index = ws._index  # what the app will use, already refreshed
+        seen.append(bool(index) and index.built)
+
+    monkeypatch.setattr(tui_cmds, "launch", fake)
+    assert not (sample_ws / ".tcrm" / INDEX_FILE).exists()
+    assert run("tui").code == 0
+    assert seen == [True]
+    assert (sample_ws / ".tcrm" / INDEX_FILE).exists()
