@@ -7,6 +7,7 @@ fingerprint polled in a worker) and reminders falling due while it is open.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -89,6 +90,7 @@ class TcrmApp(App[None]):
         self._pending: list[Reminder] = []
         self._reminders_until: datetime | None = None
         self._reminders_loaded = False
+        self._collector_was_on = False
         self._notified: set[tuple[str, str, str]] = set()
         self._last_tick: datetime | None = None
         self.reminded: list[Reminder] = []
@@ -105,6 +107,11 @@ class TcrmApp(App[None]):
     # --- screens -------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        # Python's cyclic collector would rescan the thousands of records the first
+        # screen loads several times while it paints (a quarter of a second on 50,000
+        # tasks); it resumes once that screen is complete (they hold no cycles).
+        self._collector_was_on = gc.isenabled()
+        gc.disable()
         self._last_tick = self.now()
         self.switch_mode("today")
         self._remember_fingerprint()
@@ -149,7 +156,13 @@ class TcrmApp(App[None]):
     def on_data_screen_ready(self, message: DataScreen.Ready) -> None:
         if not self._reminders_loaded:  # after the first screen painted: never delays it
             self._reminders_loaded = True
+            if self._collector_was_on:
+                gc.enable()
             self._load_reminders()
+
+    def on_unmount(self) -> None:
+        if self._collector_was_on:  # a screen that never finished loading
+            gc.enable()
 
     # --- forms available everywhere ------------------------------------------------
 
