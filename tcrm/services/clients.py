@@ -26,6 +26,7 @@ from tcrm.services.records import (
     build,
     candidates,
     ensure_valid,
+    latest_activities,
     linked,
     local_now,
     parse_assignments,
@@ -330,11 +331,8 @@ def list_clients(
         and (not search or search.casefold() in _text(c.to_data()).casefold())
     ]
     clients = [c for c in apply_filters(clients, compiled) if isinstance(c, Client)]
-    open_deals: dict[str, int] = {}
-    for deal in _deals(ws):
-        if deal.status == "open":
-            open_deals[deal.client] = open_deals.get(deal.client, 0) + 1
-    activities = _activities(ws)
+    open_deals = _open_deals_by_client(ws)
+    activities = latest_activities(ws, [f"client:{c.id}" for c in clients])
     last, _ = insights.last_activity_by(activities)
     due = {d.client.id for d in insights.clients_to_contact(clients, activities, now)}
     return [ClientSummary(c, open_deals.get(c.id, 0), last.get(c.id), c.id in due) for c in clients]
@@ -346,6 +344,18 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return " ".join(_text(v) for v in value)
     return str(value)
+
+
+def _open_deals_by_client(ws: Workspace) -> dict[str, int]:
+    """Client id -> how many open deals it has (counted by the index when there is one)."""
+    index = ws.index()
+    if index is not None:
+        return index.counts("deal", "client", "status = 'open'")
+    out: dict[str, int] = {}
+    for deal in _deals(ws):
+        if deal.status == "open":
+            out[deal.client] = out.get(deal.client, 0) + 1
+    return out
 
 
 def _deals(ws: Workspace) -> list[Deal]:

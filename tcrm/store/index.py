@@ -140,11 +140,14 @@ them reads the start of each row, never the JSON (which often spills to overflow
 # moment and file. Kept up to date by every store, so "when was this deal last touched" is
 # one lookup, not a join over every activity, for the thousands of deals a planner checks.
 _TOUCHED_OF = """
-    SELECT f.ref, MAX(a.moment), a.path FROM refs f JOIN records a ON a.path = f.path
-    WHERE f.kind = 'activity' AND a.ok = 1 AND a.moment IS NOT NULL {only}
-    GROUP BY f.ref"""
-"""``(ref, latest moment, the file of that activity)``: with one ``MAX()``, SQLite takes
-the other columns from the row holding the maximum."""
+    SELECT ref, moment, path FROM (
+        SELECT f.ref, a.moment, a.path, ROW_NUMBER() OVER (
+            PARTITION BY f.ref ORDER BY a.moment DESC, a.id, a.path) AS n
+        FROM refs f JOIN records a ON a.path = f.path
+        WHERE f.kind = 'activity' AND a.ok = 1 AND a.moment IS NOT NULL {only})
+    WHERE n = 1"""
+"""``(ref, latest moment, the file of that activity)``. Of two at the same moment, the
+lower id: the one a scan of the activities in id order keeps (``insights``)."""
 
 
 # --- conditions services narrow their reads with -------------------------------------
@@ -766,6 +769,18 @@ class Index:
         sub = """path IN (
             SELECT t.path FROM json_each(?) q JOIN touched t ON t.ref = q.value)"""
         return self.records("activity", sub, (json.dumps(sorted(set(refs))),))
+
+    @_serialised
+    def counts(
+        self, kind: str, column: str, where: str = "", params: Sequence[Any] = ()
+    ) -> dict[str, int]:
+        """How many valid records of ``kind`` have each value of a query column."""
+        assert column in COLUMNS, column
+        sql = (
+            f"SELECT {column}, COUNT(*) FROM records WHERE kind = ? AND ok = 1"
+            f"{where and ' AND '}{where} GROUP BY {column}"
+        )
+        return dict(self.conn.execute(sql, (kind, *params)))
 
     @_serialised
     def broken(self, kind: str) -> list[tuple[str, str]]:
