@@ -26,11 +26,18 @@ from tcrm.tui.widgets.rows import Col, Line, RowsView
 
 
 def _words(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return " ".join(_words(v) for v in value.values())
-    if isinstance(value, list):
-        return " ".join(_words(v) for v in value)
-    return str(value)
+    """Every value in plain data, space-separated (a loop: it runs for every client)."""
+    out: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            stack.extend(reversed(item.values()))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+        else:
+            out.append(str(item))
+    return " ".join(out)
 
 
 def _folded(name: str) -> str:
@@ -154,7 +161,12 @@ class ClientsScreen(DataScreen):
         ws, now = self.tcrm.ws, self.tcrm.now()
         return [
             Entry(
-                s, _words(s.client.to_data()).casefold() + " " + s.client.id, _folded(s.client.name)
+                s,
+                # the file's values as written (to_data's clean-up changes nothing searched)
+                _words(s.client.model_dump(mode="json", exclude_none=True)).casefold()
+                + " "
+                + s.client.id,
+                _folded(s.client.name),
             )
             for s in clients.list_clients(ws, now=now)
         ]
