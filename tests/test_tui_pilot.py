@@ -313,9 +313,10 @@ def test_pipeline_board_columns_and_totals(sample_ws: Path) -> None:
             "proposal",
             "negotiation",
         ]
-        assert cards(app, "negotiation").cards[0].deal_id == (
-            "acme-logistics-driver-onboarding-app"
-        )
+        first = cards(app, "negotiation").cards[0]
+        assert first.deal_id == "acme-logistics-driver-onboarding-app"
+        assert first.client == load(sample_ws / "clients" / "acme-logistics.yaml")["name"]
+        assert first.client == "Acme Logistics"  # the card names the client, not its id
         totals = str(screen.query_one("#stage-proposal .stage-totals", Static).render())
         assert "Σ 239,900 EUR" in totals and "w 119,950 EUR" in totals
         rotting = next(

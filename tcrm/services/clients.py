@@ -7,6 +7,7 @@ the client's deals), always in one commit.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -344,6 +345,14 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return " ".join(_text(v) for v in value)
     return str(value)
+
+
+def client_names(ws: Workspace, ids: Iterable[str]) -> dict[str, str]:
+    """Client id -> name for those of ``ids`` that are clients (a board shows names)."""
+    wanted = set(ids)
+    where = "id IN (SELECT value FROM json_each(?))"
+    found = candidates(ws, "client", where, [json.dumps(sorted(wanted))])
+    return {c.id: c.name for c in found if isinstance(c, Client) and c.id in wanted}
 
 
 def _open_deals_by_client(ws: Workspace) -> dict[str, int]:

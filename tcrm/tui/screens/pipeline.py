@@ -18,7 +18,7 @@ from textual.widgets import Footer, OptionList, Static
 
 from tcrm.errors import TcrmError
 from tcrm.model.records import Deal
-from tcrm.services import deals, insights, pipeline
+from tcrm.services import clients, deals, insights, pipeline
 from tcrm.tui.commands import Command
 from tcrm.tui.format import money_lines
 from tcrm.tui.screens.base import DataScreen
@@ -33,6 +33,8 @@ class BoardData:
     now: datetime
     report: pipeline.PipelineReport
     rows: list[deals.DealRow]
+    names: dict[str, str]
+    """Client id -> name, for the cards."""
 
 
 def _age(deal: Deal, now: datetime) -> int | None:
@@ -85,7 +87,8 @@ class PipelineScreen(DataScreen):
         ws, now = self.tcrm.ws, self.tcrm.now()
         report = pipeline.pipeline_report(ws, now=now, name=self.pipeline_id)
         rows = deals.list_deals(ws, now=now, pipeline=report.pipeline_id)
-        return BoardData(now, report, rows)
+        names = clients.client_names(ws, (row.deal.client for row in rows))
+        return BoardData(now, report, rows, names)
 
     def show(self, data: BoardData) -> None:
         self.data = data
@@ -119,7 +122,7 @@ class PipelineScreen(DataScreen):
                 by_stage[deal.stage].append(
                     Card(
                         deal.id,
-                        deal.client,
+                        data.names.get(deal.client, deal.client),
                         deal.title,
                         deal.amount,
                         row.currency,
