@@ -360,3 +360,44 @@ def test_last_activity_per_record_follows_activities_logged_edited_and_removed(
     with_index = [run(*args).out for args in reads]
     monkeypatch.setenv("TCRM_INDEX", "off")
     assert [run(*args).out for args in reads] == with_index
+
+
+def all_record_paths(root: Path) -> list[str]:
+    return sorted(
+        str(p.relative_to(root))
+        for folder in ("clients", "deals", "tasks", "activities")
+        for p in (root / folder).rglob("*.yaml")
+    )
+
+
+def test_revisions_from_the_index_are_those_of_a_walk_of_the_history(ws_root: Path) -> None:
+    """SEQUENCE and LAST-MODIFIED of the calendar: the index's per-file history agrees with
+    dulwich's walk after tcrm commits, a merge, hand edits, new files and a rewrite."""
+    from tcrm.store import git as store_git
+
+    def same() -> None:
+        paths = [*all_record_paths(ws_root), "tasks/missing.yaml"]
+        index = Workspace(ws_root).index()
+        assert index is not None
+        from_index = index.revisions(paths)
+        assert from_index is not None
+        assert from_index == store_git.revisions(ws_root, paths)
+
+    same()
+    tasks = json.loads(run("task", "list", "--json").out)
+    assert run("task", "snooze", tasks[0]["id"], "+1d").code == 0
+    git(ws_root, "checkout", "-q", "-b", "side")
+    assert run("task", "snooze", tasks[1]["id"], "+2d").code == 0
+    git(ws_root, "checkout", "-q", "-")
+    assert run("task", "snooze", tasks[2]["id"], "+3d").code == 0
+    git(ws_root, "merge", "-q", "--no-edit", "side")
+    assert run("task", "snooze", tasks[1]["id"], "+1d").code == 0
+    same()  # caught up by a git log of the new commits only
+    edited = task_file(ws_root, 5)
+    edited.write_text(edited.read_text(encoding="utf-8") + "# by hand\n", encoding="utf-8")
+    os.utime(edited, (1_900_000_000, 1_900_000_000))
+    (ws_root / "tasks" / "tnew0000.yaml").write_text("title: new\n", encoding="utf-8")
+    same()
+    git(ws_root, "checkout", "-q", "--", ".")
+    git(ws_root, "reset", "-q", "--hard", "HEAD~2")  # history rewritten: read it all again
+    same()

@@ -21,7 +21,7 @@ from tcrm.model.records import RECORD_TYPES, Activity, Client, Deal, Record, Tas
 from tcrm.model.settings import Settings
 from tcrm.model.types import slugify
 from tcrm.model.when import WhenError, parse_day
-from tcrm.services.records import all_records, local_now
+from tcrm.services.records import all_records, local_now, revisions
 from tcrm.services.tasks import aware, check_member, due_day, due_moment, reminders_of
 from tcrm.store import files, git
 from tcrm.store.git import Revision
@@ -245,7 +245,7 @@ def build_feed(ws: Workspace, *, options: FeedOptions) -> Feed:
     """The records ``options`` select, with their calendar facts and revisions.
 
     Unreadable record files are left out (``tcrm check`` reports them). Revisions come
-    from one walk of the git history (``store.git.revisions``), so exporting twice with
+    from the git history (``records.revisions``), so exporting twice with
     no change gives the same bytes. Nothing here reads the clock: ``feed_options`` has
     already turned relative dates into days.
     """
@@ -269,7 +269,7 @@ def build_feed(ws: Workspace, *, options: FeedOptions) -> Feed:
     }
     wanted = [paths[r.KIND][r.id] for r in [*tasks, *shown_deals, *activities]]
     lookup = _Lookup(
-        workspace_domain(settings), settings, clients, deals, paths, git.revisions(ws.root, wanted)
+        workspace_domain(settings), settings, clients, deals, paths, revisions(ws, wanted)
     )
     return Feed(
         name=_feed_name(settings, options.assignee),

@@ -20,7 +20,8 @@ from tcrm.errors import (
 from tcrm.model.records import RECORD_TYPES, Activity, Client, Record
 from tcrm.model.rules import record_findings
 from tcrm.model.validate import ModelProblems, dotted, findings_of, parse_record
-from tcrm.store import yamlio
+from tcrm.store import git, yamlio
+from tcrm.store.git import Revision
 from tcrm.store.workspace import Workspace, located
 
 LABEL_FIELD = {"client": "name", "deal": "title", "task": "title", "activity": "summary"}
@@ -77,6 +78,15 @@ def latest_activities(ws: Workspace, refs: Iterable[str]) -> list[Activity]:
     index = ws.index()
     found = all_records(ws, "activity") if index is None else index.latest_activities(refs)
     return [a for a in found if isinstance(a, Activity)]
+
+
+def revisions(ws: Workspace, paths: Iterable[str]) -> dict[str, Revision]:
+    """When each record file last changed and how often (``store.git.revisions``): from
+    the local index's history when there is one, else from a walk of the git history."""
+    paths = list(paths)
+    index = ws.index()
+    found = index.revisions(paths) if index is not None else None
+    return found if found is not None else git.revisions(ws.root, paths)
 
 
 def resolve(ws: Workspace, kind: str, ref: str) -> Record:

@@ -1105,7 +1105,7 @@ def _path_history(
 ) -> tuple[dict[bytes, int], dict[bytes, int], dict[bytes, bytes]]:
     """``(newest commit time, commit count, blob at HEAD)`` per wanted path, in one walk."""
     from dulwich.diff_tree import tree_changes
-    from dulwich.object_store import tree_lookup_path
+    from dulwich.object_store import iter_tree_contents
 
     newest: dict[bytes, int] = {}
     counts: dict[bytes, int] = {}
@@ -1132,11 +1132,9 @@ def _path_history(
                 counts[path] = counts.get(path, 0) + 1
                 newest[path] = max(newest.get(path, 0), commit.commit_time)
         tree = store[start].tree  # type: ignore[attr-defined]
-        for path in wanted:
-            try:
-                head_blobs[path] = tree_lookup_path(store.__getitem__, tree, path)[1]
-            except KeyError:  # not committed
-                continue
+        for entry in iter_tree_contents(store, tree):  # one walk, not a lookup per path
+            if entry.path in wanted:
+                head_blobs[entry.path] = entry.sha
     finally:
         repo.close()
     return newest, counts, head_blobs

@@ -53,9 +53,10 @@ from tcrm.model.records import (
 from tcrm.model.types import parse_offset
 from tcrm.model.validate import ModelProblems, parse_record
 from tcrm.store import early, yamlio
+from tcrm.store.git import Revision
 
 INDEX_FILE = "index.sqlite"
-SCHEMA = 5
+SCHEMA = 6
 """Bump when the tables or the columns' meaning change: an older index is rebuilt."""
 RACY_NS = 2_000_000_000
 """A file modified this recently may change again within the same timestamp tick
@@ -127,6 +128,7 @@ CREATE TABLE refs (path TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL);
 CREATE INDEX refs_ref ON refs (ref, kind);
 CREATE INDEX refs_path ON refs (path);
 CREATE TABLE touched (ref TEXT PRIMARY KEY, moment TEXT NOT NULL, path TEXT NOT NULL);
+CREATE TABLE history (path TEXT PRIMARY KEY, changes INTEGER NOT NULL, newest INTEGER NOT NULL);
 """
 _FIELDS = ("path", "kind", "id", "mtime", "ctime", "size", "ino", "data", "ok", *COLUMNS)
 _INSERT = (
@@ -407,16 +409,46 @@ def parse_status(out: bytes) -> GitView:
     return GitView(head, frozenset(dirty))
 
 
-def changed_between(root: Path, old: str, new: str) -> set[str] | None:
-    """Record paths that differ between two commits; ``None`` if git cannot tell."""
-    args = ["git", "diff", "--name-only", "-z", "--no-renames", old, new, "--", *FOLDERS]
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
     try:
-        done = subprocess.run(args, cwd=root, capture_output=True, check=False, env=early.git_env())
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, check=False, env=early.git_env()
+        )
     except OSError:
         return None
-    if done.returncode != 0:
+
+
+def changed_between(root: Path, old: str, new: str) -> set[str] | None:
+    """Record paths that differ between two commits; ``None`` if git cannot tell."""
+    done = _git(root, "diff", "--name-only", "-z", "--no-renames", old, new, "--", *FOLDERS)
+    if done is None or done.returncode != 0:
         return None
     return {os.fsdecode(p) for p in done.stdout.split(b"\0") if p}
+
+
+def log_changes(root: Path, since: str | None, head: str) -> list[tuple[int, list[str]]] | None:
+    """``(commit time, record paths it changed)`` for each commit reachable from ``head``
+    (and not from ``since``), each diffed against its first parent, as ``git.revisions``
+    counts them; ``None`` if git cannot tell (``since`` gone, no git)."""
+    span = f"{since}..{head}" if since else head
+    done = _git(
+        root,
+        *("log", "--no-renames", "--diff-merges=first-parent", "--name-only", "-z"),
+        *("--format=%x01%ct", span, "--"),
+    )
+    if done is None or done.returncode != 0:
+        return None
+    out = []
+    for chunk in done.stdout.split(b"\x01")[1:]:
+        header, _, names = chunk.partition(b"\0")
+        paths = [os.fsdecode(n) for n in names.lstrip(b"\n").split(b"\0") if n]
+        out.append((int(header), [p for p in paths if kind_of(p)]))
+    return out
+
+
+def is_ancestor(root: Path, old: str, new: str) -> bool:
+    done = _git(root, "merge-base", "--is-ancestor", old, new)
+    return done is not None and done.returncode == 0
 
 
 # --- the index -----------------------------------------------------------------------
@@ -769,6 +801,57 @@ class Index:
         sub = """path IN (
             SELECT t.path FROM json_each(?) q JOIN touched t ON t.ref = q.value)"""
         return self.records("activity", sub, (json.dumps(sorted(set(refs))),))
+
+    @_serialised
+    def revisions(self, paths: Iterable[str]) -> dict[str, Revision] | None:
+        """What ``git.revisions`` says of these record paths (existing files only), from
+        a per-file history kept here: a new HEAD costs a ``git log`` of the new commits,
+        not a walk of every commit. ``None`` when git cannot tell (read the history
+        then); call after ``refresh``, whose ``git status`` says which files differ.
+        """
+        head = self._meta(self.conn, "head") or None
+        if not self.use_git or (head and not self._history_at(head)):
+            return None
+        stored: dict[str, tuple[int, int]] = {}
+        wanted = sorted(set(paths))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT path, changes, newest FROM history WHERE path IN ({marks})"
+            stored.update((p, (c, n)) for p, c, n in self.conn.execute(sql, chunk))
+        dirty = set(json.loads(self._meta(self.conn, "dirty") or "[]"))
+        out: dict[str, Revision] = {}
+        for rel in wanted:
+            try:
+                mtime = int(os.stat(self.root / rel).st_mtime)
+            except OSError:
+                continue
+            changes, newest = stored.get(rel, (0, 0))
+            if rel in stored and rel not in dirty:
+                out[rel] = Revision(datetime.fromtimestamp(newest, UTC), changes)
+            else:  # uncommitted, or changed since HEAD: its own time, one change more
+                out[rel] = Revision(datetime.fromtimestamp(mtime, UTC), changes + 1)
+        return out
+
+    def _history_at(self, head: str) -> bool:
+        """Bring the history table up to ``head``; False if git cannot."""
+        known = self._meta(self.conn, "history_head")
+        if known == head:
+            return True
+        since = known if known and is_ancestor(self.root, known, head) else None
+        commits = log_changes(self.root, since, head)
+        if commits is None:
+            return False
+        with _write(self.conn):
+            if since is None:
+                self.conn.execute("DELETE FROM history")
+            self.conn.executemany(
+                "INSERT INTO history VALUES (?, 1, ?) ON CONFLICT (path) DO UPDATE SET "
+                "changes = changes + 1, newest = MAX(newest, excluded.newest)",
+                [(path, when) for when, changed in commits for path in set(changed)],
+            )
+            self._set_meta(history_head=head)
+        return True
 
     @_serialised
     def counts(
