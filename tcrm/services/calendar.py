@@ -263,10 +263,7 @@ def build_feed(ws: Workspace, *, options: FeedOptions) -> Feed:
         for a in (all_records(ws, "activity") if options.activities else [])
         if isinstance(a, Activity) and _activity_shown(a, settings, options)
     ]
-    paths = {
-        kind: {record_id: ws.rel(path) for record_id, path in ws.files(kind)}
-        for kind in ("task", "deal", "activity")
-    }
+    paths = {kind: dict(ws.rel_files(kind)) for kind in ("task", "deal", "activity")}
     wanted = [paths[r.KIND][r.id] for r in [*tasks, *shown_deals, *activities]]
     lookup = _Lookup(
         workspace_domain(settings), settings, clients, deals, paths, revisions(ws, wanted)

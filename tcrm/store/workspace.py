@@ -114,19 +114,28 @@ class Workspace:
 
     def files(self, kind: str) -> Iterator[tuple[str, Path]]:
         """``(id, path)`` of every record file of a kind, in id order; hidden files skipped."""
-        folder = self.root / RECORD_TYPES[kind].FOLDER
+        for record_id, rel in self.rel_files(kind):
+            yield record_id, self.root / rel
+
+    def rel_files(self, kind: str) -> list[tuple[str, str]]:
+        """``(id, path relative to the root, POSIX)`` of what ``files`` lists, as plain text
+        (no ``Path`` per file: a calendar of 100,000 records asks for every one)."""
+        folder_name = RECORD_TYPES[kind].FOLDER
+        folder = self.root / folder_name
         if not folder.is_dir():
-            return
-        dirs = [folder]
+            return []
+        dirs = [(folder_name, str(folder))]
         if kind == "activity":
-            dirs = sorted(Path(e.path) for e in os.scandir(folder) if e.is_dir())
+            dirs = sorted(
+                (f"{folder_name}/{e.name}", e.path) for e in os.scandir(folder) if e.is_dir()
+            )
         found = []
-        for directory in dirs:
+        for prefix, directory in dirs:
             for entry in os.scandir(directory):
                 name = entry.name
                 if name.endswith(".yaml") and not name.startswith(".") and entry.is_file():
-                    found.append((name[:-5], Path(entry.path)))
-        yield from sorted(found)
+                    found.append((name[:-5], f"{prefix}/{name}"))
+        return sorted(found)
 
     # --- reading -------------------------------------------------------------------
 
