@@ -208,6 +208,26 @@ def kind_of(rel: str) -> tuple[str, str] | None:
     return kind, parts[-1][:-5]
 
 
+def record_files(root: Path, kind: str) -> list[tuple[str, str]]:
+    """``(id, path relative to root, POSIX)`` of every record file of a kind, in id order:
+    ``<folder>/<id>.yaml`` (activities one folder deeper), hidden files skipped. Plain text,
+    no ``Path`` per file: callers ask for 100,000 of them."""
+    folder = RECORD_TYPES[kind].FOLDER
+    base = root / folder
+    if not base.is_dir():
+        return []
+    dirs = [(folder, str(base))]
+    if kind == "activity":
+        dirs = sorted((f"{folder}/{e.name}", e.path) for e in os.scandir(base) if e.is_dir())
+    found = []
+    for prefix, directory in dirs:
+        for entry in os.scandir(directory):
+            name = entry.name
+            if name.endswith(".yaml") and not name.startswith(".") and entry.is_file():
+                found.append((name[:-5], f"{prefix}/{name}"))
+    return sorted(found)
+
+
 def _day(value: date | datetime | None) -> str | None:
     if value is None:
         return None
@@ -684,20 +704,9 @@ class Index:
 
     def walk(self) -> Iterator[tuple[str, str, str]]:
         """``(path, kind, id)`` of every record file on disk (what ``Workspace.files`` sees)."""
-        for folder, kind in KIND_OF_FOLDER.items():
-            base = self.root / folder
-            if not base.is_dir():
-                continue
-            dirs = [(folder, base)]
-            if kind == "activity":
-                dirs = sorted(
-                    (f"{folder}/{e.name}", Path(e.path)) for e in os.scandir(base) if e.is_dir()
-                )
-            for prefix, directory in dirs:
-                for entry in os.scandir(directory):
-                    name = entry.name
-                    if name.endswith(".yaml") and not name.startswith(".") and entry.is_file():
-                        yield f"{prefix}/{name}", kind, name[:-5]
+        for kind in KIND_OF_FOLDER.values():
+            for record_id, rel in record_files(self.root, kind):
+                yield rel, kind, record_id
 
     def _store(self, rows: Sequence[tuple[Row, list[str]]], gone: Sequence[str]) -> None:
         """Replace the rows of these files, and remove those of ``gone``."""

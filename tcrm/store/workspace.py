@@ -20,7 +20,7 @@ from tcrm.model.settings import Settings
 from tcrm.model.types import check_id, slugify
 from tcrm.model.validate import FieldPath, ModelProblems, dotted, findings_of, parse_record
 from tcrm.store import early, files, git, yamlio
-from tcrm.store.index import INDEX_FILE, Index, IndexUnavailable, read_head
+from tcrm.store.index import INDEX_FILE, Index, IndexUnavailable, read_head, record_files
 from tcrm.store.lock import WorkspaceLock
 
 SETTINGS_FILE = "tcrm.yaml"
@@ -118,24 +118,8 @@ class Workspace:
             yield record_id, self.root / rel
 
     def rel_files(self, kind: str) -> list[tuple[str, str]]:
-        """``(id, path relative to the root, POSIX)`` of what ``files`` lists, as plain text
-        (no ``Path`` per file: a calendar of 100,000 records asks for every one)."""
-        folder_name = RECORD_TYPES[kind].FOLDER
-        folder = self.root / folder_name
-        if not folder.is_dir():
-            return []
-        dirs = [(folder_name, str(folder))]
-        if kind == "activity":
-            dirs = sorted(
-                (f"{folder_name}/{e.name}", e.path) for e in os.scandir(folder) if e.is_dir()
-            )
-        found = []
-        for prefix, directory in dirs:
-            for entry in os.scandir(directory):
-                name = entry.name
-                if name.endswith(".yaml") and not name.startswith(".") and entry.is_file():
-                    found.append((name[:-5], f"{prefix}/{name}"))
-        return sorted(found)
+        """``(id, path relative to the root, POSIX)`` of what ``files`` lists, as plain text."""
+        return record_files(self.root, kind)
 
     # --- reading -------------------------------------------------------------------
 
