@@ -87,9 +87,11 @@ def sample_workspace(parent: Path) -> Path:
 def environment(ws: Path, code: Path | None, pycache: Path) -> dict[str, str]:
     """Output to a pipe, and compiled modules cached as a user's are: the untimed first run
     writes them under ``pycache`` (nothing is written into a checkout), even where
-    PYTHONDONTWRITEBYTECODE is set (compiling tcrm from source costs ~50 ms a run)."""
+    PYTHONDONTWRITEBYTECODE is set (compiling tcrm from source costs ~50 ms a run); stdout
+    buffered as on a user's machine, even where PYTHONUNBUFFERED is set."""
     env = {**os.environ, "TCRM_NOW": NOW, "TCRM_WORKSPACE": str(ws)}
-    for var in ("_TCRM_COMPLETE", "PYTHONDONTWRITEBYTECODE", "FORCE_COLOR", "TTY_COMPATIBLE"):
+    dropped = ("_TCRM_COMPLETE", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "FORCE_COLOR")
+    for var in (*dropped, "TTY_COMPATIBLE"):
         env.pop(var, None)
     env["PYTHONPYCACHEPREFIX"] = str(pycache)
     if code is not None:  # its tcrm package comes before the installed one

@@ -312,8 +312,10 @@ def repeat(
 
 def tcrm_env(ws: Path, code: Path | None) -> dict[str, str]:
     env = {**os.environ, "TCRM_NOW": NOW, "TCRM_WORKSPACE": str(ws)}
-    # as installed: compiled bytecode kept between runs (a user's Python writes .pyc files)
+    # as installed: compiled bytecode kept between runs (a user's Python writes .pyc files),
+    # and stdout buffered as on a user's machine (unbuffered, 6,000 lines are 6,000 writes)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("PYTHONUNBUFFERED", None)
     env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     if code is not None:  # its tcrm package comes before the installed one
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code), env.get("PYTHONPATH")]))

@@ -36,18 +36,16 @@ HEAVY = (
 """What a read command must never import: each costs 40-250 ms of start-up."""
 
 PROBE = """
-import json, os, runpy, sys
+import atexit, json, os, runpy, sys
 sys.argv = ["tcrm", *json.loads(os.environ["PROBE_ARGS"])]
-code = 0
-try:
-    runpy.run_module("tcrm", run_name="__main__")
-except SystemExit as exc:
-    code = exc.code
-with open(os.environ["PROBE_OUT"], "w", encoding="utf-8") as out:
-    json.dump(sorted(sys.modules), out)
-sys.exit(code)
+def dump():
+    with open(os.environ["PROBE_OUT"], "w", encoding="utf-8") as out:
+        json.dump(sorted(sys.modules), out)
+atexit.register(dump)
+runpy.run_module("tcrm", run_name="__main__")
 """
-"""``tcrm ARGS`` as ``python -m tcrm`` runs it, then the names of every imported module."""
+"""``tcrm ARGS`` as ``python -m tcrm`` runs it, then (at exit, which tcrm.cli.launch.leave
+keeps) the names of every imported module."""
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -244,3 +242,36 @@ def test_misspelt_commands_still_get_suggestions(
     done, _ = probe(tmp_path, *args)
     assert done.returncode == 2
     assert message in done.stderr
+
+
+LEAVE = """
+import atexit, sys, threading
+from tcrm.cli.launch import leave
+atexit.register(lambda: print("handler ran", file=sys.stderr))
+if sys.argv[1] == "thread":
+    threading.Thread(target=lambda: (__import__("time").sleep(0.2), print("thread done"))).start()
+print("x" * 200_000, end="|")
+leave({"none": None, "three": 3, "message": "tcrm: error: bad", "thread": 4}[sys.argv[1]])
+"""
+
+
+@pytest.mark.parametrize(
+    ("how", "code"), [("none", 0), ("three", 3), ("message", 1), ("thread", 4)]
+)
+def test_leaving_keeps_what_a_normal_exit_does(tmp_path: Path, how: str, code: int) -> None:
+    """The executable skips the interpreter's teardown (``leave``), never its effects: the
+    exit status, every byte written to stdout, the atexit handlers, a thread's work."""
+    env = _env(tmp_path)
+    env.pop("PYTHONUNBUFFERED", None)  # stdout buffered, so an exit without a flush loses it
+    done = subprocess.run(
+        [sys.executable, "-c", LEAVE, how],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == code, done.stderr
+    assert done.stdout.startswith("x" * 200_000 + "|")
+    assert "handler ran" in done.stderr
+    assert ("thread done" in done.stdout) == (how == "thread")
+    assert ("tcrm: error: bad" in done.stderr) == (how == "message")

@@ -20,7 +20,44 @@ def main() -> None:
     early.start_for(sys.argv[1:])
     from tcrm.cli.main import main as run
 
-    run()
+    try:
+        run()
+    except SystemExit as exc:
+        leave(exc.code)
+
+
+def leave(code: int | str | None) -> None:
+    """End the process as ``sys.exit(code)`` would, without tearing the interpreter down.
+
+    Freeing the modules and the thousands of records a command made takes ~40 ms on a
+    100,000-record workspace (7% of ``tcrm today``) and does nothing for the user: the
+    kernel takes the memory back at once. What matters of Python's exit is kept: the
+    ``atexit`` handlers run (they stop git and let go of the workspace lock), stdout and
+    stderr are flushed, and every file tcrm writes was closed by then (atomic writes).
+    With another thread still running (the TUI's workers), the normal exit waits for it.
+    """
+    import atexit
+    import contextlib
+    import os
+    import threading
+
+    if threading.active_count() > 1:
+        sys.exit(code)
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # what sys.exit does with a message
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):  # a reader that went away, a closed stream
+        status = status or 1
+    with contextlib.suppress(BrokenPipeError, ValueError):
+        sys.stderr.flush()
+    os._exit(status & 0xFF)
 
 
 if __name__ == "__main__":
