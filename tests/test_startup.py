@@ -275,3 +275,17 @@ def test_leaving_keeps_what_a_normal_exit_does(tmp_path: Path, how: str, code: i
     assert "handler ran" in done.stderr
     assert ("thread done" in done.stdout) == (how == "thread")
     assert ("tcrm: error: bad" in done.stderr) == (how == "message")
+
+
+def test_a_profiler_still_gets_its_report(tmp_path: Path) -> None:
+    """``python -m cProfile -o FILE -m tcrm ...`` writes FILE at exit: leave lets it."""
+    report = tmp_path / "report.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(report), "-m", "tcrm", "--help"],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert report.stat().st_size > 0

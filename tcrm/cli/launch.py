@@ -34,14 +34,15 @@ def leave(code: int | str | None) -> None:
     kernel takes the memory back at once. What matters of Python's exit is kept: the
     ``atexit`` handlers run (they stop git and let go of the workspace lock), stdout and
     stderr are flushed, and every file tcrm writes was closed by then (atomic writes).
-    With another thread still running (the TUI's workers), the normal exit waits for it.
+    With another thread still running (the TUI's workers), or a profiler or tracer that
+    writes its report at exit (``python -m cProfile``, coverage), the normal exit is taken.
     """
     import atexit
     import contextlib
     import os
     import threading
 
-    if threading.active_count() > 1:
+    if threading.active_count() > 1 or sys.getprofile() or sys.gettrace():
         sys.exit(code)
     if code is None:
         status = 0
