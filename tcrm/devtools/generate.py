@@ -6,11 +6,8 @@ everything. The same arguments give the same bytes, file by file and commit by c
 seeded ``random.Random``, a fixed ``today``, a fixed commit date, no wall clock.
 
 Records are plain dicts in the exact form the store writes for a new record (model field
-order, ``record.to_data()`` values) and are written as ``yamlio.dump_fast`` would write them.
-A tiny emitter does that ~15x faster than dumping each record: every scalar it cannot
-prove plain, and every record with a multi-line text, goes through ``dump_fast`` itself,
-and a test compares the two on every generated record. It is a fixture generator, not user
-data: plain file writes, no atomic replace, no lock.
+order, ``record.to_data()`` values), written by ``yamlio.dump_fast`` as tcrm writes them.
+It is a fixture generator, not user data: plain file writes, no atomic replace, no lock.
 """
 
 from __future__ import annotations
@@ -18,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import re
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
@@ -188,82 +184,6 @@ _CLIENT_NOTES = (
     "Met at the trade fair.\nWants a call back before the end of the quarter.",
     "Decision maker is the CEO.\nBudget is approved in January.",
 )
-
-
-# --- the emitter ---------------------------------------------------------------------------
-
-_PLAIN = re.compile(r"[+A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f .,_@/+()&'?:-]*")
-_KEYWORDS = frozenset({"true", "false", "null"})
-
-
-class _NeedsDumper(Exception):
-    """A value the tiny emitter does not write itself (a multi-line text)."""
-
-
-class _Scalars(dict[str, str]):
-    """How ``dump_fast`` writes a one-line text as a block value: plain when provably so,
-    else asked of ``dump_fast`` once and remembered."""
-
-    def __missing__(self, text: str) -> str:
-        if (
-            _PLAIN.fullmatch(text)
-            and text[-1] not in " :"
-            and ": " not in text
-            and text.lower() not in _KEYWORDS
-        ):
-            return text  # not cached: most of these are unique (names, emails)
-        if "\n" in text:
-            raise _NeedsDumper
-        rendered = dump_fast({"k": text})[3:-1]
-        if "\n" in rendered:
-            raise _NeedsDumper
-        self[text] = rendered
-        return rendered
-
-
-_SCALARS = _Scalars()
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, str):
-        return _SCALARS[value]
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    raise _NeedsDumper
-
-
-def render(data: dict[str, Any]) -> str:
-    """The text ``dump_fast(data)`` writes, for the shapes records have, much faster."""
-    try:
-        return _emit(data)
-    except _NeedsDumper:
-        return dump_fast(data)
-
-
-def _emit(data: dict[str, Any]) -> str:
-    lines: list[str] = []
-    add = lines.append
-    for key, value in data.items():
-        if not isinstance(value, list):
-            add(f"{key}: {_scalar(value)}")
-            continue
-        add(f"{key}:")
-        for item in value:
-            if not isinstance(item, dict):
-                add(f"- {_scalar(item)}")
-                continue
-            lead = "- "
-            for sub_key, sub_value in item.items():
-                if isinstance(sub_value, list):
-                    add(f"{lead}{sub_key}:")
-                    lines.extend(f"  - {_scalar(x)}" for x in sub_value)
-                else:
-                    add(f"{lead}{sub_key}: {_scalar(sub_value)}")
-                lead = "  "
-    add("")
-    return "\n".join(lines)
 
 
 # --- the records ---------------------------------------------------------------------------
@@ -702,7 +622,7 @@ def write_generated_workspace(
         (".gitignore", GITIGNORE.encode("utf-8")),
     ]
     files.extend(
-        (rel, render(data).encode("utf-8"))
+        (rel, dump_fast(data).encode("utf-8"))
         for rel, data in generated_records(size, seed=seed, today=today)
     )
     files.sort()
@@ -816,4 +736,4 @@ def _git(root: Path, env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-__all__ = ["PRESETS", "Size", "generated_records", "render", "write_generated_workspace"]
+__all__ = ["PRESETS", "Size", "generated_records", "write_generated_workspace"]
