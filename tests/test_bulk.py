@@ -6,9 +6,21 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tcrm.model.records import Client
-from tcrm.services.bulk import ClientIndex, name_key, name_similarity, where_terms
+from tcrm.services.bulk import (
+    FUZZY_MIN_LENGTH,
+    NAME_THRESHOLD,
+    ClientIndex,
+    _deletions,
+    compact_key,
+    name_key,
+    name_similarity,
+    stem_key,
+    where_terms,
+)
 from tcrm.services.clients import phone_key
 from tests.clitools import (
     assert_refused,
@@ -252,3 +264,40 @@ def test_domains_count_for_companies_not_free_mail() -> None:
     assert index.find(Client(name="Third", emails=["third@gmail.com"])) is None
     person = Client(name="Jo Bloggs", type="person", emails=["jo@acme.example.org"])
     assert index.find(person) is None  # a person at a company is not that company
+
+
+# long enough for one letter apart to be similar (difflib >= 0.9), close enough to collide
+names = st.one_of(
+    st.text("abc", min_size=1, max_size=4).map(lambda tail: f"Northwind {tail}"),
+    st.text("abcde ", min_size=3, max_size=9).filter(str.strip),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(names, min_size=1, max_size=25), names)
+def test_similar_names_are_every_pair_one_letter_or_an_ending_apart(
+    names: list[str], query: str
+) -> None:
+    """The deletion index finds what comparing the query with every name finds: names
+    sharing a one-letter deletion or a stem, similar enough, the same name aside."""
+    index = ClientIndex()
+    first: dict[str, tuple[str, int]] = {}
+    for ref, name in enumerate(names):
+        index.add(ref, Client(name=name))
+        key = name_key(name)
+        if key:
+            first.setdefault(compact_key(key), (key, ref))
+    key = name_key(query)
+    compact = compact_key(key)
+    expected = set()
+    if key and len(compact) >= FUZZY_MIN_LENGTH:
+        for other_compact, (other, ref) in first.items():
+            near = bool(_deletions(compact) & _deletions(other_compact))
+            if other_compact == compact or not (near or stem_key(key) == stem_key(other)):
+                continue
+            if name_similarity(key, other) >= NAME_THRESHOLD:
+                expected.add(ref)
+    found = {m.ref for m in index.matches(Client(name=query)) if m.reason == "similar name"}
+    # a ref found for a stronger reason (same email, same name by words) is not "similar"
+    stronger = {m.ref for m in index.matches(Client(name=query)) if m.reason != "similar name"}
+    assert found == expected - stronger

@@ -137,11 +137,45 @@ class Match:
     score: float
 
 
+@dataclass(frozen=True)
+class _Keys:
+    """What the index compares of one client, worked out once: an import looks a row up
+    and then adds it, and both need the same keys."""
+
+    emails: frozenset[str]
+    phones: frozenset[str]
+    domains: frozenset[str]
+    key: str
+    compact: str
+    stem: str
+    words: str
+    variants: frozenset[str]
+    """``compact`` with each one of its letters left out (long enough names only)."""
+
+
+def _keys_of(client: Client) -> _Keys:
+    key = name_key(client.name)
+    compact = compact_key(key)
+    fuzzy = bool(key) and len(compact) >= FUZZY_MIN_LENGTH
+    return _Keys(
+        emails=frozenset(addresses_of(client)),
+        phones=frozenset(phone_keys_of(client)),
+        domains=frozenset(domains_of(client) if client.type == "company" else ()),
+        key=key,
+        compact=compact,
+        stem=stem_key(key) if key else "",
+        words=" ".join(sorted(key.split())),
+        variants=frozenset(_deletions(compact)) if fuzzy else frozenset(),
+    )
+
+
 class ClientIndex:
     """Clients by email, phone key, company domain and name, for duplicate look-ups.
 
     ``ref`` is whatever the caller uses to find the client again: an id for a stored
-    client, a row number for one being imported.
+    client, a row number for one being imported. Names are held by their compact key;
+    the deletion index maps each variant to the one compact key that has it (a list only
+    when several do), so 200,000 variants are not 200,000 lists.
     """
 
     def __init__(self, threshold: float = NAME_THRESHOLD) -> None:
@@ -149,30 +183,45 @@ class ClientIndex:
         self.emails: dict[str, Hashable] = {}
         self.phones: dict[str, Hashable] = {}
         self.domains: dict[str, Hashable] = {}
-        self.names: dict[str, Hashable] = {}
+        self.names: dict[str, tuple[str, Hashable]] = {}
+        """compact key -> (name key, ref) of the first client with that name"""
         self.sorted_names: dict[str, Hashable] = {}
-        self.stems: dict[str, list[tuple[str, Hashable]]] = {}
-        self.deletions: dict[str, list[tuple[str, Hashable]]] = {}
+        self.stems: dict[str, list[str]] = {}
+        self.deletions: dict[str, str | list[str]] = {}
+        self._last: tuple[Client, _Keys] | None = None
+
+    def _keys(self, client: Client) -> _Keys:
+        last = self._last
+        if last is not None and last[0] is client:
+            return last[1]
+        keys = _keys_of(client)
+        self._last = (client, keys)
+        return keys
 
     def add(self, ref: Hashable, client: Client) -> None:
-        for email in addresses_of(client):
+        keys = self._keys(client)
+        for email in keys.emails:
             self.emails.setdefault(email, ref)
-        for phone in phone_keys_of(client):
+        for phone in keys.phones:
             self.phones.setdefault(phone, ref)
-        if client.type == "company":
-            for domain in domains_of(client):
-                self.domains.setdefault(domain, ref)
-        key = name_key(client.name)
-        if not key:
+        for domain in keys.domains:
+            self.domains.setdefault(domain, ref)
+        if not keys.key:
             return
-        compact = compact_key(key)
+        compact = keys.compact
         if compact not in self.names:
-            self.names[compact] = ref
-            self.stems.setdefault(stem_key(key), []).append((key, ref))
-            if len(compact) >= FUZZY_MIN_LENGTH:
-                for variant in _deletions(compact):
-                    self.deletions.setdefault(variant, []).append((key, ref))
-        self.sorted_names.setdefault(" ".join(sorted(key.split())), ref)
+            self.names[compact] = (keys.key, ref)
+            self.stems.setdefault(keys.stem, []).append(compact)
+            deletions = self.deletions
+            shared = keys.variants & deletions.keys()
+            for variant in shared:
+                held = deletions[variant]
+                if type(held) is str:
+                    deletions[variant] = [held, compact]
+                else:
+                    held.append(compact)
+            deletions.update(dict.fromkeys(keys.variants - shared, compact))
+        self.sorted_names.setdefault(keys.words, ref)
 
     def matches(self, client: Client, exclude: Hashable = None) -> list[Match]:
         """Every indexed client that ``client`` looks like, the best reason for each."""
@@ -184,39 +233,41 @@ class ClientIndex:
             if ref not in found or found[ref].score < score:
                 found[ref] = Match(ref, reason, score)
 
-        for email in sorted(addresses_of(client)):
+        keys = self._keys(client)
+        for email in sorted(keys.emails):
             if email in self.emails:
                 note(self.emails[email], f"same email {email}", 1.0)
-        key = name_key(client.name)
-        compact = compact_key(key)
-        if compact and compact in self.names:
-            note(self.names[compact], "same name", 1.0)
-        for phone in sorted(phone_keys_of(client)):
+        if keys.compact and keys.compact in self.names:
+            note(self.names[keys.compact][1], "same name", 1.0)
+        for phone in sorted(keys.phones):
             if phone in self.phones:
                 note(self.phones[phone], f"same phone ...{phone[-6:]}", 0.95)
-        if client.type == "company":
-            for domain in sorted(domains_of(client)):
-                if domain in self.domains:
-                    note(self.domains[domain], f"same domain {domain}", 0.9)
-        if key:
-            by_words = self.sorted_names.get(" ".join(sorted(key.split())))
+        for domain in sorted(keys.domains):
+            if domain in self.domains:
+                note(self.domains[domain], f"same domain {domain}", 0.9)
+        if keys.key:
+            by_words = self.sorted_names.get(keys.words)
             if by_words is not None:
                 note(by_words, "same name", 1.0)
-            if len(compact) >= FUZZY_MIN_LENGTH:
-                self._similar_names(key, compact, note)
+            if keys.variants:
+                self._similar_names(keys, note)
         return sorted(found.values(), key=lambda m: -m.score)
 
-    def _similar_names(self, key: str, compact: str, note: Any) -> None:
+    def _similar_names(self, keys: _Keys, note: Any) -> None:
         """Names one character apart (left out, added or changed) or with other word
-        endings (plurals), scored by difflib."""
-        seen: set[str] = set()
-        candidates = [pair for v in _deletions(compact) for pair in self.deletions.get(v, ())]
-        candidates += self.stems.get(stem_key(key), [])
-        for other, ref in candidates:
-            if other in seen or compact_key(other) == compact:
-                continue
-            seen.add(other)
-            score = name_similarity(key, other)
+        endings (plurals), scored by difflib, in a fixed order."""
+        others: set[str] = set(self.stems.get(keys.stem, ()))
+        deletions = self.deletions
+        for variant in keys.variants & deletions.keys():  # the look-ups in C: most miss
+            held = deletions[variant]
+            if type(held) is str:
+                others.add(held)
+            else:
+                others.update(held)
+        others.discard(keys.compact)
+        for compact in sorted(others):
+            other, ref = self.names[compact]
+            score = name_similarity(keys.key, other)
             if score >= self.threshold:
                 note(ref, "similar name", round(score, 2))
 
