@@ -252,7 +252,10 @@ def has_index(code: Path | None) -> bool:
 
 
 def prepare(ws: Path, code: Path | None, index: str) -> None:
-    """The local index as ``--index`` wants it before a timed run (untimed)."""
+    """The local index as ``--index`` wants it before a timed run, and nothing waiting to
+    be written to disk (untimed): tcrm flushes its files with one ``sync()``, which would
+    also write out the copies just made for the other runs (tens of thousands of files a
+    user's machine does not have waiting)."""
     if index == "cold":
         shutil.rmtree(ws / ".tcrm", ignore_errors=True)
     elif index == "warm" and has_index(code):
@@ -263,6 +266,7 @@ def prepare(ws: Path, code: Path | None, index: str) -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
+    os.sync()
 
 
 def one_run(

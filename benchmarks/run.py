@@ -366,36 +366,45 @@ def run_read(suite: Suite, bench: Bench, args: list[str], size: str, work: Path)
 def run_write(suite: Suite, bench: Bench, args: list[str], size: str, work: Path) -> None:
     """Every run on a fresh copy of ``work``: cold without the index, warm with it fresh.
 
-    The copy, its index refresh (warm) and the check that the run made exactly one commit
-    are untimed.
+    The copies, their index refresh (warm) and the check that the run made exactly one
+    commit are untimed. Every copy is made before the first timed run and deleted after
+    the last, and flushed to disk in between (``sync``): on ext4, files are created
+    several times slower for a while after thousands were deleted, and tcrm's own flush
+    of an import would otherwise write out the copy just made as well.
     """
     if not has_index(work):  # give warm copies an index to carry (no-op before the index)
         try:
             timed(tcrm_cmd(*REFRESH), tcrm_env(work, suite.code), suite.timeout)
         except Failed as exc:
             suite.note(f"{size}: `{' '.join(REFRESH)}` before the writes: {exc}")
+    folder = suite.tmp / size / "write"
+    shutil.rmtree(folder, ignore_errors=True)
+    modes = ("cold", "warm")
+    copies = {mode: [folder / f"{mode}-{i}" for i in range(suite.runs)] for mode in modes}
+    for path in (p for paths in copies.values() for p in paths):
+        copy_workspace(work, path)
+    os.sync()
+    left = {mode: iter(paths) for mode, paths in copies.items()}
 
     def once(cold: bool) -> float:
-        fresh = suite.tmp / size / "write"
-        shutil.rmtree(fresh, ignore_errors=True)
-        copy_workspace(work, fresh)
+        fresh = next(left["cold" if cold else "warm"])
         env = tcrm_env(fresh, suite.code)
-        try:
-            if cold:
-                drop_index(fresh)
-            elif has_index(fresh):
-                timed(tcrm_cmd(*REFRESH), env, suite.timeout)
-            before = git(fresh, "rev-parse", "HEAD").strip()
-            took = timed(tcrm_cmd(*args), env, suite.timeout)
-            made = git(fresh, "rev-list", "--count", f"{before}..HEAD").strip()
-            if made != "1":
-                raise Failed(f"the run made {made} commits, not 1")
-            return took
-        finally:
-            shutil.rmtree(fresh, ignore_errors=True)
+        if cold:
+            drop_index(fresh)
+        elif has_index(fresh):
+            timed(tcrm_cmd(*REFRESH), env, suite.timeout)
+        before = git(fresh, "rev-parse", "HEAD").strip()
+        took = timed(tcrm_cmd(*args), env, suite.timeout)
+        made = git(fresh, "rev-list", "--count", f"{before}..HEAD").strip()
+        if made != "1":
+            raise Failed(f"the run made {made} commits, not 1")
+        return took
 
-    repeat(suite, bench.name, bench.label, size, "cold", lambda: once(True))
-    repeat(suite, bench.name, bench.label, size, "warm", lambda: once(False))
+    try:
+        repeat(suite, bench.name, bench.label, size, "cold", lambda: once(True))
+        repeat(suite, bench.name, bench.label, size, "warm", lambda: once(False))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def index_command(suite: Suite) -> bool:
