@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -290,6 +291,7 @@ def test_parse_status_reads_every_kind_of_entry() -> None:
         "clients/new.yaml",
         "activities/2026/ignored.yaml",
     }
+    assert view.untracked == {"clients/new.yaml", "activities/2026/ignored.yaml"}
     assert parse_status(b"# branch.oid (initial)\0").head is None
 
 
@@ -401,3 +403,124 @@ def test_revisions_from_the_index_are_those_of_a_walk_of_the_history(ws_root: Pa
     git(ws_root, "checkout", "-q", "--", ".")
     git(ws_root, "reset", "-q", "--hard", "HEAD~2")  # history rewritten: read it all again
     same()
+
+
+# --- files git does not track, known from their folders' stamps ---------------------------
+
+
+def aged(root: Path) -> None:
+    """Every record folder last changed a minute ago: its stamp is old enough to trust
+    (a stamp younger than the racy window never is, and in a test every one would be)."""
+    from tcrm.store import early
+
+    moment = time.time() - 60
+    for folder in early.folder_stamps(root):
+        os.utime(root / folder, (moment, moment))
+
+
+def meta(root: Path, key: str) -> Any:
+    index = Workspace(root).index()
+    assert index is not None
+    (value,) = index.query("SELECT value FROM meta WHERE key = ?", (key,))[0]
+    return json.loads(value)
+
+
+@pytest.fixture
+def complete_asks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Each time the index asks git for the untracked files too (the slower walk)."""
+    from tcrm.store import index as store_index
+
+    asked: list[bool] = []
+    real = store_index.git_view
+
+    def spy(root: Path, lock_path: Path | None = None, untracked: bool = False) -> Any:
+        if untracked:
+            asked.append(True)
+        return real(root, lock_path, untracked)
+
+    monkeypatch.setattr(store_index, "git_view", spy)
+    return asked
+
+
+def test_untracked_files_are_found_by_their_folder_and_kept_fresh(
+    ws_root: Path, complete_asks: list[bool]
+) -> None:
+    run("task", "list")  # the first index: git lists everything, untracked files included
+    assert complete_asks == [True]
+    aged(ws_root)
+    run("task", "list")  # only tracked files asked of git; the folders' stamps recorded
+    assert complete_asks == [True]
+    assert -1 not in meta(ws_root, "folders").values()
+    new = ws_root / "tasks" / "tbyhand2.yaml"
+    new.write_text("title: Written by hand\ndue: 2026-11-23\n", encoding="utf-8")
+    shown = json.loads(run("task", "show", "tbyhand2", "--json").out)
+    assert shown["title"] == "Written by hand"
+    assert "tasks/tbyhand2.yaml" in meta(ws_root, "untracked")
+    # changed within the racy window: a file made in the same clock tick could hide
+    # behind the same stamp, so it is not trusted (the folder is listed again next time)
+    assert meta(ws_root, "folders")["tasks"] == -1
+    aged(ws_root)
+    run("task", "list")
+    with open(new, "r+", encoding="utf-8") as f:  # in place: its folder does not change
+        f.write("title: Edited in place\n")
+        f.truncate()
+    shown = json.loads(run("task", "show", "tbyhand2", "--json").out)
+    assert shown["title"] == "Edited in place"
+    assert_same(ws_root)
+    new.unlink()
+    ids = {t["id"] for t in json.loads(run("task", "list", "--all", "--json").out)}
+    assert "tbyhand2" not in ids
+    assert "tasks/tbyhand2.yaml" not in meta(ws_root, "untracked")
+    assert complete_asks == [True]  # every change above was found without the walk
+    assert_same(ws_root)
+
+
+def test_ignored_and_new_folders_are_followed_and_a_new_head_asks_git_again(
+    ws_root: Path, complete_asks: list[bool]
+) -> None:
+    (ws_root / ".gitignore").write_text(
+        (ws_root / ".gitignore").read_text() + "tasks/tignored.yaml\n", encoding="utf-8"
+    )
+    commit_all(ws_root, "ignore one task")
+    ignored = ws_root / "tasks" / "tignored.yaml"
+    ignored.write_text("title: Ignored by git\n", encoding="utf-8")
+    run("task", "list")
+    aged(ws_root)
+    run("task", "list")
+    assert "tasks/tignored.yaml" in meta(ws_root, "untracked")
+    with open(ignored, "r+", encoding="utf-8") as f:
+        f.write("title: Edited in place\n")
+        f.truncate()
+    assert json.loads(run("task", "show", "tignored", "--json").out)["title"] == "Edited in place"
+    year = ws_root / "activities" / "2031"
+    year.mkdir()
+    (year / "abyhand1.yaml").write_text(
+        "kind: note\nat: 2031-01-02T10:00+01:00\nsummary: From the future\n", encoding="utf-8"
+    )
+    ids = {a["id"] for a in json.loads(run("activity", "list", "--json").out)}
+    assert "abyhand1" in ids
+    asked = len(complete_asks)
+    commit_all(ws_root, "the note, committed by hand")  # a new HEAD: git lists it all again
+    run("task", "list")
+    assert len(complete_asks) == asked + 1
+    assert "activities/2031/abyhand1.yaml" not in meta(ws_root, "untracked")
+    assert "tasks/tignored.yaml" in meta(ws_root, "untracked")
+    assert_same(ws_root)
+
+
+def test_a_hand_made_file_tcrm_then_commits_is_no_longer_untracked(ws_root: Path) -> None:
+    from tcrm.store import git as store_git
+
+    run("task", "list")
+    aged(ws_root)
+    new = ws_root / "tasks" / "tbyhand3.yaml"
+    new.write_text("title: Written by hand\ndue: 2026-11-23\n", encoding="utf-8")
+    run("task", "list")
+    assert "tasks/tbyhand3.yaml" in meta(ws_root, "untracked")
+    assert run("task", "done", "tbyhand3").code == 0  # tcrm commits it
+    assert "tasks/tbyhand3.yaml" not in meta(ws_root, "untracked")
+    assert "tasks/tbyhand3.yaml" not in meta(ws_root, "dirty")
+    index = Workspace(ws_root).index()
+    assert index is not None
+    paths = ["tasks/tbyhand3.yaml"]
+    assert index.revisions(paths) == store_git.revisions(ws_root, paths)

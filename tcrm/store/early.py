@@ -65,8 +65,11 @@ def git_env() -> dict[str, str]:
     return env
 
 
-def status_args(optional_locks: bool) -> list[str]:
-    """``git status`` over the record folders: HEAD and every path that may differ from it."""
+def status_args(optional_locks: bool, untracked: bool = False) -> list[str]:
+    """``git status`` over the record folders: HEAD and every tracked path that may differ
+    from it; with ``untracked``, the untracked and ignored files too, which costs git a
+    walk of every folder (0.21 s instead of 0.12 s on 100,000 files; the index knows
+    those files without it, see ``folder_stamps``)."""
     return [
         "git",
         *([] if optional_locks else ["--no-optional-locks"]),  # else it may write .git/index
@@ -74,12 +77,40 @@ def status_args(optional_locks: bool) -> list[str]:
         "--porcelain=v2",
         "-z",
         "--branch",
-        "--untracked-files=all",
-        "--ignored=matching",
+        *(["--untracked-files=all", "--ignored=matching"] if untracked else ["-uno"]),
         "--no-renames",
         "--",
         *RECORD_FOLDERS,
     ]
+
+
+def folder_stamps(root: Path) -> dict[str, int]:
+    """The modification time (ns) of every folder record files live in: the four record
+    folders and each folder of ``activities/`` (0 for a missing one).
+
+    A file added to a folder, removed from it or renamed in it changes the folder's
+    time; a file edited in place does not (git sees those). So equal stamps mean the same
+    files in the same folders.
+    """
+    stamps: dict[str, int] = {}
+    for name in RECORD_FOLDERS:
+        path = os.path.join(root, name)
+        try:
+            stamps[name] = os.stat(path).st_mtime_ns
+        except OSError:
+            stamps[name] = 0
+            continue
+        if name == "activities":
+            try:
+                subs = sorted(e.name for e in os.scandir(path) if e.is_dir())
+            except OSError:
+                continue
+            for sub in subs:
+                try:
+                    stamps[f"{name}/{sub}"] = os.stat(os.path.join(path, sub)).st_mtime_ns
+                except OSError:
+                    stamps[f"{name}/{sub}"] = 0
+    return stamps
 
 
 def lock_probe(lock_path: Path) -> WorkspaceLock | None:

@@ -4,9 +4,14 @@ A read command on 100,000 records must not parse 100,000 YAML files (~15 s), nor
 stat them (~0.3 s here), on every run. The index keeps each record's parsed data with a
 few query columns, and learns what changed since the last run cheaply and correctly:
 
-- git already knows, in C, which files differ from the last commit: ``git status``
-  lists every path whose content may differ from HEAD (modified, staged, untracked,
-  ignored), with its own stat cache and racy-timestamp checks;
+- git already knows, in C, which tracked files differ from the last commit: ``git
+  status -uno`` lists every tracked path whose content may differ from HEAD (modified,
+  staged, deleted), with its own stat cache and racy-timestamp checks;
+- files git does not track (untracked, ignored) are listed by git once, then followed
+  by the index itself: each one is stat-ed on every run, and a new one shows in its
+  folder's modification time (``early.folder_stamps``), so only a folder whose time
+  moved is listed again. That spares git a walk of every folder (0.21 s instead of
+  0.12 s on 100,000 files). A new HEAD, a first index or unknown stamps: git lists all;
 - a new HEAD (a pull, a commit made by hand) is diffed against the HEAD the index
   was built on (``git diff --name-only OLD NEW``);
 - tcrm's own writes update the index in the same step as the file (``note_written``).
@@ -216,16 +221,22 @@ def record_files(root: Path, kind: str) -> list[tuple[str, str]]:
     base = root / folder
     if not base.is_dir():
         return []
-    dirs = [(folder, str(base))]
+    folders = [folder]
     if kind == "activity":
-        dirs = sorted((f"{folder}/{e.name}", e.path) for e in os.scandir(base) if e.is_dir())
-    found = []
-    for prefix, directory in dirs:
-        for entry in os.scandir(directory):
-            name = entry.name
-            if name.endswith(".yaml") and not name.startswith(".") and entry.is_file():
-                found.append((name[:-5], f"{prefix}/{name}"))
-    return sorted(found)
+        folders = sorted(f"{folder}/{e.name}" for e in os.scandir(base) if e.is_dir())
+    return sorted(found for sub in folders for found in yaml_files(root, sub))
+
+
+def yaml_files(root: Path, folder: str) -> Iterator[tuple[str, str]]:
+    """``(id, path)`` of the record files directly in ``folder`` (relative to root)."""
+    try:
+        entries = list(os.scandir(os.path.join(root, folder)))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        name = entry.name
+        if name.endswith(".yaml") and not name.startswith(".") and entry.is_file():
+            yield name[:-5], f"{folder}/{name}"
 
 
 def _day(value: date | datetime | None) -> str | None:
@@ -367,26 +378,33 @@ def _same_stat(st: os.stat_result, stored: tuple[int, int, int, int]) -> bool:
 
 @dataclass(frozen=True)
 class GitView:
-    """HEAD and the record paths that may differ from it, as git sees the work tree."""
+    """HEAD and the record paths that may differ from it, as git sees the work tree:
+    ``dirty`` every path git listed, ``untracked`` those it does not track (untracked
+    or ignored), listed only when ``complete``."""
 
     head: str | None
     dirty: frozenset[str]
+    untracked: frozenset[str] = frozenset()
+    complete: bool = True
 
 
-def git_view(root: Path, lock_path: Path | None = None) -> GitView | None:
+def git_view(root: Path, lock_path: Path | None = None, untracked: bool = False) -> GitView | None:
     """``git status`` over the record folders; ``None`` when git cannot answer.
 
     Like a plain ``git status``, it lets git refresh the stat data in its index (else a
     copied work tree is re-hashed on every run) — but only while it holds tcrm's lock,
     so it never takes ``index.lock`` from under a tcrm commit. The answer may already be
-    on its way, started with the process (``tcrm.store.early``).
+    on its way, started with the process (``tcrm.store.early``, tracked files only):
+    with ``untracked``, git is asked again for the untracked and ignored files too.
     """
     answer = early.take(root)
+    if untracked:
+        answer = None
     if answer is None:
         probe = early.lock_probe(lock_path) if lock_path else None
         try:
             done = subprocess.run(
-                early.status_args(optional_locks=probe is not None),
+                early.status_args(optional_locks=probe is not None, untracked=untracked),
                 cwd=root,
                 capture_output=True,
                 check=False,
@@ -399,13 +417,15 @@ def git_view(root: Path, lock_path: Path | None = None) -> GitView | None:
             if probe is not None:
                 probe.__exit__(None, None, None)
     code, out = answer
-    return parse_status(out) if code == 0 else None
+    return parse_status(out, complete=untracked) if code == 0 else None
 
 
-def parse_status(out: bytes) -> GitView:
-    """Parse ``git status --porcelain=v2 -z --branch``."""
+def parse_status(out: bytes, complete: bool = True) -> GitView:
+    """Parse ``git status --porcelain=v2 -z --branch`` (``complete``: it was asked for
+    the untracked and ignored files)."""
     head: str | None = None
     dirty: set[str] = set()
+    untracked: set[str] = set()
     for entry in out.split(b"\0"):
         if not entry:
             continue
@@ -423,10 +443,11 @@ def parse_status(out: bytes) -> GitView:
             path = entry.split(b" ", 9)[9]
         elif kind in (b"?", b"!"):
             path = entry[2:]
+            untracked.add(os.fsdecode(path))
         else:
             continue
         dirty.add(os.fsdecode(path))
-    return GitView(head, frozenset(dirty))
+    return GitView(head, frozenset(dirty), frozenset(untracked), complete)
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
@@ -593,14 +614,30 @@ class Index:
         return self.last_reparsed
 
     def _refresh(self, progress: ProgressBar | None) -> int:
-        view = git_view(self.root, self.lock_path) if self.use_git else None
+        if not self.use_git:
+            return self._sweep() if self.built else self._build(None, progress)
+        stamps = early.folder_stamps(self.root)  # before anyone looks: later changes show
+        view = git_view(self.root, self.lock_path)
+        known_head = self._meta(self.conn, "head")
+        stored_stamps = self._meta(self.conn, "folders")
+        if view is not None and (
+            not self.built or view.head != known_head or stored_stamps is None
+        ):  # what git does not track is known only from the last complete answer
+            view = git_view(self.root, self.lock_path, untracked=True)
         if not self.built:
-            return self._build(view, progress)
+            return self._build(view, progress, stamps)
         if view is None:
             return self._sweep()
-        known_head = self._meta(self.conn, "head")
         was_dirty = set(json.loads(self._meta(self.conn, "dirty") or "[]"))
         candidates = set(view.dirty) | was_dirty
+        untracked: set[str] = set(view.untracked)
+        if not view.complete:  # new files, and the untracked ones known before
+            untracked = set(json.loads(self._meta(self.conn, "untracked") or "[]"))
+            old = json.loads(stored_stamps or "{}")
+            moved = [f for f, mtime in stamps.items() if old.get(f) != mtime]
+            found = self._unlisted(moved)
+            untracked |= found
+            candidates |= untracked
         if view.head != known_head:
             between = (
                 changed_between(self.root, known_head, view.head)
@@ -608,15 +645,56 @@ class Index:
                 else None
             )
             if between is None:  # history rewritten beyond recognition: look at every file
-                return self._sweep(view)
+                return self._sweep(view, stamps)
             candidates |= between
-        return self._update(candidates, view, force=view.head != known_head)
+        return self._update(candidates, view, untracked, stamps, view.head != known_head)
 
-    def _update(self, candidates: Iterable[str], view: GitView, force: bool) -> int:
+    def _unlisted(self, folders: Sequence[str]) -> set[str]:
+        """Record files in these folders that the index does not hold: new since it last
+        looked, so neither tcrm nor a new HEAD brought them."""
+        found: set[str] = set()
+        for folder in folders:
+            if folder == "activities":
+                continue  # its records are one folder deeper; a new folder has a stamp
+            listed = {rel for _, rel in yaml_files(self.root, folder)}
+            if not listed:
+                continue
+            known = self.conn.execute(
+                "SELECT path FROM records WHERE path > ? AND path < ?", (f"{folder}/", f"{folder}0")
+            )
+            found |= listed - {path for (path,) in known}
+        return found
+
+    def _git_meta(
+        self, view: GitView, untracked: set[str], stamps: dict[str, int], gone: set[str]
+    ) -> dict[str, str]:
+        """What the next refresh starts from: HEAD, every path differing from it (what git
+        listed, and the files it does not track), and the folders' stamps (a stamp too
+        recent to trust, in the same clock tick as a change that may follow, is -1)."""
+        untracked = {p for p in untracked if kind_of(p) and p not in gone}
+        dirty = {p for p in view.dirty if kind_of(p)} | untracked
+        now = time.time_ns()
+        trusted = {f: (m if now - m >= RACY_NS else -1) for f, m in stamps.items()}
+        return {
+            "head": view.head or "",
+            "dirty": json.dumps(sorted(dirty)),
+            "untracked": json.dumps(sorted(untracked)),
+            "folders": json.dumps(trusted, sort_keys=True),
+        }
+
+    def _update(
+        self,
+        candidates: Iterable[str],
+        view: GitView,
+        untracked: set[str],
+        stamps: dict[str, int],
+        force: bool,
+    ) -> int:
         """Re-read the ``candidates`` whose stat moved (all of them when HEAD moved)."""
         stored = self._stats([p for p in candidates if kind_of(p)])
         rows: list[tuple[Row, list[str]]] = []
         gone: list[str] = []
+        missing: set[str] = set()
         for rel in sorted(candidates):
             named = kind_of(rel)
             if named is None:
@@ -624,6 +702,7 @@ class Index:
             try:
                 st = os.stat(self.root / rel)
             except OSError:
+                missing.add(rel)
                 if rel in stored:
                     gone.append(rel)
                 continue
@@ -634,10 +713,9 @@ class Index:
                 gone.append(rel)
             else:
                 rows.append(read)
-        dirty = sorted(p for p in view.dirty if kind_of(p))
         with _write(self.conn):
             self._store(rows, gone)
-            self._set_meta(head=view.head or "", dirty=json.dumps(dirty))
+            self._set_meta(**self._git_meta(view, untracked, stamps, missing | set(gone)))
         return len(rows)
 
     def _stats(self, paths: Sequence[str]) -> dict[str, tuple[int, int, int, int]]:
@@ -652,7 +730,7 @@ class Index:
                 out[path] = tuple(stat)  # type: ignore[assignment]
         return out
 
-    def _sweep(self, view: GitView | None = None) -> int:
+    def _sweep(self, view: GitView | None = None, stamps: dict[str, int] | None = None) -> int:
         """Without git's help: stat every record file, parse the ones that moved."""
         query = "SELECT path, mtime, ctime, size, ino FROM records"
         stored = {path: tuple(stat) for path, *stat in self.conn.execute(query)}
@@ -673,14 +751,22 @@ class Index:
         gone = [p for p in stored if p not in seen]
         with _write(self.conn):
             self._store(rows, gone)
-            if view is not None:
-                dirty = sorted(p for p in view.dirty if kind_of(p))
-                self._set_meta(head=view.head or "", dirty=json.dumps(dirty))
-            else:
-                self._set_meta(head="", dirty="[]")
+            self._set_meta(**self._no_git_meta(view, stamps))
         return len(rows)
 
-    def _build(self, view: GitView | None, progress: ProgressBar | None) -> int:
+    def _no_git_meta(self, view: GitView | None, stamps: dict[str, int] | None) -> dict[str, str]:
+        """The git part of the meta after reading every file: from a complete answer of
+        git's, or none (the next refresh asks git again, completely)."""
+        if view is not None and view.complete and stamps is not None:
+            return self._git_meta(view, set(view.untracked), stamps, set())
+        return {"head": "", "dirty": "[]", "untracked": "[]"}
+
+    def _build(
+        self,
+        view: GitView | None,
+        progress: ProgressBar | None,
+        stamps: dict[str, int] | None = None,
+    ) -> int:
         """The first index: every record file parsed once, each chunk stored while the
         next ones are being parsed."""
         found = list(self.walk())
@@ -689,16 +775,14 @@ class Index:
         with bar as report, _collector_paused(), _write(self.conn):
             self.conn.execute("DELETE FROM records")
             self.conn.execute("DELETE FROM refs")
+            self.conn.execute("DELETE FROM meta WHERE key = 'folders'")
             for done, chunk in _read_all(self.root, found):
                 self._insert(chunk)
                 stored += len(chunk)
                 if report:
                     report(done, len(found))
             self._retouch(None)
-            dirty = sorted(p for p in view.dirty if kind_of(p)) if view else []
-            self._set_meta(
-                head=(view.head or "") if view else "", dirty=json.dumps(dirty), built="1"
-            )
+            self._set_meta(**self._no_git_meta(view, stamps), built="1")
         self.conn.execute("ANALYZE")  # how selective each column is, for the query planner
         return stored
 
@@ -785,7 +869,19 @@ class Index:
         with _write(self.conn):
             self._store(rows, gone)
             if commit and parent and self._meta(self.conn, "head") == parent:
-                self._set_meta(head=commit)
+                self._set_meta(head=commit, **self._committed([rel for rel, _ in written]))
+
+    def _committed(self, paths: Sequence[str]) -> dict[str, str]:
+        """The meta once these paths are committed: none of them is untracked any more."""
+        untracked = set(json.loads(self._meta(self.conn, "untracked") or "[]"))
+        if not untracked & set(paths):
+            return {}
+        dirty = set(json.loads(self._meta(self.conn, "dirty") or "[]"))
+        left = untracked - set(paths)
+        return {
+            "untracked": json.dumps(sorted(left)),
+            "dirty": json.dumps(sorted(dirty - (untracked - left))),
+        }
 
     # --- asking ---
 
