@@ -379,6 +379,7 @@ def run_write(suite: Suite, bench: Bench, args: list[str], size: str, work: Path
             suite.note(f"{size}: `{' '.join(REFRESH)}` before the writes: {exc}")
     folder = suite.tmp / size / "write"
     shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     modes = ("cold", "warm")
     copies = {mode: [folder / f"{mode}-{i}" for i in range(suite.runs)] for mode in modes}
     for path in (p for paths in copies.values() for p in paths):
