@@ -1,6 +1,6 @@
 """The ``tcrm`` executable: ask git what changed first, then import the CLI.
 
-A read command on a big workspace waits ~0.2 s for ``git status`` and ~0.2 s for its
+A read command on a big workspace waits ~0.12 s for ``git status`` and ~0.2 s for its
 imports; started here, git runs on the other core meanwhile (see ``tcrm.store.early``).
 """
 
