@@ -210,3 +210,53 @@ def test_check_outside_a_workspace_is_one_line_error(tmp_path):
     [line] = result.err.splitlines()
     assert line.startswith("tcrm: error: ")
     assert "is not a tcrm workspace" in line
+
+
+def test_a_big_workspace_is_checked_on_every_core_with_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From 4,000 files on, chunks of files are checked in forked processes; the report
+    (problems, their order, the counts) is the one a single process makes."""
+    from tcrm.devtools.generate import write_generated_workspace
+    from tcrm.services.check import check_workspace
+    from tcrm.store import parallel
+    from tcrm.store.workspace import Workspace
+
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Ann Tester")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "ann@example.com")
+    root = tmp_path / "ws"
+    write_generated_workspace(root, clients=500, deals=1000, tasks=2000, activities=1000)
+    write(root, "clients/broken.yaml", BROKEN)
+    write(root, "deals/orphan.yaml", ORPHAN)
+    write(root, "deals/bad-stage.yaml", BAD_STAGE)
+    write(root, "tasks/tzz-typo.yaml", "title: A typo\nntoes: by hand\n")
+    forks: list[int] = []
+    import concurrent.futures
+
+    class Counted(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            forks.append(1)
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
+    shared = check_workspace(Workspace(root))
+    assert forks == [1]
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 10**9)
+    alone = check_workspace(Workspace(root))
+    assert forks == [1]
+    assert shared.problems == alone.problems
+    assert (
+        shared.counts
+        == alone.counts
+        == {
+            "client": 500,
+            "deal": 1002,
+            "task": 2001,
+            "activity": 1000,
+        }
+    )
+    messages = [f"{p.path}: {p.message}" for p in shared.problems]
+    assert any(m.startswith("clients/broken.yaml") for m in messages)
+    assert any("ghost" in m for m in messages if m.startswith("deals/orphan.yaml"))
+    assert any("ntoes" in m for m in messages if m.startswith("tasks/tzz-typo.yaml"))

@@ -57,7 +57,7 @@ from tcrm.model.records import (
 )
 from tcrm.model.types import parse_offset
 from tcrm.model.validate import ModelProblems, parse_record
-from tcrm.store import early, yamlio
+from tcrm.store import early, parallel, yamlio
 from tcrm.store.git import Revision
 
 INDEX_FILE = "index.sqlite"
@@ -993,12 +993,6 @@ class Index:
         return list(self.conn.execute(sql, params))
 
 
-PARALLEL_FROM = 4000
-"""From this many files on, a first index is parsed by one process per core (YAML
-parsing is CPU-bound: ~7,000 files/s per core), each reading a chunk of the files."""
-CHUNK = 2000
-
-
 def _read_chunk(root: str, chunk: list[tuple[str, str, str]]) -> list[tuple[Row, list[str]]]:
     out = []
     with _collector_paused():
@@ -1012,30 +1006,13 @@ def _read_chunk(root: str, chunk: list[tuple[str, str, str]]) -> list[tuple[Row,
 def _read_all(
     root: Path, found: list[tuple[str, str, str]]
 ) -> Iterator[tuple[int, list[tuple[Row, list[str]]]]]:
-    """``(files done, rows)`` chunk by chunk, in parallel when it is worth it."""
-    chunks = [found[i : i + CHUNK] for i in range(0, len(found), CHUNK)]
-    workers = min(os.cpu_count() or 1, 8, len(chunks))
-    import multiprocessing
-
-    # fork only a single-threaded process (a front end with threads reads on its own);
-    # spawn would re-run the caller's main module, which a library must not assume safe
-    forkable = "fork" in multiprocessing.get_all_start_methods()
-    if len(found) < PARALLEL_FROM or workers < 2 or not forkable or threading.active_count() > 1:
-        done = 0
-        for chunk in chunks:
-            done += len(chunk)
-            yield done, _read_chunk(str(root), chunk)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        done = 0
-        for chunk, rows in zip(
-            chunks, pool.map(_read_chunk, [str(root)] * len(chunks), chunks), strict=True
-        ):
-            done += len(chunk)
-            yield done, rows
+    """``(files done, rows)`` chunk by chunk, on every core when it is worth it."""
+    chunks = parallel.chunked(found)
+    done = 0
+    work = functools.partial(_read_chunk, str(root))
+    for chunk, rows in zip(chunks, parallel.map_chunks(work, chunks, len(found)), strict=True):
+        done += len(chunk)
+        yield done, rows
 
 
 def _record(cls: type[Record], record_id: str, data: str) -> Record:

@@ -1,0 +1,56 @@
+"""Work on every record file, spread over the cores.
+
+Parsing YAML and validating records is CPU-bound (~7,000 files/s per core), so a first
+index or a ``tcrm check`` of 100,000 files runs one process per core, each on chunks of
+the files. Processes are forked (a worker starts with what the caller has loaded), and
+only from a single-threaded caller: a front end with threads, a platform without fork
+or a small workspace does the work in its own process, in the same order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+C = TypeVar("C")
+R = TypeVar("R")
+
+PARALLEL_FROM = 4000
+"""From this many files on, the work is shared between processes."""
+CHUNK = 2000
+"""Files per piece of work: small enough to share out evenly and report progress."""
+
+
+def chunked(items: Sequence[C], size: int = CHUNK) -> list[Sequence[C]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def map_chunks(
+    work: Callable[[Any], R],
+    chunks: Sequence[Any],
+    files: int,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Iterator[R]:
+    """``work(chunk)`` for each chunk, in order, on every core when ``files`` are enough.
+
+    ``initializer(*initargs)`` runs once in each process that does work (this one when
+    it does it alone): what every chunk needs, sent once instead of with each chunk.
+    """
+    workers = min(os.cpu_count() or 1, 8, len(chunks))
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if files < PARALLEL_FROM or workers < 2 or not forkable or threading.active_count() > 1:
+        if initializer is not None:
+            initializer(*initargs)
+        yield from map(work, chunks)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=initializer, initargs=initargs
+    ) as pool:
+        yield from pool.map(work, chunks)
