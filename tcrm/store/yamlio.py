@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -270,38 +270,33 @@ def _emit(data: Mapping[str, Any]) -> str:
     if not data:
         raise _NeedsDumper
     lines: list[str] = []
-    add = lines.append
-    for key, value in data.items():
-        if type(value) is not list:
-            add(f"{_key(key)}: {_scalar(value)}")
-        elif not value:
-            add(f"{_key(key)}: []")
-        else:
-            add(f"{_key(key)}:")
-            for item in value:
-                if type(item) is dict:
-                    _emit_item(item, add)
-                else:
-                    add(f"- {_scalar(item)}")
-    add("")
+    _emit_pairs(data, lines.append, "", "", nested=False)
+    lines.append("")
     return "\n".join(lines)
 
 
-def _emit_item(item: dict[str, Any], add: Any) -> None:
-    """A mapping in a list, in block style: ``- key: value``, then its keys indented."""
-    if not item:
-        raise _NeedsDumper
-    lead = "- "
-    for key, value in item.items():
+def _emit_pairs(
+    pairs: Mapping[str, Any], add: Callable[[str], None], lead: str, indent: str, nested: bool
+) -> None:
+    """``key: value`` lines in block style, the first behind ``lead``, the others behind
+    ``indent``; a list's items below its key (``- item``); a mapping in a top-level list
+    as ``- key: value`` with its other keys indented."""
+    for key, value in pairs.items():
+        name = _key(key)
         if type(value) is not list:
-            add(f"{lead}{_key(key)}: {_scalar(value)}")
+            add(f"{lead}{name}: {_scalar(value)}")
         elif not value:
-            add(f"{lead}{_key(key)}: []")
+            add(f"{lead}{name}: []")
         else:
-            add(f"{lead}{_key(key)}:")
-            for sub in value:
-                add(f"  - {_scalar(sub)}")
-        lead = "  "
+            add(f"{lead}{name}:")
+            for item in value:
+                if type(item) is dict and not nested:
+                    if not item:
+                        raise _NeedsDumper
+                    _emit_pairs(item, add, "- ", "  ", nested=True)
+                else:
+                    add(f"{indent}- {_scalar(item)}")
+        lead = indent
 
 
 # --- round-trip engine (ruamel.yaml, imported on first use) -------------------------------
