@@ -6,12 +6,10 @@ import difflib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from tcrm.errors import Problem, ValidationError
 from tcrm.model.records import RECORD_TYPES, Record
 from tcrm.model.rules import record_findings
-from tcrm.model.settings import Settings
 from tcrm.services.conflicts import conflict_problems, settings_problems
 from tcrm.store import parallel
 from tcrm.store.workspace import SETTINGS_FILE, Workspace, located
@@ -54,27 +52,17 @@ def check_workspace(ws: Workspace) -> CheckReport:
             seen[record_id] = rel
             files.append((kind, record_id, rel))
     chunks = parallel.chunked(files)
-    setup = (ws.root, settings, ids)
-    for problems, counts in parallel.map_chunks(_check_files, chunks, len(files), _start, setup):
+    share = (ws, settings, ids)
+    for problems, counts in parallel.map_chunks(_check_files, chunks, len(files), share):
         report.problems.extend(problems)
         report.counts.update(counts)
     report.problems.sort(key=lambda p: (p.path != SETTINGS_FILE, p.path, p.line or 0))
     return report
 
 
-_given: tuple[Workspace, Settings, dict[str, set[str]]] | None = None
-"""What every chunk of files is checked against, in the process checking them."""
-
-
-def _start(root: Path, settings: Settings, ids: dict[str, set[str]]) -> None:
-    global _given
-    _given = (Workspace(root), settings, ids)
-
-
 def _check_files(files: Sequence[tuple[str, str, str]]) -> tuple[list[Problem], Counter[str]]:
     """The problems of these record files, and how many of each kind are valid."""
-    assert _given is not None, "_start first"
-    ws, settings, ids = _given
+    ws, settings, ids = parallel.shared()
 
     def exists(kind: str, record_id: str) -> bool:
         return record_id in ids[kind]

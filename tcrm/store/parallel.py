@@ -24,33 +24,40 @@ CHUNK = 2000
 """Files per piece of work: small enough to share out evenly and report progress."""
 
 
-def chunked(items: Sequence[C], size: int = CHUNK) -> list[Sequence[C]]:
+def chunked(items: Sequence[C], size: int | None = None) -> list[Sequence[C]]:
+    size = size or CHUNK
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+_shared: Any = None
+
+
+def shared() -> Any:
+    """What ``map_chunks`` was given to share, in the process doing the work."""
+    return _shared
+
+
 def map_chunks(
-    work: Callable[[Any], R],
-    chunks: Sequence[Any],
-    files: int,
-    initializer: Callable[..., None] | None = None,
-    initargs: tuple[Any, ...] = (),
+    work: Callable[[Any], R], chunks: Sequence[Any], files: int, share: Any = None
 ) -> Iterator[R]:
     """``work(chunk)`` for each chunk, in order, on every core when ``files`` are enough.
 
-    ``initializer(*initargs)`` runs once in each process that does work (this one when
-    it does it alone): what every chunk needs, sent once instead of with each chunk.
+    ``share`` is what every chunk needs (the ids of every record, a calendar feed):
+    ``work`` finds it with ``shared()``. Forked workers inherit it with the rest of this
+    process's memory, so it is never copied chunk by chunk, only the chunks and answers.
     """
+    global _shared
     workers = min(os.cpu_count() or 1, 8, len(chunks))
     forkable = "fork" in multiprocessing.get_all_start_methods()
-    if files < PARALLEL_FROM or workers < 2 or not forkable or threading.active_count() > 1:
-        if initializer is not None:
-            initializer(*initargs)
-        yield from map(work, chunks)
-        return
-    from concurrent.futures import ProcessPoolExecutor
+    _shared = share
+    try:
+        if files < PARALLEL_FROM or workers < 2 or not forkable or threading.active_count() > 1:
+            yield from map(work, chunks)
+            return
+        from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=initializer, initargs=initargs
-    ) as pool:
-        yield from pool.map(work, chunks)
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            yield from pool.map(work, chunks)
+    finally:
+        _shared = None
