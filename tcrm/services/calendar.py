@@ -9,7 +9,6 @@ cases and the due-time rules stay those of ``services.tasks``.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,13 +16,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tcrm.errors import TcrmError, UsageError
-from tcrm.model.records import RECORD_TYPES, Activity, Client, Deal, Record, Task
+from tcrm.model.records import Activity, Client, Deal, Record, Task
 from tcrm.model.settings import Settings
 from tcrm.model.types import slugify
 from tcrm.model.when import WhenError, parse_day
 from tcrm.services.records import all_records, local_now, revisions
 from tcrm.services.tasks import aware, check_member, due_day, due_moment, reminders_of
 from tcrm.store import files, git
+from tcrm.store.early import folder_stamps
 from tcrm.store.git import Revision
 from tcrm.store.workspace import SETTINGS_FILE, Workspace
 
@@ -414,13 +414,7 @@ def feed_fingerprint(ws: Workspace) -> tuple[object, ...]:
     """A cheap token that changes when a feed may have: the git HEAD and the modification
     times of ``tcrm.yaml`` and the record folders (a tcrm write renames a file into its
     folder, which touches the folder), without parsing a single record."""
-    folders = [ws.root / SETTINGS_FILE]
-    for kind in ("client", "deal", "task", "activity"):
-        folder = ws.root / RECORD_TYPES[kind].FOLDER
-        folders.append(folder)
-        if kind == "activity" and folder.is_dir():
-            folders.extend(sorted(Path(e.path) for e in os.scandir(folder) if e.is_dir()))
-    stamps = tuple((p.name, _mtime(p)) for p in folders)
+    stamps = (_mtime(ws.root / SETTINGS_FILE), *sorted(folder_stamps(ws.root).items()))
     return (git.head(ws.root) if git.is_repo(ws.root) else None, stamps)
 
 

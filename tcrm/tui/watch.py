@@ -10,13 +10,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tcrm.model.records import RECORD_TYPES
+from tcrm.store.early import folder_stamps
 from tcrm.store.index import read_head
 from tcrm.store.workspace import SETTINGS_FILE, Workspace
 
 Fingerprint = tuple[str | None, int]
-
-WATCHED = (*(cls.FOLDER for cls in RECORD_TYPES.values()), "kb")
 
 
 def _mtime(path: Path) -> int:
@@ -28,12 +26,6 @@ def _mtime(path: Path) -> int:
 
 def fingerprint(ws: Workspace) -> Fingerprint:
     """``(HEAD, newest mtime)``: equal fingerprints mean nothing worth reloading changed."""
-    newest = _mtime(ws.root / SETTINGS_FILE)
-    for name in WATCHED:
-        folder = ws.root / name
-        newest = max(newest, _mtime(folder))
-        if name == "activities" and folder.is_dir():  # a folder per year
-            for entry in os.scandir(folder):
-                if entry.is_dir():
-                    newest = max(newest, entry.stat().st_mtime_ns)
+    newest = max(_mtime(ws.root / SETTINGS_FILE), _mtime(ws.root / "kb"))
+    newest = max(newest, *folder_stamps(ws.root).values())
     return read_head(ws.root), newest  # read from .git: no dulwich import in the UI's process
