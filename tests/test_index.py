@@ -524,3 +524,34 @@ def test_a_hand_made_file_tcrm_then_commits_is_no_longer_untracked(ws_root: Path
     assert index is not None
     paths = ["tasks/tbyhand3.yaml"]
     assert index.revisions(paths) == store_git.revisions(ws_root, paths)
+
+
+def test_an_untracked_file_lost_from_the_meta_is_found_again_in_its_folder(
+    ws_root: Path,
+) -> None:
+    """Two reads at once may each write what they saw; the one that started before a
+    file was made by hand can write the untracked list without it. Its older folder
+    stamps make the next read list that folder again, and git's index says the file
+    is untracked: its in-place edits are followed again."""
+    run("task", "list")
+    aged(ws_root)
+    run("task", "list")
+    new = ws_root / "tasks" / "tbyhand4.yaml"
+    new.write_text("title: Written by hand\n", encoding="utf-8")
+    run("task", "list")
+    assert "tasks/tbyhand4.yaml" in meta(ws_root, "untracked")
+    index = Workspace(ws_root).index()
+    assert index is not None
+    stale = {**meta(ws_root, "folders"), "tasks": 1}  # what the older read saw
+    index.conn.execute("UPDATE meta SET value = ? WHERE key = 'folders'", (json.dumps(stale),))
+    index.conn.execute("UPDATE meta SET value = '[]' WHERE key = 'untracked'")
+    index.conn.execute("UPDATE meta SET value = '[]' WHERE key = 'dirty'")
+    run("task", "list")
+    assert "tasks/tbyhand4.yaml" in meta(ws_root, "untracked")
+    aged(ws_root)
+    run("task", "list")
+    with open(new, "r+", encoding="utf-8") as f:
+        f.write("title: Edited in place\n")
+        f.truncate()
+    assert json.loads(run("task", "show", "tbyhand4", "--json").out)["title"] == "Edited in place"
+    assert_same(ws_root)
