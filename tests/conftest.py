@@ -97,3 +97,21 @@ def cli(*args: str | Path) -> CliResult:
     )
     assert "Traceback" not in result.out + result.err, result.err
     return result
+
+
+@pytest.fixture
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One item each time work is shared out to forked processes (a process pool made
+    by ``tcrm.store.parallel``); the pool itself is the real one."""
+    import concurrent.futures
+
+    made: list[int] = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    class Counted(real):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            made.append(1)
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
+    return made

@@ -213,7 +213,7 @@ def test_check_outside_a_workspace_is_one_line_error(tmp_path):
 
 
 def test_a_big_workspace_is_checked_on_every_core_with_the_same_report(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools: list[int]
 ) -> None:
     """From 4,000 files on, chunks of files are checked in forked processes; the report
     (problems, their order, the counts) is the one a single process makes."""
@@ -231,20 +231,11 @@ def test_a_big_workspace_is_checked_on_every_core_with_the_same_report(
     write(root, "deals/orphan.yaml", ORPHAN)
     write(root, "deals/bad-stage.yaml", BAD_STAGE)
     write(root, "tasks/tzz-typo.yaml", "title: A typo\nntoes: by hand\n")
-    forks: list[int] = []
-    import concurrent.futures
-
-    class Counted(concurrent.futures.ProcessPoolExecutor):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            forks.append(1)
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
     shared = check_workspace(Workspace(root))
-    assert forks == [1]
+    assert pools == [1]
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 10**9)
     alone = check_workspace(Workspace(root))
-    assert forks == [1]
+    assert pools == [1]
     assert shared.problems == alone.problems
     assert (
         shared.counts

@@ -510,28 +510,19 @@ def test_a_workspace_without_git_history_exports_with_file_times(sample_ws, tmp_
 
 
 def test_a_big_feed_written_on_every_core_is_the_same_calendar(
-    sample_ws: Path, monkeypatch: pytest.MonkeyPatch
+    sample_ws: Path, monkeypatch: pytest.MonkeyPatch, pools: list[int]
 ) -> None:
     """Entries are written chunk by chunk in forked processes when there are many (4,000
     and more): the bytes are those of one process writing the whole calendar."""
-    import concurrent.futures
-
     from tcrm.ics import calendar as ics_calendar
     from tcrm.store import parallel
 
     alone = export(sample_ws, "--activities", "--closed", name="alone.ics")
-    forks: list[int] = []
-
-    class Counted(concurrent.futures.ProcessPoolExecutor):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            forks.append(1)
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
+    assert pools == []
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
     monkeypatch.setattr(ics_calendar, "ENTRIES", 3)
     shared = export(sample_ws, "--activities", "--closed", name="shared.ics")
-    assert forks == [1]
+    assert pools == [1]
     assert shared == alone
     assert len(components(shared)) > 3 * 2  # more than one chunk per core
     # and both are what icalendar writes of the whole calendar in one piece
