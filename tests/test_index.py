@@ -555,3 +555,14 @@ def test_an_untracked_file_lost_from_the_meta_is_found_again_in_its_folder(
         f.truncate()
     assert json.loads(run("task", "show", "tbyhand4", "--json").out)["title"] == "Edited in place"
     assert_same(ws_root)
+
+
+def test_a_folder_stamp_is_trusted_by_when_it_was_read_not_when_it_is_stored() -> None:
+    """A folder changed within the racy window before its time was read may hide a file
+    made in the same clock tick; the git status and the write that follow take time,
+    which must not make that stamp look old enough."""
+    from tcrm.store.index import RACY_NS, _trusted
+
+    taken = 1_800_000_000_000_000_000
+    stamps = {"tasks": taken - RACY_NS // 2, "deals": taken - 2 * RACY_NS, "clients": 0}
+    assert _trusted(stamps, taken) == {"tasks": -1, "deals": taken - 2 * RACY_NS, "clients": 0}

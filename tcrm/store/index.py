@@ -370,6 +370,13 @@ def _stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
     return (mtime, st.st_ctime_ns, st.st_size, st.st_ino)
 
 
+def _trusted(stamps: dict[str, int], taken: int) -> dict[str, int]:
+    """Folder stamps as the index keeps them: one changed within the racy window before
+    ``taken`` (when they were read) is -1, since a file made just after, in the same
+    clock tick, would leave it as it is; that folder is listed again next time."""
+    return {f: (m if taken - m >= RACY_NS else -1) for f, m in stamps.items()}
+
+
 def _same_stat(st: os.stat_result, stored: tuple[int, int, int, int]) -> bool:
     return stored[0] != -1 and (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino) == stored
 
@@ -631,6 +638,7 @@ class Index:
     def _refresh(self, progress: ProgressBar | None) -> int:
         if not self.use_git:
             return self._sweep() if self.built else self._build(None, progress)
+        taken = time.time_ns()
         stamps = early.folder_stamps(self.root)  # before anyone looks: later changes show
         view = git_view(self.root, self.lock_path)
         known_head = self._meta(self.conn, "head")
@@ -639,8 +647,9 @@ class Index:
             not self.built or view.head != known_head or stored_stamps is None
         ):  # what git does not track is known only from the last complete answer
             view = git_view(self.root, self.lock_path, untracked=True)
+        trusted = _trusted(stamps, taken)
         if not self.built:
-            return self._build(view, progress, stamps)
+            return self._build(view, progress, trusted)
         if view is None:
             return self._sweep()
         candidates = set(json.loads(self._meta(self.conn, "dirty") or "[]"))
@@ -666,25 +675,22 @@ class Index:
                 else None
             )
             if between is None:  # history rewritten beyond recognition: look at every file
-                return self._sweep(view, stamps)
+                return self._sweep(view, trusted)
             candidates |= between
-        return self._update(candidates, view, untracked, stamps, view.head != known_head)
+        return self._update(candidates, view, untracked, trusted, view.head != known_head)
 
     def _git_meta(
         self, view: GitView, untracked: set[str], stamps: dict[str, int], gone: set[str]
     ) -> dict[str, str]:
         """What the next refresh starts from: HEAD, every path differing from it (what git
-        listed, and the files it does not track), and the folders' stamps (a stamp too
-        recent to trust, in the same clock tick as a change that may follow, is -1)."""
+        listed, and the files it does not track), and the folders' stamps (``_trusted``)."""
         untracked = {p for p in untracked if kind_of(p) and p not in gone}
         dirty = {p for p in view.dirty if kind_of(p)} | untracked
-        now = time.time_ns()
-        trusted = {f: (m if now - m >= RACY_NS else -1) for f, m in stamps.items()}
         return {
             "head": view.head or "",
             "dirty": json.dumps(sorted(dirty)),
             "untracked": json.dumps(sorted(untracked)),
-            "folders": json.dumps(trusted, sort_keys=True),
+            "folders": json.dumps(stamps, sort_keys=True),
         }
 
     def _update(
