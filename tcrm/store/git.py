@@ -719,37 +719,78 @@ def set_upstream(root: Path, branch: str, remote: str) -> None:
     )
 
 
-def _credentials(url: str) -> dict[str, str]:
-    """Credentials from the usual places: the URL itself, ``~/.git-credentials`` (git's
-    store helper) for http(s); ``ssh`` (keys, agent, ``~/.ssh/config``, or
-    ``$GIT_SSH_COMMAND``) for ssh."""
+def _credentials(url: str, root: Path | None = None) -> dict[str, str]:
+    """Credentials from where git keeps them: the URL itself, else git's credential helpers
+    (``credential.helper``: ``store`` and its ``~/.git-credentials``, ``cache``, a keychain)
+    for http(s); ``$GIT_SSH_COMMAND``/``$GIT_SSH``, else ``core.sshCommand``, else ``ssh``
+    (keys, agent, ``~/.ssh/config``) for ssh."""
     from urllib.parse import urlparse
-
-    from dulwich.client import get_credentials_from_store
 
     extra: dict[str, str] = {}
     parsed = urlparse(url)
     if parsed.scheme in ("http", "https") and parsed.hostname and not parsed.password:
-        for user, password in get_credentials_from_store(
-            parsed.scheme, parsed.hostname, parsed.username
-        ):
-            extra = {"username": user, "password": password}
-            break
+        extra = _credential_fill(url, root)
     ssh_command = os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH")
     if ssh_command:
         extra["ssh_command"] = ssh_command
     return extra
 
 
+def _credential_fill(url: str, root: Path | None) -> dict[str, str]:
+    """What ``git credential fill`` answers for ``url`` from the configured helpers alone.
+
+    Prompts are off (no terminal prompt, no askpass program): a sync run by cron must never
+    wait for a person, and a public remote needs no credentials. Without an answer, ``{}``.
+    """
+    import subprocess
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    query = f"protocol={parsed.scheme}\nhost={parsed.netloc.rpartition('@')[2]}\n"
+    if parsed.path.strip("/"):
+        query += f"path={parsed.path.lstrip('/')}\n"
+    if parsed.username:
+        query += f"username={parsed.username}\n"
+    env = {k: v for k, v in os.environ.items() if k not in ("GIT_ASKPASS", "SSH_ASKPASS")}
+    env.update(GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="true" if os.name != "nt" else "")
+    try:
+        answer = subprocess.run(
+            ["git", "credential", "fill"],
+            input=query + "\n",
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env=env,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    if answer.returncode != 0:
+        return {}
+    fields = dict(line.partition("=")[::2] for line in answer.stdout.splitlines() if "=" in line)
+    if not fields.get("username") or not fields.get("password"):
+        return {}
+    return {"username": fields["username"], "password": fields["password"]}
+
+
 def _client(repo: Repo, url: str, operation: str) -> tuple[Any, str]:
     from dulwich.client import get_transport_and_path
 
     return get_transport_and_path(
-        url, config=repo.get_config_stack(), operation=operation, **_credentials(url)
+        url,
+        config=repo.get_config_stack(),
+        operation=operation,
+        **_credentials(url, Path(repo.path)),
     )
 
 
 def _unreachable(name: str, url: str, exc: BaseException, pushing: bool = False) -> RemoteError:
+    if type(exc).__name__ == "HTTPUnauthorized":  # dulwich.client, imported lazily
+        return RemoteError(
+            f"remote {name!r} ({url}) refused the credentials (HTTP 401): store the right"
+            " ones where git keeps them (git credential approve, ~/.git-credentials);"
+            " nothing was changed locally"
+        )
     reason = " ".join(str(exc).split()) or type(exc).__name__
     if pushing:
         return RemoteError(f"cannot push to remote {name!r} ({url}): {reason}")
