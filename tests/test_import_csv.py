@@ -316,7 +316,8 @@ def test_skip_invalid_imports_the_good_rows_and_writes_the_rejects_beside_the_in
             "row": 7,
             "errors": [
                 "column Close Date: '31/02/2027' is not a date (expected "
-                "YYYY-MM-DD or DD/MM/YYYY; for others give --date-format, e.g. "
+                "YYYY-MM-DD or DD/MM/YYYY (date_order: DMY in tcrm.yaml); for others give "
+                "--date-format, e.g. "
                 "--date-format %m/%d/%Y)"
             ],
         }

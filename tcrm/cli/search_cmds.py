@@ -103,9 +103,15 @@ DATE_EXAMPLES = (
     ("eow", "end of week (Sunday)"),
     ("eom", "end of month"),
     ("nextweek", "next Monday"),
-    ("1 Dec 2026", "other written dates"),
-    ("01.12.2026", "day first: 1 December"),
+    ("1 Dec 2026", "a written month is never ambiguous"),
 )
+
+NUMERIC_EXAMPLES = {
+    "DMY": ("31/12/2026", "31.12.2026 14:30", "24/12", "2026/12/31"),
+    "MDY": ("12/31/2026", "12-31-2026 2pm", "12/24", "2026/12/31"),
+    "YMD": ("2026/12/31", "26.12.31 14:30", "12/24", "2026.12.31"),
+}
+"""Numeric dates as each ``date_order`` reads them (a four-digit year first always works)."""
 
 DATES_NOTES = """\
 Where dates go: task add --due, task snooze, log --at and --next-due, deal --close-date,
@@ -119,17 +125,42 @@ activity list --since/--until, and filters such as due.before:fri or at.after:-7
 - --since and --until take whole days and include them."""
 
 
-def _dates_help(now: datetime) -> str:
-    rows = []
-    for text, meaning in DATE_EXAMPLES:
-        value = when.parse_when(text, now.replace(tzinfo=None))
+def _dates_help(now: datetime, order: str) -> str:
+    def row(text: str, meaning: str) -> str:
+        value = when.parse_when(text, now.replace(tzinfo=None), order)
         shown = value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else value
-        rows.append(f"  {text:<18}{shown!s:<18}{meaning}")
+        return f"  {text:<18}{shown!s:<18}{meaning}".rstrip()
+
+    rows = [row(text, meaning) for text, meaning in DATE_EXAMPLES]
+    numeric = [row(text, "") for text in NUMERIC_EXAMPLES[order]]
+    others = " and ".join(o for o in when.DATE_ORDERS if o != order)
     head = (
         f"Dates, as you type them: {when.HELP}.\n\n"
         f"Examples, relative to now ({now:%a %Y-%m-%d %H:%M}):\n"
     )
-    return head + "\n".join(rows) + "\n\n" + DATES_NOTES + "\n"
+    slashes = (
+        f"Numeric dates (with /, . or -) are read in this workspace's date_order: {order}\n"
+        f"(date_order in tcrm.yaml: DMY day/month/year, the default; MDY; YMD). A date that\n"
+        f"does not fit is refused, never guessed; a four-digit year first always works:\n"
+    )
+    return (
+        head
+        + "\n".join(rows)
+        + "\n\n"
+        + slashes
+        + "\n".join(numeric)
+        + f"\n  (with {others}, the same days are written in their order)\n\n"
+        + DATES_NOTES
+        + "\n"
+    )
+
+
+def _date_order(ctx: typer.Context) -> str:
+    """The workspace's ``date_order`` if there is a workspace; the default outside one."""
+    try:
+        return cli_workspace(ctx).settings.date_order
+    except TcrmError:
+        return when.DEFAULT_DATE_ORDER
 
 
 COMPLETIONS_HELP = """\
@@ -186,7 +217,7 @@ def help_(
     if topic == "filters":
         text = FILTERS_HELP
     elif topic == "dates":
-        text = _dates_help(_now(ctx))
+        text = _dates_help(_now(ctx), _date_order(ctx))
     elif topic == "completions":
         text = COMPLETIONS_HELP
     else:

@@ -144,6 +144,14 @@ class Settings(_Base):
     name: str
     timezone: TimeZoneName = "UTC"
     currency: Currency = "EUR"
+    date_order: Literal["DMY", "MDY", "YMD"] = Field(
+        default="DMY",
+        description=(
+            "how numeric dates such as 01/02/2027 are read: day/month/year (DMY), "
+            "month/day/year (MDY) or year/month/day (YMD); a date that does not fit is "
+            "refused, never guessed. YYYY-MM-DD is always read as such"
+        ),
+    )
     team: list[Member] = Field(default_factory=list)
     pipelines: Annotated[list[Pipeline], Field(min_length=1)]
     default_pipeline: RecordId | None = None

@@ -13,10 +13,16 @@ from datetime import date, datetime, time, timedelta
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _REL = re.compile(r"^([+-])\s*(\d+)\s*(m|min|h|d|w|mo)$")
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
+_NUMERIC = re.compile(r"^(\d{1,4})([/.-])(\d{1,2})(?:\2(\d{1,4}))?(?:\s+(.+))?$")
+"""``31/12/2026``, ``12.31.26``, ``24/12`` (this year), each with an optional time."""
 HELP = (
     "use YYYY-MM-DD, YYYY-MM-DD HH:MM, today, tomorrow, yesterday, a weekday (fri), "
     "+3d, +2h, +1w, eow, eom, optionally followed by a time (tomorrow 10:00)"
 )
+DATE_ORDERS = ("DMY", "MDY", "YMD")
+"""How numeric dates with ``/``, ``.`` or ``-`` are read (``date_order`` in tcrm.yaml)."""
+DEFAULT_DATE_ORDER = "DMY"
+_ORDER_NAMES = {"DMY": "day/month/year", "MDY": "month/day/year", "YMD": "year/month/day"}
 
 
 class WhenError(ValueError):
@@ -67,8 +73,56 @@ def _day_word(word: str, today: date) -> date | None:
     return None
 
 
-def parse_when(text: str, now: datetime) -> date | datetime:
-    """A date (whole day) or a naive local date-time, relative to ``now`` (local, naive)."""
+def _numeric(text: str, raw: str, today: date, order: str) -> date | datetime | None:
+    """A date written in numbers, read in the workspace's ``order``, never guessed.
+
+    A four-digit first number is a year whatever the order (``2026/12/31``). A value that
+    does not fit the order is refused, naming the order that would have read it.
+    """
+    match = _NUMERIC.match(raw)
+    if not match:
+        return None
+    first, _sep, second, third, rest = match.groups()
+    at = None
+    if rest is not None:
+        at = _parse_time(rest.removeprefix("at "))
+        if at is None:
+            raise WhenError(f"{text!r}: {rest!r} is not a time (write e.g. 10:00 or 3pm)")
+    numbers = [first, second] if third is None else [first, second, third]
+
+    def read(in_order: str) -> date | None:
+        if len(numbers[0]) == 4 and len(numbers) == 3:
+            in_order = "YMD"
+        if len(numbers) == 2:  # no year: the order's day and month, this year
+            parts = dict(zip(in_order.replace("Y", ""), numbers, strict=True))
+            parts["Y"] = str(today.year)
+        else:
+            parts = dict(zip(in_order, numbers, strict=True))
+        if len(parts["Y"]) not in (2, 4) or len(parts["D"]) > 2 or len(parts["M"]) > 2:
+            return None
+        year = int(parts["Y"]) + (2000 if len(parts["Y"]) == 2 else 0)
+        try:
+            return date(year, int(parts["M"]), int(parts["D"]))
+        except ValueError:
+            return None
+
+    day = read(order)
+    if day is None:
+        fits = [o for o in DATE_ORDERS if o != order and read(o) is not None]
+        hint = f", or set date_order: {fits[0]} there" if fits else ""
+        example = (read(fits[0]) if fits else None) or date(2026, 12, 31)
+        raise WhenError(
+            f"{text!r} does not fit date_order {order} ({_ORDER_NAMES[order]}, set in"
+            f" tcrm.yaml); write {example.isoformat()}{hint}"
+        )
+    return day if at is None else datetime.combine(day, at)
+
+
+def parse_when(text: str, now: datetime, order: str = DEFAULT_DATE_ORDER) -> date | datetime:
+    """A date (whole day) or a naive local date-time, relative to ``now`` (local, naive).
+
+    Numeric dates (``01/02/2027``) are read in ``order``, the workspace's ``date_order``.
+    """
     raw = " ".join(str(text).split())
     if not raw:
         raise WhenError(f"empty date; {HELP}")
@@ -108,6 +162,9 @@ def parse_when(text: str, now: datetime) -> date | datetime:
             return datetime.fromisoformat(raw.replace(" ", "T"))
         except ValueError:
             raise WhenError(f"{text!r} is not a date and time of the calendar") from None
+    numeric = _numeric(text, raw, today, order)
+    if numeric is not None:
+        return numeric
     return _dateutil(text, raw, now)
 
 
@@ -115,7 +172,8 @@ def _dateutil(text: str, raw: str, now: datetime) -> date | datetime:
     """Other absolute forms: ``1 Dec 2026``, ``Dec 1 10:00``, ``01.12.2026``."""
     from dateutil import parser
 
-    if not re.search(r"\d", raw):
+    if not re.search(r"\d", raw) or not re.search(r"[a-z]{3}", raw.lower()):
+        # only written months are left to dateutil: numbers alone would be guessed
         raise WhenError(f"{text!r} is not a date; {HELP}")
     try:
         parsed, tokens = parser.parse(
@@ -129,9 +187,9 @@ def _dateutil(text: str, raw: str, now: datetime) -> date | datetime:
     return parsed.replace(tzinfo=None) if has_time else parsed.date()
 
 
-def parse_day(text: str, now: datetime) -> date:
+def parse_day(text: str, now: datetime, order: str = DEFAULT_DATE_ORDER) -> date:
     """A whole day (``--since``, ``--close-date``): a time in the text is refused."""
-    value = parse_when(text, now)
+    value = parse_when(text, now, order)
     if isinstance(value, datetime):
         raise WhenError(f"{text!r} has a time; a day is expected here")
     return value

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 
 from tcrm.errors import AmbiguousError, NotFoundError, TcrmError, UsageError
 from tcrm.model.records import Activity, Client, Deal, Task
-from tcrm.model.when import WhenError, parse_day, parse_when
+from tcrm.model.when import DEFAULT_DATE_ORDER, WhenError, parse_day, parse_when
 from tcrm.services.insights import day_of
 from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
@@ -214,14 +214,14 @@ def current_member(ws: Workspace) -> str | None:
     return None
 
 
-def _parse(option: str, text: str, now: datetime) -> date | datetime:
+def _parse(option: str, text: str, now: datetime, order: str) -> date | datetime:
     try:
-        return parse_when(text, now.replace(tzinfo=None))
+        return parse_when(text, now.replace(tzinfo=None), order)
     except WhenError as exc:
         raise UsageError(f"{option}: {exc}") from None
 
 
-def activity_time(text: str | None, now: datetime) -> datetime:
+def activity_time(text: str | None, now: datetime, order: str = DEFAULT_DATE_ORDER) -> datetime:
     """When an activity happened, from ``--at``: default now.
 
     A day without a time means 12:00 that day, except today, which means now. An activity
@@ -230,7 +230,7 @@ def activity_time(text: str | None, now: datetime) -> datetime:
     now = now.replace(second=0, microsecond=0)
     if text is None or not text.strip():
         return now
-    value = _parse("--at", text, now)
+    value = _parse("--at", text, now, order)
     if isinstance(value, datetime):
         at = value.replace(tzinfo=now.tzinfo)
     elif value == now.date():
@@ -305,7 +305,7 @@ def log_activity(
             {
                 "id": ws.new_id("activity"),
                 "kind": _kind(ws, kind),
-                "at": activity_time(at, now),
+                "at": activity_time(at, now, ws.settings.date_order),
                 "summary": summary,
                 "clients": links.clients,
                 "deals": links.deals,
@@ -344,7 +344,7 @@ def _follow_up(
         {
             "id": ws.new_id("task"),
             "title": title,
-            "due": _parse("--next-due", due or DEFAULT_NEXT_DUE, now),
+            "due": _parse("--next-due", due or DEFAULT_NEXT_DUE, now, ws.settings.date_order),
             "assignee": _text("--next-assignee", assignee),
             "clients": links.clients,
             "deals": links.deals,
@@ -357,11 +357,11 @@ def _follow_up(
     return task
 
 
-def _day(option: str, text: str | None, now: datetime) -> date | None:
+def _day(option: str, text: str | None, now: datetime, order: str) -> date | None:
     if text is None:
         return None
     try:
-        return parse_day(text, now.replace(tzinfo=None))
+        return parse_day(text, now.replace(tzinfo=None), order)
     except WhenError as exc:
         raise UsageError(f"{option}: {exc}") from None
 
@@ -394,12 +394,13 @@ def list_activities(
         _check_in_list("--kind", kind, settings.lists.activity_kinds, "activity kinds")
     if author is not None:
         _check_in_list("--author", author, [m.id for m in settings.team], "team members")
-    first, last = _day("--since", since, now), _day("--until", until, now)
+    order = settings.date_order
+    first, last = _day("--since", since, now, order), _day("--until", until, now, order)
     if first and last and first > last:
         raise UsageError(f"--since {since!r} is after --until {until!r}")
     if limit is not None and limit < 1:
         raise UsageError("--limit must be at least 1")
-    compiled = parse_filters(filters, Activity, now)
+    compiled = parse_filters(filters, Activity, now, settings.date_order)
 
     def wanted(activity: Activity) -> bool:
         day = day_of(activity.at, settings.timezone)

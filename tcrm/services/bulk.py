@@ -392,7 +392,7 @@ def select(
 ) -> list[Record]:
     """Every record of ``kind`` matching all ``where`` terms, in id order."""
     now = local_now(ws, now)
-    filters = parse_filters(where_terms(where), RECORD_TYPES[kind], now)
+    filters = parse_filters(where_terms(where), RECORD_TYPES[kind], now, ws.settings.date_order)
     return apply_filters(all_records(ws, kind), filters)
 
 

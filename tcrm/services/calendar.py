@@ -130,7 +130,7 @@ def feed_options(
     day = None
     if since is not None:
         try:
-            day = parse_day(since, now.replace(tzinfo=None))
+            day = parse_day(since, now.replace(tzinfo=None), ws.settings.date_order)
         except WhenError as exc:
             raise UsageError(f"--since: {exc}") from None
     if not (tasks or deals or activities):

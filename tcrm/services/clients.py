@@ -321,7 +321,7 @@ def list_clients(
     _choice("--status", status, lists.client_statuses, "client_statuses")
     if owner is not None and ws.settings.team:
         _choice("--owner", owner, [m.id for m in ws.settings.team], "team members")
-    compiled = parse_filters(filters, Client, now)
+    compiled = parse_filters(filters, Client, now, ws.settings.date_order)
     clients = [
         c
         for c in _clients(ws)

@@ -98,9 +98,9 @@ def _stage(pipeline: Pipeline, stage_id: str) -> Stage:
     return found
 
 
-def _day(text: str, now: datetime, option: str) -> date:
+def _day(text: str, now: datetime, option: str, order: str) -> date:
     try:
-        return parse_day(text, now.replace(tzinfo=None))
+        return parse_day(text, now.replace(tzinfo=None), order)
     except WhenError as exc:
         raise UsageError(f"{option}: {exc}") from None
 
@@ -243,7 +243,11 @@ def add_deal(
             "amount": money,
             "currency": currency or ws.settings.currency,
             "probability": probability,
-            "close_date": _day(close_date, now, "--close-date") if close_date else None,
+            "close_date": (
+                _day(close_date, now, "--close-date", ws.settings.date_order)
+                if close_date
+                else None
+            ),
             "owner": owner,
             "source": source,
             "tags": list(dict.fromkeys(tags)),
@@ -437,7 +441,7 @@ def list_deals(
     unknown = [s for s in statuses if s not in STATUSES]
     if unknown:
         raise UsageError(f"unknown status {unknown[0]!r} (one of {', '.join(STATUSES)})")
-    compiled = parse_filters(filters, Deal, now)
+    compiled = parse_filters(filters, Deal, now, settings.date_order)
     conditions = ["status IN (SELECT value FROM json_each(?))"]
     params: list[str] = [json.dumps(list(statuses))]
     for column, value in (

@@ -276,9 +276,9 @@ def _exact(ws: Workspace, kind: str, ref: str) -> Path | None:
         return None
 
 
-def _since(text: str, now: datetime) -> datetime:
+def _since(text: str, now: datetime, order: str) -> datetime:
     try:
-        when = parse_when(text, now)
+        when = parse_when(text, now, order)
     except WhenError as exc:
         raise UsageError(f"--since: {exc}") from None
     if not isinstance(when, datetime):
@@ -306,7 +306,7 @@ def history(
     """
     now = local_now(ws, now)
     paths = _record_paths(ws, ref) if ref else None
-    start = _since(since, now) if since else None
+    start = _since(since, now, ws.settings.date_order) if since else None
     who = author.casefold() if author else None
     zone = ZoneInfo(ws.settings.timezone)
     out = []

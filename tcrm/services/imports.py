@@ -157,21 +157,21 @@ def _ungrouped(whole: str, bad: str) -> str:
     return "".join(groups)
 
 
-DEFAULT_DATE_FORMATS = (
-    "%d/%m/%Y",
-    "%d.%m.%Y",
-    "%d-%m-%Y",
-    "%d/%m/%y",
-    "%d.%m.%y",
-)
-"""Tried after ISO 8601: day first, as most of the world writes dates."""
+DATE_FORMATS_BY_ORDER = {
+    "DMY": ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y"),
+    "MDY": ("%m/%d/%Y", "%m.%d.%Y", "%m-%d-%Y", "%m/%d/%y", "%m.%d.%y"),
+    "YMD": ("%Y/%m/%d", "%Y.%m.%d", "%y/%m/%d", "%y.%m.%d"),
+}
+"""Tried after ISO 8601, in the workspace's ``date_order`` (never guessed per value)."""
+_SHAPES = {"DMY": "DD/MM/YYYY", "MDY": "MM/DD/YYYY", "YMD": "YYYY/MM/DD"}
 
 _TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", "T%H:%M", "T%H:%M:%S")
 
 
-def parse_date_text(text: str, formats: Sequence[str] = ()) -> date | datetime:
+def parse_date_text(text: str, formats: Sequence[str] = (), order: str = "DMY") -> date | datetime:
     """A date or naive/aware date-time: ISO 8601 first, then ``formats`` (strptime), or by
-    default day-first forms (``01/12/2026`` is 1 December), each with an optional time."""
+    default the numeric forms of the workspace's ``order`` (``date_order``: with DMY,
+    ``01/12/2026`` is 1 December), each with an optional time."""
     raw = " ".join(str(text).split())
     iso = raw[:-1] + "+00:00" if raw.endswith("Z") else raw
     if re.match(r"^\d{4}-\d{2}-\d{2}", iso):
@@ -181,7 +181,7 @@ def parse_date_text(text: str, formats: Sequence[str] = ()) -> date | datetime:
             return datetime.fromisoformat(iso)
         except ValueError:
             pass
-    for base in formats or DEFAULT_DATE_FORMATS:
+    for base in formats or DATE_FORMATS_BY_ORDER[order]:
         for suffix in ("",) if formats else _TIME_SUFFIXES:
             try:
                 parsed = datetime.strptime(raw, base + suffix)
@@ -192,8 +192,8 @@ def parse_date_text(text: str, formats: Sequence[str] = ()) -> date | datetime:
     hint = (
         f"expected {' or '.join(formats)}"
         if formats
-        else "expected YYYY-MM-DD or DD/MM/YYYY; for others give --date-format, "
-        "e.g. --date-format %m/%d/%Y"
+        else f"expected YYYY-MM-DD or {_SHAPES[order]} (date_order: {order} in tcrm.yaml); "
+        "for others give --date-format, e.g. --date-format %m/%d/%Y"
     )
     raise ValueError(f"{text!r} is not a date ({hint})")
 
@@ -918,12 +918,14 @@ class RowReader:
                 data["currency"] = currency
             return amount
         if target in ("close_date", "closed"):
-            value = parse_date_text(first, look.date_formats)
+            value = parse_date_text(first, look.date_formats, look.settings.date_order)
             return value.date() if isinstance(value, datetime) else value
         if target in ("created", "completed", "at"):
-            return _aware(parse_date_text(first, look.date_formats), look.zone)
+            return _aware(
+                parse_date_text(first, look.date_formats, look.settings.date_order), look.zone
+            )
         if target == "due":  # a day, or a moment (local to the task's zone without offset)
-            return parse_date_text(first, look.date_formats)
+            return parse_date_text(first, look.date_formats, look.settings.date_order)
         if target in ("owner", "assignee", "author"):
             return look.members.get(first.casefold(), first)
         if target == "client":

@@ -10,7 +10,7 @@ from typing import Any
 
 from tcrm.errors import UsageError
 from tcrm.model.records import Record
-from tcrm.model.when import WhenError, parse_when
+from tcrm.model.when import DEFAULT_DATE_ORDER, WhenError, parse_when
 
 HELP = """\
 Filters narrow any list command. Give them after the command, e.g.
@@ -92,9 +92,9 @@ def _as_number(text: str) -> Decimal:
         raise UsageError(f"{text!r} is not a number") from None
 
 
-def _as_day(text: str, now: datetime) -> date:
+def _as_day(text: str, now: datetime, order: str) -> date:
     try:
-        value = parse_when(text, now.replace(tzinfo=None))
+        value = parse_when(text, now.replace(tzinfo=None), order)
     except WhenError as exc:
         raise UsageError(str(exc)) from None
     return value.date() if isinstance(value, datetime) else value
@@ -106,14 +106,14 @@ def _day_of(value: Any) -> date | None:
     return value if isinstance(value, date) else None
 
 
-def _compare(op: str, value: Any, arg: str, now: datetime) -> bool:
+def _compare(op: str, value: Any, arg: str, now: datetime, order: str) -> bool:
     if value is None:
         return False
     day = _day_of(value)
     if day is not None or op in ("before", "after"):
         if day is None:
             return False
-        target = _as_day(arg, now)
+        target = _as_day(arg, now, order)
         left, right = day, target
         op = {"before": "lt", "after": "gt"}.get(op, op)
     else:
@@ -138,8 +138,16 @@ def _matches_equal(value: Any, arg: str) -> bool:
     return _text(value).casefold() == wanted
 
 
-def parse_filters(terms: Iterable[str], record_type: type[Record], now: datetime) -> list[Filter]:
-    """Compile filter terms for records of ``record_type``; unknown fields are refused."""
+def parse_filters(
+    terms: Iterable[str],
+    record_type: type[Record],
+    now: datetime,
+    order: str = DEFAULT_DATE_ORDER,
+) -> list[Filter]:
+    """Compile filter terms for records of ``record_type``; unknown fields are refused.
+
+    Numeric dates in ``before``/``after`` terms are read in ``order`` (``date_order``).
+    """
     out: list[Filter] = []
     for term in terms:
         key, sep, arg = term.partition(":")
@@ -174,8 +182,8 @@ def parse_filters(terms: Iterable[str], record_type: type[Record], now: datetime
         if op in ("gt", "ge", "lt", "le") and not _looks_like_date_field(record_type, name):
             _as_number(arg)  # refuse "amount.gt:abc" now, not silently match nothing
         if op in ("before", "after"):
-            _as_day(arg, now)
-        out.append(Filter(name, op, arg, _predicate(name, op, arg, now)))
+            _as_day(arg, now, order)
+        out.append(Filter(name, op, arg, _predicate(name, op, arg, now, order)))
     return out
 
 
@@ -184,7 +192,7 @@ def _looks_like_date_field(record_type: type[Record], name: str) -> bool:
     return info is not None and "date" in str(info.annotation).lower()
 
 
-def _predicate(name: str, op: str, arg: str, now: datetime) -> Predicate:
+def _predicate(name: str, op: str, arg: str, now: datetime, order: str) -> Predicate:
     def check(record: Record) -> bool:
         value = _field_value(record, name)
         if op == "eq":
@@ -193,7 +201,7 @@ def _predicate(name: str, op: str, arg: str, now: datetime) -> Predicate:
             return not _matches_equal(value, arg)
         if op == "has":
             return arg.casefold() in _text(value).casefold()
-        return _compare(op, value, arg, now)
+        return _compare(op, value, arg, now, order)
 
     return check
 

@@ -140,7 +140,8 @@ def parse_options(
     if owner is not None and settings.team and settings.member(owner) is None:
         ids = ", ".join(m.id for m in settings.team)
         raise UsageError(f"--owner {owner!r} is not a team member ({ids})")
-    first, last = _day("--since", since, now), _day("--until", until, now)
+    order = settings.date_order
+    first, last = _day("--since", since, now, order), _day("--until", until, now, order)
     if first is not None and last is not None and first > last:
         raise UsageError(f"--since {first} is after --until {last}")
     code = None
@@ -162,11 +163,11 @@ def parse_options(
     )
 
 
-def _day(option: str, text: str | None, now: datetime) -> date | None:
+def _day(option: str, text: str | None, now: datetime, order: str) -> date | None:
     if text is None:
         return None
     try:
-        return parse_day(text, now.replace(tzinfo=None))
+        return parse_day(text, now.replace(tzinfo=None), order)
     except WhenError as exc:
         raise UsageError(f"{option}: {exc}") from None
 

@@ -323,7 +323,7 @@ def parse_due(
     only when it is not the workspace's.
     """
     try:
-        value = parse_when(text, local_clock(now, _zone(zone_name)))
+        value = parse_when(text, local_clock(now, _zone(zone_name)), settings.date_order)
     except WhenError as exc:
         raise UsageError(f"{option}: {exc}") from None
     if isinstance(value, datetime):
@@ -492,7 +492,7 @@ def list_tasks(
     now = local_now(ws, now)
     settings = ws.settings
     assignee = check_member(ws, assignee, "--assignee")
-    compiled = parse_filters(filters, Task, now)
+    compiled = parse_filters(filters, Task, now, settings.date_order)
     client_ids: set[str] | None = None
     deal_ids: set[str] = set()
     where, params = _task_window(now, today, overdue, week, include_closed, assignee)
@@ -698,7 +698,7 @@ def snoozed_due(
         base = max(own_day or clock.date(), clock.date())
         clock = datetime.combine(base, clock.time())
     try:
-        value = parse_when(text, clock)
+        value = parse_when(text, clock, settings.date_order)
     except WhenError as exc:
         raise UsageError(f"snooze: {exc}") from None
     if isinstance(task.due, datetime):

@@ -690,7 +690,10 @@ class DealForm(FormScreen):
                 found.append(("amount", plain(exc)))
         if values["close_date"]:
             try:
-                data["close_date"] = parse_day(values["close_date"], now.replace(tzinfo=None))
+                order = ws.settings.date_order
+                data["close_date"] = parse_day(
+                    values["close_date"], now.replace(tzinfo=None), order
+                )
             except WhenError as exc:
                 found.append(("close_date", str(exc)))
         data = {k: v for k, v in data.items() if v not in ("", [], None)}
@@ -785,14 +788,14 @@ class ActivityForm(FormScreen):
         if not values["summary"]:
             found.append(("summary", "say what happened"))
         try:
-            activities.activity_time(values["at"] or None, now)
+            activities.activity_time(values["at"] or None, now, ws.settings.date_order)
         except TcrmError as exc:
             found.append(("at", plain(exc)))
         if values["next_due"]:
             if not values["next"]:
                 found.append(("next_due", "a follow-up due needs a follow-up"))
             try:
-                parse_when(values["next_due"], now.replace(tzinfo=None))
+                parse_when(values["next_due"], now.replace(tzinfo=None), ws.settings.date_order)
             except WhenError as exc:
                 found.append(("next_due", str(exc)))
         return found
