@@ -453,6 +453,76 @@ def edit_text(
     return dump_rt(doc)
 
 
+def _trailing(item: Any) -> tuple[Any, Any] | None:
+    """``(slot, comment)`` of the comment lines after a mapping item, held on its last key."""
+    from ruamel.yaml.comments import CommentedMap
+
+    if not isinstance(item, CommentedMap) or not item:
+        return None
+    slot = item.ca.items.get(list(item.keys())[-1])
+    if slot and len(slot) > 2 and slot[2] is not None:
+        return slot, slot[2]
+    return None
+
+
+def append_item(doc: Any, key: str, item: Mapping[str, Any]) -> None:
+    """Append a mapping to the list ``doc[key]`` (made if missing) in a round-trip document.
+
+    The comment lines after the list (ruamel keeps them on its last item) stay after it,
+    so the new item goes before the comment heading the next key, not after it.
+    """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    entry = CommentedMap(item)
+    seq = doc.get(key)
+    if not isinstance(seq, CommentedSeq):
+        doc[key] = CommentedSeq([entry])
+        return
+    moved = _trailing(seq[-1]) if len(seq) else None
+    if moved is not None:
+        slot, comment = moved
+        slot[2] = None
+        entry.ca.items[list(entry.keys())[-1]] = [None, None, comment, None]
+    seq.append(entry)
+
+
+def remove_item(doc: Any, key: str, index: int) -> None:
+    """Delete ``doc[key][index]`` from a round-trip document, keeping the comments after it.
+
+    ruamel keeps the comment lines that follow an item (often the comment heading the
+    next key of the file) on the item's last key, so a plain ``del`` would take them along:
+    they move to the item before, or after the emptied ``key: []``.
+    """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    seq = doc[key]
+    removed = seq[index]
+    trailing = None
+    if isinstance(removed, CommentedMap) and removed:
+        slot = removed.ca.items.get(list(removed.keys())[-1])
+        trailing = slot[2] if slot and len(slot) > 2 else None
+    del seq[index]
+    if trailing is None:
+        if not seq:
+            empty = CommentedSeq()
+            empty.fa.set_flow_style()
+            doc[key] = empty
+        return
+    if not seq:
+        empty = CommentedSeq()
+        empty.fa.set_flow_style()
+        empty.ca.comment = [trailing, None]
+        doc[key] = empty
+    elif index > 0 and isinstance(seq[index - 1], CommentedMap) and seq[index - 1]:
+        before = seq[index - 1]
+        last = list(before.keys())[-1]
+        slot = before.ca.items.get(last)
+        if slot and len(slot) > 2 and slot[2] is not None:
+            slot[2].value = slot[2].value.rstrip("\n") + "\n" + trailing.value.lstrip("\n")
+        else:
+            before.ca.items[last] = [None, None, trailing, None]
+
+
 def line_of(text: str, path: tuple[str | int, ...]) -> int | None:
     """The 1-based line of the deepest part of ``path`` present in the document ``text``."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
