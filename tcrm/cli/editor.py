@@ -25,7 +25,8 @@ def editor_command() -> list[str]:
     return shlex.split(editor)
 
 
-def _run_editor(text: str, name: str) -> str:
+def run_editor(text: str, name: str) -> str:
+    """The text as the person saved it in their editor (a temporary file outside the workspace)."""
     with tempfile.TemporaryDirectory(prefix="tcrm-edit-") as tmp:
         path = Path(tmp) / name
         path.write_text(text, encoding="utf-8")
@@ -55,7 +56,7 @@ def edit_in_editor(ws: Workspace, kind: str, ref: str) -> Record | None:
     record, rel, original = read_for_edit(ws, kind, ref)
     text = original
     while True:
-        raw = _run_editor(text, Path(rel).name)
+        raw = run_editor(text, Path(rel).name)
         edited = _strip_header(raw)
         if raw == text or edited == original or not edited.strip():
             return None  # left as it was (or emptied): cancel, like `git commit`

@@ -39,7 +39,7 @@ def search(
             "--kind",
             "-k",
             help="Only this kind: client (with its contact people), contact, deal, task, "
-            "activity (repeatable).",
+            "activity, kb (repeatable).",
             autocompletion=_kinds,
             metavar="KIND",
             show_default=False,
@@ -52,7 +52,7 @@ def search(
         bool, typer.Option("--json", help="Print JSON (see docs/json/activities.md).")
     ] = False,
 ) -> None:
-    """Search clients, contact people, deals, tasks and activities.
+    """Search clients, contact people, deals, tasks, activities and kb pages.
 
     Best matches first: the whole field, then its start, then the start of a word, then
     anywhere; names and titles before emails, tags and notes. Results are grouped by kind

@@ -98,3 +98,32 @@ def search_pages(ws: Workspace, *, text: str) -> list[KbHit]:
                 break
         hits.append(KbHit(page, count, excerpt))
     return sorted(hits, key=lambda h: (-h.count, h.page.title.casefold()))
+
+
+_PAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+def page_name(title_or_name: str) -> str:
+    """A safe file name for a page: ``Objection handling`` -> ``objection-handling.md``."""
+    from tcrm.model.types import slugify
+
+    base = title_or_name.removesuffix(".md")
+    slug = base if _PAGE_NAME.match(base) else slugify(base)
+    if not slug or not _PAGE_NAME.match(slug):
+        raise UsageError(f"{title_or_name!r} gives no usable page name; use letters and digits")
+    return f"{slug}.md"
+
+
+def new_page(ws: Workspace, *, name: str, text: str) -> KbPage:
+    """Write a new ``kb/NAME.md`` in one commit; an existing page is never overwritten."""
+    file_name = page_name(name)
+    if not text.strip():
+        raise UsageError("the page is empty; nothing was written")
+    if (ws.root / KB_DIR / file_name).exists() or os.path.lexists(ws.root / KB_DIR / file_name):
+        raise UsageError(f"{KB_DIR}/{file_name} exists already (tcrm kb show {file_name})")
+    if not text.endswith("\n"):
+        text += "\n"
+    page = KbPage(file_name, _title(file_name, text), text)
+    with ws.transaction(f"kb {file_name}: add ({page.title})") as tx:
+        tx.write_text(f"{KB_DIR}/{file_name}", text)
+    return page

@@ -1,4 +1,5 @@
-"""``tcrm search``: one text looked up in clients, contact people, deals, tasks, activities.
+"""``tcrm search``: one text looked up in clients, contact people, deals, tasks, activities
+and the knowledge base's pages.
 
 Matching is case-insensitive and ranked by how well a field matches: the whole value
 (``exact``), its start (``prefix``), the start of one of its words (``word``), or
@@ -15,16 +16,17 @@ from typing import Any
 
 from tcrm.errors import UsageError
 from tcrm.model.records import Activity, Client, Deal, Task
+from tcrm.services.kb import KbPage, list_pages
 from tcrm.services.records import candidates
 from tcrm.store.workspace import Workspace
 
-KINDS = ("client", "contact", "deal", "task", "activity")
+KINDS = ("client", "contact", "deal", "task", "activity", "kb")
 """Kinds of hit, in the order they are shown when equally good."""
 
 MATCHES = ("exact", "prefix", "word", "substring")
 """How a field matched, best first."""
 
-SELECTABLE = ("client", "contact", "deal", "task", "activity")
+SELECTABLE = ("client", "contact", "deal", "task", "activity", "kb")
 """Values of ``--kind``; ``client`` also selects contact people (they are part of a client)."""
 
 EXCERPT = 80
@@ -44,6 +46,7 @@ _FIELD_WEIGHT = {
     "outcome": 2,
     "address": 3,
     "notes": 3,
+    "text": 3,
 }
 _PHONE_LIKE = re.compile(r"^\+?[0-9 ()./-]+$")
 
@@ -252,6 +255,17 @@ def _activity_hit(activity: Activity, needle: str) -> Hit | None:
     )
 
 
+def kb_hits(pages: Iterable[KbPage], text: str) -> list[Hit]:
+    """Knowledge-base pages matching ``text``: by title, else by their text."""
+    needle = " ".join(text.split()).casefold()
+    hits = []
+    for page in pages:
+        found = _best([("title", page.title), ("text", page.text)], needle)
+        if found:
+            hits.append(Hit("kb", page.name, page.title, *found))
+    return hits
+
+
 def check_kinds(kinds: Sequence[str]) -> set[str]:
     """The hit kinds ``--kind`` selects; every kind when none is given."""
     for kind in kinds:
@@ -323,6 +337,8 @@ def search(
         tasks=load("task"),
         activities=load("activity"),
     )
+    if "kb" in selected:
+        hits = sorted([*hits, *kb_hits(list_pages(ws), text)], key=Hit.sort_key)
     hits = [h for h in hits if h.kind in selected]
     shown = hits[:limit] if limit else hits
     return SearchResult(query=text, hits=shown, total=len(hits))
