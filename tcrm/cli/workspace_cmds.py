@@ -9,8 +9,10 @@ from typing import Annotated
 import typer
 
 from tcrm.cli.state import err, out, workspace
+from tcrm.services import setup
 from tcrm.services.check import check_workspace
 from tcrm.services.setup import init_workspace
+from tcrm.store.workspace import Workspace
 
 
 def init(
@@ -24,6 +26,24 @@ def init(
     """Create a workspace: settings, a git repository and a first commit."""
     ws = init_workspace(path, name=name, template=from_)
     err.print(f"Created tcrm workspace in {ws.root}", markup=False)
+    err.print(_next_steps(ws), markup=False, highlight=False)
+
+
+def _next_steps(ws: Workspace) -> str:
+    """The next three commands for a new workspace: who you are, a client, a deal."""
+    import shlex
+
+    steps = []
+    if not ws.settings.team:
+        member_id, name, email = setup.first_member(ws)
+        mail = f" --email {shlex.quote(email)}" if email else " --email you@example.com"
+        steps.append(f"tcrm team add {member_id} --name {shlex.quote(name)}{mail}")
+    steps.append('tcrm client add "Acme GmbH" --email info@acme.example')
+    steps.append('tcrm deal add "Website relaunch" --client acme-gmbh --amount 12000')
+    if len(steps) < 3:
+        steps.append("tcrm today")
+    where = shlex.quote(str(ws.root))
+    return f"Next, in {where}:\n" + "\n".join(f"  {step}" for step in steps)
 
 
 def check(

@@ -82,3 +82,14 @@ def init_workspace(
             shutil.rmtree(root, ignore_errors=True)
         raise
     return ws
+
+
+def first_member(ws: Workspace) -> tuple[str, str, str | None]:
+    """``(id, name, email)`` for the person setting up: from their git identity, so their
+    commits are linked to their member entry from the start."""
+    from tcrm.model.types import slugify
+
+    who = git.identity(ws.root)
+    name = who.name if who.configured and who.name else "Your Name"
+    member_id = (slugify(name.split()[0]) if name != "Your Name" else "") or "me"
+    return member_id, name, who.email if who.configured and who.email else None
