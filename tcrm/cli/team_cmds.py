@@ -19,6 +19,14 @@ from tcrm.services import sync as sync_service
 remote_app = typer.Typer(help="The git remotes this workspace syncs with.", no_args_is_help=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (see docs/json/team.md).")]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        help="Give up on a remote that stays silent this long; nothing is changed then.",
+    ),
+]
 
 
 def _records(incomplete: str) -> list[str]:
@@ -48,10 +56,11 @@ def sync(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Fetch and show what would change; change nothing.")
     ] = False,
+    timeout: TimeoutOption = sync_service.git.DEFAULT_TIMEOUT,
     as_json: JsonOption = False,
 ) -> None:
     """Fetch, merge record by record and field by field, and push (see docs/sync.md)."""
-    report = sync_service.sync(workspace(ctx), remote=remote, dry_run=dry_run)
+    report = sync_service.sync(workspace(ctx), remote=remote, dry_run=dry_run, timeout=timeout)
     if as_json:
         render.emit_json(
             {
@@ -103,9 +112,10 @@ def clone(
     directory: Annotated[
         Path | None, typer.Argument(help="Where to put the workspace (default: from the URL).")
     ] = None,
+    timeout: TimeoutOption = sync_service.git.DEFAULT_TIMEOUT,
 ) -> None:
     """Get a copy of a team's workspace, ready to sync (the merge driver installed)."""
-    ws = sync_service.clone(url=url, directory=directory, cwd=Path.cwd())
+    ws = sync_service.clone(url=url, directory=directory, cwd=Path.cwd(), timeout=timeout)
     render.message(f"Cloned {url} into {ws.root}")
 
 

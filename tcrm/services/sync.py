@@ -36,20 +36,13 @@ from tcrm.model.records import RECORD_TYPES
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id
 from tcrm.model.validate import ModelProblems, parse_record
-from tcrm.store import files, git, yamlio
+from tcrm.store import driver, files, git, yamlio
+from tcrm.store.driver import ATTRIBUTES, ATTRIBUTES_HEADER
 from tcrm.store.workspace import LOCAL_DIR, SETTINGS_FILE, Workspace
 
 FOLDER_KINDS = {cls.FOLDER: kind for kind, cls in RECORD_TYPES.items()}
 SETTINGS_KIND = "settings"
 
-ATTRIBUTES_HEADER = "# tcrm: merge records field by field (tcrm merge-driver); see docs/sync.md"
-ATTRIBUTES = (
-    "/clients/*.yaml merge=tcrm",
-    "/deals/*.yaml merge=tcrm",
-    "/tasks/*.yaml merge=tcrm",
-    "/activities/*/*.yaml merge=tcrm",
-    f"/{SETTINGS_FILE} merge=tcrm",
-)
 RENAMED_PREFIX = "Renamed: "
 """Merge commit body lines ``Renamed: OLD -> NEW``: how history follows a moved record."""
 
@@ -380,6 +373,17 @@ def install_merge_driver(root: Path, command: str | None = None) -> None:
         attributes.write_text(existing + lead + "\n".join([*header, *missing]) + "\n", "utf-8")
 
 
+def ensure_merge_driver(root: Path) -> bool:
+    """Install the merge driver in a clone that lacks it (see :func:`driver.missing`),
+    so a later ``git pull`` merges records instead of writing conflict markers into them.
+    Returns True when it installed it. Local configuration only: nothing is committed."""
+    if not driver.missing(root):
+        return False
+    configured = git.get_config(root, ("merge", "tcrm"), "driver")
+    install_merge_driver(root, configured)
+    return True
+
+
 def run_merge_driver(*, base: Path, current: Path, other: Path, path: str) -> FileMerge:
     """``tcrm merge-driver %O %A %B %P``: merge into ``current`` as git expects.
 
@@ -413,6 +417,7 @@ class SyncReport:
     commit: str | None = None
     pushed: bool = False
     dry_run: bool = False
+    timeout: float = git.DEFAULT_TIMEOUT
 
 
 def remote_url(ws: Workspace, remote: str) -> str:
@@ -484,20 +489,33 @@ def _merge_message(remote: str, branch: str, merged: TreeMerge) -> str:
     return f"{subject}\n\n" + "\n".join(body) + "\n" if body else subject
 
 
-def sync(ws: Workspace, *, remote: str = "origin", dry_run: bool = False) -> SyncReport:
+def check_timeout(timeout: float) -> float:
+    if not timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout:g}")
+    return timeout
+
+
+def sync(
+    ws: Workspace,
+    *,
+    remote: str = "origin",
+    dry_run: bool = False,
+    timeout: float = git.DEFAULT_TIMEOUT,
+) -> SyncReport:
     """``tcrm sync``: fetch, merge theirs into ours field by field, push.
 
     Refuses to start with uncommitted changes (they would be mixed into the merge).
-    An unreachable remote changes nothing. If someone pushes while we merge, we fetch
-    and merge again (a few times) before pushing.
+    An unreachable remote, or one silent for ``timeout`` seconds, changes nothing. If
+    someone pushes while we merge, we fetch and merge again (a few times) before pushing.
     """
+    check_timeout(timeout)
     with ws.lock():
         url = remote_url(ws, remote)
         branch = git.current_branch(ws.root)
         untracked = _refuse_uncommitted(ws, "syncing")
         if not dry_run:
             install_merge_driver(ws.root)
-        report = SyncReport(remote=remote, url=url, branch=branch, dry_run=dry_run)
+        report = SyncReport(remote=remote, url=url, branch=branch, dry_run=dry_run, timeout=timeout)
         for _ in range(PUSH_ATTEMPTS):
             try:
                 _sync_once(ws, report, untracked)
@@ -509,7 +527,9 @@ def sync(ws: Workspace, *, remote: str = "origin", dry_run: bool = False) -> Syn
 
 def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str]) -> None:
     root, remote, branch = ws.root, report.remote, report.branch
-    heads = git.fetch(root, remote, report.url, update_refs=not report.dry_run)
+    heads = git.fetch(
+        root, remote, report.url, update_refs=not report.dry_run, timeout=report.timeout
+    )
     theirs, ours = heads.get(branch), git.head(root)
     if ours is None:
         raise WorkspaceError("this workspace has no commit yet; create one with `tcrm init`")
@@ -584,7 +604,7 @@ def _push(ws: Workspace, report: SyncReport, expected: str | None) -> None:
     if report.dry_run:
         return
     try:
-        git.push(ws.root, report.remote, report.url, report.branch, expected)
+        git.push(ws.root, report.remote, report.url, report.branch, expected, report.timeout)
     except git.RemoteError as exc:
         if report.commit is None:
             raise
@@ -594,6 +614,12 @@ def _push(ws: Workspace, report: SyncReport, expected: str | None) -> None:
     if git.get_config(ws.root, ("branch", report.branch), "remote") is None:
         git.set_upstream(ws.root, report.branch, report.remote)
     report.pushed = True
+    before = git.point_remote_head(report.url, report.branch)
+    if before is not None:
+        report.notes.append(
+            f"the remote's HEAD named {before}, a branch it does not have; HEAD now names "
+            f"{report.branch}, so a plain `git clone` checks out the workspace"
+        )
 
 
 # --- remotes and clones ------------------------------------------------------------------
@@ -637,17 +663,25 @@ def clone_target(url: str, directory: Path | None, cwd: Path) -> Path:
     return (cwd / name).resolve()
 
 
-def clone(*, url: str, directory: Path | None = None, cwd: Path) -> Workspace:
-    """``tcrm clone URL [DIR]``: a teammate's copy, with the merge driver installed."""
+def clone(
+    *,
+    url: str,
+    directory: Path | None = None,
+    cwd: Path,
+    timeout: float = git.DEFAULT_TIMEOUT,
+) -> Workspace:
+    """``tcrm clone URL [DIR]``: a teammate's copy, with the merge driver installed. A
+    remote silent for ``timeout`` seconds leaves nothing behind."""
     import shutil
 
+    check_timeout(timeout)
     url = absolute_url(url, cwd)
     target = clone_target(url, directory, cwd)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise WorkspaceError(f"{target} already exists and is not empty; nothing was changed")
     created = not target.exists()
     try:
-        git.clone(url, target)
+        git.clone(url, target, timeout)
         if git.head(target) is None:
             raise WorkspaceError(
                 f"{url} is empty; push a workspace to it first (`tcrm init`, "
@@ -676,6 +710,7 @@ __all__ = [
     "TreeMerge",
     "add_remote",
     "clone",
+    "ensure_merge_driver",
     "install_merge_driver",
     "kind_of",
     "merge_file",

@@ -741,16 +741,83 @@ def _credentials(url: str) -> dict[str, str]:
     return extra
 
 
-def _client(repo: Repo, url: str, operation: str) -> tuple[Any, str]:
+DEFAULT_TIMEOUT = 30.0
+"""Seconds a remote may stay silent before a sync, clone or push gives up."""
+
+
+def _ssh_timeout(extra: dict[str, str], timeout: float) -> dict[str, str]:
+    """OpenSSH's own limits: connecting, and a server that stops answering. A command
+    that is not ``ssh`` (plink, a wrapper script) is left as it is."""
+    import shlex
+
+    command = extra.get("ssh_command", "ssh")
+    try:
+        program = shlex.split(command)[0] if command.strip() else ""
+    except ValueError:
+        return extra
+    if Path(program).name != "ssh":
+        return extra
+    seconds = max(1, round(timeout))
+    options = (
+        f"-o ConnectTimeout={seconds} -o ServerAliveInterval={seconds} -o ServerAliveCountMax=1"
+    )
+    return {**extra, "ssh_command": f"{command} {options}"}
+
+
+class _Deadline:
+    """Sockets made inside (git://, http(s)://) give up after ``timeout`` seconds without
+    an answer: dulwich gives them no timeout of its own. The default is process-wide while
+    it lasts, as git's own network code runs one operation at a time."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+
+    def __enter__(self) -> None:
+        import socket
+
+        self._previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(self.timeout)
+
+    def __exit__(self, *exc: object) -> None:
+        import socket
+
+        socket.setdefaulttimeout(self._previous)
+
+
+def _client(
+    repo: Repo | None, url: str, operation: str, timeout: float = DEFAULT_TIMEOUT
+) -> tuple[Any, str]:
     from dulwich.client import get_transport_and_path
 
-    return get_transport_and_path(
-        url, config=repo.get_config_stack(), operation=operation, **_credentials(url)
-    )
+    config = repo.get_config_stack() if repo is not None else None
+    extra = _ssh_timeout(_credentials(url), timeout)
+    return get_transport_and_path(url, config=config, operation=operation, **extra)
 
 
-def _unreachable(name: str, url: str, exc: BaseException, pushing: bool = False) -> RemoteError:
+def _timed_out(exc: BaseException) -> bool:
+    """A timeout, however dulwich or urllib3 wrapped it."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, TimeoutError) or "timeout" in type(current).__name__.lower():
+            return True
+        if "timed out" in str(current).lower():
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _unreachable(
+    name: str,
+    url: str,
+    exc: BaseException,
+    pushing: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> RemoteError:
     reason = " ".join(str(exc).split()) or type(exc).__name__
+    if _timed_out(exc):
+        reason = f"no answer within {timeout:g} s (try --timeout SECONDS)"
     if pushing:
         return RemoteError(f"cannot push to remote {name!r} ({url}): {reason}")
     return RemoteError(
@@ -758,21 +825,29 @@ def _unreachable(name: str, url: str, exc: BaseException, pushing: bool = False)
     )
 
 
-def fetch(root: Path, remote: str, url: str, update_refs: bool = True) -> dict[str, str]:
+def fetch(
+    root: Path,
+    remote: str,
+    url: str,
+    update_refs: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> dict[str, str]:
     """Download what ``remote`` has; ``{branch: commit}`` of its branches.
 
     With ``update_refs`` the remote-tracking refs (``refs/remotes/<remote>/*``) follow;
-    without, only objects are added (a dry run changes nothing a person can see).
+    without, only objects are added (a dry run changes nothing a person can see). A
+    remote silent for ``timeout`` seconds is given up on; no ref has moved then.
     """
     repo = _open(root)
     try:
         try:
-            client, path = _client(repo, url, "pull")
-            result = client.fetch(path.encode() if isinstance(path, str) else path, repo)
+            client, path = _client(repo, url, "pull", timeout)
+            with _Deadline(timeout):
+                result = client.fetch(path.encode() if isinstance(path, str) else path, repo)
         except (KeyboardInterrupt, GitError):
             raise
         except Exception as exc:  # network, protocol, missing path: many dulwich types
-            raise _unreachable(remote, url, exc) from None
+            raise _unreachable(remote, url, exc, timeout=timeout) from None
         heads = {
             ref[len(b"refs/heads/") :].decode(): sha.decode()
             for ref, sha in (result.refs or {}).items()
@@ -786,7 +861,14 @@ def fetch(root: Path, remote: str, url: str, update_refs: bool = True) -> dict[s
         repo.close()
 
 
-def push(root: Path, remote: str, url: str, branch: str, expected: str | None) -> None:
+def push(
+    root: Path,
+    remote: str,
+    url: str,
+    branch: str,
+    expected: str | None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> None:
     """Make the remote's ``branch`` our HEAD, only if it still is ``expected``.
 
     Raises ``PushRejected`` when someone pushed in between (fetch and merge again).
@@ -813,14 +895,15 @@ def push(root: Path, remote: str, url: str, branch: str, expected: str | None) -
             )
 
         try:
-            client, path = _client(repo, url, "push")
-            result = client.send_pack(
-                path.encode() if isinstance(path, str) else path, update_refs, pack_data
-            )
+            client, path = _client(repo, url, "push", timeout)
+            with _Deadline(timeout):
+                result = client.send_pack(
+                    path.encode() if isinstance(path, str) else path, update_refs, pack_data
+                )
         except (KeyboardInterrupt, GitError):
             raise
         except Exception as exc:
-            raise _unreachable(remote, url, exc, pushing=True) from None
+            raise _unreachable(remote, url, exc, pushing=True, timeout=timeout) from None
         if moved:
             raise PushRejected(f"{remote}/{branch} moved while syncing")
         status = (result.ref_status or {}).get(ref)
@@ -831,7 +914,7 @@ def push(root: Path, remote: str, url: str, branch: str, expected: str | None) -
         repo.close()
 
 
-def clone(url: str, target: Path) -> None:
+def clone(url: str, target: Path, timeout: float = DEFAULT_TIMEOUT) -> None:
     """A working clone of ``url`` at ``target`` (which must not exist or be empty).
 
     Checks out the remote's HEAD branch; when that names no branch (a bare repository
@@ -842,22 +925,54 @@ def clone(url: str, target: Path) -> None:
     from dulwich import porcelain
 
     try:
-        extra = _credentials(url)
-        listing = porcelain.ls_remote(url, **extra)  # type: ignore[arg-type]
-        heads = sorted(r for r in listing.refs if r.startswith(b"refs/heads/"))
-        head = (listing.symrefs or {}).get(b"HEAD")
-        branch = None
-        if heads and head not in heads:
-            names = [r[len(b"refs/heads/") :] for r in heads]
-            branch = next((b for b in (b"main", b"master") if b in names), names[0])
-        repo = porcelain.clone(
-            url, str(target), checkout=True, errstream=io.BytesIO(), branch=branch, **extra
-        )
+        extra = _ssh_timeout(_credentials(url), timeout)
+        with _Deadline(timeout):
+            listing = porcelain.ls_remote(url, **extra)  # type: ignore[arg-type]
+            heads = sorted(r for r in listing.refs if r.startswith(b"refs/heads/"))
+            head = (listing.symrefs or {}).get(b"HEAD")
+            branch = None
+            if heads and head not in heads:
+                names = [r[len(b"refs/heads/") :] for r in heads]
+                branch = next((b for b in (b"main", b"master") if b in names), names[0])
+            repo = porcelain.clone(
+                url, str(target), checkout=True, errstream=io.BytesIO(), branch=branch, **extra
+            )
     except (KeyboardInterrupt, GitError):
         raise
     except Exception as exc:
-        raise _unreachable("origin", url, exc) from None
+        raise _unreachable("origin", url, exc, timeout=timeout) from None
     repo.close()
+
+
+def point_remote_head(url: str, branch: str) -> str | None:
+    """Make the HEAD of a remote on this machine (a path or ``file://``) name ``branch``
+    when it names a branch that does not exist (``git init --bare`` names ``master``),
+    as a git host does on the first push: a plain ``git clone`` then checks ``branch``
+    out. Returns the branch HEAD named before, or None when nothing changed. Over the
+    network git has no way to set a remote's HEAD (docs/sync.md says what to do)."""
+    from dulwich.client import LocalGitClient
+    from dulwich.repo import Repo
+
+    try:
+        client, path = _client(None, url, "push")
+    except Exception:
+        return None
+    if not isinstance(client, LocalGitClient):
+        return None
+    try:
+        repo = Repo(path)
+    except Exception:
+        return None
+    try:
+        chain, _ = repo.refs.follow(b"HEAD")
+        target = chain[-1] if chain else b""
+        wanted = f"refs/heads/{branch}".encode()
+        if target == wanted or target in repo.refs or wanted not in repo.refs:
+            return None
+        repo.refs.set_symbolic_ref(b"HEAD", wanted)
+        return target.removeprefix(b"refs/heads/").decode()
+    finally:
+        repo.close()
 
 
 def merge_bases(root: Path, a: str, b: str) -> list[str]:

@@ -1,0 +1,167 @@
+"""A team of three on a bare remote, as people really join and work: a plain ``git clone``,
+a remote that never answers, conflicts nobody can miss, and undo among teammates."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tcrm.model.records import Client
+from tcrm.services.setup import init_workspace
+from tests.clitools import commit_count, git, run, snapshot
+from tests.teamtools import as_user, assert_healthy, edit, put, record, records_of, sync, team
+
+__all__ = ["as_user", "team"]  # fixtures, imported for pytest
+
+
+def plain_clone(remote: Path, target: Path) -> Path:
+    subprocess.run(["git", "clone", "-q", str(remote), str(target)], check=True)
+    return target
+
+
+def git_pull(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "-C", str(root), "-c", "pull.rebase=false", "pull", "-q", "--no-edit"],
+        capture_output=True,
+        text=True,
+    )
+
+
+# --- item 5: joining a team with a plain git clone -------------------------------------
+
+
+@pytest.fixture
+def master_remote(tmp_path: Path, as_user) -> dict[str, Any]:
+    """A remote made by plain ``git init --bare`` whose HEAD names ``master`` (git's own
+    default), and ann's workspace (branch ``main``) pushed to it by ``tcrm sync``."""
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "--bare", "-q", "-b", "master", str(remote)], check=True)
+    as_user("ann")
+    ann = init_workspace(tmp_path / "ann", name="Team Co").root
+    put(ann, "client acme: add", Client(id="acme", name="Acme"), create=True)
+    assert git(ann, "branch", "--show-current").strip() == "main"
+    assert run("-w", ann, "remote", "add", "origin", remote).code == 0
+    result = run("-w", ann, "sync")
+    assert result.code == 0, result.err
+    return {"ann": ann, "remote": remote, "sync_err": result.err}
+
+
+def test_a_plain_git_clone_of_a_bare_master_remote_checks_out_the_workspace(
+    master_remote, tmp_path
+):
+    ann, remote = master_remote["ann"], master_remote["remote"]
+    # the remote's HEAD names the branch tcrm pushed, as a first push to GitHub does
+    assert git(remote, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
+    assert "HEAD now names main" in master_remote["sync_err"]
+    dan = plain_clone(remote, tmp_path / "dan")
+    assert records_of(dan) == records_of(ann)
+    assert git(dan, "branch", "--show-current").strip() == "main"
+    assert run("-w", dan, "check").code == 0
+
+
+def test_the_first_command_in_a_plain_clone_installs_the_merge_driver(
+    master_remote, tmp_path, as_user
+):
+    ann, remote = master_remote["ann"], master_remote["remote"]
+    dan = plain_clone(remote, tmp_path / "dan")
+    as_user("ben")
+    first = run("-w", dan, "client", "show", "acme")
+    assert first.code == 0, first.err
+    lines = [line for line in first.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "merge driver" in lines[0], first.err
+    assert "tcrm merge-driver" in git(dan, "config", "merge.tcrm.driver")
+    assert git(dan, "check-attr", "merge", "clients/acme.yaml").strip().endswith(": tcrm")
+    assert run("-w", dan, "client", "show", "acme").err == ""  # once only
+    # both change the same client; the plain clone pulls with git itself
+    as_user("ann")
+    edit(ann, "client", "acme", "client acme: vip", tags=["vip"], status="customer")
+    assert sync(ann)["pushed"]
+    as_user("ben")
+    edit(dan, "client", "acme", "client acme: lead", tags=["smb"], status="lead")
+    pulled = git_pull(dan)
+    assert pulled.returncode == 0, pulled.stderr
+    assert_healthy(dan)
+    acme = record(dan, "clients/acme.yaml")
+    assert set(acme["tags"]) == {"vip", "smb"}
+    assert [c["field"] for c in acme["conflicts"]] == ["status"]
+
+
+def test_a_clone_without_a_remote_is_left_alone(tmp_path, as_user):
+    """A workspace made by hand with ``git init`` (no remote): no driver, no message."""
+    as_user("ann")
+    root = init_workspace(tmp_path / "solo", name="Solo").root
+    git(root, "config", "--unset-all", "merge.tcrm.driver")
+    result = run("-w", root, "check")
+    assert result.code == 0 and "merge driver" not in result.err
+
+
+# --- item 6: a remote that accepts and never answers ------------------------------------
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A loopback TCP server that accepts every connection and never sends a byte."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+@pytest.mark.parametrize("scheme", ["http", "git"])
+def test_sync_gives_up_on_a_silent_server_and_changes_nothing(team, silent_server, scheme, as_user):
+    ann = team["ann"]
+    url = f"{scheme}://127.0.0.1:{silent_server}/crm.git"
+    assert run("-w", ann, "remote", "add", "silent", url).code == 0
+    as_user("ann")
+    edit(ann, "client", "acme", "client acme: vip", tags=["vip"])
+    before, commits = snapshot(ann), commit_count(ann)
+    refs = git(ann, "for-each-ref")
+    result = run("-w", ann, "sync", "--remote", "silent", "--timeout", "2")
+    assert result.code != 0
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1, result.err
+    assert "'silent'" in lines[0] and "2 s" in lines[0], lines[0]
+    assert snapshot(ann) == before and commit_count(ann) == commits
+    assert git(ann, "for-each-ref") == refs
+
+
+@pytest.mark.parametrize("scheme", ["http", "git"])
+def test_clone_gives_up_on_a_silent_server_and_leaves_no_folder(tmp_path, silent_server, scheme):
+    url = f"{scheme}://127.0.0.1:{silent_server}/crm.git"
+    result = run("clone", "--timeout", "2", url, tmp_path / "crm")
+    assert result.code != 0
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1, result.err
+    assert url in lines[0] and "2 s" in lines[0], lines[0]
+    assert not (tmp_path / "crm").exists()
+
+
+def test_timeout_must_be_a_positive_number_of_seconds(team):
+    before = snapshot(team["ann"])
+    result = run("-w", team["ann"], "sync", "--timeout", "0")
+    assert result.code == 2 and "--timeout" in result.err
+    assert snapshot(team["ann"]) == before
