@@ -165,3 +165,88 @@ def test_timeout_must_be_a_positive_number_of_seconds(team):
     result = run("-w", team["ann"], "sync", "--timeout", "0")
     assert result.code == 2 and "--timeout" in result.err
     assert snapshot(team["ann"]) == before
+
+
+# --- item 9: undo in a team -----------------------------------------------------------
+
+
+def _head(root: Path) -> str:
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def _refused(root: Path, result, before: dict[str, bytes], commits: int) -> str:
+    assert result.code != 0, result
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("tcrm: error: "), result.err
+    assert snapshot(root) == before and commit_count(root) == commits
+    return lines[0]
+
+
+def test_undo_reverts_my_last_change_after_teammates_commits_landed(team, as_user):
+    ann, ben = team["ann"], team["ben"]
+    as_user("ben")
+    edit(ben, "client", "acme", "client acme: tag vip", tags=["smb", "vip"])
+    mine = _head(ben)
+    sync(ben)
+    as_user("ann")
+    edit(ann, "client", "beta", "client beta: set status", status="active")
+    assert sync(ann)["action"] == "merged"
+    as_user("ben")
+    assert sync(ben)["action"] == "fast-forward"  # ann's change and her merge come after
+    assert git(ben, "log", "-1", "--format=%an").strip() == "Ann Becker"
+    result = run("-w", ben, "undo")
+    assert result.code == 0, result.err
+    assert record(ben, "clients/acme.yaml")["tags"] == ["smb"]
+    assert record(ben, "clients/beta.yaml")["status"] == "active"  # ann's change stays
+    assert git(ben, "log", "-1", "--format=%s").strip().startswith("client acme: undo")
+    assert f"This reverts commit {mine}." in git(ben, "log", "-1", "--format=%b")
+    assert_healthy(ben)
+    assert sync(ben)["pushed"]
+
+
+def test_undo_refuses_when_a_later_commit_touched_the_same_record(team, as_user):
+    ann, ben = team["ann"], team["ben"]
+    as_user("ben")
+    edit(ben, "client", "acme", "client acme: tag vip", tags=["smb", "vip"])
+    sync(ben)
+    as_user("ann")
+    sync(ann)
+    edit(ann, "client", "acme", "client acme: set notes", notes="call after 10am")
+    theirs = _head(ann)
+    sync(ann)
+    as_user("ben")
+    sync(ben)
+    before, commits = snapshot(ben), commit_count(ben)
+    line = _refused(ben, run("-w", ben, "undo"), before, commits)
+    assert "clients/acme.yaml" in line and theirs[:8] in line and "Ann Becker" in line, line
+
+
+def test_undo_commit_reverts_the_chosen_change_of_mine(team, as_user):
+    ann, ben = team["ann"], team["ben"]
+    as_user("ben")
+    edit(ben, "client", "acme", "client acme: tag vip", tags=["smb", "vip"])
+    first = _head(ben)
+    edit(ben, "client", "beta", "client beta: set notes", notes="from ben")
+    result = run("-w", ben, "undo", first[:10])
+    assert result.code == 0, result.err
+    assert record(ben, "clients/acme.yaml")["tags"] == ["smb"]
+    assert record(ben, "clients/beta.yaml")["notes"] == "from ben"
+    assert f"This reverts commit {first}." in git(ben, "log", "-1", "--format=%b")
+    assert_healthy(ben)
+    before, commits = snapshot(ben), commit_count(ben)
+    line = _refused(ben, run("-w", ben, "undo", first), before, commits)
+    assert "already undone" in line
+    seed = git(ann, "log", "--format=%H", "--grep", "seed").split()[0]
+    line = _refused(ben, run("-w", ben, "undo", seed), before, commits)
+    assert "Ann Becker" in line and "not you" in line
+    result = run("-w", ben, "undo", "deadbeef")
+    assert result.code == 2 and "deadbeef" in result.err
+    assert snapshot(ben) == before
+
+
+def test_undo_says_when_nothing_of_mine_is_left(team, as_user):
+    chloe = team["chloe"]
+    as_user("chloe")
+    before, commits = snapshot(chloe), commit_count(chloe)
+    line = _refused(chloe, run("-w", chloe, "undo"), before, commits)
+    assert "nothing of yours to undo" in line and "Ann Becker" in line

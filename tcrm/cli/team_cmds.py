@@ -209,11 +209,16 @@ def history(
 
 def undo(
     ctx: typer.Context,
+    commit: Annotated[
+        str | None,
+        typer.Argument(help="One of your changes to undo (a commit id from tcrm history)."),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be undone.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Undo the last change made through tcrm, as a new commit (history is not rewritten)."""
-    result = history_service.undo(workspace(ctx), dry_run=dry_run)
+    """Undo your last change made through tcrm (or COMMIT), as a new commit; teammates'
+    later commits stay (history is not rewritten)."""
+    result = history_service.undo(workspace(ctx), commit=commit, dry_run=dry_run)
     if as_json:
         render.emit_json(
             {
