@@ -3,6 +3,7 @@ a remote that never answers, conflicts nobody can miss, and undo among teammates
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import threading
@@ -250,3 +251,125 @@ def test_undo_says_when_nothing_of_mine_is_left(team, as_user):
     before, commits = snapshot(chloe), commit_count(chloe)
     line = _refused(chloe, run("-w", chloe, "undo"), before, commits)
     assert "nothing of yours to undo" in line and "Ann Becker" in line
+
+
+# --- item 7: conflicts in plain sight ---------------------------------------------------
+
+BEN = "Ben Okafor <ben@example.com>"
+ANN = "Ann Becker <ann@example.com>"
+
+
+@pytest.fixture
+def conflicted(team, as_user) -> dict[str, Any]:
+    """Ann and Ben set one deal's probability to different values; Ben syncs second."""
+    ann, ben = team["ann"], team["ben"]
+    as_user("ann")
+    edit(ann, "deal", "acme-website", "deal acme-website: probability 40", probability="40")
+    theirs = _head(ann)
+    sync(ann)
+    as_user("ben")
+    edit(ben, "deal", "acme-website", "deal acme-website: probability 60", probability="60")
+    mine = _head(ben)
+    result = run("-w", ben, "sync", "--json")
+    return {**team, "result": result, "mine": mine, "theirs": theirs}
+
+
+def test_sync_exits_3_while_conflicts_remain(conflicted, as_user):
+    ann, ben, result = conflicted["ann"], conflicted["ben"], conflicted["result"]
+    assert result.code == 3, result.err
+    report = json.loads(result.out)
+    assert report["pushed"] and [c["field"] for c in report["conflicts"]] == ["probability"]
+    again = run("-w", ben, "sync")  # nothing new, but the conflict is still open
+    assert again.code == 3
+    assert "1 open conflict" in again.err and "tcrm conflicts" in again.err
+    as_user("ann")
+    assert run("-w", ann, "sync").code == 3  # her clone has it too, once synced
+    assert run("-w", ann, "resolve", "acme-website", "--take", "theirs").code == 0
+    assert record(ann, "deals/acme-website.yaml")["probability"] == "40"
+    assert run("-w", ann, "sync").code == 0
+    as_user("ben")
+    assert run("-w", ben, "sync").code == 0
+
+
+def test_conflict_entries_name_both_authors_and_commits(conflicted, as_user):
+    ann, ben = conflicted["ann"], conflicted["ben"]
+    mine, theirs = conflicted["mine"], conflicted["theirs"]
+    [reported] = json.loads(conflicted["result"].out)["conflicts"]
+    sides = {"mine_by": BEN, "mine_commit": mine, "theirs_by": ANN, "theirs_commit": theirs}
+    assert {k: reported[k] for k in sides} == sides
+    [entry] = record(ben, "deals/acme-website.yaml")["conflicts"]
+    assert {k: entry[k] for k in sides} == sides
+    as_user("ann")
+    run("-w", ann, "sync")
+    [listed] = json.loads(run("-w", ann, "conflicts", "--json").out)
+    assert {k: listed[k] for k in sides} == sides  # the same names in every clone
+    checked = run("-w", ann, "check")
+    assert checked.code == 1
+    [line] = checked.out.splitlines()
+    assert f"mine=60 (Ben Okafor, {mine[:8]})" in line, line
+    assert f"theirs=40 (Ann Becker, {theirs[:8]})" in line, line
+    table = run("-w", ann, "conflicts")
+    assert "Ben Okafor" in table.out and "Ann Becker" in table.out
+
+
+def test_git_pull_conflict_entries_name_both_authors_and_commits(team, as_user):
+    ann, ben = team["ann"], team["ben"]
+    as_user("ann")
+    edit(ann, "deal", "acme-website", "deal acme-website: probability 40", probability="40")
+    theirs = _head(ann)
+    sync(ann)
+    as_user("ben")
+    edit(ben, "deal", "acme-website", "deal acme-website: probability 60", probability="60")
+    mine = _head(ben)
+    pulled = git_pull(ben)
+    assert pulled.returncode == 0, pulled.stderr
+    assert_healthy(ben)
+    [entry] = record(ben, "deals/acme-website.yaml")["conflicts"]
+    assert (entry["mine_by"], entry["mine_commit"]) == (BEN, mine)
+    assert (entry["theirs_by"], entry["theirs_commit"]) == (ANN, theirs)
+
+
+def test_today_and_the_cards_list_open_conflicts(conflicted):
+    ben, mine = conflicted["ben"], conflicted["mine"]
+    today = run("-w", ben, "today")
+    assert today.code == 0, today.err
+    assert "Open conflicts" in today.out
+    row = next(line for line in today.out.splitlines() if "acme-website" in line)
+    assert "probability" in row and "Ben Okafor" in row and "Ann Becker" in row, row
+    [listed] = json.loads(run("-w", ben, "today", "--json").out)["conflicts"]
+    assert (listed["id"], listed["field"], listed["mine_commit"]) == (
+        "acme-website",
+        "probability",
+        mine,
+    )
+    for command in (("deal", "show", "acme-website"), ("client", "show", "acme")):
+        shown = run("-w", ben, *command)
+        assert shown.code == 0, shown.err
+        assert "conflict" in shown.out.lower() and "probability" in shown.out, shown.out
+        assert "Ann Becker" in shown.out, shown.out
+    calm = run("-w", ben, "client", "show", "beta")
+    assert "conflict" not in calm.out.lower()
+
+
+def test_the_tui_today_screen_lists_open_conflicts(conflicted):
+    import asyncio
+
+    from tcrm.store.workspace import Workspace
+    from tcrm.tui.app import TcrmApp
+    from tcrm.tui.widgets.section_table import SectionTable
+
+    app = TcrmApp(Workspace.open(conflicted["ben"]), quiet=True, poll_seconds=None)
+
+    async def main() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(200):
+                await pilot.pause(0.05)
+                table = app.screen.query_one(SectionTable)
+                if any(s.id == "conflicts" for s in table.sections):
+                    break
+            section = next(s for s in table.sections if s.id == "conflicts")
+            [row] = section.rows
+            assert (row.target.kind, row.target.id) == ("deal", "acme-website")
+            assert "Ann Becker" in " ".join(row.cells)
+
+    asyncio.run(main())

@@ -9,7 +9,7 @@ them, ``tcrm resolve REF --take mine|theirs|FIELD=VALUE`` clears them in one com
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,10 +39,18 @@ class OpenConflict:
     theirs: Any
     base: Any
     line: int | None
+    mine_by: str | None = None
+    mine_commit: str | None = None
+    theirs_by: str | None = None
+    theirs_commit: str | None = None
 
     @property
     def ref(self) -> str:
         return self.id or SETTINGS_FILE
+
+    @property
+    def sides(self) -> dict[str, str | None]:
+        return {k: getattr(self, k) for k in SIDE_KEYS}
 
 
 def short(value: Any, width: int = 40) -> str:
@@ -54,10 +62,32 @@ def short(value: Any, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def describe(field: str, mine: Any, theirs: Any, ref: str) -> str:
-    """The problem ``tcrm check`` prints for a conflict."""
+SIDE_KEYS = ("mine_by", "mine_commit", "theirs_by", "theirs_commit")
+
+
+def person(identity: Any) -> str:
+    """``Ben Okafor`` from a git identity ``Ben Okafor <ben@example.com>``."""
+    text = str(identity or "").strip()
+    name = text.split(" <", 1)[0].strip() if " <" in text else text
+    return name or text
+
+
+def side_text(value: Any, by: Any, commit: Any) -> str:
+    """``60 (Ben Okafor, 1a2b3c4d)``: a value and who made it, when that is known."""
+    who = [w for w in (person(by) if by else "", str(commit)[:8] if commit else "") if w]
+    return f"{short(value)} ({', '.join(who)})" if who else short(value)
+
+
+def describe(
+    field: str, mine: Any, theirs: Any, ref: str, sides: Mapping[str, Any] | None = None
+) -> str:
+    """The problem ``tcrm check`` prints for a conflict: both values, and who made each
+    (so "mine" means the same thing to whoever reads it)."""
+    sides = sides or {}
+    kept = side_text(mine, sides.get("mine_by"), sides.get("mine_commit"))
+    other = side_text(theirs, sides.get("theirs_by"), sides.get("theirs_commit"))
     return (
-        f"conflict in {field}: mine={short(mine)}, theirs={short(theirs)} "
+        f"conflict in {field}: mine={kept}, theirs={other} "
         f"(resolve with tcrm resolve {ref} --take mine|theirs|{field}=VALUE)"
     )
 
@@ -75,7 +105,9 @@ def conflict_problems(rel: str, text: str, ref: str) -> list[Problem]:
     out = []
     for i, entry in enumerate(entries):
         if isinstance(entry, Mapping) and entry.get("field"):
-            message = describe(str(entry["field"]), entry.get("mine"), entry.get("theirs"), ref)
+            message = describe(
+                str(entry["field"]), entry.get("mine"), entry.get("theirs"), ref, entry
+            )
             out.append(Problem(rel, yamlio.line_of(text, (CONFLICTS_KEY, i)), message))
     return out
 
@@ -120,9 +152,14 @@ def _entries(ws: Workspace, kind: str, record_id: str | None, rel: str) -> list[
                     theirs=entry.get("theirs"),
                     base=entry.get("base"),
                     line=yamlio.line_of(text, (CONFLICTS_KEY, i)),
+                    **{k: _text(entry.get(k)) for k in SIDE_KEYS},
                 )
             )
     return out
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def list_conflicts(ws: Workspace) -> list[OpenConflict]:
@@ -130,6 +167,34 @@ def list_conflicts(ws: Workspace) -> list[OpenConflict]:
     out: list[OpenConflict] = []
     for kind, record_id, rel in _files(ws):
         out.extend(_entries(ws, kind, record_id, rel))
+    return out
+
+
+def open_conflicts(
+    ws: Workspace, refs: Iterable[tuple[str, str]] | None = None
+) -> list[OpenConflict]:
+    """The unresolved conflicts of the workspace (or of the records ``refs`` names,
+    ``(kind, id)``), by file. With the local index only the files that hold some are
+    read (``tcrm today`` asks on every run); without it, every file."""
+    from tcrm.services.records import candidates
+
+    wanted = None if refs is None else set(refs)
+    index = ws.index()
+    if index is None:
+        found = list_conflicts(ws)
+        return [c for c in found if wanted is None or (c.kind, c.id) in wanted]
+    out: list[OpenConflict] = []
+    if wanted is None:
+        out.extend(_entries(ws, "settings", None, SETTINGS_FILE))
+    for kind in RECORD_TYPES:
+        if wanted is not None and not any(k == kind for k, _ in wanted):
+            continue
+        for record in candidates(ws, kind, "conflicts IS NOT NULL"):
+            if wanted is not None and (kind, record.id) not in wanted:
+                continue
+            path = ws.find_path(kind, record.id)
+            if path is not None:
+                out.extend(_entries(ws, kind, record.id, ws.rel(path)))
     return out
 
 
@@ -319,11 +384,13 @@ def _validate(
 
 
 __all__ = [
+    "SIDE_KEYS",
     "OpenConflict",
     "ResolveResult",
     "conflict_problems",
     "describe",
     "list_conflicts",
+    "open_conflicts",
     "resolve_conflicts",
     "settings_problems",
 ]

@@ -1253,3 +1253,51 @@ def _path_history(
     finally:
         repo.close()
     return newest, counts, head_blobs
+
+
+# --- who changed a file on one side of a merge ------------------------------------------
+
+
+def last_change(
+    root: Path,
+    head: str,
+    exclude: Iterable[str],
+    path: str,
+    changed: Callable[[bytes | None, bytes | None], bool],
+) -> CommitInfo | None:
+    """The newest commit reachable from ``head`` but not from ``exclude`` (a merge base)
+    whose change to ``path`` (against its first parent) passes ``changed(old, new)``
+    (the file's bytes, ``None`` when absent): who made one side of a merge. A merge
+    brings the other side's change in, so merges count for what they changed too."""
+    from dulwich.object_store import tree_lookup_path
+
+    repo = _open(root)
+    try:
+        store = repo.object_store
+        raw = path.encode("utf-8", "surrogateescape")
+
+        def blob(tree: bytes | None) -> bytes | None:
+            if tree is None:
+                return None
+            try:
+                _, sha = tree_lookup_path(store.__getitem__, tree, raw)
+            except KeyError:
+                return None
+            return sha
+
+        walker = repo.get_walker(
+            include=[head.encode()], exclude=[e.encode() for e in exclude], order="topo"
+        )
+        for entry in walker:
+            commit = entry.commit
+            parent = store[commit.parents[0]].tree if commit.parents else None  # type: ignore[attr-defined]
+            old, new = blob(parent), blob(commit.tree)
+            if old == new:
+                continue
+            before = store[old].as_raw_string() if old else None  # type: ignore[attr-defined]
+            after = store[new].as_raw_string() if new else None  # type: ignore[attr-defined]
+            if changed(before, after):
+                return _info(commit)
+        return None
+    finally:
+        repo.close()
