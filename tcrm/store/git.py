@@ -1183,6 +1183,10 @@ class Revision:
 
     changed: datetime
     changes: int
+    committed: bool = True
+    """False when the file differs from HEAD (a hand edit not committed, a new file):
+    ``changed`` and ``changes`` are then those of its committed history (its file time
+    and 0 when it has none), so discarding the edit never takes a revision back."""
 
 
 def revisions(root: Path, paths: Iterable[str]) -> dict[str, Revision]:
@@ -1190,8 +1194,10 @@ def revisions(root: Path, paths: Iterable[str]) -> dict[str, Revision]:
 
     One walk of the history from HEAD, diffing each commit against its first parent (a
     merge counts for what it brought into this branch). ``changed`` is the newest such
-    commit's time (UTC); a file that is uncommitted or differs from HEAD has its
-    modification time instead, so an export never depends on the clock.
+    commit's time (UTC). A file that differs from HEAD is marked not ``committed`` and
+    keeps its committed revision (its modification time when it has no history); in a
+    folder that is no git repository every file is its own first revision, at its
+    modification time. An export never depends on the clock.
     """
     from datetime import UTC
 
@@ -1199,6 +1205,7 @@ def revisions(root: Path, paths: Iterable[str]) -> dict[str, Revision]:
 
     wanted = {p.encode("utf-8", "surrogateescape"): p for p in set(paths)}
     newest, counts, head_blobs = _path_history(root, set(wanted)) if wanted else ({}, {}, {})
+    history = has_history(root)
     out: dict[str, Revision] = {}
     for raw, rel in wanted.items():
         full = root / rel
@@ -1208,11 +1215,44 @@ def revisions(root: Path, paths: Iterable[str]) -> dict[str, Revision]:
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             continue
         count = counts.get(raw, 0)
-        if raw in head_blobs and Blob.from_string(data).id == head_blobs[raw]:
+        if not history:
+            out[rel] = Revision(datetime.fromtimestamp(mtime, UTC), 1)
+        elif raw in head_blobs and Blob.from_string(data).id == head_blobs[raw]:
             out[rel] = Revision(datetime.fromtimestamp(newest[raw], UTC), count)
         else:
-            out[rel] = Revision(datetime.fromtimestamp(mtime, UTC), count + 1)
+            at = newest.get(raw, mtime)
+            out[rel] = Revision(datetime.fromtimestamp(at, UTC), count, committed=False)
     return out
+
+
+def has_history(root: Path) -> bool:
+    """Whether ``root`` is a git repository with at least one commit."""
+    return is_repo(root) and head(root) is not None
+
+
+def read_at_head(root: Path, paths: Iterable[str]) -> dict[str, bytes]:
+    """The committed bytes (at HEAD) of each of ``paths`` that HEAD has."""
+    from dulwich.object_store import tree_lookup_path
+
+    repo = _open(root)
+    try:
+        try:
+            tree = repo[repo.head()].tree  # type: ignore[attr-defined]
+        except KeyError:
+            return {}
+        store = repo.object_store
+        out = {}
+        for rel in paths:
+            try:
+                _, sha = tree_lookup_path(
+                    store.__getitem__, tree, rel.encode("utf-8", "surrogateescape")
+                )
+            except KeyError:
+                continue
+            out[rel] = store[sha].as_raw_string()  # type: ignore[attr-defined]
+        return out
+    finally:
+        repo.close()
 
 
 def _path_history(

@@ -947,10 +947,13 @@ class Index:
             except OSError:
                 continue
             changes, newest = stored.get(rel, (0, 0))
-            if rel in stored and rel not in dirty:
+            if not head:  # no commit yet: every file is its own first revision
+                out[rel] = Revision(datetime.fromtimestamp(mtime, UTC), 1)
+            elif rel in stored and rel not in dirty:
                 out[rel] = Revision(datetime.fromtimestamp(newest, UTC), changes)
-            else:  # uncommitted, or changed since HEAD: its own time, one change more
-                out[rel] = Revision(datetime.fromtimestamp(mtime, UTC), changes + 1)
+            else:  # uncommitted, or changed since HEAD: its committed revision, marked
+                at = newest if rel in stored else mtime
+                out[rel] = Revision(datetime.fromtimestamp(at, UTC), changes, committed=False)
         return out
 
     def _history_at(self, head: str) -> bool:
