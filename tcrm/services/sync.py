@@ -84,7 +84,6 @@ class FileMerge:
     ``theirs_by``, ``theirs_commit`` (as written into its entry)."""
 
 
-SIDE_KEYS = ("mine_by", "mine_commit", "theirs_by", "theirs_commit")
 Sides = Callable[[list[str]], dict[str, dict[str, str]]]
 """Given the fields in conflict in one file, who made each side's value."""
 
