@@ -373,3 +373,19 @@ def test_the_tui_today_screen_lists_open_conflicts(conflicted):
             assert "Ann Becker" in " ".join(row.cells)
 
     asyncio.run(main())
+
+
+def test_resolve_takes_the_value_a_person_made(conflicted, as_user):
+    ann = conflicted["ann"]
+    as_user("ann")
+    run("-w", ann, "sync")
+    before, commits = snapshot(ann), commit_count(ann)
+    refused = run("-w", ann, "resolve", "acme-website", "--take", "chloe")
+    line = _refused(ann, refused, before, commits)
+    assert "'chloe' made neither value of probability" in line
+    assert "mine: Ben Okafor" in line and "theirs: Ann Becker" in line
+    result = run("-w", ann, "resolve", "acme-website", "--take", "ann@example.com")
+    assert result.code == 0, result.err
+    assert record(ann, "deals/acme-website.yaml")["probability"] == "40"
+    assert "conflicts" not in record(ann, "deals/acme-website.yaml")
+    assert run("-w", ann, "sync").code == 0

@@ -339,8 +339,9 @@ def resolve(
     take: Annotated[
         list[str] | None,
         typer.Option(
-            help="mine, theirs (every conflict of the record), FIELD=mine, FIELD=theirs, "
-            "or FIELD=VALUE; repeatable.",
+            help="mine, theirs, or a person (name, email or commit: the values they made), "
+            "for every conflict of the record; FIELD=mine, FIELD=theirs, or FIELD=VALUE; "
+            "repeatable.",
             show_default=False,
         ),
     ] = None,

@@ -261,15 +261,56 @@ class ResolveResult:
     commit: str | None
 
 
-def _parse_take(take: list[str], fields: list[str]) -> dict[str, tuple[str, str | None]]:
-    """``{field: (choice, value text)}`` from ``--take`` options."""
+def _made_by(entry: Mapping[str, Any], who: str) -> list[str]:
+    """The sides of a conflict entry ``who`` made: a git identity's email or name (any
+    case), or a prefix of the commit (4 hex digits at least)."""
+    wanted = who.strip().casefold()
+    sides = []
+    for side in SIDES:
+        identity = str(entry.get(f"{side}_by") or "")
+        commit = str(entry.get(f"{side}_commit") or "")
+        email = identity.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in identity else ""
+        names = {identity.casefold(), person(identity).casefold(), email.casefold()} - {""}
+        hex_prefix = len(wanted) >= 4 and all(c in "0123456789abcdef" for c in wanted)
+        if wanted in names or (hex_prefix and commit.startswith(wanted)):
+            sides.append(side)
+    return sides
+
+
+def _take_person(who: str, entries: list[Any]) -> dict[str, tuple[str, str | None]]:
+    """``--take PERSON``: in each conflict, the value that person (or commit) made."""
+    chosen: dict[str, tuple[str, str | None]] = {}
+    for entry in entries:
+        if not isinstance(entry, Mapping) or not entry.get("field"):
+            continue
+        field = str(entry["field"])
+        sides = _made_by(entry, who)
+        if len(sides) != 1:
+            known = ", ".join(
+                f"{side}: {person(entry.get(f'{side}_by')) or 'unknown'}" for side in SIDES
+            )
+            what = "both values" if sides else "neither value"
+            raise UsageError(
+                f"{who!r} made {what} of {field} ({known}); write --take mine, --take theirs "
+                "or --take FIELD=VALUE"
+            )
+        chosen[field] = (sides[0], None)
+    return chosen
+
+
+def _parse_take(
+    take: list[str], fields: list[str], entries: list[Any] | None = None
+) -> dict[str, tuple[str, str | None]]:
+    """``{field: (choice, value text)}`` from ``--take`` options: ``mine``, ``theirs``, a
+    person (their name or email, or a commit: the value they made), ``FIELD=VALUE``."""
     if not take:
         raise UsageError(
-            f"say what to keep: --take mine, --take theirs or --take FIELD=VALUE "
-            f"(conflicts in: {', '.join(fields)})"
+            f"say what to keep: --take mine, --take theirs, --take PERSON or "
+            f"--take FIELD=VALUE (conflicts in: {', '.join(fields)})"
         )
     everything: str | None = None
     chosen: dict[str, tuple[str, str | None]] = {}
+    by_person: dict[str, tuple[str, str | None]] = {}
     for item in take:
         text = item.strip()
         if text in SIDES:
@@ -279,12 +320,17 @@ def _parse_take(take: list[str], fields: list[str]) -> dict[str, tuple[str, str 
             continue
         name, sep, value = text.partition("=")
         name = name.strip()
+        if not sep and name and entries is not None:
+            by_person.update(_take_person(name, entries))
+            continue
         if not sep or not name:
             raise UsageError(f"{item!r}: write --take mine, --take theirs or --take FIELD=VALUE")
         if name not in fields:
             raise UsageError(f"{name!r} has no conflict here (conflicts in: {', '.join(fields)})")
         value = value.strip()
         chosen[name] = (value, None) if value in SIDES else ("value", value)
+    for name, choice in by_person.items():
+        chosen.setdefault(name, choice)
     if everything:
         for name in fields:
             chosen.setdefault(name, (everything, None))
@@ -303,8 +349,9 @@ def _typed(text: str, mine: Any, theirs: Any) -> Any:
 def resolve_conflicts(ws: Workspace, *, ref: str, take: list[str]) -> ResolveResult:
     """``tcrm resolve``: settle conflicts of one record (or ``tcrm.yaml``) in one commit.
 
-    ``mine`` keeps the record's value, ``theirs`` takes the other side's, ``FIELD=VALUE``
-    sets a value of your own (``FIELD=`` unsets it). The result must be valid for its
+    ``mine`` keeps the record's value, ``theirs`` takes the other side's, a person (name,
+    email or commit) takes the value they made, ``FIELD=VALUE`` sets a value of your own
+    (``FIELD=`` unsets it). The result must be valid for its
     model and the workspace rules, or nothing is written.
     """
     with ws.lock():
@@ -313,7 +360,7 @@ def resolve_conflicts(ws: Workspace, *, ref: str, take: list[str]) -> ResolveRes
         data = yamlio.load_fast(text, rel)
         entries = list(data.get(CONFLICTS_KEY) or [])
         fields = [str(e.get("field")) for e in entries if isinstance(e, Mapping)]
-        chosen = _parse_take(take, fields)
+        chosen = _parse_take(take, fields, entries)
         resolved: list[Resolution] = []
         kept: list[Any] = []
         for entry in entries:
