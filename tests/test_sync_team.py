@@ -4,6 +4,7 @@ a remote that never answers, conflicts nobody can miss, and undo among teammates
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import threading
@@ -132,10 +133,21 @@ def silent_server() -> Iterator[int]:
     server.close()
 
 
-@pytest.mark.parametrize("scheme", ["http", "git"])
+NEEDS_SSH = pytest.mark.skipif(
+    shutil.which("ssh") is None, reason="the ssh client (Debian: openssh-client) is missing"
+)
+SCHEMES = ["http", "git", pytest.param("ssh", marks=NEEDS_SSH)]
+
+
+def silent_url(scheme: str, port: int) -> str:
+    user = "git@" if scheme == "ssh" else ""
+    return f"{scheme}://{user}127.0.0.1:{port}/crm.git"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
 def test_sync_gives_up_on_a_silent_server_and_changes_nothing(team, silent_server, scheme, as_user):
     ann = team["ann"]
-    url = f"{scheme}://127.0.0.1:{silent_server}/crm.git"
+    url = silent_url(scheme, silent_server)
     assert run("-w", ann, "remote", "add", "silent", url).code == 0
     as_user("ann")
     edit(ann, "client", "acme", "client acme: vip", tags=["vip"])
@@ -150,9 +162,9 @@ def test_sync_gives_up_on_a_silent_server_and_changes_nothing(team, silent_serve
     assert git(ann, "for-each-ref") == refs
 
 
-@pytest.mark.parametrize("scheme", ["http", "git"])
+@pytest.mark.parametrize("scheme", SCHEMES)
 def test_clone_gives_up_on_a_silent_server_and_leaves_no_folder(tmp_path, silent_server, scheme):
-    url = f"{scheme}://127.0.0.1:{silent_server}/crm.git"
+    url = silent_url(scheme, silent_server)
     result = run("clone", "--timeout", "2", url, tmp_path / "crm")
     assert result.code != 0
     lines = [line for line in result.err.splitlines() if line.strip()]
