@@ -80,9 +80,12 @@ def assert_healthy(root: Path) -> None:
 
 
 def sync(root: Path, *args: str) -> dict[str, Any]:
+    """``tcrm sync --json``: exit 0, or 3 exactly while conflicts are open."""
     result = run("-w", root, "sync", "--json", *args)
-    assert result.code == 0, result.err
-    return json.loads(result.out)
+    assert result.code in (0, 3), result.err
+    report = json.loads(result.out)
+    assert (result.code == 3) == bool(report["open_conflicts"] or report["conflicts"]), report
+    return report
 
 
 @pytest.fixture

@@ -314,6 +314,7 @@ def test_undo_refuses_uncommitted_changes(deal_ws):
 
 
 def test_undo_refuses_a_fresh_workspace_a_hand_made_commit_and_a_sync(tmp_path, team, as_user):
+    """A merge is never undone; ben's own change before it is (see test_sync_team)."""
     fresh = init_workspace(tmp_path / "fresh", name="Co").root
     before, commits = snapshot(fresh), commit_count(fresh)
     result = run("-w", fresh, "undo")
@@ -335,9 +336,14 @@ def test_undo_refuses_a_fresh_workspace_a_hand_made_commit_and_a_sync(tmp_path, 
     sync(ann)
     as_user("ben")
     edit(ben, "client", "acme", "client acme: tag vip", tags=["smb", "vip"])
-    sync(ben)
-    before, commits = snapshot(ben), commit_count(ben)
+    sync(ben)  # a merge: ben's own change comes before it, and undo still finds it
     result = run("-w", ben, "undo")
+    assert result.code == 0, result.err
+    assert record(ben, "clients/acme.yaml")["tags"] == ["smb"]
+    assert record(ben, "clients/beta.yaml")["status"] == "active"
+    merge = git(ben, "log", "-1", "--format=%H", "--merges").strip()
+    before, commits = snapshot(ben), commit_count(ben)
+    result = run("-w", ben, "undo", merge)
     assert_refused(ben, result, before, commits)
     assert "tcrm undo does not undo syncs" in result.err
 

@@ -22,6 +22,7 @@ import pytest
 import vobject
 import yaml
 
+from tcrm.services.calendar import LINKED_REVISIONS
 from tcrm.services.records import updated
 from tcrm.store import git as store_git
 from tcrm.store.workspace import Workspace
@@ -361,7 +362,7 @@ def test_changing_one_task_changes_only_that_event(sample_ws):
     changed = [uid for uid in old if old[uid].to_ical() != new[uid].to_ical()]
     assert changed == [f"task-t2ejnwdx@{DOMAIN}"]
     uid = changed[0]
-    assert int(old[uid]["SEQUENCE"]) == 0 and int(new[uid]["SEQUENCE"]) == 1
+    assert int(old[uid]["SEQUENCE"]) == 0 and int(new[uid]["SEQUENCE"]) == LINKED_REVISIONS
     assert new[uid]["LAST-MODIFIED"].dt == when
     assert new[uid]["DTSTAMP"].dt == when
     assert old[uid]["LAST-MODIFIED"].dt < when
@@ -371,14 +372,16 @@ def test_changing_one_task_changes_only_that_event(sample_ws):
     assert [z.to_ical() for z in zones[0]] == [z.to_ical() for z in zones[1]]
 
 
-def test_a_cli_change_bumps_sequence_and_an_uncommitted_edit_uses_the_file_time(sample_ws):
+def test_a_cli_change_bumps_sequence_and_an_uncommitted_edit_changes_nothing(sample_ws):
+    """The feed shows committed records: a hand edit shows (and bumps SEQUENCE) once
+    committed, so discarding it never takes SEQUENCE back (tests/test_ics_sequence.py)."""
     before = components(export(sample_ws))
     result = run("task", "snooze", "t2ejnwdx", "+1d")
     assert result.code == 0, result.err
     assert status_clean(sample_ws)
     uid = f"task-t2ejnwdx@{DOMAIN}"
     snoozed = components(export(sample_ws, name="b.ics"))
-    assert int(snoozed[uid]["SEQUENCE"]) == int(before[uid]["SEQUENCE"]) + 1
+    assert int(snoozed[uid]["SEQUENCE"]) == int(before[uid]["SEQUENCE"]) + LINKED_REVISIONS
     assert snoozed[uid]["LAST-MODIFIED"].dt >= before[uid]["LAST-MODIFIED"].dt
 
     path = sample_ws / "tasks" / "t2ejnwdx.yaml"  # a hand edit, not committed yet
@@ -386,8 +389,7 @@ def test_a_cli_change_bumps_sequence_and_an_uncommitted_edit_uses_the_file_time(
     path.write_text(path.read_text(encoding="utf-8") + "# edited by hand\n")
     os.utime(path, (1_900_000_000, 1_900_000_000))
     edited = components(export(sample_ws, name="c.ics"))
-    assert int(edited[uid]["SEQUENCE"]) == int(snoozed[uid]["SEQUENCE"]) + 1
-    assert edited[uid]["LAST-MODIFIED"].dt == datetime.fromtimestamp(1_900_000_000, UTC)
+    assert edited[uid].to_ical() == snoozed[uid].to_ical()
 
 
 def test_revisions_come_from_one_walk_with_counts_and_times(sample_ws):
@@ -398,7 +400,9 @@ def test_revisions_come_from_one_walk_with_counts_and_times(sample_ws):
     assert found["tasks/t2ejnwdx.yaml"].changes == 2
     assert found["tasks/tee6mj3g.yaml"].changes == 1
     assert "tasks/missing.yaml" not in found
-    assert found["tasks/tnew0000.yaml"].changes == 1  # uncommitted: its file time
+    new = found["tasks/tnew0000.yaml"]  # uncommitted: no revision yet, its file time
+    assert (new.changes, new.committed) == (0, False)
+    assert found["tasks/t2ejnwdx.yaml"].committed
     head_time = int(git(sample_ws, "log", "-1", "--format=%ct").strip())
     assert found["tasks/t2ejnwdx.yaml"].changed == datetime.fromtimestamp(head_time, UTC)
 

@@ -405,7 +405,7 @@ def test_a_conflict_in_a_file_is_valid_yaml_and_a_valid_record():
     data = yamlio.load_fast(text)
     deal = Deal.model_validate({**data, "id": "acme-website"})
     assert deal.stage == "qualified"
-    assert [c.model_dump() for c in deal.conflicts] == [
+    assert [c.model_dump(exclude_none=True) for c in deal.conflicts] == [
         {"field": "stage", "mine": "qualified", "theirs": "proposal", "base": "lead"}
     ]
 

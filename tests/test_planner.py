@@ -45,7 +45,15 @@ def remind(monkeypatch: pytest.MonkeyPatch, now: str, *args: str) -> str:
 
 def test_today_sections(sample_ws: Path) -> None:
     plan = today_json()
-    assert list(plan) == ["overdue", "today", "reminders", "rotting_deals", "clients_to_contact"]
+    assert list(plan) == [
+        "overdue",
+        "today",
+        "reminders",
+        "rotting_deals",
+        "clients_to_contact",
+        "conflicts",
+    ]
+    assert plan["conflicts"] == []
     overdue = [t["id"] for t in plan["overdue"]]
     assert overdue[0] == "tchj4hab"  # the oldest first
     assert {"t3mg2uzc", "tnyv2x4u", "t9r272cw"} <= set(overdue)

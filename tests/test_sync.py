@@ -4,6 +4,7 @@ with the merge driver, ``clone``, ``remote``, ``conflicts`` and ``resolve``."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from typing import Any
@@ -19,6 +20,12 @@ from tests.clitools import assert_refused, commit_count, git, run, snapshot, sta
 from tests.teamtools import as_user, assert_healthy, edit, put, record, records_of, sync, team
 
 __all__ = ["as_user", "team"]  # fixtures, imported for pytest
+
+
+def plain(conflict: dict[str, Any]) -> dict[str, Any]:
+    """A conflict entry without who made each side (tests/test_sync_team.py checks those)."""
+    sides = ("mine_by", "mine_commit", "theirs_by", "theirs_commit")
+    return {k: v for k, v in conflict.items() if k not in sides}
 
 
 def test_clone_gives_a_ready_workspace_with_the_merge_driver(team):
@@ -80,7 +87,7 @@ def test_three_clones_sync_every_change_and_report_the_one_conflict(team, as_use
     as_user("chloe")
     report = synced(chloe)
     assert report["action"] == "merged"
-    assert report["conflicts"] == [
+    assert [plain(c) for c in report["conflicts"]] == [
         {"path": "deals/beta-app.yaml", "field": "probability", "mine": "60", "theirs": "40"}
     ]
     as_user("ann")
@@ -118,10 +125,13 @@ def test_three_clones_sync_every_change_and_report_the_one_conflict(team, as_use
     assert (conflict["mine"], conflict["theirs"], conflict["base"]) == ("60", "40", None)
     checked = run("-w", ben, "check")
     assert checked.code == 1
-    assert checked.out.splitlines() == [
-        "deals/beta-app.yaml:2: conflict in probability: mine=60, theirs=40 "
-        "(resolve with tcrm resolve beta-app --take mine|theirs|probability=VALUE)"
-    ]
+    [line] = checked.out.splitlines()
+    assert re.fullmatch(
+        r"deals/beta-app\.yaml:2: conflict in probability: mine=60 \(Chloe Martin, \w{8}\), "
+        r"theirs=40 \(Ben Okafor, \w{8}\) "
+        r"\(resolve with tcrm resolve beta-app --take mine\|theirs\|probability=VALUE\)",
+        line,
+    ), line
     before = commit_count(ben)
     resolved = run("-w", ben, "resolve", "beta-app", "--take", "probability=50")
     assert resolved.code == 0, resolved.err
@@ -168,7 +178,9 @@ def test_the_same_through_plain_git_pull_with_the_merge_driver(team, as_user):
         assert record(root, "clients/beta.yaml")["status"] == "active"
         beta_app = record(root, "deals/beta-app.yaml")
         assert beta_app["probability"] == "60"
-        assert beta_app["conflicts"] == [{"field": "probability", "mine": "60", "theirs": "40"}]
+        assert [plain(c) for c in beta_app["conflicts"]] == [
+            {"field": "probability", "mine": "60", "theirs": "40"}
+        ]
         assert_healthy(root)
     assert run("-w", ann, "check").out.startswith("deals/beta-app.yaml:2: conflict in probability")
     resolved = run("-w", ann, "resolve", "deals/beta-app.yaml", "--take", "theirs")
@@ -296,7 +308,7 @@ def test_dry_run_changes_nothing(team, as_user):
     assert snapshot(ben) == before and commit_count(ben) == commits
     assert git(ben, "rev-parse", "refs/remotes/origin/main") == tracking
     human = run("-w", ben, "sync", "--dry-run")
-    assert human.code == 0
+    assert human.code == 3  # the sync would leave a conflict
     assert "Would merge 1 commit(s) from origin/main" in human.err
     assert "conflict: deals/beta-app.yaml: conflict in probability" in human.err
 
@@ -509,7 +521,7 @@ def test_a_settings_conflict_is_recorded_in_tcrm_yaml_and_resolvable(team, as_us
     set_probability(ben, "60")
     report = sync(ben)
     field = "pipelines[sales].stages[proposal].probability"
-    assert report["conflicts"] == [
+    assert [plain(c) for c in report["conflicts"]] == [
         {"path": "tcrm.yaml", "field": field, "mine": "60", "theirs": "55"}
     ]
     text = (ben / "tcrm.yaml").read_text(encoding="utf-8")
@@ -517,7 +529,8 @@ def test_a_settings_conflict_is_recorded_in_tcrm_yaml_and_resolvable(team, as_us
     checked = run("-w", ben, "check")
     assert checked.code == 1
     [line] = checked.out.splitlines()
-    assert line.startswith(f"tcrm.yaml:5: conflict in {field}: mine=60, theirs=55 ")
+    assert line.startswith(f"tcrm.yaml:5: conflict in {field}: mine=60 (Ben Okafor, ")
+    assert ", theirs=55 (Ann Becker, " in line
     resolved = run("-w", ben, "resolve", "tcrm.yaml", "--take", "theirs")
     assert resolved.code == 0, resolved.err
     assert git(ben, "log", "-1", "--format=%s").strip() == (

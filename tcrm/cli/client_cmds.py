@@ -15,6 +15,7 @@ from tcrm.cli.state import out, workspace
 from tcrm.errors import UsageError
 from tcrm.model.records import Client, Deal
 from tcrm.services import clients as service
+from tcrm.services.conflicts import open_conflicts
 from tcrm.services.insights import day_of
 from tcrm.services.query import HELP as FILTERS_HELP
 
@@ -207,10 +208,16 @@ def show(ctx: typer.Context, ref: Ref, as_json: AsJson = False) -> None:
     """Show the client card: contacts, deals, open tasks, latest activities."""
     ws = workspace(ctx)
     card = service.client_card(ws, ref=ref, now=cli_now(ctx))
+    refs = [("client", card.client.id)]
+    refs += [("deal", d.id) for d in (*card.open_deals, *card.closed_deals)]
+    conflicts = open_conflicts(ws, refs)
     if as_json:
-        render.emit_json(_card_json(card))
+        render.emit_json(
+            {**_card_json(card), "conflicts": [render.conflict_json(c) for c in conflicts]}
+        )
         return
     _print_card(card, ws.settings.timezone, ws.settings.currency)
+    render.print_conflicts(conflicts)
 
 
 def _card_json(card: service.ClientCard) -> dict[str, Any]:

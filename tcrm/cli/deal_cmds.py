@@ -15,6 +15,7 @@ from tcrm.cli.render import Column
 from tcrm.cli.state import now, out, workspace
 from tcrm.model.records import Deal
 from tcrm.services import deals as service
+from tcrm.services.conflicts import open_conflicts
 from tcrm.services.insights import Rotting
 from tcrm.services.pipeline import Bucket, PipelineReport, pipeline_report
 from tcrm.services.query import HELP as FILTER_HELP
@@ -305,11 +306,13 @@ def _row_json(row: service.DealRow) -> dict[str, Any]:
 @app.command("show")
 def show(ctx: typer.Context, ref: Ref, as_json: AsJson = False) -> None:
     """A deal: its fields, stage history with days per stage, tasks, activities, rotting."""
-    card = service.deal_card(workspace(ctx), ref=ref, now=now(ctx))
+    ws = workspace(ctx)
+    card = service.deal_card(ws, ref=ref, now=now(ctx))
     if as_json:
         render.emit_json(_card_json(card))
         return
     _print_card(card)
+    render.print_conflicts(open_conflicts(ws, [("deal", card.deal.id)]))
 
 
 def _card_json(card: service.DealCard) -> dict[str, Any]:

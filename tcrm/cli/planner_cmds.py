@@ -107,7 +107,8 @@ def today(
     as_json: AsJson = False,
 ) -> None:
     """What needs doing now: overdue and today's tasks, reminders that are due, rotting
-    deals, and clients not contacted for longer than their cadence.
+    deals, and clients not contacted for longer than their cadence; open merge conflicts
+    first, when a sync left some.
 
     "Today" and "overdue" are each task's assignee's (see `tcrm task list --help`). A
     task due on a day without a time reminds as if due at 09:00 that day.
@@ -121,9 +122,18 @@ def today(
                 "reminders": [reminder_json(r) for r in plan.reminders],
                 "rotting_deals": [rotting_json(r) for r in plan.rotting_deals],
                 "clients_to_contact": [contact_json(c) for c in plan.clients_to_contact],
+                "conflicts": [render.conflict_json(c) for c in plan.conflicts],
             }
         )
         return
+    if plan.conflicts:
+        _section(
+            "Open conflicts",
+            "none",
+            ["Record", "Field", "Kept", "Other", "Resolve"],
+            render.conflict_rows(plan.conflicts),
+            "red",
+        )
     sections: list[tuple[str, str, Sequence[Column | str], list[list[Any]], str | None]] = [
         ("Overdue", "none", TASK_COLUMNS, task_rows(plan.overdue), "red"),
         ("Today", "nothing due", TASK_COLUMNS, task_rows(plan.today), None),

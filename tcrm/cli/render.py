@@ -92,3 +92,45 @@ def message(text: str) -> None:
     from tcrm.cli.state import err
 
     err.print(text, markup=False, highlight=False)
+
+
+def conflict_json(c: Any) -> dict[str, Any]:
+    """An open conflict (``tcrm.services.conflicts.OpenConflict``) as ``tcrm conflicts
+    --json`` shows it."""
+    return {
+        "path": c.path,
+        "line": c.line,
+        "kind": c.kind,
+        "id": c.id,
+        "field": c.field,
+        "mine": c.mine,
+        "theirs": c.theirs,
+        "base": c.base,
+        **c.sides,
+    }
+
+
+def conflict_rows(conflicts: list[Any]) -> list[list[str]]:
+    """Record, field, the kept value and who made it, the other and who made it, and the
+    command that settles it."""
+    from tcrm.services.conflicts import side_text
+
+    return [
+        [
+            c.ref,
+            c.field,
+            side_text(c.mine, c.mine_by, c.mine_commit),
+            side_text(c.theirs, c.theirs_by, c.theirs_commit),
+            f"tcrm resolve {c.ref} --take mine|theirs",
+        ]
+        for c in conflicts
+    ]
+
+
+def print_conflicts(conflicts: list[Any]) -> None:
+    """An ``Open conflicts`` block for a card, when there are some."""
+    if not conflicts:
+        return
+    out.print("", markup=False)
+    out.print(f"Open conflicts ({len(conflicts)})", style="bold red", markup=False, highlight=False)
+    table(["Record", "Field", "Kept", "Other", "Resolve"], conflict_rows(conflicts))

@@ -32,6 +32,7 @@ class State:
 
             self._ws = Workspace.open(self.workspace_arg)
             self._ws.index_progress = index_bar
+            _merge_driver(self._ws)
         return self._ws
 
     def now(self) -> datetime:
@@ -46,6 +47,24 @@ class State:
                 raise UsageError(f"TCRM_NOW={fixed!r} is not an ISO 8601 date-time") from None
             return local_now(self.ws, value)
         return local_now(self.ws)
+
+
+def _merge_driver(ws: Workspace) -> None:
+    """A plain ``git clone`` has no merge driver (git never shares it): the first command
+    installs it, so a later ``git pull`` merges records instead of writing markers."""
+    from tcrm.store import driver
+
+    if not driver.missing(ws.root):
+        return
+    from tcrm.services.sync import ensure_merge_driver
+
+    if ensure_merge_driver(ws.root):
+        from tcrm.cli import render
+
+        render.message(
+            "tcrm: configured the merge driver in this clone's .git/config, so "
+            "`git pull` merges records field by field (see docs/sync.md)"
+        )
 
 
 current: State | None = None

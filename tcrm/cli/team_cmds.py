@@ -3,6 +3,7 @@ and the git merge driver."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +20,16 @@ from tcrm.services import sync as sync_service
 remote_app = typer.Typer(help="The git remotes this workspace syncs with.", no_args_is_help=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (see docs/json/team.md).")]
+CONFLICTS_EXIT = 3
+"""``tcrm sync``'s exit code while conflicts remain open (the sync itself succeeded)."""
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        help="Give up on a remote that stays silent this long; nothing is changed then.",
+    ),
+]
 
 
 def _records(incomplete: str) -> list[str]:
@@ -48,10 +59,26 @@ def sync(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Fetch and show what would change; change nothing.")
     ] = False,
+    timeout: TimeoutOption = sync_service.git.DEFAULT_TIMEOUT,
     as_json: JsonOption = False,
 ) -> None:
-    """Fetch, merge record by record and field by field, and push (see docs/sync.md)."""
-    report = sync_service.sync(workspace(ctx), remote=remote, dry_run=dry_run)
+    """Fetch, merge record by record and field by field, and push (see docs/sync.md).
+
+    Exits 3 while conflicts remain open in the workspace (see tcrm conflicts).
+    """
+    ws = workspace(ctx)
+    report = sync_service.sync(ws, remote=remote, dry_run=dry_run, timeout=timeout)
+    still_open = conflict_service.open_conflicts(ws)
+    _report_sync(report, still_open, as_json)
+    if still_open or report.conflicts:
+        raise typer.Exit(CONFLICTS_EXIT)
+
+
+def _report_sync(
+    report: sync_service.SyncReport,
+    still_open: list[conflict_service.OpenConflict],
+    as_json: bool,
+) -> None:
     if as_json:
         render.emit_json(
             {
@@ -64,9 +91,17 @@ def sync(
                 "changed": report.changed,
                 "renamed": [{"from": a, "to": b} for a, b in report.renames],
                 "conflicts": [
-                    {"path": c.path, "field": c.field, "mine": c.mine, "theirs": c.theirs}
+                    {
+                        "path": c.path,
+                        "field": c.field,
+                        "mine": c.mine,
+                        "theirs": c.theirs,
+                        **dict.fromkeys(conflict_service.SIDE_KEYS),
+                        **dict(c.sides),
+                    }
                     for c in report.conflicts
                 ],
+                "open_conflicts": len(still_open),
                 "notes": report.notes,
                 "commit": report.commit,
                 "pushed": report.pushed,
@@ -91,8 +126,13 @@ def sync(
         render.message(f"note: {note}")
     for c in report.conflicts:
         ref = sync_service.id_of(c.path) if c.path != "tcrm.yaml" else "tcrm.yaml"
+        text = conflict_service.describe(c.field, c.mine, c.theirs, ref, dict(c.sides))
+        render.message(f"conflict: {c.path}: {text}")
+    if still_open:
+        count = len(still_open)
         render.message(
-            f"conflict: {c.path}: {conflict_service.describe(c.field, c.mine, c.theirs, ref)}"
+            f"{count} open conflict{'s' if count > 1 else ''} in this workspace: see "
+            "tcrm conflicts, settle each with tcrm resolve REF --take ..."
         )
 
 
@@ -103,9 +143,10 @@ def clone(
     directory: Annotated[
         Path | None, typer.Argument(help="Where to put the workspace (default: from the URL).")
     ] = None,
+    timeout: TimeoutOption = sync_service.git.DEFAULT_TIMEOUT,
 ) -> None:
     """Get a copy of a team's workspace, ready to sync (the merge driver installed)."""
-    ws = sync_service.clone(url=url, directory=directory, cwd=Path.cwd())
+    ws = sync_service.clone(url=url, directory=directory, cwd=Path.cwd(), timeout=timeout)
     render.message(f"Cloned {url} into {ws.root}")
 
 
@@ -199,11 +240,16 @@ def history(
 
 def undo(
     ctx: typer.Context,
+    commit: Annotated[
+        str | None,
+        typer.Argument(help="One of your changes to undo (a commit id from tcrm history)."),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be undone.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Undo the last change made through tcrm, as a new commit (history is not rewritten)."""
-    result = history_service.undo(workspace(ctx), dry_run=dry_run)
+    """Undo your last change made through tcrm (or COMMIT), as a new commit; teammates'
+    later commits stay (history is not rewritten)."""
+    result = history_service.undo(workspace(ctx), commit=commit, dry_run=dry_run)
     if as_json:
         render.emit_json(
             {
@@ -266,23 +312,17 @@ def conflicts(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List the conflicts a sync recorded (two people changed the same field)."""
     found = conflict_service.list_conflicts(workspace(ctx))
     if as_json:
-        render.emit_json(
-            [
-                {
-                    "path": c.path,
-                    "line": c.line,
-                    "kind": c.kind,
-                    "id": c.id,
-                    "field": c.field,
-                    "mine": c.mine,
-                    "theirs": c.theirs,
-                    "base": c.base,
-                }
-                for c in found
-            ]
-        )
+        render.emit_json([render.conflict_json(c) for c in found])
         return
-    rows = [[f"{c.path}:{c.line or ''}", c.field, _short(c.mine), _short(c.theirs)] for c in found]
+    rows = [
+        [
+            f"{c.path}:{c.line or ''}",
+            c.field,
+            conflict_service.side_text(c.mine, c.mine_by, c.mine_commit),
+            conflict_service.side_text(c.theirs, c.theirs_by, c.theirs_commit),
+        ]
+        for c in found
+    ]
     render.table(["File", "Field", "Mine (kept)", "Theirs"], rows)
     if found:
         render.message(f"{len(found)} conflict(s); settle each with tcrm resolve REF --take ...")
@@ -299,8 +339,9 @@ def resolve(
     take: Annotated[
         list[str] | None,
         typer.Option(
-            help="mine, theirs (every conflict of the record), FIELD=mine, FIELD=theirs, "
-            "or FIELD=VALUE; repeatable.",
+            help="mine, theirs, or a person (name, email or commit: the values they made), "
+            "for every conflict of the record; FIELD=mine, FIELD=theirs, or FIELD=VALUE; "
+            "repeatable.",
             show_default=False,
         ),
     ] = None,
@@ -326,13 +367,20 @@ def merge_driver(
     Exits 0 when the result is written, conflicts included: they are recorded in the
     file, which stays valid YAML. Exits 1 only when the file cannot be merged at all.
     """
-    result = sync_service.run_merge_driver(base=base, current=current, other=other, path=path)
+    result = sync_service.run_merge_driver(
+        base=base, current=current, other=other, path=path, root=Path.cwd(), environ=os.environ
+    )
     if result.note:
         render.message(f"tcrm: {result.note}")
     for c in result.conflicts:
+        sides = result.sides.get(c.field, {})
+        mine = conflict_service.side_text(c.mine, sides.get("mine_by"), sides.get("mine_commit"))
+        theirs = conflict_service.side_text(
+            c.theirs, sides.get("theirs_by"), sides.get("theirs_commit")
+        )
         render.message(
-            f"tcrm: {path}: conflict in {c.field}: mine={_short(c.mine)}, "
-            f"theirs={_short(c.theirs)} (see tcrm conflicts)"
+            f"tcrm: {path}: conflict in {c.field}: mine={mine}, theirs={theirs} "
+            "(see tcrm conflicts)"
         )
     if not result.merged:
         raise typer.Exit(1)

@@ -38,7 +38,9 @@ class Conflict(BaseModel):
 
     The record keeps ``mine`` as the field's value; ``tcrm check`` and ``tcrm conflicts``
     list it, ``tcrm resolve`` clears it. An absent ``mine``/``theirs`` means that side
-    removed the value.
+    removed the value. ``mine``/``theirs`` are the sides of the clone that merged; the
+    ``*_by`` and ``*_commit`` keys say who made each value, so anyone reading it later
+    knows whose is whose.
     """
 
     model_config = ConfigDict(extra="allow", defer_build=True)
@@ -49,6 +51,14 @@ class Conflict(BaseModel):
     mine: Any = Field(default=None, description="the value kept in the record (this clone's)")
     theirs: Any = Field(default=None, description="the other side's value")
     base: Any = Field(default=None, description="the value both started from")
+    mine_by: str | None = Field(
+        default=None, description="who made the kept value: a git identity, Name <email>"
+    )
+    mine_commit: str | None = Field(default=None, description="the commit of the kept value")
+    theirs_by: str | None = Field(
+        default=None, description="who made the other value: a git identity, Name <email>"
+    )
+    theirs_commit: str | None = Field(default=None, description="the commit of the other value")
 
 
 class Record(BaseModel):

@@ -219,6 +219,24 @@ def _task_shown(task: Task, settings: Settings, options: FeedOptions) -> bool:
     return day is not None and day >= options.since
 
 
+LINKED_REVISIONS = 1 << 16
+"""SEQUENCE is ``own * LINKED_REVISIONS + linked``: the record's own revisions weigh more
+than all the revisions of the records its text shows, so linking another client (a
+change of its own file) can never lower it."""
+
+_NEVER = Revision(datetime.fromtimestamp(0, UTC), 0)
+
+
+def sequence(own: Revision, linked: list[Revision]) -> int:
+    """An entry's SEQUENCE, from committed history only: the revisions of its record (0
+    for a record never changed since it was added), and those of the linked clients and
+    deals its DESCRIPTION and URL show. Each count only grows as history grows, and a
+    change of any of these files is a commit that adds one, so SEQUENCE grows with every
+    change of the entry's text or times and never goes down (RFC 5545 3.8.7.4)."""
+    others = sum(max(r.changes - 1, 0) for r in linked)
+    return max(own.changes - 1, 0) * LINKED_REVISIONS + min(others, LINKED_REVISIONS - 1)
+
+
 @dataclass(frozen=True)
 class _Lookup:
     """What building entries needs besides the record: names and revisions."""
@@ -230,9 +248,17 @@ class _Lookup:
     paths: dict[str, dict[str, str]]
     revisions: dict[str, Revision]
 
-    def revision(self, record: Record) -> Revision:
-        found = self.revisions.get(self.paths[record.KIND].get(record.id, ""))
-        return found or Revision(datetime.fromtimestamp(0, UTC), 0)
+    def _of(self, kind: str, record_id: str) -> Revision:
+        return self.revisions.get(self.paths[kind].get(record_id, ""), _NEVER)
+
+    def revision(self, record: Record, clients: tuple[Client, ...] = (), deals=()) -> Revision:
+        """The entry's revision: SEQUENCE from its record's and the linked records'
+        committed revisions (:func:`sequence`), LAST-MODIFIED the newest of them."""
+        own = self._of(record.KIND, record.id)
+        linked = [self._of("client", c.id) for c in clients]
+        linked += [self._of("deal", d.id) for d in deals]
+        changed = max([own.changed, *(r.changed for r in linked)])
+        return Revision(changed, sequence(own, linked) + 1)  # the writer puts changes - 1
 
     def links(self, record: Task | Activity) -> tuple[tuple[Client, ...], tuple[Deal, ...]]:
         return (
@@ -263,11 +289,31 @@ def build_feed(ws: Workspace, *, options: FeedOptions) -> Feed:
         for a in (all_records(ws, "activity") if options.activities else [])
         if isinstance(a, Activity) and _activity_shown(a, settings, options)
     ]
-    paths = {kind: dict(ws.rel_files(kind)) for kind in ("task", "deal", "activity")}
-    wanted = [paths[r.KIND][r.id] for r in [*tasks, *shown_deals, *activities]]
-    lookup = _Lookup(
-        workspace_domain(settings), settings, clients, deals, paths, revisions(ws, wanted)
-    )
+    paths = {kind: dict(ws.rel_files(kind)) for kind in ("client", "task", "deal", "activity")}
+
+    def wanted() -> list[str]:
+        shown: list[Record] = [*tasks, *shown_deals, *activities]
+        linked: list[Record] = [clients[d.client] for d in shown_deals if d.client in clients]
+        for r in [*tasks, *activities]:
+            assert isinstance(r, Task | Activity)
+            linked += [clients[c] for c in r.clients if c in clients]
+            linked += [deals[d] for d in r.deals if d in deals]
+        return sorted({paths[r.KIND][r.id] for r in [*shown, *linked] if r.id in paths[r.KIND]})
+
+    found = revisions(ws, wanted())
+    edited = sorted(p for p, r in found.items() if not r.committed)
+    if edited:  # the feed shows committed records only (see docs/calendar.md)
+        committed = _committed_records(ws, edited)
+        clients = _replaced(clients, committed, "client", Client)
+        deals = _replaced(deals, committed, "deal", Deal)
+        task_ids = {r.id: r for r in tasks}
+        every_task = _replaced(task_ids, committed, "task", Task)
+        tasks = [t for t in every_task.values() if _task_shown(t, settings, options)]
+        shown_deals = [d for d in deals.values() if options.deals and _deal_shown(d, options)]
+        every_activity = _replaced({a.id: a for a in activities}, committed, "activity", Activity)
+        activities = [a for a in every_activity.values() if _activity_shown(a, settings, options)]
+        found = revisions(ws, wanted())
+    lookup = _Lookup(workspace_domain(settings), settings, clients, deals, paths, found)
     return Feed(
         name=_feed_name(settings, options.assignee),
         domain=lookup.domain,
@@ -277,6 +323,45 @@ def build_feed(ws: Workspace, *, options: FeedOptions) -> Feed:
         deals=[_deal_item(d, lookup) for d in sorted(shown_deals, key=lambda d: d.id)],
         activities=[_activity_item(a, lookup) for a in sorted(activities, key=lambda a: a.id)],
     )
+
+
+def _committed_records(ws: Workspace, paths: list[str]) -> dict[tuple[str, str], Record | None]:
+    """``{(kind, id): record at HEAD}`` for record files that differ from HEAD; ``None``
+    for one HEAD does not have (or cannot read): left out of the feed until committed."""
+    from tcrm.model.records import RECORD_TYPES
+    from tcrm.model.validate import ModelProblems, parse_record
+    from tcrm.store import yamlio
+    from tcrm.store.index import kind_of
+
+    data = git.read_at_head(ws.root, paths)
+    out: dict[tuple[str, str], Record | None] = {}
+    for rel in paths:
+        found = kind_of(rel)
+        if found is None:
+            continue
+        kind, record_id = found
+        record = None
+        if rel in data:
+            try:
+                parsed = yamlio.load_fast(data[rel], rel)
+                record = parse_record(RECORD_TYPES[kind], parsed, record_id)
+            except (ModelProblems, TcrmError, ValueError):
+                record = None
+        out[(kind, record_id)] = record
+    return out
+
+
+def _replaced(records: dict, committed: dict, kind: str, cls: type) -> dict:
+    """``records`` with the committed version of each edited one (dropped when none)."""
+    out = dict(records)
+    for (found_kind, record_id), record in committed.items():
+        if found_kind != kind:
+            continue
+        if isinstance(record, cls):
+            out[record_id] = record
+        else:
+            out.pop(record_id, None)
+    return dict(sorted(out.items()))
 
 
 def _feed_name(settings: Settings, assignee: str | None) -> str:
@@ -296,7 +381,7 @@ def _task_item(task: Task, lookup: _Lookup) -> TaskItem:
         record=task,
         start=start,
         minutes=(task.duration or DEFAULT_MINUTES) if isinstance(start, datetime) else None,
-        revision=lookup.revision(task),
+        revision=lookup.revision(task, clients, deals),
         clients=clients,
         deals=deals,
         alarms=task_alarms(task, lookup.settings),
@@ -311,7 +396,7 @@ def _deal_item(deal: Deal, lookup: _Lookup) -> Item:
         record=deal,
         start=deal.close_date,
         minutes=None,
-        revision=lookup.revision(deal),
+        revision=lookup.revision(deal, (client,) if client else ()),
         clients=(client,) if client else (),
     )
 
@@ -324,7 +409,7 @@ def _activity_item(activity: Activity, lookup: _Lookup) -> Item:
         record=activity,
         start=_calendar_zone(moment),
         minutes=DEFAULT_MINUTES,
-        revision=lookup.revision(activity),
+        revision=lookup.revision(activity, clients, deals),
         clients=clients,
         deals=deals,
     )

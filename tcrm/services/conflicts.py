@@ -9,7 +9,7 @@ them, ``tcrm resolve REF --take mine|theirs|FIELD=VALUE`` clears them in one com
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,10 +39,18 @@ class OpenConflict:
     theirs: Any
     base: Any
     line: int | None
+    mine_by: str | None = None
+    mine_commit: str | None = None
+    theirs_by: str | None = None
+    theirs_commit: str | None = None
 
     @property
     def ref(self) -> str:
         return self.id or SETTINGS_FILE
+
+    @property
+    def sides(self) -> dict[str, str | None]:
+        return {k: getattr(self, k) for k in SIDE_KEYS}
 
 
 def short(value: Any, width: int = 40) -> str:
@@ -54,10 +62,32 @@ def short(value: Any, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def describe(field: str, mine: Any, theirs: Any, ref: str) -> str:
-    """The problem ``tcrm check`` prints for a conflict."""
+SIDE_KEYS = ("mine_by", "mine_commit", "theirs_by", "theirs_commit")
+
+
+def person(identity: Any) -> str:
+    """``Ben Okafor`` from a git identity ``Ben Okafor <ben@example.com>``."""
+    text = str(identity or "").strip()
+    name = text.split(" <", 1)[0].strip() if " <" in text else text
+    return name or text
+
+
+def side_text(value: Any, by: Any, commit: Any) -> str:
+    """``60 (Ben Okafor, 1a2b3c4d)``: a value and who made it, when that is known."""
+    who = [w for w in (person(by) if by else "", str(commit)[:8] if commit else "") if w]
+    return f"{short(value)} ({', '.join(who)})" if who else short(value)
+
+
+def describe(
+    field: str, mine: Any, theirs: Any, ref: str, sides: Mapping[str, Any] | None = None
+) -> str:
+    """The problem ``tcrm check`` prints for a conflict: both values, and who made each
+    (so "mine" means the same thing to whoever reads it)."""
+    sides = sides or {}
+    kept = side_text(mine, sides.get("mine_by"), sides.get("mine_commit"))
+    other = side_text(theirs, sides.get("theirs_by"), sides.get("theirs_commit"))
     return (
-        f"conflict in {field}: mine={short(mine)}, theirs={short(theirs)} "
+        f"conflict in {field}: mine={kept}, theirs={other} "
         f"(resolve with tcrm resolve {ref} --take mine|theirs|{field}=VALUE)"
     )
 
@@ -75,7 +105,9 @@ def conflict_problems(rel: str, text: str, ref: str) -> list[Problem]:
     out = []
     for i, entry in enumerate(entries):
         if isinstance(entry, Mapping) and entry.get("field"):
-            message = describe(str(entry["field"]), entry.get("mine"), entry.get("theirs"), ref)
+            message = describe(
+                str(entry["field"]), entry.get("mine"), entry.get("theirs"), ref, entry
+            )
             out.append(Problem(rel, yamlio.line_of(text, (CONFLICTS_KEY, i)), message))
     return out
 
@@ -120,9 +152,14 @@ def _entries(ws: Workspace, kind: str, record_id: str | None, rel: str) -> list[
                     theirs=entry.get("theirs"),
                     base=entry.get("base"),
                     line=yamlio.line_of(text, (CONFLICTS_KEY, i)),
+                    **{k: _text(entry.get(k)) for k in SIDE_KEYS},
                 )
             )
     return out
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def list_conflicts(ws: Workspace) -> list[OpenConflict]:
@@ -130,6 +167,34 @@ def list_conflicts(ws: Workspace) -> list[OpenConflict]:
     out: list[OpenConflict] = []
     for kind, record_id, rel in _files(ws):
         out.extend(_entries(ws, kind, record_id, rel))
+    return out
+
+
+def open_conflicts(
+    ws: Workspace, refs: Iterable[tuple[str, str]] | None = None
+) -> list[OpenConflict]:
+    """The unresolved conflicts of the workspace (or of the records ``refs`` names,
+    ``(kind, id)``), by file. With the local index only the files that hold some are
+    read (``tcrm today`` asks on every run); without it, every file."""
+    from tcrm.services.records import candidates
+
+    wanted = None if refs is None else set(refs)
+    index = ws.index()
+    if index is None:
+        found = list_conflicts(ws)
+        return [c for c in found if wanted is None or (c.kind, c.id) in wanted]
+    out: list[OpenConflict] = []
+    if wanted is None:
+        out.extend(_entries(ws, "settings", None, SETTINGS_FILE))
+    for kind in RECORD_TYPES:
+        if wanted is not None and not any(k == kind for k, _ in wanted):
+            continue
+        for record in candidates(ws, kind, "conflicts IS NOT NULL"):
+            if wanted is not None and (kind, record.id) not in wanted:
+                continue
+            path = ws.find_path(kind, record.id)
+            if path is not None:
+                out.extend(_entries(ws, kind, record.id, ws.rel(path)))
     return out
 
 
@@ -196,15 +261,56 @@ class ResolveResult:
     commit: str | None
 
 
-def _parse_take(take: list[str], fields: list[str]) -> dict[str, tuple[str, str | None]]:
-    """``{field: (choice, value text)}`` from ``--take`` options."""
+def _made_by(entry: Mapping[str, Any], who: str) -> list[str]:
+    """The sides of a conflict entry ``who`` made: a git identity's email or name (any
+    case), or a prefix of the commit (4 hex digits at least)."""
+    wanted = who.strip().casefold()
+    sides = []
+    for side in SIDES:
+        identity = str(entry.get(f"{side}_by") or "")
+        commit = str(entry.get(f"{side}_commit") or "")
+        email = identity.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in identity else ""
+        names = {identity.casefold(), person(identity).casefold(), email.casefold()} - {""}
+        hex_prefix = len(wanted) >= 4 and all(c in "0123456789abcdef" for c in wanted)
+        if wanted in names or (hex_prefix and commit.startswith(wanted)):
+            sides.append(side)
+    return sides
+
+
+def _take_person(who: str, entries: list[Any]) -> dict[str, tuple[str, str | None]]:
+    """``--take PERSON``: in each conflict, the value that person (or commit) made."""
+    chosen: dict[str, tuple[str, str | None]] = {}
+    for entry in entries:
+        if not isinstance(entry, Mapping) or not entry.get("field"):
+            continue
+        field = str(entry["field"])
+        sides = _made_by(entry, who)
+        if len(sides) != 1:
+            known = ", ".join(
+                f"{side}: {person(entry.get(f'{side}_by')) or 'unknown'}" for side in SIDES
+            )
+            what = "both values" if sides else "neither value"
+            raise UsageError(
+                f"{who!r} made {what} of {field} ({known}); write --take mine, --take theirs "
+                "or --take FIELD=VALUE"
+            )
+        chosen[field] = (sides[0], None)
+    return chosen
+
+
+def _parse_take(
+    take: list[str], fields: list[str], entries: list[Any] | None = None
+) -> dict[str, tuple[str, str | None]]:
+    """``{field: (choice, value text)}`` from ``--take`` options: ``mine``, ``theirs``, a
+    person (their name or email, or a commit: the value they made), ``FIELD=VALUE``."""
     if not take:
         raise UsageError(
-            f"say what to keep: --take mine, --take theirs or --take FIELD=VALUE "
-            f"(conflicts in: {', '.join(fields)})"
+            f"say what to keep: --take mine, --take theirs, --take PERSON or "
+            f"--take FIELD=VALUE (conflicts in: {', '.join(fields)})"
         )
     everything: str | None = None
     chosen: dict[str, tuple[str, str | None]] = {}
+    by_person: dict[str, tuple[str, str | None]] = {}
     for item in take:
         text = item.strip()
         if text in SIDES:
@@ -214,12 +320,17 @@ def _parse_take(take: list[str], fields: list[str]) -> dict[str, tuple[str, str 
             continue
         name, sep, value = text.partition("=")
         name = name.strip()
+        if not sep and name and entries is not None:
+            by_person.update(_take_person(name, entries))
+            continue
         if not sep or not name:
             raise UsageError(f"{item!r}: write --take mine, --take theirs or --take FIELD=VALUE")
         if name not in fields:
             raise UsageError(f"{name!r} has no conflict here (conflicts in: {', '.join(fields)})")
         value = value.strip()
         chosen[name] = (value, None) if value in SIDES else ("value", value)
+    for name, choice in by_person.items():
+        chosen.setdefault(name, choice)
     if everything:
         for name in fields:
             chosen.setdefault(name, (everything, None))
@@ -238,8 +349,9 @@ def _typed(text: str, mine: Any, theirs: Any) -> Any:
 def resolve_conflicts(ws: Workspace, *, ref: str, take: list[str]) -> ResolveResult:
     """``tcrm resolve``: settle conflicts of one record (or ``tcrm.yaml``) in one commit.
 
-    ``mine`` keeps the record's value, ``theirs`` takes the other side's, ``FIELD=VALUE``
-    sets a value of your own (``FIELD=`` unsets it). The result must be valid for its
+    ``mine`` keeps the record's value, ``theirs`` takes the other side's, a person (name,
+    email or commit) takes the value they made, ``FIELD=VALUE`` sets a value of your own
+    (``FIELD=`` unsets it). The result must be valid for its
     model and the workspace rules, or nothing is written.
     """
     with ws.lock():
@@ -248,7 +360,7 @@ def resolve_conflicts(ws: Workspace, *, ref: str, take: list[str]) -> ResolveRes
         data = yamlio.load_fast(text, rel)
         entries = list(data.get(CONFLICTS_KEY) or [])
         fields = [str(e.get("field")) for e in entries if isinstance(e, Mapping)]
-        chosen = _parse_take(take, fields)
+        chosen = _parse_take(take, fields, entries)
         resolved: list[Resolution] = []
         kept: list[Any] = []
         for entry in entries:
@@ -319,11 +431,13 @@ def _validate(
 
 
 __all__ = [
+    "SIDE_KEYS",
     "OpenConflict",
     "ResolveResult",
     "conflict_problems",
     "describe",
     "list_conflicts",
+    "open_conflicts",
     "resolve_conflicts",
     "settings_problems",
 ]

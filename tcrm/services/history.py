@@ -345,43 +345,113 @@ class UndoResult:
     dry_run: bool = False
 
 
-def _last_change(ws: Workspace) -> git.CommitInfo:
-    """The newest commit on the first-parent line that no later undo reverted."""
-    undone: set[str] = set()
-    infos = {c.id: c for c in git.commits(ws.root)}
-    head = git.head(ws.root)
-    current = infos.get(head or "")
-    while current is not None:
-        reverted = REVERTS.search(current.message)
-        if reverted:
-            undone.add(reverted.group(1))
-        elif current.id not in undone:
-            return current
-        current = infos.get(current.parents[0]) if current.parents else None
-    raise RuleError("nothing to undo")
+def _undone(commits: list[git.CommitInfo]) -> dict[str, git.CommitInfo]:
+    """``{reverted commit: the undo that reverted it}``, from ``This reverts commit`` lines."""
+    out: dict[str, git.CommitInfo] = {}
+    for info in commits:
+        for reverted in REVERTS.findall(info.message):
+            out.setdefault(reverted, info)
+    return out
 
 
-def _check_undoable(info: git.CommitInfo, me: str) -> None:
+def _mine(info: git.CommitInfo, me: str) -> bool:
+    return info.email.casefold() == me.casefold()
+
+
+def _last_change(commits: list[git.CommitInfo], me: str) -> git.CommitInfo:
+    """My newest change that no undo reverted, wherever it sits in the history (a
+    teammate's commits and sync merges may have come after it); undos and merges are not
+    changes to undo."""
+    undone = _undone(commits)
+    for info in commits:
+        if not _mine(info, me) or len(info.parents) > 1:
+            continue
+        if REVERTS.search(info.message) or info.id in undone:
+            continue
+        return info
+    changes = [c for c in commits if len(c.parents) <= 1 and not REVERTS.search(c.message)]
+    newest = next((c for c in changes if c.id not in undone), None)
+    if newest is None or not newest.parents:
+        raise RuleError("nothing to undo")
+    raise RuleError(
+        f"nothing of yours to undo: the last change ({newest.subject!r}) was made by "
+        f"{newest.author}, not you; tcrm undo only undoes your own changes (to revert it "
+        f"anyway: `git revert {newest.id[:8]}`)"
+    )
+
+
+def _chosen(commits: list[git.CommitInfo], ref: str, me: str) -> git.CommitInfo:
+    """``tcrm undo COMMIT``: one of my changes, named by its id or a prefix of it."""
+    text = ref.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{4,40}", text):
+        raise UsageError(f"{ref!r} is not a commit id (4 to 40 hex digits; see tcrm history)")
+    found = [c for c in commits if c.id.startswith(text)]
+    if not found:
+        raise NotFoundError(f"no commit {ref!r} in this workspace's history (see tcrm history)")
+    if len(found) > 1:
+        raise AmbiguousError(f"{ref!r} names several commits; give more digits")
+    info = found[0]
+    undo = _undone(commits).get(info.id)
+    if undo is not None:
+        raise RuleError(
+            f"{info.id[:8]} ({info.subject!r}) is already undone by {undo.id[:8]} "
+            f"({undo.subject!r})"
+        )
+    if len(info.parents) > 1:
+        raise RuleError(
+            f"{info.id[:8]} is a sync ({info.subject!r}); tcrm undo does not undo syncs, as "
+            "that would hide your teammates' changes: change the records back instead"
+        )
+    if info.parents and not _mine(info, me):
+        raise RuleError(
+            f"{info.id[:8]} ({info.subject!r}) was made by {info.author}, not you; tcrm "
+            f"undo only undoes your own changes (to revert it anyway: `git revert {info.id[:8]}`)"
+        )
+    return info
+
+
+def _check_undoable(info: git.CommitInfo) -> None:
     subject = info.subject
     if not info.parents:
         raise RuleError(
             f"nothing to undo: the last change is {subject!r}, which made the workspace"
-        )
-    if len(info.parents) > 1:
-        raise RuleError(
-            f"the last change is a sync ({subject!r}); tcrm undo does not undo syncs, as that "
-            "would hide your teammates' changes: change the records back instead"
         )
     if not TCRM_SUBJECT.match(subject):
         raise RuleError(
             f"the last commit ({info.id[:8]} {subject!r}) was not made by tcrm; "
             f"use `git revert {info.id[:8]}`"
         )
-    if info.email.casefold() != me.casefold():
-        raise RuleError(
-            f"the last change ({subject!r}) was made by {info.author}, not you; tcrm undo "
-            f"only undoes your own changes (to revert it anyway: `git revert {info.id[:8]}`)"
-        )
+
+
+def _later_change(
+    ws: Workspace, commits: list[git.CommitInfo], info: git.CommitInfo, path: str
+) -> git.CommitInfo | None:
+    """The newest commit after ``info`` (its descendants up to HEAD) that changed ``path``:
+    a teammate's change, a sync merge's, or one of mine."""
+    later: set[str] = {info.id}
+    for commit in reversed(commits):  # parents before children
+        if any(p in later for p in commit.parents):
+            later.add(commit.id)
+    later.discard(info.id)
+    for commit in commits:  # children first: the newest that touched it
+        if commit.id not in later:
+            continue
+        for parent in commit.parents[:1] or [None]:
+            changes = git.file_changes(ws.root, commit.id, parent)
+            if any(path in (c.old_path, c.new_path) for c in changes):
+                return commit
+    return None
+
+
+def _refuse_later(
+    ws: Workspace, commits: list[git.CommitInfo], info: git.CommitInfo, path: str
+) -> None:
+    later = _later_change(ws, commits, info, path)
+    by = f"by {later.id[:8]} ({later.author}: {later.subject!r})" if later is not None else "since"
+    raise RuleError(
+        f"{path} was changed {by} after {info.id[:8]} ({info.subject!r}); undoing it would "
+        "undo that change too: edit the record instead"
+    )
 
 
 def _undo_message(info: git.CommitInfo) -> str:
@@ -394,12 +464,15 @@ def _undo_message(info: git.CommitInfo) -> str:
     return f"{subject}\n\nThis reverts commit {info.id}.\n"
 
 
-def undo(ws: Workspace, *, dry_run: bool = False) -> UndoResult:
-    """``tcrm undo``: revert the last change made through tcrm, as a new commit.
+def undo(ws: Workspace, *, commit: str | None = None, dry_run: bool = False) -> UndoResult:
+    """``tcrm undo [COMMIT]``: revert my last change made through tcrm (or the one named),
+    as a new commit.
 
-    History is never rewritten (it may be pushed already). Repeated undos walk back one
-    change each. Refuses with uncommitted changes, after a sync merge, for a teammate's
-    change (a sync brought it), and when a file the change touched has changed since.
+    History is never rewritten (it may be pushed already). Teammates' commits and sync
+    merges that came after it do not stand in the way, unless one of them changed a file
+    my change touched and left it different from what my change wrote: then the refusal
+    names that commit. Repeated undos walk back one of my changes each. Refuses with
+    uncommitted changes, for a teammate's change or a sync merge named by ``commit``.
     """
     root = ws.root
     with ws.lock():
@@ -411,8 +484,10 @@ def undo(ws: Workspace, *, dry_run: bool = False) -> UndoResult:
                 f"{changed[0]}{more} has uncommitted changes; undo only reverts commits: "
                 "commit or discard them first"
             )
-        info = _last_change(ws)
-        _check_undoable(info, git.identity(root).email)
+        me = git.identity(root).email
+        commits = git.commits(root)
+        info = _chosen(commits, commit, me) if commit else _last_change(commits, me)
+        _check_undoable(info)
         now_files = git.tree_files(root, git.head(root))
         blobs: dict[str, bytes] = {}
 
@@ -428,14 +503,11 @@ def undo(ws: Workspace, *, dry_run: bool = False) -> UndoResult:
             new, old = change.new_path, change.old_path
             if new is not None:
                 if now_files.get(new) != change.new_blob:
-                    raise RuleError(
-                        f"{new} has changed since {info.id[:8]} ({info.subject!r}); "
-                        "undo the later change first, or edit the record"
-                    )
+                    _refuse_later(ws, commits, info, new)
                 restore[new] = None
             if old is not None:
                 if new != old and old in now_files:
-                    raise RuleError(f"{old} exists again since {info.id[:8]}; cannot undo")
+                    _refuse_later(ws, commits, info, old)
                 restore[old] = read(change.old_blob)
         message = _undo_message(info)
         entries = []

@@ -8,11 +8,12 @@ at the same time never print the same reminder twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tcrm.model.records import Client, Deal
 from tcrm.services import insights
+from tcrm.services.conflicts import OpenConflict, open_conflicts
 from tcrm.services.records import candidates, latest_activities, local_now
 from tcrm.services.tasks import (
     Reminder,
@@ -43,12 +44,14 @@ class Agenda:
     reminders: list[Reminder]
     rotting_deals: list[insights.Rotting]
     clients_to_contact: list[insights.DueContact]
+    conflicts: list[OpenConflict] = field(default_factory=list)
+    """Open merge conflicts (every one, whoever's): a sync left them for anyone to settle."""
 
 
 def agenda(ws: Workspace, *, now: datetime, assignee: str | None = None) -> Agenda:
     """``tcrm today``: overdue and today's tasks, reminders that are due, rotting deals
     and clients past their keep-in-touch cadence (with ``assignee``: only theirs, i.e.
-    tasks assigned to them, deals and clients they own)."""
+    tasks assigned to them, deals and clients they own), and the open merge conflicts."""
     now = local_now(ws, now)
     settings = ws.settings
     assignee = check_member(ws, assignee, "--assignee")
@@ -70,6 +73,7 @@ def agenda(ws: Workspace, *, now: datetime, assignee: str | None = None) -> Agen
         reminders=sorted(reminders, key=lambda r: (r.at, r.task.id)),
         rotting_deals=insights.rotting_deals(deals, activities, settings, now),
         clients_to_contact=insights.clients_to_contact(clients, activities, now),
+        conflicts=open_conflicts(ws),
     )
 
 

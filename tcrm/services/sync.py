@@ -27,8 +27,10 @@ from tcrm.model.merge import (
     CONFLICTS_KEY,
     MISSING,
     Conflict,
+    get_path,
     merge_lines,
     merge_record,
+    parse_path,
     same,
     with_conflicts,
 )
@@ -36,20 +38,13 @@ from tcrm.model.records import RECORD_TYPES
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id
 from tcrm.model.validate import ModelProblems, parse_record
-from tcrm.store import files, git, yamlio
+from tcrm.store import driver, files, git, yamlio
+from tcrm.store.driver import ATTRIBUTES, ATTRIBUTES_HEADER
 from tcrm.store.workspace import LOCAL_DIR, SETTINGS_FILE, Workspace
 
 FOLDER_KINDS = {cls.FOLDER: kind for kind, cls in RECORD_TYPES.items()}
 SETTINGS_KIND = "settings"
 
-ATTRIBUTES_HEADER = "# tcrm: merge records field by field (tcrm merge-driver); see docs/sync.md"
-ATTRIBUTES = (
-    "/clients/*.yaml merge=tcrm",
-    "/deals/*.yaml merge=tcrm",
-    "/tasks/*.yaml merge=tcrm",
-    "/activities/*/*.yaml merge=tcrm",
-    f"/{SETTINGS_FILE} merge=tcrm",
-)
 RENAMED_PREFIX = "Renamed: "
 """Merge commit body lines ``Renamed: OLD -> NEW``: how history follows a moved record."""
 
@@ -84,6 +79,13 @@ class FileMerge:
     merged: bool = True
     """False when the file could not be merged and *mine* was kept as it was."""
     note: str | None = None
+    sides: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per conflicting field, who made each value: ``mine_by``, ``mine_commit``,
+    ``theirs_by``, ``theirs_commit`` (as written into its entry)."""
+
+
+Sides = Callable[[list[str]], dict[str, dict[str, str]]]
+"""Given the fields in conflict in one file, who made each side's value."""
 
 
 def _parse(text: bytes | None, path: str) -> dict[str, Any] | None:
@@ -121,13 +123,28 @@ def _keep_mine(
     return with_conflicts(mine, list(recorded), conflicts), conflicts
 
 
-def merge_file(path: str, base: bytes | None, mine: bytes, theirs: bytes) -> FileMerge:
+def _name_sides(data: dict[str, Any], conflicts: list[Conflict], sides: Sides | None) -> dict:
+    """Write who made each value into the entries of the fresh ``conflicts``."""
+    if sides is None or not conflicts:
+        return {}
+    found = sides([c.field for c in conflicts])
+    fresh = {c.field for c in conflicts}
+    for entry in data.get(CONFLICTS_KEY) or []:
+        if isinstance(entry, dict) and entry.get("field") in fresh:
+            entry.update(found.get(str(entry["field"]), {}))
+    return found
+
+
+def merge_file(
+    path: str, base: bytes | None, mine: bytes, theirs: bytes, sides: Sides | None = None
+) -> FileMerge:
     """Merge two versions of the file at ``path`` that both changed since ``base``.
 
     Records and ``tcrm.yaml`` merge field by field onto *my* text, so comments and keys
     added by hand survive; other text files merge line by line. When a file cannot be
     merged (it is not valid YAML, or both sides changed the same lines of a text file)
-    mine is kept unchanged and ``merged`` is False.
+    mine is kept unchanged and ``merged`` is False. ``sides`` names who made each value
+    of a conflict, in its entry.
     """
     kind = kind_of(path)
     if kind is None:
@@ -143,9 +160,49 @@ def merge_file(path: str, base: bytes | None, mine: bytes, theirs: bytes) -> Fil
     data, conflicts = result.data, result.conflicts
     if not _valid(kind, path, data) and _valid(kind, path, m):
         data, conflicts = _keep_mine(b or {}, m, t)
+    named = _name_sides(data, conflicts, sides)
     owned = frozenset(m) | frozenset(data)
     text = yamlio.edit_text(mine_text, _model_order(kind, data), owned, path)
-    return FileMerge(text.encode("utf-8"), conflicts)
+    return FileMerge(text.encode("utf-8"), conflicts, sides=named)
+
+
+def _field_changed(path: str, name: str) -> Callable[[bytes | None, bytes | None], bool]:
+    """Whether two versions of the file at ``path`` hold different values of ``name``."""
+    try:
+        segments = parse_path(name)
+    except ValueError:
+        return lambda _old, _new: True
+
+    def value(text: bytes | None) -> Any:
+        try:
+            data = _parse(text, path)
+        except (yamlio.YamlSyntaxError, UnicodeDecodeError):
+            return MISSING
+        return MISSING if data is None else get_path(data, segments)
+
+    return lambda old, new: not same(value(old), value(new))
+
+
+def conflict_sides(
+    root: Path, base: str | None, ours: str, theirs: str, path: str, fields: list[str]
+) -> dict[str, dict[str, str]]:
+    """Who made each side's value of ``fields`` in ``path``: per side (our ``ours``, their
+    ``theirs``), the newest commit since ``base`` that changed that field (else the file),
+    as ``{field: {mine_by, mine_commit, theirs_by, theirs_commit}}``."""
+    exclude = [base] if base else []
+    out: dict[str, dict[str, str]] = {}
+    for name in fields:
+        changed = _field_changed(path, name)
+        named: dict[str, str] = {}
+        for side, head in (("mine", ours), ("theirs", theirs)):
+            info = git.last_change(root, head, exclude, path, changed) or git.last_change(
+                root, head, exclude, path, lambda _old, _new: True
+            )
+            if info is not None:
+                named[f"{side}_by"] = f"{info.author} <{info.email}>"
+                named[f"{side}_commit"] = info.id
+        out[name] = named
+    return out
 
 
 def _model_order(kind: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -185,6 +242,8 @@ class FileConflict:
     field: str
     mine: Any
     theirs: Any
+    sides: tuple[tuple[str, str], ...] = ()
+    """Who made each value (``mine_by``, ``mine_commit``, ``theirs_by``, ``theirs_commit``)."""
 
 
 @dataclass
@@ -249,10 +308,12 @@ def merge_trees(
     ours: Mapping[str, str],
     theirs: Mapping[str, str],
     read: Callable[[str], bytes],
+    sides: Callable[[str, list[str]], dict[str, dict[str, str]]] | None = None,
 ) -> TreeMerge:
     """Merge theirs into ours (``{path: blob id}`` each) file by file.
 
-    ``read(blob_id)`` gives a blob's bytes. The result lists the files to write (or,
+    ``read(blob_id)`` gives a blob's bytes; ``sides(path, fields)`` who made the values
+    in conflict (see :func:`conflict_sides`). The result lists the files to write (or,
     for ``None``, delete) in our working tree.
     """
     out = TreeMerge()
@@ -297,7 +358,8 @@ def merge_trees(
                 f"yours is now {id_of(new_path)!r} ({new_path})"
             )
             continue
-        result = _merge_path(p, b, o, t, mine[p], read, out)
+        named = (lambda fields, p=p: sides(p, fields)) if sides else None
+        result = _merge_path(p, b, o, t, mine[p], read, out, named)
         if result != current:
             out.writes[p] = result
     return out
@@ -318,6 +380,7 @@ def _merge_path(
     mine: bytes | None,
     read: Callable[[str], bytes],
     out: TreeMerge,
+    sides: Sides | None = None,
 ) -> bytes | None:
     """The merged content of one path (``None``: deleted)."""
     if o == t or t == b:
@@ -331,7 +394,7 @@ def _merge_path(
         out.notes.append(f"{p}: deleted by them but changed here; kept your version")
         return mine
     assert mine is not None
-    merged = merge_file(p, read(b) if b else None, mine, read(t))
+    merged = merge_file(p, read(b) if b else None, mine, read(t), sides)
     if merged.note:
         out.notes.append(merged.note)
     if not merged.merged and kind_of(p) is None:
@@ -339,7 +402,8 @@ def _merge_path(
         out.writes[side] = read(t)
         out.notes.append(f"{p}: their version is saved as {side}; merge it by hand")
     for c in merged.conflicts:
-        out.conflicts.append(FileConflict(p, c.field, c.mine, c.theirs))
+        named = tuple(merged.sides.get(c.field, {}).items())
+        out.conflicts.append(FileConflict(p, c.field, c.mine, c.theirs, named))
     return merged.data
 
 
@@ -380,15 +444,58 @@ def install_merge_driver(root: Path, command: str | None = None) -> None:
         attributes.write_text(existing + lead + "\n".join([*header, *missing]) + "\n", "utf-8")
 
 
-def run_merge_driver(*, base: Path, current: Path, other: Path, path: str) -> FileMerge:
+def ensure_merge_driver(root: Path) -> bool:
+    """Install the merge driver in a clone that lacks it (see :func:`driver.missing`),
+    so a later ``git pull`` merges records instead of writing conflict markers into them.
+    Returns True when it installed it. Local configuration only: nothing is committed."""
+    if not driver.missing(root):
+        return False
+    configured = git.get_config(root, ("merge", "tcrm"), "driver")
+    install_merge_driver(root, configured)
+    return True
+
+
+def _driver_sides(root: Path | None, environ: Mapping[str, str], path: str) -> Sides | None:
+    """Who made each side, inside ``git merge``/``git pull``: HEAD is ours, and git names
+    the commit being merged in ``$GITHEAD_<commit>``. None when that cannot be told; the
+    names are a courtesy, so a history that cannot be read never fails the merge."""
+    heads = [k[len("GITHEAD_") :] for k in environ if re.fullmatch(r"GITHEAD_[0-9a-f]{40}", k)]
+    if root is None or len(heads) != 1:
+        return None
+    theirs = heads[0]
+
+    def sides(fields: list[str]) -> dict[str, dict[str, str]]:
+        try:
+            ours = git.head(root)
+            if ours is None:
+                return {}
+            bases = git.merge_bases(root, ours, theirs)
+            return conflict_sides(root, bases[0] if bases else None, ours, theirs, path, fields)
+        except (GitError, KeyError, OSError):
+            return {}
+
+    return sides
+
+
+def run_merge_driver(
+    *,
+    base: Path,
+    current: Path,
+    other: Path,
+    path: str,
+    root: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> FileMerge:
     """``tcrm merge-driver %O %A %B %P``: merge into ``current`` as git expects.
 
     Conflicts are recorded inside the file, which stays valid, so the caller exits 0 for
     them; only a file that could not be merged at all (``merged`` False) is left to git
-    as a conflict, with *mine* unchanged in ``current``.
+    as a conflict, with *mine* unchanged in ``current``. ``root`` (the repository git
+    runs the driver in) and ``environ`` let each conflict name who made each value.
     """
     base_bytes = base.read_bytes() if base.exists() else b""
-    result = merge_file(path, base_bytes or None, current.read_bytes(), other.read_bytes())
+    sides = _driver_sides(root, environ if environ is not None else {}, path)
+    result = merge_file(path, base_bytes or None, current.read_bytes(), other.read_bytes(), sides)
     if result.merged:
         files.atomic_write(current, result.data)
     return result
@@ -413,6 +520,7 @@ class SyncReport:
     commit: str | None = None
     pushed: bool = False
     dry_run: bool = False
+    timeout: float = git.DEFAULT_TIMEOUT
 
 
 def remote_url(ws: Workspace, remote: str) -> str:
@@ -484,20 +592,33 @@ def _merge_message(remote: str, branch: str, merged: TreeMerge) -> str:
     return f"{subject}\n\n" + "\n".join(body) + "\n" if body else subject
 
 
-def sync(ws: Workspace, *, remote: str = "origin", dry_run: bool = False) -> SyncReport:
+def check_timeout(timeout: float) -> float:
+    if not timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout:g}")
+    return timeout
+
+
+def sync(
+    ws: Workspace,
+    *,
+    remote: str = "origin",
+    dry_run: bool = False,
+    timeout: float = git.DEFAULT_TIMEOUT,
+) -> SyncReport:
     """``tcrm sync``: fetch, merge theirs into ours field by field, push.
 
     Refuses to start with uncommitted changes (they would be mixed into the merge).
-    An unreachable remote changes nothing. If someone pushes while we merge, we fetch
-    and merge again (a few times) before pushing.
+    An unreachable remote, or one silent for ``timeout`` seconds, changes nothing. If
+    someone pushes while we merge, we fetch and merge again (a few times) before pushing.
     """
+    check_timeout(timeout)
     with ws.lock():
         url = remote_url(ws, remote)
         branch = git.current_branch(ws.root)
         untracked = _refuse_uncommitted(ws, "syncing")
         if not dry_run:
             install_merge_driver(ws.root)
-        report = SyncReport(remote=remote, url=url, branch=branch, dry_run=dry_run)
+        report = SyncReport(remote=remote, url=url, branch=branch, dry_run=dry_run, timeout=timeout)
         for _ in range(PUSH_ATTEMPTS):
             try:
                 _sync_once(ws, report, untracked)
@@ -509,7 +630,9 @@ def sync(ws: Workspace, *, remote: str = "origin", dry_run: bool = False) -> Syn
 
 def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str]) -> None:
     root, remote, branch = ws.root, report.remote, report.branch
-    heads = git.fetch(root, remote, report.url, update_refs=not report.dry_run)
+    heads = git.fetch(
+        root, remote, report.url, update_refs=not report.dry_run, timeout=report.timeout
+    )
     theirs, ours = heads.get(branch), git.head(root)
     if ours is None:
         raise WorkspaceError("this workspace has no commit yet; create one with `tcrm init`")
@@ -539,7 +662,10 @@ def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str]) -> None:
             blobs.update(git.read_blobs(root, [blob]))
         return blobs[blob]
 
-    merged = merge_trees(*trees, read)
+    def sides(path: str, fields: list[str]) -> dict[str, dict[str, str]]:
+        return conflict_sides(root, bases[0], ours, theirs, path, fields)
+
+    merged = merge_trees(*trees, read, sides)
     _refuse_overwrite(list(merged.writes), untracked)
     report.action = "merged"  # a retry after a push race adds to what the first merge did
     report.changed = sorted({*report.changed, *merged.writes})
@@ -584,7 +710,7 @@ def _push(ws: Workspace, report: SyncReport, expected: str | None) -> None:
     if report.dry_run:
         return
     try:
-        git.push(ws.root, report.remote, report.url, report.branch, expected)
+        git.push(ws.root, report.remote, report.url, report.branch, expected, report.timeout)
     except git.RemoteError as exc:
         if report.commit is None:
             raise
@@ -594,6 +720,12 @@ def _push(ws: Workspace, report: SyncReport, expected: str | None) -> None:
     if git.get_config(ws.root, ("branch", report.branch), "remote") is None:
         git.set_upstream(ws.root, report.branch, report.remote)
     report.pushed = True
+    before = git.point_remote_head(report.url, report.branch)
+    if before is not None:
+        report.notes.append(
+            f"the remote's HEAD named {before}, a branch it does not have; HEAD now names "
+            f"{report.branch}, so a plain `git clone` checks out the workspace"
+        )
 
 
 # --- remotes and clones ------------------------------------------------------------------
@@ -637,17 +769,25 @@ def clone_target(url: str, directory: Path | None, cwd: Path) -> Path:
     return (cwd / name).resolve()
 
 
-def clone(*, url: str, directory: Path | None = None, cwd: Path) -> Workspace:
-    """``tcrm clone URL [DIR]``: a teammate's copy, with the merge driver installed."""
+def clone(
+    *,
+    url: str,
+    directory: Path | None = None,
+    cwd: Path,
+    timeout: float = git.DEFAULT_TIMEOUT,
+) -> Workspace:
+    """``tcrm clone URL [DIR]``: a teammate's copy, with the merge driver installed. A
+    remote silent for ``timeout`` seconds leaves nothing behind."""
     import shutil
 
+    check_timeout(timeout)
     url = absolute_url(url, cwd)
     target = clone_target(url, directory, cwd)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise WorkspaceError(f"{target} already exists and is not empty; nothing was changed")
     created = not target.exists()
     try:
-        git.clone(url, target)
+        git.clone(url, target, timeout)
         if git.head(target) is None:
             raise WorkspaceError(
                 f"{url} is empty; push a workspace to it first (`tcrm init`, "
@@ -676,6 +816,7 @@ __all__ = [
     "TreeMerge",
     "add_remote",
     "clone",
+    "ensure_merge_driver",
     "install_merge_driver",
     "kind_of",
     "merge_file",

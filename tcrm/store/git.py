@@ -5,6 +5,7 @@ Imports are local to the functions so read-only commands never pay for dulwich.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -773,18 +774,85 @@ def _credential_fill(url: str, root: Path | None) -> dict[str, str]:
     return {"username": fields["username"], "password": fields["password"]}
 
 
-def _client(repo: Repo, url: str, operation: str) -> tuple[Any, str]:
+DEFAULT_TIMEOUT = 30.0
+"""Seconds a remote may stay silent before a sync, clone or push gives up."""
+
+
+def _ssh_timeout(extra: dict[str, str], timeout: float) -> dict[str, str]:
+    """OpenSSH's own limits: connecting, and a server that stops answering. A command
+    that is not ``ssh`` (plink, a wrapper script) is left as it is."""
+    import shlex
+
+    command = extra.get("ssh_command", "ssh")
+    try:
+        program = shlex.split(command)[0] if command.strip() else ""
+    except ValueError:
+        return extra
+    if Path(program).name != "ssh":
+        return extra
+    seconds = max(1, round(timeout))
+    options = (
+        f"-o ConnectTimeout={seconds} -o ServerAliveInterval={seconds} -o ServerAliveCountMax=1"
+    )
+    return {**extra, "ssh_command": f"{command} {options}"}
+
+
+class _Deadline:
+    """Sockets made inside (git://, http(s)://) give up after ``timeout`` seconds without
+    an answer: dulwich gives them no timeout of its own. The default is process-wide while
+    it lasts, as git's own network code runs one operation at a time."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+
+    def __enter__(self) -> None:
+        import socket
+
+        self._previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(self.timeout)
+
+    def __exit__(self, *exc: object) -> None:
+        import socket
+
+        socket.setdefaulttimeout(self._previous)
+
+
+def _client(
+    repo: Repo | None, url: str, operation: str, timeout: float = DEFAULT_TIMEOUT
+) -> tuple[Any, str]:
     from dulwich.client import get_transport_and_path
 
-    return get_transport_and_path(
-        url,
-        config=repo.get_config_stack(),
-        operation=operation,
-        **_credentials(url, Path(repo.path)),
-    )
+    config = repo.get_config_stack() if repo is not None else None
+    extra = _credentials(url, Path(repo.path) if repo is not None else None)
+    if "ssh_command" not in extra and config is not None:
+        # as git chooses: $GIT_SSH_COMMAND, then core.sshCommand, then ssh
+        with contextlib.suppress(KeyError):
+            extra["ssh_command"] = config.get((b"core",), b"sshCommand").decode()
+    extra = _ssh_timeout(extra, timeout)
+    return get_transport_and_path(url, config=config, operation=operation, **extra)
 
 
-def _unreachable(name: str, url: str, exc: BaseException, pushing: bool = False) -> RemoteError:
+def _timed_out(exc: BaseException) -> bool:
+    """A timeout, however dulwich or urllib3 wrapped it."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, TimeoutError) or "timeout" in type(current).__name__.lower():
+            return True
+        if "timed out" in str(current).lower():
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _unreachable(
+    name: str,
+    url: str,
+    exc: BaseException,
+    pushing: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> RemoteError:
     if type(exc).__name__ == "HTTPUnauthorized":  # dulwich.client, imported lazily
         return RemoteError(
             f"remote {name!r} ({url}) refused the credentials (HTTP 401): store the right"
@@ -792,6 +860,8 @@ def _unreachable(name: str, url: str, exc: BaseException, pushing: bool = False)
             " nothing was changed locally"
         )
     reason = " ".join(str(exc).split()) or type(exc).__name__
+    if _timed_out(exc):
+        reason = f"no answer within {timeout:g} s (try --timeout SECONDS)"
     if pushing:
         return RemoteError(f"cannot push to remote {name!r} ({url}): {reason}")
     return RemoteError(
@@ -799,21 +869,29 @@ def _unreachable(name: str, url: str, exc: BaseException, pushing: bool = False)
     )
 
 
-def fetch(root: Path, remote: str, url: str, update_refs: bool = True) -> dict[str, str]:
+def fetch(
+    root: Path,
+    remote: str,
+    url: str,
+    update_refs: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> dict[str, str]:
     """Download what ``remote`` has; ``{branch: commit}`` of its branches.
 
     With ``update_refs`` the remote-tracking refs (``refs/remotes/<remote>/*``) follow;
-    without, only objects are added (a dry run changes nothing a person can see).
+    without, only objects are added (a dry run changes nothing a person can see). A
+    remote silent for ``timeout`` seconds is given up on; no ref has moved then.
     """
     repo = _open(root)
     try:
         try:
-            client, path = _client(repo, url, "pull")
-            result = client.fetch(path.encode() if isinstance(path, str) else path, repo)
+            client, path = _client(repo, url, "pull", timeout)
+            with _Deadline(timeout):
+                result = client.fetch(path.encode() if isinstance(path, str) else path, repo)
         except (KeyboardInterrupt, GitError):
             raise
         except Exception as exc:  # network, protocol, missing path: many dulwich types
-            raise _unreachable(remote, url, exc) from None
+            raise _unreachable(remote, url, exc, timeout=timeout) from None
         heads = {
             ref[len(b"refs/heads/") :].decode(): sha.decode()
             for ref, sha in (result.refs or {}).items()
@@ -827,7 +905,14 @@ def fetch(root: Path, remote: str, url: str, update_refs: bool = True) -> dict[s
         repo.close()
 
 
-def push(root: Path, remote: str, url: str, branch: str, expected: str | None) -> None:
+def push(
+    root: Path,
+    remote: str,
+    url: str,
+    branch: str,
+    expected: str | None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> None:
     """Make the remote's ``branch`` our HEAD, only if it still is ``expected``.
 
     Raises ``PushRejected`` when someone pushed in between (fetch and merge again).
@@ -854,14 +939,15 @@ def push(root: Path, remote: str, url: str, branch: str, expected: str | None) -
             )
 
         try:
-            client, path = _client(repo, url, "push")
-            result = client.send_pack(
-                path.encode() if isinstance(path, str) else path, update_refs, pack_data
-            )
+            client, path = _client(repo, url, "push", timeout)
+            with _Deadline(timeout):
+                result = client.send_pack(
+                    path.encode() if isinstance(path, str) else path, update_refs, pack_data
+                )
         except (KeyboardInterrupt, GitError):
             raise
         except Exception as exc:
-            raise _unreachable(remote, url, exc, pushing=True) from None
+            raise _unreachable(remote, url, exc, pushing=True, timeout=timeout) from None
         if moved:
             raise PushRejected(f"{remote}/{branch} moved while syncing")
         status = (result.ref_status or {}).get(ref)
@@ -872,7 +958,7 @@ def push(root: Path, remote: str, url: str, branch: str, expected: str | None) -
         repo.close()
 
 
-def clone(url: str, target: Path) -> None:
+def clone(url: str, target: Path, timeout: float = DEFAULT_TIMEOUT) -> None:
     """A working clone of ``url`` at ``target`` (which must not exist or be empty).
 
     Checks out the remote's HEAD branch; when that names no branch (a bare repository
@@ -883,22 +969,54 @@ def clone(url: str, target: Path) -> None:
     from dulwich import porcelain
 
     try:
-        extra = _credentials(url)
-        listing = porcelain.ls_remote(url, **extra)  # type: ignore[arg-type]
-        heads = sorted(r for r in listing.refs if r.startswith(b"refs/heads/"))
-        head = (listing.symrefs or {}).get(b"HEAD")
-        branch = None
-        if heads and head not in heads:
-            names = [r[len(b"refs/heads/") :] for r in heads]
-            branch = next((b for b in (b"main", b"master") if b in names), names[0])
-        repo = porcelain.clone(
-            url, str(target), checkout=True, errstream=io.BytesIO(), branch=branch, **extra
-        )
+        extra = _ssh_timeout(_credentials(url), timeout)
+        with _Deadline(timeout):
+            listing = porcelain.ls_remote(url, **extra)  # type: ignore[arg-type]
+            heads = sorted(r for r in listing.refs if r.startswith(b"refs/heads/"))
+            head = (listing.symrefs or {}).get(b"HEAD")
+            branch = None
+            if heads and head not in heads:
+                names = [r[len(b"refs/heads/") :] for r in heads]
+                branch = next((b for b in (b"main", b"master") if b in names), names[0])
+            repo = porcelain.clone(
+                url, str(target), checkout=True, errstream=io.BytesIO(), branch=branch, **extra
+            )
     except (KeyboardInterrupt, GitError):
         raise
     except Exception as exc:
-        raise _unreachable("origin", url, exc) from None
+        raise _unreachable("origin", url, exc, timeout=timeout) from None
     repo.close()
+
+
+def point_remote_head(url: str, branch: str) -> str | None:
+    """Make the HEAD of a remote on this machine (a path or ``file://``) name ``branch``
+    when it names a branch that does not exist (``git init --bare`` names ``master``),
+    as a git host does on the first push: a plain ``git clone`` then checks ``branch``
+    out. Returns the branch HEAD named before, or None when nothing changed. Over the
+    network git has no way to set a remote's HEAD (docs/sync.md says what to do)."""
+    from dulwich.client import LocalGitClient
+    from dulwich.repo import Repo
+
+    try:
+        client, path = _client(None, url, "push")
+    except Exception:
+        return None
+    if not isinstance(client, LocalGitClient):
+        return None
+    try:
+        repo = Repo(path)
+    except Exception:
+        return None
+    try:
+        chain, _ = repo.refs.follow(b"HEAD")
+        target = chain[-1] if chain else b""
+        wanted = f"refs/heads/{branch}".encode()
+        if target == wanted or target in repo.refs or wanted not in repo.refs:
+            return None
+        repo.refs.set_symbolic_ref(b"HEAD", wanted)
+        return target.removeprefix(b"refs/heads/").decode()
+    finally:
+        repo.close()
 
 
 def merge_bases(root: Path, a: str, b: str) -> list[str]:
@@ -1109,6 +1227,10 @@ class Revision:
 
     changed: datetime
     changes: int
+    committed: bool = True
+    """False when the file differs from HEAD (a hand edit not committed, a new file):
+    ``changed`` and ``changes`` are then those of its committed history (its file time
+    and 0 when it has none), so discarding the edit never takes a revision back."""
 
 
 def revisions(root: Path, paths: Iterable[str]) -> dict[str, Revision]:
@@ -1116,8 +1238,10 @@ def revisions(root: Path, paths: Iterable[str]) -> dict[str, Revision]:
 
     One walk of the history from HEAD, diffing each commit against its first parent (a
     merge counts for what it brought into this branch). ``changed`` is the newest such
-    commit's time (UTC); a file that is uncommitted or differs from HEAD has its
-    modification time instead, so an export never depends on the clock.
+    commit's time (UTC). A file that differs from HEAD is marked not ``committed`` and
+    keeps its committed revision (its modification time when it has no history); in a
+    folder that is no git repository every file is its own first revision, at its
+    modification time. An export never depends on the clock.
     """
     from datetime import UTC
 
@@ -1125,6 +1249,7 @@ def revisions(root: Path, paths: Iterable[str]) -> dict[str, Revision]:
 
     wanted = {p.encode("utf-8", "surrogateescape"): p for p in set(paths)}
     newest, counts, head_blobs = _path_history(root, set(wanted)) if wanted else ({}, {}, {})
+    history = has_history(root)
     out: dict[str, Revision] = {}
     for raw, rel in wanted.items():
         full = root / rel
@@ -1134,11 +1259,44 @@ def revisions(root: Path, paths: Iterable[str]) -> dict[str, Revision]:
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             continue
         count = counts.get(raw, 0)
-        if raw in head_blobs and Blob.from_string(data).id == head_blobs[raw]:
+        if not history:
+            out[rel] = Revision(datetime.fromtimestamp(mtime, UTC), 1)
+        elif raw in head_blobs and Blob.from_string(data).id == head_blobs[raw]:
             out[rel] = Revision(datetime.fromtimestamp(newest[raw], UTC), count)
         else:
-            out[rel] = Revision(datetime.fromtimestamp(mtime, UTC), count + 1)
+            at = newest.get(raw, mtime)
+            out[rel] = Revision(datetime.fromtimestamp(at, UTC), count, committed=False)
     return out
+
+
+def has_history(root: Path) -> bool:
+    """Whether ``root`` is a git repository with at least one commit."""
+    return is_repo(root) and head(root) is not None
+
+
+def read_at_head(root: Path, paths: Iterable[str]) -> dict[str, bytes]:
+    """The committed bytes (at HEAD) of each of ``paths`` that HEAD has."""
+    from dulwich.object_store import tree_lookup_path
+
+    repo = _open(root)
+    try:
+        try:
+            tree = repo[repo.head()].tree  # type: ignore[attr-defined]
+        except KeyError:
+            return {}
+        store = repo.object_store
+        out = {}
+        for rel in paths:
+            try:
+                _, sha = tree_lookup_path(
+                    store.__getitem__, tree, rel.encode("utf-8", "surrogateescape")
+                )
+            except KeyError:
+                continue
+            out[rel] = store[sha].as_raw_string()  # type: ignore[attr-defined]
+        return out
+    finally:
+        repo.close()
 
 
 def _path_history(
@@ -1179,3 +1337,51 @@ def _path_history(
     finally:
         repo.close()
     return newest, counts, head_blobs
+
+
+# --- who changed a file on one side of a merge ------------------------------------------
+
+
+def last_change(
+    root: Path,
+    head: str,
+    exclude: Iterable[str],
+    path: str,
+    changed: Callable[[bytes | None, bytes | None], bool],
+) -> CommitInfo | None:
+    """The newest commit reachable from ``head`` but not from ``exclude`` (a merge base)
+    whose change to ``path`` (against its first parent) passes ``changed(old, new)``
+    (the file's bytes, ``None`` when absent): who made one side of a merge. A merge
+    brings the other side's change in, so merges count for what they changed too."""
+    from dulwich.object_store import tree_lookup_path
+
+    repo = _open(root)
+    try:
+        store = repo.object_store
+        raw = path.encode("utf-8", "surrogateescape")
+
+        def blob(tree: bytes | None) -> bytes | None:
+            if tree is None:
+                return None
+            try:
+                _, sha = tree_lookup_path(store.__getitem__, tree, raw)
+            except KeyError:
+                return None
+            return sha
+
+        walker = repo.get_walker(
+            include=[head.encode()], exclude=[e.encode() for e in exclude], order="topo"
+        )
+        for entry in walker:
+            commit = entry.commit
+            parent = store[commit.parents[0]].tree if commit.parents else None  # type: ignore[attr-defined]
+            old, new = blob(parent), blob(commit.tree)
+            if old == new:
+                continue
+            before = store[old].as_raw_string() if old else None  # type: ignore[attr-defined]
+            after = store[new].as_raw_string() if new else None  # type: ignore[attr-defined]
+            if changed(before, after):
+                return _info(commit)
+        return None
+    finally:
+        repo.close()

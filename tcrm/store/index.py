@@ -62,7 +62,7 @@ from tcrm.store import early, parallel, yamlio
 from tcrm.store.git import Revision
 
 INDEX_FILE = "index.sqlite"
-SCHEMA = 6
+SCHEMA = 7
 """Bump when the tables or the columns' meaning change: an older index is rebuilt."""
 RACY_NS = 2_000_000_000
 """A file modified this recently may change again within the same timestamp tick
@@ -105,6 +105,7 @@ COLUMNS = (
     "alert",
     "moment",
     "cadence",
+    "conflicts",
     "text",
     "digits",
 )
@@ -113,7 +114,8 @@ expected close; ``alert``: the earliest day a task's reminders can fire (a day e
 time zones); ``moment``: an activity's time, or when a deal entered its stage, in UTC
 (fixed width, so text order is time order); ``owner``: a task's assignee, an activity's
 author; ``cadence``: a client's keep-in-touch days; ``text``: every text in the file and
-the id, case-folded (search); ``digits``: the digits of each phone number. Queries on
+the id, case-folded (search); ``digits``: the digits of each phone number;
+``conflicts``: how many unresolved merge conflicts the record holds (NULL for none). Queries on
 them only narrow down candidates: services still apply their exact rules to the records
 they get back."""
 
@@ -130,6 +132,7 @@ CREATE INDEX records_stage ON records (kind, stage);
 CREATE INDEX records_alert ON records (kind, status, alert);
 CREATE INDEX records_cadence ON records (kind, cadence);
 CREATE INDEX records_client ON records (kind, client);
+CREATE INDEX records_conflicts ON records (conflicts) WHERE conflicts IS NOT NULL;
 CREATE TABLE refs (path TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL);
 CREATE INDEX refs_ref ON refs (ref, kind);
 CREATE INDEX refs_path ON refs (path);
@@ -331,6 +334,7 @@ def row_of(
         cols = dict.fromkeys(COLUMNS)
         return Row(rel, kind, record_id, stat, _json(data), False, cols), []
     cols, refs = _columns(record)
+    cols["conflicts"] = str(len(record.conflicts)) if record.conflicts else None
     cols["text"] = "\n".join([record_id, *_strings(data)]).casefold()
     if isinstance(record, Client):
         phones = [*record.phones, *(p for c in record.contacts for p in c.phones)]
@@ -943,10 +947,13 @@ class Index:
             except OSError:
                 continue
             changes, newest = stored.get(rel, (0, 0))
-            if rel in stored and rel not in dirty:
+            if not head:  # no commit yet: every file is its own first revision
+                out[rel] = Revision(datetime.fromtimestamp(mtime, UTC), 1)
+            elif rel in stored and rel not in dirty:
                 out[rel] = Revision(datetime.fromtimestamp(newest, UTC), changes)
-            else:  # uncommitted, or changed since HEAD: its own time, one change more
-                out[rel] = Revision(datetime.fromtimestamp(mtime, UTC), changes + 1)
+            else:  # uncommitted, or changed since HEAD: its committed revision, marked
+                at = newest if rel in stored else mtime
+                out[rel] = Revision(datetime.fromtimestamp(at, UTC), changes, committed=False)
         return out
 
     def _history_at(self, head: str) -> bool:

@@ -1,7 +1,8 @@
 """Today: what needs doing now, as ``tcrm today`` computes it, plus the coming week.
 
-Sections: overdue (highlighted), today, upcoming (the next 7 days), reminders that are
-due, rotting deals, and clients not contacted for longer than their cadence.
+Sections: open merge conflicts (only when a sync left some), overdue (highlighted),
+today, upcoming (the next 7 days), reminders that are due, rotting deals, and clients
+not contacted for longer than their cadence.
 
 It paints in two steps: the tasks (``tasks.list_tasks --week``: overdue, today and
 upcoming) as soon as they are read, then the planner's reminders, rotting deals and
@@ -24,6 +25,7 @@ from textual.worker import get_current_worker
 
 from tcrm.model.records import Task
 from tcrm.services import planner, tasks
+from tcrm.services.conflicts import side_text
 from tcrm.services.tasks import TaskItem, assignee_today
 from tcrm.tui.format import due as due_text
 from tcrm.tui.format import money, plural
@@ -135,7 +137,13 @@ class TodayScreen(RecordActions, DataScreen):
             f"{overdue} overdue, {due_today} due today"
         )
         waiting = "loading…"
+        conflicts = self._conflicts(plan) if plan else []
         sections = [
+            *(
+                [Section("conflicts", "Open conflicts", conflicts, tone="error")]
+                if conflicts
+                else []
+            ),
             *task_sections,
             Section(
                 "reminders",
@@ -187,6 +195,25 @@ class TodayScreen(RecordActions, DataScreen):
         ]
         self._task_sections = (data, sections)
         return sections
+
+    @staticmethod
+    def _conflicts(plan: planner.Agenda) -> list[Row]:
+        """A sync's open conflicts, first: each row names the field and who made which
+        value; ``tcrm resolve`` settles it."""
+        rows = []
+        for c in plan.conflicts:
+            kept = side_text(c.mine, c.mine_by, c.mine_commit)
+            other = side_text(c.theirs, c.theirs_by, c.theirs_commit)
+            clients = (c.id,) if c.kind == "client" and c.id else ()
+            deals = (c.id,) if c.kind == "deal" and c.id else ()
+            rows.append(
+                Row(
+                    Target(c.kind, c.id or c.path, clients, deals, c.ref),
+                    ["conflict", f"{c.ref} {c.field}: {kept} / {other}", "", ""],
+                    "error",
+                )
+            )
+        return rows
 
     @staticmethod
     def _reminders(plan: planner.Agenda) -> list[Row]:

@@ -1,0 +1,43 @@
+"""Where the clone's merge driver lives, and a cheap test for a clone that lacks it.
+
+Kept apart from :mod:`tcrm.services.sync` so every command can ask (two small files
+read, no import of the models or of dulwich).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tcrm.store.workspace import SETTINGS_FILE
+
+ATTRIBUTES_HEADER = "# tcrm: merge records field by field (tcrm merge-driver); see docs/sync.md"
+ATTRIBUTES = (
+    "/clients/*.yaml merge=tcrm",
+    "/deals/*.yaml merge=tcrm",
+    "/tasks/*.yaml merge=tcrm",
+    "/activities/*/*.yaml merge=tcrm",
+    f"/{SETTINGS_FILE} merge=tcrm",
+)
+
+
+def missing(root: Path) -> bool:
+    """True in a clone (a repository with a remote) whose ``.git`` has no ``merge "tcrm"``
+    driver or lacks one of its attribute lines: a plain ``git clone``. A driver configured
+    by hand is kept as it is."""
+    dot_git = root / ".git"
+    if not dot_git.is_dir():
+        return False  # a worktree or a submodule: its own clone sets it up
+    try:
+        config = (dot_git / "config").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    if '[remote "' not in config:
+        return False
+    if '[merge "tcrm"]' not in config:
+        return True
+    try:
+        attributes = (dot_git / "info" / "attributes").read_text(encoding="utf-8")
+    except OSError:
+        return True
+    present = set(attributes.splitlines())
+    return not all(line in present for line in ATTRIBUTES)
