@@ -237,7 +237,7 @@ def test_serve_process_answers_and_stops_cleanly_on_ctrl_c(sample_ws):
         first = server.wait_for("Serving ")
         match = re.search(r"http://127\.0\.0\.1:(\d+)/(\S+)/calendar\.ics", first)
         assert match, first
-        assert match.group(2) == TOKEN
+        assert match.group(2) == "<token>"  # never the token itself
         port = int(match.group(1))
         server.wait_for("Press Ctrl-C to stop.")
         answer = get(port, FEED)
@@ -249,6 +249,6 @@ def test_serve_process_answers_and_stops_cleanly_on_ctrl_c(sample_ws):
     assert code in (0, 130), err
     assert "Traceback" not in err + server.out
     assert err.endswith("Stopped.\n"), err
-    assert TOKEN not in err.split("Press Ctrl-C to stop.", 1)[1]  # request log masks it
+    assert TOKEN not in err  # the request log masks it too
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
         pass

@@ -5,6 +5,9 @@ The standard library's threading HTTP server, answering exactly two kinds of pat
 Paths are matched as raw text and never mapped to files, so no path, encoded or not,
 reaches anything else. A feed is rendered again only when a cheap fingerprint of the
 workspace (git HEAD, folder times) changes; concurrent requests share one rendering.
+
+The log escapes control characters and never holds the token (docs/security.md, "The
+feed server").
 """
 
 from __future__ import annotations
@@ -38,10 +41,18 @@ MAX_CLIENTS = 64
 CLIENT_TIMEOUT = 10
 """Seconds a connection may stay silent before it is closed (slow or idle clients)."""
 
+MASK = "<token>"
+"""What people see instead of the token: in the URLs printed at start-up and in the log."""
+
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 _PATH_RE = re.compile(
     r"^/(?:(?P<token>[A-Za-z0-9_-]{1,128})/)?(?P<name>[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?)\.ics$"
 )
+_CONTROL = str.maketrans(
+    {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]} | {ord("\\"): "\\\\"}
+)
+"""What http.server's own log does: control characters as ``\\xNN``, ``\\`` doubled, so a
+request cannot move the cursor, clear the screen or start a forged line."""
 
 
 class ServeError(TcrmError):
@@ -194,12 +205,7 @@ class FeedHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def log_message(self, format: str, *args: Any) -> None:
-        """One line per request on stderr, the token masked (logs get shared)."""
-        line = format % args
-        if self.server.token:
-            line = line.replace(self.server.token, "***")
-        if not self.server.quiet:
-            sys.stderr.write(f"{self.address_string()} {line}\n")
+        self.server.log(self.address_string(), format % args)
 
 
 class FeedServer(ThreadingHTTPServer):
@@ -221,6 +227,7 @@ class FeedServer(ThreadingHTTPServer):
         self.quiet = quiet
         self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
         super().__init__(address, FeedHandler)
+        self._mask = re.compile(re.escape(token), re.IGNORECASE) if token else None
 
     def process_request(self, request: Any, client_address: Any) -> None:
         if not self._slots.acquire(timeout=CLIENT_TIMEOUT):
@@ -238,14 +245,24 @@ class FeedServer(ThreadingHTTPServer):
         finally:
             self._slots.release()
 
+    def log(self, address: str, line: str) -> None:
+        """One line on stderr (none with ``quiet``): control characters escaped, the token
+        masked in any letter case (logs get shared)."""
+        if self.quiet:
+            return
+        if self._mask is not None:
+            line = self._mask.sub(MASK, line)
+        sys.stderr.write(f"{address} {line}".translate(_CONTROL) + "\n")
+
     @property
     def port(self) -> int:
         return int(self.server_address[1])
 
     def url(self, name: str = ALL) -> str:
+        """The feed's URL as people are shown it: the token as ``<token>``, never itself."""
         host = self.server_address[0]
         shown = f"[{host}]" if ":" in str(host) else str(host)
-        prefix = f"/{self.token}" if self.token else ""
+        prefix = f"/{MASK}" if self.token else ""
         return f"http://{shown}:{self.port}{prefix}/{name}.ics"
 
 
