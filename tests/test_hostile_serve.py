@@ -11,8 +11,12 @@ from __future__ import annotations
 import http.client
 import io
 import re
+import select
 import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -139,3 +143,113 @@ def test_the_token_is_never_printed(sample_ws, args, env, source):
     assert "Traceback" not in server.err
     if "--quiet" in args:
         assert "GET" not in server.err
+
+
+class Slowloris:
+    """Connections that start a request and then send one more header byte per round,
+    never finishing it; a thread drips on all of them until ``stop`` (bounded rounds)."""
+
+    def __init__(self, port: int, sources: list[str], interval: float, rounds: int) -> None:
+        self.socks: list[socket.socket] = []
+        for source in sources:
+            sock = _connect(port, source)
+            sock.sendall(f"GET {FEED} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-a: ".encode())
+            self.socks.append(sock)
+        self.answers: dict[socket.socket, bytes] = dict.fromkeys(self.socks, b"")
+        self.closed: set[socket.socket] = set()  # closed by the server, answers read
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._drip, args=(interval, rounds))
+        self._thread.start()
+
+    def _drip(self, interval: float, rounds: int) -> None:
+        refused: set[socket.socket] = set()  # a send failed: the server closed it
+        for _ in range(rounds):
+            if self._stop.wait(interval):
+                return
+            for sock in self.socks:
+                if sock in refused or sock in self.closed:
+                    continue
+                try:
+                    sock.send(b"a")
+                except OSError:
+                    refused.add(sock)
+
+    def read_answers(self, wait: float) -> None:
+        """Read what the server sent on each connection until it closed it, or nothing
+        came for ``wait`` seconds (what the server sent stays readable after a reset)."""
+        open_ = [s for s in self.socks if s not in self.closed]
+        while open_:
+            ready, _, _ = select.select(open_, [], [], wait)
+            if not ready:
+                return
+            for sock in ready:
+                try:
+                    chunk = sock.recv(65536)
+                except OSError:
+                    chunk = b""
+                self.answers[sock] += chunk
+                if not chunk:
+                    self.closed.add(sock)
+                    open_.remove(sock)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=TIMEOUT)
+        for sock in self.socks:
+            sock.close()
+
+
+def test_slowloris_from_one_address_leaves_room_for_everybody_else(serving):
+    # 70 slow connections from one address, a byte each per 0.5 s (the issue's attack,
+    # faster): the server holds a bounded number of them and refuses the rest at once.
+    attack = Slowloris(serving.port, [_source(1)] * ATTACKERS, interval=0.5, rounds=120)
+    try:
+        answer = get(serving.port, FEED)  # a real calendar app, from another address
+        assert answer.status == 200 and answer.body.startswith(b"BEGIN:VCALENDAR")
+        attack.read_answers(wait=1)
+        refused = [a for a in attack.answers.values() if a.startswith(b"HTTP/1.1 503 ")]
+        assert len(refused) >= ATTACKERS - serving.max_per_client
+        assert all(b"Retry-After: " in a for a in refused)
+        assert get(serving.port, FEED).status == 200
+    finally:
+        attack.stop()
+
+
+def test_slow_headers_meet_a_total_deadline_then_clients_are_served(serving):
+    # 70 attackers from 70 addresses, each under the per-client limit, together over the
+    # server's total: the headers' total deadline (not a timeout per read, which a byte
+    # every 0.25 s never meets) closes every one of them.
+    serving.header_deadline = 1.0
+    sources = [_source(n) for n in range(1, ATTACKERS + 1)]
+    attack = Slowloris(serving.port, sources, interval=0.25, rounds=200)
+    try:
+        for _ in range(40):  # at most 40 s (a connection is closed after ~1 s)
+            attack.read_answers(wait=1)
+            if len(attack.closed) == ATTACKERS:
+                break
+        assert len(attack.closed) == ATTACKERS, f"{len(attack.closed)} closed"
+        answered = [a for a in attack.answers.values() if a]  # the rest closed unanswered
+        assert all(a.startswith(b"HTTP/1.1 503 ") for a in answered)
+        assert get(serving.port, FEED).status == 200
+    finally:
+        attack.stop()
+
+
+def test_connections_are_bounded_per_client_and_in_all(serving):
+    serving.max_clients, serving.max_per_client = 3, 2
+    with ExitStack() as stack:
+        for n in (1, 1, 2):  # two connections from one address, one from another
+            held = stack.enter_context(Conn(serving.port, _source(n)))
+            held.send(b"GET ")  # a request begun: the server holds the connection
+        for n in (1, 3):  # a third from the first address; a fourth in all
+            refused = stack.enter_context(Conn(serving.port, _source(n)))
+            answer = refused.response()
+            assert answer.status == 503 and answer.getheader("Retry-After")
+            assert refused.rest() == b""
+    # the held connections are closed: their slots come back (the server notices in its
+    # own threads: ask a bounded number of times)
+    for _ in range(50):
+        if (status := get(serving.port, FEED).status) == 200:
+            break
+        time.sleep(0.1)
+    assert status == 200

@@ -6,20 +6,24 @@ Paths are matched as raw text and never mapped to files, so no path, encoded or 
 reaches anything else. A feed is rendered again only when a cheap fingerprint of the
 workspace (git HEAD, folder times) changes; concurrent requests share one rendering.
 
-The log escapes control characters and never holds the token (docs/security.md, "The
-feed server").
+Every client is a stranger (docs/security.md, "The feed server"): connections are
+bounded per client and in all, a request's line and headers have one total deadline,
+and the log escapes control characters and never holds the token.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import ipaddress
 import re
 import signal
 import socket
 import sys
 import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -36,10 +40,34 @@ ALL = "calendar"
 """The name of the feed with everything: ``/TOKEN/calendar.ics``."""
 
 MAX_CLIENTS = 64
-"""Connections served at once; more wait (briefly) to be accepted."""
+"""Connections served at once, all clients together; more are refused at once (503)."""
+
+MAX_PER_CLIENT = 16
+"""Connections served at once from one client (an IPv4 address, an IPv6 /64): one
+client cannot take every slot; more are refused at once (503)."""
+
+HEADER_DEADLINE = 10.0
+"""Seconds a connection has for a whole request line and its headers, however slowly it
+sends them (one total, not a timeout per read), and the longest it may idle between
+requests."""
 
 CLIENT_TIMEOUT = 10
-"""Seconds a connection may stay silent before it is closed (slow or idle clients)."""
+"""Seconds an answer may take to be sent (a client that stops reading)."""
+
+RETRY_AFTER = 10
+"""Seconds a refused (busy) client is asked to wait before trying again."""
+
+BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: 5\r\n"
+    b"Retry-After: " + str(RETRY_AFTER).encode() + b"\r\n"
+    b"Connection: close\r\n\r\n"
+    b"busy\n"
+)
+"""The whole answer to a connection over a limit. Written as bytes by the accepting
+thread, at once and without reading the request: a handler would need a thread, which
+is what the client is refused."""
 
 MASK = "<token>"
 """What people see instead of the token: in the URLs printed at start-up and in the log."""
@@ -147,6 +175,47 @@ def not_modified(headers: Any, rendered: Rendered) -> bool:
     return False
 
 
+class _DeadlineReader(io.RawIOBase):
+    """A connection's bytes, each read allowed only the time left before ``deadline``
+    while one is set: a client sending a byte now and then still runs out of time."""
+
+    def __init__(self, sock: socket.socket, timeout: float | None) -> None:
+        self._sock = sock
+        self._timeout = timeout
+        self._deadline: float | None = None
+        self._received = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def start(self, seconds: float) -> None:
+        """A request begins: it must be read whole within ``seconds`` from now."""
+        self._deadline = time.monotonic() + seconds
+        self._received = 0
+
+    def stop(self) -> None:
+        """The request line and headers are in: back to the timeout per read."""
+        self._deadline = None
+
+    def readinto(self, buffer: Any) -> int:
+        if self._deadline is None:
+            return self._sock.recv_into(buffer)
+        left = self._deadline - time.monotonic()
+        try:
+            if left <= 0:
+                raise TimeoutError
+            self._sock.settimeout(left if self._timeout is None else min(left, self._timeout))
+            n = self._sock.recv_into(buffer)
+        except TimeoutError:
+            if self._received == 0:
+                return 0  # idle between requests: the end of the connection, not an error
+            raise TimeoutError("request line and headers not complete in time") from None
+        finally:
+            self._sock.settimeout(self._timeout)
+        self._received += n
+        return n
+
+
 class FeedHandler(BaseHTTPRequestHandler):
     """GET and HEAD of a feed; every other path is 404, every other method 501."""
 
@@ -154,8 +223,24 @@ class FeedHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = CLIENT_TIMEOUT
 
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # http.server's buffered file, replaced by one with a deadline
+        self._reader = _DeadlineReader(self.connection, self.timeout)
+        self.rfile = io.BufferedReader(self._reader)
+
     def version_string(self) -> str:
         return "tcrm"
+
+    def handle_one_request(self) -> None:
+        self._reader.start(self.server.header_deadline)
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        self._reader.stop()  # the request line and headers are in
+        return True
 
     def do_GET(self) -> None:
         self._answer(with_body=True)
@@ -209,10 +294,15 @@ class FeedHandler(BaseHTTPRequestHandler):
 
 
 class FeedServer(ThreadingHTTPServer):
-    """A thread per connection, at most ``MAX_CLIENTS`` at once, none outliving the server."""
+    """A thread per connection, none outliving the server; at most ``max_clients`` at once
+    and ``max_per_client`` from one client (class attributes, as socketserver's own
+    settings are, so a test may lower them on one server)."""
 
     daemon_threads = True
     request_queue_size = MAX_CLIENTS
+    max_clients = MAX_CLIENTS
+    max_per_client = MAX_PER_CLIENT
+    header_deadline = HEADER_DEADLINE
 
     def __init__(
         self,
@@ -225,25 +315,63 @@ class FeedServer(ThreadingHTTPServer):
         self.cache = cache
         self.token = token
         self.quiet = quiet
-        self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
+        self._lock = threading.Lock()
+        self._total = 0
+        self._per_client: Counter[str] = Counter()
         super().__init__(address, FeedHandler)
         self._mask = re.compile(re.escape(token), re.IGNORECASE) if token else None
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(timeout=CLIENT_TIMEOUT):
-            self.shutdown_request(request)
+        client = client_key(str(client_address[0]))
+        with self._lock:
+            over = (
+                "too many connections from this client"
+                if self._per_client[client] >= self.max_per_client
+                else "too many connections"
+                if self._total >= self.max_clients
+                else None
+            )
+            if over is None:
+                self._total += 1
+                self._per_client[client] += 1
+        if over is not None:
+            self._refuse(request, str(client_address[0]), over)
             return
         try:
             super().process_request(request, client_address)
         except BaseException:
-            self._slots.release()
+            self._release(client)
             raise
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self._slots.release()
+            self._release(client_key(str(client_address[0])))
+
+    def _release(self, client: str) -> None:
+        with self._lock:
+            self._total -= 1
+            self._per_client[client] -= 1
+            if not self._per_client[client]:
+                del self._per_client[client]
+
+    def _refuse(self, request: socket.socket, address: str, reason: str) -> None:
+        """503 and close, from the accepting thread: never waits for the client."""
+        try:
+            request.setblocking(False)
+            request.send(BUSY)
+        except OSError:
+            pass  # the client is gone or not reading: it is refused all the same
+        self.shutdown_request(request)
+        self.log(address, f"refused: {reason} (503)")
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line instead of socketserver's traceback: a client going away in the middle
+        of an answer is ordinary; anything else is named by its type."""
+        exc = sys.exc_info()[1]
+        what = "connection lost" if isinstance(exc, ConnectionError) else "error"
+        self.log(str(client_address[0]), f"{what}: {type(exc).__name__}: {exc}")
 
     def log(self, address: str, line: str) -> None:
         """One line on stderr (none with ``quiet``): control characters escaped, the token
@@ -264,6 +392,20 @@ class FeedServer(ThreadingHTTPServer):
         shown = f"[{host}]" if ":" in str(host) else str(host)
         prefix = f"/{MASK}" if self.token else ""
         return f"http://{shown}:{self.port}{prefix}/{name}.ics"
+
+
+def client_key(address: str) -> str:
+    """Whose connection this is, for the per-client limit: an IPv4 address, an IPv6 /64
+    (one host usually holds a whole /64), an IPv4-mapped IPv6 address as its IPv4."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def is_loopback(host: str) -> bool:
