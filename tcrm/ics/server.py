@@ -8,7 +8,8 @@ workspace (git HEAD, folder times) changes; concurrent requests share one render
 
 Every client is a stranger (docs/security.md, "The feed server"): connections are
 bounded per client and in all, a request's line and headers have one total deadline,
-and the log escapes control characters and never holds the token.
+the path (and so the token) is judged before any header is read, a request with a body
+is refused, and the log escapes control characters and never holds the token.
 """
 
 from __future__ import annotations
@@ -237,10 +238,28 @@ class FeedHandler(BaseHTTPRequestHandler):
         super().handle_one_request()
 
     def parse_request(self) -> bool:
+        """http.server's parsing, with the path judged before any header is read, and
+        the headers checked before any answer: no body."""
+        line = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        words = line.split()
+        if len(words) == 3 and words[2] in ("HTTP/1.0", "HTTP/1.1"):
+            self.command, self.path, self.request_version = words
+            self.requestline = line
+            if route(self.path, self.server.token) is None:
+                # a wrong token, or a path that names no feed: not one header is read
+                return self._refuse(404, "not found")
         if not super().parse_request():
             return False
-        self._reader.stop()  # the request line and headers are in
+        self._reader.stop()
+        lengths = self.headers.get_all("Content-Length") or []
+        if lengths not in ([], ["0"]) or "Transfer-Encoding" in self.headers:
+            # never read, a body would be taken for the next request on the connection
+            return self._refuse(400, "a feed request has no body")
         return True
+
+    def handle_expect_100(self) -> bool:
+        """Nothing here takes a body: no "100 Continue", a final answer instead."""
+        return self._refuse(417, "a feed request has no body")
 
     def do_GET(self) -> None:
         self._answer(with_body=True)
@@ -263,7 +282,7 @@ class FeedHandler(BaseHTTPRequestHandler):
         if not_modified(self.headers, rendered):
             self.send_response(304)
             self._validators(rendered)
-            self.end_headers()
+            self._end_headers()
             return
         self.send_response(200)
         self.send_header("Content-Type", "text/calendar; charset=utf-8")
@@ -271,7 +290,7 @@ class FeedHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Disposition", f'inline; filename="{name}.ics"')
         self.send_header("X-Content-Type-Options", "nosniff")
         self._validators(rendered)
-        self.end_headers()
+        self._end_headers()
         if with_body:
             self.wfile.write(rendered.body)
 
@@ -280,14 +299,30 @@ class FeedHandler(BaseHTTPRequestHandler):
         self.send_header("Last-Modified", format_datetime(rendered.modified, usegmt=True))
         self.send_header("Cache-Control", "no-cache")
 
+    def _end_headers(self) -> None:
+        """The headers' end, saying what http.server does with the connection after this
+        answer (RFC 9112 9.6, 9.3): close it, or keep an HTTP/1.0 client's alive."""
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        elif self.request_version == "HTTP/1.0":
+            self.send_header("Connection", "keep-alive")
+        self.end_headers()
+
     def _text(self, code: int, text: str, with_body: bool) -> None:
         data = text.encode("utf-8")
         self.send_response(code)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
+        self._end_headers()
         if with_body:
             self.wfile.write(data)
+
+    def _refuse(self, code: int, reason: str) -> bool:
+        """Answer ``code`` and close the connection (what else it sent is never read);
+        False, as ``parse_request`` returns when it has answered."""
+        self.close_connection = True
+        self._text(code, reason + "\n", with_body=self.command != "HEAD")
+        return False
 
     def log_message(self, format: str, *args: Any) -> None:
         self.server.log(self.address_string(), format % args)
