@@ -265,6 +265,45 @@ def test_the_token_is_checked_before_any_header_is_read(serving, path):
         assert conn.rest() == b""
 
 
+@pytest.mark.parametrize(
+    "host", ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example:{port}", "0.0.0.0"]
+)
+def test_without_a_token_a_foreign_host_name_is_refused(open_serving, host):
+    # DNS rebinding: a web page at evil.example whose name now resolves to 127.0.0.1
+    answer = get(open_serving.port, "/calendar.ics", Host=host.format(port=open_serving.port))
+    assert answer.status == 421
+    assert answer.headers["connection"] == "close"
+    assert b"BEGIN:VCALENDAR" not in answer.body and b"Northwind" not in answer.body
+
+
+def test_without_a_token_the_host_must_be_one_and_well_formed(open_serving):
+    port = open_serving.port
+    for headers in (
+        b"",
+        b"Host: 127.0.0.1\r\nHost: evil.example\r\n",
+        b"Host: evil.example@127.0.0.1\r\n",
+        b"Host: 127.0.0.1:80:80\r\n",
+        b"Host: 127.0.0.1 evil\r\n",
+    ):
+        with Conn(port) as conn:
+            conn.send(b"GET /calendar.ics HTTP/1.1\r\n" + headers + b"\r\n")
+            assert conn.response().status == 400, headers
+            assert conn.rest() == b""
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1:{port}", "127.0.0.1", "localhost:{port}", "LocalHost", "localhost:9000"]
+)
+def test_without_a_token_this_machine_s_names_are_served(open_serving, host):
+    answer = get(open_serving.port, "/calendar.ics", Host=host.format(port=open_serving.port))
+    assert answer.status == 200
+
+
+def test_with_a_token_any_host_is_served(serving):
+    # behind a TLS proxy the Host is the proxy's public name; the token guards the feed
+    assert get(serving.port, FEED, Host="calendar.example.org").status == 200
+
+
 SMUGGLED = f"GET /{TOKEN}/ben.ics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 

@@ -9,7 +9,8 @@ workspace (git HEAD, folder times) changes; concurrent requests share one render
 Every client is a stranger (docs/security.md, "The feed server"): connections are
 bounded per client and in all, a request's line and headers have one total deadline,
 the path (and so the token) is judged before any header is read, a request with a body
-is refused, and the log escapes control characters and never holds the token.
+is refused, a token-less server answers only to its own host names, and the log escapes
+control characters and never holds the token.
 """
 
 from __future__ import annotations
@@ -77,6 +78,13 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 _PATH_RE = re.compile(
     r"^/(?:(?P<token>[A-Za-z0-9_-]{1,128})/)?(?P<name>[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?)\.ics$"
 )
+_HOST_RE = re.compile(
+    r"^(?P<name>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9.])?)"
+    r"(?::[0-9]{1,5})?$"
+)
+"""RFC 9110's Host: a name or an address, then an optional port; nothing else (no
+userinfo, no spaces, no second value)."""
+
 _CONTROL = str.maketrans(
     {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]} | {ord("\\"): "\\\\"}
 )
@@ -239,7 +247,7 @@ class FeedHandler(BaseHTTPRequestHandler):
 
     def parse_request(self) -> bool:
         """http.server's parsing, with the path judged before any header is read, and
-        the headers checked before any answer: no body."""
+        the headers checked before any answer: Host (without a token), no body."""
         line = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
         words = line.split()
         if len(words) == 3 and words[2] in ("HTTP/1.0", "HTTP/1.1"):
@@ -251,6 +259,8 @@ class FeedHandler(BaseHTTPRequestHandler):
         if not super().parse_request():
             return False
         self._reader.stop()
+        if self.server.token is None and (refusal := self._host_refusal()):
+            return self._refuse(*refusal)
         lengths = self.headers.get_all("Content-Length") or []
         if lengths not in ([], ["0"]) or "Transfer-Encoding" in self.headers:
             # never read, a body would be taken for the next request on the connection
@@ -260,6 +270,19 @@ class FeedHandler(BaseHTTPRequestHandler):
     def handle_expect_100(self) -> bool:
         """Nothing here takes a body: no "100 Continue", a final answer instead."""
         return self._refuse(417, "a feed request has no body")
+
+    def _host_refusal(self) -> tuple[int, str] | None:
+        """Without a token the feed is for this machine: a web page whose own name has been
+        made to resolve to 127.0.0.1 (DNS rebinding) sends that name as Host."""
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1:
+            return 400, "one Host header, please"
+        match = _HOST_RE.match(hosts[0].strip())
+        if match is None:
+            return 400, "malformed Host header"
+        if match["name"].lower().rstrip(".") not in self.server.names:
+            return 421, "not a name of this server (a feed without a token is for this machine)"
+        return None
 
     def do_GET(self) -> None:
         self._answer(with_body=True)
@@ -354,6 +377,10 @@ class FeedServer(ThreadingHTTPServer):
         self._total = 0
         self._per_client: Counter[str] = Counter()
         super().__init__(address, FeedHandler)
+        # the names a request's Host may give when there is no token
+        self.names = frozenset(
+            {"localhost", _host_name(address[0]), _host_name(str(self.server_address[0]))}
+        )
         self._mask = re.compile(re.escape(token), re.IGNORECASE) if token else None
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -441,6 +468,12 @@ def client_key(address: str) -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.IPv6Network(f"{ip}/64", strict=False))
     return str(ip)
+
+
+def _host_name(host: str) -> str:
+    """A host as a Host header names it: lower case, an IPv6 address in brackets."""
+    host = host.strip("[]").lower().rstrip(".")
+    return f"[{host}]" if ":" in host else host
 
 
 def is_loopback(host: str) -> bool:
