@@ -149,9 +149,22 @@ def serve(
         quiet=quiet,
     )
     render.message(f"Serving {server.url()} (per member: {server.url('MEMBER')})")
+    if token is not None:
+        render.message(f"{ics_server.MASK} is {_token_source(ctx)}.")
     render.message("Press Ctrl-C to stop.")
     ics_server.run(server)
     render.message("Stopped.")
+
+
+def _token_source(ctx: typer.Context) -> str:
+    """Where the token came from, so its owner can find it: it is never shown."""
+    source = ctx.get_parameter_source("token")  # click's ParameterSource, by name
+    if source is not None and source.name == "ENVIRONMENT":
+        return "the value of $TCRM_ICS_TOKEN (never printed or logged)"
+    return (
+        "the value given to --token (never printed or logged; $TCRM_ICS_TOKEN would keep "
+        "it out of `ps`)"
+    )
 
 
 def register(root: typer.Typer) -> None:
