@@ -11,7 +11,7 @@ from tcrm.errors import Problem, ValidationError
 from tcrm.model.records import RECORD_TYPES, Record
 from tcrm.model.rules import record_findings
 from tcrm.services.conflicts import conflict_problems, settings_problems
-from tcrm.store import parallel
+from tcrm.store import links, parallel
 from tcrm.store.workspace import SETTINGS_FILE, Workspace, located
 
 
@@ -38,6 +38,7 @@ def check_workspace(ws: Workspace) -> CheckReport:
         report.problems.extend(exc.problems)
         return report
     report.problems.extend(settings_problems(ws, settings))
+    report.problems.extend(links.problem(rel) for rel in links.guarded_links(ws.root))
     ids: dict[str, set[str]] = {kind: set() for kind in RECORD_TYPES}
     files: list[tuple[str, str, str]] = []
     for kind in RECORD_TYPES:
@@ -79,7 +80,7 @@ def _check_files(files: Sequence[tuple[str, str, str]]) -> tuple[list[Problem], 
         findings = record_findings(record, settings, exists)
         findings += _typos(record)
         if findings or record.conflicts:
-            text = (ws.root / rel).read_text(encoding="utf-8")
+            text = ws.read_text(rel)
             problems.extend(located(rel, text, findings))
             problems.extend(conflict_problems(rel, text, record.id))
     return problems, counts
