@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.clitools import assert_refused, commit_count, git, run, snapshot, status_clean
+from tests.teamtools import as_user, put, sync, team
+
+__all__ = ["as_user", "team"]  # fixtures, imported for pytest
 
 LINK = "is a symbolic link; tcrm does not follow links"
 SECRET = "password=hunter2"
@@ -164,3 +167,28 @@ def test_the_store_finds_the_first_link_on_a_path(tmp_path):
         links.read_bytes(tmp_path, "clients/x.yaml")
     with pytest.raises(links.LinkError, match=f"tasks: {LINK}"):
         links.read_bytes(tmp_path, "tasks/real.yaml")
+
+
+@pytest.mark.parametrize("diverged", [False, True], ids=["fast-forward", "merge"])
+def test_a_sync_that_brings_a_link_where_a_folder_was_refuses(team, as_user, diverged):
+    from tcrm.model.records import Client, Task
+
+    ann, ben = team["ann"], team["ben"]
+    as_user("ann")
+    put(ann, "task: add", Task(id="t2345678", title="Call Acme"), create=True)
+    sync(ann)
+    as_user("ben")
+    sync(ben)
+    assert (ben / "tasks/t2345678.yaml").is_file()
+    as_user("ann")
+    _commit_link(ann, "tasks", "../outside")
+    git(ann, "push", "-q", "origin", "HEAD")
+    as_user("ben")
+    if diverged:
+        put(ben, "client gamma: add", Client(id="gamma", name="Gamma"), create=True)
+    before, commits = snapshot(ben), commit_count(ben)
+    result = run("-w", ben, "sync")
+    assert_refused(ben, result, before, commits)
+    assert f"tasks: {LINK}" in result.err
+    assert (ben / "tasks").is_dir() and not (ben / "tasks").is_symlink()
+    assert status_clean(ben)
