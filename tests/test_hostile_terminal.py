@@ -149,3 +149,12 @@ def test_piped_text_is_escaped_too(hostile_ws):
     for raw in RAW:
         assert raw.decode() not in result.out
     assert "\\x1b]0;pwned\\x07Evil" in result.out
+
+
+def test_check_warns_about_control_characters(hostile_ws):
+    result = run("check")
+    assert result.code == 0, result.out + result.err
+    assert "clients/evil.yaml:1: name: holds control characters" in result.err
+    assert "tasks/tevil234.yaml:1: title: holds control characters" in result.err
+    for raw in RAW:
+        assert raw.decode() not in result.out + result.err
