@@ -94,7 +94,7 @@ def hostile_ws(sample_ws: Path) -> Path:
         f"name: {HOSTILE_YAML}\ntype: company\nstatus: active\nnotes: {HOSTILE_YAML}\n"
     )
     (sample_ws / "tasks/tevil234.yaml").write_text(
-        f"title: {HOSTILE_YAML}\nstatus: open\nclients:\n- evil\n"
+        f"title: {HOSTILE_YAML}\nstatus: open\ndue: 2026-11-24\nclients:\n- evil\n"
     )
     git(sample_ws, "add", "-A")
     git(sample_ws, "commit", "-qm", "hostile records")
@@ -158,3 +158,48 @@ def test_check_warns_about_control_characters(hostile_ws):
     assert "tasks/tevil234.yaml:1: title: holds control characters" in result.err
     for raw in RAW:
         assert raw.decode() not in result.out + result.err
+
+
+def _painted(app) -> str:
+    """What the app's current screen writes to the terminal: every line of every widget
+    shown, as Textual renders it (styles, line filters and all)."""
+    from textual.geometry import Region
+
+    out = []
+    for widget in app.screen.walk_children(with_self=True):
+        if not widget.display or not widget.size.area:
+            continue
+        width, height = widget.outer_size
+        for strip in widget.render_lines(Region(0, 0, width, height)):
+            out.append(strip.render(app.console))
+    return "\n".join(out)
+
+
+def test_the_tui_paints_record_text_escaped(hostile_ws):
+    import asyncio
+
+    from tcrm.store.workspace import Workspace
+    from tcrm.tui.app import TcrmApp
+    from tests.test_tui_pilot import FIXED, settle
+
+    app = TcrmApp(Workspace.open(hostile_ws), clock=lambda: FIXED, quiet=True, poll_seconds=None)
+    screens: dict[str, str] = {}
+
+    async def main() -> None:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await settle(pilot)
+            for key, name in (("3", "clients"), ("4", "tasks"), ("2", "pipeline")):
+                await pilot.press(key)
+                await settle(pilot)
+                screens[name] = _painted(app)
+            app.open_client("evil")
+            await settle(pilot)
+            screens["card"] = _painted(app)
+
+    asyncio.run(main())
+    for name in ("clients", "tasks", "card"):
+        painted = screens[name]
+        assert "pwned" in painted, name  # the record is on screen...
+        for raw in RAW:
+            assert raw.decode() not in painted, (name, raw)  # ...but none of it raw
+        assert "\\x1b]0;pwned\\x07" in painted, name
