@@ -203,3 +203,25 @@ def test_the_tui_paints_record_text_escaped(hostile_ws):
         for raw in RAW:
             assert raw.decode() not in painted, (name, raw)  # ...but none of it raw
         assert "\\x1b]0;pwned\\x07" in painted, name
+
+
+def test_the_console_escapes_text_handed_to_it_already_built():
+    """The boundary holds for a new command that builds rich objects itself: a ``Text``
+    (not laid out from a string) and a table cell are checked on their way out."""
+    import io
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from tcrm.cli.terminal import console
+
+    stream = io.StringIO()
+    terminal = console(file=stream, force_terminal=True, width=120, color_system="standard")
+    grid = Table("name")
+    grid.add_row(Text(HOSTILE))
+    terminal.print(Text(HOSTILE, style="bold"), grid, f"Added client {HOSTILE}")
+    written = stream.getvalue().encode()
+    for raw in RAW:
+        assert raw not in written, (raw, written)
+    assert b"\x1b" not in SGR.sub(b"", written), written
+    assert written.count(b"pwned") == 3, written  # all three shown (rich drops BEL, CR of a Text)

@@ -11,6 +11,7 @@ again on its way out (for text handed to rich already built, e.g. a ``Text``).
 from __future__ import annotations
 
 import functools
+import threading
 from typing import TYPE_CHECKING, Any
 
 from tcrm.model.text import UNSAFE, visible
@@ -34,16 +35,29 @@ def _safe_console() -> type[Console]:
     from rich.text import Text
 
     class SafeConsole(Console):
+        _outer = threading.local()
+        """Set while the outermost ``render`` runs: rich renders a table's cells (and
+        their text) through ``render`` too, and each segment needs checking once."""
+
         def render_str(self, text: str, **options: Any) -> Text:
             return super().render_str(visible(text), **options)
 
         def render(
             self, renderable: RenderableType, options: ConsoleOptions | None = None
         ) -> Iterator[Segment]:
-            for segment in super().render(renderable, options):
-                if segment.control is None and UNSAFE.search(segment.text):
-                    yield Segment(visible(segment.text), segment.style)
-                else:
-                    yield segment
+            if getattr(self._outer, "active", False):  # a cell of a table, say: as rich does
+                return super().render(renderable, options)
+            return self._checked(super().render(renderable, options))
+
+        def _checked(self, segments: Iterator[Segment]) -> Iterator[Segment]:
+            self._outer.active = True
+            try:
+                for segment in segments:
+                    if segment.control is None and UNSAFE.search(segment.text):
+                        yield Segment(visible(segment.text), segment.style)
+                    else:
+                        yield segment
+            finally:
+                self._outer.active = False
 
     return SafeConsole
