@@ -119,6 +119,7 @@ def test_check_json_on_a_valid_workspace(valid_ws):
         "ok": True,
         "counts": {"client": 1, "deal": 1},
         "problems": [],
+        "warnings": [],
     }
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tcrm.cli.state import out
+from tcrm.model.text import visible
 
 if TYPE_CHECKING:
     from tcrm.model.records import Record
@@ -35,8 +36,9 @@ def emit_json(data: Any) -> None:
 
 
 def record_json(record: Record) -> dict[str, Any]:
-    """A record as in its file, plus its ``id``."""
-    return {"id": record.id, **record.to_data()}
+    """A record as in its file, plus its ``id``: its texts exactly as read (a terminal
+    never shows JSON's escapes of control characters raw)."""
+    return {"id": record.id, **record.to_data(clean=False)}
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,9 @@ def table(
     cols = [c if isinstance(c, Column) else Column(c) for c in columns]
     rows = [["" if v is None else str(v) for v in row] for row in rows]
     if not out.is_terminal:
-        print("\t".join(c.header.lower() for c in cols))
+        print(visible("\t".join(c.header.lower() for c in cols)))
         for row in rows:
-            print("\t".join(v.replace("\t", " ").replace("\n", " ") for v in row))
+            print(visible("\t".join(v.replace("\t", " ").replace("\n", " ") for v in row)))
         return
     from rich.table import Table  # only on a terminal: piped output never imports rich
 

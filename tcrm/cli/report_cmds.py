@@ -14,6 +14,7 @@ import typer
 from tcrm.cli import completion, render
 from tcrm.cli.state import now, out, workspace
 from tcrm.errors import UsageError
+from tcrm.model.text import visible
 
 if TYPE_CHECKING:  # the report engine loads when a report runs, not for every command
     from tcrm.reports import Report
@@ -246,9 +247,9 @@ def _tab_separated(reports: list[Report]) -> None:
             if not first:
                 print()
             first = False
-            print("\t".join(header(section)))
+            print(visible("\t".join(header(section))))
             for row in plain_rows(item, section):
-                print("\t".join(v.replace("\t", " ").replace("\n", " ") for v in row))
+                print(visible("\t".join(v.replace("\t", " ").replace("\n", " ") for v in row)))
         for note in item.notes:
             render.message(f"{item.name}: note: {note}")
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from tcrm.errors import UsageError
+from tcrm.model.text import visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -99,9 +100,9 @@ class LazyConsole:
     @property
     def console(self) -> Console:
         if self._console is None:
-            from rich.console import Console
+            from tcrm.cli.terminal import console
 
-            self._console = Console(**self._options)
+            self._console = console(**self._options)
         return self._console
 
     @property
@@ -126,7 +127,7 @@ class LazyConsole:
             allowed = {"style", "highlight", "end"}
             if allowed.issuperset(options) and not self.is_terminal:
                 stream = sys.stderr if self._options.get("stderr") else sys.stdout
-                stream.write(" ".join(objects) + options.get("end", "\n"))
+                stream.write(visible(" ".join(objects)) + options.get("end", "\n"))
                 return
         self.console.print(*objects, markup=markup, **options)
 

@@ -12,6 +12,7 @@ import typer
 from tcrm.cli import completion, render
 from tcrm.cli.state import now, workspace
 from tcrm.model.merge import FieldChange
+from tcrm.model.text import visible
 from tcrm.services import conflicts as conflict_service
 from tcrm.services import docs as docs_service
 from tcrm.services import history as history_service
@@ -302,7 +303,7 @@ def docs(
             {"pages": [{"name": p.name, "title": p.title, "markdown": p.markdown} for p in pages]}
         )
         return
-    print("\n".join(p.markdown for p in pages), end="")
+    print(visible("\n".join(p.markdown for p in pages)), end="")
 
 
 # --- conflicts -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import typer
 
 from tcrm.cli.state import err, out, workspace
 from tcrm.services import setup
-from tcrm.services.check import check_workspace
+from tcrm.services.check import CheckReport, check_workspace
 from tcrm.services.setup import init_workspace
 from tcrm.store.workspace import Workspace
 
@@ -62,10 +62,24 @@ def check(
                         {"path": p.path, "line": p.line, "message": p.message}
                         for p in report.problems
                     ],
+                    "warnings": [
+                        {"path": p.path, "line": p.line, "message": p.message}
+                        for p in report.warnings
+                    ],
                 }
             )
         )
-    elif report.ok:
+    else:
+        for warning in report.warnings:  # valid, so the exit code stays 0 for them alone
+            err.print(f"tcrm: warning: {warning}", markup=False)
+        _summary(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _summary(report: CheckReport) -> None:
+    """``ok: ...`` on stderr, or each problem on stdout and how many there are."""
+    if report.ok:
         plural = {"activity": "activities"}
         counts = ", ".join(
             f"{n} {plural.get(kind, kind + 's') if n != 1 else kind}"
@@ -76,8 +90,6 @@ def check(
         for problem in report.problems:
             out.print(str(problem), markup=False, highlight=False)
         err.print(f"{len(report.problems)} problem(s)", markup=False)
-    if not report.ok:
-        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -78,9 +78,13 @@ class Record(BaseModel):
         "cleared by `tcrm resolve`; written by a sync, never by hand",
     )
 
-    def to_data(self) -> dict[str, Any]:
-        """The plain data written to the record's file: no nulls, no empty lists."""
-        return _prune(self.model_dump(mode="json", exclude_none=True))
+    def to_data(self, clean: bool = True) -> dict[str, Any]:
+        """The plain data written to the record's file: no nulls, no empty lists.
+
+        ``clean=False`` keeps each text exactly as read (control characters included), for
+        ``--json``, which carries the exact data; files are written clean (``clean_text``).
+        """
+        return _prune(self.model_dump(mode="json", exclude_none=True), clean)
 
 
 _LINE_BREAKS = re.compile(r"\r\n?|[\x85\u2028\u2029]")
@@ -99,14 +103,14 @@ def clean_text(text: str) -> str:
     return text
 
 
-def _prune(value: Any) -> Any:
+def _prune(value: Any, clean: bool = True) -> Any:
     if isinstance(value, str):
-        return clean_text(value)
+        return clean_text(value) if clean else value
     if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
+        pruned = {k: _prune(v, clean) for k, v in value.items()}
         return {k: v for k, v in pruned.items() if v not in (None, [], {})}
     if isinstance(value, list):
-        return [_prune(v) for v in value]
+        return [_prune(v, clean) for v in value]
     return value
 
 

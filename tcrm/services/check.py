@@ -6,12 +6,17 @@ import difflib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
 
 from tcrm.errors import Problem, ValidationError
 from tcrm.model.records import RECORD_TYPES, Record
 from tcrm.model.rules import record_findings
+from tcrm.model.text import unsafe_characters
+from tcrm.model.validate import FieldPath
 from tcrm.services.conflicts import conflict_problems, settings_problems
-from tcrm.store import parallel
+from tcrm.store import links, parallel
 from tcrm.store.workspace import SETTINGS_FILE, Workspace, located
 
 
@@ -19,6 +24,8 @@ from tcrm.store.workspace import SETTINGS_FILE, Workspace, located
 class CheckReport:
     problems: list[Problem] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    warnings: list[Problem] = field(default_factory=list)
+    """What is valid but worth knowing: control characters in a text (``model.text``)."""
 
     @property
     def ok(self) -> bool:
@@ -38,6 +45,7 @@ def check_workspace(ws: Workspace) -> CheckReport:
         report.problems.extend(exc.problems)
         return report
     report.problems.extend(settings_problems(ws, settings))
+    report.problems.extend(links.problem(rel) for rel in links.guarded_links(ws.root))
     ids: dict[str, set[str]] = {kind: set() for kind in RECORD_TYPES}
     files: list[tuple[str, str, str]] = []
     for kind in RECORD_TYPES:
@@ -53,21 +61,26 @@ def check_workspace(ws: Workspace) -> CheckReport:
             files.append((kind, record_id, rel))
     chunks = parallel.chunked(files)
     share = (ws, settings, ids)
-    for problems, counts in parallel.map_chunks(_check_files, chunks, len(files), share):
+    for problems, counts, warnings in parallel.map_chunks(_check_files, chunks, len(files), share):
         report.problems.extend(problems)
         report.counts.update(counts)
+        report.warnings.extend(warnings)
     report.problems.sort(key=lambda p: (p.path != SETTINGS_FILE, p.path, p.line or 0))
+    report.warnings.sort(key=lambda p: (p.path, p.line or 0))
     return report
 
 
-def _check_files(files: Sequence[tuple[str, str, str]]) -> tuple[list[Problem], Counter[str]]:
-    """The problems of these record files, and how many of each kind are valid."""
+def _check_files(
+    files: Sequence[tuple[str, str, str]],
+) -> tuple[list[Problem], Counter[str], list[Problem]]:
+    """The problems of these record files, how many of each kind are valid, and warnings."""
     ws, settings, ids = parallel.shared()
 
     def exists(kind: str, record_id: str) -> bool:
         return record_id in ids[kind]
 
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     counts: Counter[str] = Counter()
     for kind, record_id, rel in files:
         try:
@@ -78,11 +91,36 @@ def _check_files(files: Sequence[tuple[str, str, str]]) -> tuple[list[Problem], 
         counts[kind] += 1
         findings = record_findings(record, settings, exists)
         findings += _typos(record)
-        if findings or record.conflicts:
-            text = (ws.root / rel).read_text(encoding="utf-8")
+        controls = _controls(record)
+        if findings or record.conflicts or controls:
+            text = ws.read_text(rel)
             problems.extend(located(rel, text, findings))
             problems.extend(conflict_problems(rel, text, record.id))
-    return problems, counts
+            warnings.extend(located(rel, text, controls))
+    return problems, counts, warnings
+
+
+def _controls(value: Any, path: FieldPath = ()) -> list[tuple[FieldPath, str]]:
+    """Texts holding characters a terminal would obey (escape sequences, ``\\r``, NUL, bidi
+    overrides): valid, shown escaped by tcrm, but a sign of a hostile or broken edit.
+    Walks the model's own values (no dump: this runs for every record checked)."""
+    if isinstance(value, str):
+        found = unsafe_characters(value)
+        if not found:
+            return []
+        return [(path, f"holds control characters ({', '.join(found)}); tcrm shows them escaped")]
+    out: list[tuple[FieldPath, str]] = []
+    if isinstance(value, BaseModel):
+        for name, item in value:
+            if name != "conflicts":
+                out += _controls(item, (*path, name))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            out += _controls(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            out += _controls(item, (*path, i))
+    return out
 
 
 def _typos(record: Record) -> list[tuple[tuple[str | int, ...], str]]:

@@ -21,7 +21,7 @@ from tcrm.model.records import RECORD_TYPES
 from tcrm.model.rules import record_findings
 from tcrm.model.settings import Settings
 from tcrm.model.validate import ModelProblems, parse_record
-from tcrm.store import yamlio
+from tcrm.store import links, yamlio
 from tcrm.store.workspace import SETTINGS_FILE, Workspace, located
 
 SIDES = ("mine", "theirs")
@@ -116,7 +116,7 @@ def settings_problems(ws: Workspace, settings: Settings) -> list[Problem]:
     """Conflicts recorded in ``tcrm.yaml`` (the settings keep them as an extra key)."""
     if not (settings.model_extra or {}).get(CONFLICTS_KEY):
         return []
-    text = (ws.root / SETTINGS_FILE).read_text(encoding="utf-8")
+    text = ws.read_text(SETTINGS_FILE)
     return conflict_problems(SETTINGS_FILE, text, SETTINGS_FILE)
 
 
@@ -129,7 +129,10 @@ def _files(ws: Workspace) -> list[tuple[str, str | None, str]]:
 
 
 def _entries(ws: Workspace, kind: str, record_id: str | None, rel: str) -> list[OpenConflict]:
-    text = (ws.root / rel).read_text(encoding="utf-8")
+    try:
+        text = ws.read_text(rel)
+    except links.LinkError:
+        return []  # never read through a link; `tcrm check` reports it
     if f"{CONFLICTS_KEY}:" not in text:
         return []
     try:
@@ -356,7 +359,7 @@ def resolve_conflicts(ws: Workspace, *, ref: str, take: list[str]) -> ResolveRes
     """
     with ws.lock():
         kind, record_id, rel = _find(ws, ref)
-        text = (ws.root / rel).read_text(encoding="utf-8")
+        text = ws.read_text(rel)
         data = yamlio.load_fast(text, rel)
         entries = list(data.get(CONFLICTS_KEY) or [])
         fields = [str(e.get("field")) for e in entries if isinstance(e, Mapping)]

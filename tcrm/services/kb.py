@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-from tcrm.errors import NotFoundError, UsageError
+from tcrm.errors import NotFoundError, UsageError, ValidationError
 from tcrm.store.workspace import Workspace
 
 KB_DIR = "kb"
@@ -46,15 +45,15 @@ def _title(name: str, text: str) -> str:
 def list_pages(ws: Workspace) -> list[KbPage]:
     """Every readable ``kb/*.md`` page, by title; hidden files are skipped."""
     folder = ws.root / KB_DIR
-    if not folder.is_dir():
+    if folder.is_symlink() or not folder.is_dir():  # a link is never followed (store.links)
         return []
     pages = []
     for entry in os.scandir(folder):
         if entry.name.startswith(".") or not entry.name.endswith(".md") or not entry.is_file():
             continue
         try:
-            text = Path(entry.path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = ws.read_text(f"{KB_DIR}/{entry.name}")
+        except (OSError, UnicodeDecodeError, ValidationError):  # a link: `check` says so
             continue
         pages.append(KbPage(entry.name, _title(entry.name, text), text))
     return sorted(pages, key=lambda p: (p.title.casefold(), p.name))

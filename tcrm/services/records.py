@@ -229,7 +229,7 @@ def read_for_edit(ws: Workspace, kind: str, ref: str) -> tuple[Record, str, str]
     record = resolve(ws, kind, ref)
     path = ws.find_path(kind, record.id)
     assert path is not None
-    return record, ws.rel(path), path.read_text(encoding="utf-8")
+    return record, ws.rel(path), ws.read_text(ws.rel(path))
 
 
 def save_edited_text(
@@ -245,7 +245,7 @@ def save_edited_text(
         if path is None:
             raise ConflictError(f"{kind} {record_id!r} was deleted while you edited it")
         rel = ws.rel(path)
-        if path.read_text(encoding="utf-8") != original:
+        if ws.read_text(rel) != original:
             raise ConflictError(
                 f"{rel} changed while you edited it (a sync?); your edit was not saved"
             )

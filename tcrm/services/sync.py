@@ -38,7 +38,7 @@ from tcrm.model.records import RECORD_TYPES
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id
 from tcrm.model.validate import ModelProblems, parse_record
-from tcrm.store import driver, files, git, yamlio
+from tcrm.store import driver, files, git, links, yamlio
 from tcrm.store.driver import ATTRIBUTES, ATTRIBUTES_HEADER
 from tcrm.store.workspace import LOCAL_DIR, SETTINGS_FILE, Workspace
 
@@ -552,11 +552,28 @@ def _refuse_overwrite(paths: list[str], untracked: list[str]) -> None:
         )
 
 
+def _refuse_links(ws: Workspace, commit: str, where: str) -> None:
+    """A symbolic link in their record folders or settings is never brought in: tcrm
+    would have to follow it, or write git's link as a file (``store.links``)."""
+    found = [rel for rel in git.tree_links(ws.root, commit) if links.is_guarded(rel)]
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise RuleError(
+            f"{links.problem(found[0])} (in {where}){more}; nothing was synced: replace the "
+            f"link with a real file or folder on that branch (git rm {found[0]}), then sync "
+            "again"
+        )
+
+
 def _apply(ws: Workspace, writes: Mapping[str, bytes | None]) -> dict[str, bytes | None]:
     """Write the merged files; put everything back if one write fails. Returns what the
     files held before, for :func:`_restore`."""
     tmp = ws.ensure_local_dir() / "tmp"
-    originals = {p: (ws.root / p).read_bytes() if (ws.root / p).is_file() else None for p in writes}
+    for rel in writes:  # nothing is written or deleted through a link
+        links.refuse(ws.root, rel)
+    originals = {
+        p: links.read_bytes(ws.root, p) if (ws.root / p).is_file() else None for p in writes
+    }
     try:
         for rel, data in writes.items():
             target = ws.root / rel
@@ -643,6 +660,7 @@ def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str]) -> None:
         report.action = "pushed"
         _push(ws, report, theirs)
         return
+    _refuse_links(ws, theirs, f"{remote}/{branch}")
     report.incoming += git.count_commits(root, theirs, ours)
     if git.is_ancestor(root, ours, theirs):
         _fast_forward(ws, report, ours, theirs, untracked)

@@ -1069,6 +1069,24 @@ def tree_files(root: Path, commit_id: str | None) -> dict[str, str]:
         repo.close()
 
 
+def tree_links(root: Path, commit_id: str) -> list[str]:
+    """The paths of a commit that git keeps as symbolic links (mode 120000)."""
+    import stat
+
+    from dulwich.object_store import iter_tree_contents
+
+    repo = _open(root)
+    try:
+        tree = repo[commit_id.encode()].tree  # type: ignore[attr-defined]
+        return sorted(
+            entry.path.decode("utf-8", "surrogateescape")
+            for entry in iter_tree_contents(repo.object_store, tree)
+            if entry.path is not None and entry.mode is not None and stat.S_ISLNK(entry.mode)
+        )
+    finally:
+        repo.close()
+
+
 def read_blobs(root: Path, blob_ids: Iterable[str]) -> dict[str, bytes]:
     repo = _open(root)
     try:

@@ -58,7 +58,7 @@ from tcrm.model.records import (
 )
 from tcrm.model.types import parse_offset
 from tcrm.model.validate import ModelProblems, parse_record
-from tcrm.store import early, parallel, yamlio
+from tcrm.store import early, links, parallel, yamlio
 from tcrm.store.git import Revision
 
 INDEX_FILE = "index.sqlite"
@@ -223,23 +223,30 @@ def record_files(root: Path, kind: str) -> list[tuple[str, str]]:
     no ``Path`` per file: callers ask for 100,000 of them."""
     folder = RECORD_TYPES[kind].FOLDER
     base = root / folder
-    if not base.is_dir():
+    if base.is_symlink() or not base.is_dir():  # a link is never followed (store.links)
         return []
     folders = [folder]
     if kind == "activity":
-        folders = sorted(f"{folder}/{e.name}" for e in os.scandir(base) if e.is_dir())
+        folders = sorted(
+            f"{folder}/{e.name}" for e in os.scandir(base) if e.is_dir(follow_symlinks=False)
+        )
     return sorted(found for sub in folders for found in yaml_files(root, sub))
 
 
 def yaml_files(root: Path, folder: str) -> Iterator[tuple[str, str]]:
-    """``(id, path)`` of the record files directly in ``folder`` (relative to root)."""
+    """``(id, path)`` of the record files directly in ``folder`` (relative to root); a link
+    is listed as a file (reading it is refused, so ``check`` and reads can say so)."""
     try:
         entries = list(os.scandir(os.path.join(root, folder)))
     except (FileNotFoundError, NotADirectoryError):
         return
     for entry in entries:
         name = entry.name
-        if name.endswith(".yaml") and not name.startswith(".") and entry.is_file():
+        if (
+            name.endswith(".yaml")
+            and not name.startswith(".")
+            and (entry.is_file(follow_symlinks=False) or entry.is_symlink())
+        ):
             yield name[:-5], f"{folder}/{name}"
 
 
@@ -305,14 +312,26 @@ def _columns(record: Record) -> tuple[dict[str, str | None], list[str]]:
     return cols, refs
 
 
-def read_row(root: Path, rel: str, kind: str, record_id: str) -> tuple[Row, list[str]] | None:
-    """A file as the index keeps it; ``None`` if it is gone."""
+def read_row(
+    root: Path, rel: str, kind: str, record_id: str, reader: links.Reader | None = None
+) -> tuple[Row, list[str]] | None:
+    """A file as the index keeps it; ``None`` if it is gone. A link is kept as a broken
+    row (never read through), so reads skip it and say why."""
     try:
-        with open(os.path.join(root, rel), "rb") as handle:
-            st = os.fstat(handle.fileno())  # the stat of the bytes read
-            raw = handle.read()
+        if reader is None:
+            raw, st = links.read_with_stat(root, rel)  # the stat of the bytes read
+        else:
+            raw, st = reader.read(rel)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
+    except links.LinkError as exc:
+        if exc.rel != rel:  # a linked folder: its files are not the workspace's
+            return None
+        try:
+            st = os.lstat(os.path.join(root, rel))
+        except OSError:
+            return None
+        return Row(rel, kind, record_id, _stat_key(st), None, False, dict.fromkeys(COLUMNS)), []
     return row_of(rel, kind, record_id, _stat_key(st), raw)
 
 
@@ -710,24 +729,25 @@ class Index:
         rows: list[tuple[Row, list[str]]] = []
         gone: list[str] = []
         missing: set[str] = set()
-        for rel in sorted(candidates):
-            named = kind_of(rel)
-            if named is None:
-                continue
-            try:
-                st = os.stat(self.root / rel)
-            except OSError:
-                missing.add(rel)
-                if rel in stored:
+        with links.Reader(self.root) as reader:
+            for rel in sorted(candidates):
+                named = kind_of(rel)
+                if named is None:
+                    continue
+                try:
+                    st = os.lstat(self.root / rel)
+                except OSError:
+                    missing.add(rel)
+                    if rel in stored:
+                        gone.append(rel)
+                    continue
+                if rel in stored and _same_stat(st, stored[rel]) and not force:
+                    continue
+                read = read_row(self.root, rel, *named, reader)
+                if read is None:
                     gone.append(rel)
-                continue
-            if rel in stored and _same_stat(st, stored[rel]) and not force:
-                continue
-            read = read_row(self.root, rel, *named)
-            if read is None:
-                gone.append(rel)
-            else:
-                rows.append(read)
+                else:
+                    rows.append(read)
         with _write(self.conn):
             self._store(rows, gone)
             self._set_meta(**self._git_meta(view, untracked, stamps, missing | set(gone)))
@@ -751,18 +771,19 @@ class Index:
         stored = {path: tuple(stat) for path, *stat in self.conn.execute(query)}
         rows: list[tuple[Row, list[str]]] = []
         seen: set[str] = set()
-        for rel, kind, record_id in self.walk():
-            seen.add(rel)
-            try:
-                st = os.stat(self.root / rel)
-            except OSError:
-                continue
-            old = stored.get(rel)
-            if old is not None and _same_stat(st, old):  # type: ignore[arg-type]
-                continue
-            read = read_row(self.root, rel, kind, record_id)
-            if read is not None:
-                rows.append(read)
+        with links.Reader(self.root) as reader:
+            for rel, kind, record_id in self.walk():
+                seen.add(rel)
+                try:
+                    st = os.lstat(self.root / rel)
+                except OSError:
+                    continue
+                old = stored.get(rel)
+                if old is not None and _same_stat(st, old):  # type: ignore[arg-type]
+                    continue
+                read = read_row(self.root, rel, kind, record_id, reader)
+                if read is not None:
+                    rows.append(read)
         gone = [p for p in stored if p not in seen]
         with _write(self.conn):
             self._store(rows, gone)
@@ -876,7 +897,7 @@ class Index:
                 gone.append(rel)
                 continue
             try:
-                st = os.stat(self.root / rel)
+                st = os.lstat(self.root / rel)
             except OSError:
                 gone.append(rel)
                 continue
@@ -1013,9 +1034,9 @@ class Index:
 
 def _read_chunk(root: str, chunk: list[tuple[str, str, str]]) -> list[tuple[Row, list[str]]]:
     out = []
-    with _collector_paused():
+    with _collector_paused(), links.Reader(Path(root)) as reader:
         for rel, kind, record_id in chunk:
-            read = read_row(Path(root), rel, kind, record_id)
+            read = read_row(Path(root), rel, kind, record_id, reader)
             if read is not None:
                 out.append(read)
     return out

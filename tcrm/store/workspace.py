@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +20,7 @@ from tcrm.model.records import FOLDERS, RECORD_TYPES, Activity, Record
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id, slugify
 from tcrm.model.validate import FieldPath, ModelProblems, dotted, findings_of, parse_record
-from tcrm.store import early, files, git, yamlio
+from tcrm.store import early, files, git, links, yamlio
 from tcrm.store.index import INDEX_FILE, Index, IndexUnavailable, read_head, record_files
 from tcrm.store.lock import WorkspaceLock
 
@@ -70,6 +71,7 @@ class Workspace:
     _settings: Settings | None = field(default=None, repr=False)
     _lock: WorkspaceLock | None = field(default=None, repr=False)
     _index: Any = field(default=None, repr=False)  # Index, or False when unusable
+    _links_noted: bool = field(default=False, repr=False)
     index_progress: Any = field(default=None, repr=False)
     """``(total) -> (done, total) callback``: a front end's progress bar for a first index."""
 
@@ -93,18 +95,21 @@ class Workspace:
         return self.root / cls.FOLDER / f"{record.id}.yaml"
 
     def find_path(self, kind: str, record_id: str) -> Path | None:
+        """The file of a record, or ``None``. A linked record folder raises ``LinkError``
+        (``store.links``); a linked record file is returned, and refused when read."""
         cls = RECORD_TYPES[kind]
         check_id(record_id)
         if kind == "activity":
-            folder = self.root / cls.FOLDER
-            if folder.is_dir():
-                for year in sorted(os.scandir(folder), key=lambda e: e.name, reverse=True):
+            if links.is_dir(self.root, cls.FOLDER):
+                years = os.scandir(self.root / cls.FOLDER)
+                for year in sorted(years, key=lambda e: e.name, reverse=True):
                     candidate = Path(year.path) / f"{record_id}.yaml"
-                    if year.is_dir() and candidate.is_file():
+                    if year.is_dir(follow_symlinks=False) and _is_file(candidate):
                         return candidate
             return None
+        links.refuse(self.root, cls.FOLDER)
         candidate = self.root / cls.FOLDER / f"{record_id}.yaml"
-        return candidate if candidate.is_file() else None
+        return candidate if _is_file(candidate) else None
 
     def exists(self, kind: str, record_id: str) -> bool:
         try:
@@ -117,9 +122,22 @@ class Workspace:
         for record_id, rel in self.rel_files(kind):
             yield record_id, self.root / rel
 
+    def read_text(self, rel: str) -> str:
+        """A file of the workspace (``rel`` to the root), never read through a link."""
+        return links.read_text(self.root, rel)
+
     def rel_files(self, kind: str) -> list[tuple[str, str]]:
         """``(id, path relative to the root, POSIX)`` of what ``files`` lists, as plain text."""
+        self._note_links()
         return record_files(self.root, kind)
+
+    def _note_links(self) -> None:
+        """Warn, once, of each linked folder or settings file that reads skip."""
+        if self._links_noted:
+            return
+        self._links_noted = True
+        for rel in links.guarded_links(self.root):
+            self._warn_link(links.LinkError(rel), None)
 
     # --- reading -------------------------------------------------------------------
 
@@ -130,8 +148,7 @@ class Workspace:
         return self._settings
 
     def load_settings(self) -> Settings:
-        path = self.root / SETTINGS_FILE
-        text = path.read_text(encoding="utf-8")
+        text = self.read_text(SETTINGS_FILE)
         data = yamlio.load_fast(text, SETTINGS_FILE)
         if not isinstance(data, dict):
             raise ValidationError([Problem(SETTINGS_FILE, 1, "expected a mapping of settings")])
@@ -143,7 +160,7 @@ class Workspace:
     def parse(self, kind: str, record_id: str, path: Path) -> Record:
         """One record from its file; ``ValidationError`` names file, line and field."""
         rel = self.rel(path)
-        text = path.read_text(encoding="utf-8")
+        text = self.read_text(rel)
         data = yamlio.load_fast(text, rel)
         try:
             return parse_record(RECORD_TYPES[kind], data, record_id)
@@ -166,6 +183,7 @@ class Workspace:
         if self._index is None:
             self._index = False
             if os.environ.get("TCRM_INDEX", "").lower() not in ("off", "0", "no"):
+                self._note_links()
                 try:
                     self.ensure_local_dir()
                     index = Index(self.root, self.local_dir)
@@ -182,13 +200,24 @@ class Workspace:
         self._index = None
 
     def load_all(self, kind: str, problems: list[Problem] | None = None) -> list[Record]:
-        """Every record of a kind. Bad files raise, or are reported into ``problems``."""
+        """Every record of a kind. Bad files raise, or are reported into ``problems``; a
+        link (``store.links``) is never read: it is skipped with a warning either way."""
+        folder = RECORD_TYPES[kind].FOLDER
+        if (self.root / folder).is_symlink():
+            self._warn_link(links.LinkError(folder), problems)
+            return []
+        if kind == "activity":
+            for rel in links.guarded_links(self.root):
+                if rel.startswith(f"{folder}/"):
+                    self._warn_link(links.LinkError(rel), problems)
         index = self.index()
         if index is not None:
             records = index.records(kind)
             for record_id, rel in index.broken(kind):
                 try:
                     self.parse(kind, record_id, self.root / rel)
+                except links.LinkError as exc:
+                    self._warn_link(exc, problems)
                 except ValidationError as exc:
                     if problems is None:
                         raise
@@ -198,11 +227,21 @@ class Workspace:
         for record_id, path in self.files(kind):
             try:
                 out.append(self.parse(kind, record_id, path))
+            except links.LinkError as exc:
+                self._warn_link(exc, problems)
             except ValidationError as exc:
                 if problems is None:
                     raise
                 problems.extend(exc.problems)
         return out
+
+    def _warn_link(self, exc: links.LinkError, problems: list[Problem] | None) -> None:
+        """A link is skipped, whatever the caller does with other bad files: said once."""
+        line = f"{exc}; skipped"
+        if line not in self.warnings:
+            self.warnings.append(line)
+        if problems is not None:
+            problems.extend(exc.problems)
 
     # --- ids -----------------------------------------------------------------------
 
@@ -283,8 +322,8 @@ class Transaction:
         existing: bytes | None = None
         if old_path is not None:
             existing = self._writes.get(old_path) if old_path in self._writes else None
-            if existing is None and old_path.is_file():
-                existing = old_path.read_bytes()
+            if existing is None and _is_file(old_path):
+                existing = links.read_bytes(self.ws.root, self.ws.rel(old_path))
             if old_path != path:  # an activity whose year changed moves folder
                 self._writes[old_path] = None
         data = record.to_data()
@@ -330,8 +369,11 @@ class Transaction:
 
     def _apply(self) -> None:
         tmp = self.ws.local_dir / "tmp"
+        for path in self._writes:  # nothing is written or deleted through a link
+            links.refuse(self.ws.root, self.ws.rel(path))
         originals: dict[Path, bytes | None] = {
-            p: (p.read_bytes() if p.is_file() else None) for p in self._writes
+            p: (links.read_bytes(self.ws.root, self.ws.rel(p)) if p.is_file() else None)
+            for p in self._writes
         }
         changed = [p for p, data in self._writes.items() if data != originals[p]]
         if not changed:
@@ -386,6 +428,15 @@ class Transaction:
                     files.atomic_write(path, data, tmp)
             except OSError:  # pragma: no cover - best effort while already failing
                 pass
+
+
+def _is_file(path: Path) -> bool:
+    """A file, or a link (to be refused when read): what a record's name may be."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode)
 
 
 def record_from(kind: str, data: dict[str, Any]) -> Record:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.worker import get_current_worker
 
 from tcrm.errors import TcrmError
@@ -33,6 +34,7 @@ from tcrm.tui.screens.kb import KbScreen
 from tcrm.tui.screens.pipeline import PipelineScreen
 from tcrm.tui.screens.tasks import TasksScreen
 from tcrm.tui.screens.today import TodayScreen
+from tcrm.tui.terminal import VisibleText
 from tcrm.tui.widgets.nav import NavBar
 
 T = TypeVar("T")
@@ -41,6 +43,10 @@ Clock = Callable[[], datetime]
 POLL_SECONDS = 2.0
 REMINDER_HORIZON = timedelta(days=2)
 """Reminders are loaded this far ahead, and again when half of that has passed."""
+
+
+_VISIBLE = VisibleText()
+"""One instance: Textual caches filtered lines per filter."""
 
 
 class TcrmApp(App[None]):
@@ -97,6 +103,12 @@ class TcrmApp(App[None]):
         """Reminders notified while open, oldest first."""
         self.changes = 0
         """Changes made through this app (each one commit at most)."""
+
+    # --- the terminal --------------------------------------------------------------
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then record text made visible on every line painted."""
+        return [*super().get_line_filters(), _VISIBLE]
 
     # --- time ----------------------------------------------------------------------
 

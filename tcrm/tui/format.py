@@ -8,6 +8,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from tcrm.model.records import Task
+from tcrm.model.text import visible
 
 
 def money(amount: Decimal | None, currency: str | None = None) -> str:
@@ -72,8 +73,9 @@ def moment(value: datetime) -> str:
 
 
 def clip(text: str | None, width: int) -> str:
-    """``text`` on one line, cut with an ellipsis to at most ``width`` cells."""
-    line = " ".join((text or "").split())
+    """``text`` on one line, cut with an ellipsis to at most ``width`` cells; control
+    characters shown as their escapes (``tcrm.model.text``)."""
+    line = visible(" ".join((text or "").split()))
     if width <= 0:
         return ""
     return line if len(line) <= width else line[: max(width - 1, 0)] + "…"

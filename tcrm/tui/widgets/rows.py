@@ -23,6 +23,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tcrm.model.text import visible
+
 
 @dataclass(frozen=True)
 class Col:
@@ -193,7 +195,8 @@ class RowsView(ScrollView, can_focus=True):
         ):
             extra = cell_styles[index] if index < len(cell_styles) else None
             cell_style = style + extra if extra else style
-            segments.append(Segment(f" {fit(text, width, col.justify)} ", cell_style))
+            shown = fit(visible(text), width, col.justify)  # escapes laid out as text
+            segments.append(Segment(f" {shown} ", cell_style))
         return Strip(segments).crop_extend(0, self._width(), style)
 
     def render_line(self, y: int) -> Strip:
