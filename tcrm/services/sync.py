@@ -36,7 +36,7 @@ from tcrm.model.records import RECORD_TYPES
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id
 from tcrm.model.validate import ModelProblems, parse_record
-from tcrm.store import files, git, yamlio
+from tcrm.store import files, git, yamlcomments, yamlio
 from tcrm.store.workspace import LOCAL_DIR, SETTINGS_FILE, Workspace
 
 FOLDER_KINDS = {cls.FOLDER: kind for kind, cls in RECORD_TYPES.items()}
@@ -145,7 +145,23 @@ def merge_file(path: str, base: bytes | None, mine: bytes, theirs: bytes) -> Fil
         data, conflicts = _keep_mine(b or {}, m, t)
     owned = frozenset(m) | frozenset(data)
     text = yamlio.edit_text(mine_text, _model_order(kind, data), owned, path)
+    text = _with_comments(text, base, mine_text, theirs, path)
     return FileMerge(text.encode("utf-8"), conflicts)
+
+
+def _with_comments(text: str, base: bytes | None, mine: str, theirs: bytes, path: str) -> str:
+    """The merged ``text`` (written onto mine) with both sides' comments, merged."""
+    try:
+        data = yamlio.load_fast(text, path)
+        return yamlcomments.merge_comments(
+            text,
+            base.decode("utf-8") if base else None,
+            mine,
+            theirs.decode("utf-8"),
+            check=lambda out: yamlio.load_fast(out, path) == data,
+        )
+    except (yamlio.YamlSyntaxError, UnicodeDecodeError):
+        return text
 
 
 def _model_order(kind: str, data: dict[str, Any]) -> dict[str, Any]:

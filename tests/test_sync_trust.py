@@ -1,0 +1,189 @@
+"""Issue 15, items 1-4: a merge keeps every comment, never leaves a dangling reference,
+keeps stage history true, and merges the same outcome reached twice into one.
+
+Three clones and a bare remote (tests/teamtools.py), through ``tcrm sync`` and through a
+plain ``git pull`` with the merge driver, in both orders of syncing."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tcrm.services.sync import merge_file
+from tcrm.store import yamlio
+from tests.clitools import git, run
+from tests.teamtools import as_user, assert_healthy, edit, record, records_of, sync, team
+
+__all__ = ["as_user", "team"]  # fixtures, imported for pytest
+
+
+def hand_edit(root, rel: str, old: str, new: str, message: str) -> None:
+    """A person edits a file in their editor and commits it with git."""
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    git(root, "commit", "-q", "-am", message)
+
+
+def pull(root) -> None:
+    git(root, "config", "pull.rebase", "false")
+    git(root, "pull", "-q", "--no-edit")
+
+
+# --- item 1: comments ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["sync", "pull"])
+def test_a_teammates_comment_and_custom_key_survive_a_merge(team, as_user, how):
+    ann, ben = team["ann"], team["ben"]
+    as_user("ann")
+    hand_edit(
+        ann,
+        "clients/acme.yaml",
+        "name: Acme\n",
+        "name: Acme\n# call only after 10am\nbest_time: morning\n",
+        "client acme: a note for the team",
+    )
+    as_user("ben")
+    edit(ben, "client", "acme", "client acme: set status", status="active")
+    if how == "sync":
+        sync(ann)
+        sync(ben)
+        sync(ann)
+    else:
+        git(ann, "push", "-q")
+        pull(ben)
+        git(ben, "push", "-q")
+        pull(ann)
+    for root in (ann, ben):
+        text = (root / "clients/acme.yaml").read_text(encoding="utf-8")
+        assert "# call only after 10am\nbest_time: morning\n" in text, text
+        assert record(root, "clients/acme.yaml")["status"] == "active"
+        assert_healthy(root)
+    assert records_of(ann) == records_of(ben)
+
+
+def test_both_sides_new_comments_are_kept_and_a_deleted_keys_comment_goes(team, as_user):
+    ann, ben = team["ann"], team["ben"]
+    as_user("ann")
+    hand_edit(
+        ann,
+        "deals/beta-app.yaml",
+        "stage: lead\n",
+        "stage: lead  # ann: they asked for a demo\n",
+        "deal beta-app: ann's note",
+    )
+    hand_edit(
+        ann,
+        "clients/beta.yaml",
+        "status: lead\n",
+        "# ann: the status is a guess\nstatus: lead\n",
+        "client beta: ann's note",
+    )
+    as_user("ben")
+    hand_edit(
+        ben,
+        "deals/beta-app.yaml",
+        "title: Beta app\n",
+        "# ben: the title is theirs\ntitle: Beta app\n",
+        "deal beta-app: ben's note",
+    )
+    edit(ben, "client", "beta", "client beta: no status", status=None)
+    as_user("ann")
+    sync(ann)
+    as_user("ben")
+    sync(ben)
+    deal = (ben / "deals/beta-app.yaml").read_text(encoding="utf-8")
+    assert "# ben: the title is theirs\ntitle: Beta app\n" in deal
+    assert "stage: lead  # ann: they asked for a demo\n" in deal
+    client = (ben / "clients/beta.yaml").read_text(encoding="utf-8")
+    assert "status" not in client and "the status is a guess" not in client
+    assert run("-w", ben, "check").code == 0
+
+
+KEYS = ("name", "status", "website", "address", "source", "notes", "x_code", "x_time")
+VALUES = st.sampled_from(["a", "b", "c", "Acme GmbH", "10:00 only"])
+
+
+@st.composite
+def side_edits(draw, side: str, base: dict[str, dict]) -> dict[str, dict]:
+    """One side's version: values changed, keys removed, comments added and removed."""
+    out = {}
+    for n, (key, entry) in enumerate(base.items()):
+        if key != "name" and draw(st.booleans()) and draw(st.booleans()):
+            continue  # the key removed
+        value = draw(VALUES) if draw(st.booleans()) else entry["value"]
+        lead = [c for c in entry["lead"] if draw(st.booleans()) or draw(st.booleans())]
+        if draw(st.booleans()):
+            lead.append(f"# {side} {n}")
+        eol = entry["eol"]
+        if draw(st.booleans()):
+            eol = draw(st.sampled_from([None, f"# {side} eol {n}"]))
+        out[key] = {"value": value, "lead": lead, "eol": eol}
+    return out
+
+
+def text_of(version: dict[str, dict]) -> str:
+    lines = []
+    for key, entry in version.items():
+        lines += entry["lead"]
+        lines.append(f"{key}: {entry['value']}" + (f"  {entry['eol']}" if entry["eol"] else ""))
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def three_versions(draw):
+    base = {
+        key: {
+            "value": draw(VALUES),
+            "lead": [f"# base {n}"] if draw(st.booleans()) else [],
+            "eol": f"# base eol {n}" if draw(st.booleans()) else None,
+        }
+        for n, key in enumerate(KEYS)
+        if key == "name" or draw(st.booleans())
+    }
+    return base, draw(side_edits("mine", base)), draw(side_edits("theirs", base))
+
+
+@settings(max_examples=150, deadline=None)
+@given(three_versions())
+def test_property_no_comment_of_a_surviving_key_is_lost(versions):
+    from tcrm.store.yamlcomments import HEADER, comments_of
+
+    base, mine, theirs = versions
+    texts = [text_of(v) for v in (base, mine, theirs)]
+    result = merge_file("clients/c.yaml", *(t.encode() for t in texts))
+    merged_text = result.data.decode()
+    merged = comments_of(merged_text)
+    data = yamlio.load_fast(merged_text)
+
+    def attached(key: str) -> list[str | None]:
+        """A comment above the first key is the file's header: it stays at the top."""
+        first = next(k for k in data if k != "conflicts")  # a merge puts conflicts on top
+        header = merged.leading_text(HEADER) if key == first else []
+        return [*header, *merged.leading_text((key,)), merged.eol_text((key,))]
+
+    for side, other in ((mine, theirs), (theirs, mine)):
+        for key, entry in side.items():
+            if key not in data:
+                continue
+            here = attached(key)
+            for comment in [*entry["lead"], entry["eol"]]:
+                if comment is None:
+                    continue
+                in_base = key in base and comment in (base[key]["lead"] + [base[key]["eol"]])
+                kept_by_other = key in other and comment in (
+                    other[key]["lead"] + [other[key]["eol"]]
+                )
+                if in_base and not kept_by_other:
+                    continue  # the other side deleted it (or its key)
+                assert comment in here, (key, comment, merged_text, texts)
+    # no comment appears that neither side has
+    for key in data:
+        for comment in attached(key):
+            if comment is not None:
+                assert any(
+                    key in v and comment in v[key]["lead"] + [v[key]["eol"]] for v in (mine, theirs)
+                ), (key, comment, merged_text)
