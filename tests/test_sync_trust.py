@@ -6,14 +6,17 @@ plain ``git pull`` with the merge driver, in both orders of syncing."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tcrm.model.records import Deal, Task
 from tcrm.services.sync import merge_file
 from tcrm.store import yamlio
 from tests.clitools import git, run
-from tests.teamtools import as_user, assert_healthy, edit, record, records_of, sync, team
+from tests.teamtools import as_user, assert_healthy, edit, put, record, records_of, sync, team
 
 __all__ = ["as_user", "team"]  # fixtures, imported for pytest
 
@@ -187,3 +190,81 @@ def test_property_no_comment_of_a_surviving_key_is_lost(versions):
                 assert any(
                     key in v and comment in v[key]["lead"] + [v[key]["eol"]] for v in (mine, theirs)
                 ), (key, comment, merged_text)
+
+
+# --- item 2: referential integrity ------------------------------------------------------
+
+
+def _ann_deletes_beta_ben_adds_a_deal_for_it(team, as_user) -> None:
+    as_user("ann")
+    removed = run("-w", team["ann"], "client", "rm", "beta", "--cascade", "--yes")
+    assert removed.code == 0, removed.err
+    as_user("ben")
+    put(
+        team["ben"],
+        "deal beta-shop: add",
+        Deal(id="beta-shop", title="Beta shop", client="beta", pipeline="sales", stage="lead"),
+        Task(id="t9beta22", title="Call Beta", clients=["beta"], deals=["beta-shop"]),
+        create=True,
+    )
+
+
+@pytest.mark.parametrize("first", ["ann", "ben"])
+def test_a_merge_that_would_leave_a_dangling_deal_restores_the_client(team, as_user, first):
+    _ann_deletes_beta_ben_adds_a_deal_for_it(team, as_user)
+    second = "ben" if first == "ann" else "ann"
+    as_user(first)
+    sync(team[first])
+    as_user(second)
+    result = run("-w", team[second], "sync")
+    assert result.code == 0, result.err
+    notes = [line for line in result.err.splitlines() if "clients/beta.yaml" in line]
+    assert len(notes) == 1, result.err
+    assert "restored" in notes[0] and "beta-shop" in notes[0], notes
+    body = git(team[second], "log", "-1", "--format=%B")
+    assert "Restored: clients/beta.yaml" in body, body
+    for user in ("chloe", first, second):
+        as_user(user)
+        sync(team[user])
+    for user in ("ann", "ben", "chloe"):
+        root = team[user]
+        assert record(root, "clients/beta.yaml")["name"] == "Beta"
+        assert record(root, "deals/beta-shop.yaml")["client"] == "beta"
+        assert not (root / "deals/beta-app.yaml").exists()  # what ann deleted stays deleted
+        checked = run("-w", root, "check")
+        assert checked.code == 0, checked.out + checked.err
+        assert_healthy(root)
+    assert records_of(team["ann"]) == records_of(team["ben"]) == records_of(team["chloe"])
+
+
+@pytest.mark.parametrize("first", ["ann", "ben"])
+def test_after_git_pull_check_names_a_deleted_client_and_conflicts_restores_it(
+    team, as_user, first
+):
+    _ann_deletes_beta_ben_adds_a_deal_for_it(team, as_user)
+    second = "ben" if first == "ann" else "ann"
+    as_user(first)
+    git(team[first], "push", "-q")
+    as_user(second)
+    pull(team[second])
+    root = team[second]
+    checked = run("-w", root, "check")
+    assert checked.code == 1
+    problem = next(line for line in checked.out.splitlines() if "deals/beta-shop.yaml" in line)
+    assert "unknown client 'beta'" in problem
+    assert "client beta was deleted in" in problem and "by Ann Becker" in problem, problem
+    assert problem.endswith("restore it with tcrm resolve beta --restore"), problem
+    listed = json.loads(run("-w", root, "conflicts", "--json").out)
+    assert [(c["path"], c["field"], c["missing"], c["fix"]) for c in listed] == [
+        ("deals/beta-shop.yaml", "client", "clients/beta.yaml", "tcrm resolve beta --restore"),
+        ("tasks/t9beta22.yaml", "clients[0]", "clients/beta.yaml", "tcrm resolve beta --restore"),
+    ]
+    restored = run("-w", root, "resolve", "beta", "--restore")
+    assert restored.code == 0, restored.err
+    assert record(root, "clients/beta.yaml")["name"] == "Beta"
+    assert git(root, "log", "-1", "--format=%s").startswith("client beta: restore")
+    assert run("-w", root, "check").code == 0
+    assert json.loads(run("-w", root, "conflicts", "--json").out) == []
+    assert_healthy(root)
+    again = run("-w", root, "resolve", "beta", "--restore")
+    assert again.code != 0 and "nothing to restore" in again.err

@@ -277,14 +277,26 @@ def conflicts(ctx: typer.Context, as_json: JsonOption = False) -> None:
                     "mine": c.mine,
                     "theirs": c.theirs,
                     "base": c.base,
+                    "missing": c.missing,
+                    "fix": c.fix,
                 }
                 for c in found
             ]
         )
         return
-    rows = [[f"{c.path}:{c.line or ''}", c.field, _short(c.mine), _short(c.theirs)] for c in found]
+    rows = [
+        [
+            f"{c.path}:{c.line or ''}",
+            c.field,
+            _short(c.mine),
+            f"(deleted: {c.missing})" if c.missing else _short(c.theirs),
+        ]
+        for c in found
+    ]
     render.table(["File", "Field", "Mine (kept)", "Theirs"], rows)
-    if found:
+    for fix in sorted({c.fix for c in found if c.fix}):
+        render.message(f"a record refers to a deleted one; restore it: {fix}")
+    if any(not c.missing for c in found):
         render.message(f"{len(found)} conflict(s); settle each with tcrm resolve REF --take ...")
 
 
@@ -304,8 +316,25 @@ def resolve(
             show_default=False,
         ),
     ] = None,
+    restore: Annotated[
+        bool,
+        typer.Option(
+            "--restore",
+            help="REF is a deleted client or deal that records still refer to: bring back "
+            "its last version from history.",
+        ),
+    ] = False,
 ) -> None:
     """Settle a record's conflicts in one commit."""
+    if restore:
+        if take:
+            raise typer.BadParameter("--restore takes no --take", param_hint="--take")
+        path, version, referrers = conflict_service.restore_deleted(workspace(ctx), ref=ref)
+        render.message(
+            f"Restored {path} as it was before {version.commit.id[:7]} "
+            f"({', '.join(referrers)} refer to it)"
+        )
+        return
     result = conflict_service.resolve_conflicts(workspace(ctx), ref=ref, take=take or [])
     names = ", ".join(f"{r.field} ({r.choice})" for r in result.resolved)
     left = f"; still open: {', '.join(result.remaining)}" if result.remaining else ""

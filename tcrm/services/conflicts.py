@@ -20,8 +20,9 @@ from tcrm.model.merge import CONFLICTS_KEY, get_path, parse_path, set_path
 from tcrm.model.records import RECORD_TYPES
 from tcrm.model.rules import record_findings
 from tcrm.model.settings import Settings
+from tcrm.model.types import check_id
 from tcrm.model.validate import ModelProblems, parse_record
-from tcrm.store import yamlio
+from tcrm.store import git, yamlio
 from tcrm.store.workspace import SETTINGS_FILE, Workspace, located
 
 SIDES = ("mine", "theirs")
@@ -39,6 +40,10 @@ class OpenConflict:
     theirs: Any
     base: Any
     line: int | None
+    missing: str | None = None
+    """For a reference to a deleted record: that record's path (``theirs`` is then None)."""
+    fix: str | None = None
+    """For a reference to a deleted record: the command that restores it."""
 
     @property
     def ref(self) -> str:
@@ -126,11 +131,140 @@ def _entries(ws: Workspace, kind: str, record_id: str | None, rel: str) -> list[
 
 
 def list_conflicts(ws: Workspace) -> list[OpenConflict]:
-    """Every unresolved conflict in the workspace, by file."""
+    """Every unresolved conflict in the workspace, by file, and every reference to a
+    record that was deleted (a ``git pull`` merges one file at a time, so it can keep a
+    deal whose client the other side deleted): restoring that record fixes it."""
     out: list[OpenConflict] = []
     for kind, record_id, rel in _files(ws):
         out.extend(_entries(ws, kind, record_id, rel))
+    out.extend(dangling_references(ws))
     return out
+
+
+_REFERENCES = {
+    "deal": {"client": "client"},
+    "task": {"clients": "client", "deals": "deal"},
+    "activity": {"clients": "client", "deals": "deal"},
+}
+
+
+def _missing_refs(ws: Workspace) -> list[tuple[str, str, str, str, str, str]]:
+    """``(kind, id, path, field, target kind, target id)`` of each reference to a record
+    that is not there."""
+    ids = {kind: {rid for rid, _ in ws.rel_files(kind)} for kind in RECORD_TYPES}
+    out = []
+    for kind, fields in _REFERENCES.items():
+        for record_id, rel in ws.rel_files(kind):
+            try:
+                data = yamlio.load_fast((ws.root / rel).read_bytes(), rel)
+            except (yamlio.YamlSyntaxError, OSError):
+                continue  # `tcrm check` reports the broken file
+            if not isinstance(data, dict):
+                continue
+            for name, target in fields.items():
+                value = data.get(name)
+                refs = value if isinstance(value, list) else [value]
+                for i, ref in enumerate(refs):
+                    if isinstance(ref, str) and ref and ref not in ids[target]:
+                        where = f"{name}[{i}]" if isinstance(value, list) else name
+                        out.append((kind, record_id, rel, where, target, ref))
+    return out
+
+
+def _target_path(kind: str, record_id: str) -> str | None:
+    try:
+        check_id(record_id)
+    except ValueError:
+        return None
+    return f"{RECORD_TYPES[kind].FOLDER}/{record_id}.yaml"
+
+
+def deleted_versions(ws: Workspace, targets: list[tuple[str, str]]) -> dict[str, git.LastVersion]:
+    """``{path: last version}`` of the records ``(kind, id)`` that history had (clients
+    and deals live at ``FOLDER/ID.yaml``)."""
+    paths = [p for p in (_target_path(k, i) for k, i in targets) if p]
+    return git.last_versions(ws.root, paths)
+
+
+def restore_hint(kind: str, record_id: str, version: git.LastVersion) -> str:
+    """How ``tcrm check`` and ``tcrm conflicts`` name a deleted record and its fix."""
+    who = version.commit
+    return (
+        f"{kind} {record_id} was deleted in {who.id[:7]} by {who.author} "
+        f"({who.when.date().isoformat()}); restore it with tcrm resolve {record_id} --restore"
+    )
+
+
+def dangling_references(ws: Workspace) -> list[OpenConflict]:
+    """References to deleted records that history can restore, one entry each."""
+    missing = _missing_refs(ws)
+    if not missing:
+        return []
+    versions = deleted_versions(ws, [(m[4], m[5]) for m in missing])
+    out = []
+    for kind, record_id, rel, where, target, ref in missing:
+        path = _target_path(target, ref)
+        version = versions.get(path or "")
+        if path is None or version is None:
+            continue  # never existed: `tcrm check` reports the unknown reference
+        text = (ws.root / rel).read_text(encoding="utf-8")
+        top = where.split("[")[0]
+        line = yamlio.line_of(text, (top,))
+        out.append(
+            OpenConflict(
+                path=rel,
+                kind=kind,
+                id=record_id,
+                field=where,
+                mine=ref,
+                theirs=None,
+                base=None,
+                line=line,
+                missing=path,
+                fix=f"tcrm resolve {ref} --restore",
+            )
+        )
+    return out
+
+
+def restore_deleted(ws: Workspace, *, ref: str) -> tuple[str, git.LastVersion, list[str]]:
+    """``tcrm resolve ID --restore``: bring back a deleted client or deal that records
+    still refer to, as it last was, in one commit. Returns ``(path, version, referrers)``."""
+    ref = ref.strip()
+    with ws.lock():
+        missing = _missing_refs(ws)
+        wanted = [(m[4], m[5]) for m in missing if ref in (m[5], _target_path(m[4], m[5]))]
+        if not wanted:
+            raise NotFoundError(
+                f"no record refers to a deleted {ref!r}; nothing to restore "
+                "(tcrm conflicts lists what can be)"
+            )
+        kinds = sorted({k for k, _ in wanted})
+        if len(kinds) > 1:
+            raise AmbiguousError(
+                f"{ref!r} is a deleted client and a deleted deal; "
+                f"name one: {', '.join(_target_path(k, ref) or '' for k in kinds)}"
+            )
+        kind, record_id = wanted[0]
+        path = _target_path(kind, record_id)
+        version = deleted_versions(ws, [(kind, record_id)]).get(path or "")
+        if path is None or version is None:
+            raise NotFoundError(f"{kind} {record_id!r} is in no commit of this workspace's history")
+        text = version.data.decode("utf-8")
+        try:
+            parse_record(RECORD_TYPES[kind], yamlio.load_fast(text, path), record_id)
+        except (ModelProblems, yamlio.YamlSyntaxError) as exc:
+            raise ValidationError(
+                [Problem(path, None, f"its last version is not valid: {exc}")]
+            ) from None
+        referrers = sorted({m[2] for m in missing if (m[4], m[5]) == (kind, record_id)})
+        message = (
+            f"{kind} {record_id}: restore (deleted in {version.commit.id[:7]}; "
+            f"{', '.join(referrers)} refer{'s' if len(referrers) == 1 else ''} to it)"
+        )
+        with ws.transaction(message) as tx:
+            tx.write_text(path, text)
+        return path, version, referrers
 
 
 def _find(ws: Workspace, ref: str) -> tuple[str, str | None, str]:
@@ -322,8 +456,12 @@ __all__ = [
     "OpenConflict",
     "ResolveResult",
     "conflict_problems",
+    "dangling_references",
+    "deleted_versions",
     "describe",
     "list_conflicts",
     "resolve_conflicts",
+    "restore_deleted",
+    "restore_hint",
     "settings_problems",
 ]
