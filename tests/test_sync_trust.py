@@ -268,3 +268,94 @@ def test_after_git_pull_check_names_a_deleted_client_and_conflicts_restores_it(
     assert_healthy(root)
     again = run("-w", root, "resolve", "beta", "--restore")
     assert again.code != 0 and "nothing to restore" in again.err
+
+
+# --- item 4: the same outcome reached twice ---------------------------------------------
+
+
+def _both_complete_the_weekly_call(team, as_user, monkeypatch) -> str:
+    as_user("ann")
+    put(
+        team["ann"],
+        "task t4week44: add",
+        Task(id="t4week44", title="Weekly call", due="2026-11-23", repeat="FREQ=WEEKLY"),
+        create=True,
+    )
+    sync(team["ann"])
+    for user, moment in (
+        ("ben", "2026-11-23T16:30:00+01:00"),
+        ("ann", "2026-11-23T09:15:00+01:00"),
+    ):
+        as_user(user)
+        if user == "ben":
+            sync(team["ben"])
+        monkeypatch.setenv("TCRM_NOW", moment)
+        done = run("-w", team[user], "task", "done", "t4week44")
+        assert done.code == 0, done.err
+    return "t4week44-20261130"
+
+
+@pytest.mark.parametrize("how", ["sync-ann-first", "sync-ben-first", "pull"])
+def test_two_completions_of_one_occurrence_merge_to_one_with_the_earliest_time(
+    team, as_user, monkeypatch, how
+):
+    following = _both_complete_the_weekly_call(team, as_user, monkeypatch)
+    ann, ben = team["ann"], team["ben"]
+    order = ["ben", "ann", "ben"] if how == "sync-ben-first" else ["ann", "ben", "ann"]
+    for user in order:
+        as_user(user)
+        if how == "pull":
+            pull(team[user])
+            git(team[user], "push", "-q")
+        else:
+            report = sync(team[user])
+            assert report["conflicts"] == []
+    for root in (ann, ben):
+        task = record(root, "tasks/t4week44.yaml")
+        assert "conflicts" not in task, task
+        assert (task["status"], task["completed"]) == ("done", "2026-11-23T08:15+00:00")
+        assert record(root, f"tasks/{following}.yaml")["due"] == "2026-11-30"
+        assert sorted(p.name for p in (root / "tasks").iterdir()) == sorted(
+            ["t4week44.yaml", f"{following}.yaml"]
+        )
+        assert run("-w", root, "check").code == 0
+        assert_healthy(root)
+    assert records_of(ann) == records_of(ben)
+
+
+def test_the_same_outcome_at_two_moments_is_one_outcome_for_every_such_field():
+    from tcrm.model.merge import merge_record
+
+    base = {"title": "W", "client": "a", "pipeline": "sales", "stage": "proposal", "amount": "5"}
+    history = [{"at": "2026-11-02T10:00+01:00", "stage": "lead"}]
+    won_ann = {**base, "status": "won", "closed": "2026-11-21"}
+    won_ben = {**base, "status": "won", "closed": "2026-11-20"}
+    for mine, theirs in ((won_ann, won_ben), (won_ben, won_ann)):
+        result = merge_record(base, mine, theirs)
+        assert result.clean and result.data["closed"] == "2026-11-20"
+    # both created the same record: the earliest creation
+    a = {"title": "W", "created": "2026-11-20T10:00:00+01:00"}
+    b = {"title": "W", "created": "2026-11-20T09:30:00+00:00"}
+    assert merge_record(None, a, b).data["created"] == "2026-11-20T10:00:00+01:00"
+    assert merge_record(None, b, a).data["created"] == "2026-11-20T10:00:00+01:00"
+    # both moved the deal to the same stage: one move, the earliest
+    moved_a = {
+        **base,
+        "stage": "won-ish",
+        "stage_history": [*history, {"at": "2026-11-21T09:00+01:00", "stage": "won-ish"}],
+    }
+    moved_b = {
+        **base,
+        "stage": "won-ish",
+        "stage_history": [*history, {"at": "2026-11-21T11:00+01:00", "stage": "won-ish"}],
+    }
+    base_h = {**base, "stage_history": history}
+    for mine, theirs in ((moved_a, moved_b), (moved_b, moved_a)):
+        result = merge_record(base_h, mine, theirs)
+        assert result.clean
+        assert result.data["stage_history"] == [*history, moved_a["stage_history"][-1]]
+    # different outcomes stay a conflict: done on one side, cancelled on the other
+    task = {"title": "T", "status": "open"}
+    done = {**task, "status": "done", "completed": "2026-11-23T09:00:00+01:00"}
+    cancelled = {**task, "status": "cancelled"}
+    assert [c.field for c in merge_record(task, done, cancelled).conflicts] == ["status"]

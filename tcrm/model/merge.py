@@ -195,12 +195,13 @@ class _Merger:
         keys = _ordered_union(list(mine), list(theirs))
         out: dict[str, Any] = {}
         for key in keys:
-            merged = self.value(
-                (*path, key),
-                base.get(key, MISSING),
-                mine.get(key, MISSING),
-                theirs.get(key, MISSING),
-            )
+            b, m, t = base.get(key, MISSING), mine.get(key, MISSING), theirs.get(key, MISSING)
+            if not path and key in SAME_OUTCOME and SAME_OUTCOME[key](base, mine, theirs):
+                earliest = _earliest(m, t)
+                if earliest is not MISSING:
+                    out[key] = earliest
+                    continue
+            merged = self.value((*path, key), b, m, t)
             if merged is not MISSING:
                 out[key] = merged
         return out
@@ -248,8 +249,78 @@ class _Merger:
             merged[key] = t[key]
         out = [merged[k] for k in order if merged[k] is not MISSING]
         if list_key == "stage_history":
+            out = _one_move_per_stage(out, b, m, t, ident)
             out.sort(key=_stage_time)
         return out
+
+
+# --- the same outcome reached at two moments --------------------------------------------
+
+
+def _moment(value: Any) -> tuple[float, str] | None:
+    """A date or date-time as a point in time (a date is its start, in UTC)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment.timestamp(), value)
+
+
+def _earliest(mine: Any, theirs: Any) -> Any:
+    """The earlier of two moments, whichever side merges (equal moments: the smaller
+    text); ``MISSING`` when either is not a moment."""
+    a, b = _moment(mine), _moment(theirs)
+    if a is None or b is None:
+        return MISSING
+    return mine if a <= b else theirs
+
+
+def _both_set(key: str, status: str | None = None) -> Callable[..., bool]:
+    def rule(base: Mapping[str, Any], mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> bool:
+        if any(not isinstance(d.get(key), str) for d in (mine, theirs)):
+            return False
+        if status is None:
+            return key not in base
+        return mine.get("status") == theirs.get("status") != base.get("status")
+
+    return rule
+
+
+SAME_OUTCOME: dict[str, Callable[..., bool]] = {
+    "completed": _both_set("completed", "status"),
+    "closed": _both_set("closed", "status"),
+    "created": _both_set("created"),
+}
+"""Fields where both sides doing the same thing at different moments is one outcome,
+not a conflict; the earliest moment wins. ``completed``: both completed a task (the same
+``status``); ``closed``: both won (or both lost) a deal; ``created``: both created the
+same record (a recurring task's next occurrence). A history entry both sides added for
+the same stage is the same kind of thing (:func:`_one_move_per_stage`)."""
+
+
+def _one_move_per_stage(
+    out: list[Any],
+    base: Mapping[str, Any],
+    mine: Mapping[str, Any],
+    theirs: Mapping[str, Any],
+    ident: Callable[[Any], str],
+) -> list[Any]:
+    """Both sides moved the deal into the same stage (the same status): one move, the
+    earlier one."""
+    ours_new = {ident(i) for k, i in mine.items() if k not in base and k not in theirs}
+    theirs_new = {ident(i) for k, i in theirs.items() if k not in base and k not in mine}
+    drop: set[str] = set()
+    for a in [i for i in out if isinstance(i, Mapping) and ident(i) in ours_new]:
+        for b in [i for i in out if isinstance(i, Mapping) and ident(i) in theirs_new]:
+            if (a.get("stage"), a.get("status")) != (b.get("stage"), b.get("status")):
+                continue
+            later = b if _earliest(a.get("at"), b.get("at")) is a.get("at") else a
+            drop.add(ident(later))
+    return [i for i in out if not (isinstance(i, Mapping) and ident(i) in drop)]
 
 
 def _blank_same(a: Any, b: Any) -> bool:
