@@ -359,3 +359,95 @@ def test_the_same_outcome_at_two_moments_is_one_outcome_for_every_such_field():
     done = {**task, "status": "done", "completed": "2026-11-23T09:00:00+01:00"}
     cancelled = {**task, "status": "cancelled"}
     assert [c.field for c in merge_record(task, done, cancelled).conflicts] == ["status"]
+
+
+# --- item 3: stage history stays true ---------------------------------------------------
+
+
+def _both_move_acme_website(team, as_user, monkeypatch) -> None:
+    as_user("ann")
+    monkeypatch.setenv("TCRM_NOW", "2026-11-20T09:00:00+00:00")
+    moved = run("-w", team["ann"], "deal", "move", "acme-website", "qualified")
+    assert moved.code == 0, moved.err
+    as_user("ben")
+    edit(team["ben"], "deal", "acme-website", "deal acme-website: set amount", amount="9000")
+    monkeypatch.setenv("TCRM_NOW", "2026-11-20T10:00:00+00:00")
+    moved = run("-w", team["ben"], "deal", "move", "acme-website", "proposal")
+    assert moved.code == 0, moved.err
+
+
+def _stage_tasks(root) -> dict[str, str]:
+    out = {}
+    for path in (root / "tasks").glob("*.yaml"):
+        task = record(root, f"tasks/{path.name}")
+        out[task["title"]] = task["status"]
+    return out
+
+
+@pytest.mark.parametrize(
+    ("how", "take"), [("sync", "theirs"), ("sync", "mine"), ("pull", "theirs")]
+)
+def test_resolving_a_stage_conflict_makes_history_end_with_the_kept_stage(
+    team, as_user, monkeypatch, how, take
+):
+    _both_move_acme_website(team, as_user, monkeypatch)
+    ann, ben = team["ann"], team["ben"]
+    as_user("ann")
+    if how == "sync":
+        sync(ann)
+    else:
+        git(ann, "push", "-q")
+    as_user("ben")  # ben merges: mine = proposal (his move), theirs = qualified (ann's)
+    if how == "sync":
+        sync(ben)
+    else:
+        pull(ben)
+    deal = record(ben, "deals/acme-website.yaml")
+    assert [c["field"] for c in deal["conflicts"]] == ["stage"]
+    assert deal["stage"] == "proposal"
+    assert deal["stage_history"][-1]["stage"] == "proposal"  # consistent while open, too
+    resolved = run("-w", ben, "resolve", "acme-website", "--take", take)
+    assert resolved.code == 0, resolved.err
+    kept, lost = ("qualified", "proposal") if take == "theirs" else ("proposal", "qualified")
+    deal = record(ben, "deals/acme-website.yaml")
+    assert deal["stage"] == kept
+    assert [e["stage"] for e in deal["stage_history"]] == ["lead", kept]
+    loser_task = {"proposal": "Send the proposal", "qualified": "Schedule a discovery call"}
+    tasks = _stage_tasks(ben)
+    assert tasks[loser_task[lost]] == "cancelled", tasks
+    assert tasks[loser_task[kept]] == "open", tasks
+    changed = git(ben, "show", "--name-only", "--format=", "HEAD").split()
+    assert "deals/acme-website.yaml" in changed and len(changed) == 2, changed
+    assert run("-w", ben, "check").code == 0
+    for user in ("ben", "ann", "chloe"):
+        as_user(user)
+        if how == "sync":
+            sync(team[user])
+        else:
+            pull(team[user])
+            git(team[user], "push", "-q")
+    for root in (ann, ben, team["chloe"]):
+        assert record(root, "deals/acme-website.yaml")["stage_history"][-1]["stage"] == kept
+        assert run("-w", root, "check").code == 0
+        assert_healthy(root)
+
+
+def test_both_sides_correcting_one_history_entry_is_a_conflict_not_a_duplicate():
+    from tcrm.model.merge import merge_record
+
+    entry = {"at": "2026-11-02T10:00+01:00", "stage": "lead"}
+    moved = {"at": "2026-11-05T10:00+01:00", "stage": "qualified"}
+    base = {"title": "W", "stage": "qualified", "stage_history": [entry, moved]}
+    mine = {**base, "stage_history": [{**entry, "at": "2026-11-01T10:00+01:00"}, moved]}
+    theirs = {**base, "stage_history": [{**entry, "at": "2026-11-03T10:00+01:00"}, moved]}
+    result = merge_record(base, mine, theirs)
+    assert len(result.data["stage_history"]) == 2, result.data["stage_history"]
+    assert result.data["stage_history"][0]["at"] == "2026-11-01T10:00+01:00"
+    assert [c.field for c in result.conflicts] == ["stage_history[2026-11-01T10:00+01:00 lead]"]
+    assert result.conflicts[0].theirs == {**entry, "at": "2026-11-03T10:00+01:00"}
+    # one side corrects an entry, the other adds a move: both land, no conflict
+    added = {"at": "2026-11-09T10:00+01:00", "stage": "proposal"}
+    theirs = {**base, "stage": "proposal", "stage_history": [entry, moved, added]}
+    result = merge_record(base, mine, theirs)
+    assert result.clean
+    assert result.data["stage_history"] == [mine["stage_history"][0], moved, added]

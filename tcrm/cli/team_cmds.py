@@ -335,7 +335,9 @@ def resolve(
             f"({', '.join(referrers)} refer to it)"
         )
         return
-    result = conflict_service.resolve_conflicts(workspace(ctx), ref=ref, take=take or [])
+    result = conflict_service.resolve_conflicts(
+        workspace(ctx), ref=ref, take=take or [], now=now(ctx)
+    )
     names = ", ".join(f"{r.field} ({r.choice})" for r in result.resolved)
     left = f"; still open: {', '.join(result.remaining)}" if result.remaining else ""
     render.message(f"Resolved {names} in {result.path}{left}")

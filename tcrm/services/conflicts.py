@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pydantic
 
 from tcrm.errors import AmbiguousError, NotFoundError, Problem, UsageError, ValidationError
-from tcrm.model.merge import CONFLICTS_KEY, get_path, parse_path, set_path
+from tcrm.model.merge import CONFLICTS_KEY, get_path, history_key, parse_path, set_path
 from tcrm.model.records import RECORD_TYPES
 from tcrm.model.rules import record_findings
 from tcrm.model.settings import Settings
@@ -369,13 +370,73 @@ def _typed(text: str, mine: Any, theirs: Any) -> Any:
     return text
 
 
-def resolve_conflicts(ws: Workspace, *, ref: str, take: list[str]) -> ResolveResult:
+def _moment_key(entry: Mapping[str, Any]) -> tuple[int, float]:
+    try:
+        moment = datetime.fromisoformat(str(entry.get("at")))
+    except ValueError:
+        return (1, 0.0)
+    return (0, (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+
+
+def _newest_naming(history: list[dict[str, Any]], stage: Any) -> list[dict[str, Any]]:
+    named = [e for e in history if e.get("stage") == stage]
+    return [max(named, key=_moment_key)] if named and stage is not None else []
+
+
+def _settle_history(
+    data: dict[str, Any], entry: Mapping[str, Any], choice: str, value: Any, now: datetime
+) -> list[dict[str, Any]]:
+    """A deal's stage (or status) conflict settled: its ``stage_history`` ends with the kept
+    move, the losing side's moves leave the record (git history keeps them). Returns the
+    losing moves, whose stage tasks are cancelled in the same commit."""
+    history = [dict(i) for i in data.get("stage_history") or [] if isinstance(i, Mapping)]
+    mine_added = [dict(e) for e in entry.get("mine_history") or [] if isinstance(e, Mapping)]
+    theirs_added = [dict(e) for e in entry.get("theirs_history") or [] if isinstance(e, Mapping)]
+    name = entry.get("field")
+    if "mine_history" not in entry and "theirs_history" not in entry and name == "stage":
+        # recorded before each side's moves were kept: the newest entry naming each stage
+        mine_added = _newest_naming(history, entry.get("mine"))
+        theirs_added = _newest_naming(history, entry.get("theirs"))
+
+    def without(items: list[dict[str, Any]], drop: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        keys = {history_key(d) for d in drop}
+        return [i for i in items if history_key(i) not in keys]
+
+    if choice == "mine":
+        lost = theirs_added
+        history = without(history, lost)
+    elif choice == "theirs":
+        lost = mine_added
+        history = without(history, lost)
+        history += without(theirs_added, history)
+    else:
+        lost = mine_added + theirs_added
+        history = without(history, lost)
+        if name == "stage" and value:
+            at = now.replace(second=0, microsecond=0).isoformat(timespec="minutes")
+            history.append({"at": at, "stage": value})
+    history.sort(key=_moment_key)
+    if history:
+        data["stage_history"] = history
+    else:
+        data.pop("stage_history", None)
+    return lost
+
+
+def resolve_conflicts(
+    ws: Workspace, *, ref: str, take: list[str], now: datetime | None = None
+) -> ResolveResult:
     """``tcrm resolve``: settle conflicts of one record (or ``tcrm.yaml``) in one commit.
 
     ``mine`` keeps the record's value, ``theirs`` takes the other side's, ``FIELD=VALUE``
     sets a value of your own (``FIELD=`` unsets it). The result must be valid for its
-    model and the workspace rules, or nothing is written.
+    model and the workspace rules, or nothing is written. A deal's stage (or status)
+    settled this way leaves its history ending with the kept move, and the open tasks the
+    losing move created are cancelled in the same commit. ``now`` dates a stage of your
+    own.
     """
+    now = now or datetime.now(UTC)
+    lost_moves: list[dict[str, Any]] = []
     with ws.lock():
         kind, record_id, rel = _find(ws, ref)
         text = (ws.root / rel).read_text(encoding="utf-8")
@@ -405,6 +466,8 @@ def resolve_conflicts(ws: Workspace, *, ref: str, take: list[str]) -> ResolveRes
                 set_path(data, path, value)
             except ValueError as exc:
                 raise ValidationError([Problem(rel, None, f"{name}: {exc}")]) from None
+            if kind == "deal" and name in ("stage", "status"):
+                lost_moves += _settle_history(data, entry, choice, value, now)
             resolved.append(Resolution(name, choice, value))
         if kept:
             data[CONFLICTS_KEY] = kept
@@ -419,6 +482,18 @@ def resolve_conflicts(ws: Workspace, *, ref: str, take: list[str]) -> ResolveRes
         message = f"{subject}: resolve conflict{plural} in {names} ({', '.join(sides)})"
         with ws.transaction(message) as tx:
             tx.write_text(rel, new_text)
+            if lost_moves and record_id is not None:
+                from tcrm.services.deals import cancel_stage_tasks
+
+                deal = parse_record(RECORD_TYPES[kind], data, record_id)
+                for move in lost_moves:
+                    try:
+                        entered = datetime.fromisoformat(str(move.get("at")))
+                    except ValueError:
+                        continue
+                    cancel_stage_tasks(
+                        ws, tx, deal=deal, stage=str(move.get("stage")), entered=entered
+                    )
         remaining = [str(e.get("field")) for e in kept if isinstance(e, Mapping)]
         return ResolveResult(rel, kind, record_id, resolved, remaining, tx.commit_id)
 
