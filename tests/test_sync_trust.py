@@ -385,51 +385,64 @@ def _stage_tasks(root) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    ("how", "take"), [("sync", "theirs"), ("sync", "mine"), ("pull", "theirs")]
+    ("how", "merger", "take"),
+    [
+        ("sync", "ben", "theirs"),
+        ("sync", "ben", "mine"),
+        ("sync", "ann", "theirs"),
+        ("sync", "ann", "mine"),
+        ("pull", "ben", "theirs"),
+        ("pull", "ann", "mine"),
+    ],
 )
 def test_resolving_a_stage_conflict_makes_history_end_with_the_kept_stage(
-    team, as_user, monkeypatch, how, take
+    team, as_user, monkeypatch, how, merger, take
 ):
-    _both_move_acme_website(team, as_user, monkeypatch)
-    ann, ben = team["ann"], team["ben"]
-    as_user("ann")
+    _both_move_acme_website(team, as_user, monkeypatch)  # ann: qualified, ben: proposal
+    moves = {"ann": "qualified", "ben": "proposal"}
+    first = "ann" if merger == "ben" else "ben"
+    as_user(first)
     if how == "sync":
-        sync(ann)
+        sync(team[first])
     else:
-        git(ann, "push", "-q")
-    as_user("ben")  # ben merges: mine = proposal (his move), theirs = qualified (ann's)
+        git(team[first], "push", "-q")
+    as_user(merger)  # mine = the merger's move, theirs = the other's
+    root = team[merger]
     if how == "sync":
-        sync(ben)
+        sync(root)
     else:
-        pull(ben)
-    deal = record(ben, "deals/acme-website.yaml")
+        pull(root)
+    deal = record(root, "deals/acme-website.yaml")
     assert [c["field"] for c in deal["conflicts"]] == ["stage"]
-    assert deal["stage"] == "proposal"
-    assert deal["stage_history"][-1]["stage"] == "proposal"  # consistent while open, too
-    resolved = run("-w", ben, "resolve", "acme-website", "--take", take)
+    assert deal["stage"] == moves[merger]
+    assert deal["stage_history"][-1]["stage"] == moves[merger]  # true while open, too
+    resolved = run("-w", root, "resolve", "acme-website", "--take", take)
     assert resolved.code == 0, resolved.err
-    kept, lost = ("qualified", "proposal") if take == "theirs" else ("proposal", "qualified")
-    deal = record(ben, "deals/acme-website.yaml")
+    kept = moves[merger] if take == "mine" else moves[first]
+    lost = moves[first] if take == "mine" else moves[merger]
+    deal = record(root, "deals/acme-website.yaml")
     assert deal["stage"] == kept
     assert [e["stage"] for e in deal["stage_history"]] == ["lead", kept]
     loser_task = {"proposal": "Send the proposal", "qualified": "Schedule a discovery call"}
-    tasks = _stage_tasks(ben)
+    tasks = _stage_tasks(root)
     assert tasks[loser_task[lost]] == "cancelled", tasks
     assert tasks[loser_task[kept]] == "open", tasks
-    changed = git(ben, "show", "--name-only", "--format=", "HEAD").split()
+    changed = git(root, "show", "--name-only", "--format=", "HEAD").split()
     assert "deals/acme-website.yaml" in changed and len(changed) == 2, changed
-    assert run("-w", ben, "check").code == 0
-    for user in ("ben", "ann", "chloe"):
+    assert run("-w", root, "check").code == 0
+    for user in (merger, first, "chloe"):
         as_user(user)
         if how == "sync":
             sync(team[user])
         else:
             pull(team[user])
             git(team[user], "push", "-q")
-    for root in (ann, ben, team["chloe"]):
-        assert record(root, "deals/acme-website.yaml")["stage_history"][-1]["stage"] == kept
-        assert run("-w", root, "check").code == 0
-        assert_healthy(root)
+    for user in ("ann", "ben", "chloe"):
+        deal = record(team[user], "deals/acme-website.yaml")
+        assert (deal["stage"], deal["stage_history"][-1]["stage"]) == (kept, kept)
+        assert _stage_tasks(team[user])[loser_task[lost]] == "cancelled"
+        assert run("-w", team[user], "check").code == 0
+        assert_healthy(team[user])
 
 
 def test_both_sides_correcting_one_history_entry_is_a_conflict_not_a_duplicate():
