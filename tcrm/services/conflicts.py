@@ -153,9 +153,13 @@ def _missing_refs(ws: Workspace) -> list[tuple[str, str, str, str, str, str]]:
     """``(kind, id, path, field, target kind, target id)`` of each reference to a record
     that is not there."""
     ids = {kind: {rid for rid, _ in ws.rel_files(kind)} for kind in RECORD_TYPES}
+    index = ws.index()
+    suspects = set(index.dangling()) if index is not None else None
     out = []
     for kind, fields in _REFERENCES.items():
         for record_id, rel in ws.rel_files(kind):
+            if suspects is not None and rel not in suspects:
+                continue  # the index knows its references are all there
             try:
                 data = yamlio.load_fast((ws.root / rel).read_bytes(), rel)
             except (yamlio.YamlSyntaxError, OSError):
