@@ -39,8 +39,9 @@ def pull(root) -> None:
 
 
 @pytest.mark.parametrize("how", ["sync", "pull"])
-def test_a_teammates_comment_and_custom_key_survive_a_merge(team, as_user, how):
-    ann, ben = team["ann"], team["ben"]
+@pytest.mark.parametrize("first", ["ann", "ben"])
+def test_a_teammates_comment_and_custom_key_survive_a_merge(team, as_user, how, first):
+    ann, ben, chloe = team["ann"], team["ben"], team["chloe"]
     as_user("ann")
     hand_edit(
         ann,
@@ -51,21 +52,21 @@ def test_a_teammates_comment_and_custom_key_survive_a_merge(team, as_user, how):
     )
     as_user("ben")
     edit(ben, "client", "acme", "client acme: set status", status="active")
-    if how == "sync":
-        sync(ann)
-        sync(ben)
-        sync(ann)
-    else:
-        git(ann, "push", "-q")
-        pull(ben)
-        git(ben, "push", "-q")
-        pull(ann)
-    for root in (ann, ben):
+    second = "ben" if first == "ann" else "ann"
+    for user in (first, second, first, "chloe"):
+        as_user(user)
+        if how == "sync":
+            sync(team[user])
+        else:
+            pull(team[user])
+            git(team[user], "push", "-q")
+    for root in (ann, ben, chloe):
         text = (root / "clients/acme.yaml").read_text(encoding="utf-8")
         assert "# call only after 10am\nbest_time: morning\n" in text, text
         assert record(root, "clients/acme.yaml")["status"] == "active"
+        assert run("-w", root, "check").code == 0
         assert_healthy(root)
-    assert records_of(ann) == records_of(ben)
+    assert records_of(ann) == records_of(ben) == records_of(chloe)
 
 
 def test_both_sides_new_comments_are_kept_and_a_deleted_keys_comment_goes(team, as_user):
