@@ -465,3 +465,21 @@ def test_both_sides_correcting_one_history_entry_is_a_conflict_not_a_duplicate()
     result = merge_record(base, mine, theirs)
     assert result.clean
     assert result.data["stage_history"] == [mine["stage_history"][0], moved, added]
+
+
+def test_comments_in_tcrm_yaml_from_both_sides_are_kept(tmp_path):
+    from tcrm.services.setup import init_workspace
+
+    base = (init_workspace(tmp_path / "crm").root / "tcrm.yaml").read_text(encoding="utf-8")
+    mine = base.replace("timezone: UTC\n", "timezone: UTC  # mine: the office's\n")
+    theirs = base.replace(
+        "  - id: proposal\n", "  # theirs: the proposal needs a price\n  - id: proposal\n"
+    ).replace("currency: EUR\n", "currency: EUR  # theirs: we bill in euro\n")
+    result = merge_file("tcrm.yaml", base.encode(), mine.encode(), theirs.encode())
+    text = result.data.decode()
+    assert result.merged and result.conflicts == []
+    assert "timezone: UTC  # mine: the office's\n" in text
+    assert "currency: EUR  # theirs: we bill in euro\n" in text
+    assert "  # theirs: the proposal needs a price\n  - id: proposal\n" in text
+    assert text.startswith("# tcrm workspace settings.")  # the header stays on top
+    assert yamlio.load_fast(text) == yamlio.load_fast(base)
