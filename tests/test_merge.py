@@ -169,12 +169,22 @@ def test_changes_to_different_fields_both_land(triple):
 def test_merge_is_symmetric_up_to_the_side_of_conflicts(triple):
     base, mine, theirs = triple
     one, other = merge_record(base, mine, theirs), merge_record(base, theirs, mine)
-    assert [c.field for c in one.conflicts] == [c.field for c in other.conflicts] or sorted(
-        c.field for c in one.conflicts
-    ) == sorted(c.field for c in other.conflicts)
-    swapped = {c.field: (c.theirs, c.mine) for c in other.conflicts}
-    assert {c.field: (c.mine, c.theirs) for c in one.conflicts} == swapped
+
+    def key(c: Any) -> str:
+        """A corrected history entry's conflict is named after the entry the record keeps
+        (mine), so across sides it is the same conflict by the entry both corrected."""
+        return (
+            f"stage_history~{canonical(c.base)}"
+            if c.field.startswith("stage_history[")
+            else c.field
+        )
+
+    assert sorted(key(c) for c in one.conflicts) == sorted(key(c) for c in other.conflicts)
+    swapped = {key(c): (c.theirs, c.mine) for c in other.conflicts}
+    assert {key(c): (c.mine, c.theirs) for c in one.conflicts} == swapped
     conflicted = {parse_path(c.field)[0] for c in one.conflicts}
+    if conflicted & {"stage", "status"}:
+        conflicted.add("stage_history")  # the history follows the side its stage keeps
     for key in (set(one.data) | set(other.data)) - conflicted - {CONFLICTS_KEY}:
         assert norm({key: one.data.get(key)}) == norm({key: other.data.get(key)}), key
 
@@ -187,6 +197,9 @@ def test_nothing_is_lost_a_conflict_keeps_both_values(triple):
     for conflict in result.conflicts:
         path = parse_path(conflict.field)
         assert canonical(get_path(result.data, path)) == canonical(conflict.mine)
+        if conflict.field.startswith("stage_history["):  # both corrected one entry
+            assert conflict.theirs in theirs["stage_history"]
+            continue
         assert canonical(conflict.theirs) == canonical(get_path(theirs, path))
     recorded = result.data.get(CONFLICTS_KEY, [])
     assert [e["field"] for e in recorded] == [c.field for c in result.conflicts]
@@ -194,18 +207,31 @@ def test_nothing_is_lost_a_conflict_keeps_both_values(triple):
 
 @FAST
 @given(triples)
-def test_stage_history_is_the_union_in_time_order(triple):
+def test_stage_history_keeps_every_move_in_time_order(triple):
     base, mine, theirs = triple
     if "stage_history" not in mine or "stage_history" not in theirs:
         return  # a side that removed the whole list conflicts with one that changed it
     histories = [side.get("stage_history", []) for side in (base, mine, theirs)]
     if len({canonical(h) for h in histories}) < 3:
         return  # a side left it alone, or both agree: that list, exactly (other properties)
-    merged = merge_record(base, mine, theirs).data.get("stage_history", [])
+    result = merge_record(base, mine, theirs)
+    merged = result.data.get("stage_history", [])
     removed = [e for e in histories[0] if e not in histories[1] or e not in histories[2]]
     added = [e for h in histories[1:] for e in h if e not in histories[0]]
     kept = [e for e in histories[0] if e not in removed]
-    assert sorted(map(canonical, merged)) == sorted({canonical(e) for e in kept + added})
+    set_aside = [  # in a conflict entry: a correction, or the moves of a stage that lost
+        canonical(e)
+        for c in result.conflicts
+        for e in [c.theirs, *(c.extra or {}).get("theirs_history", [])]
+    ]
+    for entry in kept + added:
+        same_move_earlier = any(
+            (m["stage"], m.get("status")) == (entry["stage"], entry.get("status"))
+            and datetime.fromisoformat(m["at"]) <= datetime.fromisoformat(entry["at"])
+            for m in merged
+        )
+        assert entry in merged or canonical(entry) in set_aside or same_move_earlier, entry
+    assert all(e in kept + added for e in merged)
     moments = [datetime.fromisoformat(e["at"]) for e in merged]
     assert moments == sorted(moments)
 

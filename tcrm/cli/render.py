@@ -109,6 +109,8 @@ def conflict_json(c: Any) -> dict[str, Any]:
         "theirs": c.theirs,
         "base": c.base,
         **c.sides,
+        "missing": c.missing,
+        "fix": c.fix,
     }
 
 

@@ -320,12 +320,16 @@ def conflicts(ctx: typer.Context, as_json: JsonOption = False) -> None:
             f"{c.path}:{c.line or ''}",
             c.field,
             conflict_service.side_text(c.mine, c.mine_by, c.mine_commit),
-            conflict_service.side_text(c.theirs, c.theirs_by, c.theirs_commit),
+            f"(deleted: {c.missing})"
+            if c.missing
+            else conflict_service.side_text(c.theirs, c.theirs_by, c.theirs_commit),
         ]
         for c in found
     ]
     render.table(["File", "Field", "Mine (kept)", "Theirs"], rows)
-    if found:
+    for fix in sorted({c.fix for c in found if c.fix}):
+        render.message(f"a record refers to a deleted one; restore it: {fix}")
+    if any(not c.missing for c in found):
         render.message(f"{len(found)} conflict(s); settle each with tcrm resolve REF --take ...")
 
 
@@ -346,9 +350,28 @@ def resolve(
             show_default=False,
         ),
     ] = None,
+    restore: Annotated[
+        bool,
+        typer.Option(
+            "--restore",
+            help="REF is a deleted client or deal that records still refer to: bring back "
+            "its last version from history.",
+        ),
+    ] = False,
 ) -> None:
     """Settle a record's conflicts in one commit."""
-    result = conflict_service.resolve_conflicts(workspace(ctx), ref=ref, take=take or [])
+    if restore:
+        if take:
+            raise typer.BadParameter("--restore takes no --take", param_hint="--take")
+        path, version, referrers = conflict_service.restore_deleted(workspace(ctx), ref=ref)
+        render.message(
+            f"Restored {path} as it was before {version.commit.id[:7]} "
+            f"({', '.join(referrers)} refer to it)"
+        )
+        return
+    result = conflict_service.resolve_conflicts(
+        workspace(ctx), ref=ref, take=take or [], now=now(ctx)
+    )
     names = ", ".join(f"{r.field} ({r.choice})" for r in result.resolved)
     left = f"; still open: {', '.join(result.remaining)}" if result.remaining else ""
     render.message(f"Resolved {names} in {result.path}{left}")

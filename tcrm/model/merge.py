@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,6 +57,8 @@ class Conflict:
     mine: Any
     theirs: Any
     base: Any = None
+    extra: Mapping[str, Any] | None = None
+    """More for whoever resolves it (a deal's stage: each side's new history entries)."""
 
     def as_data(self) -> dict[str, Any]:
         """The entry written under ``conflicts:`` (absent values are left out)."""
@@ -65,6 +67,7 @@ class Conflict:
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
+        out.update(self.extra or {})
         return out
 
 
@@ -102,6 +105,11 @@ def _contact_key(item: Mapping[str, Any]) -> str:
     if isinstance(emails, list) and emails and isinstance(emails[0], str):
         return emails[0].strip().casefold()
     return str(item.get("name", "")).strip().casefold()
+
+
+def history_key(item: Mapping[str, Any]) -> str:
+    """How a stage-history entry is matched across versions: its moment, stage and status."""
+    return _history_key(item)
 
 
 def _history_key(item: Mapping[str, Any]) -> str:
@@ -185,6 +193,23 @@ class _Merger:
                 return merged
         return self.conflict(path, base, mine, theirs)
 
+    def history_corrections(
+        self,
+        path: tuple[Segment, ...],
+        base: dict[str, Any],
+        mine: dict[str, Any],
+        theirs: dict[str, Any],
+    ) -> None:
+        """Both sides corrected the same history entry differently: a conflict that keeps
+        mine, instead of both corrections side by side (``theirs`` loses its copy)."""
+        ours, others = _corrections(base, mine), _corrections(base, theirs)
+        for key in [k for k in ours if k in others]:
+            mine_item, theirs_item = mine[ours[key]], theirs[others[key]]
+            if same(mine_item, theirs_item):
+                continue
+            self.conflict((*path, ("stage_history", ours[key])), base[key], mine_item, theirs_item)
+            del theirs[others[key]]
+
     def mapping(
         self,
         path: tuple[Segment, ...],
@@ -195,12 +220,13 @@ class _Merger:
         keys = _ordered_union(list(mine), list(theirs))
         out: dict[str, Any] = {}
         for key in keys:
-            merged = self.value(
-                (*path, key),
-                base.get(key, MISSING),
-                mine.get(key, MISSING),
-                theirs.get(key, MISSING),
-            )
+            b, m, t = base.get(key, MISSING), mine.get(key, MISSING), theirs.get(key, MISSING)
+            if not path and key in SAME_OUTCOME and SAME_OUTCOME[key](base, mine, theirs):
+                earliest = _earliest(m, t)
+                if earliest is not MISSING:
+                    out[key] = earliest
+                    continue
+            merged = self.value((*path, key), b, m, t)
             if merged is not MISSING:
                 out[key] = merged
         return out
@@ -221,6 +247,8 @@ class _Merger:
                 return None  # two items share an identity: no safe item-by-item merge
             maps.append(keyed)
         b, m, t = maps
+        if list_key == "stage_history":
+            self.history_corrections(path, b, m, t)
         order: list[str] = []
         merged: dict[str, Any] = {}
         for key, item in m.items():
@@ -248,8 +276,96 @@ class _Merger:
             merged[key] = t[key]
         out = [merged[k] for k in order if merged[k] is not MISSING]
         if list_key == "stage_history":
+            out = _one_move_per_stage(out, b, m, t, ident)
             out.sort(key=_stage_time)
         return out
+
+
+# --- the same outcome reached at two moments --------------------------------------------
+
+
+def _moment(value: Any) -> tuple[float, str] | None:
+    """A date or date-time as a point in time (a date is its start, in UTC)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment.timestamp(), value)
+
+
+def _earliest(mine: Any, theirs: Any) -> Any:
+    """The earlier of two moments, whichever side merges (equal moments: the smaller
+    text); ``MISSING`` when either is not a moment."""
+    a, b = _moment(mine), _moment(theirs)
+    if a is None or b is None:
+        return MISSING
+    return mine if a <= b else theirs
+
+
+def _both_set(key: str, status: str | None = None) -> Callable[..., bool]:
+    def rule(base: Mapping[str, Any], mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> bool:
+        if any(not isinstance(d.get(key), str) for d in (mine, theirs)):
+            return False
+        if status is None:
+            return key not in base
+        return mine.get("status") == theirs.get("status") != base.get("status")
+
+    return rule
+
+
+SAME_OUTCOME: dict[str, Callable[..., bool]] = {
+    "completed": _both_set("completed", "status"),
+    "closed": _both_set("closed", "status"),
+    "created": _both_set("created"),
+}
+"""Fields where both sides doing the same thing at different moments is one outcome,
+not a conflict; the earliest moment wins. ``completed``: both completed a task (the same
+``status``); ``closed``: both won (or both lost) a deal; ``created``: both created the
+same record (a recurring task's next occurrence). A history entry both sides added for
+the same stage is the same kind of thing (:func:`_one_move_per_stage`)."""
+
+
+def _one_move_per_stage(
+    out: list[Any],
+    base: Mapping[str, Any],
+    mine: Mapping[str, Any],
+    theirs: Mapping[str, Any],
+    ident: Callable[[Any], str],
+) -> list[Any]:
+    """Both sides moved the deal into the same stage (the same status): one move, the
+    earlier one."""
+    ours_new = {ident(i) for k, i in mine.items() if k not in base and k not in theirs}
+    theirs_new = {ident(i) for k, i in theirs.items() if k not in base and k not in mine}
+    drop: set[str] = set()
+    for a in [i for i in out if isinstance(i, Mapping) and ident(i) in ours_new]:
+        for b in [i for i in out if isinstance(i, Mapping) and ident(i) in theirs_new]:
+            if (a.get("stage"), a.get("status")) != (b.get("stage"), b.get("status")):
+                continue
+            later = b if _earliest(a.get("at"), b.get("at")) is a.get("at") else a
+            drop.add(ident(later))
+    return [i for i in out if not (isinstance(i, Mapping) and ident(i) in drop)]
+
+
+def _corrections(base: Mapping[str, Any], side: Mapping[str, Any]) -> dict[str, str]:
+    """``{base entry key: the side's entry key}`` for history entries a side corrected: a
+    base entry it no longer has, paired with a new entry of the same moment or stage."""
+    added = [k for k in side if k not in base]
+    out: dict[str, str] = {}
+    for key, old in base.items():
+        if key in side or not isinstance(old, Mapping):
+            continue
+        for new_key in added:
+            new = side[new_key]
+            if new_key in out.values() or not isinstance(new, Mapping):
+                continue
+            if new.get("at") == old.get("at") or new.get("stage") == old.get("stage"):
+                out[key] = new_key
+                break
+    return out
 
 
 def _blank_same(a: Any, b: Any) -> bool:
@@ -324,7 +440,41 @@ def merge_record(
         _conflict_list(ours.get(CONFLICTS_KEY)),
         _conflict_list(theirs.get(CONFLICTS_KEY)),
     )
-    return MergeResult(with_conflicts(data, recorded, merger.conflicts), merger.conflicts)
+    conflicts = _settle_history(data, base, ours, theirs, merger.conflicts)
+    return MergeResult(with_conflicts(data, recorded, conflicts), conflicts)
+
+
+def _history_of(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    history = data.get("stage_history")
+    return [i for i in history if isinstance(i, Mapping)] if isinstance(history, list) else []
+
+
+def _settle_history(
+    data: dict[str, Any],
+    base: Mapping[str, Any],
+    mine: Mapping[str, Any],
+    theirs: Mapping[str, Any],
+    conflicts: list[Conflict],
+) -> list[Conflict]:
+    """A deal's ``stage`` (or ``status``) in conflict keeps mine, so its history must end
+    with mine too: their new entries leave the record for the conflict entry
+    (``theirs_history``, with ``mine_history``), where ``tcrm resolve`` finds them."""
+    target = next((c for c in conflicts if c.field == "stage"), None) or next(
+        (c for c in conflicts if c.field == "status"), None
+    )
+    if target is None or not isinstance(data.get("stage_history"), list):
+        return conflicts
+    b, m, t = ({_history_key(i) for i in _history_of(d)} for d in (base, mine, theirs))
+    mine_added = [dict(i) for i in _history_of(mine) if _history_key(i) not in b | t]
+    theirs_added = [dict(i) for i in _history_of(theirs) if _history_key(i) not in b | m]
+    if not mine_added and not theirs_added:
+        return conflicts
+    drop = {_history_key(i) for i in theirs_added}
+    data["stage_history"] = [
+        i for i in data["stage_history"] if not (isinstance(i, Mapping) and _history_key(i) in drop)
+    ]
+    extra = {"mine_history": mine_added, "theirs_history": theirs_added}
+    return [replace(c, extra=extra) if c is target else c for c in conflicts]
 
 
 def _conflict_list(value: Any) -> list[Any]:
@@ -538,6 +688,7 @@ __all__ = [
     "canonical",
     "diff_fields",
     "get_path",
+    "history_key",
     "merge_lines",
     "merge_record",
     "parse_path",

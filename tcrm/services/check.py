@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,12 @@ from tcrm.model.records import RECORD_TYPES, Record
 from tcrm.model.rules import record_findings
 from tcrm.model.text import unsafe_characters
 from tcrm.model.validate import FieldPath
-from tcrm.services.conflicts import conflict_problems, settings_problems
+from tcrm.services.conflicts import (
+    conflict_problems,
+    deleted_versions,
+    restore_hint,
+    settings_problems,
+)
 from tcrm.store import links, parallel
 from tcrm.store.workspace import SETTINGS_FILE, Workspace, located
 
@@ -65,9 +71,33 @@ def check_workspace(ws: Workspace) -> CheckReport:
         report.problems.extend(problems)
         report.counts.update(counts)
         report.warnings.extend(warnings)
+    report.problems = _with_restore_hints(ws, report.problems)
     report.problems.sort(key=lambda p: (p.path != SETTINGS_FILE, p.path, p.line or 0))
     report.warnings.sort(key=lambda p: (p.path, p.line or 0))
     return report
+
+
+_UNKNOWN = re.compile(r"unknown (client|deal) '([^'\\]+)'$")
+
+
+def _with_restore_hints(ws: Workspace, problems: list[Problem]) -> list[Problem]:
+    """An unknown client or deal that history had: say who deleted it and how to restore
+    it (a ``git pull`` merges file by file, so it can keep a deal of a deleted client)."""
+    unknown = {m.groups() for p in problems if (m := _UNKNOWN.search(p.message))}
+    if not unknown:
+        return problems
+    versions = deleted_versions(ws, sorted(unknown))
+    out = []
+    for problem in problems:
+        match = _UNKNOWN.search(problem.message)
+        version = (
+            versions.get(f"{RECORD_TYPES[match[1]].FOLDER}/{match[2]}.yaml") if match else None
+        )
+        if match and version:
+            hint = restore_hint(match[1], match[2], version)
+            problem = Problem(problem.path, problem.line, f"{problem.message}: {hint}")
+        out.append(problem)
+    return out
 
 
 def _check_files(

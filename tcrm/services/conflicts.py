@@ -11,17 +11,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pydantic
 
 from tcrm.errors import AmbiguousError, NotFoundError, Problem, UsageError, ValidationError
-from tcrm.model.merge import CONFLICTS_KEY, get_path, parse_path, set_path
+from tcrm.model.merge import CONFLICTS_KEY, get_path, history_key, parse_path, set_path
 from tcrm.model.records import RECORD_TYPES
 from tcrm.model.rules import record_findings
 from tcrm.model.settings import Settings
+from tcrm.model.types import check_id
 from tcrm.model.validate import ModelProblems, parse_record
-from tcrm.store import links, yamlio
+from tcrm.store import git, links, yamlio
 from tcrm.store.workspace import SETTINGS_FILE, Workspace, located
 
 SIDES = ("mine", "theirs")
@@ -43,6 +45,10 @@ class OpenConflict:
     mine_commit: str | None = None
     theirs_by: str | None = None
     theirs_commit: str | None = None
+    missing: str | None = None
+    """For a reference to a deleted record: that record's path (``theirs`` is then None)."""
+    fix: str | None = None
+    """For a reference to a deleted record: the command that restores it."""
 
     @property
     def ref(self) -> str:
@@ -166,10 +172,13 @@ def _text(value: Any) -> str | None:
 
 
 def list_conflicts(ws: Workspace) -> list[OpenConflict]:
-    """Every unresolved conflict in the workspace, by file."""
+    """Every unresolved conflict in the workspace, by file, and every reference to a
+    record that was deleted (a ``git pull`` merges one file at a time, so it can keep a
+    deal whose client the other side deleted): restoring that record fixes it."""
     out: list[OpenConflict] = []
     for kind, record_id, rel in _files(ws):
         out.extend(_entries(ws, kind, record_id, rel))
+    out.extend(dangling_references(ws))
     return out
 
 
@@ -199,6 +208,136 @@ def open_conflicts(
             if path is not None:
                 out.extend(_entries(ws, kind, record.id, ws.rel(path)))
     return out
+
+
+_REFERENCES = {
+    "deal": {"client": "client"},
+    "task": {"clients": "client", "deals": "deal"},
+    "activity": {"clients": "client", "deals": "deal"},
+}
+
+
+def _missing_refs(ws: Workspace) -> list[tuple[str, str, str, str, str, str]]:
+    """``(kind, id, path, field, target kind, target id)`` of each reference to a record
+    that is not there."""
+    ids = {kind: {rid for rid, _ in ws.rel_files(kind)} for kind in RECORD_TYPES}
+    index = ws.index()
+    suspects = set(index.dangling()) if index is not None else None
+    out = []
+    for kind, fields in _REFERENCES.items():
+        for record_id, rel in ws.rel_files(kind):
+            if suspects is not None and rel not in suspects:
+                continue  # the index knows its references are all there
+            try:
+                data = yamlio.load_fast((ws.root / rel).read_bytes(), rel)
+            except (yamlio.YamlSyntaxError, OSError):
+                continue  # `tcrm check` reports the broken file
+            if not isinstance(data, dict):
+                continue
+            for name, target in fields.items():
+                value = data.get(name)
+                refs = value if isinstance(value, list) else [value]
+                for i, ref in enumerate(refs):
+                    if isinstance(ref, str) and ref and ref not in ids[target]:
+                        where = f"{name}[{i}]" if isinstance(value, list) else name
+                        out.append((kind, record_id, rel, where, target, ref))
+    return out
+
+
+def _target_path(kind: str, record_id: str) -> str | None:
+    try:
+        check_id(record_id)
+    except ValueError:
+        return None
+    return f"{RECORD_TYPES[kind].FOLDER}/{record_id}.yaml"
+
+
+def deleted_versions(ws: Workspace, targets: list[tuple[str, str]]) -> dict[str, git.LastVersion]:
+    """``{path: last version}`` of the records ``(kind, id)`` that history had (clients
+    and deals live at ``FOLDER/ID.yaml``)."""
+    paths = [p for p in (_target_path(k, i) for k, i in targets) if p]
+    return git.last_versions(ws.root, paths)
+
+
+def restore_hint(kind: str, record_id: str, version: git.LastVersion) -> str:
+    """How ``tcrm check`` and ``tcrm conflicts`` name a deleted record and its fix."""
+    who = version.commit
+    return (
+        f"{kind} {record_id} was deleted in {who.id[:7]} by {who.author} "
+        f"({who.when.date().isoformat()}); restore it with tcrm resolve {record_id} --restore"
+    )
+
+
+def dangling_references(ws: Workspace) -> list[OpenConflict]:
+    """References to deleted records that history can restore, one entry each."""
+    missing = _missing_refs(ws)
+    if not missing:
+        return []
+    versions = deleted_versions(ws, [(m[4], m[5]) for m in missing])
+    out = []
+    for kind, record_id, rel, where, target, ref in missing:
+        path = _target_path(target, ref)
+        version = versions.get(path or "")
+        if path is None or version is None:
+            continue  # never existed: `tcrm check` reports the unknown reference
+        text = (ws.root / rel).read_text(encoding="utf-8")
+        top = where.split("[")[0]
+        line = yamlio.line_of(text, (top,))
+        out.append(
+            OpenConflict(
+                path=rel,
+                kind=kind,
+                id=record_id,
+                field=where,
+                mine=ref,
+                theirs=None,
+                base=None,
+                line=line,
+                missing=path,
+                fix=f"tcrm resolve {ref} --restore",
+            )
+        )
+    return out
+
+
+def restore_deleted(ws: Workspace, *, ref: str) -> tuple[str, git.LastVersion, list[str]]:
+    """``tcrm resolve ID --restore``: bring back a deleted client or deal that records
+    still refer to, as it last was, in one commit. Returns ``(path, version, referrers)``."""
+    ref = ref.strip()
+    with ws.lock():
+        missing = _missing_refs(ws)
+        wanted = [(m[4], m[5]) for m in missing if ref in (m[5], _target_path(m[4], m[5]))]
+        if not wanted:
+            raise NotFoundError(
+                f"no record refers to a deleted {ref!r}; nothing to restore "
+                "(tcrm conflicts lists what can be)"
+            )
+        kinds = sorted({k for k, _ in wanted})
+        if len(kinds) > 1:
+            raise AmbiguousError(
+                f"{ref!r} is a deleted client and a deleted deal; "
+                f"name one: {', '.join(_target_path(k, ref) or '' for k in kinds)}"
+            )
+        kind, record_id = wanted[0]
+        path = _target_path(kind, record_id)
+        version = deleted_versions(ws, [(kind, record_id)]).get(path or "")
+        if path is None or version is None:
+            raise NotFoundError(f"{kind} {record_id!r} is in no commit of this workspace's history")
+        text = version.data.decode("utf-8")
+        try:
+            parse_record(RECORD_TYPES[kind], yamlio.load_fast(text, path), record_id)
+        except (ModelProblems, yamlio.YamlSyntaxError) as exc:
+            raise ValidationError(
+                [Problem(path, None, f"its last version is not valid: {exc}")]
+            ) from None
+        referrers = sorted({m[2] for m in missing if (m[4], m[5]) == (kind, record_id)})
+        message = (
+            f"{kind} {record_id}: restore (deleted in {version.commit.id[:7]}; "
+            f"{', '.join(referrers)} refer{'s' if len(referrers) == 1 else ''} to it)"
+        )
+        with ws.transaction(message) as tx:
+            tx.write_text(path, text)
+        return path, version, referrers
 
 
 def _find(ws: Workspace, ref: str) -> tuple[str, str | None, str]:
@@ -349,14 +488,77 @@ def _typed(text: str, mine: Any, theirs: Any) -> Any:
     return text
 
 
-def resolve_conflicts(ws: Workspace, *, ref: str, take: list[str]) -> ResolveResult:
+def _moment_key(entry: Mapping[str, Any]) -> tuple[int, float]:
+    try:
+        moment = datetime.fromisoformat(str(entry.get("at")))
+    except ValueError:
+        return (1, 0.0)
+    return (0, (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+
+
+def _newest_naming(history: list[dict[str, Any]], stage: Any) -> list[dict[str, Any]]:
+    named = [e for e in history if e.get("stage") == stage]
+    return [max(named, key=_moment_key)] if named and stage is not None else []
+
+
+def _settle_history(
+    data: dict[str, Any], entry: Mapping[str, Any], choice: str, value: Any, now: datetime
+) -> list[dict[str, Any]]:
+    """A deal's stage (or status) conflict settled: its ``stage_history`` ends with the kept
+    move, the losing side's moves leave the record (git history keeps them). Returns the
+    losing moves, whose stage tasks are cancelled in the same commit."""
+    history = [dict(i) for i in data.get("stage_history") or [] if isinstance(i, Mapping)]
+    mine_added = [dict(e) for e in entry.get("mine_history") or [] if isinstance(e, Mapping)]
+    theirs_added = [dict(e) for e in entry.get("theirs_history") or [] if isinstance(e, Mapping)]
+    name = entry.get("field")
+    if "mine_history" not in entry and "theirs_history" not in entry and name == "stage":
+        # recorded before each side's moves were kept: the newest entry naming each stage
+        mine_added = _newest_naming(history, entry.get("mine"))
+        theirs_added = _newest_naming(history, entry.get("theirs"))
+
+    def without(items: list[dict[str, Any]], drop: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        keys = {history_key(d) for d in drop}
+        return [i for i in items if history_key(i) not in keys]
+
+    if choice == "mine":
+        lost = theirs_added
+        history = without(history, lost)
+    elif choice == "theirs":
+        lost = mine_added
+        history = without(history, lost)
+        history += without(theirs_added, history)
+    else:
+        lost = mine_added + theirs_added
+        history = without(history, lost)
+        if name == "stage" and value:
+            at = now.replace(second=0, microsecond=0).isoformat(timespec="minutes")
+            history.append({"at": at, "stage": value})
+    history.sort(key=_moment_key)
+    if history:
+        data["stage_history"] = history
+    else:
+        data.pop("stage_history", None)
+    return lost
+
+
+def resolve_conflicts(
+    ws: Workspace, *, ref: str, take: list[str], now: datetime | None = None
+) -> ResolveResult:
     """``tcrm resolve``: settle conflicts of one record (or ``tcrm.yaml``) in one commit.
 
     ``mine`` keeps the record's value, ``theirs`` takes the other side's, a person (name,
     email or commit) takes the value they made, ``FIELD=VALUE`` sets a value of your own
     (``FIELD=`` unsets it). The result must be valid for its
     model and the workspace rules, or nothing is written.
+    ``mine`` keeps the record's value, ``theirs`` takes the other side's, ``FIELD=VALUE``
+    sets a value of your own (``FIELD=`` unsets it). The result must be valid for its
+    model and the workspace rules, or nothing is written. A deal's stage (or status)
+    settled this way leaves its history ending with the kept move, and the open tasks the
+    losing move created are cancelled in the same commit. ``now`` dates a stage of your
+    own.
     """
+    now = now or datetime.now(UTC)
+    lost_moves: list[dict[str, Any]] = []
     with ws.lock():
         kind, record_id, rel = _find(ws, ref)
         text = ws.read_text(rel)
@@ -386,6 +588,8 @@ def resolve_conflicts(ws: Workspace, *, ref: str, take: list[str]) -> ResolveRes
                 set_path(data, path, value)
             except ValueError as exc:
                 raise ValidationError([Problem(rel, None, f"{name}: {exc}")]) from None
+            if kind == "deal" and name in ("stage", "status"):
+                lost_moves += _settle_history(data, entry, choice, value, now)
             resolved.append(Resolution(name, choice, value))
         if kept:
             data[CONFLICTS_KEY] = kept
@@ -400,6 +604,18 @@ def resolve_conflicts(ws: Workspace, *, ref: str, take: list[str]) -> ResolveRes
         message = f"{subject}: resolve conflict{plural} in {names} ({', '.join(sides)})"
         with ws.transaction(message) as tx:
             tx.write_text(rel, new_text)
+            if lost_moves and record_id is not None:
+                from tcrm.services.deals import cancel_stage_tasks
+
+                deal = parse_record(RECORD_TYPES[kind], data, record_id)
+                for move in lost_moves:
+                    try:
+                        entered = datetime.fromisoformat(str(move.get("at")))
+                    except ValueError:
+                        continue
+                    cancel_stage_tasks(
+                        ws, tx, deal=deal, stage=str(move.get("stage")), entered=entered
+                    )
         remaining = [str(e.get("field")) for e in kept if isinstance(e, Mapping)]
         return ResolveResult(rel, kind, record_id, resolved, remaining, tx.commit_id)
 
@@ -438,9 +654,13 @@ __all__ = [
     "OpenConflict",
     "ResolveResult",
     "conflict_problems",
+    "dangling_references",
+    "deleted_versions",
     "describe",
     "list_conflicts",
     "open_conflicts",
     "resolve_conflicts",
+    "restore_deleted",
+    "restore_hint",
     "settings_problems",
 ]

@@ -33,7 +33,7 @@ from tcrm.services.records import (
     resolve,
     updated,
 )
-from tcrm.store.workspace import Workspace
+from tcrm.store.workspace import Transaction, Workspace
 
 STATUSES = ("open", "won", "lost")
 
@@ -181,6 +181,35 @@ def _stage_tasks(
         assert isinstance(task, Task)
         tasks.append(task)
     return tasks
+
+
+def cancel_stage_tasks(
+    ws: Workspace, tx: Transaction, *, deal: Deal, stage: str, entered: datetime
+) -> list[Task]:
+    """Cancel, in ``tx``, the open tasks that ``deal`` entering ``stage`` at ``entered``
+    created (a template's title, about the deal, created that minute): a stage move that
+    lost a merge conflict takes its tasks with it. Returns the cancelled tasks."""
+    flow = ws.settings.pipeline(deal.pipeline)
+    step = flow.stage(stage) if flow else None
+    titles = {t.title for t in step.tasks} if step else set()
+    if not titles:
+        return []
+    moment = _minute(entered)
+    out: list[Task] = []
+    for task in all_records(ws, "task"):
+        assert isinstance(task, Task)
+        if (
+            task.status == "open"
+            and deal.id in task.deals
+            and task.title in titles
+            and task.created is not None
+            and _minute(task.created) == moment
+        ):
+            cancelled = updated(task, {"status": "cancelled"})
+            assert isinstance(cancelled, Task)
+            tx.put(cancelled)
+            out.append(cancelled)
+    return out
 
 
 def _deal_id(ws: Workspace, client: Client, title: str) -> str:

@@ -38,7 +38,7 @@ from tcrm.model.records import RECORD_TYPES
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id
 from tcrm.model.validate import ModelProblems, parse_record
-from tcrm.store import driver, files, git, links, yamlio
+from tcrm.store import driver, files, git, links, yamlcomments, yamlio
 from tcrm.store.driver import ATTRIBUTES, ATTRIBUTES_HEADER
 from tcrm.store.workspace import LOCAL_DIR, SETTINGS_FILE, Workspace
 
@@ -47,6 +47,10 @@ SETTINGS_KIND = "settings"
 
 RENAMED_PREFIX = "Renamed: "
 """Merge commit body lines ``Renamed: OLD -> NEW``: how history follows a moved record."""
+
+RESTORED_PREFIX = "Restored: "
+"""Merge commit body lines ``Restored: PATH (REFERRER refers to it)``: a record one side
+deleted that the merged workspace still needs."""
 
 PUSH_ATTEMPTS = 3
 
@@ -163,6 +167,7 @@ def merge_file(
     named = _name_sides(data, conflicts, sides)
     owned = frozenset(m) | frozenset(data)
     text = yamlio.edit_text(mine_text, _model_order(kind, data), owned, path)
+    text = _with_comments(text, base, mine_text, theirs, path)
     return FileMerge(text.encode("utf-8"), conflicts, sides=named)
 
 
@@ -203,6 +208,21 @@ def conflict_sides(
                 named[f"{side}_commit"] = info.id
         out[name] = named
     return out
+
+
+def _with_comments(text: str, base: bytes | None, mine: str, theirs: bytes, path: str) -> str:
+    """The merged ``text`` (written onto mine) with both sides' comments, merged."""
+    try:
+        data = yamlio.load_fast(text, path)
+        return yamlcomments.merge_comments(
+            text,
+            base.decode("utf-8") if base else None,
+            mine,
+            theirs.decode("utf-8"),
+            check=lambda out: yamlio.load_fast(out, path) == data,
+        )
+    except (yamlio.YamlSyntaxError, UnicodeDecodeError):
+        return text
 
 
 def _model_order(kind: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -254,6 +274,8 @@ class TreeMerge:
     notes: list[str] = field(default_factory=list)
     conflicts: list[FileConflict] = field(default_factory=list)
     renames: list[tuple[str, str]] = field(default_factory=list)
+    restored: list[tuple[str, str]] = field(default_factory=list)
+    """``(record restored, the file that refers to it)``: deleted on a side, still needed."""
 
 
 def _fresh_path(path: str, taken: set[str]) -> str:
@@ -362,7 +384,73 @@ def merge_trees(
         result = _merge_path(p, b, o, t, mine[p], read, out, named)
         if result != current:
             out.writes[p] = result
+    _keep_referenced(base, ours, theirs, read, out)
     return out
+
+
+def _referenced(path: str, text: bytes) -> list[str]:
+    """The record files ``text`` refers to (a deal's client, a task's clients and deals)."""
+    fields = _REFERENCE_FIELDS.get(kind_of(path) or "")
+    if not fields:
+        return []
+    try:
+        data = _parse(text, path)
+    except yamlio.YamlSyntaxError:
+        return []
+    out = []
+    for name, target in fields.items():
+        value = (data or {}).get(name)
+        for ref in value if isinstance(value, list) else [value]:
+            if isinstance(ref, str) and ref and "/" not in ref and not ref.startswith("."):
+                out.append(f"{RECORD_TYPES[target].FOLDER}/{ref}.yaml")
+    return out
+
+
+def _keep_referenced(
+    base: Mapping[str, str],
+    ours: Mapping[str, str],
+    theirs: Mapping[str, str],
+    read: Callable[[str], bytes],
+    out: TreeMerge,
+) -> None:
+    """Restore a record one side deleted while the merged result still refers to it.
+
+    Only files a side changed can bring a new reference, so only they are read; a
+    restored record's own references are followed too (a task restores a deal, which
+    restores its client).
+    """
+
+    def content(p: str) -> bytes | None:
+        if p in out.writes:
+            return out.writes[p]
+        return read(ours[p]) if p in ours else None
+
+    todo = [
+        p
+        for p in sorted(set(base) | set(ours) | set(theirs) | set(out.writes))
+        if p in out.writes or base.get(p) != ours.get(p) or base.get(p) != theirs.get(p)
+    ]
+    while todo:
+        referrer = todo.pop(0)
+        text = content(referrer)
+        if text is None:
+            continue
+        for target in _referenced(referrer, text):
+            if content(target) is not None:
+                continue
+            blob = ours.get(target) or theirs.get(target) or base.get(target)
+            if blob is None:
+                continue  # never existed: `tcrm check` reports it, as before
+            if target in ours:
+                who = "deleted by them"
+            elif target in theirs:
+                who = "deleted here"
+            else:
+                who = "deleted on both sides"
+            out.writes[target] = read(blob)
+            out.restored.append((target, referrer))
+            out.notes.append(f"{target}: {who} but {referrer} refers to it; restored it")
+            todo.append(target)
 
 
 def _same_data(path: str, a: bytes | None, b: bytes | None) -> bool:
@@ -604,6 +692,9 @@ def _merge_message(remote: str, branch: str, merged: TreeMerge) -> str:
     reads the ``Renamed:`` lines to follow a record to its new id."""
     subject = f"sync: merge {remote}/{branch}"
     body = [f"{RENAMED_PREFIX}{old} -> {new}" for old, new in merged.renames]
+    body += [
+        f"{RESTORED_PREFIX}{path} ({referrer} refers to it)" for path, referrer in merged.restored
+    ]
     body += [f"Conflict: {c.path} {c.field}" for c in merged.conflicts]
     body += [f"Note: {n}" for n in merged.notes]
     return f"{subject}\n\n" + "\n".join(body) + "\n" if body else subject

@@ -1231,6 +1231,75 @@ def file_changes(root: Path, commit_id: str, parent_id: str | None) -> list[File
         repo.close()
 
 
+@dataclass(frozen=True)
+class LastVersion:
+    """The newest version of a file that HEAD no longer has, and the commit that deleted it."""
+
+    path: str
+    data: bytes
+    commit: CommitInfo
+    """The commit that deleted the file (or, if none is found, the last one that had it)."""
+
+
+def last_versions(root: Path, paths: Iterable[str]) -> dict[str, LastVersion]:
+    """``{path: LastVersion}`` for each of ``paths`` some commit before HEAD had.
+
+    One walk from HEAD, children before parents, until each path has its newest version
+    and the commit that deleted it: a commit without the file whose parent had it (a
+    merge commit only when no other commit did, as a merge just carries a deletion).
+    """
+    from dulwich.object_store import tree_lookup_path
+
+    wanted = {p.encode("utf-8", "surrogateescape"): p for p in set(paths)}
+    out: dict[str, LastVersion] = {}
+    if not wanted or not is_repo(root):
+        return out
+    repo = _open(root)
+    try:
+        try:
+            start = repo.head()
+        except KeyError:
+            return out
+        store = repo.object_store
+
+        def holds(commit_id: bytes, raw: bytes) -> bytes | None:
+            try:
+                tree = store[commit_id].tree  # type: ignore[attr-defined]
+                return tree_lookup_path(store.__getitem__, tree, raw)[1]
+            except KeyError:
+                return None
+
+        newest: dict[bytes, bytes] = {}
+        deleter: dict[bytes, Any] = {}
+        merge_deleter: dict[bytes, Any] = {}
+        for entry in repo.get_walker(include=[start], order="topo"):
+            commit = entry.commit
+            for raw in wanted:
+                if raw in deleter:
+                    continue
+                sha = holds(commit.id, raw)
+                if sha is not None:
+                    newest.setdefault(raw, sha)
+                    continue
+                before = [b for b in (holds(parent, raw) for parent in commit.parents) if b]
+                if before:
+                    newest.setdefault(raw, before[0])
+                    if len(commit.parents) == 1:
+                        deleter[raw] = commit
+                    else:
+                        merge_deleter.setdefault(raw, commit)
+            if len(deleter) == len(wanted):
+                break
+        for raw, rel in wanted.items():
+            who = deleter.get(raw) or merge_deleter.get(raw)
+            if raw in newest and who is not None:
+                data = store[newest[raw]].as_raw_string()  # type: ignore[attr-defined]
+                out[rel] = LastVersion(rel, data, _info(who))
+    finally:
+        repo.close()
+    return out
+
+
 # --- calendar feeds: when each record file last changed --------------------------------
 
 

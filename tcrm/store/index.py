@@ -937,6 +937,15 @@ class Index:
         refs_json = json.dumps(sorted(set(refs)))
         return self.records(kind, f"{sub}{where and ' AND '}{where}", (refs_json, *params))
 
+    def dangling(self) -> list[str]:
+        """The paths of records naming a client or deal that no file holds (after a
+        ``git pull`` kept a deal whose client the other side deleted): one query."""
+        sql = """SELECT DISTINCT r.path FROM refs r LEFT JOIN records x
+            ON x.kind = substr(r.ref, 1, instr(r.ref, ':') - 1)
+            AND x.id = substr(r.ref, instr(r.ref, ':') + 1)
+            WHERE x.path IS NULL ORDER BY r.path"""
+        return [path for (path,) in self.conn.execute(sql)]
+
     def latest_activities(self, refs: Iterable[str]) -> list[Record]:
         """For each of ``refs``, the valid activity naming it that happened last."""
         sub = """path IN (
