@@ -228,7 +228,9 @@ def list_(
         str | None,
         typer.Option(help="Only this client's deals.", autocompletion=completion.clients),
     ] = None,
-    open_: Annotated[bool, typer.Option("--open", help="Open deals (the default).")] = False,
+    open_: Annotated[
+        bool, typer.Option("--open", help="Open deals (the default, unless a term names status).")
+    ] = False,
     won_: Annotated[bool, typer.Option("--won", help="Won deals.")] = False,
     lost_: Annotated[bool, typer.Option("--lost", help="Lost deals.")] = False,
     all_: Annotated[bool, typer.Option("--all", help="Deals of every status.")] = False,
@@ -249,7 +251,7 @@ def list_(
         stage=stage,
         owner=owner,
         client=client,
-        statuses=statuses or ["open"],
+        statuses=statuses or None,
         stale=stale,
         filters=filters or [],
     )

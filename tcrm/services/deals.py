@@ -22,7 +22,7 @@ from tcrm.model.settings import Pipeline, Stage
 from tcrm.model.types import parse_amount, slugify
 from tcrm.model.when import WhenError, parse_day
 from tcrm.services import insights
-from tcrm.services.query import apply_filters, parse_filters
+from tcrm.services.query import apply_filters, named_fields, parse_filters
 from tcrm.services.records import (
     all_records,
     build,
@@ -414,11 +414,15 @@ def list_deals(
     stage: str | None = None,
     owner: str | None = None,
     client: str | None = None,
-    statuses: Sequence[str] = ("open",),
+    statuses: Sequence[str] | None = None,
     stale: bool = False,
     filters: Sequence[str] = (),
 ) -> list[DealRow]:
-    """Deals in pipeline and stage order; ``stale`` keeps only the rotting ones."""
+    """Deals in pipeline and stage order; ``stale`` keeps only the rotting ones.
+
+    ``statuses`` unset means open deals only, unless a filter term names the status
+    (``status:won``): then the term alone decides.
+    """
     now = local_now(ws, now)
     settings = ws.settings
     flow = _pipeline(ws, pipeline) if pipeline else None
@@ -434,10 +438,12 @@ def list_deals(
             f"--owner {owner!r} is not a team member ({', '.join(m.id for m in settings.team)})"
         )
     client_id = resolve(ws, "client", client).id if client else None
+    compiled = parse_filters(filters, Deal, now)
+    if statuses is None:
+        statuses = STATUSES if "status" in named_fields(compiled) else ("open",)
     unknown = [s for s in statuses if s not in STATUSES]
     if unknown:
         raise UsageError(f"unknown status {unknown[0]!r} (one of {', '.join(STATUSES)})")
-    compiled = parse_filters(filters, Deal, now)
     conditions = ["status IN (SELECT value FROM json_each(?))"]
     params: list[str] = [json.dumps(list(statuses))]
     for column, value in (

@@ -26,7 +26,7 @@ from tcrm.model.records import Client, Deal, Task
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_rrule, check_timezone, parse_offset
 from tcrm.model.when import WhenError, parse_when
-from tcrm.services.query import apply_filters, parse_filters
+from tcrm.services.query import apply_filters, named_fields, parse_filters
 from tcrm.services.records import (
     build,
     candidates,
@@ -482,7 +482,8 @@ def list_tasks(
     client: str | None = None,
     filters: Sequence[str] = (),
 ) -> list[TaskItem]:
-    """``tcrm task list``: open tasks (all with ``include_closed``), overdue first.
+    """``tcrm task list``: open tasks (all with ``include_closed``, or when a filter term
+    names the status: ``status:done``), overdue first.
 
     ``today``, ``overdue`` and ``week`` each select tasks (several select their union),
     judged in each task's assignee's zone: ``today`` = due on the assignee's today
@@ -493,6 +494,7 @@ def list_tasks(
     settings = ws.settings
     assignee = check_member(ws, assignee, "--assignee")
     compiled = parse_filters(filters, Task, now)
+    include_closed = include_closed or "status" in named_fields(compiled)
     client_ids: set[str] | None = None
     deal_ids: set[str] = set()
     where, params = _task_window(now, today, overdue, week, include_closed, assignee)
