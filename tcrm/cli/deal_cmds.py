@@ -39,7 +39,11 @@ def _pipelines(incomplete: str) -> list[str]:
 
 
 Ref = Annotated[
-    str, typer.Argument(help="Deal id, unique id prefix or title.", autocompletion=completion.deals)
+    str,
+    typer.Argument(
+        help="Deal id, unique id prefix, title or its unique start.",
+        autocompletion=completion.deals,
+    ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON (see docs/json/deals.md).")]
 
@@ -59,7 +63,8 @@ def add(
     client: Annotated[
         str,
         typer.Option(
-            help="The client: id, unique prefix or name.", autocompletion=completion.clients
+            help="The client: id, unique prefix, name or its unique start.",
+            autocompletion=completion.clients,
         ),
     ],
     amount: Annotated[

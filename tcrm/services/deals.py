@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tcrm.errors import RuleError, UsageError
+from tcrm.errors import AmbiguousError, RuleError, UsageError
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.rules import missing_required
 from tcrm.model.settings import Pipeline, Stage
@@ -31,6 +31,7 @@ from tcrm.services.records import (
     latest_activities,
     local_now,
     resolve,
+    starts_with,
     updated,
 )
 from tcrm.store.workspace import Workspace
@@ -110,14 +111,17 @@ def _contact_names(client: Client, names: Iterable[str]) -> list[str]:
     out: list[str] = []
     for name in names:
         wanted = name.strip().casefold()
-        person = next(
-            (
-                p
-                for p in client.contacts
-                if p.name.casefold() == wanted or any(e.casefold() == wanted for e in p.emails)
-            ),
-            None,
-        )
+        people = [
+            p
+            for p in client.contacts
+            if p.name.casefold() == wanted or any(e.casefold() == wanted for e in p.emails)
+        ] or [p for p in client.contacts if starts_with(p.name, wanted)]
+        if len(people) > 1:
+            listed = ", ".join(p.name for p in people)
+            raise AmbiguousError(
+                f"--contact {name!r} matches several contacts of client {client.id}: {listed}"
+            )
+        person = people[0] if people else None
         if person is None:
             known = ", ".join(p.name for p in client.contacts) or "none yet"
             raise UsageError(

@@ -90,9 +90,12 @@ def revisions(ws: Workspace, paths: Iterable[str]) -> dict[str, Revision]:
 
 
 def resolve(ws: Workspace, kind: str, ref: str) -> Record:
-    """A record from an id, a unique id prefix, or an exact name (any case).
+    """A record from an id, a unique id prefix, an exact name (any case), or a unique
+    start of a name (any case: "Blue Bottle" names "Blue Bottle Coffee").
 
-    For clients, the name or email of one of their contact people also works.
+    For clients, the name or email of one of their contact people also works, and so
+    does the start of a contact person's name. An exact match beats a start; starts that
+    fit several records are an ``AmbiguousError`` listing them.
     """
     ref = ref.strip()
     if not ref:
@@ -112,11 +115,29 @@ def resolve(ws: Workspace, kind: str, ref: str) -> Record:
         named = [r for r in records if isinstance(r, Client) and _has_contact(r, wanted)]
     if len(named) == 1:
         return named[0]
-    matches = sorted({r.id for r in named} or set(prefixed))
-    if matches:
-        shown = ", ".join(matches[:8]) + (", ..." if len(matches) > 8 else "")
-        raise AmbiguousError(f"{ref!r} matches {len(matches)} {kind}s ({shown}); be more precise")
+    ids = {r.id for r in named}
+    if not named:
+        started = [r for r in records if r.id in prefixed or _starts(r, wanted)]
+        if len(started) == 1 and not prefixed:
+            return started[0]
+        ids = {r.id for r in started} | set(prefixed)
+    if ids:
+        listed = sorted(ids)
+        shown = ", ".join(listed[:8]) + (", ..." if len(listed) > 8 else "")
+        raise AmbiguousError(f"{ref!r} matches {len(ids)} {kind}s ({shown}); be more precise")
     raise NotFoundError(f"no {kind} matches {ref!r} (see `tcrm {kind} list`)")
+
+
+def starts_with(text: str, wanted: str) -> bool:
+    """``text`` starts with ``wanted`` (already casefolded), in any case: how the start of
+    a name on the command line finds the record or person it names."""
+    return text.casefold().startswith(wanted)
+
+
+def _starts(record: Record, wanted: str) -> bool:
+    if starts_with(label(record), wanted):
+        return True
+    return isinstance(record, Client) and any(starts_with(p.name, wanted) for p in record.contacts)
 
 
 def _has_contact(client: Client, wanted: str) -> bool:

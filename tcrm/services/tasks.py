@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from tcrm.errors import NotFoundError, RuleError, UsageError
+from tcrm.errors import AmbiguousError, NotFoundError, RuleError, UsageError
 from tcrm.model.records import Client, Deal, Task
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_rrule, check_timezone, parse_offset
@@ -34,6 +34,7 @@ from tcrm.services.records import (
     linked,
     local_now,
     resolve,
+    starts_with,
     updated,
 )
 from tcrm.store.workspace import Workspace
@@ -351,16 +352,19 @@ def _contacts(
     for name in names:
         wanted = name.strip().casefold()
         for pool in (linked, clients):
+            people = [(c, p) for c in pool for p in c.contacts]
             owners = [
                 (c, p)
-                for c in pool
-                for p in c.contacts
+                for c, p in people
                 if p.name.casefold() == wanted or any(e.casefold() == wanted for e in p.emails)
-            ]
+            ] or [(c, p) for c, p in people if starts_with(p.name, wanted)]
             if owners:
                 break
         if not owners:
             raise NotFoundError(f"--contact {name!r} is not a contact person of any client")
+        if len({p.name for _, p in owners}) > 1:
+            listed = ", ".join(sorted(f"{p.name} ({c.id})" for c, p in owners))
+            raise AmbiguousError(f"--contact {name!r} matches several people: {listed}")
         if len({c.id for c, _ in owners}) > 1:
             ids = ", ".join(sorted({c.id for c, _ in owners}))
             raise UsageError(f"--contact {name!r} works at several clients ({ids}); add --client")
