@@ -13,6 +13,7 @@ from tcrm.cli import completion, render
 from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.render import Column
 from tcrm.cli.state import now, out, workspace
+from tcrm.model.money import rounded
 from tcrm.model.records import Deal
 from tcrm.services import deals as service
 from tcrm.services.insights import Rotting
@@ -196,7 +197,7 @@ def edit(ctx: typer.Context, ref: Ref, assignments: Assignments = None) -> None:
 
 
 def _money_json(money: dict[str, Decimal]) -> dict[str, str]:
-    return {currency: format(amount, "f") for currency, amount in sorted(money.items())}
+    return {currency: format(rounded(amount), "f") for currency, amount in sorted(money.items())}
 
 
 def _money_text(money: dict[str, Decimal]) -> str:
@@ -304,7 +305,9 @@ def _row_json(row: service.DealRow) -> dict[str, Any]:
         **render.record_json(row.deal),
         "effective_currency": row.currency,
         "effective_probability": row.probability,
-        "weighted_amount": format(row.weighted, "f") if row.deal.amount is not None else None,
+        "weighted_amount": format(rounded(row.weighted), "f")
+        if row.deal.amount is not None
+        else None,
         "rotting": _rotting_json(row.rotting),
     }
 
@@ -327,7 +330,7 @@ def _card_json(card: service.DealCard) -> dict[str, Any]:
         "stage_name": card.stage_name,
         "effective_currency": card.currency,
         "effective_probability": card.probability,
-        "weighted_amount": format(card.weighted, "f") if deal.amount is not None else None,
+        "weighted_amount": format(rounded(card.weighted), "f") if deal.amount is not None else None,
         "idle_days": card.idle_days,
         "rotting_days": card.rotting_days,
         "rotting": _rotting_json(card.rotting),

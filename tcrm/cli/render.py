@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tcrm.cli.state import out
+from tcrm.model.money import money_text
 
 if TYPE_CHECKING:
     from tcrm.model.records import Record
@@ -81,10 +82,8 @@ def table(
 
 
 def money(amount: Decimal | None, currency: str | None) -> str:
-    if amount is None:
-        return ""
-    text = f"{amount:,.2f}" if amount != amount.to_integral() else f"{amount:,.0f}"
-    return f"{text} {currency or ''}".strip()
+    """``1,500.50 USD``: rounded as every view rounds (``tcrm.model.money``)."""
+    return "" if amount is None else money_text(amount, currency)
 
 
 def message(text: str) -> None:
