@@ -43,9 +43,43 @@ def label(record: Record) -> str:
     return str(getattr(record, LABEL_FIELD[record.KIND], record.id))
 
 
+def note_skipped(ws: Workspace, problems: Iterable[Problem]) -> None:
+    """Remember record files a read left out, with where each is wrong (the first problem
+    of a file): every read that skips a record says so (``skipped_records``)."""
+    for problem in problems:
+        ws.skipped.setdefault(problem.path, problem)
+
+
+def skipped_records(ws: Workspace) -> list[Problem]:
+    """The record files reads through this workspace object left out so far, one problem
+    each, by path: a front end warns with them (``errors.skipped_summary``)."""
+    return sorted(ws.skipped.values())
+
+
+def _note_broken(ws: Workspace, kind: str) -> None:
+    """Note the files of ``kind`` the index could not read (a read from the index leaves
+    them out, whatever it asked for: a broken file could have matched)."""
+    index = ws.index()
+    if index is None:
+        return
+    for record_id, rel in index.broken(kind):
+        if rel in ws.skipped:
+            continue
+        try:
+            ws.parse(kind, record_id, ws.root / rel)
+        except ValidationError as exc:
+            note_skipped(ws, exc.problems[:1])
+        except OSError:
+            continue  # gone since the index looked: nothing was left out
+
+
 def all_records(ws: Workspace, kind: str) -> list[Record]:
-    """Every readable record of a kind; broken files are left to ``tcrm check``."""
-    return ws.load_all(kind, problems=[])
+    """Every readable record of a kind; broken files are noted (``skipped_records``) and
+    left to ``tcrm check``."""
+    problems: list[Problem] = []
+    records = ws.load_all(kind, problems=problems)
+    note_skipped(ws, problems)
+    return records
 
 
 def candidates(
@@ -60,6 +94,7 @@ def candidates(
     index = ws.index()
     if index is None:
         return all_records(ws, kind)
+    _note_broken(ws, kind)
     return index.records(kind, where, params)
 
 
@@ -70,12 +105,15 @@ def linked(
     index = ws.index()
     if index is None:
         return all_records(ws, kind)
+    _note_broken(ws, kind)
     return index.linked(kind, refs, where, params)
 
 
 def latest_activities(ws: Workspace, refs: Iterable[str]) -> list[Activity]:
     """Enough activities to know each ref's last one (every activity without an index)."""
     index = ws.index()
+    if index is not None:
+        _note_broken(ws, "activity")
     found = all_records(ws, "activity") if index is None else index.latest_activities(refs)
     return [a for a in found if isinstance(a, Activity)]
 
