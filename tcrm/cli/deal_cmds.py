@@ -443,7 +443,7 @@ def pipeline(
     rows.append(["lost", report.lost.count, _money_text(report.lost.total), ""])
     render.table(
         [
-            "Stage",
+            Column("Stage", role="title"),
             Column("Deals", justify="right"),
             Column("Total", justify="right"),
             Column("Weighted", justify="right"),
