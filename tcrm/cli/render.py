@@ -45,18 +45,17 @@ Role = Literal["key", "title", "text", "extra"]
 
 - ``key``: ids, amounts, dates, counts: always shown whole (people copy and compare them);
   a cell listing several (amounts in three currencies) may show one a line;
-- ``title``: a title or name: always shown, shortened (with an ellipsis) to no fewer
-  than ``TITLE_MIN`` characters when room is short;
-- ``text``: shortened to ``TEXT_MIN`` characters, dropped only after every extra;
-- ``extra``: dropped first, in ``EXTRA_ORDER`` (tags first), then from the right.
+- ``title``: a title or name: always shown, on one line, shortened (with an ellipsis) to
+  no fewer than ``TITLE_MIN`` characters (the id beside it names the record);
+- ``text``: narrowed to ``TEXT_MIN`` characters, wrapping onto more lines: never cut;
+- ``extra``: dropped first, in ``EXTRA_ORDER`` (tags first), then from the right; while
+  shown, it wraps as text does.
 
-In order: text, then titles, shortened to a comfortable width; extras dropped; text
-shortened to its minimum, titles to ``TITLE_SHORT``; text dropped; titles shortened to
-their minimum. Room a dropped column leaves goes back to titles first.
-
-When even that does not fit, each row is printed as a short block instead of a table
-line: the id, the title, then every other field as ``header: value``. Nothing a table
-leaves out is lost that way: the block shows every column.
+In order: text and extras, then titles, narrowed to a comfortable width; extras
+dropped; lists of keys one value a line; text and titles narrowed to their minimum.
+Room left goes back to titles (to a comfortable width) first. When even that does not
+fit, each row is printed as a block instead: the id, the title, then every other field
+as ``header: value`` (every column, nothing cut).
 """
 
 ROLES: dict[str, Role] = {
@@ -77,6 +76,9 @@ ROLES: dict[str, Role] = {
     "idle days": "key",
     "threshold": "key",
     "days": "key",
+    "score": "key",
+    "file": "key",
+    "commit": "key",
     # titles
     "title": "title",
     "name": "title",
@@ -86,24 +88,25 @@ ROLES: dict[str, Role] = {
     "tags": "extra",
     "probability": "extra",
     "priority": "extra",
-    "before": "extra",
     "status": "extra",
     "cadence": "extra",
     "author": "extra",
     "owner": "extra",
     "assignee": "extra",
-    "field": "extra",
+    "client": "extra",
+    "clients": "extra",
+    "links": "extra",
+    "stage": "extra",
 }
 """The role of a column by its header, for every table of the CLI; any other header is
 ``text``. A ``Column`` may say otherwise (the pipeline's Stage column is its title)."""
 
-EXTRA_ORDER = ("tags", "probability", "priority", "before", "status", "field", "cadence")
+EXTRA_ORDER = ("tags", "probability", "priority", "status", "cadence")
 """Extras dropped before the others (which go from the right)."""
 
 TITLE_MIN = 13
 """A title keeps at least its first 12 characters (and an ellipsis)."""
 TITLE_COMFORT = 30
-TITLE_SHORT = 20
 TEXT_MIN = 12
 TEXT_COMFORT = 16
 GAP = 2
@@ -168,22 +171,22 @@ def layout(cols: Sequence[Column], rows: Sequence[Sequence[str]], width: int) ->
                 return
             widths[i] = 0
 
-    shrink(floors("text", TEXT_COMFORT))
+    shrink({**floors("text", TEXT_COMFORT), **floors("extra", TEXT_COMFORT)})
     shrink(floors("title", TITLE_COMFORT))
     drop("extra", EXTRA_ORDER)
-    shrink(floors("text", TEXT_MIN))
-    shrink(floors("title", TITLE_SHORT))
     for i in sorted(parts, key=lambda i: -widths[i]):  # a whole column one value a line
         if excess() > 0 and widths[i] > parts[i]:
             widths[i] = parts[i]
-    drop("text")
+    shrink(floors("text", TEXT_MIN))
     shrink(floors("title", TITLE_MIN))
     if excess() > 0:
         return None
-    for kind in ("title", "text"):  # room left by a dropped column goes back to text
+    # room a dropped column left goes back: titles to a comfortable width, then the rest
+    for wanted, cap in (("title", TITLE_COMFORT), ("text", 0), ("extra", 0), ("title", 0)):
         for i in range(n):
-            if kinds[i] == kind and widths[i]:
-                widths[i] = min(natural[i], widths[i] - excess())
+            if kinds[i] == wanted and widths[i]:
+                limit = min(natural[i], cap) if cap else natural[i]
+                widths[i] = max(widths[i], min(limit, widths[i] - excess()))
     return widths
 
 
@@ -223,13 +226,14 @@ def table(
     shown = [i for i, w in enumerate(widths) if w]
     for i in shown:
         col = cols[i]
+        wraps = col.kind in ("text", "extra")
         grid.add_column(
             col.header,
             justify=col.justify,  # type: ignore[arg-type]
             style=col.style,
             width=widths[i],
-            no_wrap=True,
-            overflow="ellipsis",
+            no_wrap=not wraps,
+            overflow="fold" if wraps else "ellipsis",
         )
 
     def cell(i: int, value: str) -> Text:
@@ -253,32 +257,35 @@ def _blocks(
     on a line, the titles under it, then every other field as ``header: value``."""
     import textwrap
 
+    from rich.cells import cell_len
     from rich.text import Text
 
     width = max(out.width, 20)
+    keys = [i for i, c in enumerate(cols) if c.kind == "key"]
+    head = next((i for i in keys if cols[i].header.lower() in ("id", "rotting")), 0)
     if title:
         out.print(Text(title, style="bold"))
     for r, row in enumerate(rows):
         style = (styles[r] if styles else None) or ""
-        out.print(Text(row[0], style=f"bold {style}".strip()), soft_wrap=True)
+        out.print(Text(row[head], style=f"bold {style}".strip()), soft_wrap=True)
         fields: list[str] = []
-        for col, value in zip(cols[1:], row[1:], strict=True):
+        for i, (col, value) in enumerate(zip(cols, row, strict=True)):
             value = value.replace("\n", " ").strip()
-            if not value:
+            if i == head or not value:
                 continue
             if col.kind == "title":
                 for line in textwrap.wrap(value, width - 2, break_on_hyphens=False) or [""]:
                     out.print(Text("  " + line, style=style), soft_wrap=True)
             else:
                 fields.append(f"{col.header.lower()}: {value}")
-        line = ""
+        lines: list[str] = []
         for field in fields:
-            joined = f"{line} · {field}" if line else field
-            if line and 2 + len(joined) > width:
-                out.print(Text("  " + line, style=style), soft_wrap=True)
-                joined = field
-            line = joined
-        if line:
+            joined = f"{lines[-1]} · {field}" if lines else field
+            if lines and 2 + cell_len(joined) <= width:
+                lines[-1] = joined
+            else:
+                lines.extend(textwrap.wrap(field, width - 2, break_on_hyphens=False))
+        for line in lines:
             out.print(Text("  " + line, style=style), soft_wrap=True)
 
 
