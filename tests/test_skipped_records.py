@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
+from tcrm.ics.server import FeedCache
+from tcrm.services.calendar import FeedOptions
 from tcrm.store.workspace import Workspace
 from tcrm.tui.app import TcrmApp
 from tcrm.tui.screens.base import DataScreen
@@ -89,6 +91,14 @@ def test_ics_export_says_so(sample_ws: Path, tmp_path: Path) -> None:
     result = run("ics", "export", "-o", tmp_path / "b.ics")
     assert result.code == 0, result.err
     assert _warnings(result.err) == [warning]
+
+
+def test_ics_serve_says_so_once_per_feed(sample_ws: Path, capsys: pytest.CaptureFixture) -> None:
+    warning = _break(sample_ws, "task")
+    cache = FeedCache(sample_ws, FeedOptions())
+    assert cache.get(None) is not None
+    assert cache.get(None) is not None  # the same feed again: said once
+    assert _warnings(capsys.readouterr().err) == [warning]
 
 
 def test_html_report_says_so(sample_ws: Path, tmp_path: Path) -> None:
