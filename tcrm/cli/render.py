@@ -110,9 +110,9 @@ TITLE_COMFORT = 30
 TEXT_MIN = 12
 TEXT_COMFORT = 16
 GAP = 2
+"""Spaces between two columns."""
 LIST_SEP = ", "
 """How a cell lists several values (``7,500 GBP, 60,000 USD``)."""
-"""Spaces between two columns."""
 
 
 @dataclass(frozen=True)
@@ -253,8 +253,8 @@ def _blocks(
     title: str | None,
     styles: Sequence[str | None] | None,
 ) -> None:
-    """Rows as blocks, for a terminal too narrow for the table: the first column (the id)
-    on a line, the titles under it, then every other field as ``header: value``."""
+    """Rows as blocks, for a terminal too narrow for the table: the id (else the first
+    column) on a line, the titles under it, then every other field as ``header: value``."""
     import textwrap
 
     from rich.cells import cell_len
