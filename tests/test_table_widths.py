@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,7 @@ from rich.cells import cell_len
 from tcrm.cli import state
 from tcrm.cli.render import Column, layout
 from tcrm.model.money import money_text
-from tests.clitools import run, sample_ws
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
+from tests.clitools import NOW, run
 
 WIDTHS = (80, 120, 200)
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -33,24 +32,47 @@ NOTE = "Discussed the extraordinarily long migration roadmap with the steering c
 AMOUNT = "12,345,678.90 EUR"
 
 
-@pytest.fixture
-def long_ws(sample_ws: Path) -> dict[str, str]:
-    """The sample plus a client, deal, task and activity with long names and a big amount."""
+ENV = {
+    "TCRM_NOW": NOW,
+    "GIT_AUTHOR_NAME": "Ann Tester",
+    "GIT_AUTHOR_EMAIL": "ann@example.com",
+    "GIT_COMMITTER_NAME": "Ann Tester",
+    "GIT_COMMITTER_EMAIL": "ann@example.com",
+}
+
+
+@pytest.fixture(scope="module")
+def _long(tmp_path_factory: pytest.TempPathFactory, _sample_template: Path) -> tuple[Path, dict]:
+    """The sample plus a client, deal, task and activity with long names and a big amount,
+    made once: the tests only read it."""
+    root = tmp_path_factory.mktemp("long") / "ws"
+    shutil.copytree(_sample_template, root, symlinks=True)
     ids: dict[str, str] = {}
-    result = run("client", "add", CLIENT, "--tag", "enterprise")
-    assert result.code == 0, result.err
-    ids["client"] = result.out.strip()  # the new id, for scripts
-    for args in (
-        ("deal", "add", DEAL, "--client", ids["client"], "--amount", "12345678.90"),
-        ("task", "add", TASK, "--client", ids["client"], "--due", "today"),
-        ("log", ids["client"], f"meeting: {NOTE}"),
-    ):
-        result = run(*args)
+    with pytest.MonkeyPatch.context() as patch:
+        for var, value in {**ENV, "TCRM_WORKSPACE": str(root)}.items():
+            patch.setenv(var, value)
+        result = run("client", "add", CLIENT, "--tag", "enterprise")
         assert result.code == 0, result.err
-    ids["deal"] = next(d["id"] for d in _json("deal", "list") if d["title"] == DEAL)
-    assert run("deal", "edit", ids["deal"], "--set", "close_date=2026-12-15").code == 0
-    ids["task"] = next(t["id"] for t in _json("task", "list") if t["title"] == TASK)
-    ids["activity"] = _json("activity", "list", "--client", ids["client"])[0]["id"]
+        ids["client"] = result.out.strip()  # the new id, for scripts
+        for args in (
+            ("deal", "add", DEAL, "--client", ids["client"], "--amount", "12345678.90"),
+            ("task", "add", TASK, "--client", ids["client"], "--due", "today"),
+            ("log", ids["client"], f"meeting: {NOTE}"),
+        ):
+            result = run(*args)
+            assert result.code == 0, result.err
+        ids["deal"] = next(d["id"] for d in _json("deal", "list") if d["title"] == DEAL)
+        assert run("deal", "edit", ids["deal"], "--set", "close_date=2026-12-15").code == 0
+        ids["task"] = next(t["id"] for t in _json("task", "list") if t["title"] == TASK)
+        ids["activity"] = _json("activity", "list", "--client", ids["client"])[0]["id"]
+    return root, ids
+
+
+@pytest.fixture
+def long_ws(_long: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    root, ids = _long
+    for var, value in {**ENV, "TCRM_WORKSPACE": str(root)}.items():
+        monkeypatch.setenv(var, value)
     return ids
 
 
