@@ -9,13 +9,27 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.clitools import load, run, sample_ws
+from tests.clitools import NOW, load, run
 
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
+
+@pytest.fixture(scope="module")
+def _shared(tmp_path_factory: pytest.TempPathFactory, _sample_template: Path) -> Path:
+    """One copy of the sample for the module: these tests only read it."""
+    root = tmp_path_factory.mktemp("filters") / "ws"
+    shutil.copytree(_sample_template, root, symlinks=True)
+    return root
+
+
+@pytest.fixture
+def sample_ws(_shared: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TCRM_NOW", NOW)
+    monkeypatch.setenv("TCRM_WORKSPACE", str(_shared))
+    return _shared
 
 
 def _ids(*args: str) -> list[str]:
