@@ -50,6 +50,7 @@ def _warnings(err: str) -> list[str]:
 READS = [
     # (the command, the kind of record it reads that is broken)
     (("client", "list"), "client"),
+    (("client", "list"), "deal"),  # its open deal counts
     (("deal", "list"), "deal"),
     (("task", "list"), "task"),
     (("activity", "list"), "activity"),

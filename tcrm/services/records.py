@@ -56,9 +56,9 @@ def skipped_records(ws: Workspace) -> list[Problem]:
     return sorted(ws.skipped.values())
 
 
-def _note_broken(ws: Workspace, kind: str) -> None:
-    """Note the files of ``kind`` the index could not read (a read from the index leaves
-    them out, whatever it asked for: a broken file could have matched)."""
+def note_unreadable(ws: Workspace, kind: str) -> None:
+    """Note the files of ``kind`` the index could not read: a read or a count from the
+    index leaves them out, whatever it asked for (a broken file could have matched)."""
     index = ws.index()
     if index is None:
         return
@@ -94,7 +94,7 @@ def candidates(
     index = ws.index()
     if index is None:
         return all_records(ws, kind)
-    _note_broken(ws, kind)
+    note_unreadable(ws, kind)
     return index.records(kind, where, params)
 
 
@@ -105,7 +105,7 @@ def linked(
     index = ws.index()
     if index is None:
         return all_records(ws, kind)
-    _note_broken(ws, kind)
+    note_unreadable(ws, kind)
     return index.linked(kind, refs, where, params)
 
 
@@ -113,7 +113,7 @@ def latest_activities(ws: Workspace, refs: Iterable[str]) -> list[Activity]:
     """Enough activities to know each ref's last one (every activity without an index)."""
     index = ws.index()
     if index is not None:
-        _note_broken(ws, "activity")
+        note_unreadable(ws, "activity")
     found = all_records(ws, "activity") if index is None else index.latest_activities(refs)
     return [a for a in found if isinstance(a, Activity)]
 
