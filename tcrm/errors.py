@@ -22,6 +22,20 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+SHOWN_SKIPPED = 3
+"""How many unreadable records a warning names (the rest are in ``tcrm check``)."""
+
+
+def skipped_summary(problems: list[Problem]) -> str:
+    """``1 record could not be read (clients/x.yaml:4); see tcrm check``: what a read
+    left out, one location per file, a few of them; the front ends add their prefix."""
+    where = [f"{p.path}:{p.line}" if p.line else p.path for p in problems[:SHOWN_SKIPPED]]
+    if len(problems) > SHOWN_SKIPPED:
+        where.append("...")
+    noun = "record" if len(problems) == 1 else "records"
+    return f"{len(problems)} {noun} could not be read ({', '.join(where)}); see tcrm check"
+
+
 class TcrmError(Exception):
     """Base of every error tcrm reports to a user (never a traceback)."""
 

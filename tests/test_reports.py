@@ -804,7 +804,7 @@ def test_a_broken_record_is_left_out_with_a_warning(fixture_ws: Path) -> None:
     result = run("report", "funnel", "--json")
     assert result.code == 0
     assert json.loads(result.out)["steps"][0]["reached"] == 7  # as without the file
-    assert "tcrm: warning: 1 record file(s) could not be read" in result.err
+    assert "tcrm: warning: 1 record could not be read (deals/broken.yaml" in result.err
     assert "tcrm check" in result.err
 
 

@@ -27,7 +27,7 @@ activity_app = typer.Typer(
 Ref = Annotated[
     str,
     typer.Argument(
-        help="Activity id, unique id prefix, or exact summary.",
+        help="Activity id, unique id prefix, summary or its unique start.",
         autocompletion=completion.activities,
         show_default=False,
     ),

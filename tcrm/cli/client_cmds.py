@@ -30,7 +30,7 @@ client_app = typer.Typer(
 Ref = Annotated[
     str,
     typer.Argument(
-        help="Client id, unique id prefix, or exact name.",
+        help="Client id, unique id prefix, name, or the unique start of a name.",
         metavar="REF",
         autocompletion=completion.clients,
         show_default=False,

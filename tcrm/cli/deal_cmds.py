@@ -13,6 +13,7 @@ from tcrm.cli import completion, render
 from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.render import Column
 from tcrm.cli.state import now, out, workspace
+from tcrm.model.money import rounded
 from tcrm.model.records import Deal
 from tcrm.services import deals as service
 from tcrm.services.conflicts import open_conflicts
@@ -40,7 +41,11 @@ def _pipelines(incomplete: str) -> list[str]:
 
 
 Ref = Annotated[
-    str, typer.Argument(help="Deal id, unique id prefix or title.", autocompletion=completion.deals)
+    str,
+    typer.Argument(
+        help="Deal id, unique id prefix, title or its unique start.",
+        autocompletion=completion.deals,
+    ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON (see docs/json/deals.md).")]
 
@@ -60,7 +65,8 @@ def add(
     client: Annotated[
         str,
         typer.Option(
-            help="The client: id, unique prefix or name.", autocompletion=completion.clients
+            help="The client: id, unique prefix, name or its unique start.",
+            autocompletion=completion.clients,
         ),
     ],
     amount: Annotated[
@@ -192,7 +198,7 @@ def edit(ctx: typer.Context, ref: Ref, assignments: Assignments = None) -> None:
 
 
 def _money_json(money: dict[str, Decimal]) -> dict[str, str]:
-    return {currency: format(amount, "f") for currency, amount in sorted(money.items())}
+    return {currency: format(rounded(amount), "f") for currency, amount in sorted(money.items())}
 
 
 def _money_text(money: dict[str, Decimal]) -> str:
@@ -229,7 +235,9 @@ def list_(
         str | None,
         typer.Option(help="Only this client's deals.", autocompletion=completion.clients),
     ] = None,
-    open_: Annotated[bool, typer.Option("--open", help="Open deals (the default).")] = False,
+    open_: Annotated[
+        bool, typer.Option("--open", help="Open deals (the default, unless a term names status).")
+    ] = False,
     won_: Annotated[bool, typer.Option("--won", help="Won deals.")] = False,
     lost_: Annotated[bool, typer.Option("--lost", help="Lost deals.")] = False,
     all_: Annotated[bool, typer.Option("--all", help="Deals of every status.")] = False,
@@ -250,7 +258,7 @@ def list_(
         stage=stage,
         owner=owner,
         client=client,
-        statuses=statuses or ["open"],
+        statuses=statuses or None,
         stale=stale,
         filters=filters or [],
     )
@@ -298,7 +306,9 @@ def _row_json(row: service.DealRow) -> dict[str, Any]:
         **render.record_json(row.deal),
         "effective_currency": row.currency,
         "effective_probability": row.probability,
-        "weighted_amount": format(row.weighted, "f") if row.deal.amount is not None else None,
+        "weighted_amount": format(rounded(row.weighted), "f")
+        if row.deal.amount is not None
+        else None,
         "rotting": _rotting_json(row.rotting),
     }
 
@@ -323,7 +333,7 @@ def _card_json(card: service.DealCard) -> dict[str, Any]:
         "stage_name": card.stage_name,
         "effective_currency": card.currency,
         "effective_probability": card.probability,
-        "weighted_amount": format(card.weighted, "f") if deal.amount is not None else None,
+        "weighted_amount": format(rounded(card.weighted), "f") if deal.amount is not None else None,
         "idle_days": card.idle_days,
         "rotting_days": card.rotting_days,
         "rotting": _rotting_json(card.rotting),
@@ -436,7 +446,7 @@ def pipeline(
     rows.append(["lost", report.lost.count, _money_text(report.lost.total), ""])
     render.table(
         [
-            "Stage",
+            Column("Stage", role="title"),
             Column("Deals", justify="right"),
             Column("Total", justify="right"),
             Column("Weighted", justify="right"),

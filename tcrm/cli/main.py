@@ -15,7 +15,7 @@ import typer.models
 from tcrm import __version__
 from tcrm.cli import state as cli_state
 from tcrm.cli.state import err, state
-from tcrm.errors import TcrmError
+from tcrm.errors import TcrmError, skipped_summary
 
 app = typer.Typer(
     name="tcrm",
@@ -244,6 +244,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.close()
     current = cli_state.current
     if current is not None and current._ws is not None:
-        for warning in current._ws.warnings:
+        ws = current._ws
+        if ws.skipped:  # a read left records out: say so, whatever the output format
+            problems = sorted(ws.skipped.values())
+            err.print(f"tcrm: warning: {skipped_summary(problems)}", markup=False, soft_wrap=True)
+        for warning in ws.warnings:
             err.print(f"tcrm: warning: {warning}", markup=False)
     sys.exit(code)

@@ -75,7 +75,13 @@ def search(
         render.message(f"No matches for {result.query!r}.")
         return
     render.table(
-        ["Kind", "Id", "Name", "Field", "Match"],
+        [
+            "Kind",
+            "Id",
+            "Name",
+            render.Column("Field", role="extra"),
+            render.Column("Match", role="text"),
+        ],
         (
             [hit.kind, hit.id, hit.label, hit.field, hit.value]
             for _, hits in result.groups()

@@ -23,7 +23,11 @@ app = typer.Typer(
 )
 
 Ref = Annotated[
-    str, typer.Argument(help="Task id, unique id prefix or title.", autocompletion=completion.tasks)
+    str,
+    typer.Argument(
+        help="Task id, unique id prefix, title or its unique start.",
+        autocompletion=completion.tasks,
+    ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON (see docs/json/tasks.md).")]
 STATE_STYLE = {"overdue": "red", "today": "yellow"}

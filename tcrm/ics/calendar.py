@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Component, Event, Timezone, Todo, vDuration, vRecur, vText
 
+from tcrm.model.money import money_text
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.services.calendar import Feed, Item, TaskItem
 from tcrm.store import parallel
@@ -227,7 +228,7 @@ def _utc(moment: datetime) -> datetime:
 def _money(amount: Decimal | None, currency: str) -> str | None:
     if amount is None:
         return None
-    return f"{amount:,.2f} {currency}" if amount % 1 else f"{amount:,.0f} {currency}"
+    return money_text(amount, currency)
 
 
 def _client_line(clients: Sequence[Client]) -> str | None:

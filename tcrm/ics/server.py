@@ -33,9 +33,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tcrm.errors import TcrmError, UsageError
+from tcrm.errors import TcrmError, UsageError, skipped_summary
 from tcrm.ics.calendar import render
 from tcrm.services.calendar import FeedOptions, build_feed, feed_fingerprint
+from tcrm.services.records import skipped_records
 from tcrm.store.workspace import Workspace
 
 ALL = "calendar"
@@ -129,6 +130,9 @@ class FeedCache:
                     return None
                 options = replace(self.options, assignee=assignee)
                 body = render(build_feed(ws, options=options))
+                skipped = skipped_records(ws)
+                if skipped:  # said once per new version of the feed, not per request
+                    sys.stderr.write(f"tcrm: warning: {skipped_summary(skipped)}\n")
             except TcrmError:
                 if cached is None:
                     raise

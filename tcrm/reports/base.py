@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from tcrm.model.money import money_text
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.settings import Settings
 from tcrm.reports.money import Converter, cents
@@ -185,7 +186,8 @@ def cell_text(value: Cell, kind: ColumnKind = "text", plain: bool = False) -> st
     if value is None:
         return "" if plain else "-"
     if isinstance(value, Decimal):
-        value = cents(value) if kind == "money" else value
+        if kind == "money":
+            return format(cents(value), "f") if plain else money_text(value)
         if plain:
             return format(value, "f")
         return f"{value:,.2f}" if value != value.to_integral() else f"{value:,.0f}"

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from tcrm.model.money import money_text
 from tcrm.model.records import Deal
 from tcrm.reports import goals as goal_progress
 from tcrm.reports.base import (
@@ -222,7 +223,7 @@ class Forecast(Report):
             for b in self.buckets:
                 raw = self._money(b.amount).get(currency, Decimal(0))
                 part = self._money(b.weighted).get(currency, Decimal(0))
-                text = f"{cents(raw):,.0f} / {cents(part):,.0f} weighted"
+                text = f"{money_text(raw)} / {money_text(part)} weighted"
                 bars.append(Bar(b.key, float(raw), text, inner=float(part)))
             out.append(
                 Chart(

@@ -4,7 +4,7 @@ Amounts in different currencies are never added together: a sum is a ``Money`` m
 (currency -> amount). Only a ``Converter`` with a target currency (``--currency X``) turns
 them into one figure, with the rates of ``tcrm.yaml`` (``rates: {USD: 0.86}`` means one
 USD is worth 0.86 of the workspace currency). Rounding happens once, at output: two
-decimals, half up.
+decimals, half up, by ``tcrm.model.money`` (the rule of every view).
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from tcrm.errors import UsageError
+from tcrm.model.money import CENT, cents
 from tcrm.model.records import Deal
 from tcrm.model.settings import Settings
 
 Money = dict[str, Decimal]
 """Currency code -> amount; a currency with nothing in it is absent."""
 
-CENT = Decimal("0.01")
+__all__ = ["CENT", "Converter", "Money", "cents"]
 
 
 def add(money: Money, currency: str, amount: Decimal) -> None:
@@ -33,11 +34,6 @@ def merged(moneys: Iterable[Mapping[str, Decimal]]) -> Money:
         for currency, amount in money.items():
             add(out, currency, amount)
     return out
-
-
-def cents(amount: Decimal) -> Decimal:
-    """Rounded to two decimals, half up: how every amount is shown."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def money_json(money: Mapping[str, Decimal]) -> dict[str, str]:

@@ -24,6 +24,7 @@ from tcrm.services.records import (
     local_now,
     resolve,
     set_fields,
+    starts_with,
 )
 from tcrm.store import git
 from tcrm.store.workspace import Workspace
@@ -32,7 +33,7 @@ DEFAULT_NEXT_DUE = "+3d"
 NOON = time(12, 0)
 
 # How precisely a reference names a record: the most precise match wins across kinds.
-EXACT_ID, NAME, CONTACT, PREFIX = 4, 3, 2, 1
+EXACT_ID, NAME, CONTACT, PREFIX, START = 4, 3, 2, 1, 0
 LINK_KINDS = ("client", "deal")
 
 
@@ -138,6 +139,29 @@ def _contacts(ref: str, records: _Records) -> list[Link]:
     return out
 
 
+def _started(ref: str, records: _Records) -> list[Link]:
+    """The clients, deals and contact people whose name (title) starts with ``ref``.
+
+    A deal's title often starts with its client's name, so one client with only its own
+    deals and people also starting so means that client.
+    """
+    wanted = ref.casefold()
+    clients = [c for c in records.clients if starts_with(c.name, wanted)]
+    deals = [d for d in records.deals if starts_with(d.title, wanted)]
+    people = [
+        (c, p.name) for c in records.clients for p in c.contacts if starts_with(p.name, wanted)
+    ]
+    if len(clients) == 1:
+        owner = clients[0].id
+        if all(d.client == owner for d in deals) and all(c.id == owner for c, _ in people):
+            return [Link(START, clients[0])]
+    return [
+        *(Link(START, c) for c in clients),
+        *(Link(START, d) for d in deals),
+        *(Link(START, c, name) for c, name in people),
+    ]
+
+
 def _load(ws: Workspace, kind: str, record_id: str) -> Client | Deal:
     record = ws.get(kind, record_id)
     assert isinstance(record, Client | Deal)
@@ -167,7 +191,8 @@ def _by_prefix(ws: Workspace, ref: str, records: _Records) -> Link | None:
 
 def resolve_link(ws: Workspace, ref: str, records: _Records | None = None) -> Link:
     """The client, contact person or deal ``ref`` names: an id, a name or title, a contact
-    person's name or email, or a unique id prefix.
+    person's name or email, a unique id prefix, or the unique start of a name or title
+    or of a contact person's name (any case).
 
     The most precise kind of match wins, in that order, whatever the kind of record: the
     client ``acme`` is ``acme`` even though that also starts the deal id ``acme-website``.
@@ -184,7 +209,7 @@ def resolve_link(ws: Workspace, ref: str, records: _Records | None = None) -> Li
         found = _only(ref, level)
         if found is not None:
             return found
-    found = _by_prefix(ws, ref, records)
+    found = _by_prefix(ws, ref, records) or _only(ref, _started(ref, records))
     if found is not None:
         return found
     raise NotFoundError(

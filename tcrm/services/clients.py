@@ -30,6 +30,7 @@ from tcrm.services.records import (
     latest_activities,
     linked,
     local_now,
+    note_unreadable,
     parse_assignments,
     resolve,
     set_fields,
@@ -359,6 +360,7 @@ def _open_deals_by_client(ws: Workspace) -> dict[str, int]:
     """Client id -> how many open deals it has (counted by the index when there is one)."""
     index = ws.index()
     if index is not None:
+        note_unreadable(ws, "deal")
         return index.counts("deal", "client", "status = 'open'")
     out: dict[str, int] = {}
     for deal in _deals(ws):

@@ -15,14 +15,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tcrm.errors import RuleError, UsageError
+from tcrm.errors import AmbiguousError, RuleError, UsageError
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.rules import missing_required
 from tcrm.model.settings import Pipeline, Stage
 from tcrm.model.types import parse_amount, slugify
 from tcrm.model.when import WhenError, parse_day
 from tcrm.services import insights
-from tcrm.services.query import apply_filters, parse_filters
+from tcrm.services.query import apply_filters, named_fields, parse_filters
 from tcrm.services.records import (
     all_records,
     build,
@@ -31,6 +31,7 @@ from tcrm.services.records import (
     latest_activities,
     local_now,
     resolve,
+    starts_with,
     updated,
 )
 from tcrm.store.workspace import Transaction, Workspace
@@ -110,14 +111,17 @@ def _contact_names(client: Client, names: Iterable[str]) -> list[str]:
     out: list[str] = []
     for name in names:
         wanted = name.strip().casefold()
-        person = next(
-            (
-                p
-                for p in client.contacts
-                if p.name.casefold() == wanted or any(e.casefold() == wanted for e in p.emails)
-            ),
-            None,
-        )
+        people = [
+            p
+            for p in client.contacts
+            if p.name.casefold() == wanted or any(e.casefold() == wanted for e in p.emails)
+        ] or [p for p in client.contacts if starts_with(p.name, wanted)]
+        if len(people) > 1:
+            listed = ", ".join(p.name for p in people)
+            raise AmbiguousError(
+                f"--contact {name!r} matches several contacts of client {client.id}: {listed}"
+            )
+        person = people[0] if people else None
         if person is None:
             known = ", ".join(p.name for p in client.contacts) or "none yet"
             raise UsageError(
@@ -447,11 +451,15 @@ def list_deals(
     stage: str | None = None,
     owner: str | None = None,
     client: str | None = None,
-    statuses: Sequence[str] = ("open",),
+    statuses: Sequence[str] | None = None,
     stale: bool = False,
     filters: Sequence[str] = (),
 ) -> list[DealRow]:
-    """Deals in pipeline and stage order; ``stale`` keeps only the rotting ones."""
+    """Deals in pipeline and stage order; ``stale`` keeps only the rotting ones.
+
+    ``statuses`` unset means open deals only, unless a filter term names the status
+    (``status:won``): then the term alone decides.
+    """
     now = local_now(ws, now)
     settings = ws.settings
     flow = _pipeline(ws, pipeline) if pipeline else None
@@ -467,10 +475,12 @@ def list_deals(
             f"--owner {owner!r} is not a team member ({', '.join(m.id for m in settings.team)})"
         )
     client_id = resolve(ws, "client", client).id if client else None
+    compiled = parse_filters(filters, Deal, now, settings.date_order)
+    if statuses is None:
+        statuses = STATUSES if "status" in named_fields(compiled) else ("open",)
     unknown = [s for s in statuses if s not in STATUSES]
     if unknown:
         raise UsageError(f"unknown status {unknown[0]!r} (one of {', '.join(STATUSES)})")
-    compiled = parse_filters(filters, Deal, now, settings.date_order)
     conditions = ["status IN (SELECT value FROM json_each(?))"]
     params: list[str] = [json.dumps(list(statuses))]
     for column, value in (

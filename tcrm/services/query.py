@@ -31,6 +31,8 @@ Filters narrow any list command. Give them after the command, e.g.
 
 Singular names work for list fields: tag:vip, client:acme, deal:acme-website, email:...
 Several filters must all hold. Quote a value with spaces: "lost_reason:no budget".
+A term on a field replaces the command's default on it: deal list and task list show
+open records unless a term names the status (status:won, status.not:open).
 """
 
 ALIASES = {
@@ -204,6 +206,13 @@ def _predicate(name: str, op: str, arg: str, now: datetime, order: str) -> Predi
         return _compare(op, value, arg, now, order)
 
     return check
+
+
+def named_fields(filters: Iterable[Filter]) -> set[str]:
+    """The fields the terms name (``status:won``, ``status.not:open``, ``has:status``...),
+    as the model spells them: a list command's default filter on one of them gives way to
+    the explicit term (``deal list status:won`` lists won deals, not none)."""
+    return {ALIASES.get(f.field, f.field) for f in filters if f.field is not None}
 
 
 def apply_filters(records: Iterable[Record], filters: list[Filter]) -> list[Record]:

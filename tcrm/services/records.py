@@ -43,9 +43,43 @@ def label(record: Record) -> str:
     return str(getattr(record, LABEL_FIELD[record.KIND], record.id))
 
 
+def note_skipped(ws: Workspace, problems: Iterable[Problem]) -> None:
+    """Remember record files a read left out, with where each is wrong (the first problem
+    of a file): every read that skips a record says so (``skipped_records``)."""
+    for problem in problems:
+        ws.skipped.setdefault(problem.path, problem)
+
+
+def skipped_records(ws: Workspace) -> list[Problem]:
+    """The record files reads through this workspace object left out so far, one problem
+    each, by path: a front end warns with them (``errors.skipped_summary``)."""
+    return sorted(ws.skipped.values())
+
+
+def note_unreadable(ws: Workspace, kind: str) -> None:
+    """Note the files of ``kind`` the index could not read: a read or a count from the
+    index leaves them out, whatever it asked for (a broken file could have matched)."""
+    index = ws.index()
+    if index is None:
+        return
+    for record_id, rel in index.broken(kind):
+        if rel in ws.skipped:
+            continue
+        try:
+            ws.parse(kind, record_id, ws.root / rel)
+        except ValidationError as exc:
+            note_skipped(ws, exc.problems[:1])
+        except OSError:
+            continue  # gone since the index looked: nothing was left out
+
+
 def all_records(ws: Workspace, kind: str) -> list[Record]:
-    """Every readable record of a kind; broken files are left to ``tcrm check``."""
-    return ws.load_all(kind, problems=[])
+    """Every readable record of a kind; broken files are noted (``skipped_records``) and
+    left to ``tcrm check``."""
+    problems: list[Problem] = []
+    records = ws.load_all(kind, problems=problems)
+    note_skipped(ws, problems)
+    return records
 
 
 def candidates(
@@ -60,6 +94,7 @@ def candidates(
     index = ws.index()
     if index is None:
         return all_records(ws, kind)
+    note_unreadable(ws, kind)
     return index.records(kind, where, params)
 
 
@@ -70,12 +105,15 @@ def linked(
     index = ws.index()
     if index is None:
         return all_records(ws, kind)
+    note_unreadable(ws, kind)
     return index.linked(kind, refs, where, params)
 
 
 def latest_activities(ws: Workspace, refs: Iterable[str]) -> list[Activity]:
     """Enough activities to know each ref's last one (every activity without an index)."""
     index = ws.index()
+    if index is not None:
+        note_unreadable(ws, "activity")
     found = all_records(ws, "activity") if index is None else index.latest_activities(refs)
     return [a for a in found if isinstance(a, Activity)]
 
@@ -90,9 +128,12 @@ def revisions(ws: Workspace, paths: Iterable[str]) -> dict[str, Revision]:
 
 
 def resolve(ws: Workspace, kind: str, ref: str) -> Record:
-    """A record from an id, a unique id prefix, or an exact name (any case).
+    """A record from an id, a unique id prefix, an exact name (any case), or a unique
+    start of a name (any case: "Blue Bottle" names "Blue Bottle Coffee").
 
-    For clients, the name or email of one of their contact people also works.
+    For clients, the name or email of one of their contact people also works, and so
+    does the start of a contact person's name. An exact match beats a start; starts that
+    fit several records are an ``AmbiguousError`` listing them.
     """
     ref = ref.strip()
     if not ref:
@@ -112,11 +153,29 @@ def resolve(ws: Workspace, kind: str, ref: str) -> Record:
         named = [r for r in records if isinstance(r, Client) and _has_contact(r, wanted)]
     if len(named) == 1:
         return named[0]
-    matches = sorted({r.id for r in named} or set(prefixed))
-    if matches:
-        shown = ", ".join(matches[:8]) + (", ..." if len(matches) > 8 else "")
-        raise AmbiguousError(f"{ref!r} matches {len(matches)} {kind}s ({shown}); be more precise")
+    ids = {r.id for r in named}
+    if not named:
+        started = [r for r in records if r.id in prefixed or _starts(r, wanted)]
+        if len(started) == 1 and not prefixed:
+            return started[0]
+        ids = {r.id for r in started} | set(prefixed)
+    if ids:
+        listed = sorted(ids)
+        shown = ", ".join(listed[:8]) + (", ..." if len(listed) > 8 else "")
+        raise AmbiguousError(f"{ref!r} matches {len(ids)} {kind}s ({shown}); be more precise")
     raise NotFoundError(f"no {kind} matches {ref!r} (see `tcrm {kind} list`)")
+
+
+def starts_with(text: str, wanted: str) -> bool:
+    """``text`` starts with ``wanted`` (already casefolded), in any case: how the start of
+    a name on the command line finds the record or person it names."""
+    return text.casefold().startswith(wanted)
+
+
+def _starts(record: Record, wanted: str) -> bool:
+    if starts_with(label(record), wanted):
+        return True
+    return isinstance(record, Client) and any(starts_with(p.name, wanted) for p in record.contacts)
 
 
 def _has_contact(client: Client, wanted: str) -> bool:

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from tcrm.errors import Problem, UsageError
+from tcrm.errors import UsageError
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.types import check_currency
 from tcrm.model.when import WhenError, parse_day
@@ -21,7 +21,7 @@ from tcrm.reports.formats import csv_text, json_text
 from tcrm.reports.html import page
 from tcrm.reports.money import missing_rate
 from tcrm.reports.periods import GRANULARITIES
-from tcrm.services.records import local_now
+from tcrm.services.records import all_records, local_now
 from tcrm.store import files
 from tcrm.store.workspace import Workspace
 
@@ -193,16 +193,9 @@ def load_inputs(ws: Workspace, now: datetime, name: str) -> Inputs:
     """The records the report(s) read. A file that cannot be read is left out, with a
     warning, so ``tcrm check`` can tell what is wrong with it."""
     kinds = set().union(*(NEEDS[n] for n in names_of(name)))
-    problems: list[Problem] = []
     loaded: dict[str, list[Any]] = {
-        kind: ws.load_all(kind, problems) if kind in kinds else [] for kind in NEEDS_KINDS
+        kind: all_records(ws, kind) if kind in kinds else [] for kind in NEEDS_KINDS
     }
-    if problems:
-        broken = len({p.path for p in problems})
-        ws.warnings.append(
-            f"{broken} record file(s) could not be read and are left out of the "
-            f"report (first: {problems[0]}); run `tcrm check`"
-        )
     return Inputs(
         settings=ws.settings,
         now=now,

@@ -21,12 +21,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from tcrm.errors import NotFoundError, RuleError, UsageError
+from tcrm.errors import AmbiguousError, NotFoundError, RuleError, UsageError
 from tcrm.model.records import Client, Deal, Task
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_rrule, check_timezone, parse_offset
 from tcrm.model.when import WhenError, parse_when
-from tcrm.services.query import apply_filters, parse_filters
+from tcrm.services.query import apply_filters, named_fields, parse_filters
 from tcrm.services.records import (
     build,
     candidates,
@@ -34,6 +34,7 @@ from tcrm.services.records import (
     linked,
     local_now,
     resolve,
+    starts_with,
     updated,
 )
 from tcrm.store.workspace import Workspace
@@ -351,16 +352,19 @@ def _contacts(
     for name in names:
         wanted = name.strip().casefold()
         for pool in (linked, clients):
+            people = [(c, p) for c in pool for p in c.contacts]
             owners = [
                 (c, p)
-                for c in pool
-                for p in c.contacts
+                for c, p in people
                 if p.name.casefold() == wanted or any(e.casefold() == wanted for e in p.emails)
-            ]
+            ] or [(c, p) for c, p in people if starts_with(p.name, wanted)]
             if owners:
                 break
         if not owners:
             raise NotFoundError(f"--contact {name!r} is not a contact person of any client")
+        if len({p.name for _, p in owners}) > 1:
+            listed = ", ".join(sorted(f"{p.name} ({c.id})" for c, p in owners))
+            raise AmbiguousError(f"--contact {name!r} matches several people: {listed}")
         if len({c.id for c, _ in owners}) > 1:
             ids = ", ".join(sorted({c.id for c, _ in owners}))
             raise UsageError(f"--contact {name!r} works at several clients ({ids}); add --client")
@@ -482,7 +486,8 @@ def list_tasks(
     client: str | None = None,
     filters: Sequence[str] = (),
 ) -> list[TaskItem]:
-    """``tcrm task list``: open tasks (all with ``include_closed``), overdue first.
+    """``tcrm task list``: open tasks (all with ``include_closed``, or when a filter term
+    names the status: ``status:done``), overdue first.
 
     ``today``, ``overdue`` and ``week`` each select tasks (several select their union),
     judged in each task's assignee's zone: ``today`` = due on the assignee's today
@@ -493,6 +498,7 @@ def list_tasks(
     settings = ws.settings
     assignee = check_member(ws, assignee, "--assignee")
     compiled = parse_filters(filters, Task, now, settings.date_order)
+    include_closed = include_closed or "status" in named_fields(compiled)
     client_ids: set[str] | None = None
     deal_ids: set[str] = set()
     where, params = _task_window(now, today, overdue, week, include_closed, assignee)

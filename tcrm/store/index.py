@@ -62,7 +62,7 @@ from tcrm.store import early, links, parallel, yamlio
 from tcrm.store.git import Revision
 
 INDEX_FILE = "index.sqlite"
-SCHEMA = 7
+SCHEMA = 8
 """Bump when the tables or the columns' meaning change: an older index is rebuilt."""
 RACY_NS = 2_000_000_000
 """A file modified this recently may change again within the same timestamp tick
@@ -133,6 +133,7 @@ CREATE INDEX records_alert ON records (kind, status, alert);
 CREATE INDEX records_cadence ON records (kind, cadence);
 CREATE INDEX records_client ON records (kind, client);
 CREATE INDEX records_conflicts ON records (conflicts) WHERE conflicts IS NOT NULL;
+CREATE INDEX records_broken ON records (kind, id, path) WHERE ok = 0;
 CREATE TABLE refs (path TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL);
 CREATE INDEX refs_ref ON refs (ref, kind);
 CREATE INDEX refs_path ON refs (path);

@@ -68,6 +68,9 @@ def located(path: str, text: str | None, findings: list[tuple[FieldPath, str]]) 
 class Workspace:
     root: Path
     warnings: list[str] = field(default_factory=list)
+    skipped: dict[str, Problem] = field(default_factory=dict)
+    """Record files a read left out because they cannot be read, by path: the first
+    problem of each (``services.records.note_skipped`` fills it, a front end words it)."""
     _settings: Settings | None = field(default=None, repr=False)
     _lock: WorkspaceLock | None = field(default=None, repr=False)
     _index: Any = field(default=None, repr=False)  # Index, or False when unusable

@@ -7,16 +7,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from tcrm.model.money import money_text
 from tcrm.model.records import Task
 from tcrm.model.text import visible
 
 
 def money(amount: Decimal | None, currency: str | None = None) -> str:
-    """``12,000 EUR``, ``7,200.50 GBP``: cents only when there are some."""
-    if amount is None:
-        return ""
-    text = f"{amount:,.2f}" if amount != amount.to_integral() else f"{amount:,.0f}"
-    return f"{text} {currency or ''}".strip()
+    """``12,000 EUR``, ``7,200.50 GBP``: cents only when there are some, rounded as
+    every view rounds (``tcrm.model.money``)."""
+    return "" if amount is None else money_text(amount, currency)
 
 
 def money_lines(totals: Mapping[str, Decimal]) -> list[str]:

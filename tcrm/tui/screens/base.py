@@ -12,13 +12,29 @@ from typing import TYPE_CHECKING, Any, cast
 from textual import work
 from textual.message import Message
 from textual.screen import Screen
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from tcrm.errors import TcrmError
+from tcrm.errors import Problem, TcrmError, skipped_summary
+from tcrm.services.records import skipped_records
 from tcrm.tui.widgets.nav import NavBar
 
 if TYPE_CHECKING:
     from tcrm.tui.app import TcrmApp
+
+
+class SkippedBanner(Static):
+    """Records the screen's reads left out because they cannot be read, and where."""
+
+    DEFAULT_CSS = """
+    SkippedBanner {
+        dock: top;
+        height: auto;
+        padding: 0 1;
+        background: $warning 30%;
+        color: $text;
+    }
+    """
 
 
 class DataScreen(Screen[None]):
@@ -71,14 +87,29 @@ class DataScreen(Screen[None]):
             if not worker.is_cancelled:
                 self.app.call_from_thread(self.failed, exc)
             return
+        skipped = skipped_records(self.tcrm.ws)
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._painted, data)
+            self.app.call_from_thread(self._painted, data, skipped)
 
-    def _painted(self, data: Any) -> None:
+    def _painted(self, data: Any, skipped: list[Problem] | None = None) -> None:
         self.show(data)
+        self.show_skipped(skipped or [])
         self.loaded = True
         self.loads += 1
         self.post_message(self.Ready(self))
+
+    def show_skipped(self, problems: list[Problem]) -> None:
+        """A banner naming the records that could not be read (none: no banner), as the
+        CLI warns on stderr: the screen may be missing them."""
+        banners = self.query(SkippedBanner)
+        if not problems:
+            banners.remove()
+            return
+        text = f"Warning: {skipped_summary(problems)}"
+        if banners:
+            banners.first().update(text)
+        else:
+            self.mount(SkippedBanner(text, id="skipped-banner", markup=False))
 
     def fetch(self) -> Any:
         """Call the services (in a worker thread); return what ``show`` needs."""

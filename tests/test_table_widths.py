@@ -1,0 +1,214 @@
+"""Tables never hide what matters (issue 17, item 4).
+
+Every list command, on a terminal 80, 120 and 200 columns wide, with long titles and big
+amounts: ids, amounts and dates are shown whole, titles by at least their first 12
+characters, each on one line, and no line is wider than the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.cells import cell_len
+
+from tcrm.cli import state
+from tcrm.cli.render import Column, layout
+from tcrm.model.money import money_text
+from tests.clitools import NOW, run
+
+WIDTHS = (80, 120, 200)
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+CLIENT = "Grossmann Präzisionstechnik Holding"
+DEAL = "Enterprise resource planning migration for every plant and warehouse worldwide"
+TASK = "Prepare the extraordinarily detailed steering committee briefing pack"
+NOTE = "Discussed the extraordinarily long migration roadmap with the steering committee"
+AMOUNT = "12,345,678.90 EUR"
+
+
+ENV = {
+    "TCRM_NOW": NOW,
+    "GIT_AUTHOR_NAME": "Ann Tester",
+    "GIT_AUTHOR_EMAIL": "ann@example.com",
+    "GIT_COMMITTER_NAME": "Ann Tester",
+    "GIT_COMMITTER_EMAIL": "ann@example.com",
+}
+
+
+@pytest.fixture(scope="module")
+def _long(tmp_path_factory: pytest.TempPathFactory, _sample_template: Path) -> tuple[Path, dict]:
+    """The sample plus a client, deal, task and activity with long names and a big amount,
+    made once: the tests only read it."""
+    root = tmp_path_factory.mktemp("long") / "ws"
+    shutil.copytree(_sample_template, root, symlinks=True)
+    ids: dict[str, str] = {}
+    with pytest.MonkeyPatch.context() as patch:
+        for var, value in {**ENV, "TCRM_WORKSPACE": str(root)}.items():
+            patch.setenv(var, value)
+        result = run("client", "add", CLIENT, "--tag", "enterprise")
+        assert result.code == 0, result.err
+        ids["client"] = result.out.strip()  # the new id, for scripts
+        for args in (
+            ("deal", "add", DEAL, "--client", ids["client"], "--amount", "12345678.90"),
+            ("task", "add", TASK, "--client", ids["client"], "--due", "today"),
+            ("log", ids["client"], f"meeting: {NOTE}"),
+        ):
+            result = run(*args)
+            assert result.code == 0, result.err
+        ids["deal"] = next(d["id"] for d in _json("deal", "list") if d["title"] == DEAL)
+        assert run("deal", "edit", ids["deal"], "--set", "close_date=2026-12-15").code == 0
+        ids["task"] = next(t["id"] for t in _json("task", "list") if t["title"] == TASK)
+        ids["activity"] = _json("activity", "list", "--client", ids["client"])[0]["id"]
+    return root, ids
+
+
+@pytest.fixture
+def long_ws(_long: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    root, ids = _long
+    for var, value in {**ENV, "TCRM_WORKSPACE": str(root)}.items():
+        monkeypatch.setenv(var, value)
+    return ids
+
+
+def _json(*args: str) -> Any:
+    result = run(*args, "--json")
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def _screen(monkeypatch: pytest.MonkeyPatch, width: int, *args: str) -> list[str]:
+    """``tcrm ARGS`` as a terminal ``width`` columns wide shows it: its lines, unstyled."""
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setattr(state.out, "_console", None)
+    monkeypatch.setattr(state.err, "_console", None)
+    result = run(*args)
+    assert result.code == 0, result.err
+    monkeypatch.setattr(state.out, "_console", None)
+    monkeypatch.setattr(state.err, "_console", None)
+    lines = [ANSI.sub("", line).rstrip() for line in result.out.splitlines()]
+    assert any(lines), result.out
+    wide = [line for line in lines if cell_len(line) > width]
+    assert not wide, f"wider than {width}: {wide[:3]}"
+    return lines
+
+
+def _shown(lines: list[str], *wanted: str) -> None:
+    """Each of ``wanted`` whole, on one line."""
+    missing = [w for w in wanted if w and not any(w in line for line in lines)]
+    assert not missing, "\n".join(["not shown whole:", *missing, "in:", *lines])
+
+
+def _money(amount: str | None, currency: str) -> str:
+    return money_text(Decimal(amount), currency) if amount is not None else ""
+
+
+# --- every list command -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_deal_list(long_ws: dict[str, str], monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    deals = _json("deal", "list", "--all")
+    lines = _screen(monkeypatch, width, "deal", "list", "--all")
+    _shown(lines, long_ws["deal"], DEAL[:12], AMOUNT, "2026-12-15")
+    for d in deals:
+        _shown(lines, d["id"], d["title"][:12], _money(d.get("amount"), d["effective_currency"]))
+        _shown(lines, d.get("close_date") or "")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_client_list(long_ws: dict[str, str], monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    clients = _json("client", "list")
+    lines = _screen(monkeypatch, width, "client", "list")
+    _shown(lines, long_ws["client"], CLIENT[:12])
+    for c in clients:
+        _shown(lines, c["id"], c["name"][:12], (c.get("last_contact") or "")[:10])
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_task_list(long_ws: dict[str, str], monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    tasks = _json("task", "list", "--all")
+    lines = _screen(monkeypatch, width, "task", "list", "--all")
+    _shown(lines, long_ws["task"], TASK[:12])
+    for t in tasks:
+        _shown(lines, t["id"], t["title"][:12], (t.get("due") or "")[:10])
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_pipeline(long_ws: dict[str, str], monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    report = _json("pipeline")
+    lines = _screen(monkeypatch, width, "pipeline")
+    for stage in report["stages"]:
+        _shown(lines, stage["name"][:12])
+        for key in ("total", "weighted"):
+            for currency, amount in stage[key].items():
+                _shown(lines, _money(amount, currency))
+    for deal in report["rotting"]:
+        _shown(lines, deal["id"], deal["title"][:12])
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_today(long_ws: dict[str, str], monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    plan = _json("today")
+    lines = _screen(monkeypatch, width, "today")
+    _shown(lines, long_ws["task"], TASK[:12])
+    for entry in plan["overdue"] + plan["today"]:
+        _shown(lines, entry["id"], entry["title"][:12], (entry.get("due") or "")[:10])
+    for deal in plan["rotting_deals"]:
+        _shown(lines, deal["id"], deal["title"][:12])
+    for client in plan["clients_to_contact"]:
+        _shown(lines, client["id"], client["name"][:12])
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_search(long_ws: dict[str, str], monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    lines = _screen(monkeypatch, width, "search", "Grossmann")
+    _shown(lines, long_ws["client"], long_ws["deal"], CLIENT[:12])
+    lines = _screen(monkeypatch, width, "search", "enterprise resource")
+    _shown(lines, long_ws["deal"], DEAL[:12])
+    lines = _screen(monkeypatch, width, "search", "extraordinarily")
+    _shown(lines, long_ws["task"], TASK[:12], long_ws["activity"], NOTE[:12])
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_activity_list(
+    long_ws: dict[str, str], monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    found = _json("activity", "list", "--limit", "30")
+    lines = _screen(monkeypatch, width, "activity", "list", "--limit", "30")
+    _shown(lines, long_ws["activity"], NOTE[:12])
+    for a in found:
+        _shown(lines, a["id"], a["summary"][:12], a["at"][:10])
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_client_card_lists(
+    long_ws: dict[str, str], monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    lines = _screen(monkeypatch, width, "client", "show", long_ws["client"])
+    _shown(lines, long_ws["deal"], DEAL[:12], AMOUNT, "2026-12-15")
+    _shown(lines, long_ws["task"], TASK[:12], NOTE[:12])
+
+
+# --- the rule itself --------------------------------------------------------------------
+
+
+def test_tags_go_before_titles_and_keys_never() -> None:
+    cols = [Column("Id"), Column("Title"), Column("Tags"), Column("Owner"), Column("Amount")]
+    row = ["a-very-long-record-id", "A title that is rather long indeed", "vip, retail", "ann"]
+    row.append("1,234,567 EUR")
+    widths = layout(cols, [row], 70)
+    assert widths is not None
+    assert widths[2] == 0  # tags dropped first
+    assert widths[0] == len(row[0]) and widths[4] == len(row[4])  # keys whole
+    assert widths[1] >= 13  # the title keeps 12 characters and an ellipsis
+    widths = layout(cols, [row], 200)
+    assert widths == [len(row[0]), len(row[1]), len(row[2]), len("Owner"), len(row[4])]
+    assert layout(cols, [row], 40) is None  # too narrow for a table: printed as blocks
