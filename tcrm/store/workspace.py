@@ -14,7 +14,15 @@ from typing import Any, TypeVar
 
 import pydantic
 
-from tcrm.errors import GitError, Problem, RuleError, TcrmError, ValidationError, WorkspaceError
+from tcrm.errors import (
+    GitError,
+    LockedError,
+    Problem,
+    RuleError,
+    TcrmError,
+    ValidationError,
+    WorkspaceError,
+)
 from tcrm.model.records import FOLDERS, RECORD_TYPES, Activity, Record
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id, slugify
@@ -249,8 +257,15 @@ class Workspace:
         """Before a command reads or writes: finish an interrupted change (taking the lock
         only when there is one), and remove temp files killed writers left."""
         if journal.pending(self.local_dir):
-            with self.lock():
-                pass
+            lock = self.lock()
+            timeout, lock.timeout = lock.timeout, 0
+            try:
+                with lock:
+                    pass
+            except LockedError:
+                pass  # a live tcrm is making that change: a read need not wait for it
+            finally:
+                lock.timeout = timeout
         else:
             files.remove_stale_temps(self.local_dir / "tmp")
 
