@@ -231,3 +231,41 @@ def test_a_stale_index_lock_of_a_live_git_is_left_alone(sample_ws: Path) -> None
     assert "index.lock" in result.err
     assert lock.exists()
     assert commit_count(sample_ws) == commits
+
+
+def test_a_change_whose_new_content_is_lost_is_rolled_back_to_head(sample_ws: Path) -> None:
+    """Killed halfway through the renames, then the temp files are gone (a cleaner ran):
+    the change cannot be finished, so every file of it goes back to HEAD, index too."""
+    head = git(sample_ws, "rev-parse", "HEAD")
+    killed(sample_ws, "rename", "deal", "move", DEAL, "proposal")
+    assert git(sample_ws, "status", "--porcelain") != ""  # half done
+    for temp in (sample_ws / ".tcrm" / "tmp").iterdir():
+        temp.unlink()
+    assert recovered(sample_ws, "rename") == "rolled back"
+    assert_clean(sample_ws)
+    assert git(sample_ws, "rev-parse", "HEAD") == head
+    deal = load_fast((sample_ws / "deals" / f"{DEAL}.yaml").read_text(encoding="utf-8"))
+    assert deal["stage"] == "qualified"
+    assert run("-w", sample_ws, "deal", "move", DEAL, "proposal").code == 0
+    assert Counter(_template_tasks(sample_ws)) >= Counter(TEMPLATE_TASKS)
+    assert_clean(sample_ws)
+
+
+def test_a_damaged_journal_is_removed_with_a_warning_and_never_followed(
+    sample_ws: Path,
+) -> None:
+    journal = sample_ws / ".tcrm" / "journal.json"
+    journal.parent.mkdir(exist_ok=True)
+    outside = sample_ws.parent / "outside.txt"
+    outside.write_text("keep me\n")
+    journal.write_text(
+        '{"version": 1, "pid": 1, "head": null, "message": "x", "when": null, '
+        '"merge_head": null, "fast_forward": null, "temps": {}, '
+        '"files": {"../outside.txt": null}}'
+    )
+    result = run("-w", sample_ws, "client", "list")
+    assert result.code == 0, result.err
+    assert "damaged" in result.err and result.err.count("tcrm:") == 1
+    assert outside.read_text() == "keep me\n"
+    assert not journal.exists()
+    assert_clean(sample_ws)
