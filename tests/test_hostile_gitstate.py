@@ -187,3 +187,22 @@ def test_sync_refuses_during_a_merge_in_progress(sample_ws: Path, tmp_path: Path
     result = run("sync")
     assert_refused(sample_ws, result, before, commits)
     assert "git merge --abort" in result.err
+
+
+def test_staged_edits_stay_out_of_a_commit_made_by_dulwich_s_general_path(
+    sample_ws: Path,
+) -> None:
+    """An intent-to-add entry (``git add -N``) sends the commit down dulwich's general
+    path, which commits the whole index: only tcrm's files may land in its commit."""
+    staged = _hand_edit(sample_ws, "kb/objection-handling.md", "staged by hand\n")
+    git(sample_ws, "add", "kb/objection-handling.md")
+    (sample_ws / "draft.md").write_text("a draft\n", encoding="utf-8")
+    git(sample_ws, "add", "-N", "draft.md")
+    result = run("deal", "move", DEAL, "proposal")
+    assert result.code == 0, result.err
+    changed = git(sample_ws, "show", "HEAD", "--format=", "--name-only").split()
+    assert DEAL_FILE in changed
+    assert "kb/objection-handling.md" not in changed and "draft.md" not in changed
+    assert (sample_ws / "kb/objection-handling.md").read_bytes() == staged
+    status = sorted(git(sample_ws, "status", "--porcelain").splitlines())
+    assert status == [" A draft.md", "M  kb/objection-handling.md"]

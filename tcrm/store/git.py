@@ -128,7 +128,10 @@ def _dulwich_commit(
             staged_before[rel] = None
     worktree.stage(rel_paths)
     author = str(who).encode("utf-8")
-    extra = {}
+    extra: dict[str, Any] = {}
+    tree = _only(repo, rel_paths)
+    if tree is not None:
+        extra["tree"] = tree
     if when is not None:
         timestamp, zone = _moment(when)
         extra = {  # the moment of the change: both git dates, like `git commit --date`
@@ -151,6 +154,31 @@ def _dulwich_commit(
             raise GitError(f"git refused the commit: {exc}") from None
         raise
     return sha.decode() if isinstance(sha, bytes) else str(sha)
+
+
+def _only(repo: Repo, rel_paths: list[str]) -> bytes | None:
+    """HEAD's tree with only ``rel_paths`` as the index now has them (``git commit
+    --only``), so what someone staged by hand in other files stays staged, uncommitted.
+    ``None`` (commit the whole index) without a HEAD or during a merge."""
+    from dulwich.object_store import commit_tree_changes
+
+    if os.path.exists(os.path.join(repo.controldir(), "MERGE_HEAD")):
+        return None
+    try:
+        head = repo[repo.head()]
+    except KeyError:
+        return None
+    index = repo.open_index()
+    changes: list[tuple[bytes, int | None, bytes | None]] = []
+    for rel in rel_paths:
+        name = rel.encode("utf-8", "surrogateescape")
+        try:
+            entry = index[name]
+        except KeyError:
+            changes.append((name, None, None))
+            continue
+        changes.append((name, entry.mode, entry.sha))  # type: ignore[union-attr]
+    return commit_tree_changes(repo.object_store, head.tree, changes)  # type: ignore[attr-defined]
 
 
 def _moment(when: datetime) -> tuple[float, int]:
