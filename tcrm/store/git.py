@@ -338,12 +338,14 @@ def _fast_commit(
     base = _fast_base(repo)
     if base is None:
         return None
-    editor = gittree.TreeEditor(base.read_tree, lambda raw: base.write(b"tree", raw))
+    warm, parsed = _take_warm()
+    editor = gittree.TreeEditor(base.read_tree, lambda raw: base.write(b"tree", raw), parsed)
     try:
         with gitindex.IndexLock(base.index) as lock:
             faults.at("index-lock")
             original = base.index.read_bytes()
-            index = gitindex.IndexFile(original)
+            index = warm if warm is not None and warm.data == original else None
+            index = index or gitindex.IndexFile(original)
             if len(rel_paths) >= PACK_FROM:
                 index.load_names()
             tree_changes, index_changes = _stage_fast(base, editor, index, rel_paths)
@@ -713,8 +715,9 @@ def hand_edited(root: Path, current: dict[str, bytes | None]) -> list[str]:
         def read_tree(sha: bytes) -> bytes:
             return _read_object(repo, objects, sha)[1]
 
-        editor = gittree.TreeEditor(read_tree, lambda raw: b"")
-        staged = _index_shas(repo, list(current))
+        parsed: dict[bytes, gittree.Tree] = {}
+        editor = gittree.TreeEditor(read_tree, lambda raw: b"", parsed)
+        staged = _index_shas(repo, list(current), parsed)
         out = []
         for rel, data in sorted(current.items()):
             name = os.fsencode(rel)
@@ -729,12 +732,25 @@ def hand_edited(root: Path, current: dict[str, bytes | None]) -> list[str]:
         repo.close()
 
 
-def _index_shas(repo: Repo, paths: list[str]) -> dict[str, bytes]:
+_warm: tuple[IndexFile, dict[bytes, Any]] | None = None
+"""The index and HEAD's trees ``hand_edited`` just parsed, for the commit that follows
+(``_take_warm``): parsing a 100,000-entry index and a big folder's tree once, not twice."""
+
+
+def _take_warm() -> tuple[IndexFile | None, dict[bytes, Any]]:
+    global _warm
+    warm, _warm = _warm, None
+    return (warm[0], warm[1]) if warm is not None else (None, {})
+
+
+def _index_shas(repo: Repo, paths: list[str], parsed: dict[bytes, Any]) -> dict[str, bytes]:
     """``{path: blob id (20 bytes)}`` of the index's stage-0 entries for ``paths``."""
+    global _warm
     from tcrm.store import gitindex
 
     try:
         index = gitindex.IndexFile(Path(repo.index_path()).read_bytes())
+        _warm = (index, parsed)
     except FileNotFoundError:
         return {}
     except gitindex.Unsupported:
