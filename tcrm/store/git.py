@@ -762,6 +762,8 @@ def _index_shas(repo: Repo, paths: list[str], parsed: dict[bytes, Any]) -> dict[
             except (KeyError, AttributeError):
                 continue
         return out
+    if len(paths) >= PACK_FROM:
+        index.load_names()  # many look-ups: decode every name once
     out = {}
     for rel in paths:
         entry = index.get(os.fsencode(rel))

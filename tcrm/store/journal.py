@@ -85,12 +85,11 @@ def apply(
     if originals is None:
         originals = {rel: _read(root / rel) for rel in change.writes}
     rels = list(change.writes)
-    items = [(root / rel, data) for rel, data in change.writes.items() if data is not None]
-    temps = files.write_temps(items, tmp)
+    written = [(rel, data) for rel, data in change.writes.items() if data is not None]
+    temps = files.write_temps([(root / rel, data) for rel, data in written], tmp)
     faults.at("temps")
     journal = local_dir / JOURNAL_FILE
     try:
-        temp_of = {path: os.path.basename(t) for t, path in temps}
         plan = {
             "version": VERSION,
             "pid": os.getpid(),
@@ -103,7 +102,10 @@ def apply(
                 rel: None if data is None else gittree.object_id(b"blob", data).hex()
                 for rel, data in change.writes.items()
             },
-            "temps": {rel: temp_of[root / rel] for rel in rels if root / rel in temp_of},
+            "temps": {  # in the order written: no path arithmetic per file
+                rel: os.path.basename(temp)
+                for (rel, _), (temp, _) in zip(written, temps, strict=True)
+            },
         }
         files.atomic_write(journal, json.dumps(plan).encode("utf-8"), tmp)
         faults.at("journal")

@@ -396,7 +396,9 @@ class Transaction:
         if not changed:
             return
         root = self.ws.root
-        before = {self.ws.rel(p): originals[p] for p in changed}
+        prefix = len(str(root)) + 1
+        rels = {p: str(p)[prefix:].replace(os.sep, "/") for p in changed}  # ws.rel, faster
+        before = {rels[p]: originals[p] for p in changed}
         self._hand_edits(before)
         who = git.identity(root)
         if not who.configured:
@@ -405,9 +407,8 @@ class Transaction:
                 "`git config --global user.name NAME` and `... user.email EMAIL`"
             )
         parent = read_head(root)
-        change = journal.Change(
-            self.message, {self.ws.rel(p): self._writes[p] for p in changed}, self.when
-        )
+        writes = {rels[p]: self._writes[p] for p in changed}
+        change = journal.Change(self.message, writes, self.when)
         self.commit_id = journal.apply(root, self.ws.local_dir, change, before)
         if parent is not None and git.detached_head(root) is not None:
             self.ws.warnings.append(
