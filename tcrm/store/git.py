@@ -703,14 +703,18 @@ def hand_edited(root: Path, current: dict[str, bytes | None]) -> list[str]:
         return []
     repo = _open(root)
     try:
+        if repo.object_format.name != "sha1":
+            return _hand_edited_slowly(root, current)
         objects = Path(repo.object_store.path)
         head_tree: bytes | None = None
         try:
             kind, data = _read_object(repo, objects, bytes.fromhex(repo.head().decode()))
-            if kind == b"commit" and data.startswith(b"tree "):
-                head_tree = bytes.fromhex(data[5:45].decode())
-        except (KeyError, gitindex.Unsupported):
-            head_tree = None
+        except KeyError:  # no commit yet
+            kind, data = b"", b""
+        except gitindex.Unsupported:  # HEAD's commit is missing (a shallow clone?)
+            return _hand_edited_slowly(root, current)
+        if kind == b"commit" and data.startswith(b"tree "):
+            head_tree = bytes.fromhex(data[5:45].decode())
 
         def read_tree(sha: bytes) -> bytes:
             return _read_object(repo, objects, sha)[1]
@@ -721,7 +725,10 @@ def hand_edited(root: Path, current: dict[str, bytes | None]) -> list[str]:
         out = []
         for rel, data in sorted(current.items()):
             name = os.fsencode(rel)
-            found = editor.lookup(head_tree, name) if head_tree is not None else None
+            try:
+                found = editor.lookup(head_tree, name) if head_tree is not None else None
+            except gitindex.Unsupported:
+                return _hand_edited_slowly(root, current)
             in_head = found[1] if found is not None else None
             in_index = staged.get(rel)
             on_disk = None if data is None else gittree.object_id(b"blob", data)
@@ -730,6 +737,13 @@ def hand_edited(root: Path, current: dict[str, bytes | None]) -> list[str]:
         return out
     finally:
         repo.close()
+
+
+def _hand_edited_slowly(root: Path, current: dict[str, bytes | None]) -> list[str]:
+    """``hand_edited`` through dulwich's status of the whole work tree: for what the fast
+    look-ups do not read (sha256 repositories, missing objects)."""
+    changed, _ = dirty(root)
+    return sorted(set(changed) & set(current))
 
 
 _warm: tuple[IndexFile, dict[bytes, Any]] | None = None
