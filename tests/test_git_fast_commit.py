@@ -309,14 +309,19 @@ def test_a_version_3_index_without_flagged_entries_is_patched(
     assert_like_git(root)
 
 
-def test_a_detached_head_and_a_merge_in_progress_take_the_general_path(
+def test_a_detached_head_moves_itself_and_a_merge_in_progress_takes_the_general_path(
     tmp_path: Path, general_calls: list[list[str]]
 ) -> None:
     root = make_repo(tmp_path / "r", {"a.txt": "a\n"})
     git(root, "checkout", "-q", "--detach")
+    before = git(root, "rev-parse", "HEAD").strip()
     commit(root, {"b.txt": "b\n"})
-    assert general_calls == [["b.txt"]]
+    assert general_calls == []  # the fast path: HEAD itself is the ref that moves
+    assert git(root, "rev-parse", "HEAD~1").strip() == before
+    assert git(root, "rev-parse", "main").strip() == before
+    assert not (root / ".git" / "HEAD").read_text().startswith("ref:")
     assert_like_git(root)
+    git(root, "checkout", "-q", "main")
 
     git(root, "checkout", "-q", "-b", "other")
     commit(root, {"o.txt": "o\n"})

@@ -517,7 +517,8 @@ def test_a_hand_made_file_tcrm_then_commits_is_no_longer_untracked(ws_root: Path
     new.write_text("title: Written by hand\ndue: 2026-11-23\n", encoding="utf-8")
     run("task", "list")
     assert "tasks/tbyhand3.yaml" in meta(ws_root, "untracked")
-    assert run("task", "done", "tbyhand3").code == 0  # tcrm commits it
+    assert run("task", "done", "tbyhand3").code == 1  # a hand edit: refused, named
+    assert run("--commit-hand-edits", "task", "done", "tbyhand3").code == 0  # committed first
     assert "tasks/tbyhand3.yaml" not in meta(ws_root, "untracked")
     assert "tasks/tbyhand3.yaml" not in meta(ws_root, "dirty")
     index = Workspace(ws_root).index()

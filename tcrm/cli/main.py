@@ -52,9 +52,28 @@ def root(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    allow_detached: Annotated[
+        bool,
+        typer.Option(
+            "--allow-detached",
+            help="Commit on a detached HEAD (refused otherwise: no branch would hold the "
+            "commit). Also: TCRM_ALLOW_DETACHED=1.",
+        ),
+    ] = False,
+    commit_hand_edits: Annotated[
+        bool,
+        typer.Option(
+            "--commit-hand-edits",
+            help="When a file the command changes has uncommitted edits, commit them first "
+            "as their own commit (refused otherwise). Also: TCRM_COMMIT_HAND_EDITS=1.",
+        ),
+    ] = False,
 ) -> None:
     """A CRM for people who live in the terminal: YAML records in a git repository."""
-    state(ctx).workspace_arg = workspace
+    current = state(ctx)
+    current.workspace_arg = workspace
+    current.allow_detached = allow_detached
+    current.commit_hand_edits = commit_hand_edits
 
 
 COMMAND_MODULES = (

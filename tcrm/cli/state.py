@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 @dataclass
 class State:
     workspace_arg: Path | None = None
+    allow_detached: bool = False
+    commit_hand_edits: bool = False
     _ws: Workspace | None = None
 
     @property
@@ -31,9 +33,13 @@ class State:
             from tcrm.cli.progress import index_bar
             from tcrm.store.workspace import Workspace
 
-            self._ws = Workspace.open(self.workspace_arg)
-            self._ws.index_progress = index_bar
-            _merge_driver(self._ws)
+            ws = Workspace.open(self.workspace_arg)
+            ws.index_progress = index_bar
+            ws.allow_detached = ws.allow_detached or self.allow_detached
+            ws.commit_hand_edits = ws.commit_hand_edits or self.commit_hand_edits
+            self._ws = ws
+            _merge_driver(ws)
+            ws.recover()  # a change a killed tcrm left half done, before anything reads
         return self._ws
 
     def now(self) -> datetime:

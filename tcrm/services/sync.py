@@ -38,7 +38,7 @@ from tcrm.model.records import RECORD_TYPES
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id
 from tcrm.model.validate import ModelProblems, parse_record
-from tcrm.store import driver, files, git, links, yamlcomments, yamlio
+from tcrm.store import driver, files, git, journal, links, yamlcomments, yamlio
 from tcrm.store.driver import ATTRIBUTES, ATTRIBUTES_HEADER
 from tcrm.store.workspace import LOCAL_DIR, SETTINGS_FILE, Workspace
 
@@ -653,40 +653,6 @@ def _refuse_links(ws: Workspace, commit: str, where: str) -> None:
         )
 
 
-def _apply(ws: Workspace, writes: Mapping[str, bytes | None]) -> dict[str, bytes | None]:
-    """Write the merged files; put everything back if one write fails. Returns what the
-    files held before, for :func:`_restore`."""
-    tmp = ws.ensure_local_dir() / "tmp"
-    for rel in writes:  # nothing is written or deleted through a link
-        links.refuse(ws.root, rel)
-    originals = {
-        p: links.read_bytes(ws.root, p) if (ws.root / p).is_file() else None for p in writes
-    }
-    try:
-        for rel, data in writes.items():
-            target = ws.root / rel
-            if data is None:
-                target.unlink(missing_ok=True)
-            else:
-                files.atomic_write(target, data, tmp)
-    except BaseException:
-        _restore(ws, originals)
-        raise
-    return originals
-
-
-def _restore(ws: Workspace, originals: Mapping[str, bytes | None]) -> None:
-    tmp = ws.ensure_local_dir() / "tmp"
-    for rel, data in originals.items():
-        try:
-            if data is None:
-                (ws.root / rel).unlink(missing_ok=True)
-            else:
-                files.atomic_write(ws.root / rel, data, tmp)
-        except OSError:  # pragma: no cover - best effort while already failing
-            pass
-
-
 def _merge_message(remote: str, branch: str, merged: TreeMerge) -> str:
     """``sync: merge origin/main``, with a body line per rename, conflict and note; history
     reads the ``Renamed:`` lines to follow a record to its new id."""
@@ -722,6 +688,9 @@ def sync(
     check_timeout(timeout)
     with ws.lock():
         url = remote_url(ws, remote)
+        busy = git.in_progress(ws.root)
+        if busy is not None:
+            raise GitError(busy)
         branch = git.current_branch(ws.root)
         untracked = _refuse_uncommitted(ws, "syncing")
         if not dry_run:
@@ -783,14 +752,9 @@ def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str]) -> None:
     report.renames += merged.renames
     if report.dry_run:
         return
-    originals = _apply(ws, merged.writes)
-    try:
-        report.commit = git.commit_merge(
-            root, list(merged.writes), _merge_message(remote, branch, merged), theirs
-        )
-    except BaseException:
-        _restore(ws, originals)
-        raise
+    message = _merge_message(remote, branch, merged)
+    change = journal.Change(message, merged.writes, merge_head=theirs)
+    report.commit = journal.apply(root, ws.ensure_local_dir(), change)
     _push(ws, report, theirs)
 
 
@@ -806,12 +770,9 @@ def _fast_forward(
     if report.dry_run:
         return
     blobs = git.read_blobs(root, [after[p] for p in paths if p in after])
-    originals = _apply(ws, {p: blobs[after[p]] if p in after else None for p in paths})
-    try:
-        git.fast_forward(root, paths, theirs)
-    except BaseException:
-        _restore(ws, originals)
-        raise
+    writes = {p: blobs[after[p]] if p in after else None for p in paths}
+    change = journal.Change(f"sync: fast-forward to {theirs}", writes, fast_forward=theirs)
+    journal.apply(root, ws.ensure_local_dir(), change)
     report.commit = theirs
 
 

@@ -130,6 +130,8 @@ def start(explicit_root: str | None) -> None:
     local = root / ".tcrm" if root else None
     if root is None or local is None or not (local / "index.sqlite").exists():
         return  # no index yet: the first build asks git itself
+    if (local / "journal.json").exists():
+        return  # an interrupted change is finished first: git's answer would be stale
     lock = lock_probe(local / "lock")
     try:
         process = subprocess.Popen(

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+BATCH_FLUSH = 64
+"""From this many files on, one ``sync()`` makes them durable instead of a fsync each."""
 
 
 def atomic_write(
@@ -22,7 +26,8 @@ def atomic_write(
     directory = tmp_dir or path.parent
     directory.mkdir(parents=True, exist_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    prefix = f".{path.name}.{os.getpid()}-"  # the pid: a dead writer's temp files are found
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".tmp")
     try:
         if mode is not None:
             os.chmod(tmp, mode)
@@ -45,19 +50,30 @@ def atomic_write_many(items: Sequence[tuple[Path, bytes]], tmp_dir: Path | None 
     ``sync()`` instead of a ``fsync`` per file, which dominates a 10,000-file import);
     then each is renamed into place and each directory touched is synced once. A process
     killed at any point leaves every file either as it was or as written.
+    """
+    temps = write_temps(items, tmp_dir)
+    try:
+        rename_temps(temps)
+    except BaseException:
+        remove_temps(temps)
+        raise
+
+
+def write_temps(items: Sequence[tuple[Path, bytes]], tmp_dir: Path | None = None) -> list[Temp]:
+    """Each ``(path, data)`` written to a temp file (in ``tmp_dir``, else beside ``path``)
+    and made durable; nothing visible changes. ``rename_temps`` puts them in place.
 
     Per file it costs what it must and no more: one ``open`` (a temp name unique to this
-    call, so no retry loop), one ``write``, one ``close``, one ``rename``; folders are
-    made once each.
+    call, holding this process's id, so no retry loop), one ``write``, one ``close``;
+    folders are made once each. On failure the temp files written so far are removed.
     """
-    temps: list[tuple[str, Path]] = []
-    renamed = 0
+    temps: list[Temp] = []
     made: set[Path] = set()
     tag = f"{os.getpid()}-{secrets.token_hex(4)}"
     try:
         for n, (path, data) in enumerate(items):
             directory = tmp_dir or path.parent
-            for folder in (directory, path.parent):
+            for folder in (directory, path.parent):  # a folder that cannot be made fails now
                 if folder not in made:
                     folder.mkdir(parents=True, exist_ok=True)
                     made.add(folder)
@@ -69,16 +85,80 @@ def atomic_write_many(items: Sequence[tuple[Path, bytes]], tmp_dir: Path | None 
             finally:
                 os.close(fd)
         _flush([tmp for tmp, _ in temps])
-        for tmp, path in temps:
-            os.replace(tmp, path)
-            renamed += 1
     except BaseException:
-        for tmp, _ in temps[renamed:]:
-            with _suppress():
-                os.unlink(tmp)
+        remove_temps(temps)
         raise
-    for directory in sorted({path.parent for path, _ in items}):
+    return temps
+
+
+Temp = tuple[str, Path]
+"""A temp file written by ``write_temps``, and the path it is meant for."""
+
+
+def rename_temps(temps: Sequence[Temp], after_each: Callable[[int], None] | None = None) -> None:
+    """Rename each temp file over its path (making its folder), then sync each folder once.
+
+    ``after_each(n)`` is called after the ``n``-th rename (fault injection in tests)."""
+    made: set[Path] = set()
+    for n, (tmp, path) in enumerate(temps, 1):
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        os.replace(tmp, path)
+        if after_each is not None:
+            after_each(n)
+    for directory in sorted({path.parent for _, path in temps}):
         fsync_dir(directory)
+
+
+def remove_temps(temps: Sequence[Temp]) -> None:
+    """Remove what is left of ``temps`` (those already renamed are gone)."""
+    for tmp, _ in temps:
+        with _suppress():
+            os.unlink(tmp)
+
+
+_PID_TAG = re.compile(r"\.(\d+)-[A-Za-z0-9_-]+\.tmp$")
+"""The writer's pid in a temp file's name (``.acme.yaml.4242-1a2b3c4d-0.tmp``)."""
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (this one included); a pid of another user's
+    process counts as alive."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:  # pragma: no cover - e.g. Windows without that pid
+        return False
+    return True
+
+
+def remove_stale_temps(tmp_dir: Path) -> int:
+    """Remove the temp files in ``tmp_dir`` whose writer is dead (killed mid-write); how
+    many. A temp file of a live process (a reader saving its state) is left alone."""
+    try:
+        entries = list(os.scandir(tmp_dir))
+    except OSError:
+        return 0
+    removed = 0
+    alive: dict[int, bool] = {}
+    for entry in entries:
+        match = _PID_TAG.search(entry.name)
+        if match is None or not entry.is_file(follow_symlinks=False):
+            continue
+        pid = int(match.group(1))
+        if pid not in alive:
+            alive[pid] = pid_alive(pid)
+        if not alive[pid]:
+            with _suppress():
+                os.unlink(entry.path)
+                removed += 1
+    return removed
 
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
@@ -93,9 +173,10 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _flush(paths: Sequence[str]) -> None:
-    """Make the data of ``paths`` durable: Linux's ``sync()`` waits for every write, in one
-    go; elsewhere (where ``sync()`` may return early) each file is fsynced."""
-    if sys.platform.startswith("linux"):
+    """Make the data of ``paths`` durable: for many files, Linux's ``sync()`` waits for
+    every write in one go; for a few (or elsewhere, where ``sync()`` may return early)
+    each file is fsynced."""
+    if len(paths) >= BATCH_FLUSH and sys.platform.startswith("linux"):
         os.sync()
         return
     for path in paths:

@@ -243,10 +243,16 @@ class TreeEditor:
     id. Each touched folder is read and written once, whatever the number of changes in it.
     """
 
-    def __init__(self, read: Callable[[bytes], bytes], write: Callable[[bytes], bytes]) -> None:
+    def __init__(
+        self,
+        read: Callable[[bytes], bytes],
+        write: Callable[[bytes], bytes],
+        parsed: dict[bytes, Tree] | None = None,
+    ) -> None:
         self._read = read
         self._write = write
-        self._parsed: dict[bytes, Tree] = {}
+        self._parsed: dict[bytes, Tree] = {} if parsed is None else parsed
+        """Trees parsed so far, by id (a tree never changes: another editor's serve)."""
 
     def tree(self, sha: bytes | None) -> Tree:
         if sha is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -22,9 +23,17 @@ class WorkspaceLock:
     a stale lock behind.
     """
 
-    def __init__(self, path: Path, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        timeout: float = 10.0,
+        on_acquire: Callable[[], None] | None = None,
+    ) -> None:
         self.path = path
         self.timeout = timeout
+        self.on_acquire = on_acquire
+        """Run each time the lock is taken (not re-entered): finishing what a killed
+        holder left half done."""
         self._fd: int | None = None
         self._depth = 0
 
@@ -52,6 +61,12 @@ class WorkspaceLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
+        if self.on_acquire is not None:
+            try:
+                self.on_acquire()
+            except BaseException:
+                self.__exit__(None, None, None)
+                raise
         return self
 
     def __exit__(

@@ -15,20 +15,30 @@ from typing import Any, TypeVar
 
 import pydantic
 
-from tcrm.errors import GitError, Problem, TcrmError, ValidationError, WorkspaceError
+from tcrm.errors import (
+    GitError,
+    LockedError,
+    Problem,
+    RuleError,
+    TcrmError,
+    ValidationError,
+    WorkspaceError,
+)
 from tcrm.model.records import FOLDERS, RECORD_TYPES, Activity, Record
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id, slugify
 from tcrm.model.validate import FieldPath, ModelProblems, dotted, findings_of, parse_record
-from tcrm.store import early, files, git, links, yamlio
+from tcrm.store import early, files, git, journal, links, yamlio
 from tcrm.store.index import INDEX_FILE, Index, IndexUnavailable, read_head, record_files
 from tcrm.store.lock import WorkspaceLock
 
 SETTINGS_FILE = "tcrm.yaml"
 LOCAL_DIR = ".tcrm"
 RANDOM_ID_KINDS = frozenset({"task", "activity"})
-BATCH_WRITES = 64
-"""From this many files on, a transaction flushes them to disk together (imports)."""
+ALLOW_DETACHED_ENV = "TCRM_ALLOW_DETACHED"
+"""``1``: commit on a detached HEAD (as ``--allow-detached`` does)."""
+COMMIT_HAND_EDITS_ENV = "TCRM_COMMIT_HAND_EDITS"
+"""``1``: commit a hand edit of a file tcrm changes first, on its own (``--commit-hand-edits``)."""
 _ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: easy to read and type
 
 R = TypeVar("R", bound=Record)
@@ -77,6 +87,11 @@ class Workspace:
     _links_noted: bool = field(default=False, repr=False)
     index_progress: Any = field(default=None, repr=False)
     """``(total) -> (done, total) callback``: a front end's progress bar for a first index."""
+    allow_detached: bool = field(default_factory=lambda: _env_flag(ALLOW_DETACHED_ENV))
+    """Commit on a detached HEAD (warned) instead of refusing."""
+    commit_hand_edits: bool = field(default_factory=lambda: _env_flag(COMMIT_HAND_EDITS_ENV))
+    """Commit uncommitted edits of a file tcrm must change first, as their own commit,
+    instead of refusing."""
 
     @classmethod
     def open(cls, explicit: str | Path | None = None, cwd: Path | None = None) -> Workspace:
@@ -271,12 +286,39 @@ class Workspace:
     # --- writing -------------------------------------------------------------------
 
     def lock(self) -> WorkspaceLock:
-        """The workspace's lock; re-entrant, so a service can hold it around a transaction."""
+        """The workspace's lock; re-entrant, so a service can hold it around a transaction.
+
+        Taking it first finishes (or rolls back) a change a killed tcrm left half done."""
         if self._lock is None:
             self.ensure_local_dir()
-            self._lock = WorkspaceLock(self.local_dir / "lock")
+            self._lock = WorkspaceLock(self.local_dir / "lock", on_acquire=self._recover)
         early.settle()  # a git status started with the process may hold it
         return self._lock
+
+    def recover(self) -> None:
+        """Before a command reads or writes: finish an interrupted change (taking the lock
+        only when there is one), and remove temp files killed writers left."""
+        if journal.pending(self.local_dir):
+            lock = self.lock()
+            timeout, lock.timeout = lock.timeout, 0
+            try:
+                with lock:
+                    pass
+            except LockedError:
+                pass  # a live tcrm is making that change: a read need not wait for it
+            finally:
+                lock.timeout = timeout
+        else:
+            files.remove_stale_temps(self.local_dir / "tmp")
+
+    def _recover(self) -> None:
+        if not git.is_repo(self.root):
+            return
+        said = journal.recover(self.root, self.local_dir)
+        if said is not None:
+            self.warnings.append(said)
+            self._settings = None  # the change may have touched tcrm.yaml or any record
+            self.forget_index()
 
     def ensure_local_dir(self) -> Path:
         """``.tcrm/``, ignoring itself, so git never sees it even without a .gitignore."""
@@ -314,7 +356,25 @@ class Transaction:
                 "run `git init` there (or start with `tcrm init`)"
             )
         self._lock.__enter__()
+        try:
+            self._check_git_state()
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
         return self
+
+    def _check_git_state(self) -> None:
+        """tcrm writes only on a branch, never in the middle of a git operation."""
+        busy = git.in_progress(self.ws.root)
+        if busy is not None:
+            raise GitError(busy)
+        detached = git.detached_head(self.ws.root)
+        if detached is not None and not self.ws.allow_detached:
+            raise GitError(
+                f"HEAD is detached at {detached[:7]} (not on a branch), so a commit here would "
+                "be lost when you switch; check out a branch (`git switch main`), or pass "
+                "--allow-detached (or set TCRM_ALLOW_DETACHED=1) to commit here anyway"
+            )
 
     def put(self, record: Record, create: bool = False) -> Path:
         """Write ``record`` (validated by its model); keep the file's comments and extras."""
@@ -371,7 +431,6 @@ class Transaction:
             self._lock.__exit__(exc_type, exc, tb)
 
     def _apply(self) -> None:
-        tmp = self.ws.local_dir / "tmp"
         for path in self._writes:  # nothing is written or deleted through a link
             links.refuse(self.ws.root, self.ws.rel(path))
         originals: dict[Path, bytes | None] = {
@@ -381,34 +440,43 @@ class Transaction:
         changed = [p for p, data in self._writes.items() if data != originals[p]]
         if not changed:
             return
-        try:
-            writes = [(p, data) for p in changed if (data := self._writes[p]) is not None]
-            if len(writes) >= BATCH_WRITES:  # one flush to disk for all, not one per file
-                files.atomic_write_many(writes, tmp)
-                for path in changed:
-                    if self._writes[path] is None:
-                        path.unlink()
-            else:
-                for path in changed:
-                    data = self._writes[path]
-                    if data is None:
-                        path.unlink()
-                    else:
-                        files.atomic_write(path, data, tmp)
-            who = git.identity(self.ws.root)
-            if not who.configured:
-                self.ws.warnings.append(
-                    f"no git identity configured; committed as {who}. Set yours with "
-                    "`git config --global user.name NAME` and `... user.email EMAIL`"
-                )
-            parent = read_head(self.ws.root)
-            self.commit_id = git.commit(
-                self.ws.root, [self.ws.rel(p) for p in changed], self.message, self.when
+        root = self.ws.root
+        prefix = len(str(root)) + 1
+        rels = {p: str(p)[prefix:].replace(os.sep, "/") for p in changed}  # ws.rel, faster
+        before = {rels[p]: originals[p] for p in changed}
+        self._hand_edits(before)
+        who = git.identity(root)
+        if not who.configured:
+            self.ws.warnings.append(
+                f"no git identity configured; committed as {who}. Set yours with "
+                "`git config --global user.name NAME` and `... user.email EMAIL`"
             )
-        except BaseException:
-            self._restore(originals, tmp)
-            raise
+        parent = read_head(root)
+        writes = {rels[p]: self._writes[p] for p in changed}
+        change = journal.Change(self.message, writes, self.when)
+        self.commit_id = journal.apply(root, self.ws.local_dir, change, before)
+        if parent is not None and git.detached_head(root) is not None:
+            self.ws.warnings.append(
+                f"committed on a detached HEAD ({parent[:7]} -> {(self.commit_id or '')[:7]}): "
+                "no branch holds it; keep it with `git switch -c NAME`"
+            )
         self._note_index(changed, parent)
+
+    def _hand_edits(self, before: dict[str, bytes | None]) -> None:
+        """Refuse to fold an uncommitted edit of a file this change touches into tcrm's
+        commit; with ``commit_hand_edits``, commit those files as they are first."""
+        edited = git.hand_edited(self.ws.root, before)
+        if not edited:
+            return
+        if not self.ws.commit_hand_edits:
+            more = f" (and {len(edited) - 1} more)" if len(edited) > 1 else ""
+            raise RuleError(
+                f"{edited[0]}{more} has uncommitted changes (a hand edit?) and this command "
+                "must change it; commit or discard them first (git commit / git restore), "
+                "or pass --commit-hand-edits to commit them on their own before this change"
+            )
+        shown = ", ".join(edited[:3]) + (f" and {len(edited) - 3} more" if len(edited) > 3 else "")
+        git.commit(self.ws.root, edited, f"hand edit: {shown}")
 
     def _note_index(self, changed: list[Path], parent: str | None) -> None:
         """Tell the local index what was written, so the next read need not look."""
@@ -422,15 +490,9 @@ class Transaction:
         except (IndexUnavailable, OSError, sqlite3.Error):
             pass  # the next read sees the new HEAD and re-reads these files itself
 
-    def _restore(self, originals: dict[Path, bytes | None], tmp: Path) -> None:
-        for path, data in originals.items():
-            try:
-                if data is None:
-                    path.unlink(missing_ok=True)
-                else:
-                    files.atomic_write(path, data, tmp)
-            except OSError:  # pragma: no cover - best effort while already failing
-                pass
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "yes", "true", "on")
 
 
 def _is_file(path: Path) -> bool:
