@@ -62,7 +62,7 @@ from tcrm.store import early, parallel, yamlio
 from tcrm.store.git import Revision
 
 INDEX_FILE = "index.sqlite"
-SCHEMA = 6
+SCHEMA = 7
 """Bump when the tables or the columns' meaning change: an older index is rebuilt."""
 RACY_NS = 2_000_000_000
 """A file modified this recently may change again within the same timestamp tick

@@ -1,0 +1,221 @@
+"""Hostile data (issue 16, items 1, 2 and 8): a record from a teammate can never hang,
+crash or take the whole CLI down.
+
+Records arrive by hand edit or through ``tcrm sync``, so every one is untrusted input:
+YAML anchors/aliases/tags/merge keys, absurd nesting or size, duplicate keys, dates and
+amounts outside the accepted ranges. Each is refused with one line naming the file and
+line; read commands skip the record; ``check`` reports it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from clitools import git, run
+
+from tcrm.errors import Problem, ValidationError
+from tcrm.model import limits
+from tcrm.services.sync import merge_file
+from tcrm.store import yamlio
+
+TASK = "title: Call Acme\nstatus: open\ndue: 2026-11-30\n"
+
+# The "billion laughs" of YAML: twelve lists of ten aliases to the one before, 10**12
+# strings once expanded, padded to the 556 bytes of the issue's report.
+_LEVELS = "abcdefghijkl"
+BOMB = "title: Bomb\na: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol,lol]\n" + "".join(
+    f"{c}: &{c} [{','.join(['*' + p] * 10)}]\n" for p, c in itertools.pairwise(_LEVELS)
+)
+BOMB += "notes: " + "x" * (556 - 8 - len(BOMB)) + "\n"
+ANCHORS = "anchors and aliases are not allowed in records"
+TAGS = "tags are not allowed in records"
+MEMORY_LIMIT = 1 << 30
+"""1 GiB of address space for the command under test (a normal run needs a few hundred MB)."""
+
+
+def put(root: Path, rel: str, text: str, commit: bool = True) -> None:
+    """A record as a teammate's commit brings it (or a hand edit, when not committed)."""
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    if commit:
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", f"add {rel}")
+
+
+def error_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _limit_memory() -> None:  # runs in the child, before tcrm starts
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def tcrm_limited(root: Path, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    """``tcrm ARGS`` in its own process with 1 GiB of memory at most and a time bound."""
+    env = {**os.environ, "TCRM_WORKSPACE": str(root), "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "tcrm", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        preexec_fn=_limit_memory,
+        check=False,
+    )
+
+
+# --- item 1: anchors, aliases, tags, merge keys, depth and size --------------------------
+
+
+def test_bomb_is_556_bytes() -> None:
+    assert len(BOMB.encode()) == 556
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("task", "list", "--all", "--json"), ("check",), ("index", "rebuild")],
+    ids=["read", "check", "index"],
+)
+def test_alias_bomb_is_refused_in_bounded_memory_and_time(sample_ws: Path, args) -> None:
+    put(sample_ws, "tasks/bomb.yaml", BOMB)
+    result = tcrm_limited(sample_ws, *args)
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert "MemoryError" not in result.stderr
+    if args[0] == "check":
+        assert result.returncode == 1
+        assert f"tasks/bomb.yaml:2: {ANCHORS}" in result.stdout.splitlines()
+    elif args[0] == "index":
+        assert result.returncode == 0, result.stderr
+        assert "1 unreadable" in result.stderr
+    else:
+        assert result.returncode == 0, result.stderr
+        assert '"bomb"' not in result.stdout
+        assert '"t2ejnwdx"' in result.stdout  # the other tasks are all there
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (TASK + "notes: &n hello\n", 4, ANCHORS),
+        ("title: &t Call\nnotes: *t\n", 1, ANCHORS),
+        (TASK + "clients: [*x]\n", 4, ANCHORS),  # an alias with no anchor at all
+        (TASK + "notes: !!str hello\n", 4, TAGS),
+        (TASK + "notes: !secret hello\n", 4, TAGS),
+        ("!!map\n" + TASK, 1, TAGS),
+        (TASK + "<<: {notes: merged}\n", 4, "merge keys (<<) are not allowed in records"),
+        (
+            TASK + "extra: " + "[" * 40 + "]" * 40 + "\n",
+            4,
+            f"nested deeper than {limits.MAX_DEPTH} levels",
+        ),
+        (TASK + "title: Twice\n", 4, "duplicate key 'title' (first on line 1)"),
+    ],
+    ids=["anchor", "anchor-alias", "alias", "std-tag", "own-tag", "doc-tag", "merge", "deep", "d"],
+)
+def test_check_reports_what_records_may_not_hold(
+    sample_ws: Path, text: str, line: int, message: str
+) -> None:
+    put(sample_ws, "tasks/tbad0001.yaml", text)
+    result = run("check")
+    assert result.code == 1
+    found = [x for x in result.out.splitlines() if x.startswith("tasks/tbad0001.yaml")]
+    assert len(found) == 1, result.out
+    assert found[0].startswith(f"tasks/tbad0001.yaml:{line}: {message}"), found[0]
+    # read commands skip it; showing it is one line naming the file and line
+    listed = run("task", "list", "--all", "--json")
+    assert listed.code == 0 and "tbad0001" not in listed.out
+    shown = run("task", "show", "tbad0001")
+    assert shown.code != 0
+    assert error_lines(shown.err) == [f"tcrm: error: {found[0]}"]
+
+
+def test_a_record_over_the_size_bound_is_refused_before_it_is_read(sample_ws: Path) -> None:
+    big = TASK + "notes: " + "x" * limits.MAX_RECORD_BYTES + "\n"
+    put(sample_ws, "tasks/tbig0001.yaml", big)
+    result = run("check")
+    assert result.code == 1
+    assert (
+        f"tasks/tbig0001.yaml: larger than {limits.MAX_RECORD_BYTES:,} bytes, "
+        "the most a record file may hold" in result.out.splitlines()
+    )
+    assert "tbig0001" not in run("task", "list", "--all", "--json").out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "title: &t Call\nnotes: *t\n",
+        TASK + "notes: !!str hello\n",
+        TASK + "<<: {notes: merged}\n",
+        TASK + "title: Twice\n",
+        TASK + "x: " + "[" * 40 + "]" * 40 + "\n",
+    ],
+    ids=["alias", "tag", "merge", "dup", "deep"],
+)
+def test_every_loader_refuses_the_same_way(text: str) -> None:
+    """The fast reader, the round-trip reader of edits, and the merge: one answer."""
+    with pytest.raises(ValidationError) as fast:
+        yamlio.load_fast(text, "tasks/t.yaml")
+    with pytest.raises(ValidationError) as fast_bytes:
+        yamlio.load_fast(text.encode(), "tasks/t.yaml")
+    with pytest.raises(ValidationError) as rt:
+        yamlio.load_rt(text, "tasks/t.yaml")
+    with pytest.raises(ValidationError) as edit:
+        yamlio.edit_text(text, {"title": "New"}, frozenset({"title"}), "tasks/t.yaml")
+    assert fast.value.problems == fast_bytes.value.problems == rt.value.problems
+    assert edit.value.problems == fast.value.problems
+    merged = merge_file("tasks/t.yaml", TASK.encode(), TASK.encode(), text.encode())
+    assert not merged.merged and merged.data == TASK.encode()
+    assert str(fast.value.problems[0]) in (merged.note or "")
+
+
+def test_sync_merge_of_an_alias_bomb_keeps_mine_at_once(tmp_path: Path) -> None:
+    """A teammate's bomb reaches the merge driver: refused, mine kept, nothing expanded
+    (in its own bounded process: on a reader that expands it, it would take the machine)."""
+    (tmp_path / "bomb.yaml").write_text(BOMB, encoding="utf-8")
+    code = f"""
+import pathlib
+from tcrm.services.sync import merge_file
+from tcrm.store import yamlio
+from tcrm.errors import ValidationError
+bomb = pathlib.Path({str(tmp_path / "bomb.yaml")!r}).read_bytes()
+task = {TASK.encode()!r}
+merged = merge_file("tasks/t.yaml", task, task, bomb)
+assert not merged.merged and merged.data == task, merged
+print(merged.note)
+try:
+    yamlio.load_fast(bomb, "tasks/bomb.yaml")
+except ValidationError as exc:
+    print(exc.problems)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        preexec_fn=_limit_memory,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    note, problems = result.stdout.splitlines()
+    assert ANCHORS in note
+    assert problems == repr([Problem("tasks/bomb.yaml", 2, ANCHORS)])
+
+
+def test_plain_records_and_text_with_yaml_indicators_still_read() -> None:
+    """``&``, ``*`` and ``!`` inside text are text, not anchors, aliases or tags."""
+    text = "title: Müller & Söhne!\nnotes: 5 * 3 = 15 & more!\ntags: [a&b, '*x']\n"
+    assert yamlio.load_fast(text) == {
+        "title": "Müller & Söhne!",
+        "notes": "5 * 3 = 15 & more!",
+        "tags": ["a&b", "*x"],
+    }
+    deep = "x: " + "[" * (limits.MAX_DEPTH - 1) + "]" * (limits.MAX_DEPTH - 1) + "\n"
+    assert yamlio.load_fast(deep) is not None
