@@ -14,17 +14,27 @@ import os
 import resource
 import subprocess
 import sys
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from clitools import git, run
+from clitools import assert_refused, commit_count, git, run, snapshot
 
 from tcrm.errors import Problem, ValidationError
 from tcrm.model import limits
+from tcrm.model.records import Deal, Task
+from tcrm.model.types import parse_amount, parse_offset
+from tcrm.model.when import WhenError, parse_when
 from tcrm.services.sync import merge_file
 from tcrm.store import yamlio
 
 TASK = "title: Call Acme\nstatus: open\ndue: 2026-11-30\n"
+DEAL = (
+    "title: Big one\nclient: acme-logistics\npipeline: sales\nstage: lead\nstatus: open\n"
+    "currency: EUR\n"
+)
+NOW = datetime(2026, 11, 23, 9, 0)
 
 # The "billion laughs" of YAML: twelve lists of ten aliases to the one before, 10**12
 # strings once expanded, padded to the 556 bytes of the issue's report.
@@ -219,3 +229,141 @@ def test_plain_records_and_text_with_yaml_indicators_still_read() -> None:
     }
     deep = "x: " + "[" * (limits.MAX_DEPTH - 1) + "]" * (limits.MAX_DEPTH - 1) + "\n"
     assert yamlio.load_fast(deep) is not None
+
+
+# --- item 2: accepted ranges -------------------------------------------------------------
+
+
+def test_task_add_refuses_a_due_date_outside_the_range(sample_ws: Path) -> None:
+    before, commits = snapshot(sample_ws), commit_count(sample_ws)
+    result = run("task", "add", "Ancient", "--due", "0001-01-01", "--remind", "1h")
+    assert_refused(sample_ws, result, before, commits)
+    assert "1900-2200" in result.err
+
+
+@pytest.mark.parametrize("due", ["+99999999d", "+99999999mo", "+99999999w", "-99999999h"])
+def test_task_add_refuses_a_relative_date_beyond_the_range(sample_ws: Path, due: str) -> None:
+    before, commits = snapshot(sample_ws), commit_count(sample_ws)
+    result = run("task", "add", "Far away", "--due", due)
+    assert_refused(sample_ws, result, before, commits)
+    assert "1900-2200" in result.err
+
+
+def test_task_add_refuses_a_reminder_beyond_the_range(sample_ws: Path) -> None:
+    before, commits = snapshot(sample_ws), commit_count(sample_ws)
+    result = run("task", "add", "Soon", "--due", "2026-12-01", "--remind", "99999999999w")
+    assert_refused(sample_ws, result, before, commits)
+
+
+@pytest.mark.parametrize(
+    "due",
+    ["0001-01-01", "9999-12-31", "0001-01-01T00:00", "9999-12-31T23:59+14:00", "1899-12-31"],
+)
+def test_a_hand_edited_due_date_outside_the_range_is_skipped_by_reads(
+    sample_ws: Path, due: str
+) -> None:
+    text = f"title: Out of range\nstatus: open\ndue: {due}\nreminders:\n- 1d\n- 1h\n"
+    put(sample_ws, "tasks/tfar0001.yaml", text)
+    for args in (
+        ("index", "rebuild"),
+        ("task", "list", "--all"),
+        ("today",),
+        ("remind",),
+        ("ics", "export"),
+        ("ics", "export", "--todo", "--closed"),
+        ("search", "range"),
+    ):
+        result = run(*args)
+        assert result.code == 0, (args, result.err)
+        assert "Out of range" not in result.out, args
+    check = run("check")
+    assert check.code == 1
+    assert [x for x in check.out.splitlines() if x.startswith("tasks/tfar0001")] == [
+        f"tasks/tfar0001.yaml:3: due: {due!r} is outside the accepted range (years 1900-2200)"
+    ]
+
+
+@pytest.mark.parametrize("amount", ["1" * 26, "1e999999999", "1E+16", "0.0000001", "-5", "nan"])
+def test_a_hand_edited_absurd_amount_is_refused_and_skipped(sample_ws: Path, amount: str) -> None:
+    put(sample_ws, "deals/absurd.yaml", DEAL + f"amount: {amount}\n")
+    for args in (
+        ("deal", "list"),
+        ("pipeline",),
+        ("report", "all", "--json"),
+        ("report", "forecast"),
+        ("client", "show", "acme-logistics"),
+    ):
+        result = run(*args)
+        assert result.code == 0, (args, result.err)
+        assert "Big one" not in result.out, args
+    shown = run("deal", "show", "absurd")
+    assert shown.code != 0
+    assert len(error_lines(shown.err)) == 1
+    assert shown.err.startswith("tcrm: error: deals/absurd.yaml:7: amount: ")
+    check = run("check")
+    assert check.code == 1
+    assert [x for x in check.out.splitlines() if x.startswith("deals/absurd")] == [
+        shown.err.strip().removeprefix("tcrm: error: ")
+    ]
+
+
+@pytest.mark.parametrize("amount", ["1" * 16, "12.1234567", "1e999999999"])
+def test_deal_add_refuses_an_amount_outside_the_range(sample_ws: Path, amount: str) -> None:
+    before, commits = snapshot(sample_ws), commit_count(sample_ws)
+    result = run("deal", "add", "Huge", "--client", "acme-logistics", "--amount", amount)
+    assert_refused(sample_ws, result, before, commits)
+
+
+def test_ranges_are_the_models() -> None:
+    """The bounds are inclusive, and the same for every date field and every amount."""
+    ok = Task(title="t", due=date(1900, 1, 1), reminders=["366d"])
+    assert ok.due == date(1900, 1, 1)
+    Task(title="t", due="2200-12-31T23:59+14:00")
+    for bad in ("1899-12-31", "2201-01-01", "1899-12-31T23:59"):
+        with pytest.raises(ValueError, match="1900-2200"):
+            Task(title="t", due=bad)
+    with pytest.raises(ValueError, match="1900-2200"):
+        Deal(title="d", client="c", pipeline="p", stage="s", close_date="9999-01-01")
+    assert parse_amount("999999999999999.999999") == Decimal("999999999999999.999999")
+    assert parse_amount("12.500000000") == Decimal("12.5")
+    for bad in ("1000000000000000", "0.0000001", "1e16", "Infinity", "1" * 5000):
+        with pytest.raises(ValueError, match="amount"):
+            parse_amount(bad)
+    assert parse_offset("366d").days == 366
+    for bad in ("367d", "53w", "99999999999999999999w", "1" * 5000 + "m"):
+        with pytest.raises(ValueError, match="reminder"):
+            parse_offset(bad)
+    with pytest.raises(WhenError, match="1900-2200"):
+        parse_when("+99999999d", NOW)
+    assert parse_when("2200-12-31", NOW) == date(2200, 12, 31)
+
+
+def test_merge_refuses_a_value_outside_the_range_like_check() -> None:
+    """A teammate's side bringing year 1 is recorded as a conflict; mine keeps its date."""
+    base = TASK.encode()
+    mine = (TASK + "priority: high\n").encode()
+    theirs = TASK.replace("2026-11-30", "0001-01-01").encode()
+    merged = merge_file("tasks/t.yaml", base, mine, theirs)
+    data = yamlio.load_fast(merged.data)
+    assert data["due"] == "2026-11-30"
+    assert [c.field for c in merged.conflicts] == ["due"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("USD: 0.86", "USD: 1e999999999", "rates.USD"),
+        ("target: 20", "target: 1" + "0" * 25, "goals"),
+    ],
+)
+def test_settings_numbers_are_held_to_the_amount_range(sample_ws: Path, old, new, field) -> None:
+    settings = sample_ws / "tcrm.yaml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace(old, new, 1), encoding="utf-8")
+    line = next(n for n, x in enumerate(settings.read_text().splitlines(), 1) if new in x)
+    check = run("check")
+    assert check.code == 1
+    assert check.out.startswith(f"tcrm.yaml:{line}: {field}"), check.out
+    assert "outside the accepted range of amounts" in check.out
+    report = run("report", "forecast", "--currency", "EUR")
+    assert report.code != 0 and len(error_lines(report.err)) == 1
