@@ -367,3 +367,28 @@ def test_settings_numbers_are_held_to_the_amount_range(sample_ws: Path, old, new
     assert "outside the accepted range of amounts" in check.out
     report = run("report", "forecast", "--currency", "EUR")
     assert report.code != 0 and len(error_lines(report.err)) == 1
+
+
+# --- item 8: duplicate keys (above), file modes, CSV cells -------------------------------
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_record_files_follow_the_umask(sample_ws: Path, umask: int, mode: int) -> None:
+    """git checks files out by the umask; tcrm's writes (new, edited, many at once) too."""
+    old = os.umask(umask)
+    try:
+        added = run("task", "add", "Mode check", "--due", "2026-12-01")
+        assert added.code == 0, added.err
+        task_id = added.out.strip().splitlines()[-1]
+        path = sample_ws / "tasks" / f"{task_id}.yaml"
+        assert path.stat().st_mode & 0o777 == mode
+        assert run("task", "edit", task_id, "--set", "priority=high").code == 0
+        assert path.stat().st_mode & 0o777 == mode
+        rows = "name\n" + "".join(f"Umask Client {n}\n" for n in range(70))
+        (sample_ws.parent / "many.csv").write_text(rows, encoding="utf-8")
+        imported = run("import", "csv", sample_ws.parent / "many.csv")
+        assert imported.code == 0, imported.err
+        made = sample_ws / "clients" / "umask-client-42.yaml"
+        assert made.stat().st_mode & 0o777 == mode
+    finally:
+        os.umask(old)
