@@ -392,3 +392,40 @@ def test_record_files_follow_the_umask(sample_ws: Path, umask: int, mode: int) -
         assert made.stat().st_mode & 0o777 == mode
     finally:
         os.umask(old)
+
+
+def test_export_csv_of_a_long_text_imports_again(sample_ws: Path, tmp_path: Path) -> None:
+    """A note of 300,000 characters (over csv's default 131,072) goes out and comes back."""
+    notes = ("lorem ipsum " * 25_000).strip()
+    put(sample_ws, "clients/longnotes.yaml", f"name: Long Notes Ltd\nnotes: {notes}\n")
+    out = tmp_path / "clients.csv"
+    assert run("export", "csv", "-o", out).code == 0
+    git(sample_ws, "rm", "-q", "clients/longnotes.yaml")
+    git(sample_ws, "commit", "-q", "-m", "gone")
+    imported = run("import", "csv", out)  # the others are there: skipped as duplicates
+    assert imported.code == 0, imported.err
+    assert "Imported 1 client" in imported.err
+    back = yamlio.load_fast((sample_ws / "clients" / "longnotes.yaml").read_text())
+    assert back["notes"] == notes
+
+
+def test_a_cell_over_the_limit_is_one_line_even_under_a_memory_limit(
+    sample_ws: Path, tmp_path: Path
+) -> None:
+    """A 200 MB cell: one line naming the file and row, no MemoryError, nothing written."""
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8") as handle:
+        handle.write("name,notes\nSmall Co,fine\nHuge Co,")
+        chunk = "x" * 1_000_000
+        for _ in range(200):
+            handle.write(chunk)
+        handle.write("\n")
+    before, commits = snapshot(sample_ws), commit_count(sample_ws)
+    result = tcrm_limited(sample_ws, "import", "csv", str(big))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr
+    assert error_lines(result.stderr) == [
+        f"tcrm: error: big.csv: row 3 has a cell of more than {limits.MAX_CSV_CELL:,} "
+        "characters, the most a record can hold"
+    ]
+    assert snapshot(sample_ws) == before and commit_count(sample_ws) == commits

@@ -28,3 +28,6 @@ MAX_RECORD_BYTES = 1_048_576
 """A record file (and tcrm.yaml) holds at most 1 MiB; larger files are not read."""
 MAX_DEPTH = 20
 """Mappings and lists nest at most 20 levels deep in a file (records use 7 at most)."""
+MAX_CSV_CELL = MAX_RECORD_BYTES
+"""A CSV cell holds at most as many characters as a record file may hold bytes: anything
+``tcrm export csv`` writes reads back in, and a larger cell could not be a record."""
