@@ -429,3 +429,18 @@ def test_a_cell_over_the_limit_is_one_line_even_under_a_memory_limit(
         "characters, the most a record can hold"
     ]
     assert snapshot(sample_ws) == before and commit_count(sample_ws) == commits
+
+
+@pytest.mark.parametrize("args", [("check",), ("task", "list", "--all", "--json")])
+def test_a_huge_record_file_is_never_read_whole(sample_ws: Path, args) -> None:
+    """A 4 GiB file (sparse: no disk used) in tasks/: refused from its first MiB, within
+    1 GiB of memory, instead of read whole."""
+    with (sample_ws / "tasks" / "thuge001.yaml").open("wb") as handle:
+        handle.truncate(4 << 30)
+    result = tcrm_limited(sample_ws, *args)
+    assert "Traceback" not in result.stderr, result.stderr[-1500:]
+    if args == ("check",):
+        assert result.returncode == 1
+        assert "tasks/thuge001.yaml: larger than 1,048,576 bytes" in result.stdout
+    else:
+        assert result.returncode == 0 and '"t2ejnwdx"' in result.stdout

@@ -9,6 +9,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
+def read_limited(path: Path, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of ``path``: enough to tell a file over ``limit`` from
+    one within it, without ever holding a huge file (a record is untrusted input)."""
+    with open(path, "rb") as handle:
+        return handle.read(limit + 1)
+
+
 def atomic_write(
     path: Path, data: bytes, tmp_dir: Path | None = None, mode: int | None = None
 ) -> None:

@@ -46,6 +46,7 @@ from typing import Any, TypeVar
 
 from tcrm import __version__
 from tcrm.errors import ValidationError
+from tcrm.model.limits import MAX_RECORD_BYTES
 from tcrm.model.records import (
     RECORD_TYPES,
     Activity,
@@ -307,7 +308,7 @@ def read_row(root: Path, rel: str, kind: str, record_id: str) -> tuple[Row, list
     try:
         with open(os.path.join(root, rel), "rb") as handle:
             st = os.fstat(handle.fileno())  # the stat of the bytes read
-            raw = handle.read()
+            raw = handle.read(MAX_RECORD_BYTES + 1)  # enough to refuse a larger file
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
     return row_of(rel, kind, record_id, _stat_key(st), raw)
