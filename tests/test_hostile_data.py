@@ -444,3 +444,23 @@ def test_a_huge_record_file_is_never_read_whole(sample_ws: Path, args) -> None:
         assert "tasks/thuge001.yaml: larger than 1,048,576 bytes" in result.stdout
     else:
         assert result.returncode == 0 and '"t2ejnwdx"' in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("kind", "header", "row"),
+    [
+        ("tasks", "title,due", "Ancient,0001-01-01"),
+        ("tasks", "title,due", "Far,31.12.9999"),
+        ("deals", "title,client,amount", "Huge,acme-logistics," + "9" * 20),
+    ],
+)
+def test_import_refuses_values_outside_the_range(
+    sample_ws: Path, tmp_path: Path, kind: str, header: str, row: str
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    before, commits = snapshot(sample_ws), commit_count(sample_ws)
+    result = run("import", "csv", "-t", kind, source)
+    assert result.code != 0
+    assert "row 2" in result.err and "outside the accepted range" in result.err, result.err
+    assert snapshot(sample_ws) == before and commit_count(sample_ws) == commits
