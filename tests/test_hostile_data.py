@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 from clitools import assert_refused, commit_count, git, run, snapshot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tcrm.errors import Problem, ValidationError
 from tcrm.model import limits
@@ -444,6 +446,118 @@ def test_a_huge_record_file_is_never_read_whole(sample_ws: Path, args) -> None:
         assert "tasks/thuge001.yaml: larger than 1,048,576 bytes" in result.stdout
     else:
         assert result.returncode == 0 and '"t2ejnwdx"' in result.stdout
+
+
+# --- fuzz: random documents and random field values through every reader ----------------
+
+FUZZ_ENV = "TCRM_FUZZ_INNER"
+_WEIRD = [
+    "0001-01-01",
+    "9999-12-31",
+    "9999-12-31T23:59+14:00",
+    "1899-12-31T23:59",
+    "2200-12-31T23:59-12:00",
+    "1900-01-01",
+    "2026-02-30",
+    "1e999999999",
+    "1" * 26,
+    "-0",
+    "NaN",
+    "Infinity",
+    "+99999999d",
+    "99999999999w",
+    "366d",
+    "0m",
+    "FREQ=DAILY;COUNT=99999999",
+    "FREQ=SECONDLY",
+    "Europe/Berlin",
+    "Not/AZone",
+    "\x1b[2J",
+    "",
+    "~",
+    "<<",
+    "&a",
+    "*a",
+    "!!str",
+]
+_SCALARS = st.one_of(
+    st.sampled_from(_WEIRD),
+    st.text(max_size=20),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.booleans(),
+    st.none(),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_FIELDS = [
+    *("status", "due", "timezone", "duration", "reminders", "repeat", "priority"),
+    *("assignee", "clients", "deals", "created", "completed", "conflicts", "series", "notes"),
+    *("client", "pipeline", "stage", "amount", "currency", "probability", "close_date"),
+    *("closed", "lost_reason", "stage_history", "contacts", "owner", "tags"),
+]
+_RECORDS = st.fixed_dictionaries(
+    {"title": st.sampled_from(["Fuzz", "", "x" * 3])},
+    optional=dict.fromkeys(_FIELDS, _VALUES),
+).map(lambda data: yamlio.dump_pyyaml(data))
+_DOCUMENTS = st.text(
+    alphabet=st.sampled_from(list("abc019-:,[]{}&*!<>|'\"#%@?~ \n\t")), max_size=120
+).map(lambda text: "title: Fuzz\n" + text)
+
+
+_INNER = (f"{__file__}::test_fuzz_inner", "-p", "no:xdist")
+
+
+@pytest.mark.skipif(not os.environ.get(FUZZ_ENV), reason="run by test_fuzz, bounded")
+@settings(
+    max_examples=int(os.environ.get(FUZZ_ENV) or 1),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(text=st.one_of(_RECORDS, _DOCUMENTS), folder=st.sampled_from(["tasks", "deals"]))
+def test_fuzz_inner(sample_ws: Path, text: str, folder: str) -> None:
+    """One random file: every reader answers with data or one line, never a traceback."""
+    rel = f"{folder}/fuzz0001.yaml"
+    (sample_ws / rel).write_text(text, encoding="utf-8")
+    try:
+        yamlio.load_fast(text, rel)
+    except ValidationError as exc:
+        assert exc.problems and all(p.path == rel for p in exc.problems)
+    for args in (
+        ("check",),
+        ("index", "status"),
+        ("task", "list", "--all", "--json"),
+        ("deal", "show", "fuzz0001") if folder == "deals" else ("task", "show", "fuzz0001"),
+        ("today",),
+        ("pipeline",),
+        ("ics", "export", "--todo", "--closed"),
+    ):
+        result = run(*args)  # raises on an uncaught exception; asserts no traceback
+        assert result.code in (0, 1, 2), (args, result)
+        if result.code:
+            assert len(error_lines(result.err)) >= 1
+
+
+def test_fuzz(tmp_path: Path) -> None:
+    """The fuzz run in its own process: at most 1 GiB of memory and 300 s, or it fails."""
+    tmp = f"--basetemp={tmp_path}"
+    env = {**os.environ, FUZZ_ENV: "6", "PYTHONPATH": str(Path(__file__).parent)}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *_INNER, tmp],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        preexec_fn=_limit_memory,
+        check=False,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "1 passed" in result.stdout
 
 
 @pytest.mark.parametrize(
