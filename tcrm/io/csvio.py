@@ -7,10 +7,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tcrm.errors import UsageError
+from tcrm.model.limits import MAX_CSV_CELL
 from tcrm.services.exports import ExportData
 from tcrm.services.imports import Rejected, Source, SourceRow
 
@@ -103,16 +105,20 @@ def read_table(
     data: bytes | None = None,
 ) -> tuple[Source, str, bool]:
     """``(source, delimiter, had BOM)`` of a CSV file. Rows are numbered as a spreadsheet
-    shows them: the header is row 1. Wholly empty rows are skipped (numbers kept)."""
-    raw = path.read_bytes() if data is None else data
-    text, bom = decode(raw, encoding, path.name)
-    sep = delimiter or sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    shows them: the header is row 1. Wholly empty rows are skipped (numbers kept).
+
+    A cell holds at most ``MAX_CSV_CELL`` characters (what a record file can hold, so
+    all that ``tcrm export csv`` writes). A longer one is refused in one line, found
+    before it is copied; a file too large for the memory there is, in one line too."""
     try:
-        records = list(reader)
-    except csv.Error as exc:
+        raw = path.read_bytes() if data is None else data
+        text, bom = decode(raw, encoding, path.name)
+        del raw
+        sep = delimiter or sniff_delimiter(text)
+        records = _rows(text, sep, path.name)
+    except MemoryError:
         raise UsageError(
-            f"{path.name}: not readable as CSV near line {reader.line_num}: {exc}"
+            f"{path.name}: too large to read in the memory available; split it into parts"
         ) from None
     if not records or not any(c.strip() for c in records[0]):
         raise UsageError(f"{path.name} has no header row; the first row must name the columns")
@@ -130,6 +136,46 @@ def read_table(
         values += [""] * (width - len(values))
         source.rows.append(SourceRow(number, values))
     return source, sep, bom
+
+
+class _CellTooLong(Exception):
+    """A line holds a run of characters longer than a cell may be."""
+
+
+def _lines(text: str, sep: str) -> Iterator[str]:
+    """The lines of ``text`` for ``csv.reader`` (no ``StringIO``: it would hold the text
+    four bytes a character). A line over ``MAX_CSV_CELL`` characters is looked at first:
+    a run of more than that with no separator, quote or line break is a cell too long,
+    refused before the line is copied."""
+    too_long = re.compile(f'[^{re.escape(sep)}"\r\n]{{{MAX_CSV_CELL + 1}}}')
+    start, end = 0, len(text)
+    while start < end:
+        stop = text.find("\n", start)
+        stop = end if stop < 0 else stop + 1
+        if stop - start > MAX_CSV_CELL and too_long.search(text, start, stop):
+            raise _CellTooLong
+        yield text[start:stop]
+        start = stop
+
+
+def _rows(text: str, sep: str, name: str) -> list[list[str]]:
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_CSV_CELL)
+    rows: list[list[str]] = []
+    reader = csv.reader(_lines(text, sep), delimiter=sep)
+    try:
+        rows.extend(reader)
+    except (_CellTooLong, csv.Error) as exc:
+        if isinstance(exc, _CellTooLong) or "field limit" in str(exc):
+            raise UsageError(
+                f"{name}: row {len(rows) + 1} has a cell of more than {MAX_CSV_CELL:,} "
+                "characters, the most a record can hold"
+            ) from None
+        where = f"near line {reader.line_num}"
+        raise UsageError(f"{name}: not readable as CSV {where}: {exc}") from None
+    finally:
+        csv.field_size_limit(limit)
+    return rows
 
 
 def write_table(

@@ -5,11 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tcrm.model.types import Currency, RecordId, TimeZoneName
+from tcrm.model.types import Currency, RecordId, TimeZoneName, amount_in_range
 
 FORMAT_VERSION = 1
+
+Rate = Annotated[Decimal, AfterValidator(amount_in_range)]
+"""An exchange rate: finite, in the accepted range of amounts (as a goal's target)."""
 
 
 class _Base(BaseModel):
@@ -131,7 +134,11 @@ class Goal(_Base):
     """A KPI goal: e.g. 20 calls a week for every member, or 50,000 EUR won a quarter."""
 
     metric: GoalMetric
-    target: Annotated[Decimal, Field(gt=0, description="a count, or an amount for won_amount")]
+    target: Annotated[
+        Decimal,
+        Field(gt=0, description="a count, or an amount for won_amount"),
+        AfterValidator(amount_in_range),
+    ]
     period: Literal["day", "week", "month", "quarter", "year"] = "week"
     kind: str | None = Field(default=None, description="activity kind, for metric 'activities'")
     member: RecordId | None = Field(default=None, description="a member id; every member if unset")
@@ -157,7 +164,7 @@ class Settings(_Base):
     default_pipeline: RecordId | None = None
     lists: Lists = Field(default_factory=Lists)
     goals: list[Goal] = Field(default_factory=list)
-    rates: dict[Currency, Decimal] | None = Field(
+    rates: dict[Currency, Rate] | None = Field(
         default=None, description="exchange rates to the workspace currency, for reports"
     )
 

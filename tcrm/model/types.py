@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
+from tcrm.model.limits import AMOUNT_DECIMALS, AMOUNT_DIGITS, MAX_OFFSET, YEAR_MAX, YEAR_MIN
+
 ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
 """A record id: lower-case, safe as a file name on every OS, never hidden, no `..`."""
 
@@ -80,11 +82,27 @@ def parse_amount(value: Any) -> Decimal:
             raise ValueError(
                 f"{value!r} is not an amount (write digits, e.g. 12000 or 12000.50)"
             ) from None
-    if not amount.is_finite():
-        raise ValueError(f"{value!r} is not a finite amount")
-    if amount < 0:
+    if amount.is_finite() and amount < 0:
         raise ValueError(f"{value!r}: an amount cannot be negative")
+    return amount_in_range(amount, value)
+
+
+def amount_in_range(amount: Decimal, shown: Any = None) -> Decimal:
+    """``amount`` if it is finite, with at most ``AMOUNT_DIGITS`` digits before the
+    decimal point and ``AMOUNT_DECIMALS`` after (``limits``); else ValueError. Amounts,
+    goal targets and exchange rates all hold to it."""
+    shown = str(amount) if shown is None else shown
+    if not amount.is_finite():
+        raise ValueError(f"{shown!r} is not a finite amount")
+    if amount.adjusted() >= AMOUNT_DIGITS or amount != amount.quantize(_LEAST_AMOUNT):
+        raise ValueError(
+            f"{shown!r} is outside the accepted range of amounts (at most {AMOUNT_DIGITS} "
+            f"digits before the decimal point and {AMOUNT_DECIMALS} after)"
+        )
     return amount
+
+
+_LEAST_AMOUNT = Decimal(1).scaleb(-AMOUNT_DECIMALS)
 
 
 Amount = Annotated[
@@ -115,35 +133,45 @@ def check_timezone(value: str) -> str:
 TimeZoneName = Annotated[str, AfterValidator(check_timezone)]
 
 
+def in_range(value: date, shown: Any = None) -> date:
+    """``value`` if its year is within the accepted range (``limits``), else ValueError."""
+    if not YEAR_MIN <= value.year <= YEAR_MAX:
+        text = shown if isinstance(shown, str) else _iso(value)
+        raise ValueError(f"{text!r} is outside the accepted range (years {YEAR_MIN}-{YEAR_MAX})")
+    return value
+
+
 def parse_date(value: Any) -> date:
     if isinstance(value, datetime):
         raise ValueError(f"{value!r} is a date-time; a date (YYYY-MM-DD) is expected here")
     if isinstance(value, date):
-        return value
+        return in_range(value)
     try:
-        return date.fromisoformat(str(value).strip())
+        parsed = date.fromisoformat(str(value).strip())
     except ValueError:
         raise ValueError(f"{value!r} is not a date (write YYYY-MM-DD)") from None
+    return in_range(parsed, value)
 
 
 def parse_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
-        return value
+        return in_range(value)  # type: ignore[return-value]
     text = str(value).strip()
     if "T" not in text and " " not in text:
         raise ValueError(f"{value!r} is not a date-time (write YYYY-MM-DDTHH:MM, with an offset)")
     try:
-        return datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(
             f"{value!r} is not a date-time (write YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM+01:00)"
         ) from None
+    return in_range(parsed, value)  # type: ignore[return-value]
 
 
 def parse_date_or_datetime(value: Any) -> date | datetime:
     """A due date: a whole day (``2026-12-01``) or a moment (``2026-12-01T10:00``)."""
     if isinstance(value, date):
-        return value
+        return in_range(value)
     text = str(value).strip()
     if "T" in text or " " in text:
         return parse_datetime(text)
@@ -186,11 +214,18 @@ _OFFSET_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w
 
 
 def parse_offset(text: str) -> timedelta:
-    """``30m``, ``2h``, ``1d``, ``1w``: how long before a due time a reminder fires."""
+    """``30m``, ``2h``, ``1d``, ``1w``: how long before a due time a reminder fires, at
+    most ``MAX_OFFSET`` (366 days)."""
     match = OFFSET_RE.match(str(text).strip().lower())
     if not match:
         raise ValueError(f"{text!r} is not an offset (write e.g. 30m, 2h, 1d or 1w)")
-    return timedelta(**{_OFFSET_UNITS[match.group(2)]: int(match.group(1))})
+    digits, unit = match.group(1), _OFFSET_UNITS[match.group(2)]
+    if len(digits) > 9 or timedelta(**{unit: int(digits)}) > MAX_OFFSET:
+        raise ValueError(
+            f"{text!r}: a reminder fires at most {MAX_OFFSET.days} days (52 weeks) before "
+            "the due time"
+        )
+    return timedelta(**{unit: int(digits)})
 
 
 def check_offset(value: Any) -> str:

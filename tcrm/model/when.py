@@ -10,6 +10,8 @@ import calendar
 import re
 from datetime import date, datetime, time, timedelta
 
+from tcrm.model.limits import YEAR_MAX, YEAR_MIN
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _REL = re.compile(r"^([+-])\s*(\d+)\s*(m|min|h|d|w|mo)$")
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
@@ -119,10 +121,25 @@ def _numeric(text: str, raw: str, today: date, order: str) -> date | datetime | 
 
 
 def parse_when(text: str, now: datetime, order: str = DEFAULT_DATE_ORDER) -> date | datetime:
-    """A date (whole day) or a naive local date-time, relative to ``now`` (local, naive).
+    """A date (whole day) or a naive local date-time, relative to ``now`` (local, naive),
+    within the accepted range of years (``tcrm.model.limits``): ``+99999999d`` is refused
+    in one line, like ``0001-01-01``.
 
     Numeric dates (``01/02/2027``) are read in ``order``, the workspace's ``date_order``.
     """
+    outside = f"{text!r} is outside the accepted range of dates (years {YEAR_MIN}-{YEAR_MAX})"
+    try:
+        value = _parse_when(text, now, order)
+    except WhenError:
+        raise
+    except (OverflowError, ValueError):  # past datetime's own ends (years 1-9999)
+        raise WhenError(outside) from None
+    if not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise WhenError(outside)
+    return value
+
+
+def _parse_when(text: str, now: datetime, order: str) -> date | datetime:
     raw = " ".join(str(text).split())
     if not raw:
         raise WhenError(f"empty date; {HELP}")

@@ -78,7 +78,10 @@ def parse_money(text: str, option: str = "--amount") -> Decimal:
         raise UsageError(
             f"{option} {text!r} is not an amount (write digits, e.g. 12000 or 12000.50)"
         )
-    return parse_amount(raw)
+    try:
+        return parse_amount(raw)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
 
 
 def _pipeline(ws: Workspace, pipeline_id: str | None) -> Pipeline:

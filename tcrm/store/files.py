@@ -6,12 +6,18 @@ import os
 import re
 import secrets
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 BATCH_FLUSH = 64
 """From this many files on, one ``sync()`` makes them durable instead of a fsync each."""
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of ``path``: enough to tell a file over ``limit`` from
+    one within it, without ever holding a huge file (a record is untrusted input)."""
+    with open(path, "rb") as handle:
+        return handle.read(limit + 1)
 
 
 def atomic_write(
@@ -21,13 +27,13 @@ def atomic_write(
 
     A process killed at any point leaves either the old file or the new one. The temp file
     lives in ``tmp_dir`` (same file system) so a stray one never shows up as a record.
-    ``mode`` sets the new file's permissions (the temp file is private, 0600, otherwise).
+    ``mode`` sets the new file's permissions; without it they follow the umask, as the
+    files git checks out do (0644 with the usual umask 022).
     """
     directory = tmp_dir or path.parent
     directory.mkdir(parents=True, exist_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{path.name}.{os.getpid()}-"  # the pid: a dead writer's temp files are found
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".tmp")
+    tmp, fd = _new_temp(directory, path.name)
     try:
         if mode is not None:
             os.chmod(tmp, mode)
@@ -41,6 +47,23 @@ def atomic_write(
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
+
+
+def _new_temp(directory: Path, name: str) -> tuple[str, int]:
+    """A temp file created here as ``mkstemp`` does (never an existing file or a link),
+    but with the umask's permissions (``mkstemp`` makes it 0600, whatever the umask)."""
+    for _ in range(100):
+        # the pid: a dead writer's temp files are found (remove_stale_temps)
+        tmp = os.path.join(directory, f".{name}.{os.getpid()}-{secrets.token_hex(6)}.tmp")
+        try:
+            return tmp, os.open(tmp, _NEW_FILE, _BY_UMASK)
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            continue
+    raise FileExistsError(f"no free temp file name in {directory}")  # pragma: no cover
+
+
+_BY_UMASK = 0o666
+"""What a new file asks for; the umask takes its bits off (0644 with umask 022)."""
 
 
 def atomic_write_many(items: Sequence[tuple[Path, bytes]], tmp_dir: Path | None = None) -> None:
@@ -78,7 +101,7 @@ def write_temps(items: Sequence[tuple[Path, bytes]], tmp_dir: Path | None = None
                     folder.mkdir(parents=True, exist_ok=True)
                     made.add(folder)
             tmp = os.path.join(directory, f".{path.name}.{tag}-{n}.tmp")
-            fd = os.open(tmp, _NEW_FILE, 0o600)
+            fd = os.open(tmp, _NEW_FILE, _BY_UMASK)
             temps.append((tmp, path))
             try:
                 _write_all(fd, data)

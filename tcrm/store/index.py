@@ -46,6 +46,7 @@ from typing import Any, TypeVar
 
 from tcrm import __version__
 from tcrm.errors import ValidationError
+from tcrm.model.limits import MAX_RECORD_BYTES
 from tcrm.model.records import (
     RECORD_TYPES,
     Activity,
@@ -62,7 +63,7 @@ from tcrm.store import early, links, parallel, yamlio
 from tcrm.store.git import Revision
 
 INDEX_FILE = "index.sqlite"
-SCHEMA = 8
+SCHEMA = 9
 """Bump when the tables or the columns' meaning change: an older index is rebuilt."""
 RACY_NS = 2_000_000_000
 """A file modified this recently may change again within the same timestamp tick
@@ -317,12 +318,13 @@ def read_row(
     root: Path, rel: str, kind: str, record_id: str, reader: links.Reader | None = None
 ) -> tuple[Row, list[str]] | None:
     """A file as the index keeps it; ``None`` if it is gone. A link is kept as a broken
-    row (never read through), so reads skip it and say why."""
+    row (never read through), so reads skip it and say why. At most one byte more than a
+    record may hold is read: enough to refuse a larger file."""
     try:
         if reader is None:
-            raw, st = links.read_with_stat(root, rel)  # the stat of the bytes read
+            raw, st = links.read_with_stat(root, rel, MAX_RECORD_BYTES)
         else:
-            raw, st = reader.read(rel)
+            raw, st = reader.read(rel, MAX_RECORD_BYTES)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
     except links.LinkError as exc:

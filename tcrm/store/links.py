@@ -72,22 +72,24 @@ def refuse(root: Path, rel: str) -> None:
         raise LinkError(found)
 
 
-def read_bytes(root: Path, rel: str) -> bytes:
-    """The bytes of the file ``rel`` below ``root``, never through a link."""
-    return read_with_stat(root, rel)[0]
+def read_bytes(root: Path, rel: str, limit: int | None = None) -> bytes:
+    """The bytes of the file ``rel`` below ``root`` (at most ``limit + 1``), never through
+    a link."""
+    return read_with_stat(root, rel, limit)[0]
 
 
 def read_text(root: Path, rel: str) -> str:
     return read_bytes(root, rel).decode("utf-8")
 
 
-def read_with_stat(root: Path, rel: str) -> tuple[bytes, os.stat_result]:
-    """The bytes of ``rel`` and the stat of what was read (one open, no link followed).
+def read_with_stat(root: Path, rel: str, limit: int | None = None) -> tuple[bytes, os.stat_result]:
+    """The bytes of ``rel`` (at most ``limit + 1``) and the stat of what was read (one
+    open, no link followed).
 
     Missing files raise ``FileNotFoundError`` as ``open`` does.
     """
     with Reader(root) as reader:
-        return reader.read(rel)
+        return reader.read(rel, limit)
 
 
 class Reader:
@@ -114,7 +116,9 @@ class Reader:
             os.close(fd)
         self._folders.clear()
 
-    def read(self, rel: str) -> tuple[bytes, os.stat_result]:
+    def read(self, rel: str, limit: int | None = None) -> tuple[bytes, os.stat_result]:
+        """The bytes of ``rel`` (at most ``limit + 1`` of them: enough to tell a file over
+        ``limit`` from one within it) and the stat of what was read."""
         parts = _parts(rel)
         if not parts:
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(self.root))
@@ -128,8 +132,15 @@ class Reader:
             if stat.S_ISDIR(st.st_mode):
                 raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), rel)
             chunks = []
-            while chunk := os.read(fd, max(st.st_size + 1, 65536)):
+            left = None if limit is None else limit + 1
+            while left is None or left > 0:
+                want = max(st.st_size + 1, 65536) if left is None else min(left, 1 << 20)
+                chunk = os.read(fd, want)
+                if not chunk:
+                    break
                 chunks.append(chunk)
+                if left is not None:
+                    left -= len(chunk)
             return b"".join(chunks), st
         finally:
             os.close(fd)

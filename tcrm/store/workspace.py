@@ -24,6 +24,7 @@ from tcrm.errors import (
     ValidationError,
     WorkspaceError,
 )
+from tcrm.model.limits import MAX_RECORD_BYTES
 from tcrm.model.records import FOLDERS, RECORD_TYPES, Activity, Record
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id, slugify
@@ -178,7 +179,10 @@ class Workspace:
     def parse(self, kind: str, record_id: str, path: Path) -> Record:
         """One record from its file; ``ValidationError`` names file, line and field."""
         rel = self.rel(path)
-        text = self.read_text(rel)
+        raw = links.read_bytes(self.root, rel, MAX_RECORD_BYTES)
+        if len(raw) > MAX_RECORD_BYTES:
+            yamlio.load_fast(raw, rel)  # refuses it, naming the bound
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text
         data = yamlio.load_fast(text, rel)
         try:
             return parse_record(RECORD_TYPES[kind], data, record_id)

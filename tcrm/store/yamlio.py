@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from tcrm.errors import Problem, ValidationError
+from tcrm.model.limits import MAX_DEPTH, MAX_RECORD_BYTES
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
@@ -134,51 +135,121 @@ for _dumper in (FastDumper, PyDumper):
 def load_fast(text: str | bytes, path: str = "") -> Any:
     """A file's data, as PyYAML's safe loader reads it in the dialect.
 
-    libyaml composes the node tree in C; plain data (mappings with text keys, lists,
-    text, true/false/null: every file tcrm writes, and most written by hand) is then
-    built from the nodes directly, twice as fast as PyYAML's general constructor. Anything
-    else (explicit tags, keys that are not text, a list holding itself, errors) goes
-    through that constructor, so the answer is always the one it gives. (``<<`` is a
-    plain key in the dialect: merge keys do not resolve, in either path.)
+    Records are untrusted input (they arrive from teammates through git), so the file is
+    first held to what a record may be (``guard``): no anchors, aliases, tags or merge
+    keys, at most ``MAX_RECORD_BYTES`` and ``MAX_DEPTH`` levels, no key twice. libyaml
+    composes the node tree in C; the data is then built from the nodes directly, twice
+    as fast as PyYAML's general constructor, with the same answer (in the dialect every
+    plain scalar resolves to text, true/false or null, and nothing else reaches here).
     """
+    _check_size(text, path)
+    if _may_have_properties(text):
+        _refuse_properties(text, path)
     loader = FastLoader(text)
     try:
         node = loader.get_single_node()
-        return None if node is None else _plain(node)
-    except (yaml.YAMLError, _NotPlain, RecursionError):
-        pass
-    finally:
-        loader.dispose()
-    try:
-        return yaml.load(text, Loader=FastLoader)
     except yaml.MarkedYAMLError as exc:
         raise YamlSyntaxError([_syntax_problem(path, exc)]) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError([Problem(path, None, f"invalid YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    return None if node is None else _plain(node, path, 1)
 
 
-class _NotPlain(Exception):
-    """A node the direct build leaves to PyYAML's constructor."""
+guard = load_fast
+"""What every reader of a record runs first: the round-trip reader and the merge too."""
+
+ANCHORS = "anchors and aliases are not allowed in records"
+TAGS = "tags are not allowed in records"
+MERGE_KEYS = "merge keys (<<) are not allowed in records"
 
 
-def _plain(node: yaml.Node) -> Any:
+def _refused(path: str, mark: Any, message: str) -> YamlSyntaxError:
+    return YamlSyntaxError([Problem(path, mark.line + 1 if mark else None, message)])
+
+
+def _check_size(text: str | bytes, path: str) -> None:
+    size = len(text)
+    if size > MAX_RECORD_BYTES // 4 and isinstance(text, str):
+        size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_RECORD_BYTES:
+        raise YamlSyntaxError(
+            [Problem(path, None, f"larger than {MAX_RECORD_BYTES:,} bytes, {_TOO_BIG}")]
+        )
+
+
+_TOO_BIG = "the most a record file may hold"
+
+
+def _may_have_properties(text: str | bytes) -> bool:
+    """Whether an anchor (``&``), alias (``*``) or tag (``!``) can be in ``text`` at all.
+
+    Most records hold none of the three characters; only those that do are scanned for
+    them (the scan costs about what reading the file does)."""
+    if isinstance(text, bytes):
+        return b"&" in text or b"*" in text or b"!" in text
+    return "&" in text or "*" in text or "!" in text
+
+
+def _refuse_properties(text: str | bytes, path: str) -> None:
+    """Refuse the first anchor, alias or tag, from libyaml's events: nothing is built,
+    so an alias bomb costs its size, not its expansion. A syntax error is left to the
+    composer, which reports it."""
+    loader = FastLoader(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise _refused(path, event.start_mark, ANCHORS)
+            if getattr(event, "tag", None) or getattr(event, "tags", None):
+                raise _refused(path, event.start_mark, TAGS)
+    except yaml.YAMLError:
+        return
+    finally:
+        loader.dispose()
+
+
+def _plain(node: yaml.Node, path: str, depth: int) -> Any:
     tag = node.tag
     if tag == _STR:
         return node.value
+    if depth > MAX_DEPTH:
+        raise _refused(path, node.start_mark, f"nested deeper than {MAX_DEPTH} levels")
     if tag == _MAP:
         out = {}
         for key, value in node.value:
-            if key.tag != _STR:
-                raise _NotPlain
-            out[key.value] = _plain(value)
+            if not isinstance(key, yaml.ScalarNode):
+                raise _refused(path, key.start_mark, "a key must be a text, not a list or mapping")
+            name = _plain(key, path, depth + 1)
+            if name == "<<":
+                raise _refused(path, key.start_mark, MERGE_KEYS)
+            out[name] = _plain(value, path, depth + 1)
+        if len(out) != len(node.value):
+            raise _duplicate(node, path)
         return out
     if tag == _SEQ:
-        return [_plain(item) for item in node.value]
+        return [_plain(item, path, depth + 1) for item in node.value]
     if tag == _NULL_TAG:
         return None
     if tag == _BOOL_TAG:
         return node.value.lower() == "true"
-    raise _NotPlain
+    raise _refused(path, node.start_mark, TAGS)  # pragma: no cover - the dialect has no others
+
+
+def _duplicate(node: yaml.MappingNode, path: str) -> YamlSyntaxError:
+    """The second occurrence of a key, naming the line of the first: not last-wins."""
+    first: dict[Any, int] = {}
+    for key, _ in node.value:
+        name = _plain(key, path, 0)
+        line = key.start_mark.line + 1
+        if name in first:
+            shown = name if isinstance(name, str) else key.value
+            return _refused(
+                path, key.start_mark, f"duplicate key {shown!r} (first on line {first[name]})"
+            )
+        first[name] = line
+    raise AssertionError("no duplicate")  # pragma: no cover
 
 
 def dump_fast(data: Mapping[str, Any]) -> str:
@@ -321,6 +392,9 @@ def _rt() -> YAML:
 
 
 def load_rt(text: str, path: str = "") -> Any:
+    """A file as ruamel's round-trip reader holds it, once ``guard`` accepted it: the
+    same refusals as every other reader, before ruamel builds anything."""
+    guard(text, path)
     rt = _rt()
     from ruamel.yaml.error import MarkedYAMLError
 
