@@ -1,0 +1,72 @@
+"""The TUI's day-one gaps (issue 17): each flow typed as a user types it, checked on the
+record files and the git commits it leaves behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from tcrm.tui.screens.dialogs import RescheduleDialog
+from tcrm.tui.screens.today import TodayScreen
+from tests.clitools import commit_count, sample_ws, status_clean
+from tests.test_tui_pilot import drive, load, make_app, settle, subject, table_of
+
+__all__ = ["sample_ws"]
+
+
+# --- reschedule: the typed date wins ---------------------------------------------------
+
+
+def test_reschedule_saves_the_typed_date_not_the_first_option(sample_ws: Path) -> None:
+    app = make_app(sample_ws)
+    commits = commit_count(sample_ws)
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        assert table_of(app).select_target("task", "t42vrgh2")
+        await pilot.press("r")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, RescheduleDialog)
+        await pilot.press(*"fri 14:00")  # no click, no tab: just typed
+        await pilot.pause()
+        preview = str(dialog.query_one("#reschedule-preview", Static).render())
+        assert "Fri 27 Nov 14:00" in preview
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TodayScreen)
+
+    drive(app, scenario)
+    assert load(sample_ws / "tasks" / "t42vrgh2.yaml")["due"] == "2026-11-27T14:00"
+    assert commit_count(sample_ws) == commits + 1
+    assert subject(sample_ws) == "task t42vrgh2: snooze to 2026-11-27T14:00"
+    assert status_clean(sample_ws)
+
+
+def test_reschedule_quick_choice_previews_what_enter_saves(sample_ws: Path) -> None:
+    app = make_app(sample_ws)
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        assert table_of(app).select_target("task", "t42vrgh2")
+        await pilot.press("r")
+        await settle(pilot)
+        dialog = app.screen
+        await pilot.press("down", "down")  # into the quick choices, then the second one
+        preview = str(dialog.query_one("#reschedule-preview", Static).render())
+        assert preview == "→ In two days: Wed 25 Nov 2026"
+        await pilot.press("m")  # typing again goes to the text, and the text wins
+        await pilot.press(*"on")
+        preview = str(dialog.query_one("#reschedule-preview", Static).render())
+        assert preview == "→ Mon 30 Nov 2026"
+        await pilot.press("down")  # back on the choice it left: that one is shown again
+        preview = str(dialog.query_one("#reschedule-preview", Static).render())
+        assert preview == "→ In two days: Wed 25 Nov 2026"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TodayScreen)
+
+    drive(app, scenario)
+    assert load(sample_ws / "tasks" / "t42vrgh2.yaml")["due"] == "2026-11-25"
+    assert subject(sample_ws) == "task t42vrgh2: snooze to 2026-11-25"
