@@ -7,12 +7,22 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Select, Static
 
 from tcrm.tui.screens.dialogs import RescheduleDialog
+from tcrm.tui.screens.forms import ActivityForm
 from tcrm.tui.screens.today import TodayScreen
 from tests.clitools import commit_count, sample_ws, status_clean
-from tests.test_tui_pilot import drive, load, make_app, settle, subject, table_of
+from tests.test_tui_pilot import (
+    drive,
+    field_error,
+    load,
+    make_app,
+    settle,
+    subject,
+    table_of,
+    type_into,
+)
 
 __all__ = ["sample_ws"]
 
@@ -70,3 +80,33 @@ def test_reschedule_quick_choice_previews_what_enter_saves(sample_ws: Path) -> N
     drive(app, scenario)
     assert load(sample_ws / "tasks" / "t42vrgh2.yaml")["due"] == "2026-11-25"
     assert subject(sample_ws) == "task t42vrgh2: snooze to 2026-11-25"
+
+
+# --- log: a leading KIND: in the summary ------------------------------------------------
+
+
+def test_activity_form_summary_prefix_must_agree_with_the_kind(sample_ws: Path) -> None:
+    app = make_app(sample_ws)
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        app.action_log()
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ActivityForm)
+        await type_into(pilot, "#field-about", "cafe-lumiere")
+        await type_into(pilot, "#field-summary", "email: sent the deck")
+        assert field_error(app, "summary") == "starts with email: but Kind is call"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ActivityForm)  # refused, nothing written
+        form.query_one("#field-kind", Select).value = "email"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ActivityForm)
+
+    drive(app, scenario)
+    activity_id = subject(sample_ws).split()[1].rstrip(":")
+    assert subject(sample_ws) == f"activity {activity_id}: email cafe-lumiere"
+    data = load(sample_ws / "activities" / "2026" / f"{activity_id}.yaml")
+    assert (data["kind"], data["summary"]) == ("email", "sent the deck")

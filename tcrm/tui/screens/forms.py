@@ -784,6 +784,12 @@ class ActivityForm(FormScreen):
                 found.append(("about", plain(exc)))
         if not values["summary"]:
             found.append(("summary", "say what happened"))
+        kinds = ws.settings.lists.activity_kinds
+        prefixed, rest = activities.kind_prefix(values["summary"], kinds)
+        if prefixed is not None and prefixed != values["kind"]:
+            found.append(("summary", f"starts with {prefixed}: but Kind is {values['kind']}"))
+        elif prefixed is not None and not rest:
+            found.append(("summary", f"say what happened after {prefixed}:"))
         try:
             activities.activity_time(values["at"] or None, now)
         except TcrmError as exc:
