@@ -360,6 +360,84 @@ def test_won_then_reopen_then_won_again(sample_ws: Path) -> None:
     assert statuses[-3:] == ["won", "open", "won"]
 
 
+# --- stage tasks go with their stage -------------------------------------------------
+
+
+MULLER = "muller-sohne-b2b-ordering-portal"
+
+
+def _into_proposal(root: Path) -> tuple[str, str, str]:
+    """Move MULLER into proposal (two template tasks), add a hand-made task on it, finish
+    the first template task: (send, follow_up, by_hand) task ids."""
+    tasks = task_files(root)
+    assert run("deal", "move", MULLER, "proposal").code == 0
+    send, follow_up = (t["id"] for t in new_tasks(root, tasks))
+    assert task_files(root)[send]["from_stage"] == "proposal"
+    tasks = task_files(root)
+    result = run("task", "add", "Follow up on the proposal", "--deal", MULLER, "--due", "+3d")
+    assert result.code == 0, result.err
+    (by_hand,) = (t["id"] for t in new_tasks(root, tasks))
+    assert "from_stage" not in task_files(root)[by_hand]
+    assert run("task", "done", send).code == 0
+    return send, follow_up, by_hand
+
+
+def test_moving_out_of_a_stage_cancels_its_open_template_tasks(sample_ws: Path) -> None:
+    send, follow_up, by_hand = _into_proposal(sample_ws)
+    before = task_files(sample_ws)
+    commits = commit_count(sample_ws)
+    result = run("deal", "move", MULLER, "qualified")
+    assert_committed(
+        sample_ws,
+        result,
+        commits,
+        f"deal {MULLER}: proposal -> qualified; cancel stage task {follow_up}",
+    )
+    after = task_files(sample_ws)
+    assert after[follow_up] == {**before[follow_up], "status": "cancelled"}
+    assert after[send] == before[send]  # done stays done
+    assert after[by_hand] == before[by_hand]  # made by hand: never touched
+    (created,) = new_tasks(sample_ws, before)  # qualified's own template task
+    assert (created["title"], created["from_stage"]) == ("Schedule a discovery call", "qualified")
+    assert changed_files(sample_ws) == {
+        f"deals/{MULLER}.yaml",
+        f"tasks/{follow_up}.yaml",
+        f"tasks/{created['id']}.yaml",
+    }
+    assert f"cancelled task {follow_up}: Follow up on the proposal" in result.err
+    # back into proposal: its tasks are created afresh
+    tasks = task_files(sample_ws)
+    assert run("deal", "move", MULLER, "proposal").code == 0
+    assert [t["title"] for t in new_tasks(sample_ws, tasks)] == [
+        "Send the proposal",
+        "Follow up on the proposal",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "closed"),
+    [(["won"], "proposal -> won"), (["lost", "--reason", "price"], "proposal -> lost (price)")],
+)
+def test_closing_a_deal_cancels_its_open_template_tasks(
+    sample_ws: Path, args: list[str], closed: str
+) -> None:
+    send, follow_up, by_hand = _into_proposal(sample_ws)
+    before = task_files(sample_ws)
+    commits = commit_count(sample_ws)
+    result = run("deal", args[0], MULLER, *args[1:])
+    assert_committed(
+        sample_ws, result, commits, f"deal {MULLER}: {closed}; cancel stage task {follow_up}"
+    )
+    after = task_files(sample_ws)
+    assert after[follow_up]["status"] == "cancelled"
+    assert after[send] == before[send]
+    assert after[by_hand] == before[by_hand]
+    assert f"cancelled task {follow_up}" in result.err
+    # reopening brings nothing back by itself
+    assert run("deal", "reopen", MULLER).code == 0
+    assert task_files(sample_ws)[follow_up]["status"] == "cancelled"
+
+
 # --- deal edit ----------------------------------------------------------------------
 
 

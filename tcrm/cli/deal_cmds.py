@@ -48,6 +48,8 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON (see docs/json/
 
 
 def _created(change: service.Change) -> None:
+    for task in change.cancelled:
+        render.message(f"  cancelled task {task.id}: {task.title} (from stage {task.from_stage})")
     for task in change.tasks:
         render.message(f"  task {task.id}: {task.title} (due {task.due})")
 
@@ -130,7 +132,11 @@ def move(
         typer.Option(help="Override the transition matrix and the stage's required fields."),
     ] = False,
 ) -> None:
-    """Move an open deal to another stage of its pipeline, creating the stage's tasks."""
+    """Move an open deal to another stage of its pipeline, creating the stage's tasks.
+
+    Tasks the old stage's templates created and still open are cancelled in the same
+    commit; tasks made by hand are never touched.
+    """
     change = service.move_deal(workspace(ctx), ref=ref, stage=stage, force=force, now=now(ctx))
     deal = change.deal
     if not change.changed:
@@ -143,7 +149,10 @@ def move(
 
 @app.command("won")
 def won(ctx: typer.Context, ref: Ref) -> None:
-    """Close a deal as won today; it keeps its stage. The deal needs an amount."""
+    """Close a deal as won today; it keeps its stage. The deal needs an amount.
+
+    Still-open tasks created by stage templates are cancelled in the same commit.
+    """
     change = service.win_deal(workspace(ctx), ref=ref, now=now(ctx))
     _closed(change)
 
@@ -154,7 +163,10 @@ def lost(
     ref: Ref,
     reason: Annotated[str, typer.Option(help="Why, from lists.lost_reasons in tcrm.yaml.")],
 ) -> None:
-    """Close a deal as lost today, for a reason from the configured list."""
+    """Close a deal as lost today, for a reason from the configured list.
+
+    Still-open tasks created by stage templates are cancelled in the same commit.
+    """
     change = service.lose_deal(workspace(ctx), ref=ref, reason=reason, now=now(ctx))
     _closed(change)
 
@@ -173,6 +185,7 @@ def _closed(change: service.Change) -> None:
         return
     reason = f" ({deal.lost_reason})" if deal.lost_reason else ""
     render.message(f"deal {deal.id}: {deal.status}{reason} at stage {deal.stage}")
+    _created(change)
 
 
 @app.command("edit")

@@ -29,6 +29,7 @@ from tcrm.services.records import (
     candidates,
     ensure_valid,
     latest_activities,
+    linked,
     local_now,
     resolve,
     updated,
@@ -175,12 +176,45 @@ def _stage_tasks(
             "assignee": deal.owner,
             "deals": [deal.id],
             "clients": [deal.client],
+            "from_stage": stage.id,
             "created": _minute(now),
         }
         task = build("task", {k: v for k, v in data.items() if v is not None})
         assert isinstance(task, Task)
         tasks.append(task)
     return tasks
+
+
+def stage_tasks_to_cancel(ws: Workspace, *, deal: Deal) -> list[Task]:
+    """The still-open tasks that a stage's templates created for ``deal`` and that its
+    current state leaves stale: every one once it is won or lost, else those of a stage
+    other than the one it is in. Each is returned already cancelled, for the caller to
+    put in the same transaction as the deal itself (``move``, ``won``, ``lost``, a sync
+    that resolves a stage conflict); tasks made by hand (no ``from_stage``) are never
+    among them, nor done or cancelled ones."""
+    stale: list[Task] = []
+    for record in linked(ws, "task", [f"deal:{deal.id}"]):
+        task = record
+        if not (
+            isinstance(task, Task)
+            and task.status == "open"
+            and task.from_stage is not None
+            and task.deals == [deal.id]
+            and (deal.status != "open" or task.from_stage != deal.stage)
+        ):
+            continue
+        cancelled = updated(task, {"status": "cancelled"})
+        assert isinstance(cancelled, Task)
+        stale.append(cancelled)
+    return sorted(stale, key=lambda t: t.id)
+
+
+def cancelled_message(tasks: Sequence[Task]) -> str:
+    """What a commit message adds for the stage tasks it cancels: ``; cancel stage task t1``."""
+    if not tasks:
+        return ""
+    many = "s" if len(tasks) > 1 else ""
+    return f"; cancel stage task{many} {', '.join(t.id for t in tasks)}"
 
 
 def _deal_id(ws: Workspace, client: Client, title: str) -> str:
@@ -206,6 +240,8 @@ class Change:
     tasks: list[Task] = field(default_factory=list)
     changed: bool = True
     forced: bool = False
+    cancelled: list[Task] = field(default_factory=list)
+    """Tasks of a stage the deal left (or of any stage, once closed), cancelled with it."""
 
 
 def add_deal(
@@ -302,12 +338,16 @@ def move_deal(ws: Workspace, *, ref: str, stage: str, now: datetime, force: bool
         new = updated(deal, {"stage": target.id, "stage_history": _history(deal, entry)})
         assert isinstance(new, Deal)
         tasks = _stage_tasks(ws, new, target, now, set())
+        stale = stage_tasks_to_cancel(ws, deal=new)
         suffix = " (forced)" if overrides else ""
-        with ws.transaction(f"deal {deal.id}: {deal.stage} -> {target.id}{suffix}") as tx:
+        message = f"deal {deal.id}: {deal.stage} -> {target.id}{suffix}{cancelled_message(stale)}"
+        with ws.transaction(message) as tx:
             tx.put(new)
+            for task in stale:
+                tx.put(task)
             for task in tasks:
                 tx.put(task, create=True)
-        return Change(new, tasks, forced=bool(overrides))
+        return Change(new, tasks, forced=bool(overrides), cancelled=stale)
 
 
 def win_deal(ws: Workspace, *, ref: str, now: datetime) -> Change:
@@ -356,10 +396,14 @@ def _close(ws: Workspace, deal: Deal, status: str, reason: str | None, now: date
     )
     assert isinstance(new, Deal)
     ensure_valid(ws, new)
+    stale = stage_tasks_to_cancel(ws, deal=new)
     why = f" ({reason})" if reason else ""
-    with ws.transaction(f"deal {deal.id}: {deal.stage} -> {status}{why}") as tx:
+    message = f"deal {deal.id}: {deal.stage} -> {status}{why}{cancelled_message(stale)}"
+    with ws.transaction(message) as tx:
         tx.put(new)
-    return Change(new)
+        for task in stale:
+            tx.put(task)
+    return Change(new, cancelled=stale)
 
 
 def reopen_deal(ws: Workspace, *, ref: str, now: datetime) -> Change:

@@ -214,7 +214,7 @@ class PipelineScreen(DataScreen):
 
         def moved(change: deals.Change) -> str:
             created = f", {len(change.tasks)} task(s) created" if change.tasks else ""
-            text = f"{deal.id}: {deal.stage} → {change.deal.stage}{created}"
+            text = f"{deal.id}: {deal.stage} → {change.deal.stage}{created}{_cancelled(change)}"
             self.say(text)
             return text
 
@@ -236,6 +236,7 @@ class PipelineScreen(DataScreen):
 
         def won(change: deals.Change) -> str:
             text = f"{deal.id}: won 🎉" if change.changed else f"{deal.id} was already won"
+            text += _cancelled(change)
             self.say(text)
             return text
 
@@ -255,7 +256,7 @@ class PipelineScreen(DataScreen):
                 return
 
             def lost(change: deals.Change) -> str:
-                text = f"{deal.id}: lost ({reason})"
+                text = f"{deal.id}: lost ({reason}){_cancelled(change)}"
                 self.say(text)
                 return text
 
@@ -323,3 +324,11 @@ class PipelineScreen(DataScreen):
         deal = next((r.deal for r in self.data.rows if r.deal.id == drag[0]), None)
         if deal is not None:
             self.move_to(deal, event.stage_id)
+
+
+def _cancelled(change: deals.Change) -> str:
+    """``, 1 stage task cancelled``: what a move or close did to the old stage's tasks."""
+    count = len(change.cancelled)
+    if not count:
+        return ""
+    return f", {count} stage task{'s' if count > 1 else ''} cancelled"
