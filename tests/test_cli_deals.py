@@ -327,6 +327,30 @@ def test_lost_needs_a_reason_from_the_list(sample_ws: Path) -> None:
     assert data["stage_history"][-1] == {"at": AT, "stage": "negotiation", "status": "lost"}
 
 
+def test_lost_and_won_take_a_note_kept_in_the_stage_history(sample_ws: Path) -> None:
+    deal = "zenith-fitness-website-refresh"
+    commits = commit_count(sample_ws)
+    note = "went with their nephew's agency"
+    result = run("deal", "lost", deal, "--reason", "competitor", "--note", note)
+    assert_committed(sample_ws, result, commits, f"deal {deal}: negotiation -> lost (competitor)")
+    data = deal_file(sample_ws, deal)
+    assert data["stage_history"][-1] == {
+        "at": AT,
+        "stage": "negotiation",
+        "status": "lost",
+        "note": note,
+    }
+    shown = run("deal", "show", deal)
+    assert note in shown.out
+    assert json.loads(run("deal", "show", deal, "--json").out)["stage_history"][-1]["note"] == note
+    assert run("deal", "won", "kolibri-reisen-booking-engine", "--note", "signed").code == 0
+    history = deal_file(sample_ws, "kolibri-reisen-booking-engine")["stage_history"]
+    assert history[-1]["note"] == "signed"
+    assert "--note is empty" in refused(
+        sample_ws, "deal", "won", "jonas-lindqvist-author-website", "--note", " "
+    )
+
+
 def test_closing_a_closed_deal_is_refused(sample_ws: Path) -> None:
     error = refused(
         sample_ws, "deal", "lost", "acme-logistics-website-relaunch", "--reason", "price"

@@ -147,13 +147,19 @@ def move(
     _created(change)
 
 
+Note = Annotated[
+    str | None,
+    typer.Option("--note", help="Why or how, kept in the deal's stage history.", metavar="TEXT"),
+]
+
+
 @app.command("won")
-def won(ctx: typer.Context, ref: Ref) -> None:
+def won(ctx: typer.Context, ref: Ref, note: Note = None) -> None:
     """Close a deal as won today; it keeps its stage. The deal needs an amount.
 
     Still-open tasks created by stage templates are cancelled in the same commit.
     """
-    change = service.win_deal(workspace(ctx), ref=ref, now=now(ctx))
+    change = service.win_deal(workspace(ctx), ref=ref, now=now(ctx), note=note)
     _closed(change)
 
 
@@ -162,12 +168,13 @@ def lost(
     ctx: typer.Context,
     ref: Ref,
     reason: Annotated[str, typer.Option(help="Why, from lists.lost_reasons in tcrm.yaml.")],
+    note: Note = None,
 ) -> None:
     """Close a deal as lost today, for a reason from the configured list.
 
     Still-open tasks created by stage templates are cancelled in the same commit.
     """
-    change = service.lose_deal(workspace(ctx), ref=ref, reason=reason, now=now(ctx))
+    change = service.lose_deal(workspace(ctx), ref=ref, reason=reason, now=now(ctx), note=note)
     _closed(change)
 
 
@@ -344,6 +351,7 @@ def _card_json(card: service.DealCard) -> dict[str, Any]:
                 "status": h.status,
                 "forced": h.forced,
                 "days": h.days,
+                "note": h.note,
             }
             for h in card.history
         ],
@@ -395,7 +403,8 @@ def _print_card(card: service.DealCard) -> None:
             what = f"reopened at {h.stage}"
         days = f"  {h.days} days" if h.days is not None else ""
         forced = "  (forced)" if h.forced else ""
-        line(f"  {h.at:%Y-%m-%d %H:%M}  {what}{days}{forced}")
+        note = f": {h.note}" if h.note else ""
+        line(f"  {h.at:%Y-%m-%d %H:%M}  {what}{note}{days}{forced}")
     line()
     line("tasks:" if card.tasks else "tasks: none")
     for t in card.tasks:

@@ -148,6 +148,7 @@ class StageChange(BaseModel):
         default=None, description="set when this entry closed or reopened the deal"
     )
     forced: bool | None = Field(default=None, description="the move overrode the rules")
+    note: str | None = Field(default=None, description="why: given when closing the deal")
 
 
 class Deal(Record):

@@ -350,9 +350,17 @@ def move_deal(ws: Workspace, *, ref: str, stage: str, now: datetime, force: bool
         return Change(new, tasks, forced=bool(overrides), cancelled=stale)
 
 
-def win_deal(ws: Workspace, *, ref: str, now: datetime) -> Change:
-    """Close a deal as won today; a won deal needs an amount (reports add it up)."""
+def _note(note: str | None) -> str | None:
+    if note is not None and not note.strip():
+        raise UsageError("--note is empty; leave it out or give some text")
+    return note.strip() if note else None
+
+
+def win_deal(ws: Workspace, *, ref: str, now: datetime, note: str | None = None) -> Change:
+    """Close a deal as won today; a won deal needs an amount (reports add it up). A
+    ``note`` (why, how) is kept in the stage history entry that closes it."""
     now = local_now(ws, now)
+    note = _note(note)
     with ws.lock():
         deal = _deal(ws, ref)
         if deal.status == "won":
@@ -363,12 +371,16 @@ def win_deal(ws: Workspace, *, ref: str, now: datetime) -> Change:
                 f"deal {deal.id} has no amount; a won deal needs one: set it with "
                 f"`tcrm deal edit {deal.id} --set amount=...`"
             )
-        return _close(ws, deal, "won", None, now)
+        return _close(ws, deal, "won", None, now, note)
 
 
-def lose_deal(ws: Workspace, *, ref: str, reason: str, now: datetime) -> Change:
-    """Close a deal as lost today, for a reason from ``lists.lost_reasons``."""
+def lose_deal(
+    ws: Workspace, *, ref: str, reason: str, now: datetime, note: str | None = None
+) -> Change:
+    """Close a deal as lost today, for a reason from ``lists.lost_reasons``; a ``note``
+    (the story behind the reason) is kept in the stage history entry that closes it."""
     now = local_now(ws, now)
+    note = _note(note)
     with ws.lock():
         deal = _deal(ws, ref)
         reasons = ws.settings.lists.lost_reasons
@@ -380,11 +392,20 @@ def lose_deal(ws: Workspace, *, ref: str, reason: str, now: datetime) -> Change:
         if deal.status == "lost" and deal.lost_reason == match:
             return Change(deal, changed=False)
         _ensure_open(deal, "lose")
-        return _close(ws, deal, "lost", match, now)
+        return _close(ws, deal, "lost", match, now, note)
 
 
-def _close(ws: Workspace, deal: Deal, status: str, reason: str | None, now: datetime) -> Change:
-    entry = {"at": _minute(now), "stage": deal.stage, "status": status}
+def _close(
+    ws: Workspace,
+    deal: Deal,
+    status: str,
+    reason: str | None,
+    now: datetime,
+    note: str | None = None,
+) -> Change:
+    entry: dict[str, Any] = {"at": _minute(now), "stage": deal.stage, "status": status}
+    if note:
+        entry["note"] = note
     new = updated(
         deal,
         {
@@ -545,6 +566,7 @@ class HistoryEntry:
     forced: bool
     days: int | None
     """Whole days until the next entry (or until now, for the last entry of an open deal)."""
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -613,5 +635,9 @@ def _history_entries(deal: Deal, now: datetime) -> list[HistoryEntry]:
             days = (now - at).days
         else:
             days = None  # the entry that closed the deal: no time "in" it
-        out.append(HistoryEntry(change.at, change.stage, change.status, bool(change.forced), days))
+        out.append(
+            HistoryEntry(
+                change.at, change.stage, change.status, bool(change.forced), days, change.note
+            )
+        )
     return out
