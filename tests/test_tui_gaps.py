@@ -10,7 +10,8 @@ from textual.pilot import Pilot
 from textual.widgets import Select, Static
 
 from tcrm.tui.screens.dialogs import RescheduleDialog
-from tcrm.tui.screens.forms import ActivityForm
+from tcrm.tui.screens.forms import ActivityForm, TaskEditForm
+from tcrm.tui.screens.tasks import TasksScreen
 from tcrm.tui.screens.today import TodayScreen
 from tests.clitools import commit_count, sample_ws, status_clean
 from tests.test_tui_pilot import (
@@ -18,6 +19,7 @@ from tests.test_tui_pilot import (
     field_error,
     load,
     make_app,
+    open_form,
     settle,
     subject,
     table_of,
@@ -110,3 +112,70 @@ def test_activity_form_summary_prefix_must_agree_with_the_kind(sample_ws: Path) 
     assert subject(sample_ws) == f"activity {activity_id}: email cafe-lumiere"
     data = load(sample_ws / "activities" / "2026" / f"{activity_id}.yaml")
     assert (data["kind"], data["summary"]) == ("email", "sent the deck")
+
+
+# --- the task edit form: dates as people type them, repeat and contacts ----------------
+
+
+def test_task_edit_form_takes_typed_dates_repeat_and_contacts(sample_ws: Path) -> None:
+    app = make_app(sample_ws)
+    commits = commit_count(sample_ws)
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        await pilot.press("4")
+        await settle(pilot)
+        assert isinstance(app.screen, TasksScreen)
+        assert table_of(app).select_target("task", "t42vrgh2")  # chloe's, Quantum Ledger
+        form = await open_form(pilot, "e")
+        assert isinstance(form, TaskEditForm)
+        await type_into(pilot, "#field-due", "fri")
+        assert field_error(app, "due") == ""
+        await type_into(pilot, "#field-due", "tomorrow 25:00")
+        assert "not a time" in field_error(app, "due")
+        await type_into(pilot, "#field-due", "tomorrow 11:00")
+        assert field_error(app, "due") == ""
+        await type_into(pilot, "#field-repeat", "fortnightly-ish")
+        assert "daily, weekdays" in field_error(app, "repeat")
+        await type_into(pilot, "#field-repeat", "weekly")
+        assert field_error(app, "repeat") == ""
+        await type_into(pilot, "#field-contacts", "Nobody Known")
+        assert "Nobody Known" in field_error(app, "contacts")
+        await type_into(pilot, "#field-contacts", "sanne jansen, Bram Peeters")
+        assert field_error(app, "contacts") == ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TasksScreen)
+
+    drive(app, scenario)
+    assert commit_count(sample_ws) == commits + 1
+    assert subject(sample_ws) == "task t42vrgh2: set contacts, due, repeat"
+    data = load(sample_ws / "tasks" / "t42vrgh2.yaml")
+    assert data["due"] == "2026-11-24T11:00"
+    assert data["repeat"] == "FREQ=WEEKLY"
+    assert data["contacts"] == ["Sanne Jansen", "Bram Peeters"]  # as the client spells them
+    assert status_clean(sample_ws)
+
+
+def test_new_task_form_has_repeat_and_contacts_too(sample_ws: Path) -> None:
+    app = make_app(sample_ws)
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        await pilot.press("4")
+        await settle(pilot)
+        await open_form(pilot, "n")
+        await type_into(pilot, "#field-title", "Weekly call with Sanne")
+        await type_into(pilot, "#field-repeat", "weekly")
+        assert field_error(app, "repeat") == "a repeating task needs a due date"
+        await type_into(pilot, "#field-due", "fri 14:00")
+        assert field_error(app, "repeat") == ""
+        await type_into(pilot, "#field-contacts", "sanne.jansen@quantumledger.eu")
+        assert field_error(app, "contacts") == ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TasksScreen)
+
+    drive(app, scenario)
+    task_id = subject(sample_ws).split()[1].rstrip(":")
+    data = load(sample_ws / "tasks" / f"{task_id}.yaml")
+    assert (data["due"], data["repeat"]) == ("2026-11-27T14:00", "FREQ=WEEKLY")
+    assert (data["contacts"], data["clients"]) == (["Sanne Jansen"], ["quantum-ledger-bv"])

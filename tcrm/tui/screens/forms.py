@@ -514,9 +514,60 @@ class DealEditForm(EditForm):
 
 
 class TaskEditForm(EditForm):
+    """``tcrm task edit``: due, repeat, reminders and contacts as ``task add`` takes them
+    (``fri``, ``tomorrow 11:00``, ``weekly``, ``30m``, a contact's name or email)."""
+
     KIND = "task"
-    FIELDS = ("title", "due", "assignee", "priority", "reminders", "duration", "notes")
+    FIELDS = (
+        "title",
+        "due",
+        "repeat",
+        "assignee",
+        "priority",
+        "reminders",
+        "contacts",
+        "duration",
+        "notes",
+    )
     PROTECTED = tasks.PROTECTED
+    PLACEHOLDERS: ClassVar[dict[str, str]] = {
+        "due": "tomorrow 10:00, fri, +3d, 2026-12-01",
+        "repeat": "daily, weekdays, weekly, monthly, yearly or an RRULE",
+        "reminders": "30m, 1d",
+        "contacts": "names or emails of the clients' contact people",
+    }
+
+    def form_fields(self) -> list[Field]:
+        return [
+            Field(f.name, f.label, f.value, f.choices, self.PLACEHOLDERS.get(f.name, ""))
+            for f in super().form_fields()
+        ]
+
+    def check(self, values: dict[str, str]) -> Problems:
+        ws, now = self.tcrm.ws, self.tcrm.now()
+        task = cast(Task, self.record)
+        found: Problems = []
+        items: list[str] = []
+        for item in self.assignments(values):
+            try:
+                items += tasks.typed_assignments(ws, task, [item], now)
+            except TcrmError as exc:
+                found.append((item.split("=", 1)[0], plain(exc)))
+        if found:
+            return found
+
+        def build() -> Record:
+            changes = records.parse_assignments(task, items, self.PROTECTED)
+            new = records.updated(task, changes)
+            records.ensure_valid(ws, new)
+            return new
+
+        return _checked(build, self.ALIASES)
+
+    def action(self, values: dict[str, str]) -> Callable[[], Any]:
+        ws, now, ref = self.tcrm.ws, self.tcrm.now(), self.record.id
+        items = self.assignments(values)
+        return lambda: tasks.edit_task(ws, ref=ref, assignments=items, now=now)
 
 
 class ActivityEditForm(EditForm):
@@ -551,6 +602,8 @@ class TaskForm(FormScreen):
             Field("priority", "Priority", choices=choices(list(tasks.PRIORITIES))),
             Field("clients", "Clients", self.preset["clients"], placeholder="client ids or names"),
             Field("deals", "Deals", self.preset["deals"], placeholder="deal ids"),
+            Field("contacts", "Contacts", placeholder="contact people: names or emails"),
+            Field("repeat", "Repeat", placeholder="daily, weekdays, weekly, monthly, yearly"),
             Field("reminders", "Reminders", placeholder="30m, 1d"),
             Field("notes", "Notes"),
         ]
@@ -575,6 +628,18 @@ class TaskForm(FormScreen):
             offsets = []
         if offsets and due is None and not values["due"]:
             found.append(("reminders", "reminders need a due date"))
+        if values["repeat"]:
+            try:
+                tasks.parse_repeat(values["repeat"])
+            except TcrmError as exc:
+                found.append(("repeat", plain(exc)))
+            if not values["due"]:
+                found.append(("repeat", "a repeating task needs a due date"))
+        if values["contacts"]:
+            try:
+                tasks.contact_names(ws, split_list(values["contacts"]))
+            except TcrmError as exc:
+                found.append(("contacts", plain(exc)))
         for name in ("clients", "deals"):
             for ref in split_list(values[name]):
                 try:
@@ -591,6 +656,8 @@ class TaskForm(FormScreen):
             due=values["due"] or None,
             clients=split_list(values["clients"]),
             deals=split_list(values["deals"]),
+            contacts=split_list(values["contacts"]),
+            repeat=values["repeat"] or None,
             reminders=split_list(values["reminders"]),
             priority=values["priority"] or None,
             assignee=values["assignee"] or None,
