@@ -10,9 +10,11 @@ from textual.pilot import Pilot
 from textual.widgets import Select, Static
 
 from tcrm.tui.screens.dialogs import RescheduleDialog
-from tcrm.tui.screens.forms import ActivityForm, TaskEditForm
+from tcrm.tui.screens.forms import ActivityForm, ClientForm, DealEditForm, TaskEditForm
+from tcrm.tui.screens.pipeline import PipelineScreen
 from tcrm.tui.screens.tasks import TasksScreen
 from tcrm.tui.screens.today import TodayScreen
+from tcrm.tui.widgets.board import CardList
 from tests.clitools import commit_count, sample_ws, status_clean
 from tests.test_tui_pilot import (
     drive,
@@ -179,3 +181,102 @@ def test_new_task_form_has_repeat_and_contacts_too(sample_ws: Path) -> None:
     data = load(sample_ws / "tasks" / f"{task_id}.yaml")
     assert (data["due"], data["repeat"]) == ("2026-11-27T14:00", "FREQ=WEEKLY")
     assert (data["contacts"], data["clients"]) == (["Sanne Jansen"], ["quantum-ledger-bv"])
+
+
+# --- refusals: the override is a key or a button, never "pass --force" -----------------
+
+
+def board_message(app: Any) -> str:
+    return str(app.screen.query_one("#board-message", Static).render())
+
+
+def test_a_refused_move_offers_f_to_move_anyway_recorded_as_forced(sample_ws: Path) -> None:
+    app = make_app(sample_ws)
+    deal = "pixelforge-community-website"  # a lead without an amount
+    commits = commit_count(sample_ws)
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, PipelineScreen)
+        lead = app.screen.query_one("#cards-lead", CardList)
+        lead.focus()
+        assert lead.select_deal(deal)
+        await pilot.press("l")  # lead -> qualified
+        await settle(pilot)
+        await pilot.press("l")  # qualified -> proposal: proposal needs an amount
+        await settle(pilot)
+        text = board_message(app)
+        assert text.startswith("Refused: ") and "needs amount to enter stage proposal" in text
+        assert "--force" not in text
+        assert text.endswith("Press f to move anyway (recorded as forced).")
+        await pilot.press("f")
+        await settle(pilot)
+        assert board_message(app).startswith(f"{deal}: qualified → proposal (forced)")
+        await pilot.press("f")  # the override is spent: nothing happens twice
+        await settle(pilot)
+        assert board_message(app).startswith("Nothing to override")
+
+    drive(app, scenario)
+    assert commit_count(sample_ws) == commits + 2
+    assert subject(sample_ws).startswith(f"deal {deal}: qualified -> proposal (forced)")
+    data = load(sample_ws / "deals" / f"{deal}.yaml")
+    assert data["stage"] == "proposal"
+    assert data["stage_history"][-1]["forced"] is True
+    assert status_clean(sample_ws)
+
+
+def test_a_stale_refusal_is_cleared_by_a_later_success(sample_ws: Path) -> None:
+    app = make_app(sample_ws)
+    deal = "pixelforge-community-website"
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        await pilot.press("2")
+        await settle(pilot)
+        lead = app.screen.query_one("#cards-lead", CardList)
+        lead.focus()
+        assert lead.select_deal(deal)
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert board_message(app).startswith("Refused: ")
+        await pilot.press("e")  # the deal's edit form: a change that says nothing on the board
+        await settle(pilot)
+        assert isinstance(app.screen, DealEditForm)
+        await type_into(pilot, "#field-amount", "4500")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PipelineScreen)
+        assert board_message(app) == ""
+
+    drive(app, scenario)
+    assert load(sample_ws / "deals" / f"{deal}.yaml")["amount"] == "4500"
+
+
+def test_a_duplicate_client_can_be_added_anyway_with_the_button(sample_ws: Path) -> None:
+    app = make_app(sample_ws)
+    commits = commit_count(sample_ws)
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        app.action_new_client()
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ClientForm)
+        assert not form.query_one("#form-override").display  # offered only when refused
+        await type_into(pilot, "#field-name", "ACME Logistics GmbH")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientForm)
+        message = str(form.query_one("#form-message", Static).render())
+        assert "client 'acme-logistics' (Acme Logistics) has the same name" in message
+        assert "--force" not in message and "Add anyway with ctrl+f" in message
+        assert form.query_one("#form-override").display
+        await pilot.click("#form-override")
+        await settle(pilot)
+        assert not isinstance(app.screen, ClientForm)
+
+    drive(app, scenario)
+    assert commit_count(sample_ws) == commits + 1
+    assert subject(sample_ws) == "client acme-logistics-gmbh: add"
+    assert load(sample_ws / "clients" / "acme-logistics-gmbh.yaml")["name"] == "ACME Logistics GmbH"

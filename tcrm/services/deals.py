@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tcrm.errors import RuleError, UsageError
+from tcrm.errors import OverridableError, RuleError, UsageError
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.rules import missing_required
 from tcrm.model.settings import Pipeline, Stage
@@ -292,9 +292,7 @@ def add_deal(
         missing = missing_required(draft, ws.settings, target.id)
         if missing and not force:
             options = " ".join(f"{ADD_OPTIONS.get(f, f)} ..." for f in missing)
-            raise RuleError(
-                f"stage {target.id} needs {', '.join(missing)}: give {options} (or pass --force)"
-            )
+            raise OverridableError(f"stage {target.id} needs {', '.join(missing)}: give {options}")
         forced = bool(missing)
         entry: dict[str, Any] = {"at": _minute(now), "stage": target.id}
         if forced:
@@ -331,7 +329,7 @@ def move_deal(ws: Workspace, *, ref: str, stage: str, now: datetime, force: bool
         if missing:
             overrides.append(_missing_message(deal, target.id, missing))
         if overrides and not force:
-            raise RuleError("; ".join(overrides) + " (or pass --force)")
+            raise OverridableError("; ".join(overrides))
         entry: dict[str, Any] = {"at": _minute(now), "stage": target.id}
         if overrides:
             entry["forced"] = True

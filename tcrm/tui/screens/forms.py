@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from tcrm.errors import Problem, TcrmError, ValidationError
+from tcrm.errors import OverridableError, Problem, TcrmError, ValidationError
 from tcrm.model.records import Client, Deal, Record, Task
 from tcrm.model.rules import missing_required
 from tcrm.model.when import WhenError, parse_day, parse_when
@@ -76,16 +76,21 @@ class FormScreen(ModalScreen[Any]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+f", "override", "Save anyway", show=False),
     ]
     HEADING = "Form"
     ALIASES: ClassVar[dict[str, str]] = {}
     """Record fields shown by another form field (``contacts`` -> ``contact``)."""
+    OVERRIDE = ""
+    """The label of the button that saves anyway after an overridable refusal (the CLI's
+    ``--force``); empty when the form has no override."""
 
     def __init__(self) -> None:
         super().__init__()
         self.touched: set[str] = set()
         self.errors: dict[str, str] = {}
         self.saving = False
+        self.forcing = False
         self._fields = self.form_fields()
 
     @property
@@ -102,7 +107,8 @@ class FormScreen(ModalScreen[Any]):
         raise NotImplementedError
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
-        """The service call that saves ``values`` (run in a worker)."""
+        """The service call that saves ``values`` (run in a worker); with ``self.forcing``
+        after the person chose the override, the call the CLI makes with ``--force``."""
         raise NotImplementedError
 
     def success(self, result: Any) -> str | None:
@@ -123,6 +129,10 @@ class FormScreen(ModalScreen[Any]):
                             yield Static("", classes="form-error", id=f"error-{field.name}")
             yield Static("", id="form-message", markup=False)
             with Horizontal(id="form-buttons"):
+                if self.OVERRIDE:
+                    yield Button(
+                        f"{self.OVERRIDE} ^f", id="form-override", variant="warning", compact=True
+                    )
                 yield Button("Save ^s", id="form-save", variant="primary", compact=True)
                 yield Button("Cancel esc", id="form-cancel", compact=True)
 
@@ -145,6 +155,8 @@ class FormScreen(ModalScreen[Any]):
         )
 
     def on_mount(self) -> None:
+        if self.OVERRIDE:
+            self.query_one("#form-override").display = False
         first = self._fields[0].name if self._fields else None
         if first:
             self.query_one(f"#field-{first}").focus()
@@ -230,6 +242,17 @@ class FormScreen(ModalScreen[Any]):
     def _cancel_pressed(self) -> None:
         self.action_cancel()
 
+    @on(Button.Pressed, "#form-override")
+    def _override_pressed(self) -> None:
+        self.action_override()
+
+    def action_override(self) -> None:
+        """Save anyway after an overridable refusal, as the CLI's ``--force`` does."""
+        if not self.OVERRIDE or not self.query_one("#form-override").display:
+            return
+        self.forcing = True
+        self.action_save()
+
     # --- saving ---------------------------------------------------------------------
 
     def action_cancel(self) -> None:
@@ -252,8 +275,12 @@ class FormScreen(ModalScreen[Any]):
 
     def _refused(self, error: TcrmError) -> None:
         self.saving = False
+        self.forcing = False
         if isinstance(error, ValidationError):
             self.show_problems(problems_of(error, self.ALIASES))
+        elif isinstance(error, OverridableError) and self.OVERRIDE:
+            self.show_problems([("", f"{error.reason}. {self.OVERRIDE} with ctrl+f.")])
+            self.query_one("#form-override").display = True
         else:
             self.show_problems([("", plain(error))])
         self._focus_first_error()
@@ -297,6 +324,7 @@ class ClientForm(FormScreen):
 
     HEADING = "New client"
     ALIASES: ClassVar[dict[str, str]] = {"contacts": "contact"}
+    OVERRIDE = "Add anyway"
 
     def form_fields(self) -> list[Field]:
         settings = self.tcrm.ws.settings
@@ -353,9 +381,10 @@ class ClientForm(FormScreen):
         return found + _checked(build, self.ALIASES)
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
-        ws, now = self.tcrm.ws, self.tcrm.now()
+        ws, now, force = self.tcrm.ws, self.tcrm.now(), self.forcing
         return lambda: clients.add_client(
             ws,
+            force=force,
             name=values["name"],
             client_type=values["type"] or "company",
             emails=split_list(values["emails"]),
