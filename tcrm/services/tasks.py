@@ -758,8 +758,8 @@ def typed_assignments(
     out: list[str] = []
     for text in assignments:
         key, op, value = split_assignment(text)
-        if not value or op == "-=":
-            out.append(text)
+        if not value or op == "-=" or (op != "=" and key in ("due", "repeat")):
+            out.append(text)  # unset, remove, or not a list: set_fields says what is wrong
         elif key == "due":
             zone = task.timezone or settings.member_timezone(assignee)
             try:

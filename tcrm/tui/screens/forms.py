@@ -576,14 +576,17 @@ class TaskEditForm(EditForm):
         ws, now = self.tcrm.ws, self.tcrm.now()
         task = cast(Task, self.record)
         found: Problems = []
-        items: list[str] = []
-        for item in self.assignments(values):
-            try:
-                items += tasks.typed_assignments(ws, task, [item], now)
-            except TcrmError as exc:
-                found.append((item.split("=", 1)[0], plain(exc)))
-        if found:
-            return found
+        typed = self.assignments(values)
+        try:
+            items = tasks.typed_assignments(ws, task, typed, now)
+        except TcrmError:
+            for item in typed:  # which field it was, each problem next to its own
+                try:
+                    tasks.typed_assignments(ws, task, [item], now)
+                except TcrmError as exc:
+                    name = item.split("=", 1)[0]
+                    found.append((name, plain(exc).removeprefix(f"{name}: ")))
+            return found or [("", "check the values")]
 
         def build() -> Record:
             changes = records.parse_assignments(task, items, self.PROTECTED)
