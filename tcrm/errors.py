@@ -74,6 +74,18 @@ class RuleError(TcrmError):
     """A domain rule refuses the change (a forbidden stage move, a missing field)."""
 
 
+class OverridableError(RuleError):
+    """A rule refuses the change, but a person may override it (the CLI's ``--force``).
+
+    ``reason`` says why, without naming the CLI option: the TUI offers the override as a
+    key or a button instead, and records it the same way (the service's ``force``).
+    """
+
+    def __init__(self, reason: str, hint: str = " (or pass --force)") -> None:
+        self.reason = reason
+        super().__init__(reason + hint)
+
+
 class WorkspaceError(TcrmError):
     """No workspace, a workspace of a newer format, or one that cannot be written."""
 

@@ -213,13 +213,29 @@ def test_dedupe_lists_pairs_with_reason_and_score(sample_ws: Path) -> None:
         "second_name",
         "reason",
         "score",
+        "keep",
+        "duplicate",
         "merge",
     }
-    assert first["merge"] == f"tcrm client merge {first['first']} {first['second']}"
+    # merge's order is KEEP DUPLICATE: the client with the deals, tasks and activities
+    # stays, the bare new one is merged into it (never the other way round)
+    merges = {(p["first"], p["second"]): p["merge"] for p in json.loads(result.out)}
+    assert merges[("acme-logistic-gmbh", "acme-logistics")] == (
+        "tcrm client merge acme-logistics acme-logistic-gmbh"
+    )
+    assert merges[("pixel-forge", "pixelforge-games")] == (
+        "tcrm client merge pixelforge-games pixel-forge"
+    )
+    assert merges[("acme-logistics", "jana-k")] == "tcrm client merge acme-logistics jana-k"
     assert commit_count(sample_ws) == commits  # a read command
     table = run("dedupe")
     assert "acme-logistic-gmbh (ACME Logistic GmbH)" in table.out
-    assert "merge with `tcrm client merge FIRST SECOND`" in table.err
+    assert table.out.startswith("score\tkeep\tduplicate\treason\n")
+    assert "merge each with `tcrm client merge KEEP DUPLICATE`" in table.err
+    # the printed command does what it says: the duplicate goes, the deals stay
+    assert run(*merges[("pixel-forge", "pixelforge-games")].split()[1:]).code == 0
+    assert (sample_ws / "clients" / "pixelforge-games.yaml").exists()
+    assert not (sample_ws / "clients" / "pixel-forge.yaml").exists()
 
 
 def test_bad_threshold_is_refused(sample_ws: Path) -> None:

@@ -327,6 +327,30 @@ def test_lost_needs_a_reason_from_the_list(sample_ws: Path) -> None:
     assert data["stage_history"][-1] == {"at": AT, "stage": "negotiation", "status": "lost"}
 
 
+def test_lost_and_won_take_a_note_kept_in_the_stage_history(sample_ws: Path) -> None:
+    deal = "zenith-fitness-website-refresh"
+    commits = commit_count(sample_ws)
+    note = "went with their nephew's agency"
+    result = run("deal", "lost", deal, "--reason", "competitor", "--note", note)
+    assert_committed(sample_ws, result, commits, f"deal {deal}: negotiation -> lost (competitor)")
+    data = deal_file(sample_ws, deal)
+    assert data["stage_history"][-1] == {
+        "at": AT,
+        "stage": "negotiation",
+        "status": "lost",
+        "note": note,
+    }
+    shown = run("deal", "show", deal)
+    assert note in shown.out
+    assert json.loads(run("deal", "show", deal, "--json").out)["stage_history"][-1]["note"] == note
+    assert run("deal", "won", "kolibri-reisen-booking-engine", "--note", "signed").code == 0
+    history = deal_file(sample_ws, "kolibri-reisen-booking-engine")["stage_history"]
+    assert history[-1]["note"] == "signed"
+    assert "--note is empty" in refused(
+        sample_ws, "deal", "won", "jonas-lindqvist-author-website", "--note", " "
+    )
+
+
 def test_closing_a_closed_deal_is_refused(sample_ws: Path) -> None:
     error = refused(
         sample_ws, "deal", "lost", "acme-logistics-website-relaunch", "--reason", "price"
@@ -358,6 +382,84 @@ def test_won_then_reopen_then_won_again(sample_ws: Path) -> None:
     assert run("deal", "won", deal).code == 0
     statuses = [h.get("status") for h in deal_file(sample_ws, deal)["stage_history"]]
     assert statuses[-3:] == ["won", "open", "won"]
+
+
+# --- stage tasks go with their stage -------------------------------------------------
+
+
+MULLER = "muller-sohne-b2b-ordering-portal"
+
+
+def _into_proposal(root: Path) -> tuple[str, str, str]:
+    """Move MULLER into proposal (two template tasks), add a hand-made task on it, finish
+    the first template task: (send, follow_up, by_hand) task ids."""
+    tasks = task_files(root)
+    assert run("deal", "move", MULLER, "proposal").code == 0
+    send, follow_up = (t["id"] for t in new_tasks(root, tasks))
+    assert task_files(root)[send]["from_stage"] == "proposal"
+    tasks = task_files(root)
+    result = run("task", "add", "Follow up on the proposal", "--deal", MULLER, "--due", "+3d")
+    assert result.code == 0, result.err
+    (by_hand,) = (t["id"] for t in new_tasks(root, tasks))
+    assert "from_stage" not in task_files(root)[by_hand]
+    assert run("task", "done", send).code == 0
+    return send, follow_up, by_hand
+
+
+def test_moving_out_of_a_stage_cancels_its_open_template_tasks(sample_ws: Path) -> None:
+    send, follow_up, by_hand = _into_proposal(sample_ws)
+    before = task_files(sample_ws)
+    commits = commit_count(sample_ws)
+    result = run("deal", "move", MULLER, "qualified")
+    assert_committed(
+        sample_ws,
+        result,
+        commits,
+        f"deal {MULLER}: proposal -> qualified; cancel stage task {follow_up}",
+    )
+    after = task_files(sample_ws)
+    assert after[follow_up] == {**before[follow_up], "status": "cancelled"}
+    assert after[send] == before[send]  # done stays done
+    assert after[by_hand] == before[by_hand]  # made by hand: never touched
+    (created,) = new_tasks(sample_ws, before)  # qualified's own template task
+    assert (created["title"], created["from_stage"]) == ("Schedule a discovery call", "qualified")
+    assert changed_files(sample_ws) == {
+        f"deals/{MULLER}.yaml",
+        f"tasks/{follow_up}.yaml",
+        f"tasks/{created['id']}.yaml",
+    }
+    assert f"cancelled task {follow_up}: Follow up on the proposal" in result.err
+    # back into proposal: its tasks are created afresh
+    tasks = task_files(sample_ws)
+    assert run("deal", "move", MULLER, "proposal").code == 0
+    assert [t["title"] for t in new_tasks(sample_ws, tasks)] == [
+        "Send the proposal",
+        "Follow up on the proposal",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "closed"),
+    [(["won"], "proposal -> won"), (["lost", "--reason", "price"], "proposal -> lost (price)")],
+)
+def test_closing_a_deal_cancels_its_open_template_tasks(
+    sample_ws: Path, args: list[str], closed: str
+) -> None:
+    send, follow_up, by_hand = _into_proposal(sample_ws)
+    before = task_files(sample_ws)
+    commits = commit_count(sample_ws)
+    result = run("deal", args[0], MULLER, *args[1:])
+    assert_committed(
+        sample_ws, result, commits, f"deal {MULLER}: {closed}; cancel stage task {follow_up}"
+    )
+    after = task_files(sample_ws)
+    assert after[follow_up]["status"] == "cancelled"
+    assert after[send] == before[send]
+    assert after[by_hand] == before[by_hand]
+    assert f"cancelled task {follow_up}" in result.err
+    # reopening brings nothing back by itself
+    assert run("deal", "reopen", MULLER).code == 0
+    assert task_files(sample_ws)[follow_up]["status"] == "cancelled"
 
 
 # --- deal edit ----------------------------------------------------------------------

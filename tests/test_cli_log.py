@@ -77,6 +77,39 @@ def test_log_a_call_with_a_client(sample_ws: Path) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("summary", "kind", "stored"),
+    [
+        ("email: sent the deck", "email", "sent the deck"),
+        ("Meeting:  walked through the plan", "meeting", "walked through the plan"),
+        ("NOTE:prefers mornings", "note", "prefers mornings"),
+        ("call: wants a proposal", "call", "wants a proposal"),
+        # not a listed kind: the text is kept as written, with the default kind
+        ("visit: saw the new office", "call", "visit: saw the new office"),
+        ("Re: the proposal", "call", "Re: the proposal"),
+        ("10:30 call with Jonas", "call", "10:30 call with Jonas"),
+    ],
+)
+def test_a_leading_kind_in_the_summary_sets_the_kind(
+    sample_ws: Path, summary: str, kind: str, stored: str
+) -> None:
+    activity_id, data = log(sample_ws, "cafe-lumiere", summary)
+    assert (data["kind"], data["summary"]) == (kind, stored)
+    assert last_message(sample_ws) == f"activity {activity_id}: {kind} cafe-lumiere"
+
+
+def test_the_kind_prefix_agrees_with_kind(sample_ws: Path) -> None:
+    _, data = log(sample_ws, "cafe-lumiere", "email: sent the deck", "--kind", "email")
+    assert (data["kind"], data["summary"]) == ("email", "sent the deck")
+    before, commits = snapshot(sample_ws), commit_count(sample_ws)
+    result = run("log", "cafe-lumiere", "email: sent the deck", "--kind", "call")
+    assert_refused(sample_ws, result, before, commits)
+    assert "--kind call contradicts the summary's 'email:'" in result.err
+    result = run("log", "cafe-lumiere", "email:  ")
+    assert_refused(sample_ws, result, before, commits)
+    assert "nothing after 'email:'" in result.err
+
+
 def test_log_restarts_the_keep_in_touch_clock(sample_ws: Path) -> None:
     def due() -> set[str]:
         ws = Workspace.open(sample_ws)
@@ -183,7 +216,7 @@ def test_log_next_creates_the_follow_up_task_in_the_same_commit(sample_ws: Path)
         "created": "2026-11-23T09:00+01:00",
     }
     assert created["task"]["due"] == "2026-11-27"
-    assert created["activity"]["summary"] == "Call: wants a revised proposal"
+    assert created["activity"]["summary"] == "wants a revised proposal"  # kind: call
 
 
 def test_log_next_defaults_to_three_days_and_takes_an_assignee(sample_ws: Path) -> None:

@@ -495,6 +495,24 @@ def test_edit_set_keeps_comments(sample_ws: Path) -> None:
     assert "clients:\n- cafe-lumiere\n- acme-logistics\n" in text
 
 
+def test_edit_set_takes_values_as_task_add_does(sample_ws: Path) -> None:
+    commits = commit_count(sample_ws)
+    result = run(
+        "task", "edit", "t42vrgh2", "--set", "due=tomorrow 11:00", "--set", "repeat=weekly",
+        "--set", "contacts=bram.peeters@quantumledger.eu",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    changed(sample_ws, "t42vrgh2", "task t42vrgh2: set contacts, due, repeat", commits)
+    text = read(sample_ws, "t42vrgh2")
+    assert "due: 2026-11-24T11:00\n" in text
+    assert "repeat: FREQ=WEEKLY\n" in text
+    assert "contacts:\n- Bram Peeters\n" in text
+    before, commits = snapshot(sample_ws), commit_count(sample_ws)
+    refused = run("task", "edit", "t42vrgh2", "--set", "due=next blursday")
+    assert_refused(sample_ws, refused, before, commits)
+    assert "'next blursday' is not a date" in refused.err
+
+
 def test_edit_in_the_editor(sample_ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     editor = sample_ws.parent / "editor.py"
     editor.write_text(

@@ -168,6 +168,31 @@ def test_history_without_a_field_shows_every_change_field_by_field(deal_ws):
     assert run("history", "acme-website").out.splitlines()[-1].split("\t")[3] == "created"
 
 
+def test_history_shows_readable_values_not_truncated_json(deal_ws):
+    notes = "Prefers calls after lunch; decision by the board in January, budget approved"
+    edit(
+        deal_ws,
+        "deal",
+        "acme-website",
+        "deal acme-website: edit",
+        when=at(11),
+        tags=["website", "vip"],
+        notes=notes,
+    )
+    table = run("history", "acme-website")
+    assert table.code == 0, table.err
+    lines = table.out.splitlines()
+    change = lines[1].split("\t")[3]
+    assert "tags: (none) -> website, vip" in change
+    assert f"notes: (none) -> {notes}" in change  # whole, not cut at 40 characters
+    proposal = lines[2].split("\t")[3]
+    assert proposal == (
+        "stage: qualified -> proposal; stage_history[2026-11-10T09:15+00:00 proposal]: "
+        "(none) -> at 2026-11-10T09:15+00:00, stage proposal"
+    )
+    assert "{" not in table.out and '"' not in table.out and "..." not in table.out
+
+
 def test_history_filters_by_author_and_date_and_covers_the_whole_workspace(deal_ws):
     by_ben = history_json("acme-website", "--author", "BEN")
     assert [e["message"] for e in by_ben] == [

@@ -359,19 +359,24 @@ def test_move_a_deal_across_stages_and_a_refused_move(sample_ws: Path) -> None:
         assert text.startswith("Refused: ") and "needs amount to enter stage proposal" in text
         assert snapshot(sample_ws) == before
         assert deal_stage(sample_ws, deal) == "qualified"
-        await pilot.press("h")  # and back
+        await pilot.press("h")  # and back: qualified's task is cancelled with the move
         await settle(pilot)
         assert deal_stage(sample_ws, deal) == "lead"
+        message = str(app.screen.query_one("#board-message", Static).render())
+        assert message == f"{deal}: qualified → lead, 1 stage task cancelled"
 
     drive(app, scenario)
     assert commit_count(sample_ws) == commits + 2
-    assert subject(sample_ws) == f"deal {deal}: qualified -> lead"
     history = load(sample_ws / "deals" / f"{deal}.yaml")["stage_history"]
     assert [h["stage"] for h in history[-2:]] == ["qualified", "lead"]
-    tasks = [load(p) for p in (sample_ws / "tasks").glob("*.yaml")]
-    assert any(
-        t["title"] == "Schedule a discovery call" and t.get("deals") == [deal] for t in tasks
+    tasks = {p.stem: load(p) for p in (sample_ws / "tasks").glob("*.yaml")}
+    (made,) = (
+        k
+        for k, t in tasks.items()
+        if t["title"] == "Schedule a discovery call" and t.get("deals") == [deal]
     )  # the qualified stage's task template
+    assert (tasks[made]["status"], tasks[made]["from_stage"]) == ("cancelled", "qualified")
+    assert subject(sample_ws) == f"deal {deal}: qualified -> lead; cancel stage task {made}"
     assert status_clean(sample_ws)
 
 

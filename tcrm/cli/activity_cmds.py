@@ -38,7 +38,8 @@ Kind = Annotated[
     typer.Option(
         "--kind",
         "-k",
-        help="call, meeting, email, note... (lists.activity_kinds; default: the first).",
+        help="call, meeting, email, note... (lists.activity_kinds; default: the summary's "
+        "KIND: prefix, else the first).",
         autocompletion=completion.activity_kinds,
         metavar="KIND",
         show_default=False,
@@ -109,12 +110,15 @@ def log(
 
     The last argument is the summary; each REF before it is a client, a contact person
     (who is added to the activity's contacts) or a deal (its client is linked too).
-    Logging restarts the clients' keep-in-touch clock. --next also creates the follow-up
-    task, linked to the same clients and deals, in the same commit.
+    A summary starting with a listed activity kind and a colon ("email: sent the deck",
+    any case) sets the kind, and the prefix is not stored; any other text is kept as
+    written. Logging restarts the clients' keep-in-touch clock. --next also creates the
+    follow-up task, linked to the same clients and deals, in the same commit.
 
     \b
-    Example:
+    Examples:
       tcrm log acme jane@acme.com "call: wants a proposal" --next "send proposal"
+      tcrm log acme "email: sent the deck"
     """
     ws = workspace(ctx)
     logged = service.log_activity(

@@ -54,6 +54,8 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON (see docs/json/
 
 
 def _created(change: service.Change) -> None:
+    for task in change.cancelled:
+        render.message(f"  cancelled task {task.id}: {task.title} (from stage {task.from_stage})")
     for task in change.tasks:
         render.message(f"  task {task.id}: {task.title} (due {task.due})")
 
@@ -137,7 +139,11 @@ def move(
         typer.Option(help="Override the transition matrix and the stage's required fields."),
     ] = False,
 ) -> None:
-    """Move an open deal to another stage of its pipeline, creating the stage's tasks."""
+    """Move an open deal to another stage of its pipeline, creating the stage's tasks.
+
+    Tasks the old stage's templates created and still open are cancelled in the same
+    commit; tasks made by hand are never touched.
+    """
     change = service.move_deal(workspace(ctx), ref=ref, stage=stage, force=force, now=now(ctx))
     deal = change.deal
     if not change.changed:
@@ -148,10 +154,19 @@ def move(
     _created(change)
 
 
+Note = Annotated[
+    str | None,
+    typer.Option("--note", help="Why or how, kept in the deal's stage history.", metavar="TEXT"),
+]
+
+
 @app.command("won")
-def won(ctx: typer.Context, ref: Ref) -> None:
-    """Close a deal as won today; it keeps its stage. The deal needs an amount."""
-    change = service.win_deal(workspace(ctx), ref=ref, now=now(ctx))
+def won(ctx: typer.Context, ref: Ref, note: Note = None) -> None:
+    """Close a deal as won today; it keeps its stage. The deal needs an amount.
+
+    Still-open tasks created by stage templates are cancelled in the same commit.
+    """
+    change = service.win_deal(workspace(ctx), ref=ref, now=now(ctx), note=note)
     _closed(change)
 
 
@@ -160,9 +175,13 @@ def lost(
     ctx: typer.Context,
     ref: Ref,
     reason: Annotated[str, typer.Option(help="Why, from lists.lost_reasons in tcrm.yaml.")],
+    note: Note = None,
 ) -> None:
-    """Close a deal as lost today, for a reason from the configured list."""
-    change = service.lose_deal(workspace(ctx), ref=ref, reason=reason, now=now(ctx))
+    """Close a deal as lost today, for a reason from the configured list.
+
+    Still-open tasks created by stage templates are cancelled in the same commit.
+    """
+    change = service.lose_deal(workspace(ctx), ref=ref, reason=reason, now=now(ctx), note=note)
     _closed(change)
 
 
@@ -180,6 +199,7 @@ def _closed(change: service.Change) -> None:
         return
     reason = f" ({deal.lost_reason})" if deal.lost_reason else ""
     render.message(f"deal {deal.id}: {deal.status}{reason} at stage {deal.stage}")
+    _created(change)
 
 
 @app.command("edit")
@@ -344,6 +364,7 @@ def _card_json(card: service.DealCard) -> dict[str, Any]:
                 "status": h.status,
                 "forced": h.forced,
                 "days": h.days,
+                "note": h.note,
             }
             for h in card.history
         ],
@@ -395,7 +416,8 @@ def _print_card(card: service.DealCard) -> None:
             what = f"reopened at {h.stage}"
         days = f"  {h.days} days" if h.days is not None else ""
         forced = "  (forced)" if h.forced else ""
-        line(f"  {h.at:%Y-%m-%d %H:%M}  {what}{days}{forced}")
+        note = f": {h.note}" if h.note else ""
+        line(f"  {h.at:%Y-%m-%d %H:%M}  {what}{note}{days}{forced}")
     line()
     line("tasks:" if card.tasks else "tasks: none")
     for t in card.tasks:

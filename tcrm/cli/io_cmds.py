@@ -525,7 +525,11 @@ def dedupe(
     ] = bulk.NAME_THRESHOLD,
     as_json: Annotated[bool, typer.Option("--json", help=f"Print JSON (see {JSON_DOC}).")] = False,
 ) -> None:
-    """List likely duplicate clients with the reason and a score (merge: `tcrm client merge`)."""
+    """List likely duplicate clients with the reason, a score and which one to keep.
+
+    Merge a pair with `tcrm client merge KEEP DUPLICATE`: the client more deals, tasks and
+    activities name is the one to keep (then the one created first).
+    """
     pairs = bulk.find_duplicate_clients(workspace(ctx), threshold=threshold)
     if as_json:
         render.emit_json(
@@ -537,19 +541,21 @@ def dedupe(
                     "second_name": p.second.name,
                     "reason": p.reason,
                     "score": p.score,
-                    "merge": f"tcrm client merge {p.first.id} {p.second.id}",
+                    "keep": p.keep.id,
+                    "duplicate": p.duplicate.id,
+                    "merge": p.merge_command,
                 }
                 for p in pairs
             ]
         )
         return
     render.table(
-        [render.Column("Score", "right"), "First", "Second", "Reason"],
+        [render.Column("Score", "right"), "Keep", "Duplicate", "Reason"],
         (
             [
                 f"{p.score:.2f}",
-                f"{p.first.id} ({p.first.name})",
-                f"{p.second.id} ({p.second.name})",
+                f"{p.keep.id} ({p.keep.name})",
+                f"{p.duplicate.id} ({p.duplicate.name})",
                 p.reason,
             ]
             for p in pairs
@@ -557,7 +563,9 @@ def dedupe(
     )
     if pairs:
         render.message(
-            f"{len(pairs)} likely duplicate pair(s); merge with `tcrm client merge FIRST SECOND`."
+            f"{len(pairs)} likely duplicate pair(s); merge each with `tcrm client merge KEEP "
+            "DUPLICATE` (Keep: the one more deals, tasks and activities name), e.g. "
+            f"`{pairs[0].merge_command}`."
         )
     else:
         render.message("No likely duplicates.")

@@ -7,10 +7,11 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import typer.models
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from tcrm import __version__
 from tcrm.cli import state as cli_state
@@ -229,6 +230,88 @@ def register_for(args: Sequence[str]) -> None:
         register_all()
 
 
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.")
+
+
+def first_sentence(help_text: str) -> str:
+    """The first sentence of a help text's first paragraph, whole: what a command list
+    shows for it (Click's default cuts it at 45 characters or so, mid-sentence, with
+    "..."). A full stop inside parentheses or after "e.g." ends no sentence."""
+    paragraph = help_text.strip().split("\n\n", 1)[0]
+    words = paragraph.replace("\b", " ").split()
+    depth = 0
+    taken: list[str] = []
+    for word in words:
+        taken.append(word)
+        depth += word.count("(") - word.count(")")
+        if depth <= 0 and word.endswith((".", "!", "?")) and word.lower() not in _ABBREVIATIONS:
+            break
+    return " ".join(taken)
+
+
+PLACEHOLDERS = {
+    "due": "WHEN",
+    "since": "WHEN",
+    "until": "WHEN",
+    "note": "TEXT",
+    "notes": "TEXT",
+    "owner": "MEMBER",
+    "assignee": "MEMBER",
+    "author": "MEMBER",
+    "tz": "ZONE",
+    "timezone": "ZONE",
+}
+"""The placeholder of an option named so, when it gives none itself (else its name)."""
+
+
+class _Argument(TyperArgument):
+    """An argument listed by its placeholder alone (``REF``), without Typer's ``<str>``."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+def _one_style(param: object) -> None:
+    """Every placeholder in one style, as the explicit ones are written: an upper-case
+    word (``--due WHEN``, ``--client CLIENT``, ``--duration N``, ``REF``), never Typer's
+    ``<str>``, ``<list[str]>`` or ``{ref}``."""
+    if isinstance(param, TyperArgument):
+        if param.metavar is None:
+            name = (param.name or "value").upper().replace("_", "-")
+            param.metavar = name + ("..." if param.nargs != 1 else "")
+        param.__class__ = _Argument
+        return
+    if not isinstance(param, TyperOption) or param.is_flag or param.count:
+        return
+    if param.metavar is not None:
+        return
+    label = param.display_type(None)  # type: ignore[arg-type]
+    name = (param.name or "").lower()
+    if label in ("<int>", "<float>"):
+        param.metavar = "N"
+    elif label in ("<path>", "<file>"):
+        param.metavar = "FILE" if name in ("output", "file") else "PATH"
+    else:
+        param.metavar = PLACEHOLDERS.get(name, name.upper().replace("_", "-") or "VALUE")
+
+
+def _polish(command: object) -> None:
+    """Each command's short help its whole first sentence; placeholders in one style."""
+    if not getattr(command, "short_help", None) and getattr(command, "help", None):
+        command.short_help = first_sentence(command.help)  # type: ignore[attr-defined]
+    for param in getattr(command, "params", ()):
+        _one_style(param)
+    for sub in (getattr(command, "commands", None) or {}).values():
+        _polish(sub)
+
+
+def command() -> TyperGroup:
+    """``app`` as the click command it runs as, help texts polished (``_polish``)."""
+    built = typer.main.get_command(app)
+    _polish(built)
+    return built  # type: ignore[return-value]
+
+
 def _is_tty(stream: object) -> bool:
     try:
         return bool(stream.isatty())  # type: ignore[attr-defined]
@@ -251,7 +334,7 @@ def main(argv: list[str] | None = None) -> None:
     args = default_args(argv)
     try:
         register_for(sys.argv[1:] if args is None else args)
-        app(args=args, prog_name="tcrm")
+        command()(args=args, prog_name="tcrm")
     except SystemExit as exc:  # how click ends every command, with its exit code
         code = exc.code
     except TcrmError as exc:

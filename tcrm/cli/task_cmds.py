@@ -13,7 +13,6 @@ from tcrm.cli.state import now, out, workspace
 from tcrm.model.records import Task
 from tcrm.services import tasks as service
 from tcrm.services.query import HELP as FILTER_HELP
-from tcrm.services.records import set_fields
 
 app = typer.Typer(
     name="task",
@@ -211,12 +210,16 @@ def reopen(ctx: typer.Context, ref: Ref) -> None:
 
 @app.command("edit")
 def edit(ctx: typer.Context, ref: Ref, assignments: Assignments = None) -> None:
-    """Change a task's fields; status has its own commands (done, cancel, reopen)."""
+    """Change a task's fields; status has its own commands (done, cancel, reopen).
+
+    Values are taken as `task add` takes them: --set due=fri, due="tomorrow 11:00",
+    repeat=weekly, reminders=30m, contacts="Jane Doe" (a contact person's name or email).
+    """
     ws = workspace(ctx)
 
     def apply() -> Task | None:
         items = assignments or []
-        return set_fields(ws, kind="task", ref=ref, assignments=items, protected=service.PROTECTED)
+        return service.edit_task(ws, ref=ref, assignments=items, now=now(ctx))
 
     edit_command(ws, "task", ref, apply if assignments else None)
 

@@ -44,7 +44,7 @@ def _short(value: Any) -> str:
 
 
 def _change_text(change: FieldChange) -> str:
-    return f"{change.field}: {_short(change.old)} -> {_short(change.new)}"
+    return history_service.change_text(change)
 
 
 def _changes_json(changes: list[FieldChange]) -> list[dict[str, Any]]:

@@ -162,6 +162,7 @@ class StageChange(BaseModel):
         default=None, description="set when this entry closed or reopened the deal"
     )
     forced: bool | None = Field(default=None, description="the move overrode the rules")
+    note: str | None = Field(default=None, description="why: given when closing the deal")
 
 
 class Deal(Record):
@@ -242,6 +243,11 @@ class Task(Record):
     clients: RecordIds = Field(default_factory=list)
     deals: RecordIds = Field(default_factory=list)
     contacts: list[str] = Field(default_factory=list)
+    from_stage: RecordId | None = Field(
+        default=None,
+        description="the stage of its deal whose task templates created it; cancelled "
+        "while still open when the deal leaves that stage or closes",
+    )
     series: RecordId | None = Field(
         default=None, description="id shared by every occurrence of a recurring task"
     )
@@ -257,6 +263,8 @@ class Task(Record):
             raise ValueError("reminders need a due date")
         if isinstance(self.due, datetime) and self.due.tzinfo and self.timezone:
             raise ValueError("due has an offset and a timezone; keep one")
+        if self.from_stage and len(self.deals) != 1:
+            raise ValueError("from_stage needs exactly one deal (the one whose stage made it)")
         return self
 
 

@@ -270,12 +270,38 @@ def activity_time(text: str | None, now: datetime, order: str = DEFAULT_DATE_ORD
     return at
 
 
-def _kind(ws: Workspace, kind: str | None) -> str:
+def kind_prefix(summary: str, kinds: Sequence[str]) -> tuple[str | None, str]:
+    """``"email: sent the deck"`` -> ``("email", "sent the deck")`` when the words before
+    the first colon name one of ``kinds`` (any case); otherwise ``(None, summary)``, the
+    text as written (``"Re: the proposal"``, ``"10:30 call"``)."""
+    head, colon, rest = summary.partition(":")
+    if colon:
+        named = head.strip().casefold()
+        for kind in kinds:
+            if kind.casefold() == named:
+                return kind, rest.strip()
+    return None, summary
+
+
+def _kind(ws: Workspace, kind: str | None, summary: str) -> tuple[str, str]:
+    """The activity's kind and summary, from ``--kind`` and a leading ``KIND:``."""
     kinds = ws.settings.lists.activity_kinds
+    if kind is not None:
+        _check_in_list("--kind", kind.strip(), kinds, "activity kinds")
+        kind = kind.strip()
+    prefixed, text = kind_prefix(summary, kinds)
+    if prefixed is not None:
+        if kind is not None and kind != prefixed:
+            raise UsageError(
+                f"--kind {kind} contradicts the summary's '{summary.partition(':')[0]}:' "
+                "prefix; drop one of them"
+            )
+        if not text:
+            raise UsageError(f"the summary has nothing after '{summary.partition(':')[0]}:'")
+        return prefixed, text
     if kind is None:
-        return kinds[0] if kinds else "note"
-    _check_in_list("--kind", kind.strip(), kinds, "activity kinds")
-    return kind.strip()
+        kind = kinds[0] if kinds else "note"
+    return kind, summary
 
 
 def _text(option: str, value: str | None) -> str | None:
@@ -316,12 +342,16 @@ def log_activity(
     now: datetime,
 ) -> Logged:
     """``tcrm log REF [REF...] SUMMARY``: the activity, and with ``next_title`` the
-    follow-up task linked to the same clients and deals, in one commit."""
+    follow-up task linked to the same clients and deals, in one commit.
+
+    A summary starting with a listed kind and a colon (``"email: sent the deck"``) is
+    that kind of activity, the prefix left out of the summary."""
     refs, summary = split_words(words)
     now = local_now(ws, now)
     if next_title is None and (next_due is not None or next_assignee is not None):
         option = "--next-due" if next_due is not None else "--next-assignee"
         raise UsageError(f'{option} needs --next "what to do next"')
+    kind, summary = _kind(ws, kind, summary)
     with ws.lock():
         links = resolve_links(ws, refs)
         author = _text("--author", author) or current_member(ws)
@@ -329,7 +359,7 @@ def log_activity(
             "activity",
             {
                 "id": ws.new_id("activity"),
-                "kind": _kind(ws, kind),
+                "kind": kind,
                 "at": activity_time(at, now, ws.settings.date_order),
                 "summary": summary,
                 "clients": links.clients,

@@ -29,6 +29,7 @@ from tcrm.services.clients import (
     merged_client,
     normalised_name,
     phone_keys_of,
+    references,
 )
 from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
@@ -335,12 +336,32 @@ def merge_fill(keep: Record, other: Record) -> Record:
 
 @dataclass(frozen=True)
 class DuplicatePair:
-    """Two stored clients that look like one: ``tcrm client merge first second``."""
+    """Two stored clients that look like one; ``keep`` is the one to merge into, so
+    ``tcrm client merge KEEP DUPLICATE`` is ``merge_command``."""
 
     first: Client
     second: Client
     reason: str
     score: float
+    keep: Client
+    duplicate: Client
+
+    @property
+    def merge_command(self) -> str:
+        return f"tcrm client merge {self.keep.id} {self.duplicate.id}"
+
+
+def _keeper(ws: Workspace, a: Client, b: Client, counts: dict[str, int]) -> Client:
+    """Which of two duplicates to keep: the one more deals, tasks and activities name,
+    then the one created first, then ``a`` (the older id)."""
+
+    def weight(client: Client) -> tuple[int, int, str]:
+        if client.id not in counts:
+            counts[client.id] = references(ws, client.id).count
+        created = client.created.isoformat() if client.created else "9999"
+        return (-counts[client.id], 0 if client.created else 1, created)
+
+    return b if weight(b) < weight(a) else a
 
 
 def find_duplicate_clients(
@@ -348,7 +369,8 @@ def find_duplicate_clients(
 ) -> list[DuplicatePair]:
     """``tcrm dedupe``: likely duplicate pairs of clients, the surest first.
 
-    Each pair is listed once, with the strongest reason found; the older id first.
+    Each pair is listed once, with the strongest reason found; the older id first, and
+    the one to keep when merging them (see ``_keeper``).
     """
     if not 0 < threshold <= 1:
         raise UsageError(f"--threshold {threshold}: give a similarity between 0 and 1, e.g. 0.9")
@@ -358,10 +380,13 @@ def find_duplicate_clients(
     by_id = {c.id: c for c in clients}
     index = ClientIndex(threshold)
     pairs: list[DuplicatePair] = []
+    counts: dict[str, int] = {}
     for client in clients:
         for match in index.matches(client):
             other = by_id[str(match.ref)]
-            pairs.append(DuplicatePair(other, client, match.reason, match.score))
+            keep = _keeper(ws, other, client, counts)
+            dup = client if keep is other else other
+            pairs.append(DuplicatePair(other, client, match.reason, match.score, keep, dup))
         index.add(client.id, client)
     pairs.sort(key=lambda p: (-p.score, p.first.id, p.second.id))
     return pairs

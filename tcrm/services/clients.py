@@ -16,7 +16,7 @@ from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
-from tcrm.errors import RuleError, UsageError
+from tcrm.errors import OverridableError, RuleError, UsageError
 from tcrm.model.records import Activity, Client, Deal, Record, Task
 from tcrm.model.types import slugify
 from tcrm.services import insights
@@ -265,9 +265,10 @@ def add_client(
             found = duplicate_of(draft, _clients(ws))
             if found:
                 existing, why = found
-                raise RuleError(
+                raise OverridableError(
                     f"client {existing.id!r} ({existing.name}) has {why}; see "
-                    f"`tcrm client show {existing.id}`, or add anyway with --force"
+                    f"`tcrm client show {existing.id}`",
+                    ", or add anyway with --force",
                 )
         client = build("client", {**fields, "id": ws.new_id("client", name)})
         assert isinstance(client, Client)

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tcrm.errors import AmbiguousError, RuleError, UsageError
+from tcrm.errors import AmbiguousError, OverridableError, RuleError, UsageError
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.rules import missing_required
 from tcrm.model.settings import Pipeline, Stage
@@ -29,6 +29,7 @@ from tcrm.services.records import (
     candidates,
     ensure_valid,
     latest_activities,
+    linked,
     local_now,
     resolve,
     starts_with,
@@ -182,6 +183,7 @@ def _stage_tasks(
             "assignee": deal.owner,
             "deals": [deal.id],
             "clients": [deal.client],
+            "from_stage": stage.id,
             "created": _minute(now),
         }
         task = build("task", {k: v for k, v in data.items() if v is not None})
@@ -199,16 +201,19 @@ def cancel_stage_tasks(
     flow = ws.settings.pipeline(deal.pipeline)
     step = flow.stage(stage) if flow else None
     titles = {t.title for t in step.tasks} if step else set()
-    if not titles:
-        return []
     moment = _minute(entered)
     out: list[Task] = []
     for task in all_records(ws, "task"):
         assert isinstance(task, Task)
+        # made by that stage's templates: recorded (from_stage), or, for a task made
+        # before tasks recorded it, one of the stage's template titles
+        made_there = (
+            task.from_stage == stage if task.from_stage is not None else task.title in titles
+        )
         if (
             task.status == "open"
             and deal.id in task.deals
-            and task.title in titles
+            and made_there
             and task.created is not None
             and _minute(task.created) == moment
         ):
@@ -217,6 +222,38 @@ def cancel_stage_tasks(
             tx.put(cancelled)
             out.append(cancelled)
     return out
+
+
+def stage_tasks_to_cancel(ws: Workspace, *, deal: Deal) -> list[Task]:
+    """The still-open tasks that a stage's templates created for ``deal`` and that its
+    current state leaves stale: every one once it is won or lost, else those of a stage
+    other than the one it is in. Each is returned already cancelled, for the caller to
+    put in the same transaction as the deal itself (``move``, ``won``, ``lost``, a sync
+    that resolves a stage conflict); tasks made by hand (no ``from_stage``) are never
+    among them, nor done or cancelled ones."""
+    stale: list[Task] = []
+    for record in linked(ws, "task", [f"deal:{deal.id}"]):
+        task = record
+        if not (
+            isinstance(task, Task)
+            and task.status == "open"
+            and task.from_stage is not None
+            and task.deals == [deal.id]
+            and (deal.status != "open" or task.from_stage != deal.stage)
+        ):
+            continue
+        cancelled = updated(task, {"status": "cancelled"})
+        assert isinstance(cancelled, Task)
+        stale.append(cancelled)
+    return sorted(stale, key=lambda t: t.id)
+
+
+def cancelled_message(tasks: Sequence[Task]) -> str:
+    """What a commit message adds for the stage tasks it cancels: ``; cancel stage task t1``."""
+    if not tasks:
+        return ""
+    many = "s" if len(tasks) > 1 else ""
+    return f"; cancel stage task{many} {', '.join(t.id for t in tasks)}"
 
 
 def _deal_id(ws: Workspace, client: Client, title: str) -> str:
@@ -242,6 +279,8 @@ class Change:
     tasks: list[Task] = field(default_factory=list)
     changed: bool = True
     forced: bool = False
+    cancelled: list[Task] = field(default_factory=list)
+    """Tasks of a stage the deal left (or of any stage, once closed), cancelled with it."""
 
 
 def add_deal(
@@ -296,9 +335,7 @@ def add_deal(
         missing = missing_required(draft, ws.settings, target.id)
         if missing and not force:
             options = " ".join(f"{ADD_OPTIONS.get(f, f)} ..." for f in missing)
-            raise RuleError(
-                f"stage {target.id} needs {', '.join(missing)}: give {options} (or pass --force)"
-            )
+            raise OverridableError(f"stage {target.id} needs {', '.join(missing)}: give {options}")
         forced = bool(missing)
         entry: dict[str, Any] = {"at": _minute(now), "stage": target.id}
         if forced:
@@ -335,24 +372,36 @@ def move_deal(ws: Workspace, *, ref: str, stage: str, now: datetime, force: bool
         if missing:
             overrides.append(_missing_message(deal, target.id, missing))
         if overrides and not force:
-            raise RuleError("; ".join(overrides) + " (or pass --force)")
+            raise OverridableError("; ".join(overrides))
         entry: dict[str, Any] = {"at": _minute(now), "stage": target.id}
         if overrides:
             entry["forced"] = True
         new = updated(deal, {"stage": target.id, "stage_history": _history(deal, entry)})
         assert isinstance(new, Deal)
         tasks = _stage_tasks(ws, new, target, now, set())
+        stale = stage_tasks_to_cancel(ws, deal=new)
         suffix = " (forced)" if overrides else ""
-        with ws.transaction(f"deal {deal.id}: {deal.stage} -> {target.id}{suffix}") as tx:
+        message = f"deal {deal.id}: {deal.stage} -> {target.id}{suffix}{cancelled_message(stale)}"
+        with ws.transaction(message) as tx:
             tx.put(new)
+            for task in stale:
+                tx.put(task)
             for task in tasks:
                 tx.put(task, create=True)
-        return Change(new, tasks, forced=bool(overrides))
+        return Change(new, tasks, forced=bool(overrides), cancelled=stale)
 
 
-def win_deal(ws: Workspace, *, ref: str, now: datetime) -> Change:
-    """Close a deal as won today; a won deal needs an amount (reports add it up)."""
+def _note(note: str | None) -> str | None:
+    if note is not None and not note.strip():
+        raise UsageError("--note is empty; leave it out or give some text")
+    return note.strip() if note else None
+
+
+def win_deal(ws: Workspace, *, ref: str, now: datetime, note: str | None = None) -> Change:
+    """Close a deal as won today; a won deal needs an amount (reports add it up). A
+    ``note`` (why, how) is kept in the stage history entry that closes it."""
     now = local_now(ws, now)
+    note = _note(note)
     with ws.lock():
         deal = _deal(ws, ref)
         if deal.status == "won":
@@ -363,12 +412,16 @@ def win_deal(ws: Workspace, *, ref: str, now: datetime) -> Change:
                 f"deal {deal.id} has no amount; a won deal needs one: set it with "
                 f"`tcrm deal edit {deal.id} --set amount=...`"
             )
-        return _close(ws, deal, "won", None, now)
+        return _close(ws, deal, "won", None, now, note)
 
 
-def lose_deal(ws: Workspace, *, ref: str, reason: str, now: datetime) -> Change:
-    """Close a deal as lost today, for a reason from ``lists.lost_reasons``."""
+def lose_deal(
+    ws: Workspace, *, ref: str, reason: str, now: datetime, note: str | None = None
+) -> Change:
+    """Close a deal as lost today, for a reason from ``lists.lost_reasons``; a ``note``
+    (the story behind the reason) is kept in the stage history entry that closes it."""
     now = local_now(ws, now)
+    note = _note(note)
     with ws.lock():
         deal = _deal(ws, ref)
         reasons = ws.settings.lists.lost_reasons
@@ -380,11 +433,20 @@ def lose_deal(ws: Workspace, *, ref: str, reason: str, now: datetime) -> Change:
         if deal.status == "lost" and deal.lost_reason == match:
             return Change(deal, changed=False)
         _ensure_open(deal, "lose")
-        return _close(ws, deal, "lost", match, now)
+        return _close(ws, deal, "lost", match, now, note)
 
 
-def _close(ws: Workspace, deal: Deal, status: str, reason: str | None, now: datetime) -> Change:
-    entry = {"at": _minute(now), "stage": deal.stage, "status": status}
+def _close(
+    ws: Workspace,
+    deal: Deal,
+    status: str,
+    reason: str | None,
+    now: datetime,
+    note: str | None = None,
+) -> Change:
+    entry: dict[str, Any] = {"at": _minute(now), "stage": deal.stage, "status": status}
+    if note:
+        entry["note"] = note
     new = updated(
         deal,
         {
@@ -396,10 +458,14 @@ def _close(ws: Workspace, deal: Deal, status: str, reason: str | None, now: date
     )
     assert isinstance(new, Deal)
     ensure_valid(ws, new)
+    stale = stage_tasks_to_cancel(ws, deal=new)
     why = f" ({reason})" if reason else ""
-    with ws.transaction(f"deal {deal.id}: {deal.stage} -> {status}{why}") as tx:
+    message = f"deal {deal.id}: {deal.stage} -> {status}{why}{cancelled_message(stale)}"
+    with ws.transaction(message) as tx:
         tx.put(new)
-    return Change(new)
+        for task in stale:
+            tx.put(task)
+    return Change(new, cancelled=stale)
 
 
 def reopen_deal(ws: Workspace, *, ref: str, now: datetime) -> Change:
@@ -547,6 +613,7 @@ class HistoryEntry:
     forced: bool
     days: int | None
     """Whole days until the next entry (or until now, for the last entry of an open deal)."""
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -615,5 +682,9 @@ def _history_entries(deal: Deal, now: datetime) -> list[HistoryEntry]:
             days = (now - at).days
         else:
             days = None  # the entry that closed the deal: no time "in" it
-        out.append(HistoryEntry(change.at, change.stage, change.status, bool(change.forced), days))
+        out.append(
+            HistoryEntry(
+                change.at, change.stage, change.status, bool(change.forced), days, change.note
+            )
+        )
     return out

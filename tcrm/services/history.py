@@ -10,7 +10,7 @@ file moved (an activity whose year changed) and a record a sync moved to a fresh
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
@@ -30,6 +30,28 @@ from tcrm.store.workspace import LOCAL_DIR, SETTINGS_FILE, Workspace
 REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{40})\.?$", re.MULTILINE)
 TCRM_SUBJECT = re.compile(r"^[a-z][a-z-]*(?: [^\s:]+)?: \S")
 """What tcrm's commit messages look like: ``deal acme-website: ...``, ``sync: ...``."""
+
+
+def readable(value: Any) -> str:
+    """A field's value as a person reads it, whole and on one line: a list as ``a, b``, a
+    mapping as ``key value, key value`` (``at 2026-11-10T09:15+00:00, stage proposal``)."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {readable(v)}" for k, v in value.items() if v not in (None, []))
+    if isinstance(value, list):
+        if not value:
+            return "(empty)"
+        glue = " | " if any(isinstance(v, Mapping | list) for v in value) else ", "
+        return glue.join(readable(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return " ".join(str(value).split())
+
+
+def change_text(change: FieldChange, arrow: str = "->") -> str:
+    """``stage: qualified -> proposal``: one field's change, for people."""
+    return f"{change.field}: {readable(change.old)} {arrow} {readable(change.new)}"
 
 
 @dataclass(frozen=True)

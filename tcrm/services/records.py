@@ -220,7 +220,7 @@ def parse_assignments(
     fields = type(record).model_fields
     changes: dict[str, Any] = {}
     for text in assignments:
-        key, op, value = _split_assignment(text)
+        key, op, value = split_assignment(text)
         if key == "id":
             raise UsageError("an id never changes; create a new record and merge instead")
         if protected and key in protected:
@@ -249,7 +249,8 @@ def parse_assignments(
     return changes
 
 
-def _split_assignment(text: str) -> tuple[str, str, str]:
+def split_assignment(text: str) -> tuple[str, str, str]:
+    """``field+=item`` -> ``("field", "+=", "item")``."""
     for op in ("+=", "-=", "="):
         key, sep, value = text.partition(op)
         if sep and key and "=" not in key:

@@ -34,6 +34,8 @@ from tcrm.services.records import (
     linked,
     local_now,
     resolve,
+    set_fields,
+    split_assignment,
     starts_with,
     updated,
 )
@@ -374,6 +376,12 @@ def _contacts(
         if client.id not in client_ids:
             client_ids.append(client.id)
     return out, client_ids
+
+
+def contact_names(ws: Workspace, names: Sequence[str]) -> list[str]:
+    """Contact people as ``task add --contact`` finds them, spelt as stored; refuses one
+    no client has, or one at several clients."""
+    return _contacts(ws, names, [])[0]
 
 
 def _links(
@@ -735,4 +743,63 @@ def snooze_task(ws: Workspace, *, ref: str, to: str, now: datetime) -> Task:
         shown = new.to_data()["due"]
         with ws.transaction(f"task {task.id}: snooze to {shown}") as tx:
             tx.put(new)
+        return new
+
+
+def typed_assignments(
+    ws: Workspace, task: Task, assignments: Sequence[str], now: datetime
+) -> list[str]:
+    """``--set`` assignments of a task with values as ``task add`` takes them, made into
+    stored values: ``due=fri`` or ``due=tomorrow 11:00`` (in the task's zone, else the
+    assignee's), ``repeat=weekly``, ``reminders=30m, 1D``, and ``contacts=jane`` (a contact
+    person's name or email, spelt as the client spells it; that client is linked too).
+    Anything else is left as written, for ``records.set_fields``."""
+    now = local_now(ws, now)
+    settings = ws.settings
+    assignee = task.assignee
+    for text in assignments:
+        key, op, value = split_assignment(text)
+        if key == "assignee" and op == "=":
+            assignee = value or None
+    out: list[str] = []
+    for text in assignments:
+        key, op, value = split_assignment(text)
+        if not value or op == "-=" or (op != "=" and key in ("due", "repeat")):
+            out.append(text)  # unset, remove, or not a list: set_fields says what is wrong
+        elif key == "due":
+            zone = task.timezone or settings.member_timezone(assignee)
+            try:
+                due, due_zone = parse_due(value, now, zone, settings, option="due")
+            except UsageError:
+                if not re.match(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d", value):
+                    raise
+                out.append(text)  # an ISO moment with an offset: the model reads it
+                continue
+            if isinstance(due, datetime):
+                out.append(f"due={due.isoformat(timespec='minutes')}")
+                if due_zone != task.timezone:
+                    out.append(f"timezone={due_zone or ''}")
+            else:
+                out.append(f"due={due.isoformat()}")
+        elif key == "repeat":
+            out.append(f"repeat={parse_repeat(value)}")
+        elif key == "reminders":
+            out.append(f"reminders{op}{', '.join(parse_reminders(value.split(',')))}")
+        elif key == "contacts":
+            names, client_ids = _contacts(ws, value.split(","), list(task.clients))
+            out.append(f"contacts{op}{', '.join(names)}")
+            out += [f"clients+={c}" for c in client_ids if c not in task.clients]
+        else:
+            out.append(text)
+    return out
+
+
+def edit_task(ws: Workspace, *, ref: str, assignments: Sequence[str], now: datetime) -> Task:
+    """``tcrm task edit REF --set ...``: one commit; values as ``typed_assignments`` reads
+    them (``due=fri``, ``repeat=weekly``, ``contacts=Jane``)."""
+    with ws.lock():
+        task = _task(ws, ref)
+        items = typed_assignments(ws, task, assignments, now)
+        new = set_fields(ws, kind="task", ref=task.id, assignments=items, protected=PROTECTED)
+        assert isinstance(new, Task)
         return new

@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 from tcrm.errors import TcrmError
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.services import clients, history, tasks
-from tcrm.services.history import HistoryEntry
+from tcrm.services.history import HistoryEntry, change_text
 from tcrm.tui.format import clip, moment, money, plural
 from tcrm.tui.format import due as due_text
 from tcrm.tui.screens.actions import RecordActions
@@ -283,7 +283,7 @@ class ClientCardScreen(RecordActions, DataScreen):
         elif isinstance(record, Activity):
             self.app.push_screen(ActivityEditForm(record))
         elif isinstance(record, HistoryEntry):
-            changes = "; ".join(f"{c.field}: {c.old!r} → {c.new!r}" for c in record.changes[:6])
+            changes = "; ".join(change_text(c, "→") for c in record.changes[:6])
             self.notify(
                 changes or record.subject,
                 title=f"{record.commit[:8]} {record.author}",

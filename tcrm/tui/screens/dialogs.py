@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -30,10 +30,18 @@ QUICK = (
 
 
 class RescheduleDialog(ModalScreen[str | None]):
-    """Where to move a task's due: a quick choice, or a date as people type them."""
+    """Where to move a task's due: a date as people type them, or a quick choice.
+
+    Typing always goes to the text field (also while the quick choices have the focus),
+    and the line under them previews what Enter saves, from the widget that has the focus.
+    """
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "#reschedule-text"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("down", "choices", "Quick choices", show=False),
+    ]
 
     def __init__(self, task: Task, now: datetime, settings: Settings) -> None:
         super().__init__()
@@ -53,6 +61,12 @@ class RescheduleDialog(ModalScreen[str | None]):
             yield Static(
                 f"Reschedule: {self.task_record.title}", classes="dialog-title", markup=False
             )
+            yield TextField(
+                placeholder="type: fri, 2026-12-01, tomorrow 10:00",
+                id="reschedule-text",
+                compact=True,
+                select_on_focus=False,
+            )
             options = []
             for text, label in QUICK:
                 try:
@@ -60,12 +74,56 @@ class RescheduleDialog(ModalScreen[str | None]):
                 except TcrmError:
                     continue
             yield OptionList(*options, id="reschedule-choices")
-            yield TextField(
-                placeholder="or type: fri, 2026-12-01, tomorrow 10:00",
-                id="reschedule-text",
-                compact=True,
-            )
             yield Static("", id="reschedule-preview", classes="dialog-note", markup=False)
+
+    def _show(self, text: str, error: bool = False) -> None:
+        note = self.query_one("#reschedule-preview", Static)
+        note.update(text)
+        note.set_class(error, "-error")
+
+    def _show_typed(self, value: str) -> None:
+        if not value.strip():
+            self._show("or ↓ for a quick choice")
+            return
+        try:
+            self._show(f"→ {self._preview(value)}")
+        except TcrmError as exc:
+            self._show(str(exc).removeprefix("snooze: "), error=True)
+
+    def _show_choice(self) -> None:
+        choices = self.query_one("#reschedule-choices", OptionList)
+        if choices.highlighted is None:
+            self._show("")
+            return
+        option = choices.get_option_at_index(choices.highlighted)
+        label = dict(QUICK).get(option.id or "", "")
+        self._show(f"→ {label}: {self._preview(option.id or '')}")
+
+    def on_mount(self) -> None:
+        self._show_typed("")
+
+    def on_descendant_focus(self) -> None:
+        if self.focused is self.query_one("#reschedule-choices"):
+            self._show_choice()
+        else:
+            self._show_typed(self.query_one("#reschedule-text", Input).value)
+
+    def on_key(self, event: events.Key) -> None:
+        """A character typed while the quick choices have the focus goes to the text."""
+        field = self.query_one("#reschedule-text", Input)
+        if event.is_printable and event.character and self.focused is not field:
+            event.stop()
+            event.prevent_default()
+            field.focus()
+            field.insert_text_at_cursor(event.character)
+
+    def action_choices(self) -> None:
+        self.query_one("#reschedule-choices", OptionList).focus()
+
+    @on(OptionList.OptionHighlighted, "#reschedule-choices")
+    def _highlighted(self) -> None:
+        if self.focused is self.query_one("#reschedule-choices"):
+            self._show_choice()
 
     @on(OptionList.OptionSelected, "#reschedule-choices")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -73,17 +131,7 @@ class RescheduleDialog(ModalScreen[str | None]):
 
     @on(Input.Changed, "#reschedule-text")
     def _typed(self, event: Input.Changed) -> None:
-        note = self.query_one("#reschedule-preview", Static)
-        if not event.value.strip():
-            note.update("")
-            note.remove_class("-error")
-            return
-        try:
-            note.update(f"→ {self._preview(event.value)}")
-            note.remove_class("-error")
-        except TcrmError as exc:
-            note.update(str(exc).removeprefix("snooze: "))
-            note.add_class("-error")
+        self._show_typed(event.value)
 
     @on(Input.Submitted, "#reschedule-text")
     def _submitted(self, event: Input.Submitted) -> None:

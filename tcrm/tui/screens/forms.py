@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from tcrm.errors import Problem, TcrmError, ValidationError
+from tcrm.errors import OverridableError, Problem, TcrmError, ValidationError
 from tcrm.model.records import Client, Deal, Record, Task
 from tcrm.model.rules import missing_required
 from tcrm.model.when import WhenError, parse_day, parse_when
@@ -76,16 +76,21 @@ class FormScreen(ModalScreen[Any]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+f", "override", "Save anyway", show=False),
     ]
     HEADING = "Form"
     ALIASES: ClassVar[dict[str, str]] = {}
     """Record fields shown by another form field (``contacts`` -> ``contact``)."""
+    OVERRIDE = ""
+    """The label of the button that saves anyway after an overridable refusal (the CLI's
+    ``--force``); empty when the form has no override."""
 
     def __init__(self) -> None:
         super().__init__()
         self.touched: set[str] = set()
         self.errors: dict[str, str] = {}
         self.saving = False
+        self.forcing = False
         self._fields = self.form_fields()
 
     @property
@@ -102,7 +107,8 @@ class FormScreen(ModalScreen[Any]):
         raise NotImplementedError
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
-        """The service call that saves ``values`` (run in a worker)."""
+        """The service call that saves ``values`` (run in a worker); with ``self.forcing``
+        after the person chose the override, the call the CLI makes with ``--force``."""
         raise NotImplementedError
 
     def success(self, result: Any) -> str | None:
@@ -123,6 +129,10 @@ class FormScreen(ModalScreen[Any]):
                             yield Static("", classes="form-error", id=f"error-{field.name}")
             yield Static("", id="form-message", markup=False)
             with Horizontal(id="form-buttons"):
+                if self.OVERRIDE:
+                    yield Button(
+                        f"{self.OVERRIDE} ^f", id="form-override", variant="warning", compact=True
+                    )
                 yield Button("Save ^s", id="form-save", variant="primary", compact=True)
                 yield Button("Cancel esc", id="form-cancel", compact=True)
 
@@ -145,6 +155,8 @@ class FormScreen(ModalScreen[Any]):
         )
 
     def on_mount(self) -> None:
+        if self.OVERRIDE:
+            self.query_one("#form-override").display = False
         first = self._fields[0].name if self._fields else None
         if first:
             self.query_one(f"#field-{first}").focus()
@@ -230,6 +242,17 @@ class FormScreen(ModalScreen[Any]):
     def _cancel_pressed(self) -> None:
         self.action_cancel()
 
+    @on(Button.Pressed, "#form-override")
+    def _override_pressed(self) -> None:
+        self.action_override()
+
+    def action_override(self) -> None:
+        """Save anyway after an overridable refusal, as the CLI's ``--force`` does."""
+        if not self.OVERRIDE or not self.query_one("#form-override").display:
+            return
+        self.forcing = True
+        self.action_save()
+
     # --- saving ---------------------------------------------------------------------
 
     def action_cancel(self) -> None:
@@ -252,8 +275,12 @@ class FormScreen(ModalScreen[Any]):
 
     def _refused(self, error: TcrmError) -> None:
         self.saving = False
+        self.forcing = False
         if isinstance(error, ValidationError):
             self.show_problems(problems_of(error, self.ALIASES))
+        elif isinstance(error, OverridableError) and self.OVERRIDE:
+            self.show_problems([("", f"{error.reason}. {self.OVERRIDE} with ctrl+f.")])
+            self.query_one("#form-override").display = True
         else:
             self.show_problems([("", plain(error))])
         self._focus_first_error()
@@ -297,6 +324,7 @@ class ClientForm(FormScreen):
 
     HEADING = "New client"
     ALIASES: ClassVar[dict[str, str]] = {"contacts": "contact"}
+    OVERRIDE = "Add anyway"
 
     def form_fields(self) -> list[Field]:
         settings = self.tcrm.ws.settings
@@ -353,9 +381,10 @@ class ClientForm(FormScreen):
         return found + _checked(build, self.ALIASES)
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
-        ws, now = self.tcrm.ws, self.tcrm.now()
+        ws, now, force = self.tcrm.ws, self.tcrm.now(), self.forcing
         return lambda: clients.add_client(
             ws,
+            force=force,
             name=values["name"],
             client_type=values["type"] or "company",
             emails=split_list(values["emails"]),
@@ -514,9 +543,63 @@ class DealEditForm(EditForm):
 
 
 class TaskEditForm(EditForm):
+    """``tcrm task edit``: due, repeat, reminders and contacts as ``task add`` takes them
+    (``fri``, ``tomorrow 11:00``, ``weekly``, ``30m``, a contact's name or email)."""
+
     KIND = "task"
-    FIELDS = ("title", "due", "assignee", "priority", "reminders", "duration", "notes")
+    FIELDS = (
+        "title",
+        "due",
+        "repeat",
+        "assignee",
+        "priority",
+        "reminders",
+        "contacts",
+        "duration",
+        "notes",
+    )
     PROTECTED = tasks.PROTECTED
+    PLACEHOLDERS: ClassVar[dict[str, str]] = {
+        "due": "tomorrow 10:00, fri, +3d, 2026-12-01",
+        "repeat": "daily, weekdays, weekly, monthly, yearly or an RRULE",
+        "reminders": "30m, 1d",
+        "contacts": "names or emails of the clients' contact people",
+    }
+
+    def form_fields(self) -> list[Field]:
+        return [
+            Field(f.name, f.label, f.value, f.choices, self.PLACEHOLDERS.get(f.name, ""))
+            for f in super().form_fields()
+        ]
+
+    def check(self, values: dict[str, str]) -> Problems:
+        ws, now = self.tcrm.ws, self.tcrm.now()
+        task = cast(Task, self.record)
+        found: Problems = []
+        typed = self.assignments(values)
+        try:
+            items = tasks.typed_assignments(ws, task, typed, now)
+        except TcrmError:
+            for item in typed:  # which field it was, each problem next to its own
+                try:
+                    tasks.typed_assignments(ws, task, [item], now)
+                except TcrmError as exc:
+                    name = item.split("=", 1)[0]
+                    found.append((name, plain(exc).removeprefix(f"{name}: ")))
+            return found or [("", "check the values")]
+
+        def build() -> Record:
+            changes = records.parse_assignments(task, items, self.PROTECTED)
+            new = records.updated(task, changes)
+            records.ensure_valid(ws, new)
+            return new
+
+        return _checked(build, self.ALIASES)
+
+    def action(self, values: dict[str, str]) -> Callable[[], Any]:
+        ws, now, ref = self.tcrm.ws, self.tcrm.now(), self.record.id
+        items = self.assignments(values)
+        return lambda: tasks.edit_task(ws, ref=ref, assignments=items, now=now)
 
 
 class ActivityEditForm(EditForm):
@@ -551,6 +634,8 @@ class TaskForm(FormScreen):
             Field("priority", "Priority", choices=choices(list(tasks.PRIORITIES))),
             Field("clients", "Clients", self.preset["clients"], placeholder="client ids or names"),
             Field("deals", "Deals", self.preset["deals"], placeholder="deal ids"),
+            Field("contacts", "Contacts", placeholder="contact people: names or emails"),
+            Field("repeat", "Repeat", placeholder="daily, weekdays, weekly, monthly, yearly"),
             Field("reminders", "Reminders", placeholder="30m, 1d"),
             Field("notes", "Notes"),
         ]
@@ -575,6 +660,18 @@ class TaskForm(FormScreen):
             offsets = []
         if offsets and due is None and not values["due"]:
             found.append(("reminders", "reminders need a due date"))
+        if values["repeat"]:
+            try:
+                tasks.parse_repeat(values["repeat"])
+            except TcrmError as exc:
+                found.append(("repeat", plain(exc)))
+            if not values["due"]:
+                found.append(("repeat", "a repeating task needs a due date"))
+        if values["contacts"]:
+            try:
+                tasks.contact_names(ws, split_list(values["contacts"]))
+            except TcrmError as exc:
+                found.append(("contacts", plain(exc)))
         for name in ("clients", "deals"):
             for ref in split_list(values[name]):
                 try:
@@ -591,6 +688,8 @@ class TaskForm(FormScreen):
             due=values["due"] or None,
             clients=split_list(values["clients"]),
             deals=split_list(values["deals"]),
+            contacts=split_list(values["contacts"]),
+            repeat=values["repeat"] or None,
             reminders=split_list(values["reminders"]),
             priority=values["priority"] or None,
             assignee=values["assignee"] or None,
@@ -787,6 +886,12 @@ class ActivityForm(FormScreen):
                 found.append(("about", plain(exc)))
         if not values["summary"]:
             found.append(("summary", "say what happened"))
+        kinds = ws.settings.lists.activity_kinds
+        prefixed, rest = activities.kind_prefix(values["summary"], kinds)
+        if prefixed is not None and prefixed != values["kind"]:
+            found.append(("summary", f"starts with {prefixed}: but Kind is {values['kind']}"))
+        elif prefixed is not None and not rest:
+            found.append(("summary", f"say what happened after {prefixed}:"))
         try:
             activities.activity_time(values["at"] or None, now, ws.settings.date_order)
         except TcrmError as exc:

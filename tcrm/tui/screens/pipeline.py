@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import HorizontalScroll
 from textual.widgets import Footer, OptionList, Static
 
-from tcrm.errors import TcrmError
+from tcrm.errors import OverridableError, TcrmError
 from tcrm.model.records import Deal
 from tcrm.services import clients, deals, insights, pipeline
 from tcrm.tui.commands import Command
@@ -57,6 +57,7 @@ class PipelineScreen(DataScreen):
         Binding("right", "column(1)", "Column", show=False),
         Binding("left_square_bracket,h", "move(-1)", "Move back", key_display="[ h"),
         Binding("right_square_bracket,l", "move(1)", "Move on", key_display="] l"),
+        Binding("f", "force", "Move anyway", show=False),
         Binding("w", "won", "Won"),
         Binding("x", "lost", "Lost"),
         Binding("p", "next_pipeline", "Pipeline"),
@@ -73,6 +74,10 @@ class PipelineScreen(DataScreen):
         self._follow: str | None = None
         self._drag: tuple[str, str] | None = None
         self._built_for: tuple[str, ...] = ()
+        self._override: tuple[Deal, str] | None = None
+        """A refused move ``f`` may make anyway (recorded as forced, like ``--force``)."""
+        self._refused_at: int | None = None
+        """``app.changes`` when a refusal was shown: a later change clears it."""
 
     def compose(self) -> ComposeResult:
         yield Static("Loading…", id="board-title", markup=False)
@@ -93,6 +98,8 @@ class PipelineScreen(DataScreen):
     def show(self, data: BoardData) -> None:
         self.data = data
         self.pipeline_id = data.report.pipeline_id
+        if self._refused_at is not None and self.tcrm.changes > self._refused_at:
+            self.say("")  # a change made since: that refusal is no longer the news
         self.repaint()
 
     def repaint(self) -> None:
@@ -178,6 +185,8 @@ class PipelineScreen(DataScreen):
         return deal
 
     def say(self, text: str, error: bool = False) -> None:
+        self._override = None
+        self._refused_at = None
         message = self.query_one("#board-message", Static)
         message.update(text)
         message.set_class(error, "-error")
@@ -208,25 +217,49 @@ class PipelineScreen(DataScreen):
             return
         self.move_to(deal, stages[index])
 
-    def move_to(self, deal: Deal, stage: str) -> None:
+    def move_to(self, deal: Deal, stage: str, force: bool = False) -> None:
         ws, now = self.tcrm.ws, self.tcrm.now()
         self._follow = deal.id
 
         def moved(change: deals.Change) -> str:
             created = f", {len(change.tasks)} task(s) created" if change.tasks else ""
-            text = f"{deal.id}: {deal.stage} → {change.deal.stage}{created}"
+            forced = " (forced)" if change.forced else ""
+            text = (
+                f"{deal.id}: {deal.stage} → {change.deal.stage}{forced}{created}"
+                f"{_cancelled(change)}"
+            )
             self.say(text)
             return text
 
+        def refused(error: TcrmError) -> None:
+            self._refused(error)
+            if isinstance(error, OverridableError):
+                self._override = (deal, stage)
+
         self.tcrm.change(
-            lambda: deals.move_deal(ws, ref=deal.id, stage=stage, now=now),
+            lambda: deals.move_deal(ws, ref=deal.id, stage=stage, now=now, force=force),
             success=moved,
-            failure=self._refused,
+            failure=refused,
         )
+
+    def action_force(self) -> None:
+        """Make the move just refused anyway: the stage history marks it forced."""
+        if self._override is None:
+            self.say("Nothing to override: f makes a refused move anyway.", error=True)
+            return
+        deal, stage = self._override
+        self.move_to(deal, stage, force=True)
 
     def _refused(self, error: TcrmError) -> None:
         self._follow = None
-        self.say(f"Refused: {error}", error=True)
+        if isinstance(error, OverridableError):
+            self.say(
+                f"Refused: {error.reason}. Press f to move anyway (recorded as forced).",
+                error=True,
+            )
+        else:
+            self.say(f"Refused: {error}", error=True)
+        self._refused_at = self.tcrm.changes
 
     def action_won(self) -> None:
         deal = self._need_deal()
@@ -236,6 +269,7 @@ class PipelineScreen(DataScreen):
 
         def won(change: deals.Change) -> str:
             text = f"{deal.id}: won 🎉" if change.changed else f"{deal.id} was already won"
+            text += _cancelled(change)
             self.say(text)
             return text
 
@@ -255,7 +289,7 @@ class PipelineScreen(DataScreen):
                 return
 
             def lost(change: deals.Change) -> str:
-                text = f"{deal.id}: lost ({reason})"
+                text = f"{deal.id}: lost ({reason}){_cancelled(change)}"
                 self.say(text)
                 return text
 
@@ -323,3 +357,11 @@ class PipelineScreen(DataScreen):
         deal = next((r.deal for r in self.data.rows if r.deal.id == drag[0]), None)
         if deal is not None:
             self.move_to(deal, event.stage_id)
+
+
+def _cancelled(change: deals.Change) -> str:
+    """``, 1 stage task cancelled``: what a move or close did to the old stage's tasks."""
+    count = len(change.cancelled)
+    if not count:
+        return ""
+    return f", {count} stage task{'s' if count > 1 else ''} cancelled"
