@@ -336,3 +336,119 @@ def test_dry_run_json_carries_the_new_values(sample_ws: Path, tmp_path: Path) ->
     assert data["new_values"][2]["suggestion"] == "referral"
     assert data["added"] == {"sources": ["Organic search", "Offline sources", "Referrals"]}
     assert len(data["created"]) == 4
+
+
+# --- every list, every import ------------------------------------------------------------
+
+
+def test_deals_from_json_add_lost_reasons_and_tags_in_one_commit(
+    sample_ws: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "deals.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "title": "Old app",
+                    "client": "acme-logistics",
+                    "status": "lost",
+                    "lost_reason": "Went dark",
+                    "tags": ["retainer", "Q3 push"],
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
+    refused = run("import", "json", path, "--type", "deals")
+    assert refused.code == 1
+    assert "tags: 'Q3 push' (1 object)" in refused.err
+    assert "lost_reasons: 'Went dark' (1 object)" in refused.err
+    commits = commit_count(sample_ws)
+    result = run("import", "json", path, "--type", "deals", "--new-values", "add")
+    assert result.code == 0, result
+    assert commit_count(sample_ws) == commits + 1
+    lists = _lists(sample_ws)
+    assert lists["tags"][-1] == "Q3 push" and lists["lost_reasons"][-1] == "Went dark"
+    assert git(sample_ws, "log", "-1", "--format=%s").strip() == (
+        "import: 1 deal from deals.json; tcrm.yaml lists: +1 tags, +1 lost reasons"
+    )
+    assert run("check").code == 0
+
+
+def test_client_statuses_mapped_and_case_folded(sample_ws: Path, tmp_path: Path) -> None:
+    path = _hubspot(tmp_path)
+    result = run(
+        "import",
+        "csv",
+        path,
+        "--map",
+        "Lifecycle Stage=status",
+        "--map-value",
+        "status:Customer=active",
+        "--map-value",
+        "status:Opportunity=prospect",
+        "--new-values",
+        "drop",
+    )
+    assert result.code == 0, result
+    assert load(sample_ws, "clients/kestrel-analytics.yaml")["status"] == "lead"
+    assert load(sample_ws, "clients/marlow-finch.yaml")["status"] == "active"
+    assert load(sample_ws, "clients/quillon-labs.yaml")["status"] == "prospect"
+
+
+def test_activity_kinds_map_to_near_matches_and_a_dropped_kind_is_invalid(
+    sample_ws: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text(
+        "Type,Date,Subject,Organization\n"
+        "Calls,2026-11-20 14:30,Intro call,Café Lumière\n"
+        "Lunch,2026-11-21 12:00,Lunch,Café Lumière\n",
+        encoding="utf-8",
+    )
+    dropped = run("import", "csv", path, "--type", "activities", "--new-values", "drop")
+    assert dropped.code == 1
+    assert "row 2, column Type: is required" in dropped.err  # "Calls" too: drop never maps
+    assert "row 3, column Type: is required" in dropped.err
+    mapped = run(
+        "import",
+        "csv",
+        path,
+        "--type",
+        "activities",
+        "--new-values",
+        "map",
+        "--map-value",
+        "kind:Lunch=meeting",
+        "--json",
+    )
+    assert mapped.code == 0, mapped
+    data = json.loads(mapped.out)
+    assert [a["kind"] for a in data["created"]] == ["call", "meeting"]
+    assert data["mapped"] == {"activity_kinds": 2}
+
+
+def test_skip_invalid_writes_the_refused_values_rows_to_the_rejected_file(
+    sample_ws: Path, tmp_path: Path
+) -> None:
+    path = _hubspot(tmp_path)
+    result = run("import", "csv", path, "--skip-invalid", "--map-value", "source:Referrals=")
+    assert result.code == 0, result
+    assert changed_files(sample_ws) == ["clients/brightwater-co.yaml"]
+    rejected = (tmp_path / "hubspot-companies.rejected.csv").read_text(encoding="utf-8")
+    assert "'Organic search' is not in tcrm.yaml's sources" in rejected
+    assert rejected.count("\n") == 4  # the header and three rows
+
+
+def test_dry_run_json_when_rows_are_refused(sample_ws: Path, tmp_path: Path) -> None:
+    before, commits = snapshot(sample_ws), commit_count(sample_ws)
+    result = run("import", "vcard", _apple(tmp_path), "--dry-run", "--json")
+    assert result.code == 1
+    data = json.loads(result.out)
+    assert [(v["value"], v["cards"], v["action"]) for v in data["new_values"]] == [
+        ("Clients", 1, "reject"),
+        ("Design Week 2026", 2, "reject"),
+    ]
+    assert data["created"] == [] and len(data["rejected"]) == 2
+    assert result.err.strip().startswith("tcrm: error: 2 invalid cards")
+    assert snapshot(sample_ws) == before and commit_count(sample_ws) == commits
