@@ -452,3 +452,14 @@ def test_dry_run_json_when_rows_are_refused(sample_ws: Path, tmp_path: Path) -> 
     assert data["created"] == [] and len(data["rejected"]) == 2
     assert result.err.strip().startswith("tcrm: error: 2 invalid cards")
     assert snapshot(sample_ws) == before and commit_count(sample_ws) == commits
+
+
+def test_add_is_refused_while_tcrm_yaml_holds_an_uncommitted_hand_edit(
+    sample_ws: Path, tmp_path: Path
+) -> None:
+    settings = sample_ws / "tcrm.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
+    before, commits = snapshot(sample_ws), commit_count(sample_ws)
+    result = run("import", "csv", _hubspot(tmp_path), "--new-values", "add")
+    assert_refused(sample_ws, result, before, commits)
+    assert "tcrm.yaml has changes not committed" in result.err

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from tcrm.errors import UsageError, ValidationError
 from tcrm.model.settings import Settings
-from tcrm.store import yamlio
+from tcrm.store import git, yamlio
 from tcrm.store.workspace import SETTINGS_FILE, Workspace
 
 MODES = ("reject", "add", "drop", "map")
@@ -238,10 +238,16 @@ def map_option(v: NewValue) -> str:
 
 def settings_text_with(ws: Workspace, added: Mapping[str, list[str]]) -> str:
     """tcrm.yaml's new text with ``added`` appended to its lists, every comment and
-    other key kept; refused (nothing written) unless the result is valid settings."""
+    other key kept; refused (nothing written) unless the result is valid settings, or
+    when tcrm.yaml holds a hand edit not yet committed (never folded into an import)."""
     from pydantic import ValidationError as PydanticError
     from ruamel.yaml.comments import CommentedMap
 
+    if git.changed_paths(ws.root, [SETTINGS_FILE]):
+        raise UsageError(
+            f"{SETTINGS_FILE} has changes not committed, which --new-values add would commit "
+            f"with the import; commit or undo them first (git diff {SETTINGS_FILE})"
+        )
     text = (ws.root / SETTINGS_FILE).read_text(encoding="utf-8")
     doc = yamlio.load_rt(text, SETTINGS_FILE)
     if not isinstance(doc, CommentedMap):
