@@ -463,3 +463,21 @@ def test_add_is_refused_while_tcrm_yaml_holds_an_uncommitted_hand_edit(
     result = run("import", "csv", _hubspot(tmp_path), "--new-values", "add")
     assert_refused(sample_ws, result, before, commits)
     assert "tcrm.yaml has changes not committed" in result.err
+
+
+def test_an_added_value_is_written_as_the_record_holds_it_and_shown_safely(
+    sample_ws: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(
+        json.dumps([{"name": "Nova Kft", "tags": ["Design\u0007Week", "\u202eevil"]}]),
+        encoding="utf-8",
+    )
+    dry = run("import", "json", path, "--new-values", "add", "--dry-run")
+    assert "\u202e" not in dry.out + dry.err and "\\u202eevil" in dry.out
+    result = run("import", "json", path, "--new-values", "add")
+    assert result.code == 0, result
+    assert "\u202e" not in result.err
+    assert _lists(sample_ws)["tags"][-2:] == ["DesignWeek", "\u202eevil"]
+    assert load(sample_ws, "clients/nova-kft.yaml")["tags"] == ["DesignWeek", "\u202eevil"]
+    assert run("check").code == 0

@@ -248,7 +248,7 @@ def _refusal(
             f"{text}: {len(new_values):,} value{'s' if len(new_values) != 1 else ''} not in "
             "tcrm.yaml's lists (--new-values add adds them to the lists in the same commit, "
             f'--new-values drop imports without them, --map-value "{example}" maps one; '
-            "--skip-invalid imports the other rows)"
+            f"--skip-invalid imports the other {source.unit}s)"
         )
     return ValidationError(f"{text} (fix them, or import the valid ones with --skip-invalid)")
 
@@ -307,7 +307,7 @@ def _print_import(result: imports.ImportResult, unit: str) -> None:
         render.table(
             ["List", "New value", render.Column(f"{unit.capitalize()}s", "right"), "Action"],
             (
-                [v.list, v.value, f"{v.rows:,}", _value_action(v, import_values)]
+                [v.list, _visible(v.value), f"{v.rows:,}", _value_action(v, import_values)]
                 for v in result.new_values
             ),
             title="Values not in tcrm.yaml's lists",
@@ -347,7 +347,10 @@ def _print_import(result: imports.ImportResult, unit: str) -> None:
     verb = "Would import" if result.dry_run else "Imported"
     render.message(f"{verb} {bulk.plural(created, kind)} from {result.source}{detail}.")
     if result.added:
-        added = "; ".join(f"{name}: {', '.join(values)}" for name, values in result.added.items())
+        added = "; ".join(
+            f"{name}: {', '.join(_visible(v) for v in values)}"
+            for name, values in result.added.items()
+        )
         verb = "Would add" if result.dry_run else "Added"
         render.message(f"{verb} to tcrm.yaml's lists: {added}.")
     if result.dropped:
@@ -364,6 +367,12 @@ def _print_import(result: imports.ImportResult, unit: str) -> None:
         render.message("Dry run: nothing was written.")
 
 
+def _visible(text: str) -> str:
+    """A value from the file as a terminal shows it safely: characters that are not
+    printable (controls, bidi overrides) as escapes."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
 def _values(n: int) -> str:
     return f"{n:,} value{'s' if n != 1 else ''}"
 
@@ -374,9 +383,9 @@ def _value_action(v: Any, import_values: Any) -> str:
     if v.action == "drop":
         return "leave out"
     if v.action == "map":
-        return f"map to {v.mapped_to}"
+        return f"map to {_visible(v.mapped_to or '')}"
     if v.suggestion:
-        return f"refused; suggested: {import_values.map_option(v)}"
+        return f"refused; suggested: {_visible(import_values.map_option(v))}"
     return "refused"
 
 

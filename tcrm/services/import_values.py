@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tcrm.errors import UsageError, ValidationError
+from tcrm.model.records import clean_text
 from tcrm.model.settings import Settings
 from tcrm.store import git, yamlio
 from tcrm.store.workspace import SETTINGS_FILE, Workspace
@@ -160,7 +161,7 @@ class ValuePolicy:
 
     def resolve(self, list_name: str, value: str) -> str | None:
         """The value to store (``None``: left out); ``NewValueError`` when refused."""
-        text = value.strip()
+        text = clean_text(value).strip()  # as the record will be written, so list and record agree
         key = _key(text)
         chosen = self.maps.get(list_name, {})
         if key in chosen:
