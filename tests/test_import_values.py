@@ -285,6 +285,7 @@ def test_new_values_map_applies_only_the_near_matches(sample_ws: Path, tmp_path:
         ("Organic search=website", "write LIST:VALUE=LISTED"),
         ("colour:red=blue", "no list 'colour'"),
         ("source:=website", "write LIST:VALUE=LISTED"),
+        ("kind:Lunch=meeting", "a client has no kind (its lists: source, tag, region, status)"),
     ],
 )
 def test_a_bad_map_value_is_refused(

@@ -44,6 +44,7 @@ from tcrm.services.bulk import (
 from tcrm.services.clients import normalised_name, parse_contact
 from tcrm.services.import_values import (
     LIST_FIELDS,
+    SINGULAR,
     NewValue,
     NewValueError,
     ValuePolicy,
@@ -1549,6 +1550,13 @@ def import_rows(
     """
     now = local_now(ws, now)
     values = ValuePolicy(ws.settings, new_values, value_maps or {})
+    unused = [name for name in values.maps if name not in LIST_FIELDS[kind].values()]
+    if unused:
+        lists = ", ".join(SINGULAR[name] for name in LIST_FIELDS[kind].values()) or "none"
+        raise UsageError(
+            f"--map-value {SINGULAR[unused[0]]}:...: a {kind} has no {SINGULAR[unused[0]]} "
+            f"(its lists: {lists})"
+        )
     importer = Importer(
         ws,
         kind=kind,
