@@ -159,7 +159,10 @@ def test_a_category_outside_the_tag_list_is_named(sample_ws: Path, tmp_path: Pat
     before, commits = snapshot(sample_ws), commit_count(sample_ws)
     result = run("import", "vcard", path)
     assert result.code == 1
-    assert result.err.startswith("card 1, field tags: 'myContacts' is not one of the tags")
+    assert result.err.startswith(
+        "Values not in tcrm.yaml's lists:\n  tags: 'myContacts' (1 card)\n"
+    )
+    assert "--new-values add" in result.err
     assert snapshot(sample_ws) == before and commit_count(sample_ws) == commits
 
 

@@ -86,6 +86,26 @@ SkipInvalid = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help=f"Print JSON (see {JSON_DOC}).")]
+NewValues = Annotated[
+    str,
+    typer.Option(
+        "--new-values",
+        help="Values outside tcrm.yaml's lists (sources, tags, regions, statuses, lost "
+        "reasons, activity kinds): reject the rows, add them to the lists (same commit), "
+        "drop them, or map them to a listed value differing only in case, spacing or a "
+        "plural s (the rest rejected).",
+        metavar="reject|add|drop|map",
+    ),
+]
+MapValue = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map-value",
+        help='Read a value as a listed one: "source:Organic search=website" '
+        '("LIST:VALUE=" leaves it out); repeatable.',
+        metavar="LIST:VALUE=LISTED",
+    ),
+]
 Where = Annotated[
     list[str] | None,
     typer.Option(
@@ -152,9 +172,14 @@ def _import(
     force: bool,
     as_json: bool,
     rejects: Callable[[imports.Source, Any], bytes] | None,
+    new_values: str,
+    map_value: list[str] | None,
 ) -> None:
-    from tcrm.services import imports
+    from tcrm.services import import_values, imports
 
+    value_maps = import_values.parse_value_maps(map_value or [])
+    if new_values not in import_values.MODES:
+        raise UsageError(f"--new-values {new_values!r}: one of {', '.join(import_values.MODES)}")
     ws = workspace(ctx)
     reject_target = None
     if rejects is not None:
@@ -172,21 +197,60 @@ def _import(
                 dry_run=dry_run,
                 force=force,
                 rejects=reject_target,
+                new_values=new_values,
+                value_maps=value_maps,
                 now=cli_now(ctx),
                 progress=progress,
             )
     except imports.ImportProblems as exc:
-        for problem in exc.problems:
-            err.print(str(problem), markup=False, highlight=False)
-        rows = len({p.path.split(",")[0] for p in exc.problems})
-        raise ValidationError(
-            f"{rows:,} invalid {source.unit}{'s' if rows != 1 else ''} in {source.name}; nothing "
-            "was imported (fix them, or import the valid ones with --skip-invalid)"
-        ) from None
+        _print_problems(exc.problems, exc.new_values, source.unit)
+        raise _refusal(exc.rows, exc.new_values, source, "nothing was imported") from None
     if as_json:
         render.emit_json(_import_json(result, source.unit))
-        return
-    _print_import(result, source.unit)
+    else:
+        _print_import(result, source.unit)
+    if result.dry_run and result.rejected and not skip_invalid:
+        if not as_json:
+            _print_problems(result.problems, [], source.unit)
+        refused = [v for v in result.new_values if v.action == "reject"]
+        raise _refusal(len(result.rejected), refused, source, "the import would be refused")
+
+
+def _print_problems(problems: list[Any], new_values: list[Any], unit: str) -> None:
+    """Each problem on stderr, then the values outside the lists, a line per list."""
+    from tcrm.services import import_values
+
+    for problem in problems:
+        err.print(str(problem), markup=False, highlight=False)
+    if new_values:
+        err.print("Values not in tcrm.yaml's lists:", markup=False, highlight=False)
+        for line in import_values.by_list(new_values, unit):
+            err.print(f"  {line}", markup=False, highlight=False)
+        for v in new_values:
+            if v.suggestion:
+                err.print(
+                    f"  {v.value!r} looks like {v.suggestion!r}: {import_values.map_option(v)}",
+                    markup=False,
+                    highlight=False,
+                )
+
+
+def _refusal(
+    rows: int, new_values: list[Any], source: imports.Source, what: str
+) -> ValidationError:
+    text = f"{rows:,} invalid {source.unit}{'s' if rows != 1 else ''} in {source.name}; {what}"
+    if new_values:
+        from tcrm.services import import_values
+
+        first = new_values[0]
+        example = f"{import_values.SINGULAR[first.list]}:{first.value}=LISTED"
+        return ValidationError(
+            f"{text}: {len(new_values):,} value{'s' if len(new_values) != 1 else ''} not in "
+            "tcrm.yaml's lists (--new-values add adds them to the lists in the same commit, "
+            f'--new-values drop imports without them, --map-value "{example}" maps one; '
+            f"--skip-invalid imports the other {source.unit}s)"
+        )
+    return ValidationError(f"{text} (fix them, or import the valid ones with --skip-invalid)")
 
 
 def _import_json(result: imports.ImportResult, unit: str) -> dict[str, Any]:
@@ -213,15 +277,40 @@ def _import_json(result: imports.ImportResult, unit: str) -> dict[str, Any]:
         "columns": [{"column": c.header, "field": c.target, "how": c.how} for c in result.columns],
         "commit": result.commit_id,
         "message": result.message,
+        "new_values": [
+            {
+                "list": v.list,
+                "value": v.value,
+                unit + "s": v.rows,
+                "action": v.action,
+                "suggestion": v.suggestion,
+            }
+            for v in result.new_values
+        ],
+        "added": result.added,
+        "dropped": result.dropped,
+        "mapped": result.mapped,
+        "problems": [str(p) for p in result.problems],
     }
 
 
 def _print_import(result: imports.ImportResult, unit: str) -> None:
+    from tcrm.services import import_values
+
     if result.dry_run:
         render.table(
             ["Column", "Read as"],
             ([c.header, _read_as(c)] for c in result.columns),
             title="Columns",
+        )
+    if result.dry_run and result.new_values:
+        render.table(
+            ["List", "New value", render.Column(f"{unit.capitalize()}s", "right"), "Action"],
+            (
+                [v.list, _visible(v.value), f"{v.rows:,}", _value_action(v, import_values)]
+                for v in result.new_values
+            ),
+            title="Values not in tcrm.yaml's lists",
         )
     if result.duplicates:
         render.table(
@@ -257,10 +346,47 @@ def _print_import(result: imports.ImportResult, unit: str) -> None:
     detail = f" ({', '.join(parts)})" if parts else ""
     verb = "Would import" if result.dry_run else "Imported"
     render.message(f"{verb} {bulk.plural(created, kind)} from {result.source}{detail}.")
+    if result.added:
+        added = "; ".join(
+            f"{name}: {', '.join(_visible(v) for v in values)}"
+            for name, values in result.added.items()
+        )
+        verb = "Would add" if result.dry_run else "Added"
+        render.message(f"{verb} to tcrm.yaml's lists: {added}.")
+    if result.dropped:
+        total = sum(result.dropped.values())
+        counts = ", ".join(f"{name}: {n:,}" for name, n in result.dropped.items())
+        render.message(f"Left out {_values(total)} not in the lists ({counts}).")
+    if result.mapped:
+        total = sum(result.mapped.values())
+        counts = ", ".join(f"{name}: {n:,}" for name, n in result.mapped.items())
+        render.message(f"Mapped {_values(total)} to listed ones ({counts}).")
     if result.rejected_path:
         render.message(f"Rejected {unit}s, with an error column: {result.rejected_path}")
     if result.dry_run:
         render.message("Dry run: nothing was written.")
+
+
+def _visible(text: str) -> str:
+    """A value from the file as a terminal shows it safely: characters that are not
+    printable (controls, bidi overrides) as escapes."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+def _values(n: int) -> str:
+    return f"{n:,} value{'s' if n != 1 else ''}"
+
+
+def _value_action(v: Any, import_values: Any) -> str:
+    if v.action == "add":
+        return "add to the list"
+    if v.action == "drop":
+        return "leave out"
+    if v.action == "map":
+        return f"map to {_visible(v.mapped_to or '')}"
+    if v.suggestion:
+        return f"refused; suggested: {_visible(import_values.map_option(v))}"
+    return "refused"
 
 
 def _read_as(column: imports.Column) -> str:
@@ -307,6 +433,8 @@ def import_csv(
     ] = None,
     on_duplicate: OnDuplicate = "skip",
     skip_invalid: SkipInvalid = False,
+    new_values: NewValues = "reject",
+    map_value: MapValue = None,
     force: Annotated[
         bool,
         typer.Option("--force", help="Import deals even when their stage needs fields they lack."),
@@ -340,6 +468,8 @@ def import_csv(
         force=force,
         as_json=as_json,
         rejects=partial(_encode_rejected, delimiter=used, bom=bom),
+        new_values=new_values,
+        map_value=map_value,
     )
 
 
@@ -357,6 +487,8 @@ def import_vcard(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Import the valid cards; list the others.")
     ] = False,
+    new_values: NewValues = "reject",
+    map_value: MapValue = None,
     dry_run: DryRun = False,
     as_json: AsJson = False,
 ) -> None:
@@ -381,6 +513,8 @@ def import_vcard(
         force=False,
         as_json=as_json,
         rejects=None,
+        new_values=new_values,
+        map_value=map_value,
     )
 
 
@@ -393,6 +527,8 @@ def import_json(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Import the valid objects; list the others.")
     ] = False,
+    new_values: NewValues = "reject",
+    map_value: MapValue = None,
     force: Annotated[
         bool,
         typer.Option("--force", help="Import deals even when their stage needs fields they lack."),
@@ -417,6 +553,8 @@ def import_json(
         force=force,
         as_json=as_json,
         rejects=None,
+        new_values=new_values,
+        map_value=map_value,
     )
 
 

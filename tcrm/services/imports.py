@@ -42,9 +42,18 @@ from tcrm.services.bulk import (
     record_key,
 )
 from tcrm.services.clients import normalised_name, parse_contact
+from tcrm.services.import_values import (
+    LIST_FIELDS,
+    SINGULAR,
+    NewValue,
+    NewValueError,
+    ValuePolicy,
+    additions,
+    settings_text_with,
+)
 from tcrm.services.records import all_records, label, local_now
 from tcrm.store import files
-from tcrm.store.workspace import Workspace
+from tcrm.store.workspace import SETTINGS_FILE, Workspace
 
 Progress = Callable[[int, int], None]
 ON_DUPLICATE = ("skip", "update", "create")
@@ -81,7 +90,19 @@ class Source:
 
 
 class ImportProblems(ValidationError):
-    """Rows that cannot be imported: each names its row and column."""
+    """Rows that cannot be imported: each names its row and column.
+
+    Values outside tcrm.yaml's lists are not among ``problems`` (a line per row would
+    bury the rest): ``new_values`` lists each once, with how many rows hold it.
+    """
+
+    def __init__(
+        self, problems: list[Problem], *, new_values: Sequence[NewValue] = (), rows: int = 0
+    ) -> None:
+        self.new_values = list(new_values)
+        self.rows = rows or len({p.path.split(",")[0] for p in problems})
+        super().__init__(problems or [Problem("", None, f"{self.rows:,} invalid rows")])
+        self.problems = problems
 
 
 # --- parsing cells -----------------------------------------------------------------------
@@ -746,6 +767,7 @@ class Lookups:
     now: datetime
     date_formats: Sequence[str]
     members: dict[str, str]
+    values: ValuePolicy
     client_ids: dict[str, str] = field(default_factory=dict)
     client_names: dict[str, list[str]] = field(default_factory=dict)
     deal_ids: dict[str, str] = field(default_factory=dict)
@@ -765,9 +787,13 @@ def _members(settings: Settings) -> dict[str, str]:
     return out
 
 
-def _lookups(ws: Workspace, kind: str, now: datetime, date_formats: Sequence[str]) -> Lookups:
-    settings = ws.settings
-    found = Lookups(settings, ZoneInfo(settings.timezone), now, date_formats, _members(settings))
+def _lookups(
+    ws: Workspace, kind: str, now: datetime, date_formats: Sequence[str], values: ValuePolicy
+) -> Lookups:
+    settings = values.settings
+    found = Lookups(
+        settings, ZoneInfo(settings.timezone), now, date_formats, _members(settings), values
+    )
     if kind in ("deal", "task", "activity"):
         for client in all_records(ws, "client"):
             assert isinstance(client, Client)
@@ -838,6 +864,9 @@ class RowReader:
         self.look = look
         self.force = force
         self.mapped = {c.target for c in columns if c.target and c.how != "extra"}
+        self.listed = LIST_FIELDS[kind]
+        self.new_value_problems: set[tuple[int, str | None, str]] = set()
+        """``(row, header, message)`` of values refused for being outside their list."""
         fields = RECORD_TYPES[kind].model_fields
         self.list_fields = frozenset(
             name for name, info in fields.items() if "list" in str(info.annotation).lower()
@@ -867,6 +896,10 @@ class RowReader:
         for target in self._order(cells):
             try:
                 value = self._convert(target, cells[target], data)
+            except NewValueError as exc:
+                problems.append((origin[target], str(exc)))
+                self.new_value_problems.add((row.number, origin[target], str(exc)))
+                continue
             except ValueError as exc:
                 problems.append((origin[target], str(exc)))
                 continue
@@ -897,6 +930,11 @@ class RowReader:
         look, lists, kind = self.look, self.look.settings.lists, self.kind
         if target in JSON_FIELDS or (target == "contacts" and kind == "client"):
             return self._structured(target, first)
+        if target in self.listed:
+            if target in self.list_fields:
+                items = list(dict.fromkeys(i for t in texts for i in split_list(t, target)))
+                return self._listed(self.listed[target], items)
+            return (self._listed(self.listed[target], [first]) or [None])[0]
         if target in self.list_fields:
             items = list(dict.fromkeys(i for t in texts for i in split_list(t, target)))
             if target == "tags":
@@ -940,8 +978,6 @@ class RowReader:
                 known = ", ".join(sorted(set(STATUS_WORDS[kind].values())))
                 raise ValueError(f"{first!r} is not a {kind} status ({known})")
             return word
-        if target == "status":
-            return _choose(first, lists.client_statuses)
         if target == "priority":
             word = PRIORITY_WORDS.get(header_key(first))
             if word is None:
@@ -952,14 +988,6 @@ class RowReader:
             if word is None:
                 raise ValueError(f"{first!r} is not a client type (company or person)")
             return word
-        if target == "source":
-            return _choose(first, lists.sources)
-        if target == "region":
-            return _choose(first, lists.regions)
-        if target == "lost_reason":
-            return _choose(first, lists.lost_reasons)
-        if target == "kind":
-            return _choose(first, lists.activity_kinds)
         if target == "probability":
             return _probability(first)
         if target in ("cadence_days", "duration"):
@@ -969,6 +997,23 @@ class RowReader:
         if target in ("notes", "address"):
             return "\n\n".join(t.strip() for t in texts if t.strip())
         return first
+
+    def _listed(self, list_name: str, items: Sequence[str]) -> list[str]:
+        """Items of a list field (or the one of a single field) mapped and checked by the
+        import's ``--new-values`` policy; every refused one named at once."""
+        out: list[str] = []
+        refused: list[str] = []
+        for item in items:
+            try:
+                value = self.look.values.resolve(list_name, item)
+            except NewValueError as exc:
+                refused.append(str(exc))
+                continue
+            if value is not None and value not in out:
+                out.append(value)
+        if refused:
+            raise NewValueError("; ".join(refused))
+        return out
 
     @staticmethod
     def _structured(target: str, text: str) -> Any:
@@ -1167,6 +1212,7 @@ class Importer:
         force: bool,
         now: datetime,
         progress: Progress | None,
+        values: ValuePolicy | None = None,
     ) -> None:
         if on_duplicate not in ON_DUPLICATE:
             raise UsageError(f"--on-duplicate {on_duplicate!r}: one of {', '.join(ON_DUPLICATE)}")
@@ -1177,10 +1223,13 @@ class Importer:
         self.now = now
         self.progress = progress
         self.columns = plan_columns(kind, source.headers, mappings, source.canonical)
-        self.look = _lookups(ws, kind, now, date_formats)
+        self.values = values or ValuePolicy(ws.settings)
+        self.look = _lookups(ws, kind, now, date_formats, self.values)
         self.reader = RowReader(kind, self.columns, self.look, force)
         self.force = force
         self.problems: list[Problem] = []
+        self.other_problems: list[Problem] = []
+        """``problems`` but those of values outside their lists (``values`` has them)."""
         self.rejected: list[Rejected] = []
         self.drafts: list[Draft] = []
 
@@ -1198,6 +1247,11 @@ class Importer:
             if problems:
                 located = [_located(self.source, row.number, h, m) for h, m in problems]
                 self.problems.extend(located)
+                self.other_problems.extend(
+                    p
+                    for p, (h, m) in zip(located, problems, strict=True)
+                    if (row.number, h, m) not in self.reader.new_value_problems
+                )
                 self.rejected.append(Rejected(row, [_short(p) for p in located]))
             elif draft is not None:
                 self.drafts.append(draft)
@@ -1411,18 +1465,51 @@ class ImportResult:
     message: str | None = None
     commit_id: str | None = None
     rejected_path: Path | None = None
+    new_values: list[NewValue] = field(default_factory=list)
+    """Values outside tcrm.yaml's lists, each with its row count and what became of it."""
+    added: dict[str, list[str]] = field(default_factory=dict)
+    """``--new-values add``: what tcrm.yaml's lists gained (or, dry, would gain)."""
+    dropped: dict[str, int] = field(default_factory=dict)
+    mapped: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    """A dry run's invalid rows (a real import refuses them with ``ImportProblems``);
+    values outside their lists aside, as ``new_values`` lists them."""
 
     @property
     def skipped(self) -> list[Duplicate]:
         return [d for d in self.duplicates if d.action == "skip"]
 
 
-def commit_message(kind: str, source: str, created: int, updated: int) -> str | None:
-    """``import: 9,812 clients from contacts.csv`` (``, 3 updated`` when some were)."""
+def commit_message(
+    kind: str,
+    source: str,
+    created: int,
+    updated: int,
+    added: Mapping[str, list[str]] | None = None,
+) -> str | None:
+    """``import: 9,812 clients from contacts.csv`` (``, 3 updated`` when some were;
+    ``; tcrm.yaml lists: +3 sources`` when ``--new-values add`` extended them)."""
     if not created and not updated:
         return None
     text = f"import: {plural(created, kind)} from {source}"
-    return f"{text}, {updated:,} updated" if updated else text
+    if updated:
+        text += f", {updated:,} updated"
+    if added:
+        text += "; tcrm.yaml lists: " + ", ".join(
+            f"+{len(values)} {name.replace('_', ' ')}" for name, values in added.items()
+        )
+    return text
+
+
+def _used_values(kind: str, records: Iterable[Record]) -> dict[str, set[str]]:
+    """The values each list field of ``records`` holds, per list."""
+    used: dict[str, set[str]] = {}
+    for record in records:
+        for name, list_name in LIST_FIELDS[kind].items():
+            value = getattr(record, name, None)
+            held = value if isinstance(value, list) else [value] if value else []
+            used.setdefault(list_name, set()).update(held)
+    return used
 
 
 RejectWriter = Callable[[Sequence[Rejected]], bytes]
@@ -1440,10 +1527,12 @@ def import_rows(
     dry_run: bool = False,
     force: bool = False,
     rejects: tuple[Path, RejectWriter] | None = None,
+    new_values: str = "reject",
+    value_maps: Mapping[str, Mapping[str, str | None]] | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """``tcrm import csv|vcard FILE``: every valid row a record, in one commit.
+    """``tcrm import csv|vcard|json FILE``: every valid row a record, in one commit.
 
     All rows are read and checked first. With any invalid row nothing is written and
     ``ImportProblems`` names each (row, column, message) — unless ``skip_invalid``: then
@@ -1452,8 +1541,22 @@ def import_rows(
     merged into their original (``update``: empty fields filled, lists unioned) or
     created anyway, per ``on_duplicate``. ``progress(done, total)`` is called while
     rows are read and while files are written.
+
+    Values outside tcrm.yaml's lists are mapped by ``value_maps`` (see
+    ``import_values.parse_value_maps``), then refused, added to the lists (in the same
+    commit), dropped or mapped to a near match, per ``new_values`` (see
+    ``tcrm.services.import_values``). A dry run never raises ``ImportProblems``: its
+    result carries the problems, so the column mapping and new values are shown too.
     """
     now = local_now(ws, now)
+    values = ValuePolicy(ws.settings, new_values, value_maps or {})
+    unused = [name for name in values.maps if name not in LIST_FIELDS[kind].values()]
+    if unused:
+        lists = ", ".join(SINGULAR[name] for name in LIST_FIELDS[kind].values()) or "none"
+        raise UsageError(
+            f"--map-value {SINGULAR[unused[0]]}:...: a {kind} has no {SINGULAR[unused[0]]} "
+            f"(its lists: {lists})"
+        )
     importer = Importer(
         ws,
         kind=kind,
@@ -1464,15 +1567,19 @@ def import_rows(
         force=force,
         now=now,
         progress=progress,
+        values=values,
     )
     importer.read_rows()
-    if importer.problems and not skip_invalid:
-        raise ImportProblems(importer.problems)
+    if importer.problems and not skip_invalid and not dry_run:
+        raise ImportProblems(
+            importer.other_problems, new_values=values.refused(), rows=len(importer.rejected)
+        )
     if kind == "client":
         importer.group_people()
     with ws.lock():
         plan = importer.plan()
-        message = commit_message(kind, source.name, len(plan.created), len(plan.updated))
+        added = additions(values.values(), _used_values(kind, [*plan.created, *plan.updated]))
+        message = commit_message(kind, source.name, len(plan.created), len(plan.updated), added)
         result = ImportResult(
             kind=kind,
             source=source.name,
@@ -1484,12 +1591,20 @@ def import_rows(
             rejected=importer.rejected,
             dry_run=dry_run,
             message=message,
+            new_values=values.values(),
+            added=added,
+            dropped=values.dropped(),
+            mapped=dict(values.mapped),
+            problems=importer.other_problems if importer.problems and not skip_invalid else [],
         )
         if dry_run:
             return result
         if message:
             total = len(plan.created) + len(plan.updated)
+            settings_text = settings_text_with(ws, added) if added else None
             with ws.transaction(message) as tx:
+                if settings_text is not None:
+                    tx.write_text(SETTINGS_FILE, settings_text)
                 for i, record in enumerate(plan.created, 1):
                     tx.put(record, create=True)
                     if progress and (i % 200 == 0 or i == total):

@@ -597,6 +597,35 @@ def remove_item(doc: Any, key: str, index: int) -> None:
             before.ca.items[last] = [None, None, trailing, None]
 
 
+def extend_lists(doc: Any, additions: Mapping[str, list[str]], key: str = "lists") -> None:
+    """Append strings to the lists under ``doc[key]`` (each made if missing), in order.
+
+    ruamel keeps the comment lines after a list's last item (often the comment heading
+    the next key) on that item, so they move to the new last item and stay after the
+    list, as ``append_item`` does for mappings.
+    """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    lists = doc.get(key)
+    if not isinstance(lists, CommentedMap):
+        lists = CommentedMap()
+        doc[key] = lists
+    for name, values in additions.items():
+        if not values:
+            continue
+        seq = lists.get(name)
+        if not isinstance(seq, CommentedSeq):
+            lists[name] = CommentedSeq(values)
+            continue
+        if len(seq) and not seq.fa.flow_style():
+            trailing = seq.ca.items.pop(len(seq) - 1, None)
+            seq.extend(values)
+            if trailing is not None:
+                seq.ca.items[len(seq) - 1] = trailing
+        else:
+            seq.extend(values)
+
+
 def line_of(text: str, path: tuple[str | int, ...]) -> int | None:
     """The 1-based line of the deepest part of ``path`` present in the document ``text``."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
