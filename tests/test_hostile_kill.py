@@ -132,7 +132,7 @@ def test_deal_move_killed_at_every_step(sample_ws: Path, step: str) -> None:
 
 @pytest.mark.parametrize("step", STEPS)
 def test_log_killed_at_every_step(sample_ws: Path, step: str) -> None:
-    summary = "call: wants the proposal by Friday"
+    summary = "wants the proposal by Friday"  # no "call:" prefix: that sets the kind
     args = ("log", "cafe-lumiere", summary, "--next", "send the proposal")
     killed(sample_ws, step, *args)
     outcome = recovered(sample_ws, step)
