@@ -25,9 +25,10 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from tcrm.errors import UsageError, ValidationError
+from tcrm.errors import UsageError
 from tcrm.model.records import clean_text
 from tcrm.model.settings import Settings
+from tcrm.services.settings_file import checked_text, settings_doc
 from tcrm.store import git, yamlio
 from tcrm.store.workspace import SETTINGS_FILE, Workspace
 
@@ -241,24 +242,11 @@ def settings_text_with(ws: Workspace, added: Mapping[str, list[str]]) -> str:
     """tcrm.yaml's new text with ``added`` appended to its lists, every comment and
     other key kept; refused (nothing written) unless the result is valid settings, or
     when tcrm.yaml holds a hand edit not yet committed (never folded into an import)."""
-    from pydantic import ValidationError as PydanticError
-    from ruamel.yaml.comments import CommentedMap
-
     if git.changed_paths(ws.root, [SETTINGS_FILE]):
         raise UsageError(
             f"{SETTINGS_FILE} has changes not committed, which --new-values add would commit "
             f"with the import; commit or undo them first (git diff {SETTINGS_FILE})"
         )
-    text = (ws.root / SETTINGS_FILE).read_text(encoding="utf-8")
-    doc = yamlio.load_rt(text, SETTINGS_FILE)
-    if not isinstance(doc, CommentedMap):
-        raise ValidationError(f"{SETTINGS_FILE} is not a mapping; see tcrm check")
+    doc = settings_doc(ws)
     yamlio.extend_lists(doc, added)
-    new_text = yamlio.dump_rt(doc)
-    try:
-        Settings.model_validate(yamlio.load_fast(new_text, SETTINGS_FILE))
-    except PydanticError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ValidationError(f"{SETTINGS_FILE}: {where}: {first['msg']}") from None
-    return new_text
+    return checked_text(doc)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tcrm.errors import NotFoundError, UsageError, ValidationError
+from tcrm.errors import NotFoundError, UsageError
 from tcrm.model.records import Activity, Client, Deal, Record, Task
-from tcrm.model.settings import Member, Settings
+from tcrm.model.settings import Member
+from tcrm.services.settings_file import checked_text, settings_doc
 from tcrm.store import yamlio
 from tcrm.store.workspace import SETTINGS_FILE, Workspace
 
@@ -64,25 +65,6 @@ def references(ws: Workspace) -> dict[str, list[Reference]]:
     return out
 
 
-def _settings_doc(ws: Workspace) -> tuple[str, object]:
-    text = (ws.root / SETTINGS_FILE).read_text(encoding="utf-8")
-    return text, yamlio.load_rt(text, SETTINGS_FILE)
-
-
-def _checked(ws: Workspace, doc: object) -> str:
-    """The new text of tcrm.yaml, refused (nothing written) unless it is valid settings."""
-    from pydantic import ValidationError as PydanticError
-
-    new_text = yamlio.dump_rt(doc)
-    try:
-        Settings.model_validate(yamlio.load_fast(new_text, SETTINGS_FILE))
-    except PydanticError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ValidationError(f"{where}: {first['msg']}") from None
-    return new_text
-
-
 def add_member(
     ws: Workspace,
     *,
@@ -97,7 +79,6 @@ def add_member(
     already name (they fail ``tcrm check`` from now on until they are added too).
     """
     from pydantic import ValidationError as PydanticError
-    from ruamel.yaml.comments import CommentedMap
 
     try:
         member = Member.model_validate(
@@ -120,11 +101,9 @@ def add_member(
         m.email and m.email.casefold() == member.email.casefold() for m in settings.team
     ):
         raise UsageError(f"--email {member.email!r} is another member's already")
-    _, doc = _settings_doc(ws)
-    if not isinstance(doc, CommentedMap):
-        raise ValidationError(f"{SETTINGS_FILE} is not a mapping; see tcrm check")
+    doc = settings_doc(ws)
     yamlio.append_item(doc, "team", member.model_dump(exclude_none=True))
-    new_text = _checked(ws, doc)
+    new_text = checked_text(doc)
     strangers: list[str] = []
     if not settings.team:
         strangers = sorted(p for p in references(ws) if p != member.id)
@@ -135,8 +114,6 @@ def add_member(
 
 def remove_member(ws: Workspace, *, member_id: str) -> Member:
     """Remove a member no record names, in one commit; refused (listing them) otherwise."""
-    from ruamel.yaml.comments import CommentedMap
-
     member = ws.settings.member(member_id)
     if member is None:
         ids = ", ".join(m.id for m in ws.settings.team) or "the team is empty"
@@ -155,16 +132,14 @@ def remove_member(ws: Workspace, *, member_id: str) -> Member:
             f"({counts}): {shown}{more}; reassign them first "
             f"(e.g. tcrm deal update --where owner={member.id} --set owner=ID)"
         )
-    _, doc = _settings_doc(ws)
-    if not isinstance(doc, CommentedMap):
-        raise ValidationError(f"{SETTINGS_FILE} is not a mapping; see tcrm check")
+    doc = settings_doc(ws)
     position = next(
         i
         for i, m in enumerate(doc["team"])
         if isinstance(m, dict) and str(m.get("id")) == member.id
     )
     yamlio.remove_item(doc, "team", position)
-    new_text = _checked(ws, doc)
+    new_text = checked_text(doc)
     with ws.transaction(f"team: remove {member.id} ({member.name})") as tx:
         tx.write_text(SETTINGS_FILE, new_text)
     return member
