@@ -1,31 +1,37 @@
-"""Pure models of the workspace: settings and records. No I/O, no front-end imports."""
+"""Pure models of the workspace: settings and records. No I/O, no front-end imports.
 
-from tcrm.model.records import (
-    FOLDERS,
-    RECORD_TYPES,
-    Activity,
-    Client,
-    Contact,
-    Deal,
-    Record,
-    StageChange,
-    Task,
-)
-from tcrm.model.settings import FORMAT_VERSION, Member, Pipeline, Settings, Stage
+The names below are loaded on first use: importing a light module of this package
+(``tcrm.model.text``, ``tcrm.model.when``) must not pay for pydantic and every model
+(``tcrm --version`` and completion answer without them).
+"""
 
-__all__ = [
-    "FOLDERS",
-    "FORMAT_VERSION",
-    "RECORD_TYPES",
-    "Activity",
-    "Client",
-    "Contact",
-    "Deal",
-    "Member",
-    "Pipeline",
-    "Record",
-    "Settings",
-    "Stage",
-    "StageChange",
-    "Task",
-]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_FROM = {
+    "FOLDERS": "records",
+    "RECORD_TYPES": "records",
+    "Activity": "records",
+    "Client": "records",
+    "Contact": "records",
+    "Deal": "records",
+    "Record": "records",
+    "StageChange": "records",
+    "Task": "records",
+    "FORMAT_VERSION": "settings",
+    "Member": "settings",
+    "Pipeline": "settings",
+    "Settings": "settings",
+    "Stage": "settings",
+}
+
+__all__ = sorted(_FROM)
+
+
+def __getattr__(name: str) -> Any:
+    module = _FROM.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"tcrm.model.{module}"), name)
