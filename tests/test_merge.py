@@ -219,10 +219,14 @@ def test_stage_history_keeps_every_move_in_time_order(triple):
     removed = [e for e in histories[0] if e not in histories[1] or e not in histories[2]]
     added = [e for h in histories[1:] for e in h if e not in histories[0]]
     kept = [e for e in histories[0] if e not in removed]
-    set_aside = [  # in a conflict entry: a correction, or the moves of a stage that lost
-        canonical(e)
+    set_aside = [  # in a conflict entry: a correction, or the moves of either side's
+        canonical(e)  # stage while the stage conflict is open (kept there, not lost)
         for c in result.conflicts
-        for e in [c.theirs, *(c.extra or {}).get("theirs_history", [])]
+        for e in [
+            c.theirs,
+            *(c.extra or {}).get("theirs_history", []),
+            *(c.extra or {}).get("mine_history", []),
+        ]
     ]
     for entry in kept + added:
         same_move_earlier = any(
