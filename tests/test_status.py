@@ -118,3 +118,11 @@ def test_a_broken_record_keeps_the_prompt_clean(sample_ws: Path) -> None:
     (sample_ws / "tasks" / "tbadtype.yaml").write_text("title: x\nstatus: open\ndue: 12\n")
     assert status() == (0, "10 overdue · 6 today\n", "")
     assert "tbroken1" in run("check").out + run("check").err
+
+
+def test_an_unreadable_workspace_is_silent_and_exits_1(sample_ws: Path) -> None:
+    settings = sample_ws / "tcrm.yaml"
+    settings.write_text(settings.read_text() + "pipelines: [\n")
+    assert run("today").err.startswith("tcrm: error: tcrm.yaml:")  # what `today` says
+    assert status() == (1, "", "")
+    assert status("--format", "{today}") == (1, "", "")
