@@ -81,6 +81,7 @@ def imported(modules: set[str], names: tuple[str, ...]) -> list[str]:
 
 READ_COMMANDS = [
     ("today",),
+    ("status",),
     ("task", "list"),
     ("deal", "list"),
     ("client", "show", "acme-logistics"),
@@ -104,7 +105,14 @@ def test_read_commands_import_no_heavy_library(
 
 @pytest.mark.parametrize(
     "args",
-    [("task", "list"), ("deal", "list"), ("client", "list"), ("--help",), ("--version",)],
+    [
+        ("task", "list"),
+        ("deal", "list"),
+        ("client", "list"),
+        ("status",),
+        ("--help",),
+        ("--version",),
+    ],
     ids=" ".join,
 )
 def test_piped_tables_and_help_never_import_rich(
@@ -114,6 +122,19 @@ def test_piped_tables_and_help_never_import_rich(
     done, modules = probe(tmp_path, *args)
     assert done.returncode == 0, done.stderr
     assert imported(modules, ("rich",)) == []
+
+
+def test_the_prompt_status_imports_no_table_code(sample_ws: Path, tmp_path: Path) -> None:
+    """`tcrm status` runs on every prompt: not even rich on a terminal, nor the table code,
+    nor any other command's module, nor the YAML writer."""
+    for extra in ({}, {"TTY_COMPATIBLE": "1"}):
+        done, modules = probe(tmp_path, "status", "--json", **extra)
+        assert done.returncode == 0, done.stderr
+        assert set(json.loads(done.stdout)) == {"overdue", "today", "conflicts", "reminders"}
+        unwanted = ("rich", "tcrm.cli.render", *HEAVY)
+        assert imported(modules, unwanted) == []
+        commands = sorted(m for m in modules if m.startswith("tcrm.cli.") and "_cmds" in m)
+        assert commands == ["tcrm.cli.status_cmds"]
 
 
 def test_a_terminal_still_gets_rich_tables(sample_ws: Path, tmp_path: Path) -> None:

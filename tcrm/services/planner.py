@@ -55,25 +55,60 @@ def agenda(ws: Workspace, *, now: datetime, assignee: str | None = None) -> Agen
     now = local_now(ws, now)
     settings = ws.settings
     assignee = check_member(ws, assignee, "--assignee")
-    tasks = open_tasks_due_by(ws, now.date(), assignee)
-    entries = sorted((item(t, settings, now) for t in tasks), key=sort_key)
+    entries, reminders = _due(ws, now, assignee)
     deals = _rotting_candidates(ws, now, assignee)
     clients = _cadence_clients(ws, now, assignee)
     refs = [f"deal:{d.id}" for d in deals if insights.may_rot(d, settings, now)]
     refs += [f"client:{c.id}" for c in clients]
     activities = latest_activities(ws, refs)
+    return Agenda(
+        overdue=[e for e in entries if e.state == "overdue"],
+        today=[e for e in entries if e.state == "today"],
+        reminders=reminders,
+        rotting_deals=insights.rotting_deals(deals, activities, settings, now),
+        clients_to_contact=insights.clients_to_contact(clients, activities, now),
+        conflicts=open_conflicts(ws),
+    )
+
+
+def _due(
+    ws: Workspace, now: datetime, assignee: str | None
+) -> tuple[list[TaskItem], list[Reminder]]:
+    """The open tasks due by today (overdue first), and the reminders that are due (the
+    latest fired one of each task not overdue yet), earliest first."""
+    settings = ws.settings
+    tasks = open_tasks_due_by(ws, now.date(), assignee)
+    entries = sorted((item(t, settings, now) for t in tasks), key=sort_key)
     reminders = []
     for entry in entries:
         fired = [r for r in reminders_of(entry.task, settings) if r.at <= now]
         if fired and entry.state != "overdue":
             reminders.append(fired[-1])
-    return Agenda(
-        overdue=[e for e in entries if e.state == "overdue"],
-        today=[e for e in entries if e.state == "today"],
-        reminders=sorted(reminders, key=lambda r: (r.at, r.task.id)),
-        rotting_deals=insights.rotting_deals(deals, activities, settings, now),
-        clients_to_contact=insights.clients_to_contact(clients, activities, now),
-        conflicts=open_conflicts(ws),
+    return entries, sorted(reminders, key=lambda r: (r.at, r.task.id))
+
+
+@dataclass(frozen=True)
+class Status:
+    """``tcrm status``: the counts of ``tcrm today``'s first sections, for a prompt."""
+
+    overdue: int
+    today: int
+    reminders: int
+    conflicts: int
+
+
+def status(ws: Workspace, *, now: datetime) -> Status:
+    """How many tasks are overdue and due today, reminders due and open merge conflicts:
+    what ``agenda`` lists, without the rotting deals and clients (which read every deal's
+    and client's latest activity). Only the tasks due by today and the records holding a
+    conflict are read, through the index."""
+    now = local_now(ws, now)
+    entries, reminders = _due(ws, now, None)
+    return Status(
+        overdue=sum(e.state == "overdue" for e in entries),
+        today=sum(e.state == "today" for e in entries),
+        reminders=len(reminders),
+        conflicts=len(open_conflicts(ws)),
     )
 
 
