@@ -90,8 +90,10 @@ def test_must_show_xlsx_export_then_import_round_trips_all_four_record_types(
         original, copy = records(sample_ws, SINGULAR[kind]), records(fresh, SINGULAR[kind])
         assert copy == original, kind
     # Byte for byte: 7200.00 stays 7200.00, 74000 stays 74000.
-    for path in sorted((sample_ws / "deals").iterdir()):
-        assert (fresh / "deals" / path.name).read_bytes() == path.read_bytes()
+    for kind in KINDS:
+        for path in sorted((sample_ws / kind).rglob("*.yaml")):
+            rel = path.relative_to(sample_ws)
+            assert (fresh / rel).read_bytes() == path.read_bytes(), rel
 
 
 def test_export_types_cells_freezes_the_header_and_never_writes_a_formula(
