@@ -13,6 +13,7 @@ and writes every other cell as a string cell, so no cell can ever be a formula.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zipfile
 from datetime import date, datetime, time, timedelta
@@ -51,32 +52,56 @@ def read_sheet(path: Path, sheet: str | None = None) -> Source:
     skipped. A formula cell is read as its saved value; one with no saved value is
     refused ("cell C7 of Sheet1 is a formula with no saved value")."""
     values_book = _load(path, data_only=True)
-    formulas_book = _load(path, data_only=False)
+    formulas_book = None
     try:
         names = values_book.sheetnames
         name = sheet if sheet is not None else names[0]
         if name not in names:
             raise UsageError(f"{path.name} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
-        values_ws, formulas_ws = values_book[name], formulas_book[name]
+        values_ws = values_book[name]
         values_ws.reset_dimensions()  # some writers store a wrong dimension: read all rows
-        formulas_ws.reset_dimensions()
+        formulas_ws = None
+        if _has_formulas(values_book, values_ws):  # a second pass only for formulas
+            formulas_book = _load(path, data_only=False)
+            formulas_ws = formulas_book[name]
+            formulas_ws.reset_dimensions()
         return _source(path, name, values_ws, formulas_ws)
     except (zipfile.BadZipFile, KeyError, ValueError, ParseError) as exc:
         raise UsageError(f"{path.name} is not a readable Excel workbook (.xlsx): {exc}") from None
     finally:
         values_book.close()
-        formulas_book.close()
+        if formulas_book is not None:
+            formulas_book.close()
+
+
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_CHUNK = 1 << 20
+
+
+def _has_formulas(book: Any, ws: Any) -> bool:
+    """Whether the sheet's XML holds a formula element (``<f>``, any prefix): a byte
+    scan, far cheaper than parsing the sheet a second time."""
+    tail = b""
+    with book._archive.open(ws._worksheet_path) as part:
+        while chunk := part.read(_CHUNK):
+            if _FORMULA_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-64:]
+    return False
 
 
 def _source(path: Path, sheet: str, values_ws: Any, formulas_ws: Any) -> Source:
     source: Source | None = None
     width = 0
-    rows = zip(
-        values_ws.iter_rows(values_only=False), formulas_ws.iter_rows(values_only=True), strict=True
+    formula_rows = (
+        formulas_ws.iter_rows(values_only=True) if formulas_ws is not None else itertools.repeat(())
     )
+    rows = zip(values_ws.iter_rows(values_only=False), formula_rows, strict=False)
     for number, (cells, formulas) in enumerate(rows, 1):
         texts = []
-        for column, (c, formula) in enumerate(zip(cells, formulas, strict=True), 1):
+        for column, (c, formula) in enumerate(itertools.zip_longest(cells, formulas), 1):
+            if c is None:
+                break
             if c.value is None and isinstance(formula, str) and formula.startswith("="):
                 raise UsageError(
                     f"{path.name}: cell {_ref(column, number)} of {sheet} is a formula with no "
