@@ -262,3 +262,24 @@ def test_invalid_rows_name_their_excel_row(sample_ws: Path, tmp_path: Path) -> N
     assert result.code != 0
     assert "row 4" in result.err and "no-such-client" in result.err
     assert snapshot(sample_ws) == before and commit_count(sample_ws) == commits
+
+
+def test_skip_invalid_imports_the_rest_and_writes_the_refused_rows_beside_the_workbook(
+    sample_ws: Path, tmp_path: Path
+) -> None:
+    path = workbook(
+        tmp_path / "deals.xlsx",
+        [
+            ["Title", "Client", "Amount", "Close date"],
+            ["Kept", "acme-logistics", 5.25, datetime(2027, 5, 1)],
+            ["Refused", "no-such-client", 7, datetime(2027, 5, 2)],
+        ],
+    )
+    result = run("import", "xlsx", path, "--type", "deals", "--skip-invalid")
+    assert result.code == 0, result.err
+    assert deal_data(sample_ws, "Kept")["amount"] == "5.25"
+    rejected = (tmp_path / "deals.rejected.csv").read_text(encoding="utf-8").splitlines()
+    assert rejected[0] == "Title,Client,Amount,Close date,error"
+    assert rejected[1].startswith("Refused,no-such-client,7,2027-05-02,")
+    assert len(rejected) == 2
+    assert status_clean(sample_ws)
