@@ -30,14 +30,14 @@ _SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 import_app = typer.Typer(
     name="import",
-    help="Import clients, deals, tasks or activities from CSV, vCard or JSON (one commit).",
+    help="Import clients, deals, tasks or activities from CSV, Excel, vCard or JSON (one commit).",
     no_args_is_help=True,
     rich_markup_mode=None,
     context_settings=_SETTINGS,
 )
 export_app = typer.Typer(
     name="export",
-    help="Export records as CSV, JSON or vCard, to stdout or a file.",
+    help="Export records as CSV, Excel, JSON or vCard, to stdout or a file.",
     no_args_is_help=True,
     rich_markup_mode=None,
     context_settings=_SETTINGS,
@@ -479,6 +479,73 @@ def _encode_rejected(source: imports.Source, rejected: Any, *, delimiter: str, b
     return csvio.encode_rejected(source, rejected, delimiter=delimiter, bom=bom)
 
 
+@import_app.command("xlsx")
+def import_xlsx(
+    ctx: typer.Context,
+    file: FileArg,
+    record_type: TypeOpt = "clients",
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", help="The sheet to read (default: the first).", metavar="NAME"),
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help='Read a column as a field: "Company Name=name" ("Col=" leaves it out); '
+            "repeatable.",
+            metavar="HEADER=FIELD",
+        ),
+    ] = None,
+    date_format: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--date-format",
+            help="How dates in text cells are written, as strptime codes, e.g. %m/%d/%Y "
+            "(repeatable; cells Excel holds as dates need none).",
+            metavar="FORMAT",
+        ),
+    ] = None,
+    on_duplicate: OnDuplicate = "skip",
+    skip_invalid: SkipInvalid = False,
+    new_values: NewValues = "reject",
+    map_value: MapValue = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Import deals even when their stage needs fields they lack."),
+    ] = False,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
+) -> None:
+    """Import one sheet of an Excel workbook (.xlsx), as `import csv` does; one commit.
+
+    Row 1 names the columns; dates and numbers are read as Excel holds them (exact
+    decimals), formulas as their saved values. Everything else is as for `import csv`.
+    """
+    from tcrm.io import xlsxio
+    from tcrm.services import imports
+
+    kind = bulk.kind_of(record_type)
+    mappings = imports.parse_mappings(mapping or [], kind)
+    source = xlsxio.read_sheet(file, sheet)
+    _import(
+        ctx,
+        kind=kind,
+        source=source,
+        path=file,
+        mappings=mappings,
+        date_formats=date_format or [],
+        on_duplicate=on_duplicate,
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
+        force=force,
+        as_json=as_json,
+        rejects=partial(_encode_rejected, delimiter=",", bom=False),
+        new_values=new_values,
+        map_value=map_value,
+    )
+
+
 @import_app.command("vcard")
 def import_vcard(
     ctx: typer.Context,
@@ -611,6 +678,28 @@ def export_csv(
     sep = csvio.delimiter_of(delimiter) or ","
     encode = partial(csvio.encode_export, delimiter=sep, bom=bom)
     _export(ctx, bulk.kind_of(record_type), where, output, encode)
+
+
+@export_app.command("xlsx", epilog="\n\n".join(f"\b\n{p}" for p in FILTERS_HELP.split("\n\n")))
+def export_xlsx(
+    ctx: typer.Context,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Write the workbook to FILE (atomically).", metavar="FILE"
+        ),
+    ],
+    record_type: TypeOpt = "clients",
+    where: Where = None,
+) -> None:
+    """Export records as an Excel workbook: the columns of `export csv`, header frozen.
+
+    Dates are dates and amounts numbers; every other cell is a text cell, never a
+    formula. `tcrm import xlsx` reads the file back.
+    """
+    from tcrm.io import xlsxio
+
+    _export(ctx, bulk.kind_of(record_type), where, output, xlsxio.encode_export)
 
 
 @export_app.command("json")
