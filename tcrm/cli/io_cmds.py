@@ -106,6 +106,18 @@ MapValue = Annotated[
         metavar="LIST:VALUE=LISTED",
     ),
 ]
+ColumnMap = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help='Read a column as a field: "Company Name=name" ("Col=" leaves it out); repeatable.',
+        metavar="HEADER=FIELD",
+    ),
+]
+ForceStage = Annotated[
+    bool,
+    typer.Option("--force", help="Import deals even when their stage needs fields they lack."),
+]
 Where = Annotated[
     list[str] | None,
     typer.Option(
@@ -405,15 +417,7 @@ def import_csv(
     ctx: typer.Context,
     file: FileArg,
     record_type: TypeOpt = "clients",
-    mapping: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--map",
-            help='Read a column as a field: "Company Name=name" ("Col=" leaves it out); '
-            "repeatable.",
-            metavar="HEADER=FIELD",
-        ),
-    ] = None,
+    mapping: ColumnMap = None,
     delimiter: Annotated[
         str | None,
         typer.Option(help="Column separator (default: detected; e.g. ';' or tab).", metavar="CHAR"),
@@ -427,7 +431,7 @@ def import_csv(
         typer.Option(
             "--date-format",
             help="How dates are written, as strptime codes, e.g. %m/%d/%Y (repeatable; "
-            "default: YYYY-MM-DD, then day first: DD/MM/YYYY, DD.MM.YYYY).",
+            "default: YYYY-MM-DD, then numeric dates in the workspace's date_order).",
             metavar="FORMAT",
         ),
     ] = None,
@@ -435,10 +439,7 @@ def import_csv(
     skip_invalid: SkipInvalid = False,
     new_values: NewValues = "reject",
     map_value: MapValue = None,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Import deals even when their stage needs fields they lack."),
-    ] = False,
+    force: ForceStage = False,
     dry_run: DryRun = False,
     as_json: AsJson = False,
 ) -> None:
@@ -488,15 +489,7 @@ def import_xlsx(
         str | None,
         typer.Option("--sheet", help="The sheet to read (default: the first).", metavar="NAME"),
     ] = None,
-    mapping: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--map",
-            help='Read a column as a field: "Company Name=name" ("Col=" leaves it out); '
-            "repeatable.",
-            metavar="HEADER=FIELD",
-        ),
-    ] = None,
+    mapping: ColumnMap = None,
     date_format: Annotated[
         list[str] | None,
         typer.Option(
@@ -510,10 +503,7 @@ def import_xlsx(
     skip_invalid: SkipInvalid = False,
     new_values: NewValues = "reject",
     map_value: MapValue = None,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Import deals even when their stage needs fields they lack."),
-    ] = False,
+    force: ForceStage = False,
     dry_run: DryRun = False,
     as_json: AsJson = False,
 ) -> None:
@@ -596,10 +586,7 @@ def import_json(
     ] = False,
     new_values: NewValues = "reject",
     map_value: MapValue = None,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Import deals even when their stage needs fields they lack."),
-    ] = False,
+    force: ForceStage = False,
     dry_run: DryRun = False,
     as_json: AsJson = False,
 ) -> None:
