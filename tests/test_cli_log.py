@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tcrm.model.insights import clients_to_contact
 from tcrm.model.records import Activity, Client
-from tcrm.services.insights import clients_to_contact
 from tcrm.services.records import all_records
 from tcrm.store.workspace import Workspace
 from tcrm.store.yamlio import load_fast

@@ -18,14 +18,8 @@ ALLOWED_TCRM = {
     "model": ("tcrm.errors", "tcrm.model"),
     "store": ("tcrm.errors", "tcrm.model", "tcrm.store"),
     "services": ("tcrm.errors", "tcrm.model", "tcrm.store", "tcrm.services", "tcrm.reports"),
-    # pure report computations: the models plus the pure helpers of two services, no store
-    "reports": (
-        "tcrm.errors",
-        "tcrm.model",
-        "tcrm.reports",
-        "tcrm.services.insights",
-        "tcrm.services.tasks",
-    ),
+    # pure report computations: the models only, nothing above them
+    "reports": ("tcrm.errors", "tcrm.model", "tcrm.reports"),
 }
 
 

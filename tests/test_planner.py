@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tcrm.model.due import due_moment, due_state, is_overdue, reminders_of
 from tcrm.model.records import Task
 from tcrm.model.settings import Settings
-from tcrm.services.tasks import due_moment, due_state, is_overdue, reminders_of
 from tests.clitools import (
     assert_refused,
     commit_count,

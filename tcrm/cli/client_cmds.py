@@ -13,10 +13,10 @@ from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.state import now as cli_now
 from tcrm.cli.state import out, workspace
 from tcrm.errors import UsageError
+from tcrm.model.insights import day_of
 from tcrm.model.records import Client, Deal
 from tcrm.services import clients as service
 from tcrm.services.conflicts import open_conflicts
-from tcrm.services.insights import day_of
 from tcrm.services.query import HELP as FILTERS_HELP
 
 client_app = typer.Typer(

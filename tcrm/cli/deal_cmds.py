@@ -13,11 +13,11 @@ from tcrm.cli import completion, render
 from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.render import Column
 from tcrm.cli.state import now, out, workspace
+from tcrm.model.insights import Rotting
 from tcrm.model.money import rounded
-from tcrm.model.records import Deal
+from tcrm.model.records import Deal, Record
 from tcrm.services import deals as service
 from tcrm.services.conflicts import open_conflicts
-from tcrm.services.insights import Rotting
 from tcrm.services.pipeline import Bucket, PipelineReport, pipeline_report
 from tcrm.services.query import HELP as FILTER_HELP
 from tcrm.services.records import set_fields
@@ -207,7 +207,7 @@ def edit(ctx: typer.Context, ref: Ref, assignments: Assignments = None) -> None:
     """Change a deal's fields; stage and status have their own commands (move, won, ...)."""
     ws = workspace(ctx)
 
-    def apply() -> Deal | None:
+    def apply() -> Record | None:
         items = assignments or []
         return set_fields(ws, kind="deal", ref=ref, assignments=items, protected=service.PROTECTED)
 

@@ -17,9 +17,9 @@ from tcrm.cli.task_cmds import (
     moment_json,
     task_rows,
 )
+from tcrm.model.due import Reminder
+from tcrm.model.insights import DueContact, Rotting
 from tcrm.services import planner as service
-from tcrm.services.insights import DueContact, Rotting
-from tcrm.services.tasks import Reminder
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON (see docs/json/tasks.md).")]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from tcrm.cli.state import err
 
@@ -31,6 +31,6 @@ def bar(label: str, total: int | None = None) -> Iterator[Callable[[int, int], N
         yield update
 
 
-def index_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
+def index_bar(total: int) -> AbstractContextManager[Callable[[int, int], None] | None]:
     """The bar shown while a first index of a big workspace is built."""
     return bar("Indexing the workspace (once)", total)

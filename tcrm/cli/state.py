@@ -145,7 +145,7 @@ class LazyConsole:
         return self.console.__enter__()
 
     def __exit__(self, *exc: object) -> None:
-        self.console.__exit__(*exc)  # type: ignore[arg-type]
+        self.console.__exit__(*exc)
 
 
 def _forced_terminal() -> bool:

@@ -10,6 +10,7 @@ import typer
 from tcrm.cli import completion, render
 from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.state import now, out, workspace
+from tcrm.model.due import TaskItem
 from tcrm.model.records import Task
 from tcrm.services import tasks as service
 from tcrm.services.query import HELP as FILTER_HELP
@@ -55,7 +56,7 @@ def moment_json(moment: datetime | date | None) -> str | None:
     return moment.isoformat()
 
 
-def item_json(entry: service.TaskItem) -> dict[str, Any]:
+def item_json(entry: TaskItem) -> dict[str, Any]:
     """A task as in its file, plus its computed due state and due moment."""
     return {
         **render.record_json(entry.task),
@@ -64,7 +65,7 @@ def item_json(entry: service.TaskItem) -> dict[str, Any]:
     }
 
 
-def task_rows(entries: list[service.TaskItem]) -> list[list[Any]]:
+def task_rows(entries: list[TaskItem]) -> list[list[Any]]:
     return [
         [
             e.task.id,
@@ -82,7 +83,7 @@ def task_rows(entries: list[service.TaskItem]) -> list[list[Any]]:
 TASK_COLUMNS = ["Id", "Due", "Title", "Assignee", "Clients", "Priority", "Status"]
 
 
-def task_styles(entries: list[service.TaskItem]) -> list[str | None]:
+def task_styles(entries: list[TaskItem]) -> list[str | None]:
     return [
         STATE_STYLE.get(e.state or "") or ("dim" if e.task.status != "open" else None)
         for e in entries

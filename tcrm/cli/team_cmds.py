@@ -60,7 +60,7 @@ def sync(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Fetch and show what would change; change nothing.")
     ] = False,
-    timeout: TimeoutOption = sync_service.git.DEFAULT_TIMEOUT,
+    timeout: TimeoutOption = sync_service.DEFAULT_TIMEOUT,
     as_json: JsonOption = False,
 ) -> None:
     """Fetch, merge record by record and field by field, and push (see docs/sync.md).
@@ -144,7 +144,7 @@ def clone(
     directory: Annotated[
         Path | None, typer.Argument(help="Where to put the workspace (default: from the URL).")
     ] = None,
-    timeout: TimeoutOption = sync_service.git.DEFAULT_TIMEOUT,
+    timeout: TimeoutOption = sync_service.DEFAULT_TIMEOUT,
 ) -> None:
     """Get a copy of a team's workspace, ready to sync (the merge driver installed)."""
     ws = sync_service.clone(url=url, directory=directory, cwd=Path.cwd(), timeout=timeout)

@@ -28,7 +28,7 @@ def console(**options: Any) -> Console:
 @functools.cache
 def _safe_console() -> type[Console]:
     """The class, made on first use: rich is imported only when something is printed."""
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from rich.console import Console, ConsoleOptions, RenderableType
     from rich.segment import Segment
@@ -44,12 +44,12 @@ def _safe_console() -> type[Console]:
 
         def render(
             self, renderable: RenderableType, options: ConsoleOptions | None = None
-        ) -> Iterator[Segment]:
+        ) -> Iterable[Segment]:
             if getattr(self._outer, "active", False):  # a cell of a table, say: as rich does
                 return super().render(renderable, options)
             return self._checked(super().render(renderable, options))
 
-        def _checked(self, segments: Iterator[Segment]) -> Iterator[Segment]:
+        def _checked(self, segments: Iterable[Segment]) -> Iterator[Segment]:
             self._outer.active = True
             try:
                 for segment in segments:

@@ -439,7 +439,9 @@ class _Generator:
         self, steps: list[str], days: list[date], closed: date | None, status: str
     ) -> list[dict[str, Any]]:
         """Stage changes in time order, even when several fall on the same day."""
-        moves = [(stage, day, None) for stage, day in zip(steps, days, strict=True)]
+        moves: list[tuple[str, date, str | None]] = [
+            (stage, day, None) for stage, day in zip(steps, days, strict=True)
+        ]
         if closed is not None:
             moves.append((steps[-1], closed, status))
         out: list[dict[str, Any]] = []
@@ -518,7 +520,8 @@ class _Generator:
         created = reference - timedelta(days=rng.randint(1, 30))
         data["created"] = self.stamp(created)
         if status == "done":
-            completed = min(due_day + timedelta(days=rng.randint(-3, 2)), self.today)  # type: ignore[operator]
+            done_near = due_day if due_day is not None else reference
+            completed = min(done_near + timedelta(days=rng.randint(-3, 2)), self.today)
             completed = max(completed, created + timedelta(days=1))
             if completed >= self.today:
                 data["completed"] = self.stamp(self.today, rng.randrange(7 * 12, 9 * 12) * 5)
@@ -654,7 +657,7 @@ def _identity(today: date) -> dict[str, str]:
     """A fixed author, committer and date, so the commit id is the same on every run."""
     name, _, email = COMMIT_IDENTITY.partition(" <")
     when = f"{today.isoformat()}T08:00:00+00:00"
-    out = {}
+    out: dict[str, str] = {}
     for role in ("AUTHOR", "COMMITTER"):
         out |= {
             f"GIT_{role}_NAME": name,

@@ -744,8 +744,10 @@ class _Builder:
 
     def build_clients(self) -> None:
         first_deal: dict[str, int] = {}  # client key -> days since its first deal
-        for spec in DEALS:
-            first_deal[spec.client] = max(first_deal.get(spec.client, 0), spec.created)
+        for deal_spec in DEALS:
+            first_deal[deal_spec.client] = max(
+                first_deal.get(deal_spec.client, 0), deal_spec.created
+            )
         for spec in CLIENTS:
             mobile = _MOBILE[spec.phone.split()[0]]
             contacts = []

@@ -78,7 +78,8 @@ def _head(feed: Feed) -> bytes:
     cal.add("x-published-ttl", vDuration(REFRESH))
     for zone in timezones([*feed.tasks, *feed.deals, *feed.activities]):
         cal.add_component(zone)
-    return cal.to_ical()
+    feed_bytes: bytes = cal.to_ical()
+    return feed_bytes
 
 
 def timezones(items: Sequence[Item]) -> list[Timezone]:
@@ -196,14 +197,17 @@ def _alarm(offset: timedelta, title: str, related_end: bool) -> Alarm:
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", f"Reminder: {title}")
-    alarm.add("trigger", offset, parameters={"RELATED": "END"} if related_end else None)
+    if related_end:
+        alarm.add("trigger", offset, parameters={"RELATED": "END"})
+    else:
+        alarm.add("trigger", offset)
     return alarm
 
 
 def recurrence(rule: str, start: date | datetime) -> vRecur:
     """The task's RRULE, with UNTIL in the form RFC 5545 requires for ``start``: a day for
     an all-day start, UTC for a zoned one (a day's UNTIL then ends with that day)."""
-    recur = vRecur.from_ical(rule)
+    recur: vRecur = vRecur.from_ical(rule)
     until = recur.get("UNTIL")
     if until:
         value = until[0]

@@ -233,6 +233,7 @@ class FeedHandler(BaseHTTPRequestHandler):
     """GET and HEAD of a feed; every other path is 404, every other method 501."""
 
     server: FeedServer
+    raw_requestline: bytes  # set by http.server's handle_one_request before parse_request
     protocol_version = "HTTP/1.1"
     timeout = CLIENT_TIMEOUT
 
@@ -454,8 +455,9 @@ class FeedServer(ThreadingHTTPServer):
 
     def url(self, name: str = ALL) -> str:
         """The feed's URL as people are shown it: the token as ``<token>``, never itself."""
-        host = self.server_address[0]
-        shown = f"[{host}]" if ":" in str(host) else str(host)
+        address = self.server_address[0]
+        host = address if isinstance(address, str) else address.decode("ascii")
+        shown = f"[{host}]" if ":" in host else host
         prefix = f"/{MASK}" if self.token else ""
         return f"http://{shown}:{self.port}{prefix}/{name}.ics"
 

@@ -84,7 +84,8 @@ class Record(BaseModel):
         ``clean=False`` keeps each text exactly as read (control characters included), for
         ``--json``, which carries the exact data; files are written clean (``clean_text``).
         """
-        return _prune(self.model_dump(mode="json", exclude_none=True), clean)
+        pruned: dict[str, Any] = _prune(self.model_dump(mode="json", exclude_none=True), clean)
+        return pruned
 
 
 _LINE_BREAKS = re.compile(r"\r\n?|[\x85\u2028\u2029]")

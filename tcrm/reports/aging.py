@@ -12,8 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import tcrm.services.insights as insights
-from tcrm.model.records import Deal
+from tcrm.model import insights
+from tcrm.model.records import Deal, entered_stage_at
 from tcrm.reports.base import Bar, Chart, Column, Inputs, Options, Report, Section, whole_days
 from tcrm.reports.money import currency_of
 
@@ -146,7 +146,7 @@ def aging(inputs: Inputs, options: Options) -> Aging:
     aged = []
     for deal in deals:
         last = last_by_deal.get(deal.id)
-        entered = insights.entered_stage_at(deal)
+        entered = entered_stage_at(deal)
         touched = insights.last_touch(deal, last_by_deal)
         pipeline = settings.pipeline(deal.pipeline)
         stage = pipeline.stage(deal.stage) if pipeline else None

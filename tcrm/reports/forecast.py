@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from tcrm.model.insights import weighted
 from tcrm.model.money import money_text
 from tcrm.model.records import Deal
 from tcrm.reports import goals as goal_progress
@@ -38,7 +39,6 @@ from tcrm.reports.money import (
     shown,
 )
 from tcrm.reports.periods import Period, period_of, span
-from tcrm.services.insights import weighted
 
 OVERDUE, UNDATED = "overdue", "undated"
 
@@ -275,9 +275,9 @@ def forecast(inputs: Inputs, options: Options) -> Forecast:
     dated = [d.close_date for d in deals if d.close_date is not None]
     periods: list[Period] = []
     if rng is not None:
-        periods = span(granularity, rng.start, rng.end)  # type: ignore[arg-type]
+        periods = span(granularity, rng.start, rng.end)
     elif dated and max(dated) >= current.start:
-        periods = span(granularity, current.start, max(dated))  # type: ignore[arg-type]
+        periods = span(granularity, current.start, max(dated))
     buckets = {p.label: Bucket(p.label, p) for p in periods}
     early, undated = Bucket(OVERDUE, None), Bucket(UNDATED, None)
     for deal in deals:

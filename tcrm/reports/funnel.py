@@ -108,8 +108,8 @@ def funnel(inputs: Inputs, options: Options) -> Funnel:
     settings = inputs.settings
     pipeline = settings.pipeline(options.pipeline)
     if pipeline is None:
-        names = ", ".join(p.id for p in settings.pipelines)
-        raise UsageError(f"unknown pipeline {options.pipeline!r} (pipelines: {names})")
+        known = ", ".join(p.id for p in settings.pipelines)
+        raise UsageError(f"unknown pipeline {options.pipeline!r} (pipelines: {known})")
     period = options.window(inputs)
     names = [(s.id, s.name) for s in pipeline.stages] + [("won", "Won")]
     reached: list[list[str]] = [[] for _ in names]

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tcrm.model.due import is_overdue
 from tcrm.reports import goals as goal_progress
 from tcrm.reports.base import (
     Bar,
+    Cell,
     Chart,
     Column,
     Inputs,
@@ -25,7 +27,6 @@ from tcrm.reports.base import (
     created_at,
 )
 from tcrm.reports.money import Converter, Money, add, currency_of, money_json, shown
-from tcrm.services.tasks import is_overdue
 
 
 @dataclass
@@ -72,11 +73,11 @@ class Kpi(Report):
 
     def sections(self) -> list[Section]:
         kinds = self.kinds
-        activity_rows = [
+        activity_rows: list[list[Cell]] = [
             [m.member, *(m.activities.get(k, 0) for k in kinds), sum(m.activities.values())]
             for m in self.members
         ]
-        work_rows = [
+        work_rows: list[list[Cell]] = [
             [
                 m.member,
                 m.tasks_completed,

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from tcrm.errors import AmbiguousError, NotFoundError, TcrmError, UsageError
+from tcrm.model.insights import day_of
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.when import DEFAULT_DATE_ORDER, WhenError, parse_day, parse_when
-from tcrm.services.insights import day_of
 from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
     all_records,

@@ -217,7 +217,7 @@ class ClientIndex:
             shared = keys.variants & deletions.keys()
             for variant in shared:
                 held = deletions[variant]
-                if type(held) is str:
+                if isinstance(held, str):
                     deletions[variant] = [held, compact]
                 else:
                     held.append(compact)

@@ -9,19 +9,21 @@ cases and the due-time rules stay those of ``services.tasks``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from tcrm.errors import TcrmError, UsageError
+from tcrm.model.due import aware, due_day, due_moment, reminders_of
 from tcrm.model.records import Activity, Client, Deal, Record, Task
 from tcrm.model.settings import Settings
 from tcrm.model.types import slugify
 from tcrm.model.when import WhenError, parse_day
 from tcrm.services.records import all_records, local_now, revisions
-from tcrm.services.tasks import aware, check_member, due_day, due_moment, reminders_of
+from tcrm.services.tasks import check_member
 from tcrm.store import files, git
 from tcrm.store.early import folder_stamps
 from tcrm.store.git import Revision
@@ -251,7 +253,9 @@ class _Lookup:
     def _of(self, kind: str, record_id: str) -> Revision:
         return self.revisions.get(self.paths[kind].get(record_id, ""), _NEVER)
 
-    def revision(self, record: Record, clients: tuple[Client, ...] = (), deals=()) -> Revision:
+    def revision(
+        self, record: Record, clients: tuple[Client, ...] = (), deals: tuple[Deal, ...] = ()
+    ) -> Revision:
         """The entry's revision: SEQUENCE from its record's and the linked records'
         committed revisions (:func:`sequence`), LAST-MODIFIED the newest of them."""
         own = self._of(record.KIND, record.id)
@@ -351,7 +355,15 @@ def _committed_records(ws: Workspace, paths: list[str]) -> dict[tuple[str, str],
     return out
 
 
-def _replaced(records: dict, committed: dict, kind: str, cls: type) -> dict:
+R = TypeVar("R", bound=Record)
+
+
+def _replaced(
+    records: Mapping[str, R],
+    committed: Mapping[tuple[str, str], Record | None],
+    kind: str,
+    cls: type[R],
+) -> dict[str, R]:
     """``records`` with the committed version of each edited one (dropped when none)."""
     out = dict(records)
     for (found_kind, record_id), record in committed.items():

@@ -83,7 +83,7 @@ _UNKNOWN = re.compile(r"unknown (client|deal) '([^'\\]+)'$")
 def _with_restore_hints(ws: Workspace, problems: list[Problem]) -> list[Problem]:
     """An unknown client or deal that history had: say who deleted it and how to restore
     it (a ``git pull`` merges file by file, so it can keep a deal of a deleted client)."""
-    unknown = {m.groups() for p in problems if (m := _UNKNOWN.search(p.message))}
+    unknown = {(m[1], m[2]) for p in problems if (m := _UNKNOWN.search(p.message))}
     if not unknown:
         return problems
     versions = deleted_versions(ws, sorted(unknown))

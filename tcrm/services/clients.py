@@ -17,9 +17,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tcrm.errors import OverridableError, RuleError, UsageError
+from tcrm.model import insights
 from tcrm.model.records import Activity, Client, Deal, Record, Task
 from tcrm.model.types import slugify
-from tcrm.services import insights
 from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
     ConflictError,
@@ -626,7 +626,8 @@ def plan_removal(ws: Workspace, *, ref: str, cascade: bool = False) -> RemovalPl
     deal_ids = {d.id for d in refs.deals}
     deleted_tasks: list[Task] = []
     unlinked: list[Task | Activity] = []
-    for record in [*refs.tasks, *refs.activities]:
+    linked: list[Task | Activity] = [*refs.tasks, *refs.activities]
+    for record in linked:
         clients = [c for c in record.clients if c != client.id]
         deals = [d for d in record.deals if d not in deal_ids]
         if isinstance(record, Task) and not clients and not deals:
@@ -699,14 +700,15 @@ def merge_clients(ws: Workspace, *, keep: str, duplicate: str) -> MergeResult:
         ensure_valid(ws, merged)
         refs = references(ws, dup.id)
         moved: list[Record] = [updated(d, {"client": kept.id}) for d in refs.deals]
-        for record in [*refs.tasks, *refs.activities]:
+        linked: list[Task | Activity] = [*refs.tasks, *refs.activities]
+        for record in linked:
             if dup.id in record.clients:
                 clients = _unique(kept.id if c == dup.id else c for c in record.clients)
                 moved.append(updated(record, {"clients": clients}))
         with ws.transaction(f"client {kept.id}: merge {dup.id} into {kept.id}") as tx:
             tx.put(merged)
-            for record in moved:
-                tx.put(record)
+            for change in moved:
+                tx.put(change)
             tx.delete("client", dup.id)
         return MergeResult(
             merged,
@@ -717,7 +719,7 @@ def merge_clients(ws: Workspace, *, keep: str, duplicate: str) -> MergeResult:
         )
 
 
-LIST_FIELDS = {"tags": str, "emails": str.casefold, "phones": str}
+LIST_FIELDS: dict[str, Callable[[str], str]] = {"tags": str, "emails": str.casefold, "phones": str}
 
 
 def merged_client(keep: Client, duplicate: Client) -> Client:

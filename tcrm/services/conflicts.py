@@ -9,7 +9,7 @@ them, ``tcrm resolve REF --take mine|theirs|FIELD=VALUE`` clears them in one com
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +18,7 @@ import pydantic
 
 from tcrm.errors import AmbiguousError, NotFoundError, Problem, UsageError, ValidationError
 from tcrm.model.merge import CONFLICTS_KEY, get_path, history_key, parse_path, set_path
-from tcrm.model.records import RECORD_TYPES
+from tcrm.model.records import RECORD_TYPES, Deal
 from tcrm.model.rules import record_findings
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id
@@ -353,10 +353,11 @@ def _find(ws: Workspace, ref: str) -> tuple[str, str | None, str]:
         ref = SETTINGS_FILE
     if ref in conflicted:
         return conflicted[ref]
-    for matcher in (
+    matchers: list[Callable[[str], bool]] = [
         lambda rid: rid == ref,
         lambda rid: rid.startswith(ref.lower()),
-    ):
+    ]
+    for matcher in matchers:
         found = [v for v in conflicted.values() if v[1] is not None and matcher(v[1])]
         if len(found) == 1:
             return found[0]
@@ -607,7 +608,7 @@ def resolve_conflicts(
             if lost_moves and record_id is not None:
                 from tcrm.services.deals import cancel_stage_tasks
 
-                deal = parse_record(RECORD_TYPES[kind], data, record_id)
+                deal = parse_record(Deal, data, record_id)
                 for move in lost_moves:
                     try:
                         entered = datetime.fromisoformat(str(move.get("at")))

@@ -16,12 +16,12 @@ from decimal import Decimal
 from typing import Any
 
 from tcrm.errors import AmbiguousError, OverridableError, RuleError, UsageError
+from tcrm.model import insights
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.rules import missing_required
 from tcrm.model.settings import Pipeline, Stage
 from tcrm.model.types import parse_amount, slugify
 from tcrm.model.when import WhenError, parse_day
-from tcrm.services import insights
 from tcrm.services.query import apply_filters, named_fields, parse_filters
 from tcrm.services.records import (
     all_records,

@@ -198,7 +198,7 @@ def _changelog_page(ws: Workspace) -> DocPage:
 
 def _index_page(settings: Settings, pages: list[DocPage]) -> DocPage:
     default = settings.pipeline()
-    rows = [
+    rows: list[list[Any]] = [
         ["Name", settings.name],
         ["Format version", settings.version],
         ["Time zone", settings.timezone],

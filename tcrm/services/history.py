@@ -95,6 +95,14 @@ def _renames_in(message: str) -> list[tuple[str, str]]:
     return out
 
 
+def _path_of(change: git.FileChange) -> str:
+    """The path a change is known by: the new one, or the old one of a deletion."""
+    path = change.new_path or change.old_path
+    if path is None:  # dulwich never reports a change with neither
+        raise ValueError("a file change without a path")
+    return path
+
+
 def _tracked(path: str | None) -> bool:
     return path is not None and kind_of(path) is not None
 
@@ -106,12 +114,13 @@ def _changes(ws: Workspace, commit: str, parent: str | None) -> list[git.FileCha
     added = {
         (kind_of(c.new_path), id_of(c.new_path)): c
         for c in changes
-        if c.old_path is None and _tracked(c.new_path)
+        if c.old_path is None and c.new_path is not None and _tracked(c.new_path)
     }
     out = []
     for change in changes:
-        if change.new_path is None and _tracked(change.old_path):
-            key = (kind_of(change.old_path), id_of(change.old_path))  # type: ignore[arg-type]
+        old = change.old_path
+        if change.new_path is None and old is not None and _tracked(old):
+            key = (kind_of(old), id_of(old))
             partner = added.pop(key, None)
             if partner is not None:
                 out.append(
@@ -205,10 +214,7 @@ class _Walk:
     ) -> Iterable[HistoryEntry]:
         """A merge shows only what it made itself: values that differ from every parent
         (a recorded conflict, a rename), not the changes it brought in."""
-        per_parent = [
-            {(c.new_path or c.old_path): c for c in _changes(self.ws, info.id, p)}
-            for p in info.parents
-        ]
+        per_parent = [{_path_of(c): c for c in _changes(self.ws, info.id, p)} for p in info.parents]
         renames = _renames_in(info.message)
         common = set(per_parent[0]).intersection(*per_parent[1:])
         for path in sorted(common):
@@ -271,9 +277,9 @@ def _record_paths(ws: Workspace, ref: str) -> set[str]:
             record = resolve(ws, kind, ref)
         except (NotFoundError, AmbiguousError):
             continue
-        path = ws.find_path(kind, record.id)
-        if path is not None:
-            found[ws.rel(path)] = record.id
+        file = ws.find_path(kind, record.id)
+        if file is not None:
+            found[ws.rel(file)] = record.id
     if len(found) == 1:
         return set(found)
     if found:

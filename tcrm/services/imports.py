@@ -557,9 +557,9 @@ def _recognise(kind: str, key: str) -> str | bool | None:
         for target, keys in aliases.items():
             if candidate in keys:
                 return target
-        for pattern, target in _PATTERNS.get(kind, []):
+        for pattern, named in _PATTERNS.get(kind, []):
             if pattern.match(candidate):
-                return target
+                return named
     return False
 
 
@@ -934,7 +934,8 @@ class RowReader:
             if target in self.list_fields:
                 items = list(dict.fromkeys(i for t in texts for i in split_list(t, target)))
                 return self._listed(self.listed[target], items)
-            return (self._listed(self.listed[target], [first]) or [None])[0]
+            listed = self._listed(self.listed[target], [first])
+            return listed[0] if listed else None
         if target in self.list_fields:
             items = list(dict.fromkeys(i for t in texts for i in split_list(t, target)))
             if target == "tags":

@@ -12,9 +12,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from tcrm.errors import UsageError
+from tcrm.model import insights
 from tcrm.model.records import Activity, Deal
 from tcrm.model.settings import Settings, Stage
-from tcrm.services import insights
 from tcrm.services.records import all_records, local_now
 from tcrm.store.workspace import Workspace
 

@@ -11,19 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tcrm.model import insights
+from tcrm.model.due import Reminder, TaskItem, item, reminders_of, sort_key
 from tcrm.model.records import Client, Deal
-from tcrm.services import insights
 from tcrm.services.conflicts import OpenConflict, open_conflicts
 from tcrm.services.records import candidates, latest_activities, local_now
-from tcrm.services.tasks import (
-    Reminder,
-    TaskItem,
-    check_member,
-    item,
-    open_tasks_due_by,
-    reminders_of,
-    sort_key,
-)
+from tcrm.services.tasks import check_member, open_tasks_due_by
 from tcrm.store import index as index_conditions
 from tcrm.store.local_state import read_state, write_state
 from tcrm.store.workspace import Workspace

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -108,9 +109,27 @@ def _day_of(value: Any) -> date | None:
     return value if isinstance(value, date) else None
 
 
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+}
+
+
+def _text_predicate(needle: str) -> Predicate:
+    return lambda r: needle in _text(r.to_data()).casefold()
+
+
+def _empty_predicate(name: str, *, want_empty: bool) -> Predicate:
+    return lambda r: _empty(_field_value(r, name)) == want_empty
+
+
 def _compare(op: str, value: Any, arg: str, now: datetime, order: str) -> bool:
     if value is None:
         return False
+    left: date | Decimal
+    right: date | Decimal
     day = _day_of(value)
     if day is not None or op in ("before", "after"):
         if day is None:
@@ -123,12 +142,7 @@ def _compare(op: str, value: Any, arg: str, now: datetime, order: str) -> bool:
             left, right = Decimal(str(value)), _as_number(arg)
         except InvalidOperation:
             return False
-    return {
-        "gt": left > right,
-        "ge": left >= right,
-        "lt": left < right,
-        "le": left <= right,
-    }[op]
+    return _ORDER[op](left, right)
 
 
 def _matches_equal(value: Any, arg: str) -> bool:
@@ -154,23 +168,12 @@ def parse_filters(
     for term in terms:
         key, sep, arg = term.partition(":")
         if not sep or not key or " " in key:
-            needle = term.casefold()
-            out.append(
-                Filter(None, "text", term, lambda r, n=needle: n in _text(r.to_data()).casefold())
-            )
+            out.append(Filter(None, "text", term, _text_predicate(term.casefold())))
             continue
         if key in ("no", "has"):
             if not _known(record_type, arg):
                 raise UsageError(f"{record_type.KIND} has no field {arg!r} (in {term!r})")
-            want_empty = key == "no"
-            out.append(
-                Filter(
-                    arg,
-                    key,
-                    "",
-                    lambda r, f=arg, e=want_empty: _empty(_field_value(r, f)) == e,
-                )
-            )
+            out.append(Filter(arg, key, "", _empty_predicate(arg, want_empty=key == "no")))
             continue
         name, _, op = key.partition(".")
         op = op or "eq"

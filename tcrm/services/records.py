@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import pydantic
@@ -192,6 +192,9 @@ def ensure_valid(ws: Workspace, record: Record) -> None:
         raise ValidationError([Problem(dotted(loc), None, msg) for loc, msg in findings])
 
 
+R = TypeVar("R", bound=Record)
+
+
 def build(kind: str, data: Mapping[str, Any]) -> Record:
     """A record of ``kind`` from plain data; a bad field is named in the error."""
     try:
@@ -201,7 +204,7 @@ def build(kind: str, data: Mapping[str, Any]) -> Record:
         raise ValidationError(problems) from None
 
 
-def updated(record: Record, changes: Mapping[str, Any]) -> Record:
+def updated(record: R, changes: Mapping[str, Any]) -> R:
     """A validated copy of ``record`` with ``changes`` (``None`` unsets a field)."""
     data = record.model_dump()
     for key, value in changes.items():
@@ -210,7 +213,7 @@ def updated(record: Record, changes: Mapping[str, Any]) -> Record:
         else:
             data[key] = value
     data["id"] = record.id
-    return build(record.KIND, data)
+    return cast(R, build(record.KIND, data))
 
 
 def parse_assignments(

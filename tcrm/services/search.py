@@ -9,9 +9,10 @@ number also matches when only its digits do (``030 1234`` finds ``+49 30 1234``)
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tcrm.errors import UsageError
@@ -62,7 +63,7 @@ class Hit:
     value: str
     match: str
     clients: tuple[str, ...] = ()
-    recency: float = field(default=0.0, compare=False)
+    recency: float = dataclasses.field(default=0.0, compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (

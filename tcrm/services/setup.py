@@ -73,10 +73,10 @@ def init_workspace(
             and ".git" not in p.relative_to(root).parts
             and LOCAL_DIR not in p.relative_to(root).parts
         ]
-        source = f" from {template.name}" if template else ""
+        origin = f" from {template.name}" if template else ""
         ws = Workspace(root)
         ws.settings  # noqa: B018 - validate before committing
-        git.commit(root, paths, f"init: tcrm workspace{source}")
+        git.commit(root, paths, f"init: tcrm workspace{origin}")
     except BaseException:
         if created:
             shutil.rmtree(root, ignore_errors=True)

@@ -54,6 +54,9 @@ deleted that the merged workspace still needs."""
 
 PUSH_ATTEMPTS = 3
 
+DEFAULT_TIMEOUT = git.DEFAULT_TIMEOUT
+"""Seconds a sync waits for a remote before it gives up (``--timeout``)."""
+
 
 def kind_of(path: str) -> str | None:
     """``client`` for ``clients/acme.yaml``, ``settings`` for ``tcrm.yaml``, else None."""
@@ -123,11 +126,14 @@ def _keep_mine(
         if not same(t, b) and not same(t, m):
             none = (None if v is MISSING else v for v in (m, t, b))
             conflicts.append(Conflict(key, *none))
-    recorded = mine.get(CONFLICTS_KEY) if isinstance(mine.get(CONFLICTS_KEY), list) else []
+    held = mine.get(CONFLICTS_KEY)
+    recorded = held if isinstance(held, list) else []
     return with_conflicts(mine, list(recorded), conflicts), conflicts
 
 
-def _name_sides(data: dict[str, Any], conflicts: list[Conflict], sides: Sides | None) -> dict:
+def _name_sides(
+    data: dict[str, Any], conflicts: list[Conflict], sides: Sides | None
+) -> dict[str, Any]:
     """Write who made each value into the entries of the fresh ``conflicts``."""
     if sides is None or not conflicts:
         return {}
@@ -743,7 +749,8 @@ def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str]) -> None:
     def sides(path: str, fields: list[str]) -> dict[str, dict[str, str]]:
         return conflict_sides(root, bases[0], ours, theirs, path, fields)
 
-    merged = merge_trees(*trees, read, sides)
+    base_tree, our_tree, their_tree = trees
+    merged = merge_trees(base_tree, our_tree, their_tree, read, sides)
     _refuse_overwrite(list(merged.writes), untracked)
     report.action = "merged"  # a retry after a push race adds to what the first merge did
     report.changed = sorted({*report.changed, *merged.writes})

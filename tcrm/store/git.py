@@ -12,11 +12,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tcrm.errors import GitError
 
 if TYPE_CHECKING:
+    from dulwich.objects import ObjectID
+    from dulwich.refs import Ref
     from dulwich.repo import Repo
 
     from tcrm.store.gitindex import IndexFile
@@ -33,6 +35,16 @@ class Identity:
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+
+def _oid(sha: bytes) -> ObjectID:
+    """A hex object id as dulwich's type checker wants it (plain bytes at run time)."""
+    return cast("ObjectID", sha)
+
+
+def _ref(name: bytes) -> Ref:
+    """A ref name as dulwich's type checker wants it (plain bytes at run time)."""
+    return cast("Ref", name)
 
 
 def is_repo(root: Path) -> bool:
@@ -63,7 +75,7 @@ def init(root: Path) -> None:
         branch = "main"
     repo = Repo.init(str(root), mkdir=False)
     try:
-        repo.refs.set_symbolic_ref(b"HEAD", b"refs/heads/" + branch.encode())
+        repo.refs.set_symbolic_ref(_ref(b"HEAD"), _ref(b"refs/heads/" + branch.encode()))
     finally:
         repo.close()
 
@@ -162,6 +174,7 @@ def _only(repo: Repo, rel_paths: list[str]) -> bytes | None:
     --only``), so what someone staged by hand in other files stays staged, uncommitted.
     ``None`` (commit the whole index) without a HEAD or during a merge."""
     from dulwich.object_store import commit_tree_changes
+    from dulwich.objects import Commit
 
     if os.path.exists(os.path.join(repo.controldir(), "MERGE_HEAD")):
         return None
@@ -169,8 +182,10 @@ def _only(repo: Repo, rel_paths: list[str]) -> bytes | None:
         head = repo[repo.head()]
     except KeyError:
         return None
+    if not isinstance(head, Commit):
+        return None
     index = repo.open_index()
-    changes: list[tuple[bytes, int | None, bytes | None]] = []
+    changes: list[tuple[bytes, int | None, ObjectID | None]] = []
     for rel in rel_paths:
         name = rel.encode("utf-8", "surrogateescape")
         try:
@@ -179,7 +194,7 @@ def _only(repo: Repo, rel_paths: list[str]) -> bytes | None:
             changes.append((name, None, None))
             continue
         changes.append((name, entry.mode, entry.sha))  # type: ignore[union-attr]
-    return commit_tree_changes(repo.object_store, head.tree, changes)  # type: ignore[attr-defined]
+    return commit_tree_changes(repo.object_store, head.tree, changes)
 
 
 def _moment(when: datetime) -> tuple[float, int]:
@@ -255,7 +270,7 @@ def _read_object(repo: Repo, objects: Path, sha: bytes) -> tuple[bytes, bytes]:
     if found is not None:
         return found
     try:
-        kind, data = repo.object_store.get_raw(sha)
+        kind, data = repo.object_store.get_raw(_oid(sha))
     except KeyError:
         raise Unsupported(f"object {sha.hex()} is missing") from None
     return _KINDS[kind], data
@@ -277,7 +292,7 @@ def _fast_base(repo: Repo) -> _Base | None:
         (b"format",), b"signoff", False
     ):
         return None
-    chain, head = repo.refs.follow(b"HEAD")
+    chain, head = repo.refs.follow(_ref(b"HEAD"))
     if (
         head is None
         or not chain
@@ -509,7 +524,7 @@ def _record_commit(
     author = str(who).encode("utf-8")
     commit = Commit()
     commit.tree = tree.hex().encode()
-    commit.parents = [base.head]
+    commit.parents = [_oid(base.head)]
     commit.author = commit.committer = author
     commit.author_time = commit.commit_time = int(timestamp)
     commit.author_timezone = commit.commit_timezone = zone
@@ -519,9 +534,9 @@ def _record_commit(
     commit.message = _hook(base.repo, "commit-msg", text) or text
     sha = base.write(b"commit", commit.as_raw_string()).hex().encode()
     if not base.repo.refs.set_if_equals(
-        b"HEAD",
-        base.head,
-        sha,
+        _ref(b"HEAD"),
+        _oid(base.head),
+        _oid(sha),
         message=b"commit: " + text,
         committer=author,
         timestamp=int(timestamp),
@@ -724,7 +739,7 @@ def hand_edited(root: Path, current: dict[str, bytes | None]) -> list[str]:
         editor = gittree.TreeEditor(read_tree, lambda raw: b"", parsed)
         staged = _index_shas(repo, list(current), parsed)
         out = []
-        for rel, data in sorted(current.items()):
+        for rel, content in sorted(current.items()):
             name = os.fsencode(rel)
             try:
                 found = editor.lookup(head_tree, name) if head_tree is not None else None
@@ -732,7 +747,7 @@ def hand_edited(root: Path, current: dict[str, bytes | None]) -> list[str]:
                 return _hand_edited_slowly(root, current)
             in_head = found[1] if found is not None else None
             in_index = staged.get(rel)
-            on_disk = None if data is None else gittree.object_id(b"blob", data)
+            on_disk = None if content is None else gittree.object_id(b"blob", content)
             if not (in_head == in_index == on_disk):
                 out.append(rel)
         return out
@@ -769,13 +784,17 @@ def _index_shas(repo: Repo, paths: list[str], parsed: dict[bytes, Any]) -> dict[
     except FileNotFoundError:
         return {}
     except gitindex.Unsupported:
+        from dulwich.index import IndexEntry
+
         found = repo.open_index()
         out = {}
         for rel in paths:
             try:
-                out[rel] = bytes.fromhex(found[rel.encode()].sha.decode())
-            except (KeyError, AttributeError):
+                held = found[rel.encode()]
+            except KeyError:
                 continue
+            if isinstance(held, IndexEntry):  # not a conflicted one
+                out[rel] = bytes.fromhex(held.sha.decode())
         return out
     if len(paths) >= PACK_FROM:
         index.load_names()  # many look-ups: decode every name once
@@ -877,7 +896,7 @@ def current_branch(root: Path) -> str:
     """The checked-out branch; a detached HEAD is refused (sync needs a branch)."""
     repo = _open(root)
     try:
-        chain, _ = repo.refs.follow(b"HEAD")
+        chain, _ = repo.refs.follow(_ref(b"HEAD"))
     finally:
         repo.close()
     target = chain[-1] if chain else b"HEAD"
@@ -949,7 +968,7 @@ def set_upstream(root: Path, branch: str, remote: str) -> None:
     )
 
 
-def _credentials(url: str, root: Path | None = None) -> dict[str, str]:
+def _credentials(url: str, root: Path | None = None) -> dict[str, Any]:
     """Credentials from where git keeps them: the URL itself, else git's credential helpers
     (``credential.helper``: ``store`` and its ``~/.git-credentials``, ``cache``, a keychain)
     for http(s); ``$GIT_SSH_COMMAND``/``$GIT_SSH``, else ``core.sshCommand``, else ``ssh``
@@ -1007,7 +1026,7 @@ DEFAULT_TIMEOUT = 30.0
 """Seconds a remote may stay silent before a sync, clone or push gives up."""
 
 
-def _ssh_timeout(extra: dict[str, str], timeout: float) -> dict[str, str]:
+def _ssh_timeout(extra: dict[str, Any], timeout: float) -> dict[str, Any]:
     """OpenSSH's own limits: connecting, and a server that stops answering. A command
     that is not ``ssh`` (plink, a wrapper script) is left as it is."""
     import shlex
@@ -1128,7 +1147,7 @@ def fetch(
         }
         if update_refs:
             for branch, sha in heads.items():
-                repo.refs[f"refs/remotes/{remote}/{branch}".encode()] = sha.encode()
+                repo.refs[_ref(f"refs/remotes/{remote}/{branch}".encode())] = _oid(sha.encode())
         return heads
     finally:
         repo.close()
@@ -1149,7 +1168,7 @@ def push(
     ref = f"refs/heads/{branch}".encode()
     repo = _open(root)
     try:
-        local = repo.refs[ref]
+        local = repo.refs[_ref(ref)]
         moved: list[bytes | None] = []
 
         def update_refs(refs: dict[bytes, bytes]) -> dict[bytes, bytes]:
@@ -1182,7 +1201,7 @@ def push(
         status = (result.ref_status or {}).get(ref)
         if status:
             raise RemoteError(f"remote {remote!r} refused the push of {branch}: {status}")
-        repo.refs[f"refs/remotes/{remote}/{branch}".encode()] = local
+        repo.refs[_ref(f"refs/remotes/{remote}/{branch}".encode())] = local
     finally:
         repo.close()
 
@@ -1200,9 +1219,9 @@ def clone(url: str, target: Path, timeout: float = DEFAULT_TIMEOUT) -> None:
     try:
         extra = _ssh_timeout(_credentials(url), timeout)
         with _Deadline(timeout):
-            listing = porcelain.ls_remote(url, **extra)  # type: ignore[arg-type]
+            listing = porcelain.ls_remote(url, **extra)
             heads = sorted(r for r in listing.refs if r.startswith(b"refs/heads/"))
-            head = (listing.symrefs or {}).get(b"HEAD")
+            head = (listing.symrefs or {}).get(_ref(b"HEAD"))
             branch = None
             if heads and head not in heads:
                 names = [r[len(b"refs/heads/") :] for r in heads]
@@ -1237,12 +1256,12 @@ def point_remote_head(url: str, branch: str) -> str | None:
     except Exception:
         return None
     try:
-        chain, _ = repo.refs.follow(b"HEAD")
+        chain, _ = repo.refs.follow(_ref(b"HEAD"))
         target = chain[-1] if chain else b""
         wanted = f"refs/heads/{branch}".encode()
-        if target == wanted or target in repo.refs or wanted not in repo.refs:
+        if target == wanted or _ref(target) in repo.refs or _ref(wanted) not in repo.refs:
             return None
-        repo.refs.set_symbolic_ref(b"HEAD", wanted)
+        repo.refs.set_symbolic_ref(_ref(b"HEAD"), _ref(wanted))
         return target.removeprefix(b"refs/heads/").decode()
     finally:
         repo.close()
@@ -1253,7 +1272,7 @@ def merge_bases(root: Path, a: str, b: str) -> list[str]:
 
     repo = _open(root)
     try:
-        return [s.decode() for s in find_merge_base(repo, [a.encode(), b.encode()])]
+        return [s.decode() for s in find_merge_base(repo, [_oid(a.encode()), _oid(b.encode())])]
     finally:
         repo.close()
 
@@ -1263,7 +1282,7 @@ def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
 
     repo = _open(root)
     try:
-        return bool(can_fast_forward(repo, ancestor.encode(), descendant.encode()))
+        return bool(can_fast_forward(repo, _oid(ancestor.encode()), _oid(descendant.encode())))
     finally:
         repo.close()
 
@@ -1273,7 +1292,7 @@ def count_commits(root: Path, include: str, exclude: str | None) -> int:
     repo = _open(root)
     try:
         walker = repo.get_walker(
-            include=[include.encode()], exclude=[exclude.encode()] if exclude else None
+            include=[_oid(include.encode())], exclude=[_oid(exclude.encode())] if exclude else None
         )
         return sum(1 for _ in walker)
     finally:
@@ -1351,7 +1370,7 @@ def commit_merge(root: Path, paths: Iterable[str], message: str, merge_head: str
                 message=message.encode("utf-8"),
                 author=author,
                 committer=author,
-                merge_heads=[merge_head.encode()],
+                merge_heads=[_oid(merge_head.encode())],
                 sign=False,
             )
         except BaseException:
@@ -1370,7 +1389,7 @@ def fast_forward(root: Path, paths: Iterable[str], new_head: str) -> None:
         rel = sorted(set(paths))
         if rel:
             repo.get_worktree().stage(rel)
-        repo.refs[f"refs/heads/{branch}".encode()] = new_head.encode()
+        repo.refs[_ref(f"refs/heads/{branch}".encode())] = _oid(new_head.encode())
     finally:
         repo.close()
 
@@ -1417,7 +1436,8 @@ def commits(root: Path, head: str | None = None) -> list[CommitInfo]:
             start = head.encode() if head else repo.head()
         except KeyError:
             return []
-        return [_info(entry.commit) for entry in repo.get_walker(include=[start], order="topo")]
+        walker = repo.get_walker(include=[_oid(start)], order="topo")
+        return [_info(entry.commit) for entry in walker]
     finally:
         repo.close()
 
@@ -1493,7 +1513,7 @@ def last_versions(root: Path, paths: Iterable[str]) -> dict[str, LastVersion]:
 
         def holds(commit_id: bytes, raw: bytes) -> bytes | None:
             try:
-                tree = store[commit_id].tree  # type: ignore[attr-defined]
+                tree = store[_oid(commit_id)].tree  # type: ignore[attr-defined]
                 return tree_lookup_path(store.__getitem__, tree, raw)[1]
             except KeyError:
                 return None
@@ -1501,7 +1521,7 @@ def last_versions(root: Path, paths: Iterable[str]) -> dict[str, LastVersion]:
         newest: dict[bytes, bytes] = {}
         deleter: dict[bytes, Any] = {}
         merge_deleter: dict[bytes, Any] = {}
-        for entry in repo.get_walker(include=[start], order="topo"):
+        for entry in repo.get_walker(include=[_oid(start)], order="topo"):
             commit = entry.commit
             for raw in wanted:
                 if raw in deleter:
@@ -1522,7 +1542,7 @@ def last_versions(root: Path, paths: Iterable[str]) -> dict[str, LastVersion]:
         for raw, rel in wanted.items():
             who = deleter.get(raw) or merge_deleter.get(raw)
             if raw in newest and who is not None:
-                data = store[newest[raw]].as_raw_string()  # type: ignore[attr-defined]
+                data = store[_oid(newest[raw])].as_raw_string()
                 out[rel] = LastVersion(rel, data, _info(who))
     finally:
         repo.close()
@@ -1609,7 +1629,7 @@ def read_at_head(root: Path, paths: Iterable[str]) -> dict[str, bytes]:
                 )
             except KeyError:
                 continue
-            out[rel] = store[sha].as_raw_string()  # type: ignore[attr-defined]
+            out[rel] = store[sha].as_raw_string()
         return out
     finally:
         repo.close()
@@ -1647,9 +1667,9 @@ def _path_history(
                 counts[path] = counts.get(path, 0) + 1
                 newest[path] = max(newest.get(path, 0), commit.commit_time)
         tree = store[start].tree  # type: ignore[attr-defined]
-        for entry in iter_tree_contents(store, tree):  # one walk, not a lookup per path
-            if entry.path in wanted:
-                head_blobs[entry.path] = entry.sha
+        for item in iter_tree_contents(store, tree):  # one walk, not a lookup per path
+            if item.path in wanted:
+                head_blobs[item.path] = item.sha
     finally:
         repo.close()
     return newest, counts, head_blobs
@@ -1680,13 +1700,13 @@ def last_change(
             if tree is None:
                 return None
             try:
-                _, sha = tree_lookup_path(store.__getitem__, tree, raw)
+                _, sha = tree_lookup_path(store.__getitem__, _oid(tree), raw)
             except KeyError:
                 return None
             return sha
 
         walker = repo.get_walker(
-            include=[head.encode()], exclude=[e.encode() for e in exclude], order="topo"
+            include=[_oid(head.encode())], exclude=[_oid(e.encode()) for e in exclude], order="topo"
         )
         for entry in walker:
             commit = entry.commit
@@ -1694,8 +1714,8 @@ def last_change(
             old, new = blob(parent), blob(commit.tree)
             if old == new:
                 continue
-            before = store[old].as_raw_string() if old else None  # type: ignore[attr-defined]
-            after = store[new].as_raw_string() if new else None  # type: ignore[attr-defined]
+            before = store[_oid(old)].as_raw_string() if old else None
+            after = store[_oid(new)].as_raw_string() if new else None
             if changed(before, after):
                 return _info(commit)
         return None

@@ -270,8 +270,8 @@ class TreeEditor:
             if not present:
                 return None
             tree = self.tree(tree.sha_at(i))
-        for folder in (True, False):
-            i, present = _find(tree, name, folder)
+        for is_folder in (True, False):
+            i, present = _find(tree, name, is_folder)
             if present:
                 return int(tree.modes[i], 8), tree.sha_at(i)
         return None
@@ -297,7 +297,7 @@ class TreeEditor:
 
     def _rewrite(self, sha: bytes | None, changes: Nested) -> bytes | None:
         tree = self.tree(sha)
-        edits: list[tuple[int, bool, bytes, bytes]] = []
+        edits: list[tuple[int, bytes, bool, bytes]] = []
         for name, change in changes.items():
             folder = isinstance(change, dict)
             i, present = tree.locate(name, folder)

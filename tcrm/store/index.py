@@ -765,7 +765,7 @@ class Index:
                 f"SELECT path, mtime, ctime, size, ino FROM records WHERE path IN ({marks})",
                 chunk,
             ):
-                out[path] = tuple(stat)  # type: ignore[assignment]
+                out[path] = tuple(stat)
         return out
 
     def _sweep(self, view: GitView | None = None, stamps: dict[str, int] | None = None) -> int:
@@ -782,7 +782,7 @@ class Index:
                 except OSError:
                     continue
                 old = stored.get(rel)
-                if old is not None and _same_stat(st, old):  # type: ignore[arg-type]
+                if old is not None and _same_stat(st, old):
                     continue
                 read = read_row(self.root, rel, kind, record_id, reader)
                 if read is not None:

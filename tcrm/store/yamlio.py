@@ -216,7 +216,7 @@ def _plain(node: yaml.Node, path: str, depth: int) -> Any:
         return node.value
     if depth > MAX_DEPTH:
         raise _refused(path, node.start_mark, f"nested deeper than {MAX_DEPTH} levels")
-    if tag == _MAP:
+    if tag == _MAP and isinstance(node, yaml.MappingNode):
         out = {}
         for key, value in node.value:
             if not isinstance(key, yaml.ScalarNode):
@@ -275,7 +275,7 @@ def dump_pyyaml(data: Mapping[str, Any]) -> str:
         "allow_unicode": True,
         "width": WIDTH,
     }
-    text = yaml.dump(dict(data), Dumper=FastDumper, **options)
+    text: str = yaml.dump(dict(data), Dumper=FastDumper, **options)
     if "\\U" in text:  # an escaped astral character, or a literal backslash-U: redo
         text = yaml.dump(dict(data), Dumper=PyDumper, **options)
     return text

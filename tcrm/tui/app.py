@@ -20,9 +20,9 @@ from textual.filter import LineFilter
 from textual.worker import get_current_worker
 
 from tcrm.errors import TcrmError
+from tcrm.model.due import Reminder
 from tcrm.services import tasks as task_service
 from tcrm.services.records import local_now
-from tcrm.services.tasks import Reminder
 from tcrm.store.workspace import Workspace
 from tcrm.tui import watch
 from tcrm.tui.commands import ActionsProvider

@@ -19,8 +19,9 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from tcrm.errors import TcrmError
+from tcrm.model.due import is_overdue
 from tcrm.model.records import Activity, Client, Deal, Task
-from tcrm.services import clients, history, tasks
+from tcrm.services import clients, history
 from tcrm.services.history import HistoryEntry, change_text
 from tcrm.tui.format import clip, moment, money, plural
 from tcrm.tui.format import due as due_text
@@ -207,7 +208,7 @@ class ClientCardScreen(RecordActions, DataScreen):
         )
 
     def _task_row(self, task: Task, now: datetime) -> Row:
-        overdue = tasks.is_overdue(task, self.tcrm.ws.settings, now)
+        overdue = is_overdue(task, self.tcrm.ws.settings, now)
         return Row(
             Target("task", task.id, tuple(task.clients), tuple(task.deals), task.title, task),
             [due_text(task, now.date()), task.title, task.assignee or ""],

@@ -32,7 +32,7 @@ def _words(value: Any) -> str:
     while stack:
         item = stack.pop()
         if isinstance(item, Mapping):
-            stack.extend(reversed(item.values()))
+            stack.extend(reversed(list(item.values())))
         elif isinstance(item, list):
             stack.extend(reversed(item))
         else:

@@ -198,14 +198,14 @@ class FormScreen(ModalScreen[Any]):
         self.errors = by_field
         for name in names:
             shown = by_field.get(name, "") if (everything or name in self.touched) else ""
-            error = self.query_one(f"#error-{name}", Static)
-            error.update(shown)
-            error.set_class(bool(shown), "-shown")
+            line = self.query_one(f"#error-{name}", Static)
+            line.update(shown)
+            line.set_class(bool(shown), "-shown")
             self.query_one(f"#row-{name}").set_class(bool(shown), "-invalid")
-        message = self.query_one("#form-message", Static)
+        banner = self.query_one("#form-message", Static)
         text = "; ".join(dict.fromkeys(general)) if everything else ""
-        message.update(text)
-        message.set_class(bool(text), "-shown")
+        banner.update(text)
+        banner.set_class(bool(text), "-shown")
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import ClassVar
 
 from textual import on
@@ -17,8 +18,8 @@ from textual.containers import HorizontalScroll
 from textual.widgets import Footer, OptionList, Static
 
 from tcrm.errors import OverridableError, TcrmError
-from tcrm.model.records import Deal
-from tcrm.services import clients, deals, insights, pipeline
+from tcrm.model.records import Deal, entered_stage_at
+from tcrm.services import clients, deals, pipeline
 from tcrm.tui.commands import Command
 from tcrm.tui.format import money_lines
 from tcrm.tui.screens.base import DataScreen
@@ -38,7 +39,7 @@ class BoardData:
 
 
 def _age(deal: Deal, now: datetime) -> int | None:
-    entered = insights.entered_stage_at(deal)
+    entered = entered_stage_at(deal)
     if entered is None:
         return None
     if entered.tzinfo is None:
@@ -333,7 +334,7 @@ class PipelineScreen(DataScreen):
             Command(
                 f"Pipeline: show {p.name}",
                 f"pipeline {p.id}",
-                lambda pid=p.id: self.switch_pipeline(pid),
+                partial(self.switch_pipeline, p.id),
             )
             for p in self.tcrm.ws.settings.pipelines
         ]

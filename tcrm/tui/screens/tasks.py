@@ -13,8 +13,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer, Select, Static
 
+from tcrm.model.due import TaskItem, due_day
 from tcrm.services import tasks
-from tcrm.services.tasks import TaskItem
 from tcrm.tui.format import day
 from tcrm.tui.format import due as due_text
 from tcrm.tui.screens.actions import RecordActions
@@ -102,7 +102,7 @@ class TasksScreen(RecordActions, DataScreen):
         by_day: dict[Any, list[Row]] = {today + timedelta(days=n): [] for n in range(8)}
         for entry in self.data.items:
             task = entry.task
-            row_day = tasks.due_day(task, settings)
+            row_day = due_day(task, settings)
             if entry.state == "overdue":
                 when = due_text(task)
             else:

@@ -23,10 +23,10 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
+from tcrm.model.due import TaskItem, assignee_today
 from tcrm.model.records import Task
 from tcrm.services import planner, tasks
 from tcrm.services.conflicts import side_text
-from tcrm.services.tasks import TaskItem, assignee_today
 from tcrm.tui.format import due as due_text
 from tcrm.tui.format import money, plural
 from tcrm.tui.screens.actions import RecordActions
