@@ -146,15 +146,42 @@ def _dulwich_commit(
             message=message.encode("utf-8"),
             author=author,
             committer=author,
-            sign=False,
+            sign=_signs(repo),
             **extra,
         )
     except BaseException as exc:
         _unstage(repo, staged_before)
         if isinstance(exc, CommitError):
             raise GitError(f"git refused the commit: {exc}") from None
+        _refuse_unsigned(exc)
         raise
     return sha.decode() if isinstance(sha, bytes) else str(sha)
+
+
+def _signs(repo: Repo) -> bool:
+    """Whether commits are signed as git would sign them: ``commit.gpgSign`` with
+    ``gpg.format ssh`` (an access policy may require it; docs/access.md). OpenPGP signing
+    stays git's own business: tcrm commits unsigned there, as before."""
+    config = repo.get_config_stack()
+    fmt = _config(config, b"gpg", b"format")
+    return bool(
+        config.get_boolean((b"commit",), b"gpgsign", False) and fmt and fmt.lower() == b"ssh"
+    )
+
+
+def _refuse_unsigned(exc: BaseException) -> None:
+    """ssh-keygen could not sign (no ``user.signingkey``, a key that needs a passphrase
+    without an agent): one clear error, nothing committed."""
+    import subprocess
+
+    if isinstance(exc, subprocess.CalledProcessError):
+        detail = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        raise GitError(
+            "ssh-keygen could not sign the commit with user.signingkey"
+            + (f": {detail[-1]}" if detail else "")
+        ) from None
+    if isinstance(exc, ValueError) and "SSH signing" in str(exc):
+        raise GitError(f"{exc} (set it with git config user.signingkey KEYFILE)") from None
 
 
 def _only(repo: Repo, rel_paths: list[str]) -> bytes | None:
@@ -264,7 +291,7 @@ def _read_object(repo: Repo, objects: Path, sha: bytes) -> tuple[bytes, bytes]:
 def _fast_base(repo: Repo) -> _Base | None:
     """HEAD and the settings a fast commit needs, or None where only dulwich's general
     path is right: sha256, bare, a merge in progress, no index, an unborn HEAD,
-    shared-repository permissions, automatic sign-off."""
+    shared-repository permissions, automatic sign-off, signed commits."""
     from tcrm.store.gitindex import Unsupported
 
     if repo.bare or repo.object_format.name != "sha1":
@@ -273,8 +300,10 @@ def _fast_base(repo: Repo) -> _Base | None:
     if not index.is_file() or os.path.exists(os.path.join(repo.controldir(), "MERGE_HEAD")):
         return None
     config = repo.get_config_stack()
-    if _config(config, b"core", b"sharedRepository") is not None or config.get_boolean(
-        (b"format",), b"signoff", False
+    if (
+        _config(config, b"core", b"sharedRepository") is not None
+        or config.get_boolean((b"format",), b"signoff", False)
+        or _signs(repo)
     ):
         return None
     chain, head = repo.refs.follow(b"HEAD")
@@ -1352,10 +1381,11 @@ def commit_merge(root: Path, paths: Iterable[str], message: str, merge_head: str
                 author=author,
                 committer=author,
                 merge_heads=[merge_head.encode()],
-                sign=False,
+                sign=_signs(repo),
             )
-        except BaseException:
+        except BaseException as exc:
             _unstage(repo, staged_before)
+            _refuse_unsigned(exc)
             raise
     finally:
         repo.close()
