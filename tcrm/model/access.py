@@ -29,7 +29,7 @@ SIGNING_KEY_RE = re.compile(
 characters (it is written into an allowed-signers file, where a line break would add a key)."""
 
 
-def signing_key(value: Any) -> str:
+def check_signing_key(value: Any) -> str:
     """The key's type and base64 (the comment dropped), or ValueError."""
     match = SIGNING_KEY_RE.match(value) if isinstance(value, str) else None
     if match is None:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tcrm.model.access import AccessPolicy, signing_key
+from tcrm.model.access import AccessPolicy, check_signing_key
 from tcrm.model.types import Currency, RecordId, TimeZoneName, amount_in_range
 
 FORMAT_VERSION = 1
@@ -31,7 +31,7 @@ class Member(_Base):
     timezone: TimeZoneName | None = Field(
         default=None, description="where 'today' is for this person; the workspace's if unset"
     )
-    signing_key: Annotated[str, AfterValidator(signing_key)] | None = Field(
+    signing_key: Annotated[str, AfterValidator(check_signing_key)] | None = Field(
         default=None,
         description="their SSH public key ('ssh-ed25519 AAAA...'): commits signed with it "
         "(git's gpg.format ssh) are theirs; see access.require_signed",

@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from tcrm.errors import Problem, TcrmError, UsageError
+from tcrm.errors import Problem, RuleError, TcrmError, UsageError
 from tcrm.model.access import AccessPolicy, above
 from tcrm.model.money import money_text
 from tcrm.model.records import RECORD_TYPES
@@ -78,6 +78,31 @@ class RecordChange:
     old: dict[str, Any] | None
     new: dict[str, Any] | None
     fields: frozenset[str]
+
+
+class AccessRefused(RuleError):
+    """``tcrm sync`` would push commits the access policy refuses: nothing was pushed."""
+
+    def __init__(self, violations: list[Violation], merged: bool) -> None:
+        self.violations = violations
+        lines = "\n".join(str(v) for v in violations)
+        kept = " (the merge is committed here)" if merged else ""
+        super().__init__(
+            f"the access policy refuses {len(violations)} change(s); nothing was pushed{kept}; "
+            f"see docs/access.md:\n{lines}"
+        )
+
+
+def refuse_outgoing(root: Path, remote_head: str | None, merged: bool) -> None:
+    """Before ``tcrm sync`` pushes HEAD over ``remote_head``: the same judgement as the
+    server's ``tcrm verify``, so a member learns before the server says no."""
+    with Repository(root) as repo:
+        head = repo.head()
+        if head is None:
+            return
+        report = _Verifier(repo).run(remote_head or ZERO, head, check=True, ref=None)
+    if not report.ok:
+        raise AccessRefused(report.violations, merged)
 
 
 def parse_range(text: str) -> tuple[str, str]:
@@ -160,7 +185,12 @@ class _Verifier:
         commits = self.repo.walk(new_id, exclude)
         report.commits = len(commits)
         for commit in commits:
-            report.violations += self._judge(commit)
+            refused = self._judge(commit)
+            if any(v.record == SETTINGS_FILE for v in refused):
+                # a refused settings change grants nothing to the commits after it
+                parent = commit.parents[0] if commit.parents else None
+                self._settings[commit.id] = self._settings_at(parent)
+            report.violations += refused
         if check and commits:
             report.violations += self._check(new_id, commits[-1])
         return report
@@ -535,6 +565,7 @@ def _names(names: list[str]) -> str:
 
 
 __all__ = [
+    "AccessRefused",
     "RecordChange",
     "VerifyReport",
     "Violation",
