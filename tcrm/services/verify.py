@@ -377,11 +377,11 @@ class _Verifier:
                 and above(rule, amount, currency, settings.currency, settings.rates)
                 and not policy.allows(rule.roles, actor)
             ):
-                limit = money_text(rule.amount, rule.currency or settings.currency)
+                threshold = money_text(rule.amount, rule.currency or settings.currency)
                 refuse(
                     change.path,
                     f"close_deals_above: {new.get('status')} at {money_text(amount, currency)} "
-                    f"(above {limit}); only {_names(rule.roles)} may",
+                    f"(above {threshold}); only {_names(rule.roles)} may",
                 )
 
     def _others_linked(self, new: dict[str, Any], base: str | None, actor: str | None) -> list[str]:
@@ -560,7 +560,7 @@ def _text(value: Any) -> str | None:
     return str(value).strip() if value is not None and str(value).strip() else None
 
 
-def _names(names: list[str]) -> str:
+def _names(names: list[str] | None) -> str:
     return ", ".join(names) if names else "nobody"
 
 

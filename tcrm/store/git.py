@@ -1852,8 +1852,17 @@ class Repository:
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         from dulwich.graph import can_fast_forward
+        from dulwich.repo import ParentsProvider
 
-        return bool(can_fast_forward(self._repo, ancestor.encode(), descendant.encode()))
+        store = self._store
+
+        class _Quarantined:  # the repository as can_fast_forward reads it, quarantine included
+            object_store = store
+
+            def parents_provider(self) -> ParentsProvider:
+                return ParentsProvider(store)
+
+        return bool(can_fast_forward(_Quarantined(), ancestor.encode(), descendant.encode()))
 
     def files(self, commit_id: str | None) -> dict[str, str]:
         """``{path: blob id}`` of a commit's regular files (links and submodules left out:
