@@ -22,6 +22,7 @@ from tests.accesstools import (
     team_yaml,
     verify,
 )
+from tests.clitools import run
 
 ZERO = "0" * 40
 PIPELINES = (
@@ -467,3 +468,32 @@ def test_an_author_who_is_no_member_is_refused_by_any_rule(tmp_path):
     )
     result = verify(root, f"{start}..HEAD")
     assert "mallory@example.com deals/bolt-small.yaml: delete_records" in result.out
+
+
+# --- the hook's input -----------------------------------------------------------------------
+
+
+def test_pre_receive_input_that_is_not_ref_lines_is_one_clear_error(tmp_path):
+    root = with_policy(tmp_path, "    delete_records: [admin]\n")
+    result = run("--workspace", str(root), "verify", "--pre-receive", stdin="garbage\x1b[2J\n")
+    assert result.code == 2
+    assert result.err.strip() == (
+        "tcrm: error: expected 'OLD NEW REF' on stdin, got 'garbage\\x1b[2J'"
+    )
+
+
+def test_pre_receive_counts_one_members_deletes_over_every_ref_of_the_push(tmp_path):
+    root = with_policy(tmp_path, "    max_deletes_per_push: 1\n")
+    start = head(root)
+    git_as("ann", root, "checkout", "-q", "-b", "one")
+    one = change(root, "ann", "delete a deal", {"deals/bolt-small.yaml": None})
+    git_as("ann", root, "checkout", "-q", "-b", "two", start)
+    two = change(root, "ann", "delete another", {"deals/acme-big.yaml": None})
+    each = [f"{start} {one} refs/heads/one\n", f"{start} {two} refs/heads/two\n"]
+    assert run("-w", str(root), "verify", "--pre-receive", stdin=each[0]).code == 0
+    result = run("-w", str(root), "verify", "--pre-receive", stdin="".join(each))
+    assert result.code == 1
+    assert lines(result) == [
+        f"{two[:12]} ann@example.com deals/acme-big.yaml: max_deletes_per_push: more than 1 "
+        "records deleted in one push"
+    ]

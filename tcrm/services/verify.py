@@ -117,8 +117,8 @@ def parse_range(text: str) -> tuple[str, str]:
 
 def record_kind(path: str) -> str | None:
     """``client`` for ``clients/acme.yaml``, ``activity`` for ``activities/2026/x.yaml``."""
-    parts = PurePosixPath(path).parts
-    if not parts or not path.endswith(".yaml") or parts[-1].startswith("."):
+    parts = path.split("/")
+    if not path.endswith(".yaml") or parts[-1].startswith(".") or {"", ".", ".."} & set(parts):
         return None
     kind = _FOLDERS.get(parts[0])
     expected = 3 if kind == "activity" else 2
@@ -141,16 +141,19 @@ def verify_range(
 
 def verify_updates(repo_path: Path, lines: Iterable[str]) -> VerifyReport:
     """A pre-receive hook's stdin: one ``OLD NEW REF`` line per ref pushed."""
+    updates = []
+    for line in lines:
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 3:
+            raise UsageError(f"expected 'OLD NEW REF' on stdin, got '{visible(line.strip())}'")
+        updates.append(parts)
     report = VerifyReport()
     with Repository(repo_path) as repo:
-        for line in lines:
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) != 3:
-                raise UsageError(f"expected 'OLD NEW REF' on stdin, got {line.strip()!r}")
-            old, new, ref = parts
-            one = _Verifier(repo).run(old, new, check=True, ref=ref)
+        verifier = _Verifier(repo)  # one for the push: deletes count over all its refs
+        for old, new, ref in updates:
+            one = verifier.run(old, new, check=True, ref=ref)
             report.commits += one.commits
             report.violations += one.violations
     return report
@@ -162,6 +165,7 @@ class _Verifier:
         self._settings: dict[str, Settings | TcrmError | None] = {}
         self._files: dict[str, dict[str, str]] = {}
         self.deletes: Counter[str] = Counter()
+        self.judged: set[str] = set()
 
     # --- the range ---------------------------------------------------------------------
 
@@ -182,7 +186,8 @@ class _Verifier:
             exclude = [old_id]
             if not self.repo.is_ancestor(old_id, new_id):
                 report.violations += self._rewrite(old_id, new_id, ref)
-        commits = self.repo.walk(new_id, exclude)
+        commits = [c for c in self.repo.walk(new_id, exclude) if c.id not in self.judged]
+        self.judged.update(c.id for c in commits)  # a commit pushed to two refs: judged once
         report.commits = len(commits)
         for commit in commits:
             refused = self._judge(commit)
@@ -192,7 +197,7 @@ class _Verifier:
                 self._settings[commit.id] = self._settings_at(parent)
             report.violations += refused
         if check and commits:
-            report.violations += self._check(new_id, commits[-1])
+            report.violations += self._check(new_id, self.repo.commit(new_id))
         return report
 
     def _deleted_branch(self, old_id: str, ref: str) -> list[Violation]:
