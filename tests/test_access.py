@@ -70,7 +70,6 @@ def test_the_issue_example_loads_verbatim():
         ("access:\n  may:\n    delete_record: [admin]\n", "delete_record"),
         ("access:\n  roles:\n    admin: [zoe]\n", "'zoe', not a team member"),
         ("access:\n  may:\n    change_settings: [boss]\n", "'boss', neither a role"),
-        ("access:\n  require_signed: true\n", "signing_key"),
         ("access:\n  may:\n    close_deals_above: {amount: -5, roles: []}\n", "amount"),
         ("access:\n  whatever: 1\n", "whatever"),
     ],

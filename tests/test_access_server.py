@@ -350,3 +350,24 @@ def test_tcrm_signs_its_own_commits_when_git_is_set_to(signed_ws, keys, monkeypa
     assert run("-w", str(signed_ws), "client", "add", "Forged Co").code == 0
     result = verify(signed_ws, f"{start}..HEAD")
     assert "require_signed: the signature is not by their signing_key" in result.out
+
+
+def test_a_member_without_a_signing_key_cannot_push_while_signatures_are_required(signed_ws, keys):
+    settings = (signed_ws / "tcrm.yaml").read_text()
+    chloe_key = keys["chloe"].with_suffix(".pub").read_text().strip()
+    without = settings.replace(f"  signing_key: {chloe_key}\n", "")
+    assert without != settings
+    change(signed_ws, "ann", "chloe's key removed", {"tcrm.yaml": without}, *signed(keys["ann"]))
+    start = head(signed_ws)
+    commit = change(
+        signed_ws,
+        "chloe",
+        "chloe",
+        {"deals/c-1.yaml": deal("bolt", 5, "chloe")},
+        *signed(keys["chloe"]),
+    )
+    result = verify(signed_ws, f"{start}..HEAD")
+    assert result.out.splitlines() == [
+        f"{commit[:12]} chloe@example.com (commit): require_signed: chloe@example.com is no team "
+        "member with a signing_key"
+    ]

@@ -214,13 +214,6 @@ class Settings(_Base):
         for name in access.named():
             if name not in access.roles and name not in members:
                 raise ValueError(f"access rule names {name!r}, neither a role nor a team member")
-        if access.require_signed:
-            keyless = [m.id for m in self.team if not m.signing_key]
-            if keyless:
-                raise ValueError(
-                    f"access.require_signed needs every member's signing_key; "
-                    f"{keyless[0]!r} has none"
-                )
 
     def pipeline(self, pipeline_id: str | None = None) -> Pipeline | None:
         if pipeline_id is None:
