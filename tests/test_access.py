@@ -496,3 +496,35 @@ def test_pre_receive_counts_one_members_deletes_over_every_ref_of_the_push(tmp_p
         f"{two[:12]} ann@example.com deals/acme-big.yaml: max_deletes_per_push: more than 1 "
         "records deleted in one push"
     ]
+
+
+# --- untrusted input ------------------------------------------------------------------------
+
+
+def test_a_broken_policy_refuses_every_commit_on_it_and_the_workspace(tmp_path):
+    root = with_policy(tmp_path, "    delete_records: [admin]\n")
+    start = head(root)
+    broken = settings_text(root).replace("delete_records: [admin]", "delete_records: &a [admin]")
+    change(root, "ann", "anchor", {"tcrm.yaml": broken})  # judged by the valid policy before it
+    second = change(root, "ben", "ben deletes", {"deals/bolt-small.yaml": None})
+    line = broken.splitlines().index("    delete_records: &a [admin]") + 1
+    result = verify(root, f"{start}..HEAD")
+    assert result.code == 1
+    assert lines(result) == [
+        f"{second[:12]} ben@example.com tcrm.yaml: the policy of its parent cannot be read "
+        f"(tcrm.yaml:{line}: anchors and aliases are not allowed in records); refused",
+        f"{second[:12]} ben@example.com tcrm.yaml:{line}: check: anchors and aliases are not "
+        "allowed in records",
+    ]
+
+
+def test_the_allowed_signers_file_holds_plain_emails_only():
+    from tcrm.services.verify import allowed_signers
+
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx"
+    team = (
+        f"team:\n- id: ann\n  name: Ann\n  email: ann@example.com\n  signing_key: {key} ann\n"
+        f"- id: eve\n  name: Eve\n  email: '*'\n  signing_key: {key}\n"
+        f"- id: bob\n  name: Bob\n  signing_key: {key}\n"
+    )
+    assert allowed_signers(settings_with("", team)) == f'ann@example.com namespaces="git" {key}\n'
