@@ -371,3 +371,42 @@ def test_a_member_without_a_signing_key_cannot_push_while_signatures_are_require
         f"{commit[:12]} chloe@example.com (commit): require_signed: chloe@example.com is no team "
         "member with a signing_key"
     ]
+
+
+def test_tcrm_syncs_merge_commit_is_signed_and_passes(tmp_path, signed_ws, keys, monkeypatch):
+    remote = bare_repository(tmp_path / "signed.git")
+    git_as("ann", signed_ws, "push", "-q", str(remote), "HEAD:refs/heads/main")
+    subprocess.run(
+        ["git", "--git-dir", str(remote), "symbolic-ref", "HEAD", "refs/heads/main"], check=True
+    )
+    start = remote_head(remote)
+    clones = {}
+    for member in ("ann", "ben"):
+        clone = tmp_path / f"{member}-clone"
+        git_as(member, tmp_path, "clone", "-q", str(remote), str(clone))
+        for name, value in (
+            ("gpg.format", "ssh"),
+            ("user.signingkey", str(keys[member])),
+            ("commit.gpgsign", "true"),
+        ):
+            git_as(member, clone, "config", name, value)
+        clones[member] = clone
+
+    def as_member(member: str) -> None:
+        for key, value in zip(("NAME", "EMAIL"), MEMBERS[member], strict=True):
+            monkeypatch.setenv(f"GIT_AUTHOR_{key}", value)
+            monkeypatch.setenv(f"GIT_COMMITTER_{key}", value)
+
+    as_member("ann")
+    assert run("-w", str(clones["ann"]), "client", "add", "Ann Co").code == 0
+    assert run("-w", str(clones["ann"]), "sync").code == 0
+    as_member("ben")
+    assert run("-w", str(clones["ben"]), "client", "add", "Ben Co").code == 0
+    result = run("-w", str(clones["ben"]), "sync")
+    assert result.code == 0, result.err
+    merge = remote_head(remote)
+    parents = git_as("ben", clones["ben"], "rev-list", "--parents", "-n", "1", merge).stdout.split()
+    assert len(parents) == 3  # a merge commit, made by tcrm sync, signed with ben's key
+    result = run("verify", "--repo", str(remote), f"{start}..{merge}")
+    assert result.code == 0, result.out
+    assert "3 commits verified" in result.err  # require_signed: all three are signed
