@@ -528,3 +528,21 @@ def test_the_allowed_signers_file_holds_plain_emails_only():
         f"- id: bob\n  name: Bob\n  signing_key: {key}\n"
     )
     assert allowed_signers(settings_with("", team)) == f'ann@example.com namespaces="git" {key}\n'
+
+
+def test_a_rewrite_passes_only_with_a_new_tip_by_someone_who_may_change_settings(tmp_path):
+    root = with_policy(tmp_path, "    change_settings: [admin]\n")
+    start = head(root)  # ann's commit
+    latest = change(root, "ben", "ben's deal", {"deals/ben-1.yaml": deal("bolt", 5, "ben")})
+    # moving main back to ann's older commit drops ben's: nothing says who asked
+    result = verify(root, f"{latest}..{start}")
+    assert result.code == 1
+    assert lines(result) == [
+        f"{start[:12]} ann@example.com {start[:12]}: rewrites history (not a fast-forward of "
+        f"{latest[:12]}); only change_settings may"
+    ]
+    # ann rewrites with a new commit of her own: allowed; ben doing the same: refused
+    git_as("ann", root, "commit", "-q", "--amend", "--reset-author", "-m", "ann rewrites")
+    assert verify(root, f"{latest}..HEAD").code == 0
+    git_as("ben", root, "commit", "-q", "--amend", "--reset-author", "-m", "ben rewrites")
+    assert "rewrites history" in verify(root, f"{latest}..HEAD").out

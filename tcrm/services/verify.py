@@ -184,17 +184,18 @@ class _Verifier:
             exclude = [h for h in self.repo.branch_heads() if h != new_id]
         else:
             exclude = [old_id]
-            if not self.repo.is_ancestor(old_id, new_id):
-                report.violations += self._rewrite(old_id, new_id, ref)
-        commits = [c for c in self.repo.walk(new_id, exclude) if c.id not in self.judged]
+        walked = self.repo.walk(new_id, exclude)
+        if old_id is not None and old != "" and not self.repo.is_ancestor(old_id, new_id):
+            tip_is_new = any(c.id == new_id for c in walked)
+            report.violations += self._rewrite(old_id, new_id, ref, tip_is_new)
+        commits = [c for c in walked if c.id not in self.judged]
         self.judged.update(c.id for c in commits)  # a commit pushed to two refs: judged once
         report.commits = len(commits)
         for commit in commits:
             refused = self._judge(commit)
             if any(v.record == SETTINGS_FILE for v in refused):
                 # a refused settings change grants nothing to the commits after it
-                parent = commit.parents[0] if commit.parents else None
-                self._settings[commit.id] = self._settings_at(parent)
+                self._settings[commit.id] = self._settings_at(self._base(commit))
             report.violations += refused
         if check and commits:
             report.violations += self._check(new_id, self.repo.commit(new_id))
@@ -206,16 +207,18 @@ class _Verifier:
             return []
         return [Violation(old_id, "", ref, "deleting a branch needs change_settings; refused")]
 
-    def _rewrite(self, old_id: str, new_id: str, ref: str | None) -> list[Violation]:
+    def _rewrite(
+        self, old_id: str, new_id: str, ref: str | None, tip_is_new: bool
+    ) -> list[Violation]:
         """A push that is not a fast-forward drops commits the repository has: refused when
-        a policy exists, unless the new tip's author may change settings."""
+        a policy exists, unless the new tip is a commit of this push (so judged, and its
+        signature checked when required) whose author may change settings. Moving a branch
+        back to an old commit is refused: nothing says who asked for it."""
         policy = self._policy(old_id)
-        if policy is None:
+        if policy is None or policy.may.change_settings is None:
             return []
         tip = self.repo.commit(new_id)
-        if policy.may.change_settings is None or self._actor_allowed(
-            old_id, tip, policy.may.change_settings
-        ):
+        if tip_is_new and self._actor_allowed(old_id, tip, policy.may.change_settings):
             return []
         return [
             Violation(
@@ -253,7 +256,8 @@ class _Verifier:
                 except TcrmError as exc:
                     value = exc
                 except ValueError as exc:  # pydantic's ValidationError is one
-                    value = TcrmError(str(exc).splitlines()[0])
+                    lines = [line.strip() for line in str(exc).splitlines()[1:3]]
+                    value = TcrmError(": ".join(lines).split(" [type=")[0] or str(exc))
             self._settings[commit_id] = value
         return self._settings[commit_id]
 
@@ -263,8 +267,13 @@ class _Verifier:
 
     # --- one commit --------------------------------------------------------------------
 
+    def _base(self, commit: RangeCommit) -> str | None:
+        """Whose policy judges a commit: its first parent's; the repository's HEAD for a
+        root commit (a new history must not bring a policy of its own)."""
+        return commit.parents[0] if commit.parents else self.repo.head()
+
     def _judge(self, commit: RangeCommit) -> list[Violation]:
-        base = commit.parents[0] if commit.parents else self.repo.head()
+        base = self._base(commit)
         settings = self._settings_at(base)
         if isinstance(settings, TcrmError):
             return [
