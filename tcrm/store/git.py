@@ -146,7 +146,7 @@ def _dulwich_commit(
             message=message.encode("utf-8"),
             author=author,
             committer=author,
-            sign=_signs(repo),
+            sign=_signs(repo.get_config_stack()),
             **extra,
         )
     except BaseException as exc:
@@ -158,11 +158,10 @@ def _dulwich_commit(
     return sha.decode() if isinstance(sha, bytes) else str(sha)
 
 
-def _signs(repo: Repo) -> bool:
+def _signs(config: Any) -> bool:
     """Whether commits are signed as git would sign them: ``commit.gpgSign`` with
     ``gpg.format ssh`` (an access policy may require it; docs/access.md). OpenPGP signing
     stays git's own business: tcrm commits unsigned there, as before."""
-    config = repo.get_config_stack()
     fmt = _config(config, b"gpg", b"format")
     return bool(
         config.get_boolean((b"commit",), b"gpgsign", False) and fmt and fmt.lower() == b"ssh"
@@ -303,7 +302,7 @@ def _fast_base(repo: Repo) -> _Base | None:
     if (
         _config(config, b"core", b"sharedRepository") is not None
         or config.get_boolean((b"format",), b"signoff", False)
-        or _signs(repo)
+        or _signs(config)
     ):
         return None
     chain, head = repo.refs.follow(b"HEAD")
@@ -1381,7 +1380,7 @@ def commit_merge(root: Path, paths: Iterable[str], message: str, merge_head: str
                 author=author,
                 committer=author,
                 merge_heads=[merge_head.encode()],
-                sign=_signs(repo),
+                sign=_signs(repo.get_config_stack()),
             )
         except BaseException as exc:
             _unstage(repo, staged_before)
