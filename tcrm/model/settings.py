@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tcrm.model.access import AccessPolicy, check_signing_key
 from tcrm.model.types import Currency, RecordId, TimeZoneName, amount_in_range
 
 FORMAT_VERSION = 1
@@ -29,6 +30,11 @@ class Member(_Base):
     email: str | None = None
     timezone: TimeZoneName | None = Field(
         default=None, description="where 'today' is for this person; the workspace's if unset"
+    )
+    signing_key: Annotated[str, AfterValidator(check_signing_key)] | None = Field(
+        default=None,
+        description="their SSH public key ('ssh-ed25519 AAAA...'): commits signed with it "
+        "(git's gpg.format ssh) are theirs; see access.require_signed",
     )
 
 
@@ -167,6 +173,11 @@ class Settings(_Base):
     rates: dict[Currency, Rate] | None = Field(
         default=None, description="exchange rates to the workspace currency, for reports"
     )
+    access: AccessPolicy | None = Field(
+        default=None,
+        description="who may change what, enforced by `tcrm verify` (docs/access.md); "
+        "everyone may do everything without it",
+    )
 
     @field_validator("version")
     @classmethod
@@ -189,7 +200,20 @@ class Settings(_Base):
                 raise ValueError(f"{label} id {dupes[0]!r} is used twice")
         if self.default_pipeline and self.pipeline(self.default_pipeline) is None:
             raise ValueError(f"default_pipeline {self.default_pipeline!r} is not a pipeline")
+        if self.access is not None:
+            self._check_access(self.access)
         return self
+
+    def _check_access(self, access: AccessPolicy) -> None:
+        """Roles list members of the team; rules name roles or members."""
+        members = {m.id for m in self.team}
+        for role, ids in access.roles.items():
+            for member_id in ids:
+                if member_id not in members:
+                    raise ValueError(f"access role {role!r} lists {member_id!r}, not a team member")
+        for name in access.named():
+            if name not in access.roles and name not in members:
+                raise ValueError(f"access rule names {name!r}, neither a role nor a team member")
 
     def pipeline(self, pipeline_id: str | None = None) -> Pipeline | None:
         if pipeline_id is None:

@@ -786,6 +786,10 @@ def _fast_forward(
 def _push(ws: Workspace, report: SyncReport, expected: str | None) -> None:
     if report.dry_run:
         return
+    if ws.settings.access is not None:  # what the server's tcrm verify would refuse
+        from tcrm.services.verify import refuse_outgoing
+
+        refuse_outgoing(ws.root, expected, report.commit is not None)
     try:
         git.push(ws.root, report.remote, report.url, report.branch, expected, report.timeout)
     except git.RemoteError as exc:

@@ -8,18 +8,18 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from tcrm.errors import GitError
+from tcrm.errors import GitError, UsageError
 
 if TYPE_CHECKING:
     from dulwich.objects import ObjectID
     from dulwich.refs import Ref
-    from dulwich.repo import Repo
+    from dulwich.repo import BaseRepo, Repo
 
     from tcrm.store.gitindex import IndexFile
     from tcrm.store.gittree import TreeEditor
@@ -158,15 +158,41 @@ def _dulwich_commit(
             message=message.encode("utf-8"),
             author=author,
             committer=author,
-            sign=False,
+            sign=_signs(repo.get_config_stack()),
             **extra,
         )
     except BaseException as exc:
         _unstage(repo, staged_before)
         if isinstance(exc, CommitError):
             raise GitError(f"git refused the commit: {exc}") from None
+        _refuse_unsigned(exc)
         raise
     return sha.decode() if isinstance(sha, bytes) else str(sha)
+
+
+def _signs(config: Any) -> bool:
+    """Whether commits are signed as git would sign them: ``commit.gpgSign`` with
+    ``gpg.format ssh`` (an access policy may require it; docs/access.md). OpenPGP signing
+    stays git's own business: tcrm commits unsigned there, as before."""
+    fmt = _config(config, b"gpg", b"format")
+    return bool(
+        config.get_boolean((b"commit",), b"gpgsign", False) and fmt and fmt.lower() == b"ssh"
+    )
+
+
+def _refuse_unsigned(exc: BaseException) -> None:
+    """ssh-keygen could not sign (no ``user.signingkey``, a key that needs a passphrase
+    without an agent): one clear error, nothing committed."""
+    import subprocess
+
+    if isinstance(exc, subprocess.CalledProcessError):
+        detail = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        raise GitError(
+            "ssh-keygen could not sign the commit with user.signingkey"
+            + (f": {detail[-1]}" if detail else "")
+        ) from None
+    if isinstance(exc, ValueError) and "SSH signing" in str(exc):
+        raise GitError(f"{exc} (set it with git config user.signingkey KEYFILE)") from None
 
 
 def _only(repo: Repo, rel_paths: list[str]) -> bytes | None:
@@ -279,7 +305,7 @@ def _read_object(repo: Repo, objects: Path, sha: bytes) -> tuple[bytes, bytes]:
 def _fast_base(repo: Repo) -> _Base | None:
     """HEAD and the settings a fast commit needs, or None where only dulwich's general
     path is right: sha256, bare, a merge in progress, no index, an unborn HEAD,
-    shared-repository permissions, automatic sign-off."""
+    shared-repository permissions, automatic sign-off, signed commits."""
     from tcrm.store.gitindex import Unsupported
 
     if repo.bare or repo.object_format.name != "sha1":
@@ -288,8 +314,10 @@ def _fast_base(repo: Repo) -> _Base | None:
     if not index.is_file() or os.path.exists(os.path.join(repo.controldir(), "MERGE_HEAD")):
         return None
     config = repo.get_config_stack()
-    if _config(config, b"core", b"sharedRepository") is not None or config.get_boolean(
-        (b"format",), b"signoff", False
+    if (
+        _config(config, b"core", b"sharedRepository") is not None
+        or config.get_boolean((b"format",), b"signoff", False)
+        or _signs(config)
     ):
         return None
     chain, head = repo.refs.follow(_ref(b"HEAD"))
@@ -1371,10 +1399,11 @@ def commit_merge(root: Path, paths: Iterable[str], message: str, merge_head: str
                 author=author,
                 committer=author,
                 merge_heads=[_oid(merge_head.encode())],
-                sign=False,
+                sign=_signs(repo.get_config_stack()),
             )
-        except BaseException:
+        except BaseException as exc:
             _unstage(repo, staged_before)
+            _refuse_unsigned(exc)
             raise
     finally:
         repo.close()
@@ -1721,3 +1750,192 @@ def last_change(
         return None
     finally:
         repo.close()
+
+
+# --- reading a pushed range (tcrm verify) ------------------------------------------------
+# git runs a pre-receive hook with the pushed objects in a quarantine directory
+# (GIT_OBJECT_DIRECTORY, the repository's own objects as an alternate); dulwich does not
+# read those variables, so the quarantine is overlaid on the repository's object store.
+
+
+@dataclass(frozen=True)
+class RangeCommit:
+    """A commit of the range: who made it, its parents, and what signature it carries."""
+
+    id: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    payload: bytes
+    """The bytes a signature covers (the commit without its ``gpgsig`` header)."""
+    signature: bytes | None
+
+
+class Repository:
+    """A git repository (bare or not) opened for reading commits, trees and blobs."""
+
+    def __init__(self, path: Path) -> None:
+        from dulwich.errors import NotGitRepository
+        from dulwich.object_store import DiskObjectStore, OverlayObjectStore
+        from dulwich.repo import Repo
+
+        try:
+            self._repo = Repo(str(path))
+        except (NotGitRepository, OSError) as exc:
+            raise GitError(f"{path} is not a git repository ({exc})") from None
+        store: Any = self._repo.object_store
+        quarantine = os.environ.get("GIT_QUARANTINE_PATH") or os.environ.get("GIT_OBJECT_DIRECTORY")
+        if quarantine and Path(quarantine).is_dir():
+            store = OverlayObjectStore([DiskObjectStore(quarantine), store])
+        self._store = store
+
+    def close(self) -> None:
+        self._repo.close()
+
+    def __enter__(self) -> Repository:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def resolve(self, rev: str) -> str | None:
+        """A commit id for ``rev`` (an id, a branch, a tag, ``HEAD``); None for the all-zero
+        id git gives for a branch that does not exist yet."""
+        if rev == ZERO:
+            return None
+        raw = rev.encode()
+        candidates = [raw, b"refs/heads/" + raw, b"refs/tags/" + raw, b"refs/remotes/" + raw]
+        for name in candidates:
+            try:
+                sha = self._repo.refs[_ref(name)]
+            except (KeyError, ValueError):
+                continue
+            return self._peel(sha)
+        if len(rev) == 40 and all(c in "0123456789abcdef" for c in rev):
+            return self._peel(raw)
+        from dulwich.objectspec import parse_commit
+
+        try:  # HEAD~2, main^, a short id
+            return parse_commit(self._repo, raw).id.decode()
+        except (KeyError, ValueError):
+            pass
+        raise UsageError(f"{rev!r} names no commit of this repository")
+
+    def _peel(self, sha: bytes) -> str:
+        from dulwich.objects import Commit, Tag
+
+        try:
+            obj = self._store[sha]
+            while isinstance(obj, Tag):
+                obj = self._store[obj.object[1]]
+        except KeyError:
+            raise UsageError(f"{sha.decode()} is not in this repository") from None
+        if not isinstance(obj, Commit):
+            raise UsageError(f"{sha.decode()} is not a commit")
+        return obj.id.decode()
+
+    def head(self) -> str | None:
+        """The commit the repository's HEAD names, or None (an empty repository)."""
+        try:
+            return self._peel(self._repo.refs[_ref(b"HEAD")])
+        except (KeyError, UsageError):
+            return None
+
+    def branch_heads(self) -> list[str]:
+        """Every branch and tag tip: what a new branch's push is compared with."""
+        out = []
+        for name, sha in self._repo.refs.as_dict().items():
+            if name.startswith((b"refs/heads/", b"refs/tags/")):
+                try:
+                    out.append(self._peel(sha))
+                except UsageError:
+                    continue
+        return out
+
+    def walk(self, new: str, exclude: list[str]) -> list[RangeCommit]:
+        """Commits reachable from ``new`` and from none of ``exclude``, parents first."""
+        from dulwich.walk import Walker
+
+        walker = Walker(
+            self._store,
+            include=[_oid(new.encode())],
+            exclude=[_oid(e.encode()) for e in exclude] or None,
+            order="topo",
+        )
+        commits = [_range_commit(entry.commit) for entry in walker]
+        commits.reverse()
+        return commits
+
+    def commit(self, commit_id: str) -> RangeCommit:
+        return _range_commit(self._store[commit_id.encode()])
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        from dulwich.graph import can_fast_forward
+        from dulwich.repo import ParentsProvider
+
+        store = self._store
+
+        class _Quarantined:  # the repository as can_fast_forward reads it, quarantine included
+            object_store = store
+
+            def parents_provider(self) -> ParentsProvider:
+                return ParentsProvider(store)
+
+        quarantined = cast("BaseRepo", _Quarantined())  # duck-typed: what it reads
+        return bool(
+            can_fast_forward(quarantined, _oid(ancestor.encode()), _oid(descendant.encode()))
+        )
+
+    def files(self, commit_id: str | None) -> dict[str, str]:
+        """``{path: blob id}`` of a commit's regular files (links and submodules left out:
+        a record is never a link)."""
+        import stat
+
+        from dulwich.object_store import iter_tree_contents
+
+        if commit_id is None:
+            return {}
+        tree = self._store[commit_id.encode()].tree
+        return {
+            entry.path.decode("utf-8", "surrogateescape"): entry.sha.decode()
+            for entry in iter_tree_contents(self._store, tree)
+            if entry.path is not None
+            and entry.sha is not None
+            and entry.mode is not None
+            and stat.S_ISREG(entry.mode)
+        }
+
+    def links(self, commit_id: str) -> list[str]:
+        """Paths a commit keeps as something other than a regular file (a symbolic link)."""
+        import stat
+
+        from dulwich.object_store import iter_tree_contents
+
+        tree = self._store[commit_id.encode()].tree
+        return sorted(
+            entry.path.decode("utf-8", "surrogateescape")
+            for entry in iter_tree_contents(self._store, tree)
+            if entry.path is not None and entry.mode is not None and not stat.S_ISREG(entry.mode)
+        )
+
+    def blob(self, blob_id: str) -> bytes:
+        data: bytes = self._store[blob_id.encode()].as_raw_string()
+        return data
+
+    def blobs(self, files: dict[str, str], paths: list[str]) -> Iterator[tuple[str, bytes]]:
+        for path in paths:
+            yield path, self.blob(files[path])
+
+
+def _range_commit(commit: Any) -> RangeCommit:
+    raw = commit.author.decode("utf-8", "replace")
+    name, _, email = raw.partition(" <")
+    payload, signature, _kind = commit.extract_signature()
+    return RangeCommit(
+        id=commit.id.decode(),
+        parents=tuple(p.decode() for p in commit.parents),
+        author=name,
+        email=email.rstrip(">"),
+        payload=payload,
+        signature=signature,
+    )
