@@ -283,6 +283,11 @@ def list_(
         filters=filters or [],
     )
     if as_json:
+        from dataclasses import replace
+
+        from tcrm.services.private import reveal
+
+        rows = [replace(r, deal=reveal(ws, r.deal)) for r in rows]
         render.emit_json([_row_json(r) for r in rows])
         return
     render.table(

@@ -125,6 +125,7 @@ COMMANDS: dict[str, str] = {
     "merge-driver": "team_cmds",
     "team": "people_cmds",
     "forget": "privacy_cmds",
+    "rekey": "privacy_cmds",
     "report": "report_cmds",
     "import": "io_cmds",
     "export": "io_cmds",

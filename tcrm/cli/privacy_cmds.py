@@ -1,4 +1,5 @@
-"""Privacy commands: ``tcrm forget`` (erasure on request, docs/access.md)."""
+"""Privacy commands: ``tcrm forget`` (erasure on request) and ``tcrm rekey`` (private
+fields encrypted again to their current readers); docs/access.md."""
 
 from __future__ import annotations
 
@@ -100,8 +101,34 @@ def _show_plan(
     render.message(MEMBERS_MUST)
 
 
+def rekey(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Encrypt every private field value again to its current readers, in one commit.
+
+    Run it after a member joins, leaves or changes keys, or after declaring a field
+    private; it needs your age identity (TCRM_AGE_IDENTITY) to read the values.
+    """
+    from tcrm.services import private
+
+    done = private.rekey(workspace(ctx))
+    if as_json:
+        render.emit_json(
+            {
+                "values": done.values,
+                "records": done.records,
+                "recipients": done.recipients,
+                "commit": done.commit,
+            }
+        )
+        return
+    render.message(f"Re-encrypted {done.values} private value(s) in {done.records} record(s).")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(forget)
+    app.command()(rekey)
 
 
 __all__ = ["register"]
