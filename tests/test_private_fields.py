@@ -116,6 +116,22 @@ def test_readers_see_the_value_others_see_private(
     assert acme["notes"] == PRIVATE
 
 
+def test_deal_notes_readable_by_the_admin_role_only(
+    private_ws: Path, keys: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deal = "acme-logistics-website-relaunch"
+    assert run("deal", "edit", deal, "--set", "notes=floor 20k").code == 0
+    stored = load_fast((private_ws / "deals" / f"{deal}.yaml").read_text())["notes"]
+    assert age_decrypt(stored, keys["ann"]).stdout.decode() == "floor 20k"
+    assert age_decrypt(stored, keys["ben"]).returncode != 0  # deal.notes: [admin] = ann
+    for member, expected in (("ann", "floor 20k"), ("ben", PRIVATE)):
+        monkeypatch.setenv("TCRM_AGE_IDENTITY", str(keys[member]))
+        shown = json.loads(run("deal", "show", deal, "--json").out)
+        assert shown["notes"] == expected
+        listed = json.loads(run("deal", "list", "--all", "--json").out)
+        assert next(d for d in listed if d["id"] == deal)["notes"] == expected
+
+
 def test_editing_another_field_keeps_the_ciphertext(private_ws: Path) -> None:
     assert run("client", "edit", "acme-logistics", "--set", f"notes={SECRET}").code == 0
     before = notes_on_disk(private_ws)

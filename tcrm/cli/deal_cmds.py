@@ -271,8 +271,9 @@ def list_(
     statuses = [s for s, on in (("open", open_), ("won", won_), ("lost", lost_)) if on]
     if all_:
         statuses = list(service.STATUSES)
+    ws = workspace(ctx)
     rows = service.list_deals(
-        workspace(ctx),
+        ws,
         now=now(ctx),
         pipeline=pipeline,
         stage=stage,
