@@ -81,6 +81,8 @@ def test_dry_run_lists_every_place_and_changes_nothing(sample_ws: Path) -> None:
     assert actions["tasks/tty9kn3b.yaml"] == "delete"
     assert actions["activities/2026/a24ngkuw.yaml"] == "delete"
     assert actions["kb/discovery-call-script.md"] == "scrub"
+    by_email = json.loads(run("forget", EMAIL, "--json").out)  # her contact entry's email
+    assert by_email["kind"] == "client" and by_email["files"] == plan["files"]
     assert snapshot(sample_ws) == before
     assert commit_count(sample_ws) == commits
 
@@ -216,3 +218,56 @@ def test_forget_refuses_when_the_remote_moved(
     result = run("forget", "dr-sophie-lindner", "--apply", "--reason", "request")
     assert "run `tcrm sync` first" in result.err
     assert_refused(ann, result, before, commits)
+
+
+# --- access request (Art. 15): the same places, exported -------------------------------
+
+
+def test_export_person_writes_json_and_markdown(sample_ws: Path, tmp_path: Path) -> None:
+    with_history(sample_ws)
+    before, commits = snapshot(sample_ws), commit_count(sample_ws)
+    out = tmp_path / "out" / "sophie"
+    out.parent.mkdir()
+    result = run("export", "person", EMAIL, "-o", out)
+    assert result.code == 0, result.err
+    import json
+
+    data = json.loads((tmp_path / "out" / "sophie.json").read_text())
+    assert data["subject"]["kind"] == "client" and data["subject"]["name"] == "Dr. Sophie Lindner"
+    paths = {r["path"] for r in data["records"]}
+    assert {
+        "clients/dr-sophie-lindner.yaml",
+        "deals/praxis-lindner-website.yaml",
+        "tasks/tty9kn3b.yaml",
+        "activities/2026/a24ngkuw.yaml",
+    } <= paths
+    client = next(r for r in data["records"] if r["kind"] == "client")
+    assert client["data"]["phones"] == [PHONES[1]]
+    (page,) = data["pages"]
+    assert page["path"] == "kb/discovery-call-script.md" and EMAIL in page["lines"][0]
+    summary = (tmp_path / "out" / "sophie.md").read_text()
+    assert summary.startswith("# Personal data held about Dr. Sophie Lindner")
+    assert "## Deals" in summary and "praxis-lindner-website" in summary
+    assert snapshot(sample_ws) == before and commit_count(sample_ws) == commits
+
+
+def test_export_contact_person_leaves_out_the_other_contacts(
+    sample_ws: Path, tmp_path: Path
+) -> None:
+    result = run("export", "person", "jana.kruger@acme-logistics.de", "-o", tmp_path / "jana.json")
+    assert result.code == 0, result.err
+    text = (tmp_path / "jana.json").read_text()
+    assert "Jana Krüger" in text and "Tobias" not in text
+    assert (tmp_path / "jana.md").is_file()
+
+
+def test_export_person_refuses_unknown_people_and_the_workspace(
+    sample_ws: Path, tmp_path: Path
+) -> None:
+    before, commits = snapshot(sample_ws), commit_count(sample_ws)
+    unknown = run("export", "person", "nobody@nowhere.example", "-o", tmp_path / "x")
+    assert_refused(sample_ws, unknown, before, commits)
+    assert not (tmp_path / "x.json").exists()
+    inside = run("export", "person", EMAIL, "-o", sample_ws / "sophie")
+    assert "outside the workspace" in inside.err
+    assert_refused(sample_ws, inside, before, commits)

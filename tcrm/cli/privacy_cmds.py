@@ -3,6 +3,7 @@ fields encrypted again to their current readers); docs/access.md."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -126,9 +127,47 @@ def rekey(
     render.message(f"Re-encrypted {done.values} private value(s) in {done.records} record(s).")
 
 
+def export_person(
+    ctx: typer.Context,
+    ref: Annotated[
+        str,
+        typer.Argument(
+            metavar="EMAIL_OR_REF",
+            help="A client's id, name or email, or a contact person's exact name or email.",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Writes FILE.json and FILE.md (outside the workspace).",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Everything held about one person (GDPR Art. 15): FILE.json and a readable FILE.md.
+
+    The client or contact entry, their deals, tasks and activities, and every record or
+    kb page that names them; private fields decrypted where you may read them.
+    """
+    from tcrm.services import person_export
+
+    done = person_export.export_person(workspace(ctx), ref=ref, output=output, now=now(ctx))
+    render.message(
+        f"Wrote {done.json_path} and {done.markdown_path}: {done.records} record(s), "
+        f"{done.pages} page(s)."
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.command()(forget)
     app.command()(rekey)
+    from tcrm.cli.io_cmds import export_app  # `tcrm export person` joins the export group
+
+    export_app.command("person")(export_person)
 
 
 __all__ = ["register"]

@@ -123,6 +123,11 @@ def find_subject(ws: Workspace, ref: str) -> tuple[Client | None, list[tuple[Cli
     if whole:
         return whole[0], []
     people = [(c, p) for c in clients for p in c.contacts if _same_person(p, wanted)]
+    owners = {c.id: c for c, _ in people}
+    if len(owners) == 1:
+        (owner,) = owners.values()
+        if owner.type == "person":  # the contact entry of a person client is the client
+            return owner, []
     if not people:
         raise NotFoundError(
             f"no client or contact person has the id, name or email {ref!r}; nothing was "
