@@ -246,3 +246,17 @@ def test_private_notes_across_clones_and_an_opaque_merge(
     assert is_ciphertext(conflict["mine"]) and is_ciphertext(conflict["theirs"])
     assert age_decrypt(conflict["theirs"], keys["ann"]).stdout.decode() == "ben's version"
     assert is_ciphertext(data["notes"])
+
+
+def test_the_json_schemas_accept_the_encrypted_form(private_ws: Path) -> None:
+    import jsonschema
+
+    from tests.clitools import ROOT
+
+    assert run("client", "edit", "acme-logistics", "--set", f"notes={SECRET}").code == 0
+    client = load_fast((private_ws / "clients" / "acme-logistics.yaml").read_text())
+    settings = load_fast((private_ws / "tcrm.yaml").read_text())
+    for data, name in ((client, "client"), (settings, "settings")):
+        schema = json.loads((ROOT / "schema" / f"{name}.schema.json").read_text())
+        jsonschema.validate(data, schema)
+    assert is_ciphertext(client["notes"])
