@@ -271,3 +271,32 @@ def test_export_person_refuses_unknown_people_and_the_workspace(
     inside = run("export", "person", EMAIL, "-o", sample_ws / "sophie")
     assert "outside the workspace" in inside.err
     assert_refused(sample_ws, inside, before, commits)
+
+
+def test_sync_never_merges_old_history_back_over_a_shared_base(
+    sample_ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """She was added after the first commit, so the rewritten history still shares that
+    commit with Ben's clone: a plain merge would bring her back; sync refuses instead."""
+    added = run("client", "add", "Zoe Quinn", "--type", "person", "--email", "zoe@quinn.example")
+    assert added.code == 0, added.err
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(sample_ws), str(bare))
+    assert run("remote", "add", "origin", str(bare)).code == 0
+    ben = tmp_path / "ben"
+    assert run("clone", str(bare), str(ben)).code == 0
+    monkeypatch.setenv("TCRM_WORKSPACE", str(ben))
+    assert run("log", "acme-logistics", "call: budget approved", "--author", "ben").code == 0
+    monkeypatch.setenv("TCRM_WORKSPACE", str(sample_ws))
+    assert run("forget", "zoe@quinn.example", "--apply", "--reason", "request").code == 0
+    assert git(sample_ws, "merge-base", "HEAD", "HEAD~1")  # history kept its first commit
+    monkeypatch.setenv("TCRM_WORKSPACE", str(ben))
+    git(ben, "fetch", "-q", "origin")
+    assert git(ben, "merge-base", "HEAD", "origin/main").strip()  # a base is shared
+    before, commits = snapshot(ben), commit_count(ben)
+    refused = run("sync")
+    assert refused.code != 0 and "tcrm sync --after-rewrite" in refused.err
+    assert snapshot(ben) == before and commit_count(ben) == commits
+    assert "zoe@quinn.example" not in git(bare, "log", "-p", "--all")
+    assert run("sync", "--after-rewrite").code == 0
+    assert "zoe@quinn.example" not in everything(ben)
