@@ -263,3 +263,21 @@ def test_the_json_schemas_accept_the_encrypted_form(private_ws: Path) -> None:
         schema = json.loads((ROOT / "schema" / f"{name}.schema.json").read_text())
         jsonschema.validate(data, schema)
     assert is_ciphertext(client["notes"])
+
+
+def test_the_tui_client_card_shows_private_to_others(
+    private_ws: Path, keys: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TUI's card is built from ``clients.client_card``, as the CLI's is."""
+    from datetime import datetime
+
+    from tcrm.services.clients import client_card
+    from tcrm.store.workspace import Workspace
+    from tcrm.tui.screens.client_card import details
+
+    assert run("client", "edit", "acme-logistics", "--set", f"notes={SECRET}").code == 0
+    now = datetime.fromisoformat("2026-11-23T09:00:00+01:00")
+    for member, expected in (("ann", SECRET), ("chloe", PRIVATE)):
+        monkeypatch.setenv("TCRM_AGE_IDENTITY", str(keys[member]))
+        card = client_card(Workspace(private_ws), ref="acme-logistics", now=now)
+        assert f"notes: {expected}" in details(card.client)

@@ -28,7 +28,7 @@ def _phone_pattern(phone: str) -> str | None:
 
 def _word_pattern(term: str) -> str:
     """A name, email, id or address as a whole word, any case."""
-    return r"(?<![\w@.-])" + re.escape(term) + r"(?![\w@-])"
+    return r"(?<![\w@.-])" + re.escape(term) + r"(?![\w@-]|\.\w)"
 
 
 @dataclass(frozen=True)
