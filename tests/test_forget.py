@@ -300,3 +300,13 @@ def test_sync_never_merges_old_history_back_over_a_shared_base(
     assert "zoe@quinn.example" not in git(bare, "log", "-p", "--all")
     assert run("sync", "--after-rewrite").code == 0
     assert "zoe@quinn.example" not in everything(ben)
+
+
+def test_forget_refuses_uncommitted_changes(sample_ws: Path) -> None:
+    page = sample_ws / "kb" / "objection-handling.md"
+    page.write_text(page.read_text() + "\nhand edit\n")
+    before, commits = snapshot(sample_ws), commit_count(sample_ws)
+    result = run("forget", "dr-sophie-lindner", "--apply", "--reason", "request")
+    assert "kb/objection-handling.md has uncommitted changes" in result.err
+    assert_refused(sample_ws, result, before, commits)
+    assert NAME in git(sample_ws, "log", "-p", "--all")
