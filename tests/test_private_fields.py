@@ -281,3 +281,26 @@ def test_the_tui_client_card_shows_private_to_others(
         monkeypatch.setenv("TCRM_AGE_IDENTITY", str(keys[member]))
         card = client_card(Workspace(private_ws), ref="acme-logistics", now=now)
         assert f"notes: {expected}" in details(card.client)
+
+
+def test_a_custom_field_declared_private_on_its_definition(
+    private_ws: Path, keys: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Custom fields are top-level keys of the record; ``private:`` on the definition."""
+    settings = private_ws / "tcrm.yaml"
+    settings.write_text(
+        settings.read_text() + "fields:\n  client:\n    salary_band:\n"
+        "      type: text\n      private: [admin]\n"
+    )
+    client = private_ws / "clients" / "acme-logistics.yaml"
+    client.write_text(client.read_text() + "salary_band: B7\n")
+    git(private_ws, "commit", "-q", "-am", "salary band, in clear for now")
+    assert run("rekey").code == 0
+    stored = load_fast(client.read_text())["salary_band"]
+    assert is_ciphertext(stored)
+    assert age_decrypt(stored, keys["ann"]).stdout.decode() == "B7"
+    assert age_decrypt(stored, keys["ben"]).returncode != 0
+    for member, expected in (("ann", "B7"), ("ben", PRIVATE)):
+        monkeypatch.setenv("TCRM_AGE_IDENTITY", str(keys[member]))
+        shown = json.loads(run("client", "show", "acme-logistics", "--json").out)
+        assert shown["client"]["salary_band"] == expected
