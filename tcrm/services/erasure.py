@@ -222,7 +222,7 @@ def plan_erasure(ws: Workspace, ref: str) -> ErasurePlan:
             elif top in ("tasks", "activities") and path.endswith(".yaml"):
                 parsed = _parsed(data, path)
                 if parsed is not None and _about_only(parsed, client.id, gone_deals):
-                    deleted[path] = top[:-1].replace("activitie", "activity")
+                    deleted[path] = _what(path)
         drop_ids = frozenset({client.id, *gone_deals})
         plan = ErasurePlan("client", client.name, client.id, Terms.of(words, phones), drop_ids)
     else:
