@@ -158,6 +158,11 @@ def list_(
         now=cli_now(ctx),
     )
     if as_json:
+        from dataclasses import replace
+
+        from tcrm.services.private import reveal
+
+        rows = [replace(row, client=reveal(ws, row.client)) for row in rows]
         render.emit_json([_summary_json(row) for row in rows])
         return
     zone = ws.settings.timezone

@@ -271,8 +271,9 @@ def list_(
     statuses = [s for s, on in (("open", open_), ("won", won_), ("lost", lost_)) if on]
     if all_:
         statuses = list(service.STATUSES)
+    ws = workspace(ctx)
     rows = service.list_deals(
-        workspace(ctx),
+        ws,
         now=now(ctx),
         pipeline=pipeline,
         stage=stage,
@@ -283,6 +284,11 @@ def list_(
         filters=filters or [],
     )
     if as_json:
+        from dataclasses import replace
+
+        from tcrm.services.private import reveal
+
+        rows = [replace(r, deal=reveal(ws, r.deal)) for r in rows]
         render.emit_json([_row_json(r) for r in rows])
         return
     render.table(

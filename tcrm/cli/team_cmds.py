@@ -62,17 +62,44 @@ def sync(
     ] = False,
     timeout: TimeoutOption = sync_service.DEFAULT_TIMEOUT,
     as_json: JsonOption = False,
+    after_rewrite: Annotated[
+        bool,
+        typer.Option(
+            "--after-rewrite",
+            help="Take the remote's history rewritten by `tcrm forget`, keeping the changes "
+            "made here that do not touch erased data (docs/access.md).",
+        ),
+    ] = False,
 ) -> None:
     """Fetch, merge record by record and field by field, and push (see docs/sync.md).
 
     Exits 3 while conflicts remain open in the workspace (see tcrm conflicts).
     """
     ws = workspace(ctx)
+    if after_rewrite:
+        _after_rewrite(ws, remote, timeout, dry_run)
+        return
     report = sync_service.sync(ws, remote=remote, dry_run=dry_run, timeout=timeout)
     still_open = conflict_service.open_conflicts(ws)
     _report_sync(report, still_open, as_json)
     if still_open or report.conflicts:
         raise typer.Exit(CONFLICTS_EXIT)
+
+
+def _after_rewrite(ws: Any, remote: str, timeout: float, dry_run: bool) -> None:
+    from tcrm.errors import UsageError
+    from tcrm.services import erasure as erasure_service
+
+    if dry_run:
+        raise UsageError("--after-rewrite and --dry-run exclude each other")
+    taken = erasure_service.after_rewrite(ws, remote=remote, timeout=timeout)
+    where = f"{taken.remote}/{taken.branch}"
+    kept = f"; kept {len(taken.kept)} file(s) changed here" if taken.kept else ""
+    pushed = " and pushed them" if taken.pushed else ""
+    render.message(
+        f"Took the rewritten {where} (erasure {', '.join(taken.erasures)}){kept}{pushed}; "
+        "old objects pruned here."
+    )
 
 
 def _report_sync(

@@ -426,8 +426,11 @@ def client_card(ws: Workspace, *, ref: str, now: datetime | None = None) -> Clie
     last, _ = insights.last_activity_by(activities)
     due = insights.clients_to_contact([client], activities, now)
     since = last.get(client.id)
+    from tcrm.services.private import reveal
+
+    deals = [reveal(ws, d) for d in deals]
     return ClientCard(
-        client=client,
+        client=reveal(ws, client),
         open_deals=[d for d in deals if d.status == "open"],
         closed_deals=[d for d in deals if d.status != "open"],
         tasks=tasks,

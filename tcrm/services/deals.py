@@ -655,8 +655,10 @@ def deal_card(ws: Workspace, *, ref: str, now: datetime) -> DealCard:
     _, by_deal = insights.last_activity_by(activities)
     touched = insights.last_touch(deal, by_deal) if deal.status == "open" else None
     rotting = insights.rotting_deals([deal], activities, settings, now)
+    from tcrm.services.private import reveal
+
     return DealCard(
-        deal=deal,
+        deal=reveal(ws, deal),
         client=client,
         currency=deal.currency or settings.currency,
         stage_name=stage.name if stage else deal.stage,

@@ -726,6 +726,10 @@ def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str]) -> None:
         report.action = "pushed"
         _push(ws, report, theirs)
         return
+    if not git.is_ancestor(root, ours, theirs):
+        from tcrm.services.erasure import refuse_rewritten
+
+        refuse_rewritten(ws, ours, theirs, remote, branch)
     _refuse_links(ws, theirs, f"{remote}/{branch}")
     report.incoming += git.count_commits(root, theirs, ours)
     if git.is_ancestor(root, ours, theirs):

@@ -29,7 +29,7 @@ from tcrm.model.records import FOLDERS, RECORD_TYPES, Activity, Record
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id, slugify
 from tcrm.model.validate import FieldPath, ModelProblems, dotted, findings_of, parse_record
-from tcrm.store import early, files, git, journal, links, yamlio
+from tcrm.store import agecrypt, early, files, git, journal, links, yamlio
 from tcrm.store.index import INDEX_FILE, Index, IndexUnavailable, read_head, record_files
 from tcrm.store.lock import WorkspaceLock
 
@@ -393,6 +393,7 @@ class Transaction:
                 existing = links.read_bytes(self.ws.root, self.ws.rel(old_path))
             if old_path != path:  # an activity whose year changed moves folder
                 self._writes[old_path] = None
+        record = agecrypt.seal(self.ws.settings, record)
         data = record.to_data()
         self._created.pop(path, None)
         if existing is None:
