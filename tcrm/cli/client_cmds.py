@@ -91,6 +91,14 @@ def add(
     force: Annotated[
         bool, typer.Option("--force", help="Add even if it looks like an existing client.")
     ] = False,
+    custom: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="A custom field from tcrm.yaml fields: name=value (repeatable).",
+            metavar="FIELD=VALUE",
+        ),
+    ] = None,
 ) -> None:
     """Add a client; prints its new id. Refuses a likely duplicate unless --force."""
     ws = workspace(ctx)
@@ -111,6 +119,7 @@ def add(
         notes=note,
         force=force,
         now=cli_now(ctx),
+        assignments=custom or [],
     )
     print(client.id)
     render.message(f"Added client {client.id} ({client.name}).")

@@ -101,6 +101,14 @@ def add(
     force: Annotated[
         bool, typer.Option(help="Enter the stage even if it requires fields not given.")
     ] = False,
+    custom: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="A custom field from tcrm.yaml fields: name=value (repeatable).",
+            metavar="FIELD=VALUE",
+        ),
+    ] = None,
 ) -> None:
     """Open a deal with a client; prints its id. The first stage's tasks are created too."""
     change = service.add_deal(
@@ -119,6 +127,7 @@ def add(
         contacts=contact or [],
         force=force,
         now=now(ctx),
+        assignments=custom or [],
     )
     deal = change.deal
     forced = " (forced)" if change.forced else ""

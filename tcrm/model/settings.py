@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tcrm.model.fields import FieldDefs
 from tcrm.model.types import Currency, RecordId, TimeZoneName, amount_in_range
 
 FORMAT_VERSION = 1
@@ -167,6 +168,10 @@ class Settings(_Base):
     rates: dict[Currency, Rate] | None = Field(
         default=None, description="exchange rates to the workspace currency, for reports"
     )
+    fields: FieldDefs = Field(
+        default_factory=FieldDefs,
+        description="custom fields per record kind (docs/fields.md)",
+    )
 
     @field_validator("version")
     @classmethod
@@ -189,6 +194,13 @@ class Settings(_Base):
                 raise ValueError(f"{label} id {dupes[0]!r} is used twice")
         if self.default_pipeline and self.pipeline(self.default_pipeline) is None:
             raise ValueError(f"default_pipeline {self.default_pipeline!r} is not a pipeline")
+        stages = {s.id for p in self.pipelines for s in p.stages}
+        for name, definition in self.fields.deal.items():
+            unknown = [s for s in definition.required_in_stages if s not in stages]
+            if unknown:
+                raise ValueError(
+                    f"fields.deal.{name}.required_in_stages names unknown stage {unknown[0]!r}"
+                )
         return self
 
     def pipeline(self, pipeline_id: str | None = None) -> Pipeline | None:

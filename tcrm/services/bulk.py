@@ -517,7 +517,11 @@ def update_records(
         changes: list[RecordChange] = []
         unchanged: list[str] = []
         for record in chosen:
-            delta = dict(parse_assignments(record, assignments, protected))
+            delta = dict(
+                parse_assignments(
+                    record, assignments, protected, settings=ws.settings, now=local_now(ws, now)
+                )
+            )
             if add_tags or remove_tags:
                 tags = list(delta.get("tags", getattr(record, "tags", [])))
                 tags += [t for t in add_tags if t not in tags]

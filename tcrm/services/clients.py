@@ -26,6 +26,7 @@ from tcrm.services.records import (
     all_records,
     build,
     candidates,
+    custom_assignments,
     ensure_valid,
     latest_activities,
     linked,
@@ -233,8 +234,11 @@ def add_client(
     notes: str | None = None,
     force: bool = False,
     now: datetime | None = None,
+    assignments: Sequence[str] = (),
 ) -> Client:
     """``tcrm client add``: one new client file, one commit.
+
+    ``assignments`` (``name=value``) set custom fields (tcrm.yaml ``fields.client``).
 
     Refuses a client that looks like one we have (same name without its legal form,
     same email, or same company email domain or website) unless ``force``.
@@ -257,6 +261,7 @@ def add_client(
         "notes": notes,
     }
     fields = {k: v for k, v in data.items() if v is not None}
+    fields.update(custom_assignments("client", assignments, ws.settings, now))
     draft = build("client", {**fields, "id": slugify(name) or "new"})
     assert isinstance(draft, Client)
     ensure_valid(ws, draft)
@@ -485,7 +490,9 @@ def edit_client(
             return Edited(result, result.to_data() != before.to_data())
         client = resolve(ws, "client", ref)
         assert isinstance(client, Client)
-        changes = parse_assignments(client, assignments, PROTECTED)
+        changes = parse_assignments(
+            client, assignments, PROTECTED, settings=ws.settings, now=local_now(ws)
+        )
         contacts = [p.model_dump(exclude_none=True) for p in client.contacts]
         for person in people:
             twin = _same_person(person, contacts)
