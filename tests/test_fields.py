@@ -3,12 +3,13 @@ top-level keys of the record file, usable wherever a built-in field is."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from tcrm.store.workspace import Workspace
-from tests.clitools import load
+from tests.clitools import load, snapshot
 from tests.conftest import cli, commit_count, git
 
 NOW = "2026-11-23T09:00:00+01:00"
@@ -52,3 +53,137 @@ def test_edit_set_writes_a_declared_field_as_a_top_level_key(ws: Path) -> None:
     assert load(ws, "clients/acme.yaml")["industry"] == "retail"
     assert commit_count(ws) == before + 1
     assert "industry" in git(ws, "show", "--stat", "--format=%s", "HEAD")
+
+
+def _set(ref: str, *assignments: str) -> None:
+    args = [a for text in assignments for a in ("--set", text)]
+    result = cli("client", "edit", ref, *args)
+    assert result.code == 0, result.err
+
+
+def _ids(*args: str) -> list[str]:
+    result = cli(*args, "--json")
+    assert result.code == 0, result.err
+    return sorted(item["id"] for item in json.loads(result.out))
+
+
+@pytest.mark.parametrize(
+    ("assignment", "stored"),
+    [
+        ("industry=Retail", "retail"),  # any case in, the list's spelling out
+        ("employees=1,200", "1200"),
+        ("revenue=12,000.50", "12000.50"),
+        ("since=01/02/2026", "2026-02-01"),  # date_order DMY, as --due reads it
+        ("since=+3d", "2026-11-26"),  # relative to the (faked) clock
+        ("partner=yes", True),
+        ("channels=web,shop", ["web", "shop"]),
+        ("manager=ann", "ann"),
+        ("parent=bolt", "bolt"),
+        ("vat=DE 123 456", "DE 123 456"),
+    ],
+)
+def test_set_parses_each_type(ws: Path, assignment: str, stored: object) -> None:
+    root = ws
+    settings = root / "tcrm.yaml"
+    if "manager" in assignment:
+        settings.write_text(
+            settings.read_text().replace("team: []", "team:\n- id: ann\n  name: Ann\n")
+        )
+        git(root, "commit", "-qam", "team")
+    _set("acme", assignment)
+    name = assignment.split("=")[0]
+    assert load(root, "clients/acme.yaml")[name] == stored
+    assert cli("check").code == 0
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("industry=mining", "'mining' is not one of the choices (logistics, retail, health)"),
+        ("employees=many", "'many' is not a number"),
+        ("revenue=-5", "an amount cannot be negative"),
+        ("since=31/02/2026", "does not fit date_order DMY"),
+        ("partner=maybe", "'maybe' is not yes or no"),
+        ("channels=web,fax", "'fax' is not one of the choices (web, phone, shop)"),
+        ("parent=nobody", "unknown client 'nobody'"),
+        ("industry+=retail", "industry is not a list"),
+    ],
+)
+def test_set_refuses_a_bad_value_naming_the_field(ws: Path, assignment: str, message: str) -> None:
+    before = snapshot(ws)
+    commits = commit_count(ws)
+    result = cli("client", "edit", "acme", "--set", assignment)
+    assert result.code != 0
+    assert message in result.err
+    assert assignment.split("=")[0].rstrip("+") in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert snapshot(ws) == before
+    assert commit_count(ws) == commits
+
+
+def test_member_field_must_name_a_team_member(ws: Path) -> None:
+    settings = ws / "tcrm.yaml"
+    settings.write_text(settings.read_text().replace("team: []", "team:\n- id: ann\n  name: Ann\n"))
+    git(ws, "commit", "-qam", "team")
+    result = cli("client", "edit", "acme", "--set", "manager=zed")
+    assert result.code != 0
+    assert "manager" in result.err and "'zed' is not a team member (ann)" in result.err
+
+
+def test_multi_adds_and_removes_items_and_unset_removes_the_key(ws: Path) -> None:
+    _set("acme", "channels=web")
+    _set("acme", "channels+=phone,web")
+    assert load(ws, "clients/acme.yaml")["channels"] == ["web", "phone"]
+    _set("acme", "channels-=web")
+    assert load(ws, "clients/acme.yaml")["channels"] == ["phone"]
+    _set("acme", "channels=")
+    assert "channels" not in load(ws, "clients/acme.yaml")
+
+
+def test_add_sets_custom_fields_and_refuses_a_built_in_one(ws: Path) -> None:
+    result = cli("client", "add", "Delta", "--set", "industry=health", "--set", "employees=7")
+    assert result.code == 0, result.err
+    data = load(ws, "clients/delta.yaml")
+    assert (data["industry"], data["employees"]) == ("health", "7")
+    refused = cli("client", "add", "Echo", "--set", "source=web")
+    assert refused.code != 0 and "'source' is not a custom client field" in refused.err
+    assert not (ws / "clients/echo.yaml").exists()
+    deal = cli("deal", "add", "Site", "--client", "acme", "--set", "competitor=Globex")
+    assert deal.code == 0, deal.err
+    assert load(ws, f"deals/{deal.out.strip()}.yaml")["competitor"] == "Globex"
+
+
+def test_filters_compare_each_type(ws: Path) -> None:
+    _set("acme", "industry=logistics", "employees=120", "since=2025-01-10", "partner=true")
+    _set("acme", "channels=web,phone", "revenue=900000", "vat=DE1")
+    _set("bolt", "industry=retail", "employees=40", "since=2026-06-01", "partner=no")
+    _set("bolt", "channels=shop", "revenue=1000", "parent=acme")
+    assert _ids("client", "list", "industry:retail") == ["bolt"]
+    assert _ids("client", "list", "industry.not:retail") == ["acme", "corner-shop"]
+    assert _ids("client", "list", "employees:>50") == ["acme"]
+    assert _ids("client", "list", "employees.le:40") == ["bolt"]
+    assert _ids("client", "list", "revenue.gt:5000") == ["acme"]
+    assert _ids("client", "list", "since.before:2026-01-01") == ["acme"]
+    assert _ids("client", "list", "since:>01/03/2026") == ["bolt"]  # DMY, as --due
+    assert _ids("client", "list", "partner:true") == ["acme"]
+    assert _ids("client", "list", "partner:false") == ["bolt"]
+    assert _ids("client", "list", "channels:phone") == ["acme"]
+    assert _ids("client", "list", "parent:acme") == ["bolt"]
+    assert _ids("client", "list", "vat.has:de") == ["acme"]
+    assert _ids("client", "list", "has:industry") == ["acme", "bolt"]
+    assert _ids("client", "list", "no:industry") == ["corner-shop"]
+    refused = cli("client", "list", "employees:>many")
+    assert refused.code != 0 and "'many' is not a number" in refused.err
+
+
+def test_where_and_bulk_update_use_custom_fields(ws: Path) -> None:
+    _set("acme", "employees=120")
+    _set("bolt", "employees=40")
+    result = cli("client", "update", "--where", "employees>50", "--set", "industry=health")
+    assert result.code == 0, result.err
+    assert load(ws, "clients/acme.yaml")["industry"] == "health"
+    assert "industry" not in load(ws, "clients/bolt.yaml")
+    before = snapshot(ws)
+    bad = cli("client", "update", "--where", "employees>0", "--set", "industry=mining")
+    assert bad.code != 0 and "not one of the choices" in bad.err
+    assert snapshot(ws) == before

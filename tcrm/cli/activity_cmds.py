@@ -280,7 +280,7 @@ def edit(ctx: typer.Context, ref: Ref, assignments: Assignments = None) -> None:
     ws = workspace(ctx)
 
     def apply() -> Activity | None:
-        edited = service.edit_activity(ws, ref=ref, assignments=assignments or [])
+        edited = service.edit_activity(ws, ref=ref, assignments=assignments or [], now=cli_now(ctx))
         return edited.activity if edited.changed else None
 
     edit_command(ws, "activity", ref, apply if assignments else None)

@@ -355,7 +355,11 @@ def edit(
 
     def apply() -> Client | None:
         edited = service.edit_client(
-            ws, ref=ref, assignments=assignments or [], add_contacts=add_contact or []
+            ws,
+            ref=ref,
+            assignments=assignments or [],
+            add_contacts=add_contact or [],
+            now=cli_now(ctx),
         )
         return edited.client if edited.changed else None
 

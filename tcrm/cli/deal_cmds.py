@@ -218,7 +218,14 @@ def edit(ctx: typer.Context, ref: Ref, assignments: Assignments = None) -> None:
 
     def apply() -> Deal | None:
         items = assignments or []
-        return set_fields(ws, kind="deal", ref=ref, assignments=items, protected=service.PROTECTED)
+        return set_fields(
+            ws,
+            kind="deal",
+            ref=ref,
+            assignments=items,
+            protected=service.PROTECTED,
+            now=now(ctx),
+        )
 
     edit_command(ws, "deal", ref, apply if assignments else None)
 

@@ -455,7 +455,9 @@ def list_activities(
         raise UsageError(f"--since {since!r} is after --until {until!r}")
     if limit is not None and limit < 1:
         raise UsageError("--limit must be at least 1")
-    compiled = parse_filters(filters, Activity, now, settings.date_order)
+    compiled = parse_filters(
+        filters, Activity, now, settings.date_order, settings.fields.of(Activity.KIND)
+    )
 
     def wanted(activity: Activity) -> bool:
         day = day_of(activity.at, settings.timezone)
@@ -491,11 +493,15 @@ class Edited:
     changed: bool
 
 
-def edit_activity(ws: Workspace, *, ref: str, assignments: Sequence[str]) -> Edited:
+def edit_activity(
+    ws: Workspace, *, ref: str, assignments: Sequence[str], now: datetime | None = None
+) -> Edited:
     """``tcrm activity edit REF --set field=value``: one commit, or none if nothing changes."""
     with ws.lock():
         before = get_activity(ws, ref=ref)
-        after = set_fields(ws, kind="activity", ref=before.id, assignments=list(assignments))
+        after = set_fields(
+            ws, kind="activity", ref=before.id, assignments=list(assignments), now=now
+        )
         assert isinstance(after, Activity)
         return Edited(after, after.to_data() != before.to_data())
 

@@ -417,7 +417,10 @@ def select(
 ) -> list[Record]:
     """Every record of ``kind`` matching all ``where`` terms, in id order."""
     now = local_now(ws, now)
-    filters = parse_filters(where_terms(where), RECORD_TYPES[kind], now, ws.settings.date_order)
+    settings = ws.settings
+    filters = parse_filters(
+        where_terms(where), RECORD_TYPES[kind], now, settings.date_order, settings.fields.of(kind)
+    )
     return apply_filters(all_records(ws, kind), filters)
 
 

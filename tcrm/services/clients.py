@@ -328,7 +328,9 @@ def list_clients(
     _choice("--status", status, lists.client_statuses, "client_statuses")
     if owner is not None and ws.settings.team:
         _choice("--owner", owner, [m.id for m in ws.settings.team], "team members")
-    compiled = parse_filters(filters, Client, now, ws.settings.date_order)
+    compiled = parse_filters(
+        filters, Client, now, ws.settings.date_order, ws.settings.fields.of(Client.KIND)
+    )
     clients = [
         c
         for c in _clients(ws)
@@ -473,6 +475,7 @@ def edit_client(
     ref: str,
     assignments: Sequence[str] = (),
     add_contacts: Sequence[str] = (),
+    now: datetime | None = None,
 ) -> Edited:
     """``tcrm client edit REF --set field=value --add-contact "Name <email>"``: one commit.
 
@@ -484,14 +487,19 @@ def edit_client(
         if not people:
             before = resolve(ws, "client", ref)
             result = set_fields(
-                ws, kind="client", ref=before.id, assignments=list(assignments), protected=PROTECTED
+                ws,
+                kind="client",
+                ref=before.id,
+                assignments=list(assignments),
+                protected=PROTECTED,
+                now=now,
             )
             assert isinstance(result, Client)
             return Edited(result, result.to_data() != before.to_data())
         client = resolve(ws, "client", ref)
         assert isinstance(client, Client)
         changes = parse_assignments(
-            client, assignments, PROTECTED, settings=ws.settings, now=local_now(ws)
+            client, assignments, PROTECTED, settings=ws.settings, now=local_now(ws, now)
         )
         contacts = [p.model_dump(exclude_none=True) for p in client.contacts]
         for person in people:

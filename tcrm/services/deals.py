@@ -552,7 +552,7 @@ def list_deals(
             f"--owner {owner!r} is not a team member ({', '.join(m.id for m in settings.team)})"
         )
     client_id = resolve(ws, "client", client).id if client else None
-    compiled = parse_filters(filters, Deal, now, settings.date_order)
+    compiled = parse_filters(filters, Deal, now, settings.date_order, settings.fields.of(Deal.KIND))
     if statuses is None:
         statuses = STATUSES if "status" in named_fields(compiled) else ("open",)
     unknown = [s for s in statuses if s not in STATUSES]

@@ -334,12 +334,16 @@ def set_fields(
     ref: str,
     assignments: list[str],
     protected: Mapping[str, str] | None = None,
+    now: datetime | None = None,
 ) -> Record:
-    """``tcrm <kind> edit REF --set field=value``: one commit, comments kept."""
+    """``tcrm <kind> edit REF --set field=value``: one commit, comments kept.
+
+    ``now``: what a relative date of a custom date field (``+3d``, ``fri``) counts from.
+    """
     with ws.lock():
         record = resolve(ws, kind, ref)
         changes = parse_assignments(
-            record, assignments, protected, settings=ws.settings, now=local_now(ws)
+            record, assignments, protected, settings=ws.settings, now=local_now(ws, now)
         )
         new = updated(record, changes)
         ensure_valid(ws, new)

@@ -505,7 +505,7 @@ def list_tasks(
     now = local_now(ws, now)
     settings = ws.settings
     assignee = check_member(ws, assignee, "--assignee")
-    compiled = parse_filters(filters, Task, now, settings.date_order)
+    compiled = parse_filters(filters, Task, now, settings.date_order, settings.fields.of(Task.KIND))
     include_closed = include_closed or "status" in named_fields(compiled)
     client_ids: set[str] | None = None
     deal_ids: set[str] = set()
@@ -800,6 +800,8 @@ def edit_task(ws: Workspace, *, ref: str, assignments: Sequence[str], now: datet
     with ws.lock():
         task = _task(ws, ref)
         items = typed_assignments(ws, task, assignments, now)
-        new = set_fields(ws, kind="task", ref=task.id, assignments=items, protected=PROTECTED)
+        new = set_fields(
+            ws, kind="task", ref=task.id, assignments=items, protected=PROTECTED, now=now
+        )
         assert isinstance(new, Task)
         return new
