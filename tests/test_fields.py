@@ -187,3 +187,33 @@ def test_where_and_bulk_update_use_custom_fields(ws: Path) -> None:
     bad = cli("client", "update", "--where", "employees>0", "--set", "industry=mining")
     assert bad.code != 0 and "not one of the choices" in bad.err
     assert snapshot(ws) == before
+
+
+def test_show_prints_labels_and_json_carries_the_stored_values(ws: Path) -> None:
+    _set("acme", "industry=retail", "employees=1200", "since=2026-02-01", "partner=yes")
+    _set("acme", "channels=web,phone", "vat=DE1")
+    card = cli("client", "show", "acme")
+    assert card.code == 0, card.err
+    lines = card.out.splitlines()
+    for expected in (
+        "Industry:     retail",
+        "Employees:    1200",
+        "Customer since:2026-02-01",
+        "partner:      yes",
+        "channels:     web, phone",
+        "VAT number:   DE1",
+    ):
+        assert expected in lines, card.out
+    data = json.loads(cli("client", "show", "acme", "--json").out)["client"]
+    assert {k: data[k] for k in ("industry", "employees", "since", "partner", "channels")} == {
+        "industry": "retail",
+        "employees": "1200",
+        "since": "2026-02-01",
+        "partner": True,
+        "channels": ["web", "phone"],
+    }
+    listed = json.loads(cli("client", "list", "--json").out)
+    assert next(c for c in listed if c["id"] == "acme")["industry"] == "retail"
+    deal = cli("deal", "add", "Site", "--client", "acme", "--set", "competitor=Globex").out.strip()
+    assert "competitor:   Globex" in cli("deal", "show", deal).out.splitlines()
+    assert json.loads(cli("deal", "show", deal, "--json").out)["competitor"] == "Globex"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.state import now as cli_now
 from tcrm.cli.state import out, workspace
 from tcrm.errors import UsageError
+from tcrm.model.fields import FieldDef, shown_fields
 from tcrm.model.records import Client, Deal
 from tcrm.services import clients as service
 from tcrm.services.conflicts import open_conflicts
@@ -225,7 +227,7 @@ def show(ctx: typer.Context, ref: Ref, as_json: AsJson = False) -> None:
             {**_card_json(card), "conflicts": [render.conflict_json(c) for c in conflicts]}
         )
         return
-    _print_card(card, ws.settings.timezone, ws.settings.currency)
+    _print_card(card, ws.settings.timezone, ws.settings.currency, ws.settings.fields.client)
     render.print_conflicts(conflicts)
 
 
@@ -255,11 +257,15 @@ def _heading(text: str) -> None:
     out.print(text, style="bold", markup=False, highlight=False)
 
 
-def _print_card(card: service.ClientCard, zone: str, currency: str) -> None:
+def _print_card(
+    card: service.ClientCard, zone: str, currency: str, fields: Mapping[str, FieldDef]
+) -> None:
     client = card.client
     out.print(f"{client.name} ({client.id})", style="bold", markup=False, highlight=False)
     for label, value in _details(client):
         _line(label, value)
+    for label, text in shown_fields(client, fields):
+        _line(label, text)
     contact = _day(card.last_contact, zone) or "never"
     if card.days_since_contact is not None:
         contact += f" ({_ago(card.days_since_contact)})"

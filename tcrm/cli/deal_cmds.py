@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -13,6 +14,7 @@ from tcrm.cli import completion, render
 from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.render import Column
 from tcrm.cli.state import now, out, workspace
+from tcrm.model.fields import FieldDef, shown_fields
 from tcrm.model.money import rounded
 from tcrm.model.records import Deal
 from tcrm.services import deals as service
@@ -357,7 +359,7 @@ def show(ctx: typer.Context, ref: Ref, as_json: AsJson = False) -> None:
     if as_json:
         render.emit_json(_card_json(card))
         return
-    _print_card(card)
+    _print_card(card, ws.settings.fields.deal)
     render.print_conflicts(open_conflicts(ws, [("deal", card.deal.id)]))
 
 
@@ -389,7 +391,7 @@ def _card_json(card: service.DealCard) -> dict[str, Any]:
     }
 
 
-def _print_card(card: service.DealCard) -> None:
+def _print_card(card: service.DealCard, fields: Mapping[str, FieldDef]) -> None:
     deal = card.deal
 
     def line(text: str = "") -> None:
@@ -413,6 +415,7 @@ def _print_card(card: service.DealCard) -> None:
         ("source", deal.source),
         ("tags", ", ".join(deal.tags)),
         ("contacts", ", ".join(deal.contacts)),
+        *shown_fields(deal, fields),
     ):
         if value:
             line(f"{label + ':':<13} {value}")

@@ -276,3 +276,9 @@ def _choice(definition: FieldDef, text: str) -> str:
         if choice.casefold() == text.casefold():
             return choice
     raise ValueError(f"{text!r} is not one of the choices ({', '.join(definition.choices)})")
+
+
+def shown_fields(record: Record, definitions: Mapping[str, FieldDef]) -> list[tuple[str, str]]:
+    """``(label, text)`` of each custom field the record sets: the lines of a card."""
+    values = custom_values(record, definitions)
+    return [(definitions[name].title(name), shown_value(v)) for name, v in values.items()]
