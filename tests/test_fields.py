@@ -217,3 +217,81 @@ def test_show_prints_labels_and_json_carries_the_stored_values(ws: Path) -> None
     deal = cli("deal", "add", "Site", "--client", "acme", "--set", "competitor=Globex").out.strip()
     assert "competitor:   Globex" in cli("deal", "show", deal).out.splitlines()
     assert json.loads(cli("deal", "show", deal, "--json").out)["competitor"] == "Globex"
+
+
+# --- check ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("industry: mining", "'mining' is not one of the choices (logistics, retail, health)"),
+        ("employees: lots", "'lots' is not a number"),
+        ("revenue: 12.5.0", "is not an amount"),
+        ("since: 01/02/2026", "is not a date (write YYYY-MM-DD)"),
+        ("partner: maybe", "'maybe' is not true or false"),
+        ("channels: [web, fax]", "'fax' is not one of the choices (web, phone, shop)"),
+        ("channels: web", "is not a list of choices"),
+        ("parent: nobody", "unknown client 'nobody'"),
+        ("vat: [a, b]", "is not a single text value"),
+    ],
+)
+def test_check_names_file_line_and_field_of_a_bad_value(ws: Path, line: str, message: str) -> None:
+    path = ws / "clients/acme.yaml"
+    text = path.read_text()
+    path.write_text(text + line + "\n")
+    number = len(text.splitlines()) + 1
+    result = cli("check")
+    assert result.code == 1
+    name = line.split(":")[0]
+    assert f"clients/acme.yaml:{number}: {name}: " in result.out + result.err
+    assert message in result.out + result.err
+
+
+def test_check_warns_which_records_hold_a_removed_or_renamed_field(ws: Path) -> None:
+    _set("acme", "industry=retail")
+    _set("bolt", "industry=health", "employees=3")
+    settings = ws / "tcrm.yaml"
+    settings.write_text(settings.read_text().replace("    industry:", "    sector:"))
+    git(ws, "commit", "-qam", "rename industry to sector")
+    result = cli("check")
+    assert result.code == 0, result.out + result.err
+    warned = [line for line in result.err.splitlines() if "no longer declared" in line]
+    assert len(warned) == 2, result.err
+    assert all("'industry'" in line for line in warned)
+    assert any(line.startswith("tcrm: warning: clients/acme.yaml:") for line in warned)
+    assert any(line.startswith("tcrm: warning: clients/bolt.yaml:") for line in warned)
+    assert "employees" not in result.err  # still declared
+
+
+@pytest.mark.parametrize(
+    ("definition", "message"),
+    [
+        ("    size: {type: huge}", "fields.client.size.type: 'huge' is not allowed"),
+        ("    size: {type: choice}", "fields.client.size: a choice field needs its choices"),
+        ("    name: {type: text}", "fields.client.name: field 'name' is a built-in client field"),
+        ("    Size: {type: text}", "field name 'Size': use lower-case letters"),
+        (
+            "    size: {type: text, required_in_stages: [nowhere]}",
+            "required_in_stages names unknown stage 'nowhere'",
+        ),
+    ],
+)
+def test_an_invalid_definition_is_one_line_naming_tcrm_yaml(
+    ws: Path, definition: str, message: str
+) -> None:
+    settings = ws / "tcrm.yaml"
+    text = settings.read_text()
+    if "required_in_stages" in definition:
+        text = text.replace("  deal:\n", "  deal:\n" + definition + "\n")
+        message = "fields.deal.size.required_in_stages names unknown stage 'nowhere'"
+    else:
+        text = text.replace("  client:\n", "  client:\n" + definition + "\n")
+    settings.write_text(text)
+    line = text.splitlines().index(definition) + 1
+    result = cli("client", "list")
+    assert result.code != 0
+    assert len(result.err.strip().splitlines()) == 1, result.err
+    assert message in result.err
+    if "required_in_stages" not in definition:
+        assert f"tcrm.yaml:{line}:" in result.err
