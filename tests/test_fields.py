@@ -295,3 +295,22 @@ def test_an_invalid_definition_is_one_line_naming_tcrm_yaml(
     assert message in result.err
     if "required_in_stages" not in definition:
         assert f"tcrm.yaml:{line}:" in result.err
+
+
+def test_required_in_stages_refuses_the_move_like_a_built_in_required_field(ws: Path) -> None:
+    deal = cli(
+        "deal", "add", "Site", "--client", "acme", "--amount", "100", "--close-date", "2027-01-01"
+    ).out.strip()
+    before = snapshot(ws)
+    refused = cli("deal", "move", deal, "negotiation")
+    assert refused.code != 0
+    assert "needs competitor to enter stage negotiation" in refused.err
+    assert "--set competitor=..." in refused.err
+    assert snapshot(ws) == before
+    assert cli("deal", "edit", deal, "--set", "competitor=Globex").code == 0
+    moved = cli("deal", "move", deal, "negotiation")
+    assert moved.code == 0, moved.err
+    assert load(ws, f"deals/{deal}.yaml")["stage"] == "negotiation"
+    direct = cli("deal", "add", "Other", "--client", "acme", "--stage", "negotiation")
+    assert direct.code != 0 and "--set competitor=..." in direct.err
+    assert not [p for p in (ws / "deals").glob("*.yaml") if "other" in p.name]
