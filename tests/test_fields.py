@@ -314,3 +314,52 @@ def test_required_in_stages_refuses_the_move_like_a_built_in_required_field(ws: 
     direct = cli("deal", "add", "Other", "--client", "acme", "--stage", "negotiation")
     assert direct.code != 0 and "--set competitor=..." in direct.err
     assert not [p for p in (ws / "deals").glob("*.yaml") if "other" in p.name]
+
+
+# --- schema ---------------------------------------------------------------------------
+
+
+def _editor_view(path: Path) -> object:
+    """The file as a YAML 1.2 editor (yaml-language-server) sees it."""
+    from ruamel.yaml import YAML
+
+    def plain(value: object) -> object:
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    return plain(YAML(typ="safe").load(path.read_text()))
+
+
+def test_workspace_schema_knows_each_custom_field(ws: Path, tmp_path: Path) -> None:
+    import jsonschema
+
+    _set("acme", "industry=retail", "employees=120", "revenue=10.5", "since=2026-01-02")
+    _set("acme", "partner=true", "channels=web", "parent=bolt", "vat=X")
+    out = tmp_path / "client.schema.json"
+    result = cli("schema", "client", "-o", out)
+    assert result.code == 0, result.err
+    schema = json.loads(out.read_text())
+    assert json.loads(cli("schema", "client").out) == schema
+    props = schema["properties"]
+    assert props["industry"]["enum"] == ["logistics", "retail", "health"]
+    assert props["industry"]["title"] == "Industry"
+    assert props["partner"]["type"] == "boolean"
+    assert props["channels"]["items"]["enum"] == ["web", "phone", "shop"]
+    assert props["since"]["format"] == "date"
+    record = _editor_view(ws / "clients/acme.yaml")
+    jsonschema.validate(record, schema)
+    for key, bad in (
+        ("industry", "mining"),
+        ("partner", "maybe"),
+        ("channels", ["fax"]),
+        ("employees", "lots"),
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**record, key: bad}, schema)  # type: ignore[dict-item]
+    settings = json.loads(cli("schema", "settings").out)
+    jsonschema.validate(_editor_view(ws / "tcrm.yaml"), settings)
+    refused = cli("schema", "clients")
+    assert refused.code != 0 and "unknown kind 'clients'" in refused.err
