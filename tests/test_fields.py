@@ -363,3 +363,75 @@ def test_workspace_schema_knows_each_custom_field(ws: Path, tmp_path: Path) -> N
     jsonschema.validate(_editor_view(ws / "tcrm.yaml"), settings)
     refused = cli("schema", "clients")
     assert refused.code != 0 and "unknown kind 'clients'" in refused.err
+
+
+# --- reports --------------------------------------------------------------------------
+
+
+def _deal(client: str, title: str, *moves: str) -> str:
+    added = cli("deal", "add", title, "--client", client, "--amount", "1000")
+    assert added.code == 0, added.err
+    deal = added.out.strip()
+    for move in moves:
+        args = ("deal", move, deal) if move == "won" else ("deal", "move", deal, move)
+        assert cli(*args).code == 0
+    return deal
+
+
+def test_report_funnel_by_a_client_field_counted_by_hand(ws: Path) -> None:
+    """Stages lead, qualified, proposal, negotiation, then won; all moves this month.
+
+    logistics (acme): one deal at proposal, one at lead -> lead 2, qualified 1 (50%),
+    proposal 1 (100%), negotiation 0 (0%), won 0. retail (bolt): one won deal -> 1 at
+    every step. (none) (corner-shop): one deal at lead -> lead 1, then 0s.
+    """
+    _set("acme", "industry=logistics")
+    _set("bolt", "industry=retail")
+    _deal("acme", "Portal", "qualified", "proposal")
+    _deal("acme", "Care plan")
+    _deal("bolt", "Shop", "qualified", "won")
+    _deal("corner-shop", "Flyers")
+    result = cli("report", "funnel", "--by", "industry", "--json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["by"] == "industry"
+    groups = {g["value"]: g for g in report["groups"]}
+    assert list(groups) == ["logistics", "retail", "(none)"]  # choices order, none last
+
+    def reached(value: str) -> list[int]:
+        return [s["reached"] for s in groups[value]["steps"]]
+
+    assert reached("logistics") == [2, 1, 1, 0, 0]
+    assert [s["conversion"] for s in groups["logistics"]["steps"]][1:4] == [50.0, 100.0, 0.0]
+    assert reached("retail") == [1, 1, 1, 1, 1]
+    assert reached("(none)") == [1, 0, 0, 0, 0]
+    table = cli("report", "funnel", "--by", "industry")
+    assert table.code == 0, table.err
+    assert "funnel.steps.industry=logistics\tqualified\tQualified\t1\t50.0\t" in table.out
+    assert "funnel.steps.industry=(none)\tlead\tLead\t1\t" in table.out
+
+
+@pytest.mark.parametrize("name", ["forecast", "winrate", "sources"])
+def test_other_reports_group_by_a_deal_field(ws: Path, name: str) -> None:
+    competitor = cli(
+        "deal", "add", "Portal", "--client", "acme", "--amount", "500", "--set", "competitor=Globex"
+    )
+    assert competitor.code == 0, competitor.err
+    _deal("bolt", "Shop", "qualified", "won")
+    result = cli("report", name, "--by", "competitor", "--json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert [g["value"] for g in report["groups"]] == ["Globex", "(none)"]
+    alone = json.loads(cli("report", name, "--json").out)
+    assert set(report["groups"][0]) - {"value"} == set(alone) - set(_header(alone))
+
+
+def _header(report: dict) -> set[str]:
+    return {"report", "title", "generated", "timezone", "period", "pipeline", "owner", "currency"}
+
+
+def test_report_by_refuses_an_unknown_field_or_report(ws: Path) -> None:
+    unknown = cli("report", "funnel", "--by", "size")
+    assert unknown.code != 0 and "--by 'size' is not a custom deal or client field" in unknown.err
+    other = cli("report", "kpi", "--by", "industry")
+    assert other.code != 0 and "--by groups only the funnel" in other.err
