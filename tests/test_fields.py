@@ -435,3 +435,81 @@ def test_report_by_refuses_an_unknown_field_or_report(ws: Path) -> None:
     assert unknown.code != 0 and "--by 'size' is not a custom deal or client field" in unknown.err
     other = cli("report", "kpi", "--by", "industry")
     assert other.code != 0 and "--by groups only the funnel" in other.err
+
+
+# --- import and export ------------------------------------------------------------------
+
+
+def test_import_reads_a_column_named_by_field_name_or_label(ws: Path, tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "Name,Industry,employees,Customer since,Partner,Channels,VAT number\n"
+        'Delta,Retail,"1,200",01/02/2026,yes,web; shop,DE9\n'
+        "Echo,,,,,,\n"
+    )
+    result = cli("import", "csv", path, "--type", "clients")
+    assert result.code == 0, result.err
+    delta = load(ws, "clients/delta.yaml")
+    assert {
+        k: delta[k] for k in ("industry", "employees", "since", "partner", "channels", "vat")
+    } == {
+        "industry": "retail",
+        "employees": "1200",
+        "since": "2026-02-01",
+        "partner": True,
+        "channels": ["web", "shop"],
+        "vat": "DE9",
+    }
+    assert "industry" not in load(ws, "clients/echo.yaml")
+    mapped = tmp_path / "mapped.csv"
+    mapped.write_text("Name,Branche\nFoxtrot,health\n")
+    result = cli("import", "csv", mapped, "--type", "clients", "--map", "Branche=industry")
+    assert result.code == 0, result.err
+    assert load(ws, "clients/foxtrot.yaml")["industry"] == "health"
+
+
+def test_import_refuses_a_bad_custom_value_naming_row_and_column(ws: Path, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("Name,Industry,Employees\nDelta,mining,3\nEcho,retail,many\n")
+    before = snapshot(ws)
+    result = cli("import", "csv", path, "--type", "clients")
+    assert result.code != 0
+    assert "row 2" in result.err and "Industry" in result.err and "'mining'" in result.err
+    assert "row 3" in result.err and "Employees" in result.err and "'many'" in result.err
+    assert snapshot(ws) == before
+
+
+def test_export_has_a_column_per_custom_field_and_reads_back(ws: Path, tmp_path: Path) -> None:
+    import csv
+
+    from openpyxl import load_workbook
+
+    _set("acme", "industry=retail", "employees=1200", "partner=yes", "channels=web,phone")
+    _set("acme", "since=2026-02-01")
+    out = tmp_path / "clients.csv"
+    assert cli("export", "csv", "--type", "clients", "-o", out).code == 0
+    rows = list(csv.DictReader(out.open()))
+    header = next(csv.reader(out.open()))
+    declared = ["industry", "employees", "revenue", "since", "partner", "channels", "manager"]
+    assert header[header.index("industry") :][: len(declared)] == declared
+    acme = next(r for r in rows if r["id"] == "acme")
+    assert (acme["industry"], acme["employees"], acme["partner"], acme["channels"]) == (
+        "retail",
+        "1200",
+        "true",
+        "web; phone",
+    )
+    book = tmp_path / "clients.xlsx"
+    assert cli("export", "xlsx", "--type", "clients", "-o", book).code == 0
+    sheet = load_workbook(book).active
+    cells = [c.value for c in sheet[1]]
+    assert "industry" in cells and "channels" in cells
+    exported = json.loads(cli("export", "json", "--type", "clients").out)
+    assert next(r for r in exported if r["id"] == "acme")["channels"] == ["web", "phone"]
+    # a tcrm export reads back into a workspace with the same fields
+    git(ws, "rm", "-q", "clients/acme.yaml")
+    git(ws, "commit", "-qm", "drop acme")
+    back = cli("import", "csv", out, "--type", "clients")
+    assert back.code == 0, back.err
+    again = load(ws, "clients/acme.yaml")
+    assert (again["employees"], again["partner"], again["since"]) == ("1200", True, "2026-02-01")
