@@ -5,7 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from tcrm.model.fields import FieldDefs
 from tcrm.model.types import Currency, RecordId, TimeZoneName, amount_in_range
@@ -173,6 +181,20 @@ class Settings(_Base):
         description="custom fields per record kind (docs/fields.md)",
     )
 
+    @field_validator("fields")
+    @classmethod
+    def _known_stages(cls, fields: FieldDefs, info: ValidationInfo) -> FieldDefs:
+        """``required_in_stages`` names stages of the pipelines (validated before it)."""
+        pipelines = info.data.get("pipelines") or []
+        stages = {s.id for p in pipelines for s in p.stages}
+        for name, definition in fields.deal.items():
+            unknown = [s for s in definition.required_in_stages if s not in stages]
+            if unknown:
+                raise ValueError(
+                    f"fields.deal.{name}.required_in_stages names unknown stage {unknown[0]!r}"
+                )
+        return fields
+
     @field_validator("version")
     @classmethod
     def _supported(cls, version: int) -> int:
@@ -194,13 +216,6 @@ class Settings(_Base):
                 raise ValueError(f"{label} id {dupes[0]!r} is used twice")
         if self.default_pipeline and self.pipeline(self.default_pipeline) is None:
             raise ValueError(f"default_pipeline {self.default_pipeline!r} is not a pipeline")
-        stages = {s.id for p in self.pipelines for s in p.stages}
-        for name, definition in self.fields.deal.items():
-            unknown = [s for s in definition.required_in_stages if s not in stages]
-            if unknown:
-                raise ValueError(
-                    f"fields.deal.{name}.required_in_stages names unknown stage {unknown[0]!r}"
-                )
         return self
 
     def pipeline(self, pipeline_id: str | None = None) -> Pipeline | None:
