@@ -514,3 +514,23 @@ def test_export_has_a_column_per_custom_field_and_reads_back(ws: Path, tmp_path:
     assert back.code == 0, back.err
     again = load(ws, "clients/acme.yaml")
     assert (again["employees"], again["partner"], again["since"]) == ("1200", True, "2026-02-01")
+
+
+def test_task_add_and_log_set_their_kinds_custom_fields(ws: Path) -> None:
+    settings = ws / "tcrm.yaml"
+    settings.write_text(
+        settings.read_text()
+        + "  task:\n    effort: {type: number}\n"
+        + "  activity:\n    mood: {type: choice, choices: [good, bad]}\n"
+    )
+    git(ws, "commit", "-qam", "task and activity fields")
+    task = cli("task", "add", "Call", "--set", "effort=3")
+    assert task.code == 0, task.err
+    assert load(ws, f"tasks/{task.out.strip()}.yaml")["effort"] == "3"
+    logged = cli("log", "acme", "call: fine", "--set", "mood=Good", "--json")
+    assert logged.code == 0, logged.err
+    assert json.loads(logged.out)["activity"]["mood"] == "good"
+    before = snapshot(ws)
+    bad = cli("log", "acme", "call: fine", "--set", "mood=meh")
+    assert bad.code != 0 and "mood" in bad.err and "'meh'" in bad.err
+    assert snapshot(ws) == before

@@ -20,6 +20,7 @@ from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
     all_records,
     build,
+    custom_assignments,
     ensure_valid,
     local_now,
     resolve,
@@ -340,6 +341,7 @@ def log_activity(
     next_due: str | None = None,
     next_assignee: str | None = None,
     now: datetime,
+    assignments: Sequence[str] = (),
 ) -> Logged:
     """``tcrm log REF [REF...] SUMMARY``: the activity, and with ``next_title`` the
     follow-up task linked to the same clients and deals, in one commit.
@@ -368,6 +370,7 @@ def log_activity(
                 "outcome": _text("--outcome", outcome),
                 "author": author,
                 "notes": _text("--note", note),
+                **custom_assignments("activity", assignments, ws.settings, now),
             },
         )
         assert isinstance(activity, Activity)

@@ -30,6 +30,7 @@ from tcrm.services.query import apply_filters, named_fields, parse_filters
 from tcrm.services.records import (
     build,
     candidates,
+    custom_assignments,
     ensure_valid,
     linked,
     local_now,
@@ -430,8 +431,11 @@ def add_task(
     timezone: str | None = None,
     notes: str | None = None,
     now: datetime,
+    assignments: Sequence[str] = (),
 ) -> Task:
-    """``tcrm task add``: a new task; a recurring one starts its own series."""
+    """``tcrm task add``: a new task; a recurring one starts its own series.
+
+    ``assignments`` (``name=value``) set custom fields (tcrm.yaml ``fields.task``)."""
     now = local_now(ws, now)
     settings = ws.settings
     assignee = check_member(ws, assignee, "--assignee")
@@ -462,6 +466,7 @@ def add_task(
         "series": task_id if rule else None,
         "created": _minute(now),
         "notes": notes,
+        **custom_assignments("task", assignments, settings, now),
     }
     task = build("task", {k: v for k, v in data.items() if v is not None})
     ensure_valid(ws, task)
