@@ -444,22 +444,30 @@ def test_report_by_refuses_an_unknown_field_or_report(ws: Path) -> None:
 def test_import_reads_a_column_named_by_field_name_or_label(ws: Path, tmp_path: Path) -> None:
     path = tmp_path / "leads.csv"
     path.write_text(
-        "Name,Industry,employees,Customer since,Partner,Channels,VAT number\n"
-        'Delta,Retail,"1,200",01/02/2026,yes,web; shop,DE9\n'
-        "Echo,,,,,,\n"
+        "Name,Industry,employees,Customer since,Partner,Channels,VAT number,Revenue,Parent,"
+        "Manager\n"
+        'Delta,Retail,"1,200",01/02/2026,yes,web; shop,DE9,"12,000.50",Acme,Ann Becker\n'
+        "Echo,,,,,,,,,\n"
     )
+    settings = ws / "tcrm.yaml"
+    settings.write_text(
+        settings.read_text().replace("team: []", "team:\n- id: ann\n  name: Ann Becker\n")
+    )
+    git(ws, "commit", "-qam", "team")
     result = cli("import", "csv", path, "--type", "clients")
     assert result.code == 0, result.err
     delta = load(ws, "clients/delta.yaml")
-    assert {
-        k: delta[k] for k in ("industry", "employees", "since", "partner", "channels", "vat")
-    } == {
+    names = ("industry", "employees", "since", "partner", "channels", "vat", "revenue")
+    assert {k: delta[k] for k in (*names, "parent", "manager")} == {
         "industry": "retail",
         "employees": "1200",
         "since": "2026-02-01",
         "partner": True,
         "channels": ["web", "shop"],
         "vat": "DE9",
+        "revenue": "12000.50",
+        "parent": "acme",  # a client's name, as a client column takes it
+        "manager": "ann",  # a member's name, as an owner column takes it
     }
     assert "industry" not in load(ws, "clients/echo.yaml")
     mapped = tmp_path / "mapped.csv"

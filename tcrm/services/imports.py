@@ -813,12 +813,13 @@ def _lookups(
     found = Lookups(
         settings, ZoneInfo(settings.timezone), now, date_formats, _members(settings), values
     )
-    if kind in ("deal", "task", "activity"):
+    refs = {d.to for d in settings.fields.of(kind).values() if d.type == "ref"}
+    if kind in ("deal", "task", "activity") or "client" in refs:
         for client in all_records(ws, "client"):
             assert isinstance(client, Client)
             found.client_ids[client.id] = client.id
             found.client_names.setdefault(client.name.casefold(), []).append(client.id)
-    if kind in ("task", "activity"):
+    if kind in ("task", "activity") or "deal" in refs:
         for deal in all_records(ws, "deal"):
             assert isinstance(deal, Deal)
             found.deal_ids[deal.id] = deal.id
@@ -888,6 +889,8 @@ def _custom_cell(definition: FieldDef, target: str, texts: list[str], look: Look
         return look.members.get(first.casefold(), first)
     if definition.type == "ref" and definition.to == "client":
         return _ref(first, look.client_ids, look.client_names, "client")
+    if definition.type == "ref":
+        return _ref(first, look.deal_ids, look.deal_titles, "deal")
     return parse_input(definition, first)
 
 
