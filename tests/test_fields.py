@@ -542,3 +542,17 @@ def test_task_add_and_log_set_their_kinds_custom_fields(ws: Path) -> None:
     bad = cli("log", "acme", "call: fine", "--set", "mood=meh")
     assert bad.code != 0 and "mood" in bad.err and "'meh'" in bad.err
     assert snapshot(ws) == before
+
+
+def test_deal_and_task_lists_filter_on_their_custom_fields(ws: Path) -> None:
+    settings = ws / "tcrm.yaml"
+    settings.write_text(settings.read_text() + "  task:\n    effort: {type: number}\n")
+    git(ws, "commit", "-qam", "task field")
+    globex = cli("deal", "add", "Portal", "--client", "acme", "--set", "competitor=Globex")
+    assert globex.code == 0, globex.err
+    assert cli("deal", "add", "Shop", "--client", "bolt").code == 0
+    assert _ids("deal", "list", "competitor:globex") == [globex.out.strip()]
+    assert _ids("deal", "list", "no:competitor") == ["bolt-shop"]
+    big = cli("task", "add", "Big", "--set", "effort=8").out.strip()
+    cli("task", "add", "Small", "--set", "effort=1")
+    assert _ids("task", "list", "effort:>=5") == [big]
