@@ -105,6 +105,14 @@ def log(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the new activity (and task) as JSON.")
     ] = False,
+    custom: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="A custom field from tcrm.yaml fields: name=value (repeatable).",
+            metavar="FIELD=VALUE",
+        ),
+    ] = None,
 ) -> None:
     """Log a call, meeting, email or note; prints the new activity's id.
 
@@ -133,6 +141,7 @@ def log(
         next_due=next_due,
         next_assignee=next_assignee,
         now=cli_now(ctx),
+        assignments=custom or [],
     )
     activity, task = logged.activity, logged.task
     if as_json:
@@ -280,7 +289,7 @@ def edit(ctx: typer.Context, ref: Ref, assignments: Assignments = None) -> None:
     ws = workspace(ctx)
 
     def apply() -> Activity | None:
-        edited = service.edit_activity(ws, ref=ref, assignments=assignments or [])
+        edited = service.edit_activity(ws, ref=ref, assignments=assignments or [], now=cli_now(ctx))
         return edited.activity if edited.changed else None
 
     edit_command(ws, "activity", ref, apply if assignments else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.state import now as cli_now
 from tcrm.cli.state import out, workspace
 from tcrm.errors import UsageError
+from tcrm.model.fields import FieldDef, shown_fields
 from tcrm.model.insights import day_of
 from tcrm.model.records import Client, Deal
 from tcrm.services import clients as service
@@ -91,6 +93,14 @@ def add(
     force: Annotated[
         bool, typer.Option("--force", help="Add even if it looks like an existing client.")
     ] = False,
+    custom: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="A custom field from tcrm.yaml fields: name=value (repeatable).",
+            metavar="FIELD=VALUE",
+        ),
+    ] = None,
 ) -> None:
     """Add a client; prints its new id. Refuses a likely duplicate unless --force."""
     ws = workspace(ctx)
@@ -111,6 +121,7 @@ def add(
         notes=note,
         force=force,
         now=cli_now(ctx),
+        assignments=custom or [],
     )
     print(client.id)
     render.message(f"Added client {client.id} ({client.name}).")
@@ -221,7 +232,7 @@ def show(ctx: typer.Context, ref: Ref, as_json: AsJson = False) -> None:
             {**_card_json(card), "conflicts": [render.conflict_json(c) for c in conflicts]}
         )
         return
-    _print_card(card, ws.settings.timezone, ws.settings.currency)
+    _print_card(card, ws.settings.timezone, ws.settings.currency, ws.settings.fields.client)
     render.print_conflicts(conflicts)
 
 
@@ -251,11 +262,15 @@ def _heading(text: str) -> None:
     out.print(text, style="bold", markup=False, highlight=False)
 
 
-def _print_card(card: service.ClientCard, zone: str, currency: str) -> None:
+def _print_card(
+    card: service.ClientCard, zone: str, currency: str, fields: Mapping[str, FieldDef]
+) -> None:
     client = card.client
     out.print(f"{client.name} ({client.id})", style="bold", markup=False, highlight=False)
     for label, value in _details(client):
         _line(label, value)
+    for label, text in shown_fields(client, fields):
+        _line(label, text)
     contact = _day(card.last_contact, zone) or "never"
     if card.days_since_contact is not None:
         contact += f" ({_ago(card.days_since_contact)})"
@@ -351,7 +366,11 @@ def edit(
 
     def apply() -> Client | None:
         edited = service.edit_client(
-            ws, ref=ref, assignments=assignments or [], add_contacts=add_contact or []
+            ws,
+            ref=ref,
+            assignments=assignments or [],
+            add_contacts=add_contact or [],
+            now=cli_now(ctx),
         )
         return edited.client if edited.changed else None
 

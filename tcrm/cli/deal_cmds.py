@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -13,6 +14,7 @@ from tcrm.cli import completion, render
 from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.render import Column
 from tcrm.cli.state import now, out, workspace
+from tcrm.model.fields import FieldDef, shown_fields
 from tcrm.model.insights import Rotting
 from tcrm.model.money import rounded
 from tcrm.model.records import Deal, Record
@@ -101,6 +103,14 @@ def add(
     force: Annotated[
         bool, typer.Option(help="Enter the stage even if it requires fields not given.")
     ] = False,
+    custom: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="A custom field from tcrm.yaml fields: name=value (repeatable).",
+            metavar="FIELD=VALUE",
+        ),
+    ] = None,
 ) -> None:
     """Open a deal with a client; prints its id. The first stage's tasks are created too."""
     change = service.add_deal(
@@ -119,6 +129,7 @@ def add(
         contacts=contact or [],
         force=force,
         now=now(ctx),
+        assignments=custom or [],
     )
     deal = change.deal
     forced = " (forced)" if change.forced else ""
@@ -209,7 +220,14 @@ def edit(ctx: typer.Context, ref: Ref, assignments: Assignments = None) -> None:
 
     def apply() -> Record | None:
         items = assignments or []
-        return set_fields(ws, kind="deal", ref=ref, assignments=items, protected=service.PROTECTED)
+        return set_fields(
+            ws,
+            kind="deal",
+            ref=ref,
+            assignments=items,
+            protected=service.PROTECTED,
+            now=now(ctx),
+        )
 
     edit_command(ws, "deal", ref, apply if assignments else None)
 
@@ -347,7 +365,7 @@ def show(ctx: typer.Context, ref: Ref, as_json: AsJson = False) -> None:
     if as_json:
         render.emit_json(_card_json(card))
         return
-    _print_card(card)
+    _print_card(card, ws.settings.fields.deal)
     render.print_conflicts(open_conflicts(ws, [("deal", card.deal.id)]))
 
 
@@ -379,7 +397,7 @@ def _card_json(card: service.DealCard) -> dict[str, Any]:
     }
 
 
-def _print_card(card: service.DealCard) -> None:
+def _print_card(card: service.DealCard, fields: Mapping[str, FieldDef]) -> None:
     deal = card.deal
 
     def line(text: str = "") -> None:
@@ -403,6 +421,7 @@ def _print_card(card: service.DealCard) -> None:
         ("source", deal.source),
         ("tags", ", ".join(deal.tags)),
         ("contacts", ", ".join(deal.contacts)),
+        *shown_fields(deal, fields),
     ):
         if value:
             line(f"{label + ':':<13} {value}")

@@ -454,7 +454,8 @@ def import_csv(
 
     kind = bulk.kind_of(record_type)
     sep = csvio.delimiter_of(delimiter)
-    mappings = imports.parse_mappings(mapping or [], kind)
+    custom = workspace(ctx).settings.fields.of(kind)
+    mappings = imports.parse_mappings(mapping or [], kind, custom)
     source, used, bom = csvio.read_table(file, delimiter=sep, encoding=encoding)
     _import(
         ctx,
@@ -516,7 +517,8 @@ def import_xlsx(
     from tcrm.services import imports
 
     kind = bulk.kind_of(record_type)
-    mappings = imports.parse_mappings(mapping or [], kind)
+    custom = workspace(ctx).settings.fields.of(kind)
+    mappings = imports.parse_mappings(mapping or [], kind, custom)
     source = xlsxio.read_sheet(file, sheet)
     _import(
         ctx,

@@ -103,6 +103,7 @@ COMMAND_MODULES = (
 COMMANDS: dict[str, str] = {
     "init": "workspace_cmds",
     "check": "workspace_cmds",
+    "schema": "workspace_cmds",
     "client": "client_cmds",
     "deal": "deal_cmds",
     "pipeline": "deal_cmds",

@@ -90,6 +90,15 @@ def report(
         str | None,
         typer.Option("--abc", help="Shares of classes A,B,C in percent [default: 80,15,5]."),
     ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="funnel, forecast, winrate, sources: one report per value of this custom "
+            "deal or client field (docs/fields.md).",
+            metavar="FIELD",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON (see docs/json/reports.md).")
     ] = False,
@@ -126,6 +135,7 @@ def report(
         "period": period,
         "currency": currency,
         "abc": abc,
+        "by": by,
     }
     ws = workspace(ctx)
     if output is not None:
@@ -155,7 +165,9 @@ def _count(reports: list[Report]) -> str:
 
 
 def _show(item: Report) -> None:
-    out.rule(f"[bold]{item.title}[/bold]", align="left")
+    from rich.text import Text
+
+    out.rule(Text(item.title, style="bold"), align="left")  # a title may hold a field's value
     out.print(item.subtitle, style="dim", markup=False, highlight=False)
     for chart in item.charts():
         _chart(chart)
@@ -170,6 +182,7 @@ def _section(section: Section) -> None:
     """A rich table whose numbers are never cut: numeric columns keep their full width,
     text columns (ids, names) fold when the terminal is narrow."""
     from rich.table import Table
+    from rich.text import Text
 
     from tcrm.reports.base import cell_text
 
@@ -180,7 +193,7 @@ def _section(section: Section) -> None:
         [cell_text(v, c.kind) for v, c in zip(row, section.columns, strict=True)]
         for row in section.rows
     ]
-    grid = Table(title=section.title, title_justify="left", header_style="bold")
+    grid = Table(title=Text(section.title), title_justify="left", header_style="bold")
     for i, column in enumerate(section.columns):
         if column.numeric:
             width = max(len(r[i]) for r in rows)

@@ -143,6 +143,14 @@ def add(
         ),
     ] = None,
     note: Annotated[str | None, typer.Option(help="Free text notes.")] = None,
+    custom: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="A custom field from tcrm.yaml fields: name=value (repeatable).",
+            metavar="FIELD=VALUE",
+        ),
+    ] = None,
 ) -> None:
     """Add a task; prints its id."""
     task = service.add_task(
@@ -160,6 +168,7 @@ def add(
         timezone=tz,
         notes=note,
         now=now(ctx),
+        assignments=custom or [],
     )
     when = f" due {due_text(task)}" if task.due is not None else ""
     render.message(f"Added task {task.id}: {task.title}{when}")

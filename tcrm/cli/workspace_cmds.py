@@ -1,8 +1,9 @@
-"""Commands about the workspace as a whole: ``init`` and ``check``."""
+"""Commands about the workspace as a whole: ``init``, ``check`` and ``schema``."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -92,6 +93,30 @@ def _summary(report: CheckReport) -> None:
         err.print(f"{len(report.problems)} problem(s)", markup=False)
 
 
+def schema(
+    ctx: typer.Context,
+    kind: Annotated[
+        str,
+        typer.Argument(help="client, deal, task, activity, or settings (tcrm.yaml)."),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to FILE instead of stdout.", metavar="FILE"),
+    ] = None,
+) -> None:
+    """JSON Schema of KIND's files with this workspace's custom fields, for editors
+    (yaml-language-server); see docs/fields.md."""
+    from tcrm.services import fields
+
+    ws = workspace(ctx)
+    if output is None:
+        sys.stdout.write(fields.schema_text(ws, kind))
+        return
+    fields.write_schema(ws, kind, output)
+    err.print(f"wrote {output}", markup=False, highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(init)
     app.command()(check)
+    app.command()(schema)

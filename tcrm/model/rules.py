@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
+from tcrm.model.fields import value_problem
 from tcrm.model.records import Activity, Client, Deal, Record, Task
 from tcrm.model.settings import Settings
 
@@ -90,7 +91,28 @@ def record_findings(
         _member(out, ("author",), record.author, settings)
         _refs(out, "clients", "client", record.clients, exists)
         _refs(out, "deals", "deal", record.deals, exists)
+    _custom(out, record, settings, exists)
     return out
+
+
+def _custom(out: list[Finding], record: Record, settings: Settings, exists: Exists | None) -> None:
+    """Custom field values of the wrong type, outside their choices, or naming nobody."""
+    extra = record.model_extra or {}
+    for name, definition in settings.fields.of(record.KIND).items():
+        value = extra.get(name)
+        if value is None:
+            continue
+        problem = value_problem(definition, value)
+        if problem:
+            out.append(((name,), f"{definition.type} field: {problem}"))
+        elif definition.type == "member":
+            _member(out, (name,), str(value), settings)
+        elif (
+            definition.type == "ref"
+            and exists is not None
+            and not exists(definition.to, str(value))
+        ):
+            out.append(((name,), f"unknown {definition.to} {str(value)!r}"))
 
 
 def missing_required(deal: Deal, settings: Settings, stage_id: str) -> list[str]:
@@ -99,4 +121,8 @@ def missing_required(deal: Deal, settings: Settings, stage_id: str) -> list[str]
     stage = pipeline.stage(stage_id) if pipeline else None
     if stage is None:
         return []
-    return [f for f in stage.required if getattr(deal, f, None) in (None, [], "")]
+    required = list(stage.required)
+    for name, definition in settings.fields.deal.items():
+        if stage_id in definition.required_in_stages:
+            required.append(name)  # a custom field: a key of the file, so getattr finds it
+    return [f for f in required if getattr(deal, f, None) in (None, [], "")]

@@ -5,9 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from tcrm.model.access import AccessPolicy, check_signing_key
+from tcrm.model.fields import FieldDefs
 from tcrm.model.types import Currency, RecordId, TimeZoneName, amount_in_range
 
 FORMAT_VERSION = 1
@@ -178,6 +187,24 @@ class Settings(_Base):
         description="who may change what, enforced by `tcrm verify` (docs/access.md); "
         "everyone may do everything without it",
     )
+    fields: FieldDefs = Field(
+        default_factory=FieldDefs,
+        description="custom fields per record kind (docs/fields.md)",
+    )
+
+    @field_validator("fields")
+    @classmethod
+    def _known_stages(cls, fields: FieldDefs, info: ValidationInfo) -> FieldDefs:
+        """``required_in_stages`` names stages of the pipelines (validated before it)."""
+        pipelines = info.data.get("pipelines") or []
+        stages = {s.id for p in pipelines for s in p.stages}
+        for name, definition in fields.deal.items():
+            unknown = [s for s in definition.required_in_stages if s not in stages]
+            if unknown:
+                raise ValueError(
+                    f"fields.deal.{name}.required_in_stages names unknown stage {unknown[0]!r}"
+                )
+        return fields
 
     @field_validator("version")
     @classmethod

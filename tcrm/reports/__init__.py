@@ -51,6 +51,10 @@ def names_of(name: str) -> list[str]:
 
 def compute(name: str, inputs: Inputs, options: Options) -> list[Report]:
     """The report ``name`` (every report for ``all``), in the order of ``REPORTS``."""
+    if options.by is not None:
+        from tcrm.reports.grouped import grouped
+
+        return [grouped(n, REPORTS[n], inputs, options) for n in names_of(name)]
     return [REPORTS[n](inputs, options) for n in names_of(name)]
 
 

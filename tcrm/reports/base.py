@@ -62,6 +62,8 @@ class Options:
     owner: str | None = None
     currency: str | None = None
     abc: tuple[int, int, int] = (80, 15, 5)
+    by: str | None = None
+    """A custom field: the report once per value of it (``reports.grouped``)."""
 
     def window(self, inputs: Inputs, default: PeriodKind = "month") -> Period:
         return window(self.period or default, inputs.today, self.since, self.until)
@@ -218,6 +220,7 @@ class Report:
             "pipeline": self.options.pipeline,
             "owner": self.options.owner,
             "currency": self.options.currency,
+            **({"by": self.options.by} if self.options.by else {}),
         }
 
     def body(self) -> dict[str, Any]:

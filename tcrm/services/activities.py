@@ -20,6 +20,7 @@ from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
     all_records,
     build,
+    custom_assignments,
     ensure_valid,
     local_now,
     resolve,
@@ -340,6 +341,7 @@ def log_activity(
     next_due: str | None = None,
     next_assignee: str | None = None,
     now: datetime,
+    assignments: Sequence[str] = (),
 ) -> Logged:
     """``tcrm log REF [REF...] SUMMARY``: the activity, and with ``next_title`` the
     follow-up task linked to the same clients and deals, in one commit.
@@ -368,6 +370,7 @@ def log_activity(
                 "outcome": _text("--outcome", outcome),
                 "author": author,
                 "notes": _text("--note", note),
+                **custom_assignments("activity", assignments, ws.settings, now),
             },
         )
         assert isinstance(activity, Activity)
@@ -455,7 +458,9 @@ def list_activities(
         raise UsageError(f"--since {since!r} is after --until {until!r}")
     if limit is not None and limit < 1:
         raise UsageError("--limit must be at least 1")
-    compiled = parse_filters(filters, Activity, now, settings.date_order)
+    compiled = parse_filters(
+        filters, Activity, now, settings.date_order, settings.fields.of(Activity.KIND)
+    )
 
     def wanted(activity: Activity) -> bool:
         day = day_of(activity.at, settings.timezone)
@@ -491,11 +496,15 @@ class Edited:
     changed: bool
 
 
-def edit_activity(ws: Workspace, *, ref: str, assignments: Sequence[str]) -> Edited:
+def edit_activity(
+    ws: Workspace, *, ref: str, assignments: Sequence[str], now: datetime | None = None
+) -> Edited:
     """``tcrm activity edit REF --set field=value``: one commit, or none if nothing changes."""
     with ws.lock():
         before = get_activity(ws, ref=ref)
-        after = set_fields(ws, kind="activity", ref=before.id, assignments=list(assignments))
+        after = set_fields(
+            ws, kind="activity", ref=before.id, assignments=list(assignments), now=now
+        )
         assert isinstance(after, Activity)
         return Edited(after, after.to_data() != before.to_data())
 

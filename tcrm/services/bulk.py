@@ -417,7 +417,10 @@ def select(
 ) -> list[Record]:
     """Every record of ``kind`` matching all ``where`` terms, in id order."""
     now = local_now(ws, now)
-    filters = parse_filters(where_terms(where), RECORD_TYPES[kind], now, ws.settings.date_order)
+    settings = ws.settings
+    filters = parse_filters(
+        where_terms(where), RECORD_TYPES[kind], now, settings.date_order, settings.fields.of(kind)
+    )
     return apply_filters(all_records(ws, kind), filters)
 
 
@@ -517,7 +520,11 @@ def update_records(
         changes: list[RecordChange] = []
         unchanged: list[str] = []
         for record in chosen:
-            delta = dict(parse_assignments(record, assignments, protected))
+            delta = dict(
+                parse_assignments(
+                    record, assignments, protected, settings=ws.settings, now=local_now(ws, now)
+                )
+            )
             if add_tags or remove_tags:
                 tags = list(delta.get("tags", getattr(record, "tags", [])))
                 tags += [t for t in add_tags if t not in tags]

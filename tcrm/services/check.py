@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from tcrm.errors import Problem, ValidationError
 from tcrm.model.records import RECORD_TYPES, Record
 from tcrm.model.rules import record_findings
+from tcrm.model.settings import Settings
 from tcrm.model.text import unsafe_characters
 from tcrm.model.validate import FieldPath
 from tcrm.services.conflicts import (
@@ -22,7 +23,7 @@ from tcrm.services.conflicts import (
     restore_hint,
     settings_problems,
 )
-from tcrm.store import links, parallel
+from tcrm.store import git, links, parallel, yamlio
 from tcrm.store.workspace import SETTINGS_FILE, Workspace, located
 
 
@@ -66,7 +67,7 @@ def check_workspace(ws: Workspace) -> CheckReport:
             seen[record_id] = rel
             files.append((kind, record_id, rel))
     chunks = parallel.chunked(files)
-    share = (ws, settings, ids)
+    share = (ws, settings, ids, retired_fields(ws, settings))
     for problems, counts, warnings in parallel.map_chunks(_check_files, chunks, len(files), share):
         report.problems.extend(problems)
         report.counts.update(counts)
@@ -104,7 +105,7 @@ def _check_files(
     files: Sequence[tuple[str, str, str]],
 ) -> tuple[list[Problem], Counter[str], list[Problem]]:
     """The problems of these record files, how many of each kind are valid, and warnings."""
-    ws, settings, ids = parallel.shared()
+    ws, settings, ids, retired = parallel.shared()
 
     def exists(kind: str, record_id: str) -> bool:
         return record_id in ids[kind]
@@ -120,8 +121,9 @@ def _check_files(
             continue
         counts[kind] += 1
         findings = record_findings(record, settings, exists)
-        findings += _typos(record)
+        findings += _typos(record, settings.fields.of(kind))
         controls = _controls(record)
+        controls += _retired(record, retired.get(kind, {}))
         if findings or record.conflicts or controls:
             text = ws.read_text(rel)
             problems.extend(located(rel, text, findings))
@@ -153,11 +155,49 @@ def _controls(value: Any, path: FieldPath = ()) -> list[tuple[FieldPath, str]]:
     return out
 
 
-def _typos(record: Record) -> list[tuple[tuple[str | int, ...], str]]:
+def retired_fields(ws: Workspace, settings: Settings) -> dict[str, dict[str, str]]:
+    """Custom fields an earlier committed tcrm.yaml declared and the current one does not
+    (renamed or removed): ``{kind: {name: type it had}}``. A record still holding one is
+    worth a warning: its value is kept, but nothing reads it as a field any more."""
+    out: dict[str, dict[str, str]] = {}
+    for raw in git.past_versions(ws.root, SETTINGS_FILE):
+        try:
+            data = yamlio.load_fast(raw, SETTINGS_FILE)
+        except ValidationError:
+            continue
+        declared = data.get("fields") if isinstance(data, dict) else None
+        if not isinstance(declared, dict):
+            continue
+        for kind, fields in declared.items():
+            if kind not in RECORD_TYPES or not isinstance(fields, dict):
+                continue
+            current = settings.fields.of(str(kind))
+            for name, definition in fields.items():
+                if isinstance(name, str) and name not in current:
+                    was = definition.get("type") if isinstance(definition, dict) else None
+                    out.setdefault(str(kind), {}).setdefault(name, str(was or "field"))
+    return out
+
+
+def _retired(record: Record, retired: dict[str, str]) -> list[tuple[FieldPath, str]]:
+    return [
+        (
+            (key,),
+            f"custom field {key!r} is no longer declared in tcrm.yaml fields.{record.KIND} "
+            f"(renamed or removed); this {record.KIND} still holds it",
+        )
+        for key in record.model_extra or {}
+        if key in retired
+    ]
+
+
+def _typos(record: Record, custom: Collection[str] = ()) -> list[tuple[tuple[str | int, ...], str]]:
     """Unknown keys are kept (custom fields), but one that looks like a misspelt field is not."""
     known = [f for f in type(record).model_fields if f != "id"]
     out: list[tuple[tuple[str | int, ...], str]] = []
     for key in record.model_extra or {}:
+        if key in custom:
+            continue
         close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.8)
         if close and getattr(record, close[0]) in (None, [], ""):
             out.append(((str(key),), f"unknown field {key!r}: did you mean {close[0]!r}?"))

@@ -26,6 +26,7 @@ from tcrm.services.records import (
     all_records,
     build,
     candidates,
+    custom_assignments,
     ensure_valid,
     latest_activities,
     linked,
@@ -233,8 +234,11 @@ def add_client(
     notes: str | None = None,
     force: bool = False,
     now: datetime | None = None,
+    assignments: Sequence[str] = (),
 ) -> Client:
     """``tcrm client add``: one new client file, one commit.
+
+    ``assignments`` (``name=value``) set custom fields (tcrm.yaml ``fields.client``).
 
     Refuses a client that looks like one we have (same name without its legal form,
     same email, or same company email domain or website) unless ``force``.
@@ -257,6 +261,7 @@ def add_client(
         "notes": notes,
     }
     fields = {k: v for k, v in data.items() if v is not None}
+    fields.update(custom_assignments("client", assignments, ws.settings, now))
     draft = build("client", {**fields, "id": slugify(name) or "new"})
     assert isinstance(draft, Client)
     ensure_valid(ws, draft)
@@ -323,7 +328,9 @@ def list_clients(
     _choice("--status", status, lists.client_statuses, "client_statuses")
     if owner is not None and ws.settings.team:
         _choice("--owner", owner, [m.id for m in ws.settings.team], "team members")
-    compiled = parse_filters(filters, Client, now, ws.settings.date_order)
+    compiled = parse_filters(
+        filters, Client, now, ws.settings.date_order, ws.settings.fields.of(Client.KIND)
+    )
     clients = [
         c
         for c in _clients(ws)
@@ -471,6 +478,7 @@ def edit_client(
     ref: str,
     assignments: Sequence[str] = (),
     add_contacts: Sequence[str] = (),
+    now: datetime | None = None,
 ) -> Edited:
     """``tcrm client edit REF --set field=value --add-contact "Name <email>"``: one commit.
 
@@ -482,13 +490,20 @@ def edit_client(
         if not people:
             before = resolve(ws, "client", ref)
             result = set_fields(
-                ws, kind="client", ref=before.id, assignments=list(assignments), protected=PROTECTED
+                ws,
+                kind="client",
+                ref=before.id,
+                assignments=list(assignments),
+                protected=PROTECTED,
+                now=now,
             )
             assert isinstance(result, Client)
             return Edited(result, result.to_data() != before.to_data())
         client = resolve(ws, "client", ref)
         assert isinstance(client, Client)
-        changes = parse_assignments(client, assignments, PROTECTED)
+        changes = parse_assignments(
+            client, assignments, PROTECTED, settings=ws.settings, now=local_now(ws, now)
+        )
         contacts = [p.model_dump(exclude_none=True) for p in client.contacts]
         for person in people:
             twin = _same_person(person, contacts)

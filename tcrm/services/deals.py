@@ -27,6 +27,7 @@ from tcrm.services.records import (
     all_records,
     build,
     candidates,
+    custom_assignments,
     ensure_valid,
     latest_activities,
     linked,
@@ -300,8 +301,12 @@ def add_deal(
     probability: int | None = None,
     contacts: Sequence[str] = (),
     force: bool = False,
+    assignments: Sequence[str] = (),
 ) -> Change:
-    """Open a deal in its pipeline's first stage (or ``stage``), with that stage's tasks."""
+    """Open a deal in its pipeline's first stage (or ``stage``), with that stage's tasks.
+
+    ``assignments`` (``name=value``) set custom fields (tcrm.yaml ``fields.deal``).
+    """
     now = local_now(ws, now)
     with ws.lock():
         found = resolve(ws, "client", client)
@@ -328,13 +333,16 @@ def add_deal(
             "tags": list(dict.fromkeys(tags)),
             "contacts": _contact_names(found, contacts),
             "created": _minute(now),
+            **custom_assignments("deal", assignments, ws.settings, now),
         }
         draft = build("deal", {k: v for k, v in data.items() if v is not None})
         assert isinstance(draft, Deal)
         ensure_valid(ws, draft)
         missing = missing_required(draft, ws.settings, target.id)
         if missing and not force:
-            options = " ".join(f"{ADD_OPTIONS.get(f, f)} ..." for f in missing)
+            options = " ".join(
+                f"{ADD_OPTIONS[f]} ..." if f in ADD_OPTIONS else f"--set {f}=..." for f in missing
+            )
             raise OverridableError(f"stage {target.id} needs {', '.join(missing)}: give {options}")
         forced = bool(missing)
         entry: dict[str, Any] = {"at": _minute(now), "stage": target.id}
@@ -544,7 +552,7 @@ def list_deals(
             f"--owner {owner!r} is not a team member ({', '.join(m.id for m in settings.team)})"
         )
     client_id = resolve(ws, "client", client).id if client else None
-    compiled = parse_filters(filters, Deal, now, settings.date_order)
+    compiled = parse_filters(filters, Deal, now, settings.date_order, settings.fields.of(Deal.KIND))
     if statuses is None:
         statuses = STATUSES if "status" in named_fields(compiled) else ("open",)
     unknown = [s for s in statuses if s not in STATUSES]

@@ -29,16 +29,22 @@ class ExportData:
 
     kind: str
     records: list[Record]
+    custom: tuple[str, ...] = ()
+    """The kind's custom fields (tcrm.yaml ``fields:``): columns in declaration order, even
+    when no record sets them, so an export of a workspace has the same columns every time."""
 
     def columns(self) -> list[str]:
-        """``id``, the model's fields in file order, then extra keys found on the records."""
+        """``id``, the model's fields in file order, the custom fields, then extra keys
+        found on the records."""
         fields = [f for f in RECORD_TYPES[self.kind].model_fields if f not in ("id", "conflicts")]
+        fields += self.custom
         extras: dict[str, None] = {}
         has_conflicts = False
         for record in self.records:
             has_conflicts = has_conflicts or bool(record.conflicts)
             for key in record.model_extra or {}:
-                extras.setdefault(key, None)
+                if key not in self.custom:
+                    extras.setdefault(key, None)
         return ["id", *fields, *sorted(extras), *(["conflicts"] if has_conflicts else [])]
 
     def rows(self) -> list[list[str]]:
@@ -93,7 +99,7 @@ def export_records(
     ``encode``; written atomically to ``output`` when given (else returned for stdout).
     """
     records = select(ws, kind=kind, where=where, now=now)
-    data = encode(ExportData(kind, records))
+    data = encode(ExportData(kind, records, tuple(ws.settings.fields.of(kind))))
     if output is not None:
         files.atomic_write(output, data)
     return ExportResult(kind, len(records), data, output)

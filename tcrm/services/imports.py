@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import pydantic
 
 from tcrm.errors import Problem, UsageError, ValidationError
+from tcrm.model.fields import FieldDef, parse_input
 from tcrm.model.records import RECORD_TYPES, Client, Deal, Record
 from tcrm.model.rules import missing_required, record_findings
 from tcrm.model.settings import Pipeline, Settings
@@ -563,9 +564,13 @@ def _recognise(kind: str, key: str) -> str | bool | None:
     return False
 
 
-def parse_mappings(texts: Iterable[str], kind: str) -> dict[str, str | None]:
-    """``--map "Company Name=name"`` (``HEADER=`` leaves the column out) -> {header key: field}."""
-    allowed = _target_names(kind)
+def parse_mappings(
+    texts: Iterable[str], kind: str, custom: Collection[str] = ()
+) -> dict[str, str | None]:
+    """``--map "Company Name=name"`` (``HEADER=`` leaves the column out) -> {header key: field}.
+
+    ``custom``: the kind's custom field names (tcrm.yaml ``fields:``), mappable too."""
+    allowed = _target_names(kind) | set(custom)
     out: dict[str, str | None] = {}
     for text in texts:
         header, sep, target = text.rpartition("=")
@@ -587,9 +592,21 @@ def parse_mappings(texts: Iterable[str], kind: str) -> dict[str, str | None]:
 
 
 def plan_columns(
-    kind: str, headers: Sequence[str], mappings: Mapping[str, str | None], canonical: bool = False
+    kind: str,
+    headers: Sequence[str],
+    mappings: Mapping[str, str | None],
+    canonical: bool = False,
+    custom: Mapping[str, FieldDef] | None = None,
 ) -> list[Column]:
-    """How each column will be read; refuses a file without the columns a kind needs."""
+    """How each column will be read; refuses a file without the columns a kind needs.
+
+    A header naming a custom field (``custom``) by its name or its label is that field.
+    """
+    by_header = {
+        header_key(text): name
+        for name, definition in (custom or {}).items()
+        for text in (name, definition.label or name)
+    }
     keys = [header_key(h) for h in headers]
     unknown = sorted(set(mappings) - set(keys))
     if unknown:
@@ -610,7 +627,9 @@ def plan_columns(
             columns.append(Column(i, header, "id", "recognised"))
             continue
         found = _recognise(kind, key)
-        if found is False:
+        if found is False and key in by_header:
+            columns.append(Column(i, header, by_header[key], "recognised"))
+        elif found is False:
             columns.append(Column(i, header, _extra_key(kind, header), "extra"))
         elif found is None:
             columns.append(Column(i, header, None, "ignored"))
@@ -794,12 +813,13 @@ def _lookups(
     found = Lookups(
         settings, ZoneInfo(settings.timezone), now, date_formats, _members(settings), values
     )
-    if kind in ("deal", "task", "activity"):
+    refs = {d.to for d in settings.fields.of(kind).values() if d.type == "ref"}
+    if kind in ("deal", "task", "activity") or "client" in refs:
         for client in all_records(ws, "client"):
             assert isinstance(client, Client)
             found.client_ids[client.id] = client.id
             found.client_names.setdefault(client.name.casefold(), []).append(client.id)
-    if kind in ("task", "activity"):
+    if kind in ("task", "activity") or "deal" in refs:
         for deal in all_records(ws, "deal"):
             assert isinstance(deal, Deal)
             found.deal_ids[deal.id] = deal.id
@@ -853,6 +873,25 @@ def _probability(text: str) -> int:
         if 0 < number < 1 and "." in raw.replace(",", "."):
             return int(number * 100)
     return _int(raw, "a probability (e.g. 40 or 40%)")
+
+
+def _custom_cell(definition: FieldDef, target: str, texts: list[str], look: Lookups) -> Any:
+    """A custom field's cell, read as ``--set`` reads it; dates as the other date columns
+    (``--date-format``, ``date_order``); a multi's items as any list cell."""
+    if definition.type == "multi":
+        items = [i for t in texts for i in split_list(t, target)]
+        return parse_input(definition, ",".join(items))
+    if definition.type == "date":
+        value = parse_date_text(texts[0].strip(), look.date_formats, look.settings.date_order)
+        return (value.date() if isinstance(value, datetime) else value).isoformat()
+    first = texts[0].strip()
+    if definition.type == "member":
+        return look.members.get(first.casefold(), first)
+    if definition.type == "ref" and definition.to == "client":
+        return _ref(first, look.client_ids, look.client_names, "client")
+    if definition.type == "ref":
+        return _ref(first, look.deal_ids, look.deal_titles, "deal")
+    return parse_input(definition, first)
 
 
 class RowReader:
@@ -928,6 +967,9 @@ class RowReader:
         texts = self._texts(values)
         first = texts[0].strip()
         look, lists, kind = self.look, self.look.settings.lists, self.kind
+        custom = look.settings.fields.of(kind).get(target)
+        if custom is not None:
+            return _custom_cell(custom, target, texts, look)
         if target in JSON_FIELDS or (target == "contacts" and kind == "client"):
             return self._structured(target, first)
         if target in self.listed:
@@ -1223,7 +1265,8 @@ class Importer:
         self.on_duplicate = on_duplicate
         self.now = now
         self.progress = progress
-        self.columns = plan_columns(kind, source.headers, mappings, source.canonical)
+        custom = ws.settings.fields.of(kind)
+        self.columns = plan_columns(kind, source.headers, mappings, source.canonical, custom)
         self.values = values or ValuePolicy(ws.settings)
         self.look = _lookups(ws, kind, now, date_formats, self.values)
         self.reader = RowReader(kind, self.columns, self.look, force)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tcrm.errors import UsageError
+from tcrm.model.fields import FieldDef, typed
 from tcrm.model.records import Record
 from tcrm.model.when import DEFAULT_DATE_ORDER, WhenError, parse_when
 
@@ -24,12 +25,14 @@ Filters narrow any list command. Give them after the command, e.g.
   FIELD.not:VALUE      not equal / does not contain
   FIELD.has:TEXT       contains TEXT (any case)
   FIELD.gt:N .ge .lt .le   compare numbers (amount, probability) or dates
+  FIELD:>N  FIELD:<=N  the same comparisons, shorter (employees:>50)
   FIELD.before:DATE    a date before DATE (dates as in --due: 2026-12-01, fri, +3d, eow)
   FIELD.after:DATE     a date after DATE
   no:FIELD             the field is empty (no:email, no:owner, no:due)
   has:FIELD            the field is set
   WORD                 any other word must appear somewhere in the record (any case)
 
+Custom fields (tcrm.yaml fields:) filter like built-in ones: industry:retail, has:industry.
 Singular names work for list fields: tag:vip, client:acme, deal:acme-website, email:...
 Several filters must all hold. Quote a value with spaces: "lost_reason:no budget".
 A term on a field replaces the command's default on it: deal list and task list show
@@ -121,8 +124,10 @@ def _text_predicate(needle: str) -> Predicate:
     return lambda r: needle in _text(r.to_data()).casefold()
 
 
-def _empty_predicate(name: str, *, want_empty: bool) -> Predicate:
-    return lambda r: _empty(_field_value(r, name)) == want_empty
+def _empty_predicate(
+    name: str, want_empty: bool, value_of: Callable[[Record, str], Any]
+) -> Predicate:
+    return lambda r: _empty(value_of(r, name)) == want_empty
 
 
 def _compare(op: str, value: Any, arg: str, now: datetime, order: str) -> bool:
@@ -154,26 +159,38 @@ def _matches_equal(value: Any, arg: str) -> bool:
     return _text(value).casefold() == wanted
 
 
+_SHORT_OPS = ((">=", "ge"), ("<=", "le"), (">", "gt"), ("<", "lt"))
+
+
 def parse_filters(
     terms: Iterable[str],
     record_type: type[Record],
     now: datetime,
     order: str = DEFAULT_DATE_ORDER,
+    custom: Mapping[str, FieldDef] | None = None,
 ) -> list[Filter]:
     """Compile filter terms for records of ``record_type``; unknown fields are refused.
 
     Numeric dates in ``before``/``after`` terms are read in ``order`` (``date_order``).
+    ``custom``: the kind's custom fields (tcrm.yaml ``fields:``), compared as their type.
     """
+    custom = custom or {}
     out: list[Filter] = []
     for term in terms:
         key, sep, arg = term.partition(":")
+        if sep and key and "." not in key and key not in ("no", "has"):
+            for short, long in _SHORT_OPS:
+                if arg.startswith(short):
+                    key, arg = f"{key}.{long}", arg[len(short) :].strip()
+                    break
         if not sep or not key or " " in key:
             out.append(Filter(None, "text", term, _text_predicate(term.casefold())))
             continue
         if key in ("no", "has"):
-            if not _known(record_type, arg):
+            if not _known(record_type, arg) and arg not in custom:
                 raise UsageError(f"{record_type.KIND} has no field {arg!r} (in {term!r})")
-            out.append(Filter(arg, key, "", _empty_predicate(arg, want_empty=key == "no")))
+            value_of = _custom_value(custom[arg]) if arg in custom else _field_value
+            out.append(Filter(arg, key, "", _empty_predicate(arg, key == "no", value_of)))
             continue
         name, _, op = key.partition(".")
         op = op or "eq"
@@ -181,15 +198,32 @@ def parse_filters(
             raise UsageError(
                 f"unknown filter operator {op!r} in {term!r} (one of {', '.join(OPS)})"
             )
-        if not _known(record_type, name):
-            fields = ", ".join(f for f in record_type.model_fields if f != "id")
+        definition = custom.get(name)
+        if not _known(record_type, name) and definition is None:
+            fields = ", ".join([*(f for f in record_type.model_fields if f != "id"), *custom])
             raise UsageError(f"{record_type.KIND} has no field {name!r} (fields: {fields})")
-        if op in ("gt", "ge", "lt", "le") and not _looks_like_date_field(record_type, name):
+        is_date = (
+            definition.type == "date"
+            if definition is not None
+            else _looks_like_date_field(record_type, name)
+        )
+        if op in ("gt", "ge", "lt", "le") and not is_date:
             _as_number(arg)  # refuse "amount.gt:abc" now, not silently match nothing
-        if op in ("before", "after"):
+        if op in ("before", "after") or (is_date and op in ("gt", "ge", "lt", "le")):
             _as_day(arg, now, order)
-        out.append(Filter(name, op, arg, _predicate(name, op, arg, now, order)))
+        value_of = _custom_value(definition) if definition is not None else _field_value
+        out.append(Filter(name, op, arg, _predicate(name, op, arg, now, order, value_of)))
     return out
+
+
+def _custom_value(definition: FieldDef) -> Callable[[Record, str], Any]:
+    """A custom field's value, typed (a date as a date, a number as a Decimal); a value
+    that does not fit its type matches no comparison (``check`` reports it)."""
+
+    def value(record: Record, name: str) -> Any:
+        return typed(definition, (record.model_extra or {}).get(name))
+
+    return value
 
 
 def _looks_like_date_field(record_type: type[Record], name: str) -> bool:
@@ -197,9 +231,16 @@ def _looks_like_date_field(record_type: type[Record], name: str) -> bool:
     return info is not None and "date" in str(info.annotation).lower()
 
 
-def _predicate(name: str, op: str, arg: str, now: datetime, order: str) -> Predicate:
+def _predicate(
+    name: str,
+    op: str,
+    arg: str,
+    now: datetime,
+    order: str,
+    value_of: Callable[[Record, str], Any] = _field_value,
+) -> Predicate:
     def check(record: Record) -> bool:
-        value = _field_value(record, name)
+        value = value_of(record, name)
         if op == "eq":
             return _matches_equal(value, arg)
         if op == "not":

@@ -17,8 +17,11 @@ from tcrm.errors import (
     UsageError,
     ValidationError,
 )
+from tcrm.model import fields as fields_model
+from tcrm.model.fields import FieldDef
 from tcrm.model.records import RECORD_TYPES, Activity, Client, Record
 from tcrm.model.rules import record_findings
+from tcrm.model.settings import Settings
 from tcrm.model.validate import ModelProblems, dotted, findings_of, parse_record
 from tcrm.store import git, yamlio
 from tcrm.store.git import Revision
@@ -217,10 +220,20 @@ def updated(record: R, changes: Mapping[str, Any]) -> R:
 
 
 def parse_assignments(
-    record: Record, assignments: Iterable[str], protected: Mapping[str, str] | None = None
+    record: Record,
+    assignments: Iterable[str],
+    protected: Mapping[str, str] | None = None,
+    *,
+    settings: Settings | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """``field=value``, ``field+=item``, ``field-=item`` and ``field=`` (unset) into changes."""
+    """``field=value``, ``field+=item``, ``field-=item`` and ``field=`` (unset) into changes.
+
+    With ``settings``, a custom field (``fields:`` in tcrm.yaml) is parsed per its type,
+    a date as ``--due`` reads it (``date_order``, relative to ``now``).
+    """
     fields = type(record).model_fields
+    custom = settings.fields.of(record.KIND) if settings is not None else {}
     changes: dict[str, Any] = {}
     for text in assignments:
         key, op, value = split_assignment(text)
@@ -229,8 +242,13 @@ def parse_assignments(
         if protected and key in protected:
             raise UsageError(f"{key} cannot be set directly: {protected[key]}")
         info = fields.get(key)
+        if key in custom:
+            changes[key] = _custom_change(
+                record, custom[key], key, op, value, changes, settings, now
+            )
+            continue
         if info is None and key not in (record.model_extra or {}):
-            known = ", ".join(f for f in fields if f != "id")
+            known = ", ".join([*(f for f in fields if f != "id"), *custom])
             raise UsageError(f"{record.KIND} has no field {key!r} (fields: {known})")
         current = changes.get(key, getattr(record, key, None))
         is_list = isinstance(current, list) or (
@@ -250,6 +268,53 @@ def parse_assignments(
         else:
             changes[key] = _items(value) if is_list else value
     return changes
+
+
+def custom_assignments(
+    kind: str, assignments: Iterable[str], settings: Settings, now: datetime | None
+) -> dict[str, Any]:
+    """``--set name=value`` given to ``add``: custom fields only (each built-in field has
+    its own option there), parsed per type; unset values are left out."""
+    custom = settings.fields.of(kind)
+    texts = list(assignments)
+    for text in texts:
+        key = split_assignment(text)[0]
+        if key not in custom:
+            known = ", ".join(custom) or f"none declared in tcrm.yaml fields.{kind}"
+            raise UsageError(f"{key!r} is not a custom {kind} field (custom fields: {known})")
+    blank = RECORD_TYPES[kind].model_construct()
+    changes = parse_assignments(blank, texts, settings=settings, now=now)
+    return {k: v for k, v in changes.items() if v is not None}
+
+
+def _custom_change(
+    record: Record,
+    definition: FieldDef,
+    key: str,
+    op: str,
+    value: str,
+    changes: Mapping[str, Any],
+    settings: Settings | None,
+    now: datetime | None,
+) -> Any:
+    """The stored value of one assignment to a custom field; a bad value names the field."""
+    is_list = definition.type == "multi"
+    if op in ("+=", "-=") and not is_list:
+        raise UsageError(f"{key} is not a list; use {key}={value or 'VALUE'}")
+    if value == "" and op == "=":
+        return None
+    order = settings.date_order if settings is not None else "DMY"
+    try:
+        parsed = fields_model.parse_input(definition, value, now, order)
+    except ValueError as exc:
+        raise ValidationError([Problem(key, None, str(exc))]) from None
+    if op == "=":
+        return parsed
+    current = changes.get(key, (record.model_extra or {}).get(key))
+    items = [str(v) for v in current] if isinstance(current, list) else []
+    if op == "+=":
+        return items + [v for v in parsed if v not in items]
+    return [v for v in items if v not in parsed] or None
 
 
 def split_assignment(text: str) -> tuple[str, str, str]:
@@ -272,11 +337,17 @@ def set_fields(
     ref: str,
     assignments: list[str],
     protected: Mapping[str, str] | None = None,
+    now: datetime | None = None,
 ) -> Record:
-    """``tcrm <kind> edit REF --set field=value``: one commit, comments kept."""
+    """``tcrm <kind> edit REF --set field=value``: one commit, comments kept.
+
+    ``now``: what a relative date of a custom date field (``+3d``, ``fri``) counts from.
+    """
     with ws.lock():
         record = resolve(ws, kind, ref)
-        changes = parse_assignments(record, assignments, protected)
+        changes = parse_assignments(
+            record, assignments, protected, settings=ws.settings, now=local_now(ws, now)
+        )
         new = updated(record, changes)
         ensure_valid(ws, new)
         if new.to_data() == record.to_data():

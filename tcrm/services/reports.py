@@ -14,10 +14,12 @@ from typing import Any
 
 from tcrm.errors import UsageError
 from tcrm.model.records import Activity, Client, Deal, Task
+from tcrm.model.settings import Settings
 from tcrm.model.types import check_currency
 from tcrm.model.when import WhenError, parse_day
 from tcrm.reports import NAMES, NEEDS, Inputs, Options, Report, compute, names_of
 from tcrm.reports.formats import csv_text, json_text
+from tcrm.reports.grouped import GROUPABLE
 from tcrm.reports.html import page
 from tcrm.reports.money import missing_rate
 from tcrm.reports.periods import GRANULARITIES
@@ -48,6 +50,7 @@ def run_report(
     period: str | None = None,
     currency: str | None = None,
     abc: str | None = None,
+    by: str | None = None,
 ) -> list[Report]:
     """Report ``name`` (or ``all``) over the workspace as it is now."""
     now = local_now(ws, now)
@@ -62,8 +65,9 @@ def run_report(
         period=period,
         currency=currency,
         abc=abc,
+        by=by,
     )
-    return compute(name, load_inputs(ws, now, name), options)
+    return compute(name, load_inputs(ws, now, name, by is not None), options)
 
 
 def write_report(
@@ -127,6 +131,7 @@ def parse_options(
     period: str | None,
     currency: str | None,
     abc: str | None,
+    by: str | None = None,
 ) -> Options:
     """Every option checked before anything is computed, each error naming its option."""
     settings = ws.settings
@@ -152,7 +157,10 @@ def parse_options(
             raise UsageError(f"--currency: {exc}") from None
         if code != settings.currency and (settings.rates or {}).get(code) is None:
             raise UsageError(missing_rate(settings, code, code))
+    if by is not None:
+        _check_by(settings, name, by)
     return Options(
+        by=by,
         period=period,  # type: ignore[arg-type]
         since=first,
         until=last,
@@ -161,6 +169,15 @@ def parse_options(
         currency=code,
         abc=parse_abc(abc),
     )
+
+
+def _check_by(settings: Settings, name: str, by: str) -> None:
+    if name not in GROUPABLE:
+        raise UsageError(f"--by groups only the {', '.join(GROUPABLE)} reports, not {name}")
+    if by not in settings.fields.deal and by not in settings.fields.client:
+        known = [*settings.fields.deal, *settings.fields.client]
+        listed = ", ".join(known) or "none declared in tcrm.yaml fields.deal or fields.client"
+        raise UsageError(f"--by {by!r} is not a custom deal or client field ({listed})")
 
 
 def _day(option: str, text: str | None, now: datetime, order: str) -> date | None:
@@ -189,10 +206,13 @@ def parse_abc(text: str | None) -> tuple[int, int, int]:
     return (values[0], values[1], values[2])
 
 
-def load_inputs(ws: Workspace, now: datetime, name: str) -> Inputs:
+def load_inputs(ws: Workspace, now: datetime, name: str, by_field: bool = False) -> Inputs:
     """The records the report(s) read. A file that cannot be read is left out, with a
-    warning, so ``tcrm check`` can tell what is wrong with it."""
+    warning, so ``tcrm check`` can tell what is wrong with it. Grouping by a field
+    (``by_field``) may read it on the deals' clients."""
     kinds = set().union(*(NEEDS[n] for n in names_of(name)))
+    if by_field:
+        kinds.add("client")
     loaded: dict[str, list[Any]] = {
         kind: all_records(ws, kind) if kind in kinds else [] for kind in NEEDS_KINDS
     }

@@ -40,6 +40,7 @@ from tcrm.services.query import apply_filters, named_fields, parse_filters
 from tcrm.services.records import (
     build,
     candidates,
+    custom_assignments,
     ensure_valid,
     linked,
     local_now,
@@ -278,8 +279,11 @@ def add_task(
     timezone: str | None = None,
     notes: str | None = None,
     now: datetime,
+    assignments: Sequence[str] = (),
 ) -> Task:
-    """``tcrm task add``: a new task; a recurring one starts its own series."""
+    """``tcrm task add``: a new task; a recurring one starts its own series.
+
+    ``assignments`` (``name=value``) set custom fields (tcrm.yaml ``fields.task``)."""
     now = local_now(ws, now)
     settings = ws.settings
     assignee = check_member(ws, assignee, "--assignee")
@@ -310,6 +314,7 @@ def add_task(
         "series": task_id if rule else None,
         "created": _minute(now),
         "notes": notes,
+        **custom_assignments("task", assignments, settings, now),
     }
     task = build("task", {k: v for k, v in data.items() if v is not None})
     ensure_valid(ws, task)
@@ -353,7 +358,7 @@ def list_tasks(
     now = local_now(ws, now)
     settings = ws.settings
     assignee = check_member(ws, assignee, "--assignee")
-    compiled = parse_filters(filters, Task, now, settings.date_order)
+    compiled = parse_filters(filters, Task, now, settings.date_order, settings.fields.of(Task.KIND))
     include_closed = include_closed or "status" in named_fields(compiled)
     client_ids: set[str] | None = None
     deal_ids: set[str] = set()
@@ -648,6 +653,8 @@ def edit_task(ws: Workspace, *, ref: str, assignments: Sequence[str], now: datet
     with ws.lock():
         task = _task(ws, ref)
         items = typed_assignments(ws, task, assignments, now)
-        new = set_fields(ws, kind="task", ref=task.id, assignments=items, protected=PROTECTED)
+        new = set_fields(
+            ws, kind="task", ref=task.id, assignments=items, protected=PROTECTED, now=now
+        )
         assert isinstance(new, Task)
         return new

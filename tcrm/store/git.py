@@ -1939,3 +1939,44 @@ def _range_commit(commit: Any) -> RangeCommit:
         payload=payload,
         signature=signature,
     )
+
+
+def past_versions(root: Path, rel: str, limit: int = 500) -> list[bytes]:
+    """The committed versions of one file, newest first (at most ``limit``), through the
+    ``git`` CLI (its path-limited log walks a long history in C); without a usable
+    ``git``, only the version at HEAD."""
+    import shutil
+    import subprocess
+
+    if not is_repo(root) or head(root) is None:
+        return []
+    if shutil.which("git") is None:
+        return list(read_at_head(root, [rel]).values())
+    base = ["git", "-C", str(root), "-c", "core.quotepath=off"]
+    try:
+        listed = subprocess.run(
+            [*base, "log", f"-n{limit}", "--format=%H", "--no-renames", "HEAD", "--", rel],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout.split()
+        if not listed:
+            return []
+        wanted = b"".join(sha + b":" + rel.encode() + b"\n" for sha in listed)
+        batch = subprocess.run(
+            [*base, "cat-file", "--batch"], input=wanted, capture_output=True, timeout=60
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return list(read_at_head(root, [rel]).values())
+    out: list[bytes] = []
+    at = 0
+    while at < len(batch):
+        end = batch.index(b"\n", at)
+        header = batch[at:end].split()
+        at = end + 1
+        if len(header) != 3:  # "<name> missing": deleted in that commit
+            continue
+        size = int(header[2])
+        out.append(batch[at : at + size])
+        at += size + 1
+    return out

@@ -401,7 +401,9 @@ class Transaction:
             self._created[path] = data
         else:
             fields = type(record).model_fields
-            owned = frozenset(fields) - {"id"}
+            # declared custom fields are owned too, so ``--set name=`` removes the key
+            custom = self.ws.settings.fields.of(record.KIND)
+            owned = (frozenset(fields) | frozenset(custom)) - {"id"}
             defaults = {
                 name: info.default
                 for name, info in fields.items()

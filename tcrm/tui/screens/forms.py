@@ -9,6 +9,7 @@ form, nothing is written, and the form stays open.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,9 +20,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from tcrm.errors import OverridableError, Problem, TcrmError, ValidationError
+from tcrm.model.fields import FieldDef
 from tcrm.model.records import Client, Deal, Record, Task
 from tcrm.model.rules import missing_required
 from tcrm.model.when import WhenError, parse_day, parse_when
@@ -44,6 +46,9 @@ class Field:
     """``(label, value)`` for a choice from a list; ``None`` for free text."""
     placeholder: str = ""
     required: bool = False
+    kind: str = "text"
+    """``bool`` shows a checkbox (its value ``true``/``false``); anything else an input or,
+    with ``choices``, a select."""
 
 
 def split_list(text: str) -> list[str]:
@@ -136,7 +141,11 @@ class FormScreen(ModalScreen[Any]):
                 yield Button("Save ^s", id="form-save", variant="primary", compact=True)
                 yield Button("Cancel esc", id="form-cancel", compact=True)
 
-    def _widget(self, field: Field) -> Input | Select[str]:
+    def _widget(self, field: Field) -> Input | Select[str] | Checkbox:
+        if field.kind == "bool":
+            return Checkbox(
+                "yes", value=field.value == "true", id=f"field-{field.name}", compact=True
+            )
         if field.choices is not None:
             values = [v for _, v in field.choices]
             return Select(
@@ -170,6 +179,8 @@ class FormScreen(ModalScreen[Any]):
             if isinstance(widget, Select):
                 value = widget.value
                 out[field.name] = "" if value is Select.NULL or value is None else str(value)
+            elif isinstance(widget, Checkbox):
+                out[field.name] = "true" if widget.value else "false"
             else:
                 out[field.name] = cast(Input, widget).value.strip()
         return out
@@ -219,6 +230,12 @@ class FormScreen(ModalScreen[Any]):
         if event.select.id and event.select.id.startswith("field-"):
             self.touched.add(event.select.id.removeprefix("field-"))
             self.on_value_changed(event.select.id.removeprefix("field-"))
+            self.validate_form()
+
+    @on(Checkbox.Changed)
+    def _checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id and event.checkbox.id.startswith("field-"):
+            self.touched.add(event.checkbox.id.removeprefix("field-"))
             self.validate_form()
 
     def on_value_changed(self, name: str) -> None:
@@ -419,7 +436,17 @@ class EditForm(FormScreen):
 
     def __init__(self, record: Record) -> None:
         self.record = record
-        self.initial = {name: _text_of(record.to_data().get(name)) for name in self.FIELDS}
+        self.custom = self.tcrm.ws.settings.fields.of(record.KIND)
+        """The kind's custom fields (tcrm.yaml ``fields:``), after the built-in ones."""
+        data = record.to_data()
+        self.initial = {name: _text_of(data.get(name)) for name in self.FIELDS}
+        for name, definition in self.custom.items():
+            value = data.get(name)
+            self.initial[name] = (
+                ("true" if value is True else "false")
+                if definition.type == "bool"
+                else _text_of(value)
+            )
         super().__init__()
         self.HEADING = f"Edit {record.KIND} {record.id}"
 
@@ -440,19 +467,43 @@ class EditForm(FormScreen):
 
     def form_fields(self) -> list[Field]:
         return [
-            Field(
-                name,
-                name.replace("_", " ").capitalize(),
-                self.initial[name],
-                self.field_choices(name),
-            )
-            for name in self.FIELDS
+            *(
+                Field(
+                    name,
+                    name.replace("_", " ").capitalize(),
+                    self.initial[name],
+                    self.field_choices(name),
+                )
+                for name in self.FIELDS
+            ),
+            *(self.custom_field(name, d) for name, d in self.custom.items()),
         ]
+
+    def custom_field(self, name: str, definition: FieldDef) -> Field:
+        """The widget a custom field's type calls for: a select of its choices or of the
+        team, a checkbox for yes/no, an input read as ``--set`` reads it otherwise."""
+        team = [(f"{m.name} ({m.id})", m.id) for m in self.tcrm.ws.settings.team]
+        options = {"choice": choices(definition.choices), "member": team or None}
+        hints = {
+            "date": "2026-12-31, fri, +3d",
+            "multi": ", ".join(definition.choices),
+            "number": "e.g. 50",
+            "money": "e.g. 12000.50",
+            "ref": f"a {definition.to} id",
+        }
+        return Field(
+            name,
+            definition.title(name),
+            self.initial[name],
+            options.get(definition.type),
+            hints.get(definition.type, ""),
+            kind=definition.type,
+        )
 
     def assignments(self, values: dict[str, str]) -> list[str]:
         return [
             f"{name}={values[name]}"
-            for name in self.FIELDS
+            for name in (*self.FIELDS, *self.custom)
             if name in values and values[name] != self.initial.get(name, "")
         ]
 
@@ -461,7 +512,11 @@ class EditForm(FormScreen):
 
         def build() -> Record:
             changes = records.parse_assignments(
-                self.record, self.assignments(values), self.PROTECTED
+                self.record,
+                self.assignments(values),
+                self.PROTECTED,
+                settings=ws.settings,
+                now=self.tcrm.now(),
             )
             new = records.updated(self.record, changes)
             records.ensure_valid(ws, new)
@@ -470,10 +525,10 @@ class EditForm(FormScreen):
         return _checked(build, self.ALIASES)
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
-        ws, kind, ref = self.tcrm.ws, self.KIND, self.record.id
+        ws, kind, ref, now = self.tcrm.ws, self.KIND, self.record.id, self.tcrm.now()
         items, protected = self.assignments(values), self.PROTECTED
         return lambda: records.set_fields(
-            ws, kind=kind, ref=ref, assignments=items, protected=protected
+            ws, kind=kind, ref=ref, assignments=items, protected=protected, now=now
         )
 
     def success(self, result: Any) -> str:
@@ -515,10 +570,12 @@ class ClientEditForm(EditForm):
         return found
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
-        ws, ref = self.tcrm.ws, self.record.id
+        ws, ref, now = self.tcrm.ws, self.record.id, self.tcrm.now()
         items = self.assignments(values)
         people = [values["add_contact"]] if values.get("add_contact") else []
-        return lambda: clients.edit_client(ws, ref=ref, assignments=items, add_contacts=people)
+        return lambda: clients.edit_client(
+            ws, ref=ref, assignments=items, add_contacts=people, now=now
+        )
 
     def success(self, result: Any) -> str:
         edited = cast(clients.Edited, result)
@@ -568,7 +625,7 @@ class TaskEditForm(EditForm):
 
     def form_fields(self) -> list[Field]:
         return [
-            Field(f.name, f.label, f.value, f.choices, self.PLACEHOLDERS.get(f.name, ""))
+            dataclasses.replace(f, placeholder=self.PLACEHOLDERS.get(f.name, f.placeholder))
             for f in super().form_fields()
         ]
 
@@ -589,7 +646,9 @@ class TaskEditForm(EditForm):
             return found or [("", "check the values")]
 
         def build() -> Record:
-            changes = records.parse_assignments(task, items, self.PROTECTED)
+            changes = records.parse_assignments(
+                task, items, self.PROTECTED, settings=ws.settings, now=now
+            )
             new = records.updated(task, changes)
             records.ensure_valid(ws, new)
             return new
@@ -607,9 +666,9 @@ class ActivityEditForm(EditForm):
     FIELDS = ("kind", "summary", "outcome", "notes")
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
-        ws, ref = self.tcrm.ws, self.record.id
+        ws, ref, now = self.tcrm.ws, self.record.id, self.tcrm.now()
         items = self.assignments(values)
-        return lambda: activities.edit_activity(ws, ref=ref, assignments=items)
+        return lambda: activities.edit_activity(ws, ref=ref, assignments=items, now=now)
 
 
 # --- tasks ----------------------------------------------------------------------------
