@@ -144,6 +144,21 @@ class Goal(_Base):
     member: RecordId | None = Field(default=None, description="a member id; every member if unset")
 
 
+class MailSettings(_Base):
+    """How filed mail is kept (see docs/mail.md)."""
+
+    store_body: Literal["full", "snippet", "none"] = Field(
+        default="snippet",
+        description="how much of a filed message's text the activity keeps: all of it, "
+        "the first lines, or none. It stays in git history forever, hence a snippet",
+    )
+    counts_as_contact: Literal["both", "in", "out", "none"] = Field(
+        default="both",
+        description="which filed mail restarts a client's keep-in-touch clock: received "
+        "and sent, only received, only sent, or none",
+    )
+
+
 class Settings(_Base):
     """The contents of ``tcrm.yaml``."""
 
@@ -167,6 +182,7 @@ class Settings(_Base):
     rates: dict[Currency, Rate] | None = Field(
         default=None, description="exchange rates to the workspace currency, for reports"
     )
+    mail: MailSettings = Field(default_factory=MailSettings)
 
     @field_validator("version")
     @classmethod
