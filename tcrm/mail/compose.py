@@ -48,6 +48,8 @@ class Template:
     body: str
     source: str
     """Where it came from, for messages: ``kb/offer.md``."""
+    body_line: int = 1
+    """The line of the page the body starts on (after a ``Subject:`` line)."""
 
 
 def read_template(text: str, source: str) -> Template:
@@ -57,14 +59,16 @@ def read_template(text: str, source: str) -> Template:
         rest = lines[1:]
         while rest and not rest[0].strip():
             rest.pop(0)
-        return Template(match.group(1).strip() or None, "\n".join(rest) + "\n", source)
+        first = len(lines) - len(rest) + 1
+        return Template(match.group(1).strip() or None, "\n".join(rest) + "\n", source, first)
     return Template(None, text, source)
 
 
-def check_fields(text: str, source: str, client_fields: Iterable[str]) -> None:
-    """Refuse a ``{{...}}`` that names no field, before anything is sent."""
+def check_fields(text: str, source: str, client_fields: Iterable[str], first_line: int = 1) -> None:
+    """Refuse a ``{{...}}`` that names no field, before anything is sent (naming the line
+    of ``source``; ``text`` starts on its ``first_line``)."""
     known = {"client": set(client_fields), "contact": CONTACT_FIELDS, "me": ME_FIELDS}
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), first_line):
         for loose in LOOSE.finditer(line):
             match = FIELD.fullmatch(loose.group(0))
             if match is None or match.group(2) not in known.get(match.group(1), ()):

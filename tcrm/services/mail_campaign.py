@@ -203,6 +203,7 @@ def run_campaign(
             raw = message.as_bytes().decode("utf-8", "surrogateescape")
             state["sending"][item.client] = {"to": item.address, "message": raw}
             write_state(ws, _state_name(cid), state)
+            faults.at(f"mail-campaign-sending-{count}")
             last = clock()
             try:
                 refused = send(url, message, lambda: secret(account))

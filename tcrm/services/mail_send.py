@@ -40,8 +40,7 @@ def primary_recipient(client: Client) -> Recipient | None:
         if person.emails:
             return Recipient(client, person, person.name, person.emails[0])
     if client.emails:
-        name = client.name if client.type == "person" else ""
-        return Recipient(client, None, name, client.emails[0])
+        return Recipient(client, None, client.name, client.emails[0])
     return None
 
 
@@ -88,7 +87,7 @@ def values(to: Recipient, me: tuple[str, str]) -> dict[str, str]:
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             out[f"client.{key}"] = str(value)
     out["client.id"] = to.client.id
-    name = to.contact.name if to.contact else to.name
+    name = to.contact.name if to.contact else (to.name or to.client.name)
     out["contact.name"] = name
     out["contact.first_name"] = name.split()[0] if name.split() else ""
     out["contact.email"] = to.address
@@ -117,7 +116,7 @@ def load_template(ws: Workspace, ref: str) -> Template:
 def check_template(ws: Workspace, template: Template, subject: str | None) -> None:
     fields = client_fields(ws)
     check_fields(subject or template.subject or "", f"{template.source} (subject)", fields)
-    check_fields(template.body, template.source, fields)
+    check_fields(template.body, template.source, fields, template.body_line)
 
 
 def prepare_draft(
@@ -141,7 +140,7 @@ def prepare_draft(
     title = subject if subject is not None else (page.subject if page else None) or ""
     source = page.source if page and body is None else "the message"
     check_fields(title, "--subject" if subject is not None else f"{source} (subject)", fields)
-    check_fields(text, source, fields)
+    check_fields(text, source, fields, page.body_line if page and body is None else 1)
     label = f"{who.client.id} ({who.address})"
     addresses = tuple(("", a.strip()) for a in to or () if a.strip()) or ((who.name, who.address),)
     return Draft(addresses, (), fill(title, filled, label), fill(text, filled, label))
