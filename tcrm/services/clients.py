@@ -26,8 +26,8 @@ from tcrm.services.records import (
     all_records,
     build,
     candidates,
+    contact_activities,
     ensure_valid,
-    latest_activities,
     linked,
     local_now,
     note_unreadable,
@@ -335,9 +335,11 @@ def list_clients(
     ]
     clients = [c for c in apply_filters(clients, compiled) if isinstance(c, Client)]
     open_deals = _open_deals_by_client(ws)
-    activities = latest_activities(ws, [f"client:{c.id}" for c in clients])
-    last, _ = insights.last_activity_by(activities)
-    due = {d.client.id for d in insights.clients_to_contact(clients, activities, now)}
+    activities = contact_activities(ws, [f"client:{c.id}" for c in clients])
+    counts = ws.settings.mail.counts_as_contact
+    contacts = [a for a in activities if insights.counts_as_contact(a, counts)]
+    last, _ = insights.last_activity_by(contacts)
+    due = {d.client.id for d in insights.clients_to_contact(clients, contacts, now)}
     return [ClientSummary(c, open_deals.get(c.id, 0), last.get(c.id), c.id in due) for c in clients]
 
 
@@ -423,8 +425,10 @@ def client_card(ws: Workspace, *, ref: str, now: datetime | None = None) -> Clie
         if isinstance(a, Activity) and _links(a, client.id, deal_ids)
     ]
     activities.sort(key=lambda a: (_instant(a.at, ws), a.id), reverse=True)
-    last, _ = insights.last_activity_by(activities)
-    due = insights.clients_to_contact([client], activities, now)
+    counts = ws.settings.mail.counts_as_contact
+    contacts = [a for a in activities if insights.counts_as_contact(a, counts)]
+    last, _ = insights.last_activity_by(contacts)
+    due = insights.clients_to_contact([client], contacts, now)
     since = last.get(client.id)
     return ClientCard(
         client=client,
