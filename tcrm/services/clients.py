@@ -20,6 +20,7 @@ from tcrm.errors import OverridableError, RuleError, UsageError
 from tcrm.model.records import Activity, Client, Deal, Record, Task
 from tcrm.model.types import slugify
 from tcrm.services import insights
+from tcrm.services.mail_threads import CARD_THREADS, MailThread, mail_threads
 from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
     ConflictError,
@@ -392,6 +393,7 @@ class ClientCard:
     last_contact: datetime | None
     days_since_contact: int | None
     contact_due: bool
+    mail_threads: list[MailThread] = field(default_factory=list)
 
 
 LATEST_ACTIVITIES = 10
@@ -439,6 +441,7 @@ def client_card(ws: Workspace, *, ref: str, now: datetime | None = None) -> Clie
         last_contact=since,
         days_since_contact=(now - _instant(since, ws)).days if since else None,
         contact_due=bool(due),
+        mail_threads=mail_threads(activities, CARD_THREADS),
     )
 
 
