@@ -336,3 +336,52 @@ def test_without_email_in_activity_kinds_nothing_is_filed(ws: Workspace) -> None
     with pytest.raises(service.ValidationError, match="activity_kinds has no 'email'"):
         service.file_messages(ws, [parse_message(corpus()[0])], now=NOW, source="t")
     assert git(ws.root, "rev-parse", "HEAD") == head
+
+
+def _set_mail_settings(ws: Workspace, text: str) -> Workspace:
+    settings = ws.root / "tcrm.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + text, encoding="utf-8")
+    git(ws.root, "commit", "-qam", "mail settings")
+    return Workspace.open(ws.root)
+
+
+def _globex_due(ws: Workspace) -> dict[str, bool]:
+    from tcrm.services.clients import client_card, list_clients
+    from tcrm.services.planner import agenda
+
+    fresh = Workspace.open(ws.root)
+    return {
+        "today": "globex" in {d.client.id for d in agenda(fresh, now=NOW).clients_to_contact},
+        "card": client_card(Workspace.open(ws.root), ref="globex", now=NOW).contact_due,
+        "list": next(s.contact_due for s in list_clients(Workspace.open(ws.root), now=NOW)
+                     if s.client.id == "globex"),
+    }  # fmt: skip
+
+
+def _mail_from_globex(direction: str) -> bytes:
+    ours, theirs = "ann@ourco.example", "info@globex.example"
+    sender, to = (ours, theirs) if direction == "out" else (theirs, ours)
+    return bytes(message(sender=sender, to=to, subject="hi", date=at(20), msgid=f"<{direction}@x>"))
+
+
+@pytest.mark.parametrize(
+    ("counts", "direction", "due"),
+    [
+        (None, "in", False),
+        (None, "out", False),
+        ("in", "out", True),
+        ("in", "in", False),
+        ("out", "in", True),
+        ("out", "out", False),
+        ("none", "out", True),
+    ],
+)
+def test_the_keep_in_touch_clock_counts_mail_as_configured(
+    ws: Workspace, counts: str | None, direction: str, due: bool
+) -> None:
+    """globex keeps in touch every 30 days; a mail on Nov 20 is contact when it counts."""
+    if counts is not None:
+        ws = _set_mail_settings(ws, f"mail:\n  counts_as_contact: {counts}\n")
+    assert _globex_due(ws) == {"today": True, "card": True, "list": True}
+    service.file_messages(ws, [parse_message(_mail_from_globex(direction))], now=NOW, source="t")
+    assert _globex_due(ws) == {"today": due, "card": due, "list": due}
