@@ -531,3 +531,52 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield SmtpServer(port, received, refuse)
     finally:
         controller.stop()
+
+
+@dataclass
+class SmtpTlsServer(SmtpServer):
+    """aiosmtpd offering STARTTLS (a self-signed certificate) and requiring a login."""
+
+    user: str = "ann"
+    password: str = "smtp pass"
+    cert: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.user}@127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def smtp_tls_server() -> Iterator[SmtpTlsServer]:
+    """Like ``smtp_server``, but STARTTLS first, then AUTH, then mail (as port 587 is)."""
+    controller_module = pytest.importorskip("aiosmtpd.controller", reason="needs aiosmtpd")
+    smtp_module = pytest.importorskip("aiosmtpd.smtp", reason="needs aiosmtpd")
+    root = Path(tempfile.mkdtemp(prefix="tcrm-smtp-"))
+    cert, key = _self_signed(root)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    received: list[Received] = []
+    server = SmtpTlsServer(free_port(), received, set(), cert=cert)
+
+    def authenticate(smtp, session, envelope, mechanism, data):
+        ok = isinstance(data, smtp_module.LoginPassword) and (
+            data.login.decode(),
+            data.password.decode(),
+        ) == (server.user, server.password)
+        return smtp_module.AuthResult(success=ok, handled=False)  # aiosmtpd answers 535
+
+    controller = controller_module.Controller(
+        _Recorder(received, server.refuse),
+        hostname="127.0.0.1",
+        port=server.port,
+        tls_context=context,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=authenticate,
+    )
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()
+        shutil.rmtree(root, ignore_errors=True)

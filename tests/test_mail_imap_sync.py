@@ -13,10 +13,10 @@ from tcrm.model.records import Activity
 from tcrm.store.workspace import Workspace
 from tests.clitools import assert_refused, commit_count, git, run, snapshot
 from tests.mailtools import NOW, at, mail_workspace, message
-from tests.servers import Dovecot, dovecot, free_port
+from tests.servers import Dovecot, SmtpServer, dovecot, dovecot_tls, free_port, smtp_server
 from tests.teamtools import assert_healthy
 
-__all__ = ["dovecot"]
+__all__ = ["dovecot", "dovecot_tls", "smtp_server"]
 
 
 @pytest.fixture
@@ -207,3 +207,42 @@ def test_two_clones_syncing_one_mailbox_merge_to_one_activity_per_message(
         ]
         assert_healthy(clone)
     assert git(ws, "rev-parse", "HEAD") == git(ben, "rev-parse", "HEAD")
+
+
+def test_an_untrusted_certificate_is_one_line_and_changes_nothing(
+    ws: Path, dovecot_tls: Dovecot, monkeypatch
+):
+    monkeypatch.setenv("TCRM_MAIL_PASSWORD_WORK", dovecot_tls.password)
+    dovecot_tls.append("INBOX", mail(1, "jo@acme.example"))
+    url = dovecot_tls.url("imaps")
+    assert run("mail", "account", "add", "work", "--imap", url).code == 0
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.setenv("SSL_CERT_DIR", str(ws.parent / "no-certs"))
+    before, commits = snapshot(ws), commit_count(ws)
+    refused = run("-w", ws, "mail", "sync")
+    assert_refused(ws, refused, before, commits)
+    assert "certificate verify failed: self-signed certificate" in refused.err
+    assert dovecot_tls.cert is not None
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot_tls.cert))  # trusting it, it works
+    trusted = run("-w", ws, "mail", "sync")
+    assert trusted.code == 0, trusted.err
+    assert filed(ws) == [("acme", "in", "note 1")]
+
+
+def test_mail_sent_from_tcrm_and_synced_back_from_sent_is_one_activity(
+    ws: Path, dovecot: Dovecot, smtp_server: SmtpServer, monkeypatch
+):
+    monkeypatch.setenv("TCRM_MAIL_PASSWORD_WORK", dovecot.password)
+    add_account(dovecot, "--smtp", smtp_server.url, folders="Sent")
+    body = ws.parent / "body.txt"
+    body.write_text("The proposal is attached.\n")
+    sent = run("-w", ws, "mail", "send", "acme", "--subject", "Proposal", "--body-file", body)
+    assert sent.code == 0, sent.err
+    [received] = smtp_server.received
+    dovecot.append("Sent", received.data)  # the copy a mail client keeps in Sent
+    commits = commit_count(ws)
+    synced = run("-w", ws, "mail", "sync")
+    assert synced.code == 0, synced.err
+    assert "0 activities filed, 1 filed before" in synced.err
+    assert filed(ws) == [("acme", "out", "Proposal")]
+    assert commit_count(ws) == commits

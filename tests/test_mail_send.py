@@ -21,10 +21,10 @@ from tcrm.services.mail_campaign import parse_rate, run_campaign
 from tcrm.store.workspace import Workspace
 from tests.clitools import assert_refused, commit_count, git, run, snapshot
 from tests.mailtools import NOW, mail_workspace
-from tests.servers import SmtpServer, smtp_server
+from tests.servers import SmtpServer, SmtpTlsServer, smtp_server, smtp_tls_server
 from tests.teamtools import assert_healthy
 
-__all__ = ["smtp_server"]
+__all__ = ["smtp_server", "smtp_tls_server"]
 
 OFFER = """Subject: News for {{client.name}}
 
@@ -406,3 +406,33 @@ def test_a_bad_rate_is_refused(ws: Path, account: SmtpServer, rate: str):
     assert_refused(ws, result, before, commits)
     assert "--rate" in result.err
     assert account.received == []
+
+
+def test_smtp_with_starttls_and_a_login(ws: Path, smtp_tls_server: SmtpTlsServer, monkeypatch):
+    server = smtp_tls_server
+    added = run(
+        "mail", "account", "add", "work", "--smtp", server.url, "--address", "ann@ourco.example"
+    )
+    assert added.code == 0, added.err
+    body = ws.parent / "body.txt"
+    body.write_text("Hi\n")
+    send = ("-w", ws, "mail", "send", "acme", "--subject", "Hi", "--body-file", body)
+    before, commits = snapshot(ws), commit_count(ws)
+    monkeypatch.setenv("TCRM_MAIL_PASSWORD_WORK", server.password)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.setenv("SSL_CERT_DIR", str(ws.parent / "no-certs"))
+    untrusted = run(*send)
+    assert_refused(ws, untrusted, before, commits)
+    assert "TLS with 127.0.0.1:" in untrusted.err and "certificate verify failed" in untrusted.err
+    assert server.cert is not None
+    monkeypatch.setenv("SSL_CERT_FILE", str(server.cert))
+    monkeypatch.setenv("TCRM_MAIL_PASSWORD_WORK", "wrong")
+    wrong = run(*send)
+    assert_refused(ws, wrong, before, commits)
+    assert "refused the login of 'ann' (wrong password?)" in wrong.err
+    assert server.received == []
+    monkeypatch.setenv("TCRM_MAIL_PASSWORD_WORK", server.password)
+    sent = run(*send)
+    assert sent.code == 0, sent.err
+    assert recipients(server) == ["jo@acme.example"]
+    received_equals_filed(server, ws)
