@@ -398,7 +398,10 @@ def campaign(
         terms = shlex.split(where)
     except ValueError as exc:
         raise UsageError(f"--where: {exc}") from None
-    interval = parse_rate(rate)
+    try:
+        interval = parse_rate(rate)
+    except ValueError as exc:
+        raise UsageError(f"--rate {exc}") from None
     account = accounts.get_account(account_name, need="smtp")
     result = run_campaign(
         ws,

@@ -6,7 +6,7 @@ first contact person with an address, else the client's own address). Clients ta
 listed. Every message the server accepted is recorded at once in this clone's local
 state (``.tcrm/campaign-<id>.json``), so a campaign interrupted half-way (a crash, a
 refused send, Ctrl-C) run again sends only to those not yet sent. The campaign's id is
-the hash of the template and the filter, or the ``--name`` given.
+the hash of the template and the filter, or the name given.
 
 A message is marked as being sent before it goes and as sent once the server took it;
 one left marked "sending" by a crash may or may not have gone out, so it is never sent
@@ -54,10 +54,11 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 def parse_rate(text: str) -> float:
-    """``30/min`` -> 2.0: the seconds to leave between two messages."""
+    """``30/min`` -> 2.0: the seconds to leave between two messages (``ValueError`` for
+    anything but a positive count per s, min or h; the front end words it)."""
     match = _RATE.match(text.lower())
     if not match or float(match.group(1)) <= 0:
-        raise UsageError(f"--rate {text!r}: give messages per time, e.g. 30/min, 1/s, 500/h")
+        raise ValueError(f"{text!r} is not messages per time, e.g. 30/min, 1/s, 500/h")
     return _PER[match.group(2)] / float(match.group(1))
 
 
@@ -159,17 +160,20 @@ def run_campaign(
     running again continues with the clients not yet sent to."""
     url = account.smtp_url
     if url is None:
-        raise UsageError(f"account {account.name!r} has no SMTP server (--smtp URL)")
+        raise UsageError(
+            f"account {account.name!r} has no SMTP server (tcrm mail account add "
+            f"{account.name} ... --smtp URL --replace)"
+        )
     page = load_template(ws, template)
     title = subject if subject is not None else page.subject
     if not title:
         raise UsageError(
             f"{page.source}: no subject: start the page with a 'Subject: ...' line or "
-            "pass --subject"
+            "give the campaign a subject"
         )
     check_template(ws, page, title)
     if name is not None and not _NAME.match(name):
-        raise UsageError(f"--name {name!r}: use lower-case letters, digits, - and _")
+        raise UsageError(f"campaign name {name!r}: use lower-case letters, digits, - and _")
     cid = name or campaign_id(page.source, (subject or "") + page.body, where)
     filters = parse_filters(where, Client, now, ws.settings.date_order)
     clients = sorted(

@@ -139,7 +139,7 @@ def prepare_draft(
     text = body if body is not None else (page.body if page else "")
     title = subject if subject is not None else (page.subject if page else None) or ""
     source = page.source if page and body is None else "the message"
-    check_fields(title, "--subject" if subject is not None else f"{source} (subject)", fields)
+    check_fields(title, "the subject" if subject is not None else f"{source} (subject)", fields)
     check_fields(text, source, fields, page.body_line if page and body is None else 1)
     label = f"{who.client.id} ({who.address})"
     addresses = tuple(("", a.strip()) for a in to or () if a.strip()) or ((who.name, who.address),)
