@@ -246,3 +246,22 @@ def test_mail_sent_from_tcrm_and_synced_back_from_sent_is_one_activity(
     assert "0 activities filed, 1 filed before" in synced.err
     assert filed(ws) == [("acme", "out", "Proposal")]
     assert commit_count(ws) == commits
+
+
+def test_one_failing_account_does_not_stop_the_others(ws: Path, dovecot: Dovecot, monkeypatch):
+    monkeypatch.setenv("TCRM_MAIL_PASSWORD_WORK", dovecot.password)
+    monkeypatch.setenv("TCRM_MAIL_PASSWORD_OLD", "x")
+    add_account(dovecot, folders="INBOX")
+    closed = f"imap://ann@127.0.0.1:{free_port()}"
+    assert run("mail", "account", "add", "old", "--imap", closed).code == 0
+    dovecot.append("INBOX", mail(1, "jo@acme.example"))
+    result = run("-w", ws, "mail", "sync")
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert len(lines) == 2, result.err
+    assert lines[0].startswith("tcrm: error: account old: cannot reach 127.0.0.1:")
+    assert lines[1] == "work: 1 new message: 1 activities filed."
+    assert filed(ws) == [("acme", "in", "note 1")]
+    several = run("-w", ws, "mail", "send", "acme", "--subject", "x", "--body-file", "-", stdin="x")
+    assert several.code == 2
+    assert "no mail account with --smtp" in several.err

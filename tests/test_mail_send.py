@@ -436,3 +436,20 @@ def test_smtp_with_starttls_and_a_login(ws: Path, smtp_tls_server: SmtpTlsServer
     assert sent.code == 0, sent.err
     assert recipients(server) == ["jo@acme.example"]
     received_equals_filed(server, ws)
+
+
+def test_with_several_accounts_one_is_named(ws: Path, account: SmtpServer, smtp_tls_server):
+    other = run(
+        "mail", "account", "add", "home", "--smtp", smtp_tls_server.url, "--address", "a@b.example"
+    )
+    assert other.code == 0, other.err
+    send = ("-w", ws, "mail", "send", "acme", "--subject", "Hi", "--body-file", "-")
+    before, commits = snapshot(ws), commit_count(ws)
+    unnamed = run(*send, stdin="Hi\n")
+    assert_refused(ws, unnamed, before, commits)
+    assert (
+        "several mail accounts with --smtp (home, work); name one (--account NAME)" in unnamed.err
+    )
+    named = run(*send, "--account", "work", stdin="Hi\n")
+    assert named.code == 0, named.err
+    assert recipients(account) == ["jo@acme.example"] and smtp_tls_server.received == []
