@@ -453,3 +453,21 @@ def test_with_several_accounts_one_is_named(ws: Path, account: SmtpServer, smtp_
     named = run(*send, "--account", "work", stdin="Hi\n")
     assert named.code == 0, named.err
     assert recipients(account) == ["jo@acme.example"] and smtp_tls_server.received == []
+
+
+def test_a_line_break_in_a_record_never_becomes_a_header(ws: Path, account: SmtpServer):
+    client = ws / "clients" / "acme.yaml"
+    client.write_text(
+        client.read_text().replace("name: Acme GmbH", 'name: "Acme\\nCc: x@evil.example"')
+    )
+    git(ws, "commit", "-qam", "a hostile name")
+    result = run(
+        "-w", ws, "mail", "send", "acme", "--subject", "Hi {{client.name}}", "--body-file", "-",
+        stdin="Hello\n",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    [got] = account.received
+    assert got.rcpt_tos == ["jo@acme.example"]
+    message = parsed(got.data)
+    assert message["Cc"] is None
+    assert str(message["Subject"]) == "Hi Acme Cc: x@evil.example"

@@ -27,7 +27,7 @@ from email.policy import default as default_policy
 from email.utils import format_datetime, getaddresses, make_msgid
 
 from tcrm.errors import UsageError
-from tcrm.model.text import visible
+from tcrm.model.text import UNSAFE, visible
 
 FIELD = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 LOOSE = re.compile(r"\{\{(.*?)\}\}")
@@ -111,7 +111,7 @@ def draft_text(draft: Draft) -> str:
         f"{COMMENT}an empty body cancels. The message is sent when you save and quit.",
         f"To: {_addresses(draft.to)}",
         f"Cc: {_addresses(draft.cc)}",
-        f"Subject: {draft.subject}",
+        f"Subject: {_one_line(draft.subject)}",
         "",
         draft.body,
     ]
@@ -119,7 +119,7 @@ def draft_text(draft: Draft) -> str:
 
 
 def _addresses(pairs: Iterable[tuple[str, str]]) -> str:
-    return ", ".join(str(Address(display_name=n, addr_spec=a)) for n, a in pairs)
+    return ", ".join(str(_address(n, a)) for n, a in pairs)
 
 
 def read_draft(text: str) -> Draft:
@@ -156,17 +156,30 @@ def _pairs(values: Iterable[object]) -> list[tuple[str, str]]:
     return out
 
 
+def _one_line(text: str) -> str:
+    """A header value on one line: a line break from a record (``{{client.name}}`` with a
+    newline in a hand-edited file) must never start a header of its own."""
+    return " ".join(UNSAFE.sub(" ", text).split())
+
+
+def _address(name: str, address: str) -> Address:
+    try:
+        return Address(display_name=_one_line(name), addr_spec=_one_line(address))
+    except (ValueError, IndexError) as exc:
+        raise UsageError(f"{visible(address)!r} is not an email address ({exc})") from None
+
+
 def build_message(
     draft: Draft, *, sender: tuple[str, str], now: datetime, message_id: str | None = None
 ) -> EmailMessage:
     """The MIME message (plain text, UTF-8), with its own Message-ID and Date."""
     msg = EmailMessage()
     name, address = sender
-    msg["From"] = Address(display_name=name, addr_spec=address)
-    msg["To"] = [Address(display_name=n, addr_spec=a) for n, a in draft.to]
+    msg["From"] = _address(name, address)
+    msg["To"] = [_address(n, a) for n, a in draft.to]
     if draft.cc:
-        msg["Cc"] = [Address(display_name=n, addr_spec=a) for n, a in draft.cc]
-    msg["Subject"] = draft.subject
+        msg["Cc"] = [_address(n, a) for n, a in draft.cc]
+    msg["Subject"] = _one_line(draft.subject)
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = message_id or make_msgid(domain=address.rpartition("@")[2] or None)
     body = draft.body if draft.body.endswith("\n") else draft.body + "\n"
