@@ -471,3 +471,16 @@ def test_a_line_break_in_a_record_never_becomes_a_header(ws: Path, account: Smtp
     message = parsed(got.data)
     assert message["Cc"] is None
     assert str(message["Subject"]) == "Hi Acme Cc: x@evil.example"
+
+
+def test_nothing_is_sent_when_it_could_not_be_filed(ws: Path, account: SmtpServer):
+    settings = ws / "tcrm.yaml"
+    settings.write_text(settings.read_text().replace("  - email\n", ""))
+    git(ws, "commit", "-qam", "no email kind")
+    before, commits = snapshot(ws), commit_count(ws)
+    sent = run("-w", ws, "mail", "send", "acme", "--subject", "Hi", "--body-file", "-", stdin="x")
+    assert_refused(ws, sent, before, commits)
+    assert "lists.activity_kinds has no 'email'" in sent.err
+    campaign = run("-w", ws, *CAMPAIGN)
+    assert_refused(ws, campaign, before, commits)
+    assert account.received == []

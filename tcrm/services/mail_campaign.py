@@ -34,6 +34,7 @@ from tcrm.mail.smtp import send
 from tcrm.model.records import Client
 from tcrm.services.mail import FilingResult
 from tcrm.services.mail_send import (
+    check_can_file,
     check_template,
     file_sent,
     load_template,
@@ -164,6 +165,7 @@ def run_campaign(
             f"account {account.name!r} has no SMTP server (tcrm mail account add "
             f"{account.name} ... --smtp URL --replace)"
         )
+    check_can_file(ws)
     page = load_template(ws, template)
     title = subject if subject is not None else page.subject
     if not title:

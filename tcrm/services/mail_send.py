@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 
-from tcrm.errors import UsageError
+from tcrm.errors import UsageError, ValidationError
 from tcrm.mail import accounts as mail_accounts
 from tcrm.mail.accounts import Account
 from tcrm.mail.compose import Draft, Template, build_message, check_fields, fill, read_template
@@ -21,7 +21,7 @@ from tcrm.mail.smtp import send
 from tcrm.model.records import Client, Contact, Deal
 from tcrm.services.activities import current_member, resolve_link
 from tcrm.services.kb import KB_DIR, read_page
-from tcrm.services.mail import FilingResult, file_messages
+from tcrm.services.mail import MAIL_KIND, FilingResult, file_messages
 from tcrm.store.workspace import Workspace
 
 
@@ -155,6 +155,17 @@ class Sent:
     """``None`` on a dry run: nothing was sent nor filed."""
 
 
+def check_can_file(ws: Workspace) -> None:
+    """Refuse before sending what could not be filed after: sent mail is ``email``
+    activities, so that kind must be in ``lists.activity_kinds``."""
+    kinds = ws.settings.lists.activity_kinds
+    if kinds and MAIL_KIND not in kinds:
+        raise ValidationError(
+            f"tcrm.yaml: lists.activity_kinds has no {MAIL_KIND!r}; sent mail is filed as "
+            f"{MAIL_KIND!r} activities, so add it to the list (nothing was sent)"
+        )
+
+
 def file_sent(
     ws: Workspace, account: Account, messages: list[bytes], *, now: datetime, source: str
 ) -> FilingResult:
@@ -180,6 +191,7 @@ def deliver(
             f"account {account.name!r} has no SMTP server (tcrm mail account add "
             f"{account.name} ... --smtp URL --replace)"
         )
+    check_can_file(ws)
     message = build_message(draft, sender=sender(ws, account), now=now)
     if dry_run:
         return Sent(message, [], None)
