@@ -484,3 +484,25 @@ def test_nothing_is_sent_when_it_could_not_be_filed(ws: Path, account: SmtpServe
     campaign = run("-w", ws, *CAMPAIGN)
     assert_refused(ws, campaign, before, commits)
     assert account.received == []
+
+
+def test_mail_sent_but_not_filed_says_so_and_a_campaign_files_it_next_run(
+    ws: Path, account: SmtpServer
+):
+    git(ws, "checkout", "-q", "--detach")  # tcrm commits on a branch only
+    commits = commit_count(ws)
+    sent = run("-w", ws, "mail", "send", "acme", "--subject", "Hi", "--body-file", "-", stdin="x")
+    assert sent.code == 1
+    [line] = sent.err.splitlines()
+    message_id = str(parsed(account.received[0].data)["Message-ID"])
+    assert line.startswith(f"tcrm: error: the message was sent ({message_id}) but could not be")
+    campaign = run("-w", ws, *CAMPAIGN)
+    assert campaign.code == 1
+    assert "campaign c" in campaign.err and "5 messages sent but not filed" in campaign.err
+    assert commit_count(ws) == commits and len(account.received) == 6
+    git(ws, "checkout", "-q", "main")
+    again = run("-w", ws, *CAMPAIGN)
+    assert again.code == 0, again.err
+    assert "sent 0, sent before 5" in again.err
+    assert len(account.received) == 6  # nobody twice
+    assert len(mail_activities(ws)) == 5 and commit_count(ws) == commits + 1

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tcrm.errors import UsageError
+from tcrm.errors import TcrmError, UsageError
 from tcrm.mail import accounts as mail_accounts
 from tcrm.mail.accounts import Account, MailTransportError
 from tcrm.mail.compose import Draft, MissingValue, build_message, fill
@@ -232,11 +232,17 @@ def run_campaign(
             if isinstance(entry, dict) and isinstance(entry.get("message"), str)
         ]
         if sent:
-            result.filing = file_sent(
-                ws,
-                account,
-                [m.encode("utf-8", "surrogateescape") for m in sent],
-                now=now,
-                source=f"campaign {cid}",
-            )
+            try:
+                result.filing = file_sent(
+                    ws,
+                    account,
+                    [m.encode("utf-8", "surrogateescape") for m in sent],
+                    now=now,
+                    source=f"campaign {cid}",
+                )
+            except TcrmError as exc:
+                raise TcrmError(
+                    f"campaign {cid}: {len(sent)} messages sent but not filed: {exc}; run the "
+                    "campaign again to file them (nobody gets a message twice)"
+                ) from None
     return result

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 
-from tcrm.errors import UsageError, ValidationError
+from tcrm.errors import TcrmError, UsageError, ValidationError
 from tcrm.mail import accounts as mail_accounts
 from tcrm.mail.accounts import Account
 from tcrm.mail.compose import Draft, Template, build_message, check_fields, fill, read_template
@@ -196,5 +196,12 @@ def deliver(
     if dry_run:
         return Sent(message, [], None)
     refused = send(url, message, lambda: secret(account))
-    filing = file_sent(ws, account, [message.as_bytes()], now=now, source=f"sent {account.name}")
+    try:
+        filing = file_sent(
+            ws, account, [message.as_bytes()], now=now, source=f"sent {account.name}"
+        )
+    except TcrmError as exc:
+        raise TcrmError(
+            f"the message was sent ({message['Message-ID']}) but could not be filed: {exc}"
+        ) from None
     return Sent(message, refused, filing)
