@@ -385,3 +385,22 @@ def test_the_keep_in_touch_clock_counts_mail_as_configured(
     assert _globex_due(ws) == {"today": True, "card": True, "list": True}
     service.file_messages(ws, [parse_message(_mail_from_globex(direction))], now=NOW, source="t")
     assert _globex_due(ws) == {"today": due, "card": due, "list": due}
+
+
+def test_a_message_to_thousands_stays_a_readable_record(ws: Workspace) -> None:
+    crowd = ", ".join(f"p{n}@crowd.example" for n in range(3000))
+    msg = message(
+        sender="jo@acme.example", to=crowd, subject="newsletter", date=at(2), body="x" * 300_000
+    )
+    for n in range(300):
+        msg.add_attachment(b"a", maintype="application", subtype="pdf", filename=f"{n}.pdf")
+    settings = ws.root / "tcrm.yaml"
+    settings.write_text(settings.read_text("utf-8") + "mail:\n  store_body: full\n", "utf-8")
+    git(ws.root, "commit", "-qam", "full bodies")
+    ws = Workspace.open(ws.root)
+    [activity] = service.file_messages(ws, [parse_message(bytes(msg))], now=NOW, source="t").filed
+    [stored] = activities(ws).values()
+    assert stored.mail is not None
+    assert len(stored.mail.to) == len(stored.mail.attachments) == service.MAX_LISTED
+    assert stored.notes == "x" * service.FULL_BODY_CHARS
+    assert stored == activity

@@ -43,6 +43,9 @@ FULL_BODY_CHARS = 200_000
 """``store_body: full`` keeps at most this many characters: a record file is bounded
 (``limits.MAX_RECORD_BYTES``), and a 1 MB body is an attachment in disguise."""
 NO_SUBJECT = "(no subject)"
+MAX_LISTED = 100
+"""An activity lists at most this many To, Cc addresses and attachments each: a record
+file is bounded, and a message to a thousand people is a newsletter, not a conversation."""
 
 
 @dataclass(frozen=True)
@@ -184,10 +187,12 @@ def _activity(
             "message_id": message.key,
             "direction": "out" if outgoing else "in",
             "sender": message.from_addr or None,
-            "to": list(message.to),
-            "cc": list(message.cc),
+            "to": list(message.to[:MAX_LISTED]),
+            "cc": list(message.cc[:MAX_LISTED]),
             "thread": message.thread,
-            "attachments": [{"name": n, "size": s} for n, s in message.attachments],
+            "attachments": [
+                {"name": n[:200], "size": s} for n, s in message.attachments[:MAX_LISTED]
+            ],
         },
     }
     activity = build("activity", data)
