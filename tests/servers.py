@@ -9,10 +9,13 @@ binary is missing.
 from __future__ import annotations
 
 import base64
+import imaplib
 import os
 import shutil
 import socket
+import ssl
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -283,3 +286,297 @@ def http_backend_remote(tmp_path: Path) -> Iterator[HttpServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+DOVECOT = "/usr/sbin/dovecot"
+
+
+@dataclass
+class Dovecot:
+    """A running Dovecot IMAP server with one passwd-file user and a Maildir."""
+
+    port: int
+    """Plain IMAP (STARTTLS offered when ``cert`` is set)."""
+    tls_port: int | None
+    """IMAP over TLS from the first byte (``imaps://``), when ``cert`` is set."""
+    user: str
+    password: str
+    cert: Path | None
+    """The server's self-signed certificate: a client trusts it via ``SSL_CERT_FILE``."""
+    maildir: Path
+
+    def url(self, scheme: str = "imap") -> str:
+        port = self.tls_port if scheme == "imaps" else self.port
+        return f"{scheme}://{self.user}@127.0.0.1:{port}"
+
+    def session(self) -> imaplib.IMAP4:
+        """A logged-in connection, as the test's own mail client."""
+        conn = imaplib.IMAP4("127.0.0.1", self.port, timeout=15)
+        if self.cert is not None:
+            conn.starttls(ssl.create_default_context(cafile=str(self.cert)))
+        conn.login(self.user, self.password)
+        return conn
+
+    def append(self, folder: str, *messages: bytes) -> None:
+        """Put messages into ``folder`` with IMAP APPEND (the folder made when missing)."""
+        conn = self.session()
+        try:
+            conn.create(folder)  # NO when it exists: fine
+            for raw in messages:
+                status, data = conn.append(folder, None, None, raw)
+                assert status == "OK", data
+        finally:
+            conn.logout()
+
+    def recreate(self, folder: str) -> None:
+        """Delete and create ``folder`` again: empty, with a new UIDVALIDITY."""
+        conn = self.session()
+        try:
+            assert conn.delete(folder)[0] == "OK"
+            assert conn.create(folder)[0] == "OK"
+        finally:
+            conn.logout()
+
+    def uidvalidity(self, folder: str) -> int:
+        conn = self.session()
+        try:
+            conn.select(folder, True)
+            return int(conn.response("UIDVALIDITY")[1][0])
+        finally:
+            conn.logout()
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("needs the openssl command to make a test certificate (Debian: openssl)")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj",
+            "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def _dovecot_users() -> tuple[str, str, int, int]:
+    """Dovecot's login and internal users, and the uid/gid mail is stored as.
+
+    As root, Dovecot's own unprivileged users (made by its Debian package) and the
+    ``dovecot`` user for mail (uid 0 may not own mail); otherwise the user running the tests.
+    """
+    import grp
+    import pwd
+
+    if os.geteuid() != 0:
+        me = pwd.getpwuid(os.getuid())
+        return me.pw_name, me.pw_name, me.pw_uid, me.pw_gid
+    try:
+        internal, login = pwd.getpwnam("dovecot"), pwd.getpwnam("dovenull")
+    except KeyError:
+        pytest.skip("needs the dovecot and dovenull users (Debian: dovecot-core)")
+    return login.pw_name, internal.pw_name, internal.pw_uid, grp.getgrgid(internal.pw_gid).gr_gid
+
+
+def start_dovecot(tls: bool) -> tuple[Dovecot, subprocess.Popen[bytes], Path]:
+    """A throwaway Dovecot: its own config, run and state dirs, no system config used."""
+    if not Path(DOVECOT).exists():
+        pytest.skip(f"needs Dovecot's IMAP server at {DOVECOT} (Debian: dovecot-imapd)")
+    login_user, internal_user, uid, gid = _dovecot_users()
+    # under /tmp, not tmp_path: Dovecot's unprivileged processes must reach the Maildir
+    root = Path(tempfile.mkdtemp(prefix="tcrm-dovecot-"))
+    root.chmod(0o755)
+    home = root / "home"
+    home.mkdir()
+    if os.geteuid() == 0:
+        os.chown(home, uid, gid)
+    password = "s3cret pass"
+    (root / "passwd").write_text(f"ann:{{PLAIN}}{password}::::::\n")
+    port, tls_port = free_port(), free_port()
+    cert = key = None
+    ssl_lines = ["ssl = no"]
+    listeners = [f"  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}"]
+    if tls:
+        cert, key = _self_signed(root)
+        ssl_lines = ["ssl = required", f"ssl_cert = <{cert}", f"ssl_key = <{key}"]
+        listeners.append(
+            f"  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {tls_port}\n"
+            "    ssl = yes\n  }"
+        )
+    else:
+        listeners.append("  inet_listener imaps {\n    port = 0\n  }")
+    config = root / "dovecot.conf"
+    config.write_text(
+        "\n".join(
+            [
+                f"base_dir = {root / 'run'}",
+                f"state_dir = {root / 'state'}",
+                f"log_path = {root / 'dovecot.log'}",
+                "protocols = imap",
+                "listen = 127.0.0.1",
+                *ssl_lines,
+                "disable_plaintext_auth = no",
+                "auth_mechanisms = plain login",
+                "auth_failure_delay = 0",
+                f"default_internal_user = {internal_user}",
+                f"default_login_user = {login_user}",
+                "first_valid_uid = 1",
+                f"passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {root / 'passwd'}\n}}",
+                f"userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={home}/%u\n}}",
+                "mail_location = maildir:~/Maildir",
+                "service imap-login {",
+                *listeners,
+                "}",
+                "service auth {\n  user = $default_internal_user\n}" if os.geteuid() else "",
+                "",
+            ]
+        )
+    )
+    process = subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        wait_for_port(port, process)
+        if tls:
+            wait_for_port(tls_port, process)
+    except BaseException:
+        stop_dovecot(process, root)
+        raise
+    server = Dovecot(port, tls_port if tls else None, "ann", password, cert, home / "ann")
+    return server, process, root
+
+
+def stop_dovecot(process: subprocess.Popen[bytes], root: Path) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    """Dovecot on a loopback port, plain IMAP (allowed to loopback only), user ``ann``."""
+    server, process, root = start_dovecot(tls=False)
+    try:
+        yield server
+    finally:
+        stop_dovecot(process, root)
+
+
+@pytest.fixture
+def dovecot_tls() -> Iterator[Dovecot]:
+    """Dovecot with a self-signed certificate: imaps on ``tls_port``, STARTTLS on ``port``."""
+    server, process, root = start_dovecot(tls=True)
+    try:
+        yield server
+    finally:
+        stop_dovecot(process, root)
+
+
+@dataclass
+class SmtpServer:
+    """aiosmtpd on a loopback port; ``received`` holds each accepted message."""
+
+    port: int
+    received: list[Received]
+    refuse: set[str]
+    """Recipients answered ``550`` (a test's way to make a send fail)."""
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+
+class _Recorder:
+    def __init__(self, received: list[Received], refuse: set[str]) -> None:
+        self.received, self.refuse = received, refuse
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return "550 5.1.1 no such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+        )
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) that records what it accepts."""
+    aiosmtpd = pytest.importorskip("aiosmtpd.controller", reason="needs aiosmtpd (pip: .[test])")
+    received: list[Received] = []
+    refuse: set[str] = set()
+    port = free_port()
+    controller = aiosmtpd.Controller(_Recorder(received, refuse), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer(port, received, refuse)
+    finally:
+        controller.stop()
+
+
+@dataclass
+class SmtpTlsServer(SmtpServer):
+    """aiosmtpd offering STARTTLS (a self-signed certificate) and requiring a login."""
+
+    user: str = "ann"
+    password: str = "smtp pass"
+    cert: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.user}@127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def smtp_tls_server() -> Iterator[SmtpTlsServer]:
+    """Like ``smtp_server``, but STARTTLS first, then AUTH, then mail (as port 587 is)."""
+    controller_module = pytest.importorskip("aiosmtpd.controller", reason="needs aiosmtpd")
+    smtp_module = pytest.importorskip("aiosmtpd.smtp", reason="needs aiosmtpd")
+    root = Path(tempfile.mkdtemp(prefix="tcrm-smtp-"))
+    cert, key = _self_signed(root)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    received: list[Received] = []
+    server = SmtpTlsServer(free_port(), received, set(), cert=cert)
+
+    def authenticate(smtp, session, envelope, mechanism, data):
+        ok = isinstance(data, smtp_module.LoginPassword) and (
+            data.login.decode(),
+            data.password.decode(),
+        ) == (server.user, server.password)
+        return smtp_module.AuthResult(success=ok, handled=False)  # aiosmtpd answers 535
+
+    controller = controller_module.Controller(
+        _Recorder(received, server.refuse),
+        hostname="127.0.0.1",
+        port=server.port,
+        tls_context=context,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=authenticate,
+    )
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()
+        shutil.rmtree(root, ignore_errors=True)

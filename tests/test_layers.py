@@ -17,7 +17,16 @@ FRONT_END_LIBRARIES = ("textual", "typer", "rich", "click")
 ALLOWED_TCRM = {
     "model": ("tcrm.errors", "tcrm.model"),
     "store": ("tcrm.errors", "tcrm.model", "tcrm.store"),
-    "services": ("tcrm.errors", "tcrm.model", "tcrm.store", "tcrm.services", "tcrm.reports"),
+    "services": (
+        "tcrm.errors",
+        "tcrm.model",
+        "tcrm.store",
+        "tcrm.services",
+        "tcrm.reports",
+        "tcrm.mail",
+    ),
+    # reading and moving mail (parsing, mailboxes, servers): below the services
+    "mail": ("tcrm.errors", "tcrm.model", "tcrm.store", "tcrm.mail"),
     # pure report computations: the models only, nothing above them
     "reports": ("tcrm.errors", "tcrm.model", "tcrm.reports"),
 }
@@ -90,7 +99,7 @@ def test_import_finder_sees_nested_relative_and_guarded_imports():
     }
 
 
-@pytest.mark.parametrize("layer", ["model", "store", "services", "reports"])
+@pytest.mark.parametrize("layer", ["model", "store", "services", "reports", "mail"])
 def test_core_layers_import_no_front_end_library(layer):
     bad = [
         f"{where}: {name}"
@@ -100,7 +109,7 @@ def test_core_layers_import_no_front_end_library(layer):
     assert bad == [], "front-end libraries imported by tcrm/" + layer + ":\n" + "\n".join(bad)
 
 
-@pytest.mark.parametrize("layer", ["model", "store", "services", "reports"])
+@pytest.mark.parametrize("layer", ["model", "store", "services", "reports", "mail"])
 def test_core_layers_import_only_layers_below_them(layer):
     allowed = ALLOWED_TCRM[layer]
     bad = [

@@ -19,6 +19,7 @@ from tcrm.model.insights import day_of
 from tcrm.model.records import Client, Deal
 from tcrm.services import clients as service
 from tcrm.services.conflicts import open_conflicts
+from tcrm.services.mail_threads import arrow
 from tcrm.services.query import HELP as FILTERS_HELP
 
 client_app = typer.Typer(
@@ -249,6 +250,24 @@ def _card_json(card: service.ClientCard) -> dict[str, Any]:
         "last_contact": _iso(card.last_contact),
         "days_since_contact": card.days_since_contact,
         "contact_due": card.contact_due,
+        "mail_threads": [
+            {
+                "thread": t.thread,
+                "subject": t.subject,
+                "last": _iso(t.last),
+                "messages": [
+                    {
+                        "id": a.id,
+                        "at": _iso(a.at),
+                        "direction": a.mail.direction if a.mail else None,
+                        "sender": a.mail.sender if a.mail else None,
+                        "subject": a.summary,
+                    }
+                    for a in t.messages
+                ],
+            }
+            for t in card.mail_threads
+        ],
     }
 
 
@@ -300,8 +319,26 @@ def _print_card(
         _heading("Latest activities")
         render.table(
             ["When", "Kind", "Summary", "Author"],
-            ([_when(a.at), a.kind, a.summary, a.author] for a in card.activities),
+            (
+                [_when(a.at), f"{a.kind} {arrow(a)}".strip(), a.summary, a.author]
+                for a in card.activities
+            ),
         )
+    if card.mail_threads:
+        _heading("Mail threads")
+        render.table(
+            ["When", "Dir", "From", "Subject"],
+            (
+                [_when(a.at), arrow(a), a.mail.sender if a.mail else "", _threaded(a, i)]
+                for t in card.mail_threads
+                for i, a in enumerate(t.messages)
+            ),
+        )
+
+
+def _threaded(activity: Any, position: int) -> str:
+    """A thread's first message by its subject; the others indented under it."""
+    return activity.summary if position == 0 else f"  ↳ {activity.summary}"
 
 
 def _details(client: Client) -> list[tuple[str, Any]]:

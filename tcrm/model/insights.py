@@ -15,6 +15,15 @@ from tcrm.model.records import as_utc as _utc
 from tcrm.model.settings import Settings
 
 
+def counts_as_contact(activity: Activity, mode: str = "both") -> bool:
+    """Whether ``activity`` restarts the keep-in-touch clock: any activity does, but filed
+    mail only in the directions ``mail.counts_as_contact`` (both, in, out, none) says."""
+    mail = activity.mail
+    if mail is None or mode == "both":
+        return True
+    return mail.direction == mode
+
+
 def last_activity_by(
     activities: Iterable[Activity],
 ) -> tuple[dict[str, datetime], dict[str, datetime]]:
@@ -91,13 +100,17 @@ class DueContact:
 
 
 def clients_to_contact(
-    clients: Iterable[Client], activities: Iterable[Activity], now: datetime
+    clients: Iterable[Client],
+    activities: Iterable[Activity],
+    now: datetime,
+    mail_counts: str = "both",
 ) -> list[DueContact]:
     """Clients with a keep-in-touch cadence whose last activity is older than it.
 
     A client never contacted counts from its creation date; without one it is due now.
+    Filed mail counts as contact as ``mail_counts`` (``mail.counts_as_contact``) says.
     """
-    by_client, _ = last_activity_by(activities)
+    by_client, _ = last_activity_by(a for a in activities if counts_as_contact(a, mail_counts))
     out = []
     for client in clients:
         if client.cadence_days is None:

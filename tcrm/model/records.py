@@ -269,6 +269,31 @@ class Task(Record):
         return self
 
 
+class Attachment(BaseModel):
+    """A mail attachment, by name and size only: the file itself is never stored."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True)
+
+    name: str
+    size: Annotated[int, Field(ge=0, le=2**40, description="bytes")]
+
+
+class MailInfo(BaseModel):
+    """What an ``email`` activity filed from a message knows of it (docs/mail.md)."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, defer_build=True)
+
+    message_id: Annotated[
+        str, Field(min_length=1, description="the Message-ID, without angle brackets")
+    ]
+    direction: Literal["in", "out"] = Field(description="received (in) or sent by us (out)")
+    sender: str | None = Field(default=None, description="the From address")
+    to: list[str] = Field(default_factory=list)
+    cc: list[str] = Field(default_factory=list)
+    thread: str | None = Field(default=None, description="the Message-ID the thread started with")
+    attachments: list[Attachment] = Field(default_factory=list)
+
+
 class Activity(Record):
     """Something that happened: a call, meeting, email or note, logged after the fact."""
 
@@ -284,6 +309,7 @@ class Activity(Record):
     outcome: str | None = None
     author: RecordId | None = None
     notes: str | None = None
+    mail: MailInfo | None = Field(default=None, description="set on mail filed by tcrm mail")
 
 
 RECORD_TYPES: dict[str, type[Record]] = {cls.KIND: cls for cls in (Client, Deal, Task, Activity)}

@@ -159,6 +159,21 @@ class Goal(_Base):
     member: RecordId | None = Field(default=None, description="a member id; every member if unset")
 
 
+class MailSettings(_Base):
+    """How filed mail is kept (see docs/mail.md)."""
+
+    store_body: Literal["full", "snippet", "none"] = Field(
+        default="snippet",
+        description="how much of a filed message's text the activity keeps: all of it, "
+        "the first lines, or none. It stays in git history forever, hence a snippet",
+    )
+    counts_as_contact: Literal["both", "in", "out", "none"] = Field(
+        default="both",
+        description="which filed mail restarts a client's keep-in-touch clock: received "
+        "and sent, only received, only sent, or none",
+    )
+
+
 class Settings(_Base):
     """The contents of ``tcrm.yaml``."""
 
@@ -205,6 +220,8 @@ class Settings(_Base):
                     f"fields.deal.{name}.required_in_stages names unknown stage {unknown[0]!r}"
                 )
         return fields
+
+    mail: MailSettings = Field(default_factory=MailSettings)
 
     @field_validator("version")
     @classmethod

@@ -20,15 +20,16 @@ from tcrm.errors import OverridableError, RuleError, UsageError
 from tcrm.model import insights
 from tcrm.model.records import Activity, Client, Deal, Record, Task
 from tcrm.model.types import slugify
+from tcrm.services.mail_threads import CARD_THREADS, MailThread, mail_threads
 from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
     ConflictError,
     all_records,
     build,
     candidates,
+    contact_activities,
     custom_assignments,
     ensure_valid,
-    latest_activities,
     linked,
     local_now,
     note_unreadable,
@@ -342,9 +343,11 @@ def list_clients(
     ]
     clients = [c for c in apply_filters(clients, compiled) if isinstance(c, Client)]
     open_deals = _open_deals_by_client(ws)
-    activities = latest_activities(ws, [f"client:{c.id}" for c in clients])
-    last, _ = insights.last_activity_by(activities)
-    due = {d.client.id for d in insights.clients_to_contact(clients, activities, now)}
+    activities = contact_activities(ws, [f"client:{c.id}" for c in clients])
+    counts = ws.settings.mail.counts_as_contact
+    contacts = [a for a in activities if insights.counts_as_contact(a, counts)]
+    last, _ = insights.last_activity_by(contacts)
+    due = {d.client.id for d in insights.clients_to_contact(clients, contacts, now)}
     return [ClientSummary(c, open_deals.get(c.id, 0), last.get(c.id), c.id in due) for c in clients]
 
 
@@ -397,6 +400,7 @@ class ClientCard:
     last_contact: datetime | None
     days_since_contact: int | None
     contact_due: bool
+    mail_threads: list[MailThread] = field(default_factory=list)
 
 
 LATEST_ACTIVITIES = 10
@@ -430,8 +434,10 @@ def client_card(ws: Workspace, *, ref: str, now: datetime | None = None) -> Clie
         if isinstance(a, Activity) and _links(a, client.id, deal_ids)
     ]
     activities.sort(key=lambda a: (_instant(a.at, ws), a.id), reverse=True)
-    last, _ = insights.last_activity_by(activities)
-    due = insights.clients_to_contact([client], activities, now)
+    counts = ws.settings.mail.counts_as_contact
+    contacts = [a for a in activities if insights.counts_as_contact(a, counts)]
+    last, _ = insights.last_activity_by(contacts)
+    due = insights.clients_to_contact([client], contacts, now)
     since = last.get(client.id)
     from tcrm.services.private import reveal
 
@@ -445,6 +451,7 @@ def client_card(ws: Workspace, *, ref: str, now: datetime | None = None) -> Clie
         last_contact=since,
         days_since_contact=(now - _instant(since, ws)).days if since else None,
         contact_due=bool(due),
+        mail_threads=mail_threads(activities, CARD_THREADS),
     )
 
 

@@ -15,7 +15,7 @@ from tcrm.model import insights
 from tcrm.model.due import Reminder, TaskItem, item, reminders_of, sort_key
 from tcrm.model.records import Client, Deal
 from tcrm.services.conflicts import OpenConflict, open_conflicts
-from tcrm.services.records import candidates, latest_activities, local_now
+from tcrm.services.records import candidates, contact_activities, local_now
 from tcrm.services.tasks import check_member, open_tasks_due_by
 from tcrm.store import index as index_conditions
 from tcrm.store.local_state import read_state, write_state
@@ -53,13 +53,15 @@ def agenda(ws: Workspace, *, now: datetime, assignee: str | None = None) -> Agen
     clients = _cadence_clients(ws, now, assignee)
     refs = [f"deal:{d.id}" for d in deals if insights.may_rot(d, settings, now)]
     refs += [f"client:{c.id}" for c in clients]
-    activities = latest_activities(ws, refs)
+    activities = contact_activities(ws, refs)
     return Agenda(
         overdue=[e for e in entries if e.state == "overdue"],
         today=[e for e in entries if e.state == "today"],
         reminders=reminders,
         rotting_deals=insights.rotting_deals(deals, activities, settings, now),
-        clients_to_contact=insights.clients_to_contact(clients, activities, now),
+        clients_to_contact=insights.clients_to_contact(
+            clients, activities, now, settings.mail.counts_as_contact
+        ),
         conflicts=open_conflicts(ws),
     )
 
@@ -127,8 +129,13 @@ def _rotting_candidates(ws: Workspace, now: datetime, owner: str | None) -> list
 
 
 def _cadence_clients(ws: Workspace, now: datetime, owner: str | None) -> list[Client]:
-    """Clients (of ``owner``) with a keep-in-touch cadence that may be due a contact."""
+    """Clients (of ``owner``) with a keep-in-touch cadence that may be due a contact.
+
+    The index knows each client's last activity, not whether it was mail that does not
+    count (``mail.counts_as_contact``): then every client with a cadence may be due."""
     where, params = index_conditions.may_need_contact(now)
+    if ws.settings.mail.counts_as_contact != "both":
+        where, params = "cadence IS NOT NULL", []
     if owner is not None:
         where += " AND owner = ?"
         params.append(owner)

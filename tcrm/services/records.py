@@ -121,6 +121,15 @@ def latest_activities(ws: Workspace, refs: Iterable[str]) -> list[Activity]:
     return [a for a in found if isinstance(a, Activity)]
 
 
+def contact_activities(ws: Workspace, refs: Iterable[str]) -> list[Activity]:
+    """Enough activities to know each ref's last contact: the latest ones when every
+    activity counts, else all of the refs' (the last activity may be mail that does not
+    count, ``mail.counts_as_contact``)."""
+    if ws.settings.mail.counts_as_contact == "both":
+        return latest_activities(ws, refs)
+    return [a for a in linked(ws, "activity", refs) if isinstance(a, Activity)]
+
+
 def revisions(ws: Workspace, paths: Iterable[str]) -> dict[str, Revision]:
     """When each record file last changed and how often (``store.git.revisions``): from
     the local index's history when there is one, else from a walk of the git history."""

@@ -23,6 +23,7 @@ from tcrm.model.due import is_overdue
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.services import clients, history
 from tcrm.services.history import HistoryEntry, change_text
+from tcrm.services.mail_threads import arrow
 from tcrm.tui.format import clip, moment, money, plural
 from tcrm.tui.format import due as due_text
 from tcrm.tui.screens.actions import RecordActions
@@ -190,6 +191,7 @@ class ClientCardScreen(RecordActions, DataScreen):
                     self._timeline(card, now),
                     "nothing logged yet (c: log a call)",
                 ),
+                *self._mail_section(card),
                 Section(
                     "closed", "Closed deals", [self._deal_row(d) for d in card.closed_deals], "none"
                 ),
@@ -207,6 +209,36 @@ class ClientCardScreen(RecordActions, DataScreen):
             [when, what, deal.owner or ""],
         )
 
+    def _mail_section(self, card: clients.ClientCard) -> list[Section]:
+        """The card's mail threads; no section at all for a client with no filed mail."""
+        if not card.mail_threads:
+            return []
+        return [Section("mail", "Mail threads", self._mail_rows(card), "")]
+
+    def _mail_rows(self, card: clients.ClientCard) -> list[Row]:
+        """One row per message, grouped by thread: its first message by subject, the
+        replies indented under it, the most recently active thread first."""
+        rows = []
+        for thread in card.mail_threads:
+            for position, activity in enumerate(thread.messages):
+                what = f"{arrow(activity)} {activity.summary}"
+                what = what if position == 0 else f"  ↳ {what}"
+                sender = activity.mail.sender if activity.mail else ""
+                rows.append(
+                    Row(
+                        Target(
+                            "activity",
+                            activity.id,
+                            tuple(activity.clients),
+                            tuple(activity.deals),
+                            activity.summary,
+                            activity,
+                        ),
+                        [moment(activity.at), what, sender or ""],
+                    )
+                )
+        return rows
+
     def _task_row(self, task: Task, now: datetime) -> Row:
         overdue = is_overdue(task, self.tcrm.ws.settings, now)
         return Row(
@@ -218,7 +250,7 @@ class ClientCardScreen(RecordActions, DataScreen):
     def _timeline(self, card: clients.ClientCard, now: datetime) -> list[Row]:
         items: list[tuple[datetime, Row]] = []
         for activity in card.activities:
-            what = f"{activity.kind}: {activity.summary}"
+            what = f"{activity.kind} {arrow(activity)}".rstrip() + f": {activity.summary}"
             if activity.outcome:
                 what += f" → {activity.outcome}"
             items.append(
