@@ -20,6 +20,7 @@ from tcrm.model.types import (
     DateOrDateTime,
     DateTime,
     Email,
+    ExternalIds,
     Offset,
     Phone,
     RecordId,
@@ -149,6 +150,11 @@ class Client(Record):
     contacts: list[Contact] = Field(default_factory=list)
     created: DateTime | None = None
     notes: str | None = None
+    external_ids: ExternalIds = Field(
+        default_factory=dict,
+        description="ids other tools gave this record (hubspot: '10021'); an import of "
+        "that tool's export updates the record they name",
+    )
 
 
 class StageChange(BaseModel):
@@ -191,6 +197,11 @@ class Deal(Record):
     created: DateTime | None = None
     stage_history: list[StageChange] = Field(default_factory=list)
     notes: str | None = None
+    external_ids: ExternalIds = Field(
+        default_factory=dict,
+        description="ids other tools gave this record (hubspot: '10021'); an import of "
+        "that tool's export updates the record they name",
+    )
 
     @model_validator(mode="after")
     def _closing_is_consistent(self) -> Deal:
@@ -254,6 +265,11 @@ class Task(Record):
     created: DateTime | None = None
     completed: DateTime | None = None
     notes: str | None = None
+    external_ids: ExternalIds = Field(
+        default_factory=dict,
+        description="ids other tools gave this record (hubspot: '10021'); an import of "
+        "that tool's export updates the record they name",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Task:
@@ -283,6 +299,11 @@ class Activity(Record):
     outcome: str | None = None
     author: RecordId | None = None
     notes: str | None = None
+    external_ids: ExternalIds = Field(
+        default_factory=dict,
+        description="ids other tools gave this record (hubspot: '10021'); an import of "
+        "that tool's export updates the record they name",
+    )
 
 
 RECORD_TYPES: dict[str, type[Record]] = {cls.KIND: cls for cls in (Client, Deal, Task, Activity)}
