@@ -269,6 +269,7 @@ def _import_json(result: imports.ImportResult, unit: str) -> dict[str, Any]:
     return {
         "type": bulk.PLURAL[result.kind],
         "source": result.source,
+        "vendor": result.vendor,
         "dry_run": result.dry_run,
         "rows": result.rows,
         "created": [render.record_json(r) for r in result.created],
@@ -309,6 +310,8 @@ def _import_json(result: imports.ImportResult, unit: str) -> dict[str, Any]:
 def _print_import(result: imports.ImportResult, unit: str) -> None:
     from tcrm.services import import_values
 
+    if result.vendor:
+        render.message(f"Read as an export of {result.vendor} (see docs/import.md).")
     if result.dry_run:
         render.table(
             ["Column", "Read as"],

@@ -42,6 +42,14 @@ from tcrm.services.bulk import (
     record_key,
 )
 from tcrm.services.clients import normalised_name, parse_contact
+from tcrm.services.import_upsert import (
+    ExternalIndex,
+    apply_row,
+    external_ids_cell,
+    fold_external,
+    ids_of,
+    row_fields,
+)
 from tcrm.services.import_values import (
     LIST_FIELDS,
     SINGULAR,
@@ -587,9 +595,17 @@ def parse_mappings(texts: Iterable[str], kind: str) -> dict[str, str | None]:
 
 
 def plan_columns(
-    kind: str, headers: Sequence[str], mappings: Mapping[str, str | None], canonical: bool = False
+    kind: str,
+    headers: Sequence[str],
+    mappings: Mapping[str, str | None],
+    canonical: bool = False,
+    known: Mapping[str, str | None] | None = None,
 ) -> list[Column]:
-    """How each column will be read; refuses a file without the columns a kind needs."""
+    """How each column will be read; refuses a file without the columns a kind needs.
+
+    ``known`` holds the headers another tool's export names (``import_vendors``), read
+    after ``mappings`` (``--map`` overrides) and before the common names."""
+    known = known or {}
     keys = [header_key(h) for h in headers]
     unknown = sorted(set(mappings) - set(keys))
     if unknown:
@@ -609,8 +625,10 @@ def plan_columns(
         if header.strip() == "id":
             columns.append(Column(i, header, "id", "recognised"))
             continue
-        found = _recognise(kind, key)
-        if found is False:
+        found = known[key] if key in known else _recognise(kind, key)
+        if isinstance(found, str) and found not in _target_names(kind) and "." not in found:
+            columns.append(Column(i, header, found, "extra"))  # a tool's column, renamed
+        elif found is False:
             columns.append(Column(i, header, _extra_key(kind, header), "extra"))
         elif found is None:
             columns.append(Column(i, header, None, "ignored"))
@@ -930,6 +948,8 @@ class RowReader:
         look, lists, kind = self.look, self.look.settings.lists, self.kind
         if target in JSON_FIELDS or (target == "contacts" and kind == "client"):
             return self._structured(target, first)
+        if target == "external_ids":
+            return external_ids_cell(first)
         if target in self.listed:
             if target in self.list_fields:
                 items = list(dict.fromkeys(i for t in texts for i in split_list(t, target)))
@@ -1076,6 +1096,8 @@ class Draft:
     wanted_id: str | None = None
     person: bool = False
     """A contact person of a company (grouped with the other people of that company)."""
+    fields: frozenset[str] = frozenset()
+    """The fields the row's own cells gave (an update by external id sets these)."""
 
 
 @dataclass(frozen=True)
@@ -1135,6 +1157,8 @@ def _finish_client(
                 origin[f"contact.{key}"] = origin.get(key, "")
         if "notes" in data:
             contact["notes"] = data.pop("notes")
+        if "external_ids" in data:  # a contacts export's ids are the person's
+            contact["external_ids"] = data.pop("external_ids")
         data["contacts"] = [*data.get("contacts", []), contact]
         return data, True, problems
     if role:
@@ -1213,6 +1237,7 @@ class Importer:
         now: datetime,
         progress: Progress | None,
         values: ValuePolicy | None = None,
+        known: Mapping[str, str | None] | None = None,
     ) -> None:
         if on_duplicate not in ON_DUPLICATE:
             raise UsageError(f"--on-duplicate {on_duplicate!r}: one of {', '.join(ON_DUPLICATE)}")
@@ -1222,7 +1247,7 @@ class Importer:
         self.on_duplicate = on_duplicate
         self.now = now
         self.progress = progress
-        self.columns = plan_columns(kind, source.headers, mappings, source.canonical)
+        self.columns = plan_columns(kind, source.headers, mappings, source.canonical, known)
         self.values = values or ValuePolicy(ws.settings)
         self.look = _lookups(ws, kind, now, date_formats, self.values)
         self.reader = RowReader(kind, self.columns, self.look, force)
@@ -1261,12 +1286,14 @@ class Importer:
     def _draft(self, row: SourceRow) -> tuple[Draft | None, list[tuple[str | None, str]]]:
         data, origin, problems = self.reader.read(row)
         wanted = data.pop("id", None)
+        fold_external(data)
         person = False
         if self.kind == "client":
             data, person, more = _finish_client(data, origin)
             problems += more
         if problems:
             return None, problems
+        fields = row_fields(data)
         if self.kind == "deal":
             _finish_deal(data, self.look)
         elif self.kind == "task":
@@ -1295,7 +1322,7 @@ class Importer:
                     )
         if findings:
             return None, [(_header_of(loc, origin), msg) for loc, msg in findings]
-        return Draft([row.number], record, wanted, person), []
+        return Draft([row.number], record, wanted, person, fields), []
 
     # grouping and duplicates
 
@@ -1323,14 +1350,17 @@ class Importer:
         updates: dict[str, Record] = {}
         duplicates: list[Duplicate] = []
         index = self._index(existing)
+        external = ExternalIndex(existing.values())
         for draft in self.drafts:
             row = draft.rows[0]
-            match = index.find(draft.record)
+            found = external.find(draft.record) if ids_of(draft.record) else None
+            match = Match(found[0], found[1], 1.0) if found else index.find(draft.record)
             if match is None or self.on_duplicate == "create":
                 if match is not None:
                     duplicates.append(self._duplicate(row, match, "create"))
                 creates[row] = draft
                 index.add(("row", row), draft.record)
+                external.add(("row", row), draft.record)
                 continue
             duplicates.append(self._duplicate(row, match, self.on_duplicate))
             if self.on_duplicate == "skip":
@@ -1343,7 +1373,12 @@ class Importer:
                 index.add(ref, target.record)
             else:
                 base = updates.get(str(ref), existing[str(ref)])
-                merged = merge_fill(base, draft.record)
+                if found:  # the other tool's export is where these fields changed
+                    merged = apply_row(base, draft.record, draft.fields, now=self.now)
+                else:
+                    merged = merge_fill(base, draft.record)
+                    if ids_of(draft.record):  # found by its keys: keep the tool's id
+                        merged = apply_row(merged, draft.record, ["external_ids"], now=self.now)
                 if merged.to_data() != existing[str(ref)].to_data():
                     updates[str(ref)] = merged
                 index.add(ref, merged)
@@ -1467,6 +1502,8 @@ class ImportResult:
     rejected_path: Path | None = None
     new_values: list[NewValue] = field(default_factory=list)
     """Values outside tcrm.yaml's lists, each with its row count and what became of it."""
+    vendor: str | None = None
+    """The tool whose export the file is (``HubSpot``), when its headers say so."""
     added: dict[str, list[str]] = field(default_factory=dict)
     """``--new-values add``: what tcrm.yaml's lists gained (or, dry, would gain)."""
     dropped: dict[str, int] = field(default_factory=dict)
@@ -1548,7 +1585,15 @@ def import_rows(
     ``tcrm.services.import_values``). A dry run never raises ``ImportProblems``: its
     result carries the problems, so the column mapping and new values are shown too.
     """
+    from tcrm.services import import_vendors  # it reads this module's Source
+
     now = local_now(ws, now)
+    vendor = None if source.canonical else import_vendors.detect(source.headers)
+    known: dict[str, str | None] = {}
+    if vendor is not None:
+        source = vendor.prepare(source)
+        known = vendor.columns(kind, source.headers)
+        date_formats = [*date_formats, *vendor.date_formats]
     values = ValuePolicy(ws.settings, new_values, value_maps or {})
     unused = [name for name in values.maps if name not in LIST_FIELDS[kind].values()]
     if unused:
@@ -1568,6 +1613,7 @@ def import_rows(
         now=now,
         progress=progress,
         values=values,
+        known=known,
     )
     importer.read_rows()
     if importer.problems and not skip_invalid and not dry_run:
@@ -1592,6 +1638,7 @@ def import_rows(
             dry_run=dry_run,
             message=message,
             new_values=values.values(),
+            vendor=vendor.name if vendor else None,
             added=added,
             dropped=values.dropped(),
             mapped=dict(values.mapped),
