@@ -1508,6 +1508,8 @@ class ImportResult:
     """``--new-values add``: what tcrm.yaml's lists gained (or, dry, would gain)."""
     dropped: dict[str, int] = field(default_factory=dict)
     mapped: dict[str, int] = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)
+    """Other workspace files the import's commit wrote (a saved mapping)."""
     problems: list[Problem] = field(default_factory=list)
     """A dry run's invalid rows (a real import refuses them with ``ImportProblems``);
     values outside their lists aside, as ``new_values`` lists them."""
@@ -1568,6 +1570,8 @@ def import_rows(
     value_maps: Mapping[str, Mapping[str, str | None]] | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
+    also_write: Mapping[str, str] | None = None,
+    note: str | None = None,
 ) -> ImportResult:
     """``tcrm import csv|vcard|json FILE``: every valid row a record, in one commit.
 
@@ -1584,6 +1588,10 @@ def import_rows(
     commit), dropped or mapped to a near match, per ``new_values`` (see
     ``tcrm.services.import_values``). A dry run never raises ``ImportProblems``: its
     result carries the problems, so the column mapping and new values are shown too.
+
+    ``also_write`` (workspace path -> text, a saved mapping) is written in the same
+    commit, whose message gains ``note``; with nothing to import it is committed alone
+    when there is a ``note``, and not at all otherwise.
     """
     from tcrm.services import import_vendors  # it reads this module's Source
 
@@ -1646,12 +1654,22 @@ def import_rows(
         )
         if dry_run:
             return result
+        if message and note:
+            message = f"{message}; {note}"
+        elif not message and note and also_write:
+            message = f"import: {note} (nothing new in {source.name})"
+        else:
+            also_write = also_write if message else None
+        result.message = message
         if message:
             total = len(plan.created) + len(plan.updated)
             settings_text = settings_text_with(ws, added) if added else None
             with ws.transaction(message) as tx:
                 if settings_text is not None:
                     tx.write_text(SETTINGS_FILE, settings_text)
+                for rel, text in (also_write or {}).items():
+                    tx.write_text(rel, text)
+                    result.written.append(rel)
                 for i, record in enumerate(plan.created, 1):
                     tx.put(record, create=True)
                     if progress and (i % 200 == 0 or i == total):
