@@ -179,3 +179,15 @@ def test_a_refused_import_saves_nothing(ws: Path) -> None:
     result = run("import", "csv", COMPANIES, "--save-mapping", "weekly")  # new sources
     assert result.code == 1
     assert snapshot(ws) == before and commit_count(ws) == commits
+
+
+def test_a_mapping_through_a_symbolic_link_is_refused(ws: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "weekly.yaml").write_text("type: clients\n", encoding="utf-8")
+    (ws / "imports").symlink_to(outside)
+    before, commits = snapshot(ws), commit_count(ws)
+    result = run("import", "csv", COMPANIES, "--mapping", "weekly", "--new-values", "add")
+    assert_refused(ws, result, before, commits)
+    assert "imports" in result.err and "link" in result.err
+    assert run("import", "mappings", "--json").out.strip() == "[]"

@@ -17,12 +17,13 @@ from typing import Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from tcrm.errors import NotFoundError, Problem, UsageError, ValidationError
+from tcrm.errors import NotFoundError, Problem, TcrmError, UsageError, ValidationError
+from tcrm.model.limits import MAX_RECORD_BYTES
 from tcrm.model.types import ID_RE
 from tcrm.model.validate import findings_of
 from tcrm.services.import_values import MODES, parse_value_maps
 from tcrm.services.imports import ON_DUPLICATE, parse_mappings
-from tcrm.store import yamlio
+from tcrm.store import links, yamlio
 from tcrm.store.workspace import Workspace
 
 FOLDER = "imports"
@@ -85,15 +86,27 @@ def rel_path(name: str) -> str:
     return f"{FOLDER}/{name}.yaml"
 
 
+def _read(ws: Workspace, rel: str) -> str | None:
+    """The file's text, never through a symbolic link (refused), ``None`` if missing."""
+    links.refuse(ws.root, rel)
+    try:
+        data = links.read_bytes(ws.root, rel, MAX_RECORD_BYTES)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError([Problem(rel, None, "is not UTF-8 text")]) from None
+
+
 def load(ws: Workspace, name: str) -> SavedMapping:
     """The mapping ``name``, checked: its columns, value maps and options as the
     command line would check them, each problem named ``imports/NAME.yaml:LINE``."""
     rel = rel_path(name)
-    path = ws.root / rel
-    if path.is_symlink() or not path.is_file():
+    text = _read(ws, rel)
+    if text is None:
         known = ", ".join(m.name for m in list_mappings(ws)) or "none saved yet"
         raise NotFoundError(f"no import mapping {name!r} ({rel}); mappings: {known}")
-    text = path.read_text(encoding="utf-8")
     doc = yamlio.load_rt(text, rel)
     plain = yamlio.load_fast(text, rel)
     if not isinstance(plain, dict):
@@ -221,16 +234,16 @@ def mapping_text(
 def touched_text(ws: Workspace, name: str, today: date) -> str:
     """The mapping file with ``last_used`` set to ``today`` (comments kept)."""
     rel = rel_path(name)
-    doc = yamlio.load_rt((ws.root / rel).read_text(encoding="utf-8"), rel)
+    doc = yamlio.load_rt(_read(ws, rel) or "{}", rel)
     doc["last_used"] = today.isoformat()
     return yamlio.dump_rt(doc)
 
 
 def _text(ws: Workspace, name: str, data: dict[str, Any]) -> str:
     rel = rel_path(name)
-    path = ws.root / rel
-    if path.is_file() and not path.is_symlink():
-        doc = yamlio.load_rt(path.read_text(encoding="utf-8"), rel)
+    text = _read(ws, rel)
+    if text is not None:
+        doc = yamlio.load_rt(text, rel)
         if isinstance(doc, dict):
             for key in [k for k in doc if k not in data]:
                 if key in SavedMapping.model_fields:
@@ -263,17 +276,17 @@ class MappingInfo:
 def list_mappings(ws: Workspace) -> list[MappingInfo]:
     """Every ``imports/*.yaml``, by name; a broken one listed with its problem."""
     folder = ws.root / FOLDER
-    if not folder.is_dir() or folder.is_symlink():
+    if links.link_in(ws.root, FOLDER) is not None or not folder.is_dir():
         return []
     out = []
     for path in sorted(folder.glob("*.yaml")):
         name = path.stem
         rel = f"{FOLDER}/{path.name}"
-        if not ID_RE.match(name) or path.is_symlink():
+        if not ID_RE.match(name):
             continue
         try:
             saved = load(ws, name)
-        except (ValidationError, UsageError) as exc:
+        except TcrmError as exc:
             problem = "; ".join(str(p) for p in getattr(exc, "problems", [])) or str(exc)
             out.append(MappingInfo(name, rel, None, None, 0, 0, None, problem))
             continue
