@@ -161,3 +161,36 @@ def test_an_id_written_as_a_number_by_hand_reads_as_text() -> None:
         }
     )
     assert deal.external_ids == {"hubspot": "10021"}
+
+
+def test_map_names_the_id_column_of_a_tool_without_a_description(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = vendor_workspace(tmp_path, monkeypatch, None)
+    export = tmp_path / "copper.csv"
+    export.write_text(
+        "Copper ID,Company,Website\r\n88,Tallow & Wick,tallow.example.com\r\n", encoding="utf-8"
+    )
+    result = run("import", "csv", export, "--map", "Copper ID=external_ids.copper")
+    assert result.code == 0, result.err
+    assert load(root, "clients/tallow-wick.yaml")["external_ids"] == {"copper": "88"}
+    export.write_text(
+        "Copper ID,Company,Website\r\n88,Tallow and Wick Ltd,tallow-wick.example.com\r\n",
+        encoding="utf-8",
+    )
+    result = run(
+        "import",
+        "csv",
+        export,
+        "--map",
+        "Copper ID=external_ids.copper",
+        "--on-duplicate",
+        "update",
+    )
+    assert result.code == 0, result.err
+    client = load(root, "clients/tallow-wick.yaml")
+    assert client["name"] == "Tallow and Wick Ltd"
+    assert client["website"] == "tallow-wick.example.com"
+    assert sorted(p.name for p in (root / "clients").iterdir()) == ["tallow-wick.yaml"]
+    bad = run("import", "csv", export, "--map", "Copper ID=external_ids.Copper!")
+    assert bad.code == 2 and "has no field 'external_ids.Copper!'" in bad.err

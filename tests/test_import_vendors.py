@@ -515,3 +515,25 @@ def test_an_unknown_stage_is_refused_naming_the_stages(
         "(stages: lead, qualified, proposal, negotiation; or won, lost)"
     ) in result.err
     assert snapshot(root) == before and commit_count(root) == commits
+
+
+def test_an_export_saved_as_a_workbook_gives_the_same_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HubSpot exports XLSX too: the same tool recognised, the same records."""
+    from openpyxl import Workbook
+
+    root = vendor_workspace(tmp_path, monkeypatch, "hubspot")
+    for kind, name in (("clients", "hubspot-companies.csv"), ("deals", "hubspot-deals.csv")):
+        book = Workbook()
+        sheet = book.active
+        with (FIXTURES / name).open(newline="", encoding="utf-8") as f:
+            for row in csv.reader(f):
+                sheet.append(row)
+        path = tmp_path / name.replace(".csv", ".xlsx")
+        book.save(path)
+        result = run("import", "xlsx", path, "--type", kind, "--new-values", "add")
+        assert result.code == 0, result.err
+        assert "Read as an export of HubSpot " in result.err
+    got = {kind: records(root, kind) for kind in ("client", "deal")}
+    assert got == EXPECTED["hubspot"]

@@ -571,6 +571,10 @@ def _recognise(kind: str, key: str) -> str | bool | None:
     return False
 
 
+EXTERNAL_TARGET = re.compile(r"^external_ids\.[a-z][a-z0-9_-]{0,39}$")
+"""``--map "Copper ID=external_ids.copper"``: the column is that tool's id of the row."""
+
+
 def parse_mappings(texts: Iterable[str], kind: str) -> dict[str, str | None]:
     """``--map "Company Name=name"`` (``HEADER=`` leaves the column out) -> {header key: field}."""
     allowed = _target_names(kind)
@@ -582,6 +586,9 @@ def parse_mappings(texts: Iterable[str], kind: str) -> dict[str, str | None]:
         target = target.strip()
         if target in ("", "-"):
             out[header_key(header)] = None
+            continue
+        if EXTERNAL_TARGET.match(target):  # another tool's id of the row: external_ids
+            out[header_key(header)] = target
             continue
         if target not in allowed:
             close = get_close_matches(target, sorted(allowed), n=1)
