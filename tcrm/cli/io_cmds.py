@@ -647,7 +647,7 @@ def import_xlsx(
     )
     kind = bulk.kind_of(p["record_type"])
     mappings = imports.parse_mappings(p["mapping"] or [], kind)
-    source = xlsxio.read_sheet(file, p["sheet"] or xlsxio.pick_sheet(file, kind))
+    source = xlsxio.read_sheet(file, p["sheet"], kind)
     _import(
         ctx,
         kind=kind,

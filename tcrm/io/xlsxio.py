@@ -45,8 +45,9 @@ def _load(path: Path, *, data_only: bool) -> Any:
         ) from None
 
 
-def read_sheet(path: Path, sheet: str | None = None) -> Source:
-    """The rows of one sheet (the first, or ``sheet``) as a ``Source`` of text cells.
+def read_sheet(path: Path, sheet: str | None = None, kind: str | None = None) -> Source:
+    """The rows of one sheet (``sheet``, else the one holding ``kind`` in a workbook of
+    several, see ``pick_sheet``, else the first) as a ``Source`` of text cells.
 
     Row 1 is the header; rows are numbered as Excel shows them; wholly empty rows are
     skipped. A formula cell is read as its saved value; one with no saved value is
@@ -55,6 +56,8 @@ def read_sheet(path: Path, sheet: str | None = None) -> Source:
     formulas_book = None
     try:
         names = values_book.sheetnames
+        if sheet is None and kind is not None:
+            sheet = pick_sheet(values_book, kind)
         name = sheet if sheet is not None else names[0]
         if name not in names:
             raise UsageError(f"{path.name} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
@@ -75,33 +78,29 @@ def read_sheet(path: Path, sheet: str | None = None) -> Source:
             formulas_book.close()
 
 
-def pick_sheet(path: Path, kind: str) -> str | None:
+def pick_sheet(book: Any, kind: str) -> str | None:
     """The sheet a workbook of several holds ``kind`` on (``--sheet`` not given): the
     one named for it (``Deals``, ``deal``), else the first whose header row has the
     columns that kind needs (a ``Deal Name`` and a ``Company`` for deals). ``None``: the
     first sheet (a workbook of one sheet, or none fits: its refusal names the columns)."""
     from tcrm.services.imports import header_key, plan_columns
 
-    book = _load(path, data_only=True)
-    try:
-        names = book.sheetnames
-        if len(names) < 2:
-            return None
-        words = {PLURAL[kind], kind}
-        for name in names:
-            if header_key(name) in words:
-                return str(name)
-        for name in names:
-            row = next(book[name].iter_rows(min_row=1, max_row=1, values_only=True), ())
-            headers = [str(v).strip() if v is not None else "" for v in row]
-            try:
-                plan_columns(kind, headers, {})
-            except UsageError:
-                continue
-            return str(name)
+    names = book.sheetnames
+    if len(names) < 2:
         return None
-    finally:
-        book.close()
+    words = {PLURAL[kind], kind}
+    for name in names:
+        if header_key(name) in words:
+            return str(name)
+    for name in names:
+        row = next(book[name].iter_rows(min_row=1, max_row=1, values_only=True), ())
+        headers = [str(v).strip() if v is not None else "" for v in row]
+        try:
+            plan_columns(kind, headers, {})
+        except UsageError:
+            continue
+        return str(name)
+    return None
 
 
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
