@@ -194,3 +194,26 @@ def test_map_names_the_id_column_of_a_tool_without_a_description(
     assert sorted(p.name for p in (root / "clients").iterdir()) == ["tallow-wick.yaml"]
     bad = run("import", "csv", export, "--map", "Copper ID=external_ids.Copper!")
     assert bad.code == 2 and "has no field 'external_ids.Copper!'" in bad.err
+
+
+def test_files_with_external_ids_validate_against_the_schema_as_an_editor_sees_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``hubspot: 5501`` is a number to a YAML 1.2 editor: the schema takes it."""
+    import json
+
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    from tests.test_schema import SCHEMA_DIR, _editor_view
+
+    root = _week_one(tmp_path, monkeypatch)
+    yaml = YAML(typ="safe", pure=True)
+    for kind, folder in (("client", "clients"), ("deal", "deals")):
+        schema = json.loads((SCHEMA_DIR / f"{kind}.schema.json").read_text(encoding="utf-8"))
+        for path in sorted((root / folder).glob("*.yaml")):
+            data = _editor_view(yaml.load(path.read_text(encoding="utf-8")))
+            assert isinstance(data["external_ids"]["hubspot"], int)
+            jsonschema.validate(data, schema)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({"external_ids": {"HubSpot": "1"}}, schema)

@@ -326,4 +326,16 @@ def check_external_ids(value: Any) -> dict[str, str]:
 ExternalIds = Annotated[
     dict[str, str],
     BeforeValidator(check_external_ids),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"pattern": TOOL_RE.pattern},
+            "maxProperties": EXTERNAL_ID_TOOLS,
+            "additionalProperties": {
+                "type": ["string", "integer"],
+                "minLength": 1,
+                "maxLength": EXTERNAL_ID_CHARS,
+            },
+        }
+    ),
 ]
