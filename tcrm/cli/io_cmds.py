@@ -538,8 +538,9 @@ def import_csv(
 ) -> None:
     """Import a CSV file exported from a spreadsheet or another CRM; one commit.
 
-    Headers of HubSpot, Pipedrive, Google Contacts and plain spreadsheets are recognised
-    (see docs/import.md); other columns are kept as extra fields. Every row is checked
+    Exports of HubSpot, Pipedrive, Salesforce, Zoho CRM, Google Contacts and Outlook are
+    recognised, with their ids kept for the next re-import, and plain spreadsheets'
+    headers too (see docs/import.md); other columns are kept as extra fields. Every row is checked
     first: with any invalid row nothing is written and each problem is listed.
     """
     from tcrm.io import csvio
