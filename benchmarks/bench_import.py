@@ -24,7 +24,9 @@ each run (for code that has one); `cold` deletes `.tcrm/` first; `off` sets
 
 Files (`--files`): `cache` is run.py's file (10,000 new companies, `,`, one line each);
 `contacts` a person per row, about two per company (`;`, a BOM, multi-line notes, 1%
-repeated companies); `companies` a company per row (same style).
+repeated companies); `companies` a company per row (same style). `NAME-xlsx` is that
+file as an Excel workbook, imported with `tcrm import xlsx` (e.g. `--files
+companies,companies-xlsx` puts the two side by side; the last line gives rows/s).
 
 Before and after in the same run: `--before DIR` times the `tcrm` package in DIR (e.g. a
 `git worktree` or `git archive` of the old commit) as well, alternating with the current
@@ -71,6 +73,7 @@ LAST = ("Müller", "Smith", "Martin", "Okafor", "Lindqvist", "Rossi", "Novak", "
 
 TIMED = (
     ("tcrm.io.csvio", "read_table"),
+    ("tcrm.io.xlsxio", "read_sheet"),
     ("tcrm.services.imports", "Importer.read_rows"),
     ("tcrm.services.imports", "Importer.group_people"),
     ("tcrm.services.imports", "Importer.plan"),
@@ -89,7 +92,7 @@ a version of the code lacks counts as 0."""
 PHASES: tuple[tuple[str, Callable[[dict[str, float]], float]], ...] = (
     ("whole process (spawn to exit)", lambda t: t["wall"]),
     ("  start-up: interpreter, imports", lambda t: t["wall"] - t["main"]),
-    ("  read + parse the CSV", lambda t: t["read_table"]),
+    ("  read + parse the file", lambda t: t["read_table"] + t.get("read_sheet", 0.0)),
     ("  rows -> records (map, validate)", lambda t: t["Importer.read_rows"]),
     ("  load the workspace's records", lambda t: t["all_records"]),
     (
@@ -121,6 +124,7 @@ PHASES: tuple[tuple[str, Callable[[dict[str, float]], float]], ...] = (
         lambda t: (
             t["main"]
             - t["read_table"]
+            - t.get("read_sheet", 0.0)
             - t["Importer.read_rows"]
             - t["Importer.group_people"]
             - t["Importer.plan"]
@@ -163,7 +167,13 @@ def generate(path: Path, rows: int, people: bool = True, seed: int = 7) -> None:
 
 
 def input_file(name: str, rows: int, work: Path) -> Path:
-    """The CSV file called ``name`` (see --files)."""
+    """The CSV file called ``name`` (see --files); ``NAME-xlsx`` is that file as an Excel
+    workbook (one sheet, typed cells as Excel writes them)."""
+    if name.endswith("-xlsx"):
+        path = work / f"{name}.xlsx"
+        if not path.exists():
+            to_xlsx(input_file(name.removesuffix("-xlsx"), rows, work), path)
+        return path
     if name == "cache":
         cached = CACHE / "import-10000.csv"
         if cached.is_file() and rows == 10_000:
@@ -177,6 +187,22 @@ def input_file(name: str, rows: int, work: Path) -> Path:
     if not path.exists():
         generate(path, rows, people=name == "contacts")
     return path
+
+
+def to_xlsx(csv_path: Path, path: Path) -> None:
+    """``csv_path`` as a workbook: numbers as numbers, the rest as text."""
+    import csv
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    ws = book.create_sheet("Sheet1")
+    with csv_path.open(encoding="utf-8-sig", newline="") as f:
+        sample = f.read(4096)
+        f.seek(0)
+        for i, row in enumerate(csv.reader(f, csv.Sniffer().sniff(sample, ";,"))):
+            ws.append([int(c) if i and c.isdigit() else c for c in row])
+    book.save(path)
 
 
 # --- workspaces ----------------------------------------------------------------------------
@@ -337,7 +363,8 @@ def child(out: Path, csv_path: Path) -> None:
         out.write_text(json.dumps(totals), encoding="utf-8")
 
     atexit.register(save)
-    sys.argv = ["tcrm", "import", "csv", str(csv_path)]
+    fmt = "xlsx" if csv_path.suffix == ".xlsx" else "csv"
+    sys.argv = ["tcrm", "import", fmt, str(csv_path)]
     cli.main()
 
 
@@ -387,6 +414,11 @@ def print_table(results: list[dict[str, Any]]) -> None:
     for label, _ in PHASES:
         key = label.strip()
         print(f"{label:<36}" + "".join(f"{r['median'][key]:>{width}.2f}" for r in results))
+    wall = PHASES[0][0]
+    print(
+        f"{'rows per second (whole process)':<36}"
+        + "".join(f"{r['rows'] / r['median'][wall]:>{width},.0f}" for r in results)
+    )
     pairs = [(a, b) for a in results for b in results if _pair(a, b)]
     for before, after in pairs:
         key = PHASES[0][0]
@@ -408,7 +440,11 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="fresh,10k", help="fresh, 1k, 10k, 100k")
-    parser.add_argument("--files", default="cache,contacts", help="cache, contacts, companies")
+    parser.add_argument(
+        "--files",
+        default="cache,contacts",
+        help="cache, contacts, companies; NAME-xlsx for that file as a workbook",
+    )
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--index", choices=("warm", "cold", "off"), default="warm")
@@ -455,7 +491,7 @@ def main() -> None:
                         say(f"{size} {file} {variant} run {i + 1}: {times['wall']:.2f} s")
                         runs[variant].append(times)
                 for variant, code in variants.items():
-                    entry = {"size": size, "file": file, "variant": variant}
+                    entry = {"size": size, "file": file, "variant": variant, "rows": args.rows}
                     entry |= {"code": str(code or ROOT), **summary(runs[variant])}
                     results.append(entry)
                 files = {r["files"] for r in results if r["size"] == size and r["file"] == file}

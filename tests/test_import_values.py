@@ -317,7 +317,7 @@ def test_dry_run_shows_columns_new_values_and_suggested_maps_though_rows_are_inv
     assert result.code == 1, result
     assert snapshot(sample_ws) == before and commit_count(sample_ws) == commits
     assert "Original Source" in result.out and "Record ID" in result.out
-    assert "kept as extra field record_id" in result.out
+    assert "Record ID\texternal_ids.hubspot" in result.out  # HubSpot's id, for updates
     assert "Organic search" in result.out and "Offline sources" in result.out
     assert '--map-value "source:Referrals=referral"' in result.out
     assert "--map-value" not in result.out.split("Organic search")[1].splitlines()[0]

@@ -118,6 +118,24 @@ ForceStage = Annotated[
     bool,
     typer.Option("--force", help="Import deals even when their stage needs fields they lack."),
 ]
+UseMapping = Annotated[
+    str | None,
+    typer.Option(
+        "--mapping",
+        help="Read the file as the saved mapping imports/NAME.yaml says (columns, value "
+        "maps, options); options given here win. See `tcrm import mappings`.",
+        metavar="NAME",
+    ),
+]
+SaveMapping = Annotated[
+    str | None,
+    typer.Option(
+        "--save-mapping",
+        help="Save this import's --map, --map-value and options as imports/NAME.yaml, in "
+        "the import's commit, for the next run (--mapping NAME).",
+        metavar="NAME",
+    ),
+]
 Where = Annotated[
     list[str] | None,
     typer.Option(
@@ -186,6 +204,8 @@ def _import(
     rejects: Callable[[imports.Source, Any], bytes] | None,
     new_values: str,
     map_value: list[str] | None,
+    also_write: dict[str, str] | None = None,
+    note: str | None = None,
 ) -> None:
     from tcrm.services import import_values, imports
 
@@ -213,6 +233,8 @@ def _import(
                 value_maps=value_maps,
                 now=cli_now(ctx),
                 progress=progress,
+                also_write=also_write,
+                note=note,
             )
     except imports.ImportProblems as exc:
         _print_problems(exc.problems, exc.new_values, source.unit)
@@ -226,6 +248,68 @@ def _import(
             _print_problems(result.problems, [], source.unit)
         refused = [v for v in result.new_values if v.action == "reject"]
         raise _refusal(len(result.rejected), refused, source, "the import would be refused")
+
+
+_SAVED_OPTIONS = {
+    "new_values": ("new_values", "reject"),
+    "on_duplicate": ("on_duplicate", "skip"),
+    "date_format": ("date_formats", None),
+    "delimiter": ("delimiter", None),
+    "encoding": ("encoding", None),
+    "sheet": ("sheet", None),
+    "force": ("force", False),
+}
+"""Command parameter -> (the saved mapping's key, its default)."""
+
+
+def _mapping_params(
+    ctx: typer.Context, fmt: str, params: dict[str, Any], use: str | None, save: str | None
+) -> dict[str, Any]:
+    """``params`` with a saved mapping applied (``--mapping``): its maps added under the
+    command line's, its options where the command line gave none; and, for
+    ``--save-mapping`` or a used mapping, the file to write in the import's commit
+    (``also_write``) with the commit message's ``note``."""
+    from tcrm.services import import_mappings, records
+
+    out = dict(params, also_write=None, note=None)
+    if use is None and save is None:
+        return out
+    given = {  # given on the command line (or its environment), not defaults
+        name
+        for name in [*params, "record_type"]
+        if getattr(ctx.get_parameter_source(name), "name", "") in ("COMMANDLINE", "ENVIRONMENT")
+    }
+    ws = workspace(ctx)
+    kind = bulk.kind_of(params["record_type"])
+    options = import_mappings.Options(
+        kind, fmt, list(params.get("mapping") or []), list(params.get("map_value") or [])
+    )
+    if use is not None:
+        saved = import_mappings.load(ws, use)
+        if "record_type" not in given:
+            kind = import_mappings.KINDS[saved.type]
+            options.kind = kind
+        options, defaults = import_mappings.merged(saved, options)
+        for param, (key, _) in _SAVED_OPTIONS.items():
+            if param in params and param not in given and key in defaults:
+                out[param] = defaults[key]
+    out["record_type"] = kind
+    out["mapping"], out["map_value"] = options.maps, options.value_maps
+    today = records.local_now(ws, cli_now(ctx)).date()
+    name = save or use
+    assert name is not None
+    rel = import_mappings.rel_path(name)
+    if save is not None:
+        settings = {
+            key: out[param]
+            for param, (key, default) in _SAVED_OPTIONS.items()
+            if param in out and out[param] not in (default, None, [])
+        }
+        out["also_write"] = {rel: import_mappings.mapping_text(ws, save, options, settings, today)}
+        out["note"] = f"mapping saved to {rel}"
+    else:
+        out["also_write"] = {rel: import_mappings.touched_text(ws, name, today)}
+    return out
 
 
 def _print_problems(problems: list[Any], new_values: list[Any], unit: str) -> None:
@@ -269,6 +353,7 @@ def _import_json(result: imports.ImportResult, unit: str) -> dict[str, Any]:
     return {
         "type": bulk.PLURAL[result.kind],
         "source": result.source,
+        "vendor": result.vendor,
         "dry_run": result.dry_run,
         "rows": result.rows,
         "created": [render.record_json(r) for r in result.created],
@@ -303,12 +388,15 @@ def _import_json(result: imports.ImportResult, unit: str) -> dict[str, Any]:
         "dropped": result.dropped,
         "mapped": result.mapped,
         "problems": [str(p) for p in result.problems],
+        "written": result.written,
     }
 
 
 def _print_import(result: imports.ImportResult, unit: str) -> None:
     from tcrm.services import import_values
 
+    if result.vendor:
+        render.message(f"Read as an export of {result.vendor} (see docs/import.md).")
     if result.dry_run:
         render.table(
             ["Column", "Read as"],
@@ -375,6 +463,9 @@ def _print_import(result: imports.ImportResult, unit: str) -> None:
         render.message(f"Mapped {_values(total)} to listed ones ({counts}).")
     if result.rejected_path:
         render.message(f"Rejected {unit}s, with an error column: {result.rejected_path}")
+    for rel in result.written:
+        if rel.startswith("imports/"):
+            render.message(f"Import mapping written: {rel}")
     if result.dry_run:
         render.message("Dry run: nothing was written.")
 
@@ -440,38 +531,60 @@ def import_csv(
     new_values: NewValues = "reject",
     map_value: MapValue = None,
     force: ForceStage = False,
+    use_mapping: UseMapping = None,
+    save_mapping: SaveMapping = None,
     dry_run: DryRun = False,
     as_json: AsJson = False,
 ) -> None:
     """Import a CSV file exported from a spreadsheet or another CRM; one commit.
 
-    Headers of HubSpot, Pipedrive, Google Contacts and plain spreadsheets are recognised
-    (see docs/import.md); other columns are kept as extra fields. Every row is checked
+    Exports of HubSpot, Pipedrive, Salesforce, Zoho CRM, Google Contacts and Outlook are
+    recognised, with their ids kept for the next re-import, and plain spreadsheets'
+    headers too (see docs/import.md); other columns are kept as extra fields. Every row is checked
     first: with any invalid row nothing is written and each problem is listed.
     """
     from tcrm.io import csvio
     from tcrm.services import imports
 
-    kind = bulk.kind_of(record_type)
-    sep = csvio.delimiter_of(delimiter)
+    p = _mapping_params(
+        ctx,
+        "csv",
+        {
+            "record_type": record_type,
+            "mapping": mapping,
+            "delimiter": delimiter,
+            "encoding": encoding,
+            "date_format": date_format,
+            "on_duplicate": on_duplicate,
+            "new_values": new_values,
+            "map_value": map_value,
+            "force": force,
+        },
+        use_mapping,
+        save_mapping,
+    )
+    kind = bulk.kind_of(p["record_type"])
+    sep = csvio.delimiter_of(p["delimiter"])
     custom = workspace(ctx).settings.fields.of(kind)
-    mappings = imports.parse_mappings(mapping or [], kind, custom)
-    source, used, bom = csvio.read_table(file, delimiter=sep, encoding=encoding)
+    mappings = imports.parse_mappings(p["mapping"] or [], kind, custom)
+    source, used, bom = csvio.read_table(file, delimiter=sep, encoding=p["encoding"])
     _import(
         ctx,
         kind=kind,
         source=source,
         path=file,
         mappings=mappings,
-        date_formats=date_format or [],
-        on_duplicate=on_duplicate,
+        date_formats=p["date_format"] or [],
+        on_duplicate=p["on_duplicate"],
         skip_invalid=skip_invalid,
         dry_run=dry_run,
-        force=force,
+        force=p["force"],
         as_json=as_json,
         rejects=partial(_encode_rejected, delimiter=used, bom=bom),
-        new_values=new_values,
-        map_value=map_value,
+        new_values=p["new_values"],
+        map_value=p["map_value"],
+        also_write=p["also_write"],
+        note=p["note"],
     )
 
 
@@ -505,6 +618,8 @@ def import_xlsx(
     new_values: NewValues = "reject",
     map_value: MapValue = None,
     force: ForceStage = False,
+    use_mapping: UseMapping = None,
+    save_mapping: SaveMapping = None,
     dry_run: DryRun = False,
     as_json: AsJson = False,
 ) -> None:
@@ -516,26 +631,103 @@ def import_xlsx(
     from tcrm.io import xlsxio
     from tcrm.services import imports
 
-    kind = bulk.kind_of(record_type)
+    p = _mapping_params(
+        ctx,
+        "xlsx",
+        {
+            "record_type": record_type,
+            "mapping": mapping,
+            "sheet": sheet,
+            "date_format": date_format,
+            "on_duplicate": on_duplicate,
+            "new_values": new_values,
+            "map_value": map_value,
+            "force": force,
+        },
+        use_mapping,
+        save_mapping,
+    )
+    kind = bulk.kind_of(p["record_type"])
     custom = workspace(ctx).settings.fields.of(kind)
-    mappings = imports.parse_mappings(mapping or [], kind, custom)
-    source = xlsxio.read_sheet(file, sheet)
+    mappings = imports.parse_mappings(p["mapping"] or [], kind, custom)
+    source = xlsxio.read_sheet(file, p["sheet"], kind)
     _import(
         ctx,
         kind=kind,
         source=source,
         path=file,
         mappings=mappings,
-        date_formats=date_format or [],
-        on_duplicate=on_duplicate,
+        date_formats=p["date_format"] or [],
+        on_duplicate=p["on_duplicate"],
         skip_invalid=skip_invalid,
         dry_run=dry_run,
-        force=force,
+        force=p["force"],
         as_json=as_json,
         rejects=partial(_encode_rejected, delimiter=",", bom=False),
-        new_values=new_values,
-        map_value=map_value,
+        new_values=p["new_values"],
+        map_value=p["map_value"],
+        also_write=p["also_write"],
+        note=p["note"],
     )
+
+
+@import_app.command("mappings")
+def import_mappings_list(ctx: typer.Context, as_json: AsJson = False) -> None:
+    """List the saved import mappings (imports/*.yaml): name, type, columns, last used.
+
+    Save one with `tcrm import csv FILE ... --save-mapping NAME`; use it with
+    `--mapping NAME`. A file that cannot be used is listed with its problem.
+    """
+    from tcrm.services import import_mappings
+
+    found = import_mappings.list_mappings(workspace(ctx))
+    if as_json:
+        render.emit_json(
+            [
+                {
+                    "name": m.name,
+                    "path": m.path,
+                    "type": m.type,
+                    "format": m.format,
+                    "columns": m.columns,
+                    "values": m.values,
+                    "last_used": m.last_used.isoformat() if m.last_used else None,
+                    "problem": m.problem,
+                }
+                for m in found
+            ]
+        )
+        return
+    if not found:
+        render.message("No saved import mappings; save one with --save-mapping NAME.")
+        return
+    render.table(
+        [
+            "Name",
+            "Type",
+            "Format",
+            render.Column("Columns", "right"),
+            render.Column("Values", "right"),
+            "Last used",
+        ],
+        (
+            [
+                m.name,
+                m.type or "?",
+                m.format or "",
+                m.columns,
+                m.values,
+                m.last_used.isoformat() if m.last_used else "",
+            ]
+            for m in found
+        ),
+        title="Import mappings",
+    )
+    for m in found:
+        if m.problem:
+            err.print(
+                f"{m.path}: cannot be used: {_visible(m.problem)}", markup=False, highlight=False
+            )
 
 
 @import_app.command("vcard")

@@ -45,8 +45,9 @@ def _load(path: Path, *, data_only: bool) -> Any:
         ) from None
 
 
-def read_sheet(path: Path, sheet: str | None = None) -> Source:
-    """The rows of one sheet (the first, or ``sheet``) as a ``Source`` of text cells.
+def read_sheet(path: Path, sheet: str | None = None, kind: str | None = None) -> Source:
+    """The rows of one sheet (``sheet``, else the one holding ``kind`` in a workbook of
+    several, see ``pick_sheet``, else the first) as a ``Source`` of text cells.
 
     Row 1 is the header; rows are numbered as Excel shows them; wholly empty rows are
     skipped. A formula cell is read as its saved value; one with no saved value is
@@ -55,17 +56,20 @@ def read_sheet(path: Path, sheet: str | None = None) -> Source:
     formulas_book = None
     try:
         names = values_book.sheetnames
+        if sheet is None and kind is not None:
+            sheet = pick_sheet(values_book, kind)
         name = sheet if sheet is not None else names[0]
         if name not in names:
             raise UsageError(f"{path.name} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
         values_ws = values_book[name]
         values_ws.reset_dimensions()  # some writers store a wrong dimension: read all rows
         formulas_ws = None
-        if _has_formulas(values_book, values_ws):  # a second pass only for formulas
+        has_formulas, merges = _scan(values_book, values_ws)
+        if has_formulas:  # a second pass only for formulas
             formulas_book = _load(path, data_only=False)
             formulas_ws = formulas_book[name]
             formulas_ws.reset_dimensions()
-        return _source(path, name, values_ws, formulas_ws)
+        return _source(path, name, values_ws, formulas_ws, merges)
     except (zipfile.BadZipFile, KeyError, ValueError, ParseError) as exc:
         raise UsageError(f"{path.name} is not a readable Excel workbook (.xlsx): {exc}") from None
     finally:
@@ -74,25 +78,99 @@ def read_sheet(path: Path, sheet: str | None = None) -> Source:
             formulas_book.close()
 
 
+def pick_sheet(book: Any, kind: str) -> str | None:
+    """The sheet a workbook of several holds ``kind`` on (``--sheet`` not given): the
+    one named for it (``Deals``, ``deal``), else the first whose header row has the
+    columns that kind needs (a ``Deal Name`` and a ``Company`` for deals). ``None``: the
+    first sheet (a workbook of one sheet, or none fits: its refusal names the columns)."""
+    from tcrm.services.imports import header_key, plan_columns
+
+    names = book.sheetnames
+    if len(names) < 2:
+        return None
+    words = {PLURAL[kind], kind}
+    for name in names:
+        if header_key(name) in words:
+            return str(name)
+    for name in names:
+        row = next(book[name].iter_rows(min_row=1, max_row=1, values_only=True), ())
+        headers = [str(v).strip() if v is not None else "" for v in row]
+        try:
+            plan_columns(kind, headers, {})
+        except UsageError:
+            continue
+        return str(name)
+    return None
+
+
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_MERGE_TAG = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s+ref=\"([A-Z]{1,3}[0-9]{1,7}:[A-Z]{1,3}[0-9]{1,7})\""
+)
 _CHUNK = 1 << 20
+HEADER_ROWS = 2
+"""Merged ranges that matter: those of the header, which is at most two rows."""
+
+Merge = tuple[int, int, int, int]
+"""A merged range: first column, first row, last column, last row (1-based)."""
 
 
-def _has_formulas(book: Any, ws: Any) -> bool:
-    """Whether the sheet's XML holds a formula element (``<f>``, any prefix): a byte
-    scan, far cheaper than parsing the sheet a second time."""
+def _scan(book: Any, ws: Any) -> tuple[bool, list[Merge]]:
+    """Whether the sheet's XML holds a formula element (``<f>``, any prefix), and its
+    merged ranges that touch the header rows: one byte scan, far cheaper than parsing
+    the sheet again (read-only mode does not read merged cells)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    formulas = False
+    merges: set[bytes] = set()
     tail = b""
     with book._archive.open(ws._worksheet_path) as part:
         while chunk := part.read(_CHUNK):
-            if _FORMULA_TAG.search(tail + chunk):
-                return True
-            tail = chunk[-64:]
-    return False
+            text = tail + chunk
+            formulas = formulas or bool(_FORMULA_TAG.search(text))
+            merges.update(_MERGE_TAG.findall(text))
+            tail = chunk[-96:]
+    out = []
+    for ref in sorted(merges):
+        min_col, min_row, max_col, max_row = range_boundaries(ref.decode("ascii"))
+        if min_row <= HEADER_ROWS and max_col - min_col < 16384:
+            out.append((min_col, min_row, max_col, max_row))
+    return formulas, out
 
 
-def _source(path: Path, sheet: str, values_ws: Any, formulas_ws: Any) -> Source:
+def _spread(texts: list[str], row: int, merges: list[Merge]) -> list[str]:
+    """Row ``row``'s texts with each merged range's value in every column it covers."""
+    texts = list(texts)
+    for min_col, min_row, max_col, _ in merges:
+        if min_row == row and max_col > min_col:
+            value = texts[min_col - 1] if min_col <= len(texts) else ""
+            texts += [""] * (max_col - len(texts))
+            for column in range(min_col + 1, max_col + 1):
+                texts[column - 1] = value
+    return texts
+
+
+def _two_row_header(second: list[str], merges: list[Merge]) -> set[int] | None:
+    """The columns (1-based) under a range merged across row 1, when row 2 is their
+    second header row: it has text only in such columns (the others' cells are merged
+    down from row 1, or empty). ``None`` when row 2 is data."""
+    under = {
+        column
+        for min_col, min_row, max_col, max_row in merges
+        if min_row == 1 and max_row == 1 and max_col > min_col
+        for column in range(min_col, max_col + 1)
+    }
+    filled = {i for i, text in enumerate(second, 1) if text.strip()}
+    return under if under and filled and filled <= under else None
+
+
+def _source(
+    path: Path, sheet: str, values_ws: Any, formulas_ws: Any, merges: list[Merge]
+) -> Source:
     source: Source | None = None
     width = 0
+    top: list[str] | None = None
+    """Row 1's texts while row 2 may still be a second header row."""
     formula_rows = (
         formulas_ws.iter_rows(values_only=True) if formulas_ws is not None else itertools.repeat(())
     )
@@ -109,16 +187,25 @@ def _source(path: Path, sheet: str, values_ws: Any, formulas_ws: Any) -> Source:
                     "it holds the results"
                 )
             texts.append(_text(c.value, getattr(c, "number_format", "General")))
+        if source is None and top is not None:
+            under = _two_row_header(texts, merges) if number == 2 else None
+            header = top
+            if under is not None:
+                second = texts + [""] * (len(top) - len(texts))
+                header = [
+                    f"{t.strip()} {second[i].strip()}".strip() if i + 1 in under else t
+                    for i, t in enumerate(top)
+                ]
+            source = Source(f"{path.name} (sheet {sheet})", _headers(header), [])
+            width = len(source.headers)
+            if under is not None:
+                continue
         if source is None:
             if not any(t.strip() for t in texts):
                 raise UsageError(
                     f"{path.name}: row 1 of {sheet} is empty; the first row must name the columns"
                 )
-            while texts and not texts[-1].strip():
-                texts.pop()
-            headers = [t.strip() or f"column {i + 1}" for i, t in enumerate(texts)]
-            source = Source(f"{path.name} (sheet {sheet})", headers, [])
-            width = len(headers)
+            top = _spread(texts, number, merges)
             continue
         if not "".join(texts).strip():
             continue
@@ -128,9 +215,18 @@ def _source(path: Path, sheet: str, values_ws: Any, formulas_ws: Any) -> Source:
             )
         values = texts[:width] + [""] * (width - len(texts))
         source.rows.append(SourceRow(number, values))
+    if source is None and top is not None:  # a header and no rows
+        source = Source(f"{path.name} (sheet {sheet})", _headers(top), [])
     if source is None:
         raise UsageError(f"{path.name}: {sheet} is empty; the first row must name the columns")
     return source
+
+
+def _headers(texts: list[str]) -> list[str]:
+    texts = list(texts)
+    while texts and not texts[-1].strip():
+        texts.pop()
+    return [t.strip() or f"column {i + 1}" for i, t in enumerate(texts)]
 
 
 def _ref(column: int, row: int) -> str:
@@ -167,7 +263,8 @@ def _number(value: int | float, number_format: str) -> str:
     """Exact decimal text: ``1234.5`` stays ``1234.5`` (``Decimal(repr(x))``, never the
     binary float's ``1234.49999...``), a formula's ``0.30000000000000004`` is ``0.3``
     (Excel's 15 significant digits); a format showing n decimals (``#,##0.00``) gives
-    n decimals when that changes no digit (``7200`` as ``7200.00``)."""
+    n decimals when that changes no digit (``7200`` as ``7200.00``) or removes only float
+    noise (``1234.4999999`` as ``1234.50``, see ``NOISE``)."""
     exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if isinstance(value, float) and len(exact.as_tuple().digits) > EXCEL_DIGITS:
         # 0.30000000000000004 from =0.1+0.2: Excel keeps and shows 15 significant digits
@@ -177,9 +274,16 @@ def _number(value: int | float, number_format: str) -> str:
     shown = _DECIMALS.search(number_format.split(";")[0]) if number_format else None
     if shown:
         places = Decimal(1).scaleb(-len(shown.group(1)))
-        if exact.quantize(places) == exact:
-            exact = exact.quantize(places)
+        rounded = exact.quantize(places)
+        if rounded == exact or abs(rounded - exact) < places * NOISE:
+            exact = rounded
     return format(exact, "f")
+
+
+NOISE = Decimal("0.0001")
+"""A value within 1/10,000 of the last decimal its cell's format shows is that shown
+value: ``1234.4999999`` formatted ``#,##0.00`` (a formula's or another program's float
+noise) is ``1234.50``; ``1234.567`` is a real third decimal and stays."""
 
 
 # --- export ------------------------------------------------------------------------------

@@ -31,3 +31,8 @@ MAX_DEPTH = 20
 MAX_CSV_CELL = MAX_RECORD_BYTES
 """A CSV cell holds at most as many characters as a record file may hold bytes: anything
 ``tcrm export csv`` writes reads back in, and a larger cell could not be a record."""
+
+EXTERNAL_ID_CHARS = 200
+"""An id another tool gave a record (HubSpot's ``10021``, Zoho's ``zcrm_4876...``) holds
+at most 200 characters; a record keeps ids of at most 20 tools."""
+EXTERNAL_ID_TOOLS = 20

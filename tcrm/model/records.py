@@ -20,6 +20,7 @@ from tcrm.model.types import (
     DateOrDateTime,
     DateTime,
     Email,
+    ExternalIds,
     Offset,
     Phone,
     RecordId,
@@ -150,6 +151,11 @@ class Client(Record):
     contacts: list[Contact] = Field(default_factory=list)
     created: DateTime | None = None
     notes: str | None = None
+    external_ids: ExternalIds = Field(
+        default_factory=dict,
+        description="ids other tools gave this record (hubspot: '10021'); an import of "
+        "that tool's export updates the record they name",
+    )
 
 
 class StageChange(BaseModel):
@@ -192,6 +198,11 @@ class Deal(Record):
     created: DateTime | None = None
     stage_history: list[StageChange] = Field(default_factory=list)
     notes: str | None = None
+    external_ids: ExternalIds = Field(
+        default_factory=dict,
+        description="ids other tools gave this record (hubspot: '10021'); an import of "
+        "that tool's export updates the record they name",
+    )
 
     @model_validator(mode="after")
     def _closing_is_consistent(self) -> Deal:
@@ -255,6 +266,11 @@ class Task(Record):
     created: DateTime | None = None
     completed: DateTime | None = None
     notes: str | None = None
+    external_ids: ExternalIds = Field(
+        default_factory=dict,
+        description="ids other tools gave this record (hubspot: '10021'); an import of "
+        "that tool's export updates the record they name",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Task:
@@ -310,6 +326,11 @@ class Activity(Record):
     author: RecordId | None = None
     notes: str | None = None
     mail: MailInfo | None = Field(default=None, description="set on mail filed by tcrm mail")
+    external_ids: ExternalIds = Field(
+        default_factory=dict,
+        description="ids other tools gave this record (hubspot: '10021'); an import of "
+        "that tool's export updates the record they name",
+    )
 
 
 RECORD_TYPES: dict[str, type[Record]] = {cls.KIND: cls for cls in (Client, Deal, Task, Activity)}

@@ -15,7 +15,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
-from tcrm.model.limits import AMOUNT_DECIMALS, AMOUNT_DIGITS, MAX_OFFSET, YEAR_MAX, YEAR_MIN
+from tcrm.model.limits import (
+    AMOUNT_DECIMALS,
+    AMOUNT_DIGITS,
+    EXTERNAL_ID_CHARS,
+    EXTERNAL_ID_TOOLS,
+    MAX_OFFSET,
+    YEAR_MAX,
+    YEAR_MIN,
+)
 
 ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
 """A record id: lower-case, safe as a file name on every OS, never hidden, no `..`."""
@@ -283,3 +291,51 @@ def check_phone(value: Any) -> str:
 
 
 Phone = Annotated[str, BeforeValidator(check_phone)]
+
+
+TOOL_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def check_external_ids(value: Any) -> dict[str, str]:
+    """``{hubspot: "10021"}``: a tool's name (lower-case, like ``salesforce``) to the id it
+    gave the record, as text (a number written by hand is read as its digits)."""
+    if not isinstance(value, dict):
+        raise ValueError("must be a mapping of tool name to id, e.g. {hubspot: '10021'}")
+    if len(value) > EXTERNAL_ID_TOOLS:
+        raise ValueError(f"holds ids of {len(value)} tools; at most {EXTERNAL_ID_TOOLS}")
+    out: dict[str, str] = {}
+    for tool, ident in value.items():
+        if not isinstance(tool, str) or not TOOL_RE.match(tool):
+            raise ValueError(
+                f"{tool!r} is not a tool name: lower-case letters, digits, '-' or '_', "
+                "starting with a letter (at most 40 characters)"
+            )
+        if isinstance(ident, bool) or not isinstance(ident, str | int):
+            raise ValueError(f"{tool}: the id must be text")
+        text = str(ident).strip()
+        if not text or len(text) > EXTERNAL_ID_CHARS or _CONTROL.search(text):
+            raise ValueError(
+                f"{tool}: the id must be 1-{EXTERNAL_ID_CHARS} characters without control "
+                "characters"
+            )
+        out[tool] = text
+    return out
+
+
+ExternalIds = Annotated[
+    dict[str, str],
+    BeforeValidator(check_external_ids),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"pattern": TOOL_RE.pattern},
+            "maxProperties": EXTERNAL_ID_TOOLS,
+            "additionalProperties": {
+                "type": ["string", "integer"],
+                "minLength": 1,
+                "maxLength": EXTERNAL_ID_CHARS,
+            },
+        }
+    ),
+]

@@ -43,6 +43,14 @@ from tcrm.services.bulk import (
     record_key,
 )
 from tcrm.services.clients import normalised_name, parse_contact
+from tcrm.services.import_upsert import (
+    ExternalIndex,
+    apply_row,
+    external_ids_cell,
+    fold_external,
+    ids_of,
+    row_fields,
+)
 from tcrm.services.import_values import (
     LIST_FIELDS,
     SINGULAR,
@@ -564,6 +572,10 @@ def _recognise(kind: str, key: str) -> str | bool | None:
     return False
 
 
+EXTERNAL_TARGET = re.compile(r"^external_ids\.[a-z][a-z0-9_-]{0,39}$")
+"""``--map "Copper ID=external_ids.copper"``: the column is that tool's id of the row."""
+
+
 def parse_mappings(
     texts: Iterable[str], kind: str, custom: Collection[str] = ()
 ) -> dict[str, str | None]:
@@ -579,6 +591,9 @@ def parse_mappings(
         target = target.strip()
         if target in ("", "-"):
             out[header_key(header)] = None
+            continue
+        if EXTERNAL_TARGET.match(target):  # another tool's id of the row: external_ids
+            out[header_key(header)] = target
             continue
         if target not in allowed:
             close = get_close_matches(target, sorted(allowed), n=1)
@@ -597,11 +612,14 @@ def plan_columns(
     mappings: Mapping[str, str | None],
     canonical: bool = False,
     custom: Mapping[str, FieldDef] | None = None,
+    known: Mapping[str, str | None] | None = None,
 ) -> list[Column]:
     """How each column will be read; refuses a file without the columns a kind needs.
 
     A header naming a custom field (``custom``) by its name or its label is that field.
-    """
+    ``known`` holds the headers another tool's export names (``import_vendors``), read
+    after ``mappings`` (``--map`` overrides) and before the common names."""
+    known = known or {}
     by_header = {
         header_key(text): name
         for name, definition in (custom or {}).items()
@@ -626,9 +644,16 @@ def plan_columns(
         if header.strip() == "id":
             columns.append(Column(i, header, "id", "recognised"))
             continue
-        found = _recognise(kind, key)
+        found = known[key] if key in known else _recognise(kind, key)
         if found is False and key in by_header:
             columns.append(Column(i, header, by_header[key], "recognised"))
+        elif (
+            isinstance(found, str)
+            and found not in _target_names(kind)
+            and found not in (custom or {})
+            and "." not in found
+        ):
+            columns.append(Column(i, header, found, "extra"))  # a tool's column, renamed
         elif found is False:
             columns.append(Column(i, header, _extra_key(kind, header), "extra"))
         elif found is None:
@@ -972,6 +997,8 @@ class RowReader:
             return _custom_cell(custom, target, texts, look)
         if target in JSON_FIELDS or (target == "contacts" and kind == "client"):
             return self._structured(target, first)
+        if target == "external_ids":
+            return external_ids_cell(first)
         if target in self.listed:
             if target in self.list_fields:
                 items = list(dict.fromkeys(i for t in texts for i in split_list(t, target)))
@@ -1119,6 +1146,8 @@ class Draft:
     wanted_id: str | None = None
     person: bool = False
     """A contact person of a company (grouped with the other people of that company)."""
+    fields: frozenset[str] = frozenset()
+    """The fields the row's own cells gave (an update by external id sets these)."""
 
 
 @dataclass(frozen=True)
@@ -1178,6 +1207,8 @@ def _finish_client(
                 origin[f"contact.{key}"] = origin.get(key, "")
         if "notes" in data:
             contact["notes"] = data.pop("notes")
+        if "external_ids" in data:  # a contacts export's ids are the person's
+            contact["external_ids"] = data.pop("external_ids")
         data["contacts"] = [*data.get("contacts", []), contact]
         return data, True, problems
     if role:
@@ -1256,6 +1287,7 @@ class Importer:
         now: datetime,
         progress: Progress | None,
         values: ValuePolicy | None = None,
+        known: Mapping[str, str | None] | None = None,
     ) -> None:
         if on_duplicate not in ON_DUPLICATE:
             raise UsageError(f"--on-duplicate {on_duplicate!r}: one of {', '.join(ON_DUPLICATE)}")
@@ -1266,7 +1298,9 @@ class Importer:
         self.now = now
         self.progress = progress
         custom = ws.settings.fields.of(kind)
-        self.columns = plan_columns(kind, source.headers, mappings, source.canonical, custom)
+        self.columns = plan_columns(
+            kind, source.headers, mappings, source.canonical, custom=custom, known=known
+        )
         self.values = values or ValuePolicy(ws.settings)
         self.look = _lookups(ws, kind, now, date_formats, self.values)
         self.reader = RowReader(kind, self.columns, self.look, force)
@@ -1305,12 +1339,14 @@ class Importer:
     def _draft(self, row: SourceRow) -> tuple[Draft | None, list[tuple[str | None, str]]]:
         data, origin, problems = self.reader.read(row)
         wanted = data.pop("id", None)
+        fold_external(data)
         person = False
         if self.kind == "client":
             data, person, more = _finish_client(data, origin)
             problems += more
         if problems:
             return None, problems
+        fields = row_fields(data)
         if self.kind == "deal":
             _finish_deal(data, self.look)
         elif self.kind == "task":
@@ -1339,7 +1375,7 @@ class Importer:
                     )
         if findings:
             return None, [(_header_of(loc, origin), msg) for loc, msg in findings]
-        return Draft([row.number], record, wanted, person), []
+        return Draft([row.number], record, wanted, person, fields), []
 
     # grouping and duplicates
 
@@ -1367,14 +1403,17 @@ class Importer:
         updates: dict[str, Record] = {}
         duplicates: list[Duplicate] = []
         index = self._index(existing)
+        external = ExternalIndex(existing.values())
         for draft in self.drafts:
             row = draft.rows[0]
-            match = index.find(draft.record)
+            found = external.find(draft.record) if ids_of(draft.record) else None
+            match = Match(found[0], found[1], 1.0) if found else index.find(draft.record)
             if match is None or self.on_duplicate == "create":
                 if match is not None:
                     duplicates.append(self._duplicate(row, match, "create"))
                 creates[row] = draft
                 index.add(("row", row), draft.record)
+                external.add(("row", row), draft.record)
                 continue
             duplicates.append(self._duplicate(row, match, self.on_duplicate))
             if self.on_duplicate == "skip":
@@ -1387,7 +1426,12 @@ class Importer:
                 index.add(ref, target.record)
             else:
                 base = updates.get(str(ref), existing[str(ref)])
-                merged = merge_fill(base, draft.record)
+                if found:  # the other tool's export is where these fields changed
+                    merged = apply_row(base, draft.record, draft.fields, now=self.now)
+                else:
+                    merged = merge_fill(base, draft.record)
+                    if ids_of(draft.record):  # found by its keys: keep the tool's id
+                        merged = apply_row(merged, draft.record, ["external_ids"], now=self.now)
                 if merged.to_data() != existing[str(ref)].to_data():
                     updates[str(ref)] = merged
                 index.add(ref, merged)
@@ -1511,10 +1555,14 @@ class ImportResult:
     rejected_path: Path | None = None
     new_values: list[NewValue] = field(default_factory=list)
     """Values outside tcrm.yaml's lists, each with its row count and what became of it."""
+    vendor: str | None = None
+    """The tool whose export the file is (``HubSpot``), when its headers say so."""
     added: dict[str, list[str]] = field(default_factory=dict)
     """``--new-values add``: what tcrm.yaml's lists gained (or, dry, would gain)."""
     dropped: dict[str, int] = field(default_factory=dict)
     mapped: dict[str, int] = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)
+    """Other workspace files the import's commit wrote (a saved mapping)."""
     problems: list[Problem] = field(default_factory=list)
     """A dry run's invalid rows (a real import refuses them with ``ImportProblems``);
     values outside their lists aside, as ``new_values`` lists them."""
@@ -1575,6 +1623,8 @@ def import_rows(
     value_maps: Mapping[str, Mapping[str, str | None]] | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
+    also_write: Mapping[str, str] | None = None,
+    note: str | None = None,
 ) -> ImportResult:
     """``tcrm import csv|vcard|json FILE``: every valid row a record, in one commit.
 
@@ -1591,8 +1641,20 @@ def import_rows(
     commit), dropped or mapped to a near match, per ``new_values`` (see
     ``tcrm.services.import_values``). A dry run never raises ``ImportProblems``: its
     result carries the problems, so the column mapping and new values are shown too.
+
+    ``also_write`` (workspace path -> text, a saved mapping) is written in the same
+    commit, whose message gains ``note``; with nothing to import it is committed alone
+    when there is a ``note``, and not at all otherwise.
     """
+    from tcrm.services import import_vendors  # it reads this module's Source
+
     now = local_now(ws, now)
+    vendor = None if source.canonical else import_vendors.detect(source.headers)
+    known: dict[str, str | None] = {}
+    if vendor is not None:
+        source = vendor.prepare(source)
+        known = vendor.columns(kind, source.headers)
+        date_formats = [*date_formats, *vendor.date_formats]
     values = ValuePolicy(ws.settings, new_values, value_maps or {})
     unused = [name for name in values.maps if name not in LIST_FIELDS[kind].values()]
     if unused:
@@ -1612,6 +1674,7 @@ def import_rows(
         now=now,
         progress=progress,
         values=values,
+        known=known,
     )
     importer.read_rows()
     if importer.problems and not skip_invalid and not dry_run:
@@ -1636,6 +1699,7 @@ def import_rows(
             dry_run=dry_run,
             message=message,
             new_values=values.values(),
+            vendor=vendor.name if vendor else None,
             added=added,
             dropped=values.dropped(),
             mapped=dict(values.mapped),
@@ -1643,12 +1707,22 @@ def import_rows(
         )
         if dry_run:
             return result
+        if message and note:
+            message = f"{message}; {note}"
+        elif not message and note and also_write:
+            message = f"import: {note} (nothing new in {source.name})"
+        else:
+            also_write = also_write if message else None
+        result.message = message
         if message:
             total = len(plan.created) + len(plan.updated)
             settings_text = settings_text_with(ws, added) if added else None
             with ws.transaction(message) as tx:
                 if settings_text is not None:
                     tx.write_text(SETTINGS_FILE, settings_text)
+                for rel, text in (also_write or {}).items():
+                    tx.write_text(rel, text)
+                    result.written.append(rel)
                 for i, record in enumerate(plan.created, 1):
                     tx.put(record, create=True)
                     if progress and (i % 200 == 0 or i == total):
