@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from tcrm.errors import OverridableError, RuleError, UsageError
 from tcrm.model.records import Activity, Client, Deal, Record, Task
 from tcrm.model.types import slugify
-from tcrm.services import insights
+from tcrm.services import hooks, insights
 from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
     ConflictError,
@@ -272,8 +272,10 @@ def add_client(
                 )
         client = build("client", {**fields, "id": ws.new_id("client", name)})
         assert isinstance(client, Client)
+        hooks.check_before(ws, "client.added", [client])
         with ws.transaction(f"client {client.id}: add") as tx:
             tx.put(client, create=True)
+    hooks.fire(ws, "client.added", [client])
     return client
 
 
