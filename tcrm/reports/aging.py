@@ -3,7 +3,8 @@
 A snapshot at ``now`` (no period). An activity counts for a deal when it lists the deal.
 Rotting follows ``tcrm today``: idle (no stage change, no activity) for longer than the
 stage's ``rotting_days``. A stage with a standard time (``max_days``) shows each stay
-against it: the standard, and the days over it. All day counts are elapsed whole days (24 hours) until now.
+against it: the standard, and the days over it. All day counts are elapsed whole days
+(24 hours) until now.
 """
 
 from __future__ import annotations
