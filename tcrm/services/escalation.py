@@ -85,16 +85,16 @@ def overdue_stays(ws: Workspace, *, now: datetime) -> list[Overdue]:
     for task in all_records(ws, "task"):
         if not isinstance(task, Task) or task.status != "open" or not task.from_stage:
             continue
-        deal = deals.get(task.deals[0]) if task.deals else None
-        if deal is None or deal.stage != task.from_stage or task.created is None:
+        about = deals.get(task.deals[0]) if task.deals else None
+        if about is None or about.stage != task.from_stage or task.created is None:
             continue
-        pipeline = settings.pipeline(deal.pipeline)
-        stage = pipeline.stage(deal.stage) if pipeline else None
+        pipeline = settings.pipeline(about.pipeline)
+        stage = pipeline.stage(about.stage) if pipeline else None
         template = _template(stage, task) if stage else None
         if stage is None or template is None or template.max_days is None:
             continue
         late = Overdue(
-            deal, stage, _aware(task.created, now), template.max_days, template.escalate_to, task
+            about, stage, _aware(task.created, now), template.max_days, template.escalate_to, task
         )
         if now > late.deadline:
             found.append(late)
