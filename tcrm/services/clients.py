@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from tcrm.errors import OverridableError, RuleError, UsageError
 from tcrm.model.records import Activity, Client, Deal, Record, Task
 from tcrm.model.types import slugify
-from tcrm.services import hooks, insights
+from tcrm.services import hooks, insights, routing
 from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
     ConflictError,
@@ -272,9 +272,14 @@ def add_client(
                 )
         client = build("client", {**fields, "id": ws.new_id("client", name)})
         assert isinstance(client, Client)
+        lead = routing.plan(ws, [client])
+        [client] = routing.routed([client], lead)
+        assert isinstance(client, Client)
         hooks.check_before(ws, "client.added", [client])
-        with ws.transaction(f"client {client.id}: add") as tx:
+        with ws.transaction(f"client {client.id}: add{routing.note(lead, client.id)}") as tx:
             tx.put(client, create=True)
+            if lead.changed:
+                tx.write_text(routing.STATE_FILE, lead.state_text())
     hooks.fire(ws, "client.added", [client])
     return client
 

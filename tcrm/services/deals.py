@@ -21,7 +21,7 @@ from tcrm.model.rules import missing_required
 from tcrm.model.settings import Pipeline, Stage
 from tcrm.model.types import parse_amount, slugify
 from tcrm.model.when import WhenError, parse_day
-from tcrm.services import hooks, insights
+from tcrm.services import hooks, insights, routing
 from tcrm.services.query import apply_filters, named_fields, parse_filters
 from tcrm.services.records import (
     all_records,
@@ -331,6 +331,9 @@ def add_deal(
         }
         draft = build("deal", {k: v for k, v in data.items() if v is not None})
         assert isinstance(draft, Deal)
+        lead = routing.plan(ws, [draft], {found.id: found})
+        [draft] = routing.routed([draft], lead)
+        assert isinstance(draft, Deal)
         ensure_valid(ws, draft)
         missing = missing_required(draft, ws.settings, target.id)
         if missing and not force:
@@ -344,11 +347,13 @@ def add_deal(
         assert isinstance(deal, Deal)
         tasks = _stage_tasks(ws, deal, target, now, set())
         hooks.check_before(ws, "deal.added", [deal])
-        suffix = " (forced)" if forced else ""
+        suffix = (" (forced)" if forced else "") + routing.note(lead, deal.id)
         with ws.transaction(f"deal {deal.id}: add{suffix}") as tx:
             tx.put(deal, create=True)
             for task in tasks:
                 tx.put(task, create=True)
+            if lead.changed:
+                tx.write_text(routing.STATE_FILE, lead.state_text())
     hooks.fire(ws, "deal.added", [deal])
     hooks.fire(ws, "task.added", tasks)
     return Change(deal, tasks, forced=forced)

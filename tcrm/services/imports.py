@@ -33,6 +33,7 @@ from tcrm.model.rules import missing_required, record_findings
 from tcrm.model.settings import Pipeline, Settings
 from tcrm.model.types import ID_RE, slugify
 from tcrm.model.validate import findings_of
+from tcrm.services import hooks, routing
 from tcrm.services.bulk import (
     ClientIndex,
     Match,
@@ -1471,6 +1472,8 @@ class ImportResult:
     """``--new-values add``: what tcrm.yaml's lists gained (or, dry, would gain)."""
     dropped: dict[str, int] = field(default_factory=dict)
     mapped: dict[str, int] = field(default_factory=dict)
+    routed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """New record id -> (owner, routing rule): owners the ``routing:`` rules gave."""
     problems: list[Problem] = field(default_factory=list)
     """A dry run's invalid rows (a real import refuses them with ``ImportProblems``);
     values outside their lists aside, as ``new_values`` lists them."""
@@ -1513,6 +1516,14 @@ def _used_values(kind: str, records: Iterable[Record]) -> dict[str, set[str]]:
 
 
 RejectWriter = Callable[[Sequence[Rejected]], bytes]
+
+ADDED_EVENT = {
+    "client": "client.added",
+    "deal": "deal.added",
+    "task": "task.added",
+    "activity": "activity.logged",
+}
+"""The hook event an import fires (once, with every record it created)."""
 
 
 def import_rows(
@@ -1578,6 +1589,13 @@ def import_rows(
         importer.group_people()
     with ws.lock():
         plan = importer.plan()
+        lead = routing.plan(ws, [r for r in plan.created if isinstance(r, Client | Deal)])
+        if lead.owners:
+            created = [
+                r.model_copy(update={"owner": lead.owners[r.id]}) if r.id in lead.owners else r
+                for r in plan.created
+            ]
+            plan = Plan(created, plan.updated, plan.duplicates)
         added = additions(values.values(), _used_values(kind, [*plan.created, *plan.updated]))
         message = commit_message(kind, source.name, len(plan.created), len(plan.updated), added)
         result = ImportResult(
@@ -1596,9 +1614,12 @@ def import_rows(
             dropped=values.dropped(),
             mapped=dict(values.mapped),
             problems=importer.other_problems if importer.problems and not skip_invalid else [],
+            routed={i: (owner, lead.rules[i]) for i, owner in lead.owners.items()},
         )
         if dry_run:
             return result
+        if message:
+            hooks.check_before(ws, ADDED_EVENT[kind], plan.created)
         if message:
             total = len(plan.created) + len(plan.updated)
             settings_text = settings_text_with(ws, added) if added else None
@@ -1613,7 +1634,11 @@ def import_rows(
                     tx.put(record)
                     if progress and (j % 200 == 0 or j == total):
                         progress(j, total)
+                if lead.changed:
+                    tx.write_text(routing.STATE_FILE, lead.state_text())
             result.commit_id = tx.commit_id
+    if result.commit_id is not None:
+        hooks.fire(ws, ADDED_EVENT[kind], plan.created)
     if importer.rejected and rejects is not None:
         path, encode = rejects
         files.atomic_write(path, encode(importer.rejected))

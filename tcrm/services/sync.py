@@ -38,7 +38,7 @@ from tcrm.model.records import RECORD_TYPES, Record
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id
 from tcrm.model.validate import ModelProblems, parse_record
-from tcrm.services import hooks
+from tcrm.services import hooks, routing
 from tcrm.store import driver, files, git, journal, links, yamlcomments, yamlio
 from tcrm.store.driver import ATTRIBUTES, ATTRIBUTES_HEADER
 from tcrm.store.workspace import LOCAL_DIR, SETTINGS_FILE, Workspace
@@ -152,6 +152,8 @@ def merge_file(
     of a conflict, in its entry.
     """
     kind = kind_of(path)
+    if path == routing.STATE_FILE:  # round-robin turns: the larger count of each rule
+        return FileMerge(routing.merge_counts(mine, theirs))
     if kind is None:
         return _merge_text(path, base, mine, theirs)
     try:
