@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tcrm.errors import TcrmError
-from tcrm.model.records import Client, Deal, Record
+from tcrm.model.extra_fields import field_value
+from tcrm.model.records import Client, Deal
 from tcrm.model.settings import RoutingRule
 from tcrm.services.records import all_records
 from tcrm.store import links, yamlio
@@ -28,16 +29,6 @@ HEADER = (
     "# A sync keeps, per rule, the larger count of the two sides. Written by tcrm.\n"
 )
 MAX_COUNT = 10**12
-
-
-def field_value(record: Record, name: str) -> Any:
-    """A record's value of ``name``: a built-in field, else a custom field (a key of the
-    file the model does not know: ``model_extra``). The one place routing reads custom
-    fields, to be pointed at the custom fields' own accessor once they land."""
-    if name in type(record).model_fields:
-        return getattr(record, name)
-    extra = record.model_extra or {}
-    return extra.get(name)
 
 
 def _value(record: Client | Deal, client: Client | None, name: str) -> Any:
