@@ -17,9 +17,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tcrm.errors import OverridableError, RuleError, UsageError
-from tcrm.model.records import Activity, Client, Deal, Record, Task
+from tcrm.model.records import SURVEY_KIND, Activity, Client, Deal, Record, Task
 from tcrm.model.types import slugify
-from tcrm.services import hooks, insights, routing
+from tcrm.services import hooks, insights, routing, surveys
 from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
     ConflictError,
@@ -309,6 +309,8 @@ class ClientSummary:
     open_deals: int
     last_contact: datetime | None
     contact_due: bool
+    satisfaction: surveys.Satisfaction | None = None
+    """The latest survey score and its trend (``None``: never surveyed)."""
 
 
 def list_clients(
@@ -330,7 +332,9 @@ def list_clients(
     _choice("--status", status, lists.client_statuses, "client_statuses")
     if owner is not None and ws.settings.team:
         _choice("--owner", owner, [m.id for m in ws.settings.team], "team members")
+    filters, nps_terms = surveys.split_nps_filters(filters)
     compiled = parse_filters(filters, Client, now, ws.settings.date_order)
+    scores = surveys.client_satisfaction(ws)
     clients = [
         c
         for c in _clients(ws)
@@ -339,13 +343,21 @@ def list_clients(
         and (source is None or c.source == source)
         and (status is None or c.status == status)
         and (not search or search.casefold() in _text(c.to_data()).casefold())
+        and (not nps_terms or surveys.nps_fits(_score(scores.get(c.id)), nps_terms))
     ]
     clients = [c for c in apply_filters(clients, compiled) if isinstance(c, Client)]
     open_deals = _open_deals_by_client(ws)
     activities = latest_activities(ws, [f"client:{c.id}" for c in clients])
     last, _ = insights.last_activity_by(activities)
     due = {d.client.id for d in insights.clients_to_contact(clients, activities, now)}
-    return [ClientSummary(c, open_deals.get(c.id, 0), last.get(c.id), c.id in due) for c in clients]
+    return [
+        ClientSummary(c, open_deals.get(c.id, 0), last.get(c.id), c.id in due, scores.get(c.id))
+        for c in clients
+    ]
+
+
+def _score(found: surveys.Satisfaction | None) -> int | None:
+    return found.score if found else None
 
 
 def _text(value: Any) -> str:
@@ -397,6 +409,7 @@ class ClientCard:
     last_contact: datetime | None
     days_since_contact: int | None
     contact_due: bool
+    satisfaction: surveys.Satisfaction | None = None
 
 
 LATEST_ACTIVITIES = 10
@@ -442,6 +455,9 @@ def client_card(ws: Workspace, *, ref: str, now: datetime | None = None) -> Clie
         last_contact=since,
         days_since_contact=(now - _instant(since, ws)).days if since else None,
         contact_due=bool(due),
+        satisfaction=surveys.satisfaction_by_client(
+            a for a in activities if a.kind == SURVEY_KIND
+        ).get(client.id),
     )
 
 
