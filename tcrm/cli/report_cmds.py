@@ -47,7 +47,7 @@ def report(
     name: Annotated[
         str,
         typer.Argument(
-            help="funnel, forecast, winrate, velocity, aging, sources, lost, kpi, abc or all.",
+            help="funnel, forecast, winrate, velocity, aging, sources, lost, kpi, abc, nps or all.",
             autocompletion=_names,
             metavar="NAME",
             show_default=False,
@@ -90,6 +90,14 @@ def report(
         str | None,
         typer.Option("--abc", help="Shares of classes A,B,C in percent [default: 80,15,5]."),
     ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="nps: also group by this client field (region, source, tags, a custom field).",
+            metavar="FIELD",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON (see docs/json/reports.md).")
     ] = False,
@@ -126,6 +134,7 @@ def report(
         "period": period,
         "currency": currency,
         "abc": abc,
+        "by": by,
     }
     ws = workspace(ctx)
     if output is not None:

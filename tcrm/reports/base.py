@@ -62,6 +62,8 @@ class Options:
     owner: str | None = None
     currency: str | None = None
     abc: tuple[int, int, int] = (80, 15, 5)
+    by: str | None = None
+    """``--by FIELD``: group by this client field (nps)."""
 
     def window(self, inputs: Inputs, default: PeriodKind = "month") -> Period:
         return window(self.period or default, inputs.today, self.since, self.until)

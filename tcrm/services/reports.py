@@ -48,6 +48,7 @@ def run_report(
     period: str | None = None,
     currency: str | None = None,
     abc: str | None = None,
+    by: str | None = None,
 ) -> list[Report]:
     """Report ``name`` (or ``all``) over the workspace as it is now."""
     now = local_now(ws, now)
@@ -62,6 +63,7 @@ def run_report(
         period=period,
         currency=currency,
         abc=abc,
+        by=by,
     )
     return compute(name, load_inputs(ws, now, name), options)
 
@@ -127,6 +129,7 @@ def parse_options(
     period: str | None,
     currency: str | None,
     abc: str | None,
+    by: str | None = None,
 ) -> Options:
     """Every option checked before anything is computed, each error naming its option."""
     settings = ws.settings
@@ -140,6 +143,10 @@ def parse_options(
     if owner is not None and settings.team and settings.member(owner) is None:
         ids = ", ".join(m.id for m in settings.team)
         raise UsageError(f"--owner {owner!r} is not a team member ({ids})")
+    if by is not None and name != "nps":
+        raise UsageError(f"--by groups the nps report only (not {name})")
+    if by is not None and not by.strip():
+        raise UsageError("--by needs a client field, e.g. --by region")
     order = settings.date_order
     first, last = _day("--since", since, now, order), _day("--until", until, now, order)
     if first is not None and last is not None and first > last:
@@ -160,6 +167,7 @@ def parse_options(
         owner=owner,
         currency=code,
         abc=parse_abc(abc),
+        by=by.strip() if by else None,
     )
 
 
