@@ -281,11 +281,24 @@ def test_sync_merged_fires_with_the_records_the_sync_changed(team, out, as_user)
     assert [(r["kind"], r["id"]) for r in payload["records"]] == [("client", "gamma")]
 
 
-def test_hooks_never_leave_a_process_behind_on_success(workspace, out):
+def test_an_import_fires_once_with_every_record_and_warns_once_when_untrusted(
+    workspace, out, tmp_path
+):
     root = workspace.root
     add_hook(root, "ok.sh", RECORDER, "{on: client.added, run: hooks/ok.sh}")
+    csv = tmp_path / "clients.csv"
+    csv.write_text("name\nAlpha\nBravo\nCharlie\n")
+    untrusted = run("-w", root, "import", "csv", csv)
+    assert untrusted.code == 0, untrusted.err
+    assert runs(out) == []
+    assert [line for line in untrusted.err.splitlines() if "hooks/ok.sh" in line] == [
+        "tcrm: warning: hook hooks/ok.sh (client.added) not run: untrusted; read it, then "
+        "run `tcrm hooks trust`"
+    ]
     assert run("-w", root, "hooks", "trust").code == 0
-    assert run("-w", root, "client", "add", "Acme").code == 0
+    csv.write_text("name\nDelta\nEcho\n")
+    assert run("-w", root, "import", "csv", csv).code == 0
     [payload] = runs(out)
-    assert payload["records"][0]["data"]["name"] == "Acme"
+    assert [r["id"] for r in payload["records"]] == ["delta", "echo"]
+    assert payload["commit"] == git(root, "rev-parse", "HEAD").strip()
     assert subprocess.run(["git", "-C", str(root), "fsck"], capture_output=True).returncode == 0
