@@ -328,9 +328,9 @@ def test_list_table_when_piped(sample_ws: Path) -> None:
     result = run("client", "list")
     assert result.code == 0, result.err
     lines = result.out.splitlines()
-    assert lines[0] == "id\tname\tstatus\towner\ttags\topen deals\tlast contact"
+    assert lines[0] == "id\tname\tstatus\towner\ttags\topen deals\tlast contact\tnps"
     card = next(line.split("\t") for line in lines if line.startswith("card-co\t"))
-    assert card == ["card-co", "Card Co", "", "", "vip", "1", "2026-10-11 (due)"]
+    assert card == ["card-co", "Card Co", "", "", "vip", "1", "2026-10-11 (due)", ""]
 
 
 @pytest.mark.parametrize(

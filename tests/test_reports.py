@@ -724,7 +724,8 @@ def test_abc_with_currency(fixture_ws: Path) -> None:
 def test_all_as_json_csv_and_tab_separated(fixture_ws: Path) -> None:
     data = report("all")
     assert list(data) == [
-        "funnel", "forecast", "winrate", "velocity", "aging", "sources", "lost", "kpi", "abc"
+        "funnel", "forecast", "winrate", "velocity", "aging", "sources", "lost", "kpi", "abc",
+        "nps",
     ]  # fmt: skip
     assert all(data[name]["report"] == name for name in data)
     result = run("report", "funnel", "--csv")
@@ -748,7 +749,7 @@ def test_report_files_are_written_atomically_and_self_contained(
     result = run("report", "all", "-o", str(target))
     assert result.code == 0, result.err
     assert result.out == ""
-    assert "wrote" in result.err and "9 reports" in result.err
+    assert "wrote" in result.err and "10 reports" in result.err
     page = target.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
     for chart in ("funnel", "forecast-EUR", "forecast-GBP", "kpi-ann", "aging", "abc"):

@@ -21,6 +21,7 @@ from tcrm.services import clients as service
 from tcrm.services.conflicts import open_conflicts
 from tcrm.services.mail_threads import arrow
 from tcrm.services.query import HELP as FILTERS_HELP
+from tcrm.services.surveys import Satisfaction
 
 client_app = typer.Typer(
     name="client",
@@ -157,7 +158,11 @@ def list_(
     ] = None,
     as_json: AsJson = False,
 ) -> None:
-    """List clients with their open deals and last contact."""
+    """List clients with their open deals, last contact and latest survey score.
+
+    The NPS column is the latest score (0-10) of `tcrm survey log` with its trend
+    (↑ up, ↓ down, = same); filter on it with nps:<7, nps:>=9 or nps:10.
+    """
     ws = workspace(ctx)
     rows = service.list_clients(
         ws,
@@ -187,6 +192,7 @@ def list_(
             "Tags",
             render.Column("Open deals", "right"),
             "Last contact",
+            "NPS",
         ],
         (
             [
@@ -197,6 +203,7 @@ def list_(
                 ", ".join(row.client.tags),
                 row.open_deals,
                 _day(row.last_contact, zone) + (" (due)" if row.contact_due else ""),
+                _score(row.satisfaction),
             ]
             for row in rows
         ),
@@ -209,6 +216,26 @@ def _summary_json(row: service.ClientSummary) -> dict[str, Any]:
         "open_deals": row.open_deals,
         "last_contact": _iso(row.last_contact),
         "contact_due": row.contact_due,
+        "satisfaction": _satisfaction_json(row.satisfaction),
+    }
+
+
+TRENDS = {"up": "↑", "down": "↓", "same": "=", "new": ""}
+
+
+def _score(found: Satisfaction | None) -> str:
+    """``9 ↑``: the latest survey score and its trend; empty when never surveyed."""
+    return f"{found.score} {TRENDS[found.trend]}".strip() if found else ""
+
+
+def _satisfaction_json(found: Satisfaction | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "score": found.score,
+        "previous": found.previous,
+        "trend": found.trend,
+        "at": _iso(found.at),
     }
 
 
@@ -268,6 +295,7 @@ def _card_json(card: service.ClientCard) -> dict[str, Any]:
             }
             for t in card.mail_threads
         ],
+        "satisfaction": _satisfaction_json(card.satisfaction),
     }
 
 
@@ -296,6 +324,10 @@ def _print_card(
     if card.contact_due:
         contact += f" - due: keep in touch every {client.cadence_days} days"
     _line("Last contact", contact)
+    found = card.satisfaction
+    if found is not None:
+        trend = "first answer" if found.previous is None else f"{found.trend} from {found.previous}"
+        _line("Satisfaction", f"{found.score}/10 ({trend}, {_day(found.at, zone)})")
     if client.notes:
         _heading("Notes")
         out.print(client.notes, markup=False, highlight=False)

@@ -389,6 +389,10 @@ def _import_json(result: imports.ImportResult, unit: str) -> dict[str, Any]:
         "mapped": result.mapped,
         "problems": [str(p) for p in result.problems],
         "written": result.written,
+        "routed": [
+            {"id": record_id, "owner": owner, "rule": rule}
+            for record_id, (owner, rule) in result.routed.items()
+        ],
     }
 
 
@@ -411,6 +415,12 @@ def _print_import(result: imports.ImportResult, unit: str) -> None:
                 for v in result.new_values
             ),
             title="Values not in tcrm.yaml's lists",
+        )
+    if result.dry_run and result.routed:
+        render.table(
+            ["New", "Owner", "Routing rule"],
+            ([i, owner, rule] for i, (owner, rule) in result.routed.items()),
+            title="Owners by routing",
         )
     if result.duplicates:
         render.table(

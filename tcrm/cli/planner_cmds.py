@@ -17,6 +17,7 @@ from tcrm.cli.task_cmds import (
     moment_json,
     task_rows,
 )
+from tcrm.errors import TcrmError
 from tcrm.model.due import Reminder
 from tcrm.model.insights import DueContact, Rotting
 from tcrm.services import planner as service
@@ -113,6 +114,7 @@ def today(
     "Today" and "overdue" are each task's assignee's (see `tcrm task list --help`). A
     task due on a day without a time reminds as if due at 09:00 that day.
     """
+    _escalate(ctx)
     plan = service.agenda(workspace(ctx), now=now(ctx), assignee=assignee)
     if as_json:
         render.emit_json(
@@ -170,6 +172,21 @@ def today(
         _section(title, empty, columns, rows, style)
 
 
+def _escalate(ctx: typer.Context) -> None:
+    """Create the escalation tasks now due (docs/automation.md); a workspace that cannot
+    take a commit now (a detached HEAD, a merge under way) is told, never fatal here."""
+    from tcrm.services.escalation import escalate
+
+    ws = workspace(ctx)
+    try:
+        created = escalate(ws, now=now(ctx))
+    except TcrmError as exc:
+        ws.warnings.append(f"escalation tasks not created: {exc}")
+        return
+    for task in created:
+        render.message(f"escalated: task {task.id} for {task.assignee or 'nobody'}: {task.title}")
+
+
 def _idle(rotting: Rotting) -> str:
     return f"{rotting.idle_days} (> {rotting.threshold})"
 
@@ -181,6 +198,7 @@ def remind(ctx: typer.Context, as_json: AsJson = False) -> None:
     exits 0 on success. The first run shows the reminders of the last 24 hours. The
     state lives in .tcrm/remind.json of this workspace (local, never synced).
     """
+    _escalate(ctx)
     due = service.due_reminders(workspace(ctx), now=now(ctx))
     if as_json:
         render.emit_json([reminder_json(r) for r in due])

@@ -47,7 +47,7 @@ def report(
     name: Annotated[
         str,
         typer.Argument(
-            help="funnel, forecast, winrate, velocity, aging, sources, lost, kpi, abc or all.",
+            help="funnel, forecast, winrate, velocity, aging, sources, lost, kpi, abc, nps or all.",
             autocompletion=_names,
             metavar="NAME",
             show_default=False,
@@ -95,7 +95,7 @@ def report(
         typer.Option(
             "--by",
             help="funnel, forecast, winrate, sources: one report per value of this custom "
-            "deal or client field (docs/fields.md).",
+            "deal or client field (docs/fields.md); nps: grouped by this client field.",
             metavar="FIELD",
         ),
     ] = None,

@@ -30,6 +30,9 @@ from tcrm.model.types import (
 
 RecordIds = list[RecordId]
 
+SURVEY_KIND = "survey"
+"""The activity kind of a satisfaction survey's answer (always allowed; it has a score)."""
+
 # Every model here sets ``defer_build``: pydantic builds a validator on first use, so a
 # command pays only for the models it touches (building all of them costs ~40 ms at start).
 
@@ -324,6 +327,9 @@ class Activity(Record):
     contacts: list[str] = Field(default_factory=list)
     outcome: str | None = None
     author: RecordId | None = None
+    score: Annotated[int, Field(ge=0, le=10)] | None = Field(
+        default=None, description="a survey's answer, 0-10 (kind 'survey' only)"
+    )
     notes: str | None = None
     mail: MailInfo | None = Field(default=None, description="set on mail filed by tcrm mail")
     external_ids: ExternalIds = Field(
@@ -331,6 +337,14 @@ class Activity(Record):
         description="ids other tools gave this record (hubspot: '10021'); an import of "
         "that tool's export updates the record they name",
     )
+
+    @model_validator(mode="after")
+    def _survey_score(self) -> Activity:
+        if self.kind == SURVEY_KIND and self.score is None:
+            raise ValueError("a survey needs a score from 0 to 10")
+        if self.kind != SURVEY_KIND and self.score is not None:
+            raise ValueError(f"only a {SURVEY_KIND!r} activity has a score (this is {self.kind!r})")
+        return self
 
 
 RECORD_TYPES: dict[str, type[Record]] = {cls.KIND: cls for cls in (Client, Deal, Task, Activity)}

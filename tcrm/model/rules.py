@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 
 from tcrm.model.fields import value_problem
-from tcrm.model.records import Activity, Client, Deal, Record, Task
+from tcrm.model.records import SURVEY_KIND, Activity, Client, Deal, Record, Task
 from tcrm.model.settings import Settings
 
 FieldPath = tuple[str | int, ...]
@@ -87,7 +87,8 @@ def record_findings(
         _refs(out, "clients", "client", record.clients, exists)
         _refs(out, "deals", "deal", record.deals, exists)
     elif isinstance(record, Activity):
-        _in_list(out, ("kind",), record.kind, lists.activity_kinds, "activity_kinds")
+        if record.kind != SURVEY_KIND:  # tcrm survey log's kind, listed or not
+            _in_list(out, ("kind",), record.kind, lists.activity_kinds, "activity_kinds")
         _member(out, ("author",), record.author, settings)
         _refs(out, "clients", "client", record.clients, exists)
         _refs(out, "deals", "deal", record.deals, exists)

@@ -25,6 +25,10 @@ Rate = Annotated[Decimal, AfterValidator(amount_in_range)]
 """An exchange rate: finite, in the accepted range of amounts (as a goal's target)."""
 
 
+MaxDays = Annotated[int, Field(ge=1, le=3650)]
+"""A standard time in days (a stage's or a stage task's ``max_days``)."""
+
+
 class _Base(BaseModel):
     # Keys a person adds by hand are kept (and round-tripped by the store). defer_build:
     # validators are built on first use, not at import (``tcrm --help`` never needs them).
@@ -53,6 +57,12 @@ class TaskTemplate(_Base):
     title: str
     due_in_days: Annotated[int, Field(ge=0, le=3650)] = 0
     priority: Literal["high", "medium", "low"] | None = None
+    max_days: MaxDays | None = Field(
+        default=None, description="standard time: days the task may stay open before escalating"
+    )
+    escalate_to: RecordId | None = Field(
+        default=None, description="team member given an escalation task past max_days"
+    )
 
 
 class Stage(_Base):
@@ -67,6 +77,12 @@ class Stage(_Base):
     )
     tasks: list[TaskTemplate] = Field(
         default_factory=list, description="tasks created when a deal enters this stage"
+    )
+    max_days: MaxDays | None = Field(
+        default=None, description="standard time: days a deal may stay in this stage"
+    )
+    escalate_to: RecordId | None = Field(
+        default=None, description="team member given an escalation task past max_days"
     )
 
 
@@ -174,6 +190,106 @@ class MailSettings(_Base):
     )
 
 
+HOOK_EVENTS = (
+    "client.added",
+    "deal.added",
+    "deal.stage_changed",
+    "deal.won",
+    "deal.lost",
+    "task.added",
+    "task.done",
+    "task.overdue",
+    "activity.logged",
+    "sync.merged",
+)
+"""Events a hook runs after (the change is committed)."""
+
+BEFORE_EVENTS = (
+    "before.client.added",
+    "before.deal.added",
+    "before.deal.stage_changed",
+    "before.deal.won",
+    "before.deal.lost",
+    "before.task.added",
+    "before.task.done",
+    "before.activity.logged",
+)
+"""Events a hook runs before (nothing written yet); a ``blocking`` one may refuse."""
+
+
+class Hook(_Base):
+    """A script run on an event, given the event and its records as JSON on stdin."""
+
+    on: str = Field(description="the event: " + ", ".join((*HOOK_EVENTS, *BEFORE_EVENTS)))
+    run: str = Field(min_length=1, description="the script, relative to the workspace")
+    timeout: Annotated[float, Field(gt=0, le=3600)] = Field(
+        default=10, description="seconds before the hook (and its process group) is killed"
+    )
+    blocking: bool = Field(
+        default=False, description="before.* events only: a non-zero exit refuses the change"
+    )
+
+    @field_validator("on")
+    @classmethod
+    def _known_event(cls, on: str) -> str:
+        if on not in HOOK_EVENTS and on not in BEFORE_EVENTS:
+            raise ValueError(
+                f"unknown hook event {on!r} (events: {', '.join((*HOOK_EVENTS, *BEFORE_EVENTS))})"
+            )
+        return on
+
+    @field_validator("run")
+    @classmethod
+    def _inside(cls, run: str) -> str:
+        parts = run.replace("\\", "/").split("/")
+        if run.startswith(("/", "~")) or ":" in parts[0] or ".." in parts or ".git" in parts:
+            raise ValueError(f"hook {run!r} must be a path inside the workspace (e.g. hooks/x.sh)")
+        return run
+
+    @model_validator(mode="after")
+    def _blocking_before(self) -> Hook:
+        if self.blocking and not self.on.startswith("before."):
+            raise ValueError(
+                f"hook {self.run!r} is blocking on {self.on!r}: only before.* events may block "
+                f"(the change is committed when {self.on} runs)"
+            )
+        return self
+
+
+class RoutingRule(_Base):
+    """Who owns a new client or deal: the first rule whose ``match`` fits decides."""
+
+    id: RecordId | None = Field(
+        default=None, description="names the rule's rotation in routing.yaml (else its position)"
+    )
+    records: Literal["client", "deal", "any"] = Field(
+        default="any", description="which new records the rule routes"
+    )
+    match: dict[str, str] = Field(
+        default_factory=dict,
+        description="field -> value, all must hold: source, region, tag, or a custom field",
+    )
+    owner: RecordId | None = Field(default=None, description="this member owns it")
+    round_robin: list[RecordId] | None = Field(
+        default=None, description="members in turn (the rotation is committed in routing.yaml)"
+    )
+    least_open_deals: list[RecordId] | None = Field(
+        default=None, description="the member with the fewest open deals (ties: listed first)"
+    )
+
+    @model_validator(mode="after")
+    def _one_action(self) -> RoutingRule:
+        actions = [a for a in ("owner", "round_robin", "least_open_deals") if getattr(self, a)]
+        if len(actions) != 1:
+            raise ValueError(
+                "a routing rule needs exactly one of owner, round_robin, least_open_deals"
+            )
+        return self
+
+    def members(self) -> list[str]:
+        return [self.owner] if self.owner else list(self.round_robin or self.least_open_deals or [])
+
+
 class Settings(_Base):
     """The contents of ``tcrm.yaml``."""
 
@@ -222,6 +338,13 @@ class Settings(_Base):
         return fields
 
     mail: MailSettings = Field(default_factory=MailSettings)
+    hooks: list[Hook] = Field(
+        default_factory=list,
+        description="scripts run on events; each runs only once trusted (`tcrm hooks trust`)",
+    )
+    routing: list[RoutingRule] = Field(
+        default_factory=list, description="who owns a new client or deal (first match wins)"
+    )
 
     @field_validator("version")
     @classmethod
@@ -246,6 +369,23 @@ class Settings(_Base):
             raise ValueError(f"default_pipeline {self.default_pipeline!r} is not a pipeline")
         if self.access is not None:
             self._check_access(self.access)
+        members = {m.id for m in self.team}
+        named = [(f"stage {s.id!r}", s.escalate_to) for p in self.pipelines for s in p.stages] + [
+            (f"task {t.title!r}", t.escalate_to)
+            for p in self.pipelines
+            for s in p.stages
+            for t in s.tasks
+        ]
+        named += [
+            (f"routing rule {i}", m) for i, r in enumerate(self.routing, 1) for m in r.members()
+        ]
+        for where, member in named:
+            if member is not None and member not in members:
+                raise ValueError(f"{where} names {member!r}, who is not a team member")
+        rule_ids = [r.id for r in self.routing if r.id]
+        dupes = sorted({i for i in rule_ids if rule_ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"routing rule id {dupes[0]!r} is used twice")
         return self
 
     def _check_access(self, access: AccessPolicy) -> None:

@@ -15,6 +15,7 @@ from tcrm.reports.forecast import forecast
 from tcrm.reports.funnel import funnel
 from tcrm.reports.kpi import kpi
 from tcrm.reports.lost import lost
+from tcrm.reports.nps import nps
 from tcrm.reports.performance import velocity, winrate
 from tcrm.reports.sources import sources
 
@@ -28,6 +29,7 @@ REPORTS: dict[str, Callable[[Inputs, Options], Report]] = {
     "lost": lost,
     "kpi": kpi,
     "abc": abc,
+    "nps": nps,
 }
 NAMES = (*REPORTS, "all")
 
@@ -41,6 +43,7 @@ NEEDS: dict[str, frozenset[str]] = {
     "lost": frozenset({"deal"}),
     "kpi": frozenset({"deal", "client", "task", "activity"}),
     "abc": frozenset({"deal", "client"}),
+    "nps": frozenset({"client", "activity"}),
 }
 """The kinds of record each report reads, so a report loads no more than it needs."""
 
@@ -51,7 +54,7 @@ def names_of(name: str) -> list[str]:
 
 def compute(name: str, inputs: Inputs, options: Options) -> list[Report]:
     """The report ``name`` (every report for ``all``), in the order of ``REPORTS``."""
-    if options.by is not None:
+    if options.by is not None and name != "nps":  # nps groups by the field itself
         from tcrm.reports.grouped import grouped
 
         return [grouped(n, REPORTS[n], inputs, options) for n in names_of(name)]

@@ -2,7 +2,9 @@
 
 A snapshot at ``now`` (no period). An activity counts for a deal when it lists the deal.
 Rotting follows ``tcrm today``: idle (no stage change, no activity) for longer than the
-stage's ``rotting_days``. All day counts are elapsed whole days (24 hours) until now.
+stage's ``rotting_days``. A stage with a standard time (``max_days``) shows each stay
+against it: the standard, and the days over it. All day counts are elapsed whole days
+(24 hours) until now.
 """
 
 from __future__ import annotations
@@ -37,6 +39,15 @@ class Aged:
     idle_days: int | None
     rotting: bool
     rotting_days: int | None
+    max_days: int | None = None
+    """The stage's standard time (``max_days``), if it has one."""
+
+    @property
+    def over_standard(self) -> int | None:
+        """Days past the stage's standard time (0 within it); None without one."""
+        if self.max_days is None or self.days_in_stage is None:
+            return None
+        return max(0, self.days_in_stage - self.max_days)
 
     @property
     def bucket(self) -> str:
@@ -69,6 +80,8 @@ class Aged:
             "rotting": self.rotting,
             "rotting_days": self.rotting_days,
             "bucket": self.bucket,
+            "max_days": self.max_days,
+            "over_standard_days": self.over_standard,
         }
 
 
@@ -101,6 +114,8 @@ class Aging(Report):
                     Column("Currency"),
                     Column("Days since activity", "days"),
                     Column("Days in stage", "days"),
+                    Column("Standard", "days"),
+                    Column("Over by", "days"),
                     Column("Rotting"),
                 ],
                 [
@@ -112,6 +127,8 @@ class Aging(Report):
                         a.currency,
                         NEVER if a.days_since_activity is None else a.days_since_activity,
                         a.days_in_stage,
+                        a.max_days,
+                        a.over_standard or None,
                         f"yes (> {a.rotting_days} days)" if a.rotting else "",
                     ]
                     for a in self.deals
@@ -160,6 +177,7 @@ def aging(inputs: Inputs, options: Options) -> Aging:
                 _days(touched, inputs),
                 deal.id in rotting,
                 stage.rotting_days if stage else None,
+                stage.max_days if stage else None,
             )
         )
     aged.sort(key=_order)

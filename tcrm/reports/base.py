@@ -63,7 +63,8 @@ class Options:
     currency: str | None = None
     abc: tuple[int, int, int] = (80, 15, 5)
     by: str | None = None
-    """A custom field: the report once per value of it (``reports.grouped``)."""
+    """``--by FIELD``: funnel, forecast, winrate and sources once per value of a custom
+    field (``reports.grouped``); nps grouped by a client field."""
 
     def window(self, inputs: Inputs, default: PeriodKind = "month") -> Period:
         return window(self.period or default, inputs.today, self.since, self.until)

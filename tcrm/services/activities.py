@@ -16,6 +16,7 @@ from tcrm.errors import AmbiguousError, NotFoundError, TcrmError, UsageError
 from tcrm.model.insights import day_of
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.when import DEFAULT_DATE_ORDER, WhenError, parse_day, parse_when
+from tcrm.services import hooks
 from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
     all_records,
@@ -379,11 +380,15 @@ def log_activity(
         message = f"activity {activity.id}: {activity.kind} {', '.join(links.clients)}"
         if task is not None:
             message += f" + follow-up task {task.id}"
+        hooks.check_before(ws, "activity.logged", [activity])
         with ws.transaction(message) as tx:
             tx.put(activity, create=True)
             if task is not None:
                 tx.put(task, create=True)
-        return Logged(activity, task, tx.commit_id)
+    hooks.fire(ws, "activity.logged", [activity])
+    if task is not None:
+        hooks.fire(ws, "task.added", [task])
+    return Logged(activity, task, tx.commit_id)
 
 
 def _follow_up(

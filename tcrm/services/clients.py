@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 
 from tcrm.errors import OverridableError, RuleError, UsageError
 from tcrm.model import insights
-from tcrm.model.records import Activity, Client, Deal, Record, Task
+from tcrm.model.records import SURVEY_KIND, Activity, Client, Deal, Record, Task
 from tcrm.model.types import slugify
+from tcrm.services import hooks, routing, surveys
 from tcrm.services.mail_threads import CARD_THREADS, MailThread, mail_threads
 from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
@@ -278,8 +279,15 @@ def add_client(
                 )
         client = build("client", {**fields, "id": ws.new_id("client", name)})
         assert isinstance(client, Client)
-        with ws.transaction(f"client {client.id}: add") as tx:
+        lead = routing.plan(ws, [client])
+        [client] = routing.routed([client], lead)
+        assert isinstance(client, Client)
+        hooks.check_before(ws, "client.added", [client])
+        with ws.transaction(f"client {client.id}: add{routing.note(lead, client.id)}") as tx:
             tx.put(client, create=True)
+            if lead.changed:
+                tx.write_text(routing.STATE_FILE, lead.state_text())
+    hooks.fire(ws, "client.added", [client])
     return client
 
 
@@ -308,6 +316,8 @@ class ClientSummary:
     open_deals: int
     last_contact: datetime | None
     contact_due: bool
+    satisfaction: surveys.Satisfaction | None = None
+    """The latest survey score and its trend (``None``: never surveyed)."""
 
 
 def list_clients(
@@ -329,9 +339,11 @@ def list_clients(
     _choice("--status", status, lists.client_statuses, "client_statuses")
     if owner is not None and ws.settings.team:
         _choice("--owner", owner, [m.id for m in ws.settings.team], "team members")
+    filters, nps_terms = surveys.split_nps_filters(filters)
     compiled = parse_filters(
         filters, Client, now, ws.settings.date_order, ws.settings.fields.of(Client.KIND)
     )
+    scores = surveys.client_satisfaction(ws)
     clients = [
         c
         for c in _clients(ws)
@@ -340,6 +352,7 @@ def list_clients(
         and (source is None or c.source == source)
         and (status is None or c.status == status)
         and (not search or search.casefold() in _text(c.to_data()).casefold())
+        and (not nps_terms or surveys.nps_fits(_score(scores.get(c.id)), nps_terms))
     ]
     clients = [c for c in apply_filters(clients, compiled) if isinstance(c, Client)]
     open_deals = _open_deals_by_client(ws)
@@ -348,7 +361,14 @@ def list_clients(
     contacts = [a for a in activities if insights.counts_as_contact(a, counts)]
     last, _ = insights.last_activity_by(contacts)
     due = {d.client.id for d in insights.clients_to_contact(clients, contacts, now)}
-    return [ClientSummary(c, open_deals.get(c.id, 0), last.get(c.id), c.id in due) for c in clients]
+    return [
+        ClientSummary(c, open_deals.get(c.id, 0), last.get(c.id), c.id in due, scores.get(c.id))
+        for c in clients
+    ]
+
+
+def _score(found: surveys.Satisfaction | None) -> int | None:
+    return found.score if found else None
 
 
 def _text(value: Any) -> str:
@@ -401,6 +421,7 @@ class ClientCard:
     days_since_contact: int | None
     contact_due: bool
     mail_threads: list[MailThread] = field(default_factory=list)
+    satisfaction: surveys.Satisfaction | None = None
 
 
 LATEST_ACTIVITIES = 10
@@ -452,6 +473,9 @@ def client_card(ws: Workspace, *, ref: str, now: datetime | None = None) -> Clie
         days_since_contact=(now - _instant(since, ws)).days if since else None,
         contact_due=bool(due),
         mail_threads=mail_threads(activities, CARD_THREADS),
+        satisfaction=surveys.satisfaction_by_client(
+            a for a in activities if a.kind == SURVEY_KIND
+        ).get(client.id),
     )
 
 

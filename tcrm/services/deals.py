@@ -22,6 +22,7 @@ from tcrm.model.rules import missing_required
 from tcrm.model.settings import Pipeline, Stage
 from tcrm.model.types import parse_amount, slugify
 from tcrm.model.when import WhenError, parse_day
+from tcrm.services import hooks, routing
 from tcrm.services.query import apply_filters, named_fields, parse_filters
 from tcrm.services.records import (
     all_records,
@@ -337,6 +338,9 @@ def add_deal(
         }
         draft = build("deal", {k: v for k, v in data.items() if v is not None})
         assert isinstance(draft, Deal)
+        lead = routing.plan(ws, [draft], {found.id: found})
+        [draft] = routing.routed([draft], lead)
+        assert isinstance(draft, Deal)
         ensure_valid(ws, draft)
         missing = missing_required(draft, ws.settings, target.id)
         if missing and not force:
@@ -351,12 +355,17 @@ def add_deal(
         deal = updated(draft, {"stage_history": [entry]})
         assert isinstance(deal, Deal)
         tasks = _stage_tasks(ws, deal, target, now, set())
-        suffix = " (forced)" if forced else ""
+        hooks.check_before(ws, "deal.added", [deal])
+        suffix = (" (forced)" if forced else "") + routing.note(lead, deal.id)
         with ws.transaction(f"deal {deal.id}: add{suffix}") as tx:
             tx.put(deal, create=True)
             for task in tasks:
                 tx.put(task, create=True)
-        return Change(deal, tasks, forced=forced)
+            if lead.changed:
+                tx.write_text(routing.STATE_FILE, lead.state_text())
+    hooks.fire(ws, "deal.added", [deal])
+    hooks.fire(ws, "task.added", tasks)
+    return Change(deal, tasks, forced=forced)
 
 
 def move_deal(ws: Workspace, *, ref: str, stage: str, now: datetime, force: bool = False) -> Change:
@@ -388,6 +397,7 @@ def move_deal(ws: Workspace, *, ref: str, stage: str, now: datetime, force: bool
         assert isinstance(new, Deal)
         tasks = _stage_tasks(ws, new, target, now, set())
         stale = stage_tasks_to_cancel(ws, deal=new)
+        hooks.check_before(ws, "deal.stage_changed", [new], before={deal.id: deal})
         suffix = " (forced)" if overrides else ""
         message = f"deal {deal.id}: {deal.stage} -> {target.id}{suffix}{cancelled_message(stale)}"
         with ws.transaction(message) as tx:
@@ -396,7 +406,9 @@ def move_deal(ws: Workspace, *, ref: str, stage: str, now: datetime, force: bool
                 tx.put(task)
             for task in tasks:
                 tx.put(task, create=True)
-        return Change(new, tasks, forced=bool(overrides), cancelled=stale)
+    hooks.fire(ws, "deal.stage_changed", [new], before={deal.id: deal})
+    hooks.fire(ws, "task.added", tasks)
+    return Change(new, tasks, forced=bool(overrides), cancelled=stale)
 
 
 def _note(note: str | None) -> str | None:
@@ -420,7 +432,9 @@ def win_deal(ws: Workspace, *, ref: str, now: datetime, note: str | None = None)
                 f"deal {deal.id} has no amount; a won deal needs one: set it with "
                 f"`tcrm deal edit {deal.id} --set amount=...`"
             )
-        return _close(ws, deal, "won", None, now, note)
+        change = _close(ws, deal, "won", None, now, note)
+    hooks.fire(ws, "deal.won", [change.deal], before={deal.id: deal})
+    return change
 
 
 def lose_deal(
@@ -441,7 +455,9 @@ def lose_deal(
         if deal.status == "lost" and deal.lost_reason == match:
             return Change(deal, changed=False)
         _ensure_open(deal, "lose")
-        return _close(ws, deal, "lost", match, now, note)
+        change = _close(ws, deal, "lost", match, now, note)
+    hooks.fire(ws, "deal.lost", [change.deal], before={deal.id: deal})
+    return change
 
 
 def _close(
@@ -467,6 +483,7 @@ def _close(
     assert isinstance(new, Deal)
     ensure_valid(ws, new)
     stale = stage_tasks_to_cancel(ws, deal=new)
+    hooks.check_before(ws, f"deal.{status}", [new], before={deal.id: deal})
     why = f" ({reason})" if reason else ""
     message = f"deal {deal.id}: {deal.stage} -> {status}{why}{cancelled_message(stale)}"
     with ws.transaction(message) as tx:

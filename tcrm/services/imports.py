@@ -34,6 +34,7 @@ from tcrm.model.rules import missing_required, record_findings
 from tcrm.model.settings import Pipeline, Settings
 from tcrm.model.types import ID_RE, slugify
 from tcrm.model.validate import findings_of
+from tcrm.services import hooks, routing
 from tcrm.services.bulk import (
     ClientIndex,
     Match,
@@ -1563,6 +1564,8 @@ class ImportResult:
     mapped: dict[str, int] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
     """Other workspace files the import's commit wrote (a saved mapping)."""
+    routed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """New record id -> (owner, routing rule): owners the ``routing:`` rules gave."""
     problems: list[Problem] = field(default_factory=list)
     """A dry run's invalid rows (a real import refuses them with ``ImportProblems``);
     values outside their lists aside, as ``new_values`` lists them."""
@@ -1605,6 +1608,14 @@ def _used_values(kind: str, records: Iterable[Record]) -> dict[str, set[str]]:
 
 
 RejectWriter = Callable[[Sequence[Rejected]], bytes]
+
+ADDED_EVENT = {
+    "client": "client.added",
+    "deal": "deal.added",
+    "task": "task.added",
+    "activity": "activity.logged",
+}
+"""The hook event an import fires (once, with every record it created)."""
 
 
 def import_rows(
@@ -1685,6 +1696,13 @@ def import_rows(
         importer.group_people()
     with ws.lock():
         plan = importer.plan()
+        lead = routing.plan(ws, [r for r in plan.created if isinstance(r, Client | Deal)])
+        if lead.owners:
+            created = [
+                r.model_copy(update={"owner": lead.owners[r.id]}) if r.id in lead.owners else r
+                for r in plan.created
+            ]
+            plan = Plan(created, plan.updated, plan.duplicates)
         added = additions(values.values(), _used_values(kind, [*plan.created, *plan.updated]))
         message = commit_message(kind, source.name, len(plan.created), len(plan.updated), added)
         result = ImportResult(
@@ -1704,6 +1722,7 @@ def import_rows(
             dropped=values.dropped(),
             mapped=dict(values.mapped),
             problems=importer.other_problems if importer.problems and not skip_invalid else [],
+            routed={i: (owner, lead.rules[i]) for i, owner in lead.owners.items()},
         )
         if dry_run:
             return result
@@ -1714,6 +1733,8 @@ def import_rows(
         else:
             also_write = also_write if message else None
         result.message = message
+        if message:
+            hooks.check_before(ws, ADDED_EVENT[kind], plan.created)
         if message:
             total = len(plan.created) + len(plan.updated)
             settings_text = settings_text_with(ws, added) if added else None
@@ -1731,7 +1752,11 @@ def import_rows(
                     tx.put(record)
                     if progress and (j % 200 == 0 or j == total):
                         progress(j, total)
+                if lead.changed:
+                    tx.write_text(routing.STATE_FILE, lead.state_text())
             result.commit_id = tx.commit_id
+    if result.commit_id is not None:
+        hooks.fire(ws, ADDED_EVENT[kind], plan.created)
     if importer.rejected and rejects is not None:
         path, encode = rejects
         files.atomic_write(path, encode(importer.rejected))

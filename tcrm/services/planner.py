@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tcrm.model import insights
-from tcrm.model.due import Reminder, TaskItem, item, reminders_of, sort_key
+from tcrm.model.due import Reminder, TaskItem, is_overdue, item, reminders_of, sort_key
 from tcrm.model.records import Client, Deal
+from tcrm.services import hooks
 from tcrm.services.conflicts import OpenConflict, open_conflicts
 from tcrm.services.records import candidates, contact_activities, local_now
 from tcrm.services.tasks import check_member, open_tasks_due_by
@@ -188,4 +189,6 @@ def due_reminders(ws: Workspace, *, now: datetime) -> list[Reminder]:
         sent.update({_key(r): r.at.isoformat() for r in due})
         latest = max(last_run, now) if last_run else now
         write_state(ws, REMIND_STATE, {"last_run": latest.isoformat(), "sent": sent})
+    overdue = [t for t in open_tasks_due_by(ws, now.date()) if is_overdue(t, settings, now)]
+    hooks.fire_overdue(ws, sorted(overdue, key=lambda t: t.id), now.date(), now)
     return due

@@ -145,6 +145,8 @@ def parse_options(
     if owner is not None and settings.team and settings.member(owner) is None:
         ids = ", ".join(m.id for m in settings.team)
         raise UsageError(f"--owner {owner!r} is not a team member ({ids})")
+    if by is not None and not by.strip():
+        raise UsageError("--by needs a client field, e.g. --by region")
     order = settings.date_order
     first, last = _day("--since", since, now, order), _day("--until", until, now, order)
     if first is not None and last is not None and first > last:
@@ -160,7 +162,6 @@ def parse_options(
     if by is not None:
         _check_by(settings, name, by)
     return Options(
-        by=by,
         period=period,  # type: ignore[arg-type]
         since=first,
         until=last,
@@ -168,12 +169,17 @@ def parse_options(
         owner=owner,
         currency=code,
         abc=parse_abc(abc),
+        by=by.strip() if by else None,
     )
 
 
 def _check_by(settings: Settings, name: str, by: str) -> None:
+    if name == "nps":  # groups its answers by a client field, built-in or custom
+        return
     if name not in GROUPABLE:
-        raise UsageError(f"--by groups only the {', '.join(GROUPABLE)} reports, not {name}")
+        raise UsageError(
+            f"--by groups only the {', '.join((*GROUPABLE, 'nps'))} reports, not {name}"
+        )
     if by not in settings.fields.deal and by not in settings.fields.client:
         known = [*settings.fields.deal, *settings.fields.client]
         listed = ", ".join(known) or "none declared in tcrm.yaml fields.deal or fields.client"

@@ -22,7 +22,7 @@ from typing import Any
 
 import pydantic
 
-from tcrm.errors import GitError, RuleError, UsageError, WorkspaceError
+from tcrm.errors import GitError, RuleError, TcrmError, UsageError, WorkspaceError
 from tcrm.model.merge import (
     CONFLICTS_KEY,
     MISSING,
@@ -34,10 +34,11 @@ from tcrm.model.merge import (
     same,
     with_conflicts,
 )
-from tcrm.model.records import RECORD_TYPES
+from tcrm.model.records import RECORD_TYPES, Record
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id
 from tcrm.model.validate import ModelProblems, parse_record
+from tcrm.services import hooks, routing
 from tcrm.store import driver, files, git, journal, links, yamlcomments, yamlio
 from tcrm.store.driver import ATTRIBUTES, ATTRIBUTES_HEADER
 from tcrm.store.workspace import LOCAL_DIR, SETTINGS_FILE, Workspace
@@ -157,6 +158,8 @@ def merge_file(
     of a conflict, in its entry.
     """
     kind = kind_of(path)
+    if path == routing.STATE_FILE:  # round-robin turns: the larger count of each rule
+        return FileMerge(routing.merge_counts(mine, theirs))
     if kind is None:
         return _merge_text(path, base, mine, theirs)
     try:
@@ -705,10 +708,33 @@ def sync(
         for _ in range(PUSH_ATTEMPTS):
             try:
                 _sync_once(ws, report, untracked)
-                return report
+                break
             except git.PushRejected:
                 continue
-        raise GitError(f"{remote}/{branch} kept changing while syncing; run `tcrm sync` again")
+        else:
+            raise GitError(f"{remote}/{branch} kept changing while syncing; run `tcrm sync` again")
+    if report.action in ("merged", "fast-forward") and not dry_run:
+        if SETTINGS_FILE in report.changed:
+            ws._settings = None  # the hooks as merged, not as they were before the sync
+        try:
+            hooks.fire(ws, "sync.merged", _changed_records(ws, report.changed))
+        except TcrmError as exc:  # the sync is done: a broken tcrm.yaml is for `tcrm check`
+            ws.warnings.append(f"sync.merged hooks not run: {exc}")
+    return report
+
+
+def _changed_records(ws: Workspace, paths: list[str]) -> list[Record]:
+    """The records a sync brought in or changed that still exist, for ``sync.merged``."""
+    out: list[Record] = []
+    for path in paths:
+        kind = kind_of(path)
+        if kind is None or kind == SETTINGS_KIND or not ws.exists(kind, id_of(path)):
+            continue
+        try:
+            out.append(ws.get(kind, id_of(path)))
+        except TcrmError:
+            continue  # unreadable: `tcrm check` names it; the hook gets the others
+    return out
 
 
 def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str]) -> None:
@@ -764,7 +790,12 @@ def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str]) -> None:
     if report.dry_run:
         return
     message = _merge_message(remote, branch, merged)
-    change = journal.Change(message, merged.writes, merge_head=theirs)
+    executable = (git.tree_executables(root, theirs) | git.tree_executables(root, ours)) & set(
+        merged.writes
+    )
+    change = journal.Change(
+        message, merged.writes, merge_head=theirs, executable=frozenset(executable)
+    )
     report.commit = journal.apply(root, ws.ensure_local_dir(), change)
     _push(ws, report, theirs)
 
@@ -782,7 +813,10 @@ def _fast_forward(
         return
     blobs = git.read_blobs(root, [after[p] for p in paths if p in after])
     writes = {p: blobs[after[p]] if p in after else None for p in paths}
-    change = journal.Change(f"sync: fast-forward to {theirs}", writes, fast_forward=theirs)
+    executable = git.tree_executables(root, theirs) & set(writes)
+    change = journal.Change(
+        f"sync: fast-forward to {theirs}", writes, fast_forward=theirs, executable=executable
+    )
     journal.apply(root, ws.ensure_local_dir(), change)
     report.commit = theirs
 

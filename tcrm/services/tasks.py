@@ -36,6 +36,7 @@ from tcrm.model.records import Client, Deal, Task
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_rrule, check_timezone, parse_offset
 from tcrm.model.when import WhenError, parse_when
+from tcrm.services import hooks
 from tcrm.services.query import apply_filters, named_fields, parse_filters
 from tcrm.services.records import (
     build,
@@ -319,8 +320,10 @@ def add_task(
     task = build("task", {k: v for k, v in data.items() if v is not None})
     ensure_valid(ws, task)
     assert isinstance(task, Task)
+    hooks.check_before(ws, "task.added", [task])
     with ws.transaction(f"task {task_id}: add") as tx:
         tx.put(task, create=True)
+    hooks.fire(ws, "task.added", [task])
     return task
 
 
@@ -507,11 +510,15 @@ def complete_task(ws: Workspace, *, ref: str, now: datetime) -> Completion:
         message = f"task {task.id}: done"
         if following is not None:
             message += f"; next {following.id}"
+        hooks.check_before(ws, "task.done", [done], before={task.id: task})
         with ws.transaction(message) as tx:
             tx.put(done)
             if following is not None:
                 tx.put(following, create=True)
-        return Completion(done, following, existed)
+    hooks.fire(ws, "task.done", [done], before={task.id: task})
+    if following is not None:
+        hooks.fire(ws, "task.added", [following])
+    return Completion(done, following, existed)
 
 
 def _change_status(ws: Workspace, ref: str, now: datetime, action: str) -> Task:

@@ -17,6 +17,7 @@ ATTRIBUTES = (
     "/tasks/*.yaml merge=tcrm",
     "/activities/*/*.yaml merge=tcrm",
     f"/{SETTINGS_FILE} merge=tcrm",
+    "/routing.yaml merge=tcrm",
 )
 
 

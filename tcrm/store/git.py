@@ -1345,6 +1345,25 @@ def tree_files(root: Path, commit_id: str | None) -> dict[str, str]:
         repo.close()
 
 
+def tree_executables(root: Path, commit_id: str | None) -> frozenset[str]:
+    """The paths of a commit that git keeps as executable files (mode 100755): a sync
+    writes them executable, as ``git checkout`` would (a hook script, say)."""
+    if commit_id is None:
+        return frozenset()
+    from dulwich.object_store import iter_tree_contents
+
+    repo = _open(root)
+    try:
+        tree = repo[commit_id.encode()].tree  # type: ignore[attr-defined]
+        return frozenset(
+            entry.path.decode("utf-8", "surrogateescape")
+            for entry in iter_tree_contents(repo.object_store, tree)
+            if entry.path is not None and entry.mode == 0o100755
+        )
+    finally:
+        repo.close()
+
+
 def tree_links(root: Path, commit_id: str) -> list[str]:
     """The paths of a commit that git keeps as symbolic links (mode 120000)."""
     import stat

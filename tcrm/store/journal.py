@@ -52,6 +52,8 @@ class Change:
     when: datetime | None = None
     merge_head: str | None = None
     fast_forward: str | None = None
+    executable: frozenset[str] = frozenset()
+    """Paths among ``writes`` to write executable (git's mode 100755)."""
 
 
 def pending(local_dir: Path) -> bool:
@@ -89,6 +91,10 @@ def apply(
     rels = list(change.writes)
     written = [(rel, data) for rel, data in change.writes.items() if data is not None]
     temps = files.write_temps([(root / rel, data) for rel, data in written], tmp)
+    for (rel, _), (temp, _) in zip(written, temps, strict=True):
+        if rel in change.executable:  # executable by whoever may read it, as git does
+            mode = os.stat(temp).st_mode & 0o777
+            os.chmod(temp, mode | (mode & 0o444) >> 2)
     faults.at("temps")
     journal = local_dir / JOURNAL_FILE
     try:
