@@ -11,12 +11,14 @@ import gc
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.filter import LineFilter
+from textual.screen import ModalScreen
 from textual.worker import get_current_worker
 
 from tcrm.errors import TcrmError
@@ -26,10 +28,13 @@ from tcrm.services.tasks import Reminder
 from tcrm.store.workspace import Workspace
 from tcrm.tui import watch
 from tcrm.tui.commands import ActionsProvider
+from tcrm.tui.keymap import Keymap, load_keymap
+from tcrm.tui.keys import bind
 from tcrm.tui.screens.base import DataScreen
 from tcrm.tui.screens.client_card import ClientCardScreen
 from tcrm.tui.screens.clients import ClientsScreen
 from tcrm.tui.screens.forms import ActivityForm, ClientForm, DealForm, TaskForm
+from tcrm.tui.screens.help import HelpScreen
 from tcrm.tui.screens.kb import KbScreen
 from tcrm.tui.screens.pipeline import PipelineScreen
 from tcrm.tui.screens.tasks import TasksScreen
@@ -63,12 +68,16 @@ class TcrmApp(App[None]):
         "kb": KbScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "show('today')", "Today", show=False),
-        Binding("2", "show('pipeline')", "Pipeline", show=False),
-        Binding("3", "show('clients')", "Clients", show=False),
-        Binding("4", "show('tasks')", "Tasks", show=False),
-        Binding("5", "show('kb')", "KB", show=False),
-        Binding("f5,ctrl+r", "reload", "Reload", show=False),
+        bind("help"),
+        bind("quit", show=False),
+        bind("back", show=False),
+        bind("palette", show=False),
+        bind("screen-today", show=False),
+        bind("screen-pipeline", show=False),
+        bind("screen-clients", show=False),
+        bind("screen-tasks", show=False),
+        bind("screen-kb", show=False),
+        bind("reload", show=False),
     ]
 
     def __init__(
@@ -79,8 +88,13 @@ class TcrmApp(App[None]):
         poll_seconds: float | None = POLL_SECONDS,
         quiet: bool = False,
         theme: str | None = None,
+        keymap: Path | None = None,
     ) -> None:
         super().__init__()
+        self.keymap = load_keymap(keymap) if keymap is not None else Keymap()
+        """The user's keymap file (see ``tcrm.tui.keymap``); ``None``: the default keys."""
+        self.trail: list[str] = []
+        """The modes shown before the current one, last last: where Escape goes back to."""
         self.ws = workspace
         self.clock: Clock = clock or (lambda: datetime.now().astimezone())
         self.poll_seconds = poll_seconds
@@ -125,13 +139,55 @@ class TcrmApp(App[None]):
         self._collector_was_on = gc.isenabled()
         gc.disable()
         self._last_tick = self.now()
+        if self.keymap.keys:
+            self.set_keymap(self.keymap.keys)
+        if self.keymap.problem:
+            self.notify(self.keymap.problem, title="Keymap", severity="warning", markup=False)
         self.switch_mode("today")
         self._remember_fingerprint()
         if self.poll_seconds:
             self.set_interval(self.poll_seconds, self.tick)
 
     def action_show(self, mode: str) -> None:
+        if mode != self.current_mode:
+            self.trail.append(self.current_mode)
+            del self.trail[:-50]
         self.switch_mode(mode)
+
+    def action_back(self) -> None:
+        """Escape: out of a dialog or a filter, off a sub-screen, else the screen before."""
+        screen = self.screen
+        if isinstance(screen, ModalScreen):
+            screen.dismiss(None)
+            return
+        if isinstance(screen, DataScreen) and screen.leave_filter():
+            return
+        if len(self.screen_stack) > 1:
+            origin = getattr(screen, "origin", None)
+            self.pop_screen()
+            if origin and origin != self.current_mode:
+                self.switch_mode(origin)
+            return
+        while self.trail:
+            mode = self.trail.pop()
+            if mode != self.current_mode:
+                self.switch_mode(mode)
+                return
+
+    def action_quit_or_back(self) -> None:
+        """``q``: back when a dialog or a sub-screen is open, else quit."""
+        if len(self.screen_stack) > 1:
+            self.action_back()
+        else:
+            self.exit()
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            screen.dismiss(None)
+            return
+        name = getattr(screen, "PALETTE_NAME", "") or type(screen).__name__
+        self.push_screen(HelpScreen(screen, name, dict(self._keymap)))
 
     def data_screens(self) -> list[DataScreen]:
         """Every data screen in every mode's stack."""
@@ -159,11 +215,14 @@ class TcrmApp(App[None]):
         self.reload_all()
 
     def open_client(self, client_id: str) -> None:
-        """The client card, on top of the Clients screen (Escape goes back to the list)."""
+        """The client card, on top of the Clients screen; Escape goes back to where it was
+        opened from (Today, the board...)."""
+        top = self.screen
+        origin = top.origin if isinstance(top, ClientCardScreen) else self.current_mode
         self.switch_mode("clients")
         while isinstance(self.screen, ClientCardScreen):  # one card at a time
             self.pop_screen()
-        self.push_screen(ClientCardScreen(client_id))
+        self.push_screen(ClientCardScreen(client_id, origin=origin))
 
     def on_data_screen_ready(self, message: DataScreen.Ready) -> None:
         if not self._reminders_loaded:  # after the first screen painted: never delays it
