@@ -22,7 +22,9 @@ from textual.screen import ModalScreen
 from textual.worker import get_current_worker
 
 from tcrm.errors import TcrmError
+from tcrm.services import history
 from tcrm.services import tasks as task_service
+from tcrm.services.history import UndoResult
 from tcrm.services.records import local_now
 from tcrm.services.tasks import Reminder
 from tcrm.store.workspace import Workspace
@@ -39,6 +41,7 @@ from tcrm.tui.screens.kb import KbScreen
 from tcrm.tui.screens.pipeline import PipelineScreen
 from tcrm.tui.screens.tasks import TasksScreen
 from tcrm.tui.screens.today import TodayScreen
+from tcrm.tui.screens.undo import UndoDialog
 from tcrm.tui.terminal import VisibleText
 from tcrm.tui.widgets.nav import NavBar
 
@@ -78,6 +81,8 @@ class TcrmApp(App[None]):
         bind("screen-tasks", show=False),
         bind("screen-kb", show=False),
         bind("reload", show=False),
+        bind("undo", show=False),
+        bind("redo", show=False),
     ]
 
     def __init__(
@@ -117,6 +122,10 @@ class TcrmApp(App[None]):
         """Reminders notified while open, oldest first."""
         self.changes = 0
         """Changes made through this app (each one commit at most)."""
+        self.undos: list[str] = []
+        """The commits of the undos made here, newest last: what ``U`` redoes."""
+        self.undo_next: str | None = None
+        """After a redo: the commit ``u`` undoes (the redo itself)."""
 
     # --- the terminal --------------------------------------------------------------
 
@@ -249,6 +258,57 @@ class TcrmApp(App[None]):
     def action_log(self) -> None:
         self.push_screen(ActivityForm())
 
+    # --- undo and redo ---------------------------------------------------------------
+
+    def action_undo(self) -> None:
+        self._preview_undo("Undo", self.undo_next)
+
+    def action_redo(self) -> None:
+        if not self.undos:
+            self.notify("Nothing to redo: no undo made here since the last change.")
+            return
+        self._preview_undo("Redo", self.undos[-1])
+
+    @work(thread=True, exclusive=True, group="undo")
+    def _preview_undo(self, verb: str, commit: str | None) -> None:
+        """What the undo would change (``tcrm undo --dry-run``), then the dialog."""
+        try:
+            preview = history.undo(self.ws, commit=commit, dry_run=True)
+        except TcrmError as exc:
+            self.call_from_thread(
+                self.notify,
+                str(exc),
+                title=f"Cannot {verb.lower()}",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.call_from_thread(self._ask_undo, verb, preview)
+
+    def _ask_undo(self, verb: str, preview: UndoResult) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._make_undo(verb, preview.undone.id)
+
+        self.push_screen(UndoDialog(verb, preview), answered)
+
+    def _make_undo(self, verb: str, commit: str) -> None:
+        ws, undos = self.ws, list(self.undos)
+
+        def done(result: UndoResult) -> None:  # after ``_changed`` forgot the undos
+            if verb == "Undo":
+                self.undos = [*undos, result.commit or ""]
+                self.undo_next = None
+            else:
+                self.undos = undos[:-1]
+                self.undo_next = result.commit
+
+        self.change(
+            lambda: history.undo(ws, commit=commit),
+            success=lambda r: f"{'Undid' if verb == 'Undo' else 'Redid'} {r.undone.subject}",
+            then=done,
+        )
+
     # --- changes -------------------------------------------------------------------
 
     def change(
@@ -291,6 +351,8 @@ class TcrmApp(App[None]):
         then: Callable[[Any], None] | None,
     ) -> None:
         self.changes += 1
+        self.undos = []  # a new change: what was undone stays undone (an undo's
+        self.undo_next = None  # ``then`` sets them again)
         self._fingerprint = fingerprint
         text = success(result)
         if text:
