@@ -159,3 +159,12 @@ def test_help_overlay_on_the_board(snap_compare: Any, ws: Path) -> None:
 
 def test_today_filtered_80x24(snap_compare: Any, ws: Path) -> None:
     assert snap(snap_compare, make_app(ws), SMALL, "slash", *"acme")
+
+
+async def _typed_search(pilot: Pilot[Any]) -> None:
+    await pilot.pause(0.3)  # the search waits for typing to pause
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x45"])
+def test_search_everything(snap_compare: Any, ws: Path, size: tuple[int, int]) -> None:
+    assert snap(snap_compare, make_app(ws), size, "g", *"acme", then=_typed_search)

@@ -81,6 +81,7 @@ class TcrmApp(App[None]):
         bind("screen-tasks", show=False),
         bind("screen-kb", show=False),
         bind("reload", show=False),
+        bind("search", show=False),
         bind("undo", show=False),
         bind("redo", show=False),
     ]
@@ -189,6 +190,13 @@ class TcrmApp(App[None]):
             self.action_back()
         else:
             self.exit()
+
+    def action_search(self) -> None:
+        """Global search, over the current screen (Escape comes back to it)."""
+        from tcrm.tui.screens.search import SearchScreen
+
+        if not isinstance(self.screen, SearchScreen):
+            self.push_screen(SearchScreen())
 
     def action_help(self) -> None:
         screen = self.screen

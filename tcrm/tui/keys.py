@@ -29,6 +29,7 @@ KEYS: dict[str, Key] = {
     "palette": Key("colon,ctrl+p", "command_palette", "Commands", ": ctrl+p"),
     "undo": Key("u", "undo", "Undo"),
     "redo": Key("U", "redo", "Redo"),
+    "search": Key("g", "search", "Search all"),
     "reload": Key("f5,ctrl+r", "reload", "Reload", "f5"),
     "screen-today": Key("1", "show('today')", "Today"),
     "screen-pipeline": Key("2", "show('pipeline')", "Pipeline"),
