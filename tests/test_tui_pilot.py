@@ -496,7 +496,7 @@ def test_add_a_client_invalid_email_rejected_then_valid_written(sample_ws: Path)
     async def scenario(pilot: Pilot[Any]) -> None:
         await pilot.press("3")
         await settle(pilot)
-        form = await open_form(pilot, "A")
+        form = await open_form(pilot, "n")
         assert isinstance(form, ClientForm)
         await type_into(pilot, "#field-name", "Nordwind Labs")
         await type_into(pilot, "#field-emails", "hello-at-nordwind")
@@ -548,7 +548,7 @@ def test_a_duplicate_client_is_refused_in_the_form(sample_ws: Path) -> None:
     assert commit_count(sample_ws) == commits
 
 
-def test_type_to_filter_sort_and_open_the_client_card(sample_ws: Path) -> None:
+def test_slash_filters_sort_and_open_the_client_card(sample_ws: Path) -> None:
     app = make_app(sample_ws)
 
     async def scenario(pilot: Pilot[Any]) -> None:
@@ -560,7 +560,7 @@ def test_type_to_filter_sort_and_open_the_client_card(sample_ws: Path) -> None:
         assert table.row_count == 25
         await pilot.press("S")  # by last contact
         assert screen.sort_key == "contact"
-        await pilot.press("k", "o", "l", "i")  # typing on the table filters
+        await pilot.press("slash", "k", "o", "l", "i")  # / enters the filter
         assert screen.query_one("#client-filter", Input).value == "koli"
         assert table.row_count == 1
         await pilot.press("enter")  # back to the table

@@ -26,6 +26,7 @@ __all__ = ["sample_ws"]
 
 WIDE = (100, 30)
 SMALL = (80, 24)
+LARGE = (160, 45)
 FIXED_DATE = "2026-11-01T10:00:00+01:00"
 
 
@@ -96,7 +97,7 @@ def test_clients(snap_compare: Any, ws: Path) -> None:
 
 
 def test_clients_filtered_80x24(snap_compare: Any, ws: Path) -> None:
-    assert snap(snap_compare, make_app(ws), SMALL, "3", "g", "m", "b", "h")
+    assert snap(snap_compare, make_app(ws), SMALL, "3", "slash", "g", "m", "b", "h")
 
 
 def test_client_card(snap_compare: Any, ws: Path) -> None:
@@ -136,7 +137,7 @@ def test_client_form_with_an_invalid_email(snap_compare: Any, ws: Path) -> None:
             await pilot.press(*text)
         pilot.app.screen.query_one("#field-status", Select).value = "lead"
 
-    assert snap(snap_compare, make_app(ws), WIDE, "3", "A", then=fill)
+    assert snap(snap_compare, make_app(ws), WIDE, "3", "n", then=fill)
 
 
 def test_log_call_form_80x24(snap_compare: Any, ws: Path) -> None:
@@ -145,3 +146,25 @@ def test_log_call_form_80x24(snap_compare: Any, ws: Path) -> None:
 
 def test_reschedule_dialog(snap_compare: Any, ws: Path) -> None:
     assert snap(snap_compare, make_app(ws), WIDE, "r")
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x45"])
+def test_help_overlay_on_today(snap_compare: Any, ws: Path, size: tuple[int, int]) -> None:
+    assert snap(snap_compare, make_app(ws), size, "question_mark")
+
+
+def test_help_overlay_on_the_board(snap_compare: Any, ws: Path) -> None:
+    assert snap(snap_compare, make_app(ws), LARGE, "2", "question_mark")
+
+
+def test_today_filtered_80x24(snap_compare: Any, ws: Path) -> None:
+    assert snap(snap_compare, make_app(ws), SMALL, "slash", *"acme")
+
+
+async def _typed_search(pilot: Pilot[Any]) -> None:
+    await pilot.pause(0.3)  # the search waits for typing to pause
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x45"])
+def test_search_everything(snap_compare: Any, ws: Path, size: tuple[int, int]) -> None:
+    assert snap(snap_compare, make_app(ws), size, "g", *"acme", then=_typed_search)

@@ -76,9 +76,9 @@ def report(
     period: Annotated[
         str | None,
         typer.Option(
-            help="week (ISO, from Monday), month, quarter or year: the current one, in the "
-            "workspace's time zone [default: month; abc: year]. forecast: the size of its "
-            "close-date buckets.",
+            help="week (ISO, from Monday), month, quarter or year (kpi: also day): the "
+            "current one, in the workspace's time zone [default: month; abc: year]. "
+            "forecast: the size of its close-date buckets.",
             show_default=False,
         ),
     ] = None,

@@ -22,11 +22,12 @@ def launch(ws: Workspace, clock: Callable[[], datetime], theme: str | None) -> N
     from textual.theme import BUILTIN_THEMES
 
     from tcrm.tui.app import TcrmApp
+    from tcrm.tui.keymap import keymap_path
 
     if theme is not None and theme not in BUILTIN_THEMES:
         names = ", ".join(sorted(BUILTIN_THEMES))
         raise UsageError(f"--theme {theme!r} is not a theme (one of {names})")
-    TcrmApp(ws, clock=clock, theme=theme).run()
+    TcrmApp(ws, clock=clock, theme=theme, keymap=keymap_path()).run()
 
 
 def tui(
@@ -39,7 +40,8 @@ def tui(
     """Open the terminal UI: today's planner, pipeline board, clients, tasks agenda and
     knowledge base. Every change it makes is the same git commit as the CLI's.
 
-    Keys are shown at the bottom of each screen; ctrl+p lists every action; ctrl+q quits.
+    Keys are shown at the bottom of each screen and by ?; ctrl+p or : lists every action;
+    q quits. Keys can be changed in $XDG_CONFIG_HOME/tcrm/keymap.yaml (docs/tui.md).
     $TCRM_NOW fixes its clock, as for every command.
     """
     current = state(ctx)

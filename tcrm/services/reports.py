@@ -137,8 +137,9 @@ def parse_options(
     settings = ws.settings
     if name not in NAMES:
         raise UsageError(f"unknown report {name!r} (reports: {', '.join(NAMES)})")
-    if period is not None and period not in GRANULARITIES:
-        raise UsageError(f"--period {period!r} is not one of {', '.join(GRANULARITIES)}")
+    allowed = ("day", *GRANULARITIES) if name == "kpi" else GRANULARITIES  # today's KPIs
+    if period is not None and period not in allowed:
+        raise UsageError(f"--period {period!r} is not one of {', '.join(allowed)}")
     if pipeline is not None and settings.pipeline(pipeline) is None:
         names = ", ".join(p.id for p in settings.pipelines)
         raise UsageError(f"--pipeline {pipeline!r} is not a pipeline ({names})")

@@ -11,29 +11,37 @@ import gc
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.filter import LineFilter
+from textual.screen import ModalScreen
 from textual.worker import get_current_worker
 
 from tcrm.errors import TcrmError
 from tcrm.model.due import Reminder
+from tcrm.services import history
 from tcrm.services import tasks as task_service
+from tcrm.services.history import UndoResult
 from tcrm.services.records import local_now
 from tcrm.store.workspace import Workspace
 from tcrm.tui import watch
 from tcrm.tui.commands import ActionsProvider
+from tcrm.tui.keymap import Keymap, load_keymap
+from tcrm.tui.keys import bind
 from tcrm.tui.screens.base import DataScreen
 from tcrm.tui.screens.client_card import ClientCardScreen
 from tcrm.tui.screens.clients import ClientsScreen
 from tcrm.tui.screens.forms import ActivityForm, ClientForm, DealForm, TaskForm
+from tcrm.tui.screens.help import HelpScreen
 from tcrm.tui.screens.kb import KbScreen
 from tcrm.tui.screens.pipeline import PipelineScreen
 from tcrm.tui.screens.tasks import TasksScreen
 from tcrm.tui.screens.today import TodayScreen
+from tcrm.tui.screens.undo import UndoDialog
 from tcrm.tui.terminal import VisibleText
 from tcrm.tui.widgets.nav import NavBar
 
@@ -63,12 +71,19 @@ class TcrmApp(App[None]):
         "kb": KbScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "show('today')", "Today", show=False),
-        Binding("2", "show('pipeline')", "Pipeline", show=False),
-        Binding("3", "show('clients')", "Clients", show=False),
-        Binding("4", "show('tasks')", "Tasks", show=False),
-        Binding("5", "show('kb')", "KB", show=False),
-        Binding("f5,ctrl+r", "reload", "Reload", show=False),
+        bind("help"),
+        bind("quit", show=False),
+        bind("back", show=False),
+        bind("palette", show=False),
+        bind("screen-today", show=False),
+        bind("screen-pipeline", show=False),
+        bind("screen-clients", show=False),
+        bind("screen-tasks", show=False),
+        bind("screen-kb", show=False),
+        bind("reload", show=False),
+        bind("search", show=False),
+        bind("undo", show=False),
+        bind("redo", show=False),
     ]
 
     def __init__(
@@ -79,8 +94,13 @@ class TcrmApp(App[None]):
         poll_seconds: float | None = POLL_SECONDS,
         quiet: bool = False,
         theme: str | None = None,
+        keymap: Path | None = None,
     ) -> None:
         super().__init__()
+        self.keymap = load_keymap(keymap) if keymap is not None else Keymap()
+        """The user's keymap file (see ``tcrm.tui.keymap``); ``None``: the default keys."""
+        self.trail: list[str] = []
+        """The modes shown before the current one, last last: where Escape goes back to."""
         self.ws = workspace
         self.clock: Clock = clock or (lambda: datetime.now().astimezone())
         self.poll_seconds = poll_seconds
@@ -103,6 +123,10 @@ class TcrmApp(App[None]):
         """Reminders notified while open, oldest first."""
         self.changes = 0
         """Changes made through this app (each one commit at most)."""
+        self.undos: list[str] = []
+        """The commits of the undos made here, newest last: what ``U`` redoes."""
+        self.undo_next: str | None = None
+        """After a redo: the commit ``u`` undoes (the redo itself)."""
 
     # --- the terminal --------------------------------------------------------------
 
@@ -125,13 +149,62 @@ class TcrmApp(App[None]):
         self._collector_was_on = gc.isenabled()
         gc.disable()
         self._last_tick = self.now()
+        if self.keymap.keys:
+            self.set_keymap(self.keymap.keys)
+        if self.keymap.problem:
+            self.notify(self.keymap.problem, title="Keymap", severity="warning", markup=False)
         self.switch_mode("today")
         self._remember_fingerprint()
         if self.poll_seconds:
             self.set_interval(self.poll_seconds, self.tick)
 
     def action_show(self, mode: str) -> None:
+        if mode != self.current_mode:
+            self.trail.append(self.current_mode)
+            del self.trail[:-50]
         self.switch_mode(mode)
+
+    async def action_back(self) -> None:
+        """Escape: out of a dialog or a filter, off a sub-screen, else the screen before."""
+        screen = self.screen
+        if isinstance(screen, ModalScreen):
+            screen.dismiss(None)
+            return
+        if isinstance(screen, DataScreen) and screen.leave_filter():
+            return
+        if len(self.screen_stack) > 1:
+            origin = getattr(screen, "origin", None)
+            self.pop_screen()
+            if origin and origin != self.current_mode:
+                self.switch_mode(origin)
+            return
+        while self.trail:
+            mode = self.trail.pop()
+            if mode != self.current_mode:
+                self.switch_mode(mode)
+                return
+
+    async def action_quit_or_back(self) -> None:
+        """``q``: back when a dialog or a sub-screen is open, else quit."""
+        if len(self.screen_stack) > 1:
+            await self.action_back()
+        else:
+            self.exit()
+
+    def action_search(self) -> None:
+        """Global search, over the current screen (Escape comes back to it)."""
+        from tcrm.tui.screens.search import SearchScreen
+
+        if not isinstance(self.screen, SearchScreen):
+            self.push_screen(SearchScreen())
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            screen.dismiss(None)
+            return
+        name = getattr(screen, "PALETTE_NAME", "") or type(screen).__name__
+        self.push_screen(HelpScreen(screen, name, dict(self._keymap)))
 
     def data_screens(self) -> list[DataScreen]:
         """Every data screen in every mode's stack."""
@@ -159,11 +232,14 @@ class TcrmApp(App[None]):
         self.reload_all()
 
     def open_client(self, client_id: str) -> None:
-        """The client card, on top of the Clients screen (Escape goes back to the list)."""
+        """The client card, on top of the Clients screen; Escape goes back to where it was
+        opened from (Today, the board...)."""
+        top = self.screen
+        origin = top.origin if isinstance(top, ClientCardScreen) else self.current_mode
         self.switch_mode("clients")
         while isinstance(self.screen, ClientCardScreen):  # one card at a time
             self.pop_screen()
-        self.push_screen(ClientCardScreen(client_id))
+        self.push_screen(ClientCardScreen(client_id, origin=origin))
 
     def on_data_screen_ready(self, message: DataScreen.Ready) -> None:
         if not self._reminders_loaded:  # after the first screen painted: never delays it
@@ -189,6 +265,57 @@ class TcrmApp(App[None]):
 
     def action_log(self) -> None:
         self.push_screen(ActivityForm())
+
+    # --- undo and redo ---------------------------------------------------------------
+
+    def action_undo(self) -> None:
+        self._preview_undo("Undo", self.undo_next)
+
+    def action_redo(self) -> None:
+        if not self.undos:
+            self.notify("Nothing to redo: no undo made here since the last change.")
+            return
+        self._preview_undo("Redo", self.undos[-1])
+
+    @work(thread=True, exclusive=True, group="undo")
+    def _preview_undo(self, verb: str, commit: str | None) -> None:
+        """What the undo would change (``tcrm undo --dry-run``), then the dialog."""
+        try:
+            preview = history.undo(self.ws, commit=commit, dry_run=True)
+        except TcrmError as exc:
+            self.call_from_thread(
+                self.notify,
+                str(exc),
+                title=f"Cannot {verb.lower()}",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.call_from_thread(self._ask_undo, verb, preview)
+
+    def _ask_undo(self, verb: str, preview: UndoResult) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._make_undo(verb, preview.undone.id)
+
+        self.push_screen(UndoDialog(verb, preview), answered)
+
+    def _make_undo(self, verb: str, commit: str) -> None:
+        ws, undos = self.ws, list(self.undos)
+
+        def done(result: UndoResult) -> None:  # after ``_changed`` forgot the undos
+            if verb == "Undo":
+                self.undos = [*undos, result.commit or ""]
+                self.undo_next = None
+            else:
+                self.undos = undos[:-1]
+                self.undo_next = result.commit
+
+        self.change(
+            lambda: history.undo(ws, commit=commit),
+            success=lambda r: f"{'Undid' if verb == 'Undo' else 'Redid'} {r.undone.subject}",
+            then=done,
+        )
 
     # --- changes -------------------------------------------------------------------
 
@@ -232,6 +359,8 @@ class TcrmApp(App[None]):
         then: Callable[[Any], None] | None,
     ) -> None:
         self.changes += 1
+        self.undos = []  # a new change: what was undone stays undone (an undo's
+        self.undo_next = None  # ``then`` sets them again)
         self._fingerprint = fingerprint
         text = success(result)
         if text:

@@ -25,6 +25,9 @@ GLOBAL_ACTIONS = (
     ("new_deal", "New deal", "open a deal with the form"),
     ("new_task", "New task", "add a task with the form"),
     ("log", "Log an activity", "a call, meeting, email or note, with a follow-up"),
+    ("search", "Search everything", "clients, contacts, deals, tasks, activities, kb (g)"),
+    ("undo", "Undo my last change", "shows the diff first (u)"),
+    ("redo", "Redo what I undid", "shows the diff first (U)"),
     ("reload", "Reload", "read the workspace again (f5)"),
 )
 

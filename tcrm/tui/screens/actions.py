@@ -99,12 +99,13 @@ class RecordActions:
             return
         self.tcrm.open_client(client)
 
-    def action_new_task(self) -> None:
+    def action_new(self) -> None:
+        """``n`` on a list of tasks: a new task, about the client under the cursor."""
         target = self.target()
         client = target.client if target else None
         self.app.push_screen(TaskForm(client=client or ""))
 
-    def action_edit_task(self) -> None:
+    def action_edit(self) -> None:
         target = self._picked_task()
         if target is not None and isinstance(target.record, Task):
             self.app.push_screen(TaskEditForm(target.record))

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from textual import work
+from textual import on, work
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from tcrm.errors import Problem, TcrmError, skipped_summary
 from tcrm.services.records import skipped_records
+from tcrm.tui.widgets.filter_bar import FilterBar
 from tcrm.tui.widgets.nav import NavBar
+from tcrm.tui.widgets.section_table import SectionTable
 
 if TYPE_CHECKING:
     from tcrm.tui.app import TcrmApp
@@ -110,6 +112,36 @@ class DataScreen(Screen[None]):
             banners.first().update(text)
         else:
             self.mount(SkippedBanner(text, id="skipped-banner", markup=False))
+
+    # --- the filter (``/``) ----------------------------------------------------------
+
+    def action_filter(self) -> None:
+        for bar in self.query(FilterBar):
+            bar.start()
+
+    def leave_filter(self) -> bool:
+        """Clear an active filter (Escape on the list); ``False`` when there was none."""
+        for bar in self.query(FilterBar):
+            if bar.value or bar.has_class("-open"):
+                bar.action_close()
+                return True
+        return False
+
+    def filter_changed(self, words: list[str]) -> None:
+        """Show only what matches ``words`` (the screen's tables by default)."""
+        for table in self.query(SectionTable):
+            table.set_filter(words)
+
+    @on(Input.Changed, "FilterBar")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        self.filter_changed(event.value.casefold().split())
+
+    @on(Input.Submitted, "FilterBar")
+    def _filter_kept(self, event: Input.Submitted) -> None:
+        bar = event.input
+        if not bar.value:
+            bar.remove_class("-open")
+        self.focus_next()
 
     def fetch(self) -> Any:
         """Call the services (in a worker thread); return what ``show`` needs."""

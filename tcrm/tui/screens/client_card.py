@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
@@ -26,6 +26,7 @@ from tcrm.services.history import HistoryEntry, change_text
 from tcrm.services.mail_threads import arrow
 from tcrm.tui.format import clip, moment, money, plural
 from tcrm.tui.format import due as due_text
+from tcrm.tui.keys import bind
 from tcrm.tui.screens.actions import RecordActions
 from tcrm.tui.screens.base import DataScreen
 from tcrm.tui.screens.forms import (
@@ -37,6 +38,7 @@ from tcrm.tui.screens.forms import (
     TaskEditForm,
     TaskForm,
 )
+from tcrm.tui.widgets.filter_bar import FilterBar
 from tcrm.tui.widgets.nav import NavBar
 from tcrm.tui.widgets.rows import RowsView
 from tcrm.tui.widgets.section_table import Column, Row, Section, SectionTable, Target
@@ -96,26 +98,28 @@ COLUMNS = [Column("When", 16), Column("What"), Column("Who", 12)]
 
 
 class ClientCardScreen(RecordActions, DataScreen):
-    """One client, everything linked to it; Escape goes back to the list."""
+    """One client, everything linked to it; Escape goes back to where it was opened."""
 
     CSS_PATH = "client_card.tcss"
     MODE = "clients"
     AUTO_FOCUS = "#card-table"
     PALETTE_NAME = "Client"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("e", "edit_client", "Edit"),
-        Binding("c", "log_call", "Log call"),
-        Binding("n", "new_task", "New task"),
-        Binding("D", "new_deal", "New deal"),
-        Binding("d", "done", "Done", show=False),
-        Binding("s", "snooze", "Snooze", show=False),
-        Binding("r", "reschedule", "Reschedule", show=False),
+        bind("edit", "Edit client"),
+        bind("log-call"),
+        bind("new", "New task"),
+        bind("new-deal"),
+        bind("filter"),
+        bind("done", show=False),
+        bind("snooze", show=False),
+        bind("reschedule", show=False),
     ]
 
-    def __init__(self, client_id: str) -> None:
+    def __init__(self, client_id: str, *, origin: str = "clients") -> None:
         super().__init__()
         self.client_id = client_id
+        self.origin = origin
+        """The mode the card was opened from: Escape returns there."""
         self.data: CardData | None = None
         self.history: list[HistoryEntry] | None = None
 
@@ -125,6 +129,7 @@ class ClientCardScreen(RecordActions, DataScreen):
             yield Static("", id="card-details", markup=False)
             yield Static("", id="card-contacts", markup=False)
         yield SectionTable(COLUMNS, id="card-table")
+        yield FilterBar(id="card-filter")
         yield NavBar(self.MODE)
         yield Footer(compact=True)
 
@@ -286,10 +291,7 @@ class ClientCardScreen(RecordActions, DataScreen):
 
     # --- actions ------------------------------------------------------------------
 
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-    def action_edit_client(self) -> None:
+    def action_edit(self) -> None:
         if self.data is not None:
             self.app.push_screen(ClientEditForm(self.data.card.client))
 
@@ -298,7 +300,7 @@ class ClientCardScreen(RecordActions, DataScreen):
         about = list(target.deals) if target is not None and target.deals else [self.client_id]
         self.app.push_screen(ActivityForm(about=about, kind="call"))
 
-    def action_new_task(self) -> None:
+    def action_new(self) -> None:
         self.app.push_screen(TaskForm(client=self.client_id))
 
     def action_new_deal(self) -> None:

@@ -11,13 +11,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Input, Static
 
 from tcrm.services import clients
 from tcrm.services.clients import ClientSummary
+from tcrm.tui.keys import bind
 from tcrm.tui.screens.base import DataScreen
 from tcrm.tui.screens.forms import ActivityForm, ClientEditForm, ClientForm
 from tcrm.tui.widgets.fields import TextField
@@ -102,12 +103,12 @@ class ClientsScreen(DataScreen):
     AUTO_FOCUS = "#clients-table"
     PALETTE_NAME = "Clients"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("S", "sort", "Sort"),
-        Binding("A", "add", "Add"),
-        Binding("E", "edit", "Edit"),
-        Binding("C", "log_call", "Log call"),
-        Binding("escape", "clear", "Clear", show=False),
+        bind("filter"),
+        bind("sort"),
+        bind("new", "New client"),
+        bind("edit"),
+        bind("log-call"),
+        bind("open-client", "Card", show=False),
     ]
 
     def __init__(self) -> None:
@@ -124,7 +125,7 @@ class ClientsScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield TextField(
-            placeholder="Type to filter (name, email, tag, contact…)",
+            placeholder="/ to filter (name, email, tag, contact…)",
             id="client-filter",
             compact=True,
             select_on_focus=False,
@@ -197,7 +198,7 @@ class ClientsScreen(DataScreen):
         label = SORTS[self.sort_key][0]
         what = f"{len(shown)} of {total} clients" if needle else f"{total} clients"
         self.query_one("#clients-status", Static).update(
-            f"{what} · sorted by {label} · type to filter · Enter: card"
+            f"{what} · sorted by {label} · / filter · Enter: card"
         )
 
     @staticmethod
@@ -240,26 +241,17 @@ class ClientsScreen(DataScreen):
     def _filter_done(self) -> None:
         self.table().focus()
 
-    def on_key(self, event: events.Key) -> None:
-        """Typing a letter anywhere on the table starts filtering (like fzf)."""
-        if self.focused is not self.table() or not event.is_printable or not event.character:
-            return
-        if event.key in self.active_bindings or event.character in "0123456789":
-            return
-        field = self.query_one("#client-filter", Input)
-        field.focus()
-        field.insert_text_at_cursor(event.character)
-        event.stop()
-        event.prevent_default()
-
     def action_filter(self) -> None:
         self.query_one("#client-filter", Input).focus()
 
-    def action_clear(self) -> None:
+    def leave_filter(self) -> bool:
+        """Escape in the filter or over a filtered list: clear the filter."""
         field = self.query_one("#client-filter", Input)
-        if field.value:
-            field.value = ""
+        if not field.value and self.focused is not field:
+            return False
+        field.value = ""
         self.table().focus()
+        return True
 
     def action_sort(self) -> None:
         keys = list(SORTS)
@@ -278,14 +270,14 @@ class ClientsScreen(DataScreen):
     @on(RowsView.Selected, "#clients-table")
     def _selected(self, event: RowsView.Selected) -> None:
         event.stop()
-        self.action_open()
+        self.action_open_client()
 
-    def action_open(self) -> None:
+    def action_open_client(self) -> None:
         client_id = self.current_id()
         if client_id:
             self.tcrm.open_client(client_id)
 
-    def action_add(self) -> None:
+    def action_new(self) -> None:
         def added(client: Any) -> None:
             if client is not None:
                 self.follow = client.id

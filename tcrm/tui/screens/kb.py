@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Input, MarkdownViewer, OptionList, Static
@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from tcrm.services import kb
 from tcrm.services.kb import KbHit, KbPage
+from tcrm.tui.keys import bind
 from tcrm.tui.screens.base import DataScreen
 from tcrm.tui.widgets.fields import TextField
 from tcrm.tui.widgets.nav import NavBar
@@ -28,9 +29,8 @@ class KbScreen(DataScreen):
     AUTO_FOCUS = "#kb-pages"
     PALETTE_NAME = "KB"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("escape", "clear", "Clear", show=False),
-        Binding("tab", "app.focus_next", "Next pane", show=False),
+        bind("filter", "Search"),
+        bind("next-pane", show=False),
     ]
 
     def __init__(self) -> None:
@@ -119,13 +119,17 @@ class KbScreen(DataScreen):
         if event.option.id and event.option.id != self.current:
             self.open_page(event.option.id)
 
-    def action_search(self) -> None:
+    def action_filter(self) -> None:
         self.query_one("#kb-search", Input).focus()
 
-    def action_clear(self) -> None:
+    def leave_filter(self) -> bool:
+        """Escape in the search or over a searched list: clear the search."""
         search = self.query_one("#kb-search", Input)
+        if not search.value and self.focused is not search:
+            return False
         search.value = ""
         self.query_one("#kb-pages", OptionList).focus()
+        return True
 
     def on_screen_resume(self) -> None:
         if self.focused is None:

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import HorizontalScroll
 from textual.widgets import Footer, OptionList, Static
 
@@ -22,10 +22,12 @@ from tcrm.model.records import Deal, entered_stage_at
 from tcrm.services import clients, deals, pipeline
 from tcrm.tui.commands import Command
 from tcrm.tui.format import money_lines
+from tcrm.tui.keys import bind
 from tcrm.tui.screens.base import DataScreen
 from tcrm.tui.screens.dialogs import LostReasonDialog
 from tcrm.tui.screens.forms import ActivityForm, DealEditForm, DealForm
 from tcrm.tui.widgets.board import Card, CardList, StageColumn
+from tcrm.tui.widgets.filter_bar import FilterBar
 from tcrm.tui.widgets.nav import NavBar
 
 
@@ -54,18 +56,19 @@ class PipelineScreen(DataScreen):
     MODE = "pipeline"
     PALETTE_NAME = "Pipeline"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left", "column(-1)", "Column", show=False),
-        Binding("right", "column(1)", "Column", show=False),
-        Binding("left_square_bracket,h", "move(-1)", "Move back", key_display="[ h"),
-        Binding("right_square_bracket,l", "move(1)", "Move on", key_display="] l"),
-        Binding("f", "force", "Move anyway", show=False),
-        Binding("w", "won", "Won"),
-        Binding("x", "lost", "Lost"),
-        Binding("p", "next_pipeline", "Pipeline"),
-        Binding("o", "open_client", "Client"),
-        Binding("c", "log_call", "Log call"),
-        Binding("e", "edit_deal", "Edit", show=False),
-        Binding("n", "new_deal", "New deal", show=False),
+        bind("column-left", show=False),
+        bind("column-right", show=False),
+        bind("move-back"),
+        bind("move-on"),
+        bind("force", show=False),
+        bind("won"),
+        bind("lost"),
+        bind("pipeline"),
+        bind("open-client"),
+        bind("log-call"),
+        bind("filter"),
+        bind("edit", show=False),
+        bind("new", "New deal", show=False),
     ]
 
     def __init__(self) -> None:
@@ -77,6 +80,8 @@ class PipelineScreen(DataScreen):
         self._built_for: tuple[str, ...] = ()
         self._override: tuple[Deal, str] | None = None
         """A refused move ``f`` may make anyway (recorded as forced, like ``--force``)."""
+        self.words: list[str] = []
+        """The filter (``/``): only deals whose title or client holds every word."""
         self._refused_at: int | None = None
         """``app.changes`` when a refusal was shown: a later change clears it."""
 
@@ -84,6 +89,7 @@ class PipelineScreen(DataScreen):
         yield Static("Loading…", id="board-title", markup=False)
         yield HorizontalScroll(id="board")
         yield Static("", id="board-message", markup=False)
+        yield FilterBar(id="board-filter")
         yield NavBar(self.MODE)
         yield Footer(compact=True)
 
@@ -124,8 +130,14 @@ class PipelineScreen(DataScreen):
     def _fill(self, data: BoardData, focused_stage: str | None) -> None:
         report = data.report
         by_stage: dict[str, list[Card]] = {s.stage.id: [] for s in report.stages}
+        words = self.words
         for row in data.rows:
             deal = row.deal
+            if words:
+                name = data.names.get(deal.client, deal.client)
+                text = f"{deal.title} {name} {deal.client} {deal.id}".casefold()
+                if not all(w in text for w in words):
+                    continue
             if deal.stage in by_stage:
                 by_stage[deal.stage].append(
                     Card(
@@ -321,12 +333,17 @@ class PipelineScreen(DataScreen):
         deal = self.current()
         self.app.push_screen(ActivityForm(about=[deal.id] if deal else [], kind="call"))
 
-    def action_edit_deal(self) -> None:
+    def filter_changed(self, words: list[str]) -> None:
+        self.words = words
+        if self.data is not None and self._built_for:
+            self._fill(self.data, self._focused_stage())
+
+    def action_edit(self) -> None:
         deal = self._need_deal()
         if deal is not None:
             self.app.push_screen(DealEditForm(deal))
 
-    def action_new_deal(self) -> None:
+    def action_new(self) -> None:
         self.app.push_screen(DealForm(pipeline=self.pipeline_id or ""))
 
     def extra_commands(self) -> list[Command]:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer, Select, Static
 
@@ -17,10 +17,12 @@ from tcrm.model.due import TaskItem, due_day
 from tcrm.services import tasks
 from tcrm.tui.format import day
 from tcrm.tui.format import due as due_text
+from tcrm.tui.keys import bind
 from tcrm.tui.screens.actions import RecordActions
 from tcrm.tui.screens.base import DataScreen
 from tcrm.tui.screens.forms import TaskForm
 from tcrm.tui.screens.today import task_target
+from tcrm.tui.widgets.filter_bar import FilterBar
 from tcrm.tui.widgets.nav import NavBar
 from tcrm.tui.widgets.rows import RowsView
 from tcrm.tui.widgets.section_table import Column, Row, Section, SectionTable
@@ -52,14 +54,15 @@ class TasksScreen(RecordActions, DataScreen):
     AUTO_FOCUS = "#tasks-table"
     PALETTE_NAME = "Tasks"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "done", "Done"),
-        Binding("s", "snooze", "Snooze"),
-        Binding("r", "reschedule", "Resched."),
-        Binding("n", "new_task", "New"),
-        Binding("e", "edit_task", "Edit"),
-        Binding("a", "next_assignee", "Assignee"),
-        Binding("o", "open_client", "Client", show=False),
-        Binding("c", "log_call", "Log call", show=False),
+        bind("done"),
+        bind("snooze"),
+        bind("reschedule"),
+        bind("new", "New task"),
+        bind("edit"),
+        bind("assignee"),
+        bind("filter"),
+        bind("open-client", show=False),
+        bind("log-call", show=False),
     ]
 
     def __init__(self) -> None:
@@ -80,6 +83,7 @@ class TasksScreen(RecordActions, DataScreen):
             )
             yield Static("", id="tasks-summary", markup=False)
         yield SectionTable(COLUMNS, id="tasks-table")
+        yield FilterBar(id="tasks-filter-bar")
         yield NavBar(self.MODE)
         yield Footer(compact=True)
 
@@ -155,13 +159,13 @@ class TasksScreen(RecordActions, DataScreen):
         current = ids.index(self.assignee) if self.assignee in ids else 0
         self._set_assignee(ids[(current + 1) % len(ids)])
 
-    def action_new_task(self) -> None:
+    def action_new(self) -> None:
         self.app.push_screen(TaskForm(assignee=self.assignee or ""))
 
     @on(RowsView.Selected)
     def _selected(self, event: RowsView.Selected) -> None:
         event.stop()
-        self.action_edit_task()
+        self.action_edit()
 
     def on_screen_resume(self) -> None:
         self.query_one(SectionTable).focus()

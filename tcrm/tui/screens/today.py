@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
@@ -29,8 +29,10 @@ from tcrm.services import planner, tasks
 from tcrm.services.conflicts import side_text
 from tcrm.tui.format import due as due_text
 from tcrm.tui.format import money, plural
+from tcrm.tui.keys import bind
 from tcrm.tui.screens.actions import RecordActions
 from tcrm.tui.screens.base import DataScreen
+from tcrm.tui.widgets.filter_bar import FilterBar
 from tcrm.tui.widgets.nav import NavBar
 from tcrm.tui.widgets.rows import RowsView
 from tcrm.tui.widgets.section_table import Column, Row, Section, SectionTable, Target
@@ -74,13 +76,14 @@ class TodayScreen(RecordActions, DataScreen):
     AUTO_FOCUS = "#today-table"
     PALETTE_NAME = "Today"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "done", "Done"),
-        Binding("s", "snooze", "Snooze"),
-        Binding("r", "reschedule", "Resched."),
-        Binding("c", "log_call", "Log call"),
-        Binding("o", "open_client", "Client"),
-        Binding("n", "new_task", "New task"),
-        Binding("e", "edit_task", "Edit", show=False),
+        bind("done"),
+        bind("snooze"),
+        bind("reschedule"),
+        bind("log-call"),
+        bind("open-client"),
+        bind("new", "New task"),
+        bind("edit", show=False),
+        bind("filter"),
     ]
 
     def __init__(self) -> None:
@@ -98,6 +101,7 @@ class TodayScreen(RecordActions, DataScreen):
     def compose(self) -> ComposeResult:
         yield Static("Loading…", id="today-title", markup=False)
         yield SectionTable(COLUMNS, id="today-table")
+        yield FilterBar(id="today-filter")
         yield NavBar(self.MODE)
         yield Footer(compact=True)
 

@@ -56,6 +56,17 @@ class SectionTable(RowsView):
         super().__init__(columns, id=id)
         self.sections: list[Section] = []
         self.targets: dict[str, Target] = {}
+        self.words: list[str] = []
+        """The filter (``/``): only rows holding every word are shown (any case)."""
+
+    def set_filter(self, words: list[str]) -> None:
+        if words != self.words:
+            self.words = words
+            self.show(self.sections)
+
+    def _matches(self, row: Row) -> bool:
+        text = " ".join([*row.cells, row.target.id]).casefold()
+        return all(w in text for w in self.words)
 
     def _heading(self, text: str) -> list[str]:
         """A heading in the wide column (the others blank), where titles are read."""
@@ -69,14 +80,14 @@ class SectionTable(RowsView):
         self.targets = {}
         lines: list[Line] = []
         for section in sections:
-            title = f"{section.title} ({len(section.rows)})" if section.rows else section.title
+            rows = [r for r in section.rows if self._matches(r)] if self.words else section.rows
+            title = f"{section.title} ({len(rows)})" if rows else section.title
             tone = section.tone or "accent"
             lines.append(Line(f"h:{section.id}", self._heading(title), f"bold {tone}", False))
-            if not section.rows:
-                lines.append(
-                    Line(f"e:{section.id}", self._heading(section.empty), "italic muted", False)
-                )
-            for row in section.rows:
+            if not rows:
+                empty = "no match" if section.rows else section.empty
+                lines.append(Line(f"e:{section.id}", self._heading(empty), "italic muted", False))
+            for row in rows:
                 key = f"{section.id}:{row.target.kind}:{row.target.id}"
                 self.targets[key] = row.target
                 lines.append(Line(key, row.cells, row.tone or ""))
