@@ -127,7 +127,7 @@ def unknown_commands(command: Any, words: list[str]) -> list[str]:
     ``--options`` the command they are given to does not take."""
     subs = getattr(command, "commands", None)
     if subs is None:
-        return unknown_options(command, words)
+        return unknown_options(command, words) + unknown_choice(command, words)
     if not words:
         return []
     unknown = []
@@ -139,6 +139,21 @@ def unknown_commands(command: Any, words: list[str]) -> list[str]:
         else:
             unknown.extend(unknown_commands(subs[alternative], words[1:]))
     return unknown
+
+
+def argument_choices() -> dict[str, set[str]]:
+    """Commands whose first argument is one of a fixed set: the reports, the help topics."""
+    from tcrm.cli.search_cmds import TOPICS
+    from tcrm.reports import NAMES
+
+    return {"report": set(NAMES), "help": set(TOPICS) | set(main.COMMANDS)}
+
+
+def unknown_choice(command: Any, words: list[str]) -> list[str]:
+    choices = argument_choices().get(command.name)
+    if choices is None or not words:
+        return []
+    return [w for w in words[0].split("|") if WORD.fullmatch(w) and w not in choices]
 
 
 def unknown_options(command: Any, words: list[str]) -> list[str]:
@@ -172,6 +187,9 @@ def test_an_unknown_command_is_caught(command_tree: Any) -> None:
     assert unknown_commands(command_tree, ["client", "frobnicate"]) == ["frobnicate"]
     assert unknown_commands(command_tree, ["pipelines"]) == ["pipelines"]
     assert unknown_commands(command_tree, ["team", "add|list|rm"]) == []
+    assert unknown_commands(command_tree, ["report", "funnel|churn", "NAME"]) == ["churn"]
+    assert unknown_commands(command_tree, ["help", "dates"]) == []
+    assert unknown_commands(command_tree, ["help", "colours"]) == ["colours"]
     assert unknown_commands(command_tree, ["log", "acme", "call", "--kind", "x"]) == []
     assert unknown_commands(command_tree, ["task", "list", "--overdue"]) == []
     assert unknown_commands(command_tree, ["task", "list", "--late"]) == ["--late"]
