@@ -78,6 +78,34 @@ def test_every_local_link_resolves(page: Path) -> None:
     assert missing == [], f"{rel(page)} links to files that do not exist"
 
 
+def anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives a page's headings: lower case, punctuation dropped,
+    spaces as hyphens (``## Re-imports: external ids`` -> ``re-imports-external-ids``)."""
+    text = CODE_BLOCK.sub("", page.read_text(encoding="utf-8"))
+    headings = re.findall(r"^#{1,6}\s+(.+?)\s*$", text, re.M)
+    return {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=rel)
+def test_every_anchor_linked_exists(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    broken = []
+    for target in LINK.findall(text):
+        if re.match(r"[a-z]+:|\$", target) or "#" not in target:
+            continue
+        file, _, anchor = target.partition("#")
+        linked = (page.parent / file) if file else page
+        if linked.is_file() and anchor not in anchors(linked):
+            broken.append(target)
+    assert broken == [], f"{rel(page)} links to headings that do not exist"
+
+
+def test_anchors_are_made_as_github_makes_them() -> None:
+    assert {"re-imports-external-ids", "a-plain-git-pull"} <= anchors(DOCS / "import.md") | (
+        anchors(DOCS / "sync.md")
+    )
+
+
 def test_the_readme_lists_every_doc() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     linked = {t.split("#")[0] for t in LINK.findall(readme)}
