@@ -1,4 +1,5 @@
-"""The dependency direction of DESIGN.md, enforced: model <- store <- services <- front ends."""
+"""The dependency direction of docs/architecture.md, enforced: model <- store <- services <-
+front ends."""
 
 from __future__ import annotations
 
