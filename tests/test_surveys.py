@@ -166,6 +166,6 @@ def test_report_nps_by_hand(ws, monkeypatch):
 
 
 def test_by_is_refused_for_other_reports(ws):
-    result = run("-w", ws, "report", "funnel", "--by", "region")
+    result = run("-w", ws, "report", "lost", "--by", "region")
     assert result.code == 2
-    assert "--by groups the nps report only" in result.err
+    assert "--by groups only the funnel, forecast, winrate, sources, nps reports" in result.err

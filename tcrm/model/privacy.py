@@ -37,16 +37,10 @@ def _extra(model: Any, key: str) -> Any:
 
 
 def roles(settings: Settings) -> dict[str, list[str]]:
-    """``access.roles`` as written in tcrm.yaml (the access policy's roles), if any."""
-    access = _extra(settings, "access")
-    found = access.get("roles") if isinstance(access, Mapping) else None
-    if not isinstance(found, Mapping):
+    """``access.roles`` of tcrm.yaml (the access policy's roles), if any."""
+    if settings.access is None:
         return {}
-    return {
-        str(role): [str(m) for m in members]
-        for role, members in found.items()
-        if isinstance(members, list)
-    }
+    return {role: list(members) for role, members in settings.access.roles.items()}
 
 
 def _names(value: Any, where: str) -> list[str]:
@@ -68,15 +62,12 @@ def declared(settings: Settings) -> dict[tuple[str, str], list[str]]:
                 f"tcrm.yaml: private_fields: {key!r} is not KIND.FIELD (kinds: {', '.join(_KINDS)})"
             )
         found[(kind, name)] = _names(names, f"private_fields: {key}")
-    fields = _extra(settings, "fields")
-    if isinstance(fields, Mapping):
-        for kind, defs in fields.items():
-            if not isinstance(defs, Mapping):
-                continue
-            for name, definition in defs.items():
-                if isinstance(definition, Mapping) and "private" in definition:
-                    where = f"fields: {kind}: {name}: private"
-                    found[(str(kind), str(name))] = _names(definition["private"], where)
+    for kind in _KINDS:  # ``private:`` on a custom field's definition (an extra key there)
+        for name, definition in settings.fields.of(kind).items():
+            extra = definition.model_extra or {}
+            if "private" in extra:
+                where = f"fields: {kind}: {name}: private"
+                found[(kind, name)] = _names(extra["private"], where)
     return found
 
 
