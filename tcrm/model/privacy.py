@@ -38,15 +38,9 @@ def _extra(model: Any, key: str) -> Any:
 
 def roles(settings: Settings) -> dict[str, list[str]]:
     """``access.roles`` as written in tcrm.yaml (the access policy's roles), if any."""
-    access = _extra(settings, "access")
-    found = access.get("roles") if isinstance(access, Mapping) else None
-    if not isinstance(found, Mapping):
+    if settings.access is None:
         return {}
-    return {
-        str(role): [str(m) for m in members]
-        for role, members in found.items()
-        if isinstance(members, list)
-    }
+    return {str(role): [str(m) for m in members] for role, members in settings.access.roles.items()}
 
 
 def _names(value: Any, where: str) -> list[str]:
@@ -68,15 +62,11 @@ def declared(settings: Settings) -> dict[tuple[str, str], list[str]]:
                 f"tcrm.yaml: private_fields: {key!r} is not KIND.FIELD (kinds: {', '.join(_KINDS)})"
             )
         found[(kind, name)] = _names(names, f"private_fields: {key}")
-    fields = _extra(settings, "fields")
-    if isinstance(fields, Mapping):
-        for kind, defs in fields.items():
-            if not isinstance(defs, Mapping):
-                continue
-            for name, definition in defs.items():
-                if isinstance(definition, Mapping) and "private" in definition:
-                    where = f"fields: {kind}: {name}: private"
-                    found[(str(kind), str(name))] = _names(definition["private"], where)
+    for kind in _KINDS:
+        for name, definition in settings.fields.of(kind).items():
+            if "private" in (definition.model_extra or {}):
+                where = f"fields: {kind}: {name}: private"
+                found[(kind, name)] = _names(_extra(definition, "private"), where)
     return found
 
 
@@ -116,6 +106,17 @@ def recipients(settings: Settings, names: Iterable[str]) -> list[str]:
     return keys
 
 
+def any_declared(settings: Settings) -> bool:
+    """Whether tcrm.yaml declares any private field (cheap: every write asks)."""
+    if _extra(settings, "private_fields"):
+        return True
+    return any(
+        "private" in (d.model_extra or {})
+        for kind in _KINDS
+        for d in settings.fields.of(kind).values()
+    )
+
+
 def private_fields_of(settings: Settings, kind: str) -> dict[str, list[str]]:
     """``{field: reader names}`` for one record kind."""
     return {name: who for (k, name), who in declared(settings).items() if k == kind}
@@ -126,6 +127,7 @@ __all__ = [
     "ARMOR_END",
     "PRIVATE",
     "UNREADABLE",
+    "any_declared",
     "declared",
     "is_ciphertext",
     "private_fields_of",
