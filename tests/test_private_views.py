@@ -9,6 +9,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -283,3 +284,71 @@ def test_check_is_quiet_about_encrypted_values(secret: Path) -> None:
     result = run("check", "--json")
     warned = {w["path"] for w in json.loads(result.out)["warnings"]}
     assert ACME not in warned and f"deals/{DEAL}.yaml" not in warned
+
+
+# --- the TUI's edit forms --------------------------------------------------------------
+
+
+def test_tui_deal_form_reader_edits_plaintext_and_it_is_saved_encrypted(
+    secret: Path,
+    keys: dict[str, Path],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from textual.pilot import Pilot
+    from textual.widgets import Input
+
+    from tcrm.tui.screens.forms import DealEditForm
+    from tests.test_tui_pilot import drive, make_app, settle, type_into
+
+    as_member(monkeypatch, keys["ann"])  # deal.notes: [admin] = ann
+    app = make_app(secret)
+    commits = commit_count(secret)
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        app.push_screen(DealEditForm(app.ws.get("deal", DEAL)))
+        await settle(pilot)
+        notes = app.screen.query_one("#field-notes", Input)
+        assert notes.value == "floor 20k" and not notes.disabled
+        await type_into(pilot, "#field-notes", "floor 25k")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, DealEditForm)
+
+    drive(app, scenario)
+    stored = load_fast((secret / "deals" / f"{DEAL}.yaml").read_text())["notes"]
+    assert is_ciphertext(stored)
+    assert age_decrypt(stored, keys["ann"]).stdout.decode() == "floor 25k"
+    assert commit_count(secret) == commits + 1
+    assert "floor 25k" not in git(secret, "log", "-p", "-1")
+
+
+def test_tui_deal_form_shows_private_read_only_to_others(
+    secret: Path,
+    keys: dict[str, Path],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from textual.pilot import Pilot
+    from textual.widgets import Input
+
+    from tcrm.tui.screens.forms import DealEditForm
+    from tests.test_tui_pilot import drive, make_app, settle, type_into
+
+    as_member(monkeypatch, keys["ben"])  # not an admin: may not read deal notes
+    before = load_fast((secret / "deals" / f"{DEAL}.yaml").read_text())["notes"]
+    app = make_app(secret)
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        app.push_screen(DealEditForm(app.ws.get("deal", DEAL)))
+        await settle(pilot)
+        notes = app.screen.query_one("#field-notes", Input)
+        assert notes.value == PRIVATE and notes.disabled
+        assert "BEGIN AGE" not in notes.value
+        await type_into(pilot, "#field-title", "Website relaunch, phase 2")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, DealEditForm)
+
+    drive(app, scenario)
+    data = load_fast((secret / "deals" / f"{DEAL}.yaml").read_text())
+    assert data["title"] == "Website relaunch, phase 2"
+    assert data["notes"] == before
