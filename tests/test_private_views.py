@@ -352,3 +352,15 @@ def test_tui_deal_form_shows_private_read_only_to_others(
     data = load_fast((secret / "deals" / f"{DEAL}.yaml").read_text())
     assert data["title"] == "Website relaunch, phase 2"
     assert data["notes"] == before
+
+
+def test_check_reports_a_malformed_private_fields_declaration(secret: Path) -> None:
+    settings = secret / "tcrm.yaml"
+    settings.write_text(settings.read_text().replace("deal.notes: [admin]", "deal.notes: admin"))
+    git(secret, "commit", "-q", "-am", "readers not a list")
+    result = run("check")
+    assert result.code == 1
+    assert "tcrm.yaml: private_fields: deal.notes: a list of member ids or role names" in (
+        result.out
+    )
+    assert "Traceback" not in result.err

@@ -209,7 +209,8 @@ def _in_clear(record: Record, fields: Sequence[str]) -> list[tuple[FieldPath, st
             out.append(
                 (
                     (name,),
-                    "is declared private but holds plaintext; run `tcrm rekey` to encrypt it",
+                    "declared private but stored in clear (anyone with the repository can "
+                    "read it); `tcrm rekey` encrypts it",
                 )
             )
     return out
