@@ -238,8 +238,10 @@ def test_private_notes_across_clones_and_an_opaque_merge(
     monkeypatch.setenv("TCRM_WORKSPACE", str(private_ws))
     monkeypatch.setenv("TCRM_AGE_IDENTITY", str(keys["ann"]))
     assert run("client", "edit", "acme-logistics", "--set", "notes=ann's version").code == 0
-    synced = run("sync")
+    synced = run("sync", "--json")
     assert synced.code == 3, synced.err  # conflicts open
+    (reported,) = json.loads(synced.out)["conflicts"]
+    assert (reported["mine"], reported["theirs"]) == (PRIVATE, PRIVATE)  # never ciphertext
     data = load_fast((private_ws / "clients" / "acme-logistics.yaml").read_text())
     (conflict,) = data["conflicts"]
     assert conflict["field"] == "notes"

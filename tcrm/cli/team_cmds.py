@@ -122,8 +122,8 @@ def _report_sync(
                     {
                         "path": c.path,
                         "field": c.field,
-                        "mine": c.mine,
-                        "theirs": c.theirs,
+                        "mine": conflict_service.masked(c.mine),
+                        "theirs": conflict_service.masked(c.theirs),
                         **dict.fromkeys(conflict_service.SIDE_KEYS),
                         **dict(c.sides),
                     }

@@ -107,6 +107,17 @@ def recipients(settings: Settings, names: Iterable[str]) -> list[str]:
     return keys
 
 
+def any_declared(settings: Settings) -> bool:
+    """Whether tcrm.yaml declares any private field (cheap: every write asks)."""
+    if _extra(settings, "private_fields"):
+        return True
+    return any(
+        "private" in (d.model_extra or {})
+        for kind in _KINDS
+        for d in settings.fields.of(kind).values()
+    )
+
+
 def private_fields_of(settings: Settings, kind: str) -> dict[str, list[str]]:
     """``{field: reader names}`` for one record kind."""
     return {name: who for (k, name), who in declared(settings).items() if k == kind}
@@ -117,6 +128,7 @@ __all__ = [
     "ARMOR_END",
     "PRIVATE",
     "UNREADABLE",
+    "any_declared",
     "declared",
     "is_ciphertext",
     "private_fields_of",

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from tcrm.errors import Problem, ValidationError
+from tcrm.model import privacy
 from tcrm.model.records import RECORD_TYPES, Record
 from tcrm.model.rules import record_findings
 from tcrm.model.settings import Settings
@@ -66,8 +67,14 @@ def check_workspace(ws: Workspace) -> CheckReport:
                 )
             seen[record_id] = rel
             files.append((kind, record_id, rel))
+    try:
+        private = privacy.declared(settings)
+    except ValidationError as exc:
+        message = str(exc).removeprefix(f"{SETTINGS_FILE}: ")
+        report.problems.append(Problem(SETTINGS_FILE, None, message))
+        private = {}
     chunks = parallel.chunked(files)
-    share = (ws, settings, ids, retired_fields(ws, settings))
+    share = (ws, settings, ids, retired_fields(ws, settings), private)
     for problems, counts, warnings in parallel.map_chunks(_check_files, chunks, len(files), share):
         report.problems.extend(problems)
         report.counts.update(counts)
@@ -105,7 +112,7 @@ def _check_files(
     files: Sequence[tuple[str, str, str]],
 ) -> tuple[list[Problem], Counter[str], list[Problem]]:
     """The problems of these record files, how many of each kind are valid, and warnings."""
-    ws, settings, ids, retired = parallel.shared()
+    ws, settings, ids, retired, private = parallel.shared()
 
     def exists(kind: str, record_id: str) -> bool:
         return record_id in ids[kind]
@@ -124,6 +131,7 @@ def _check_files(
         findings += _typos(record, settings.fields.of(kind))
         controls = _controls(record)
         controls += _retired(record, retired.get(kind, {}))
+        controls += _in_clear(record, [f for (k, f) in private if k == kind])
         if findings or record.conflicts or controls:
             text = ws.read_text(rel)
             problems.extend(located(rel, text, findings))
@@ -189,6 +197,23 @@ def _retired(record: Record, retired: dict[str, str]) -> list[tuple[FieldPath, s
         for key in record.model_extra or {}
         if key in retired
     ]
+
+
+def _in_clear(record: Record, fields: Sequence[str]) -> list[tuple[FieldPath, str]]:
+    """Private fields whose value is not encrypted (written by hand, or from before the
+    field was declared private): anyone with the repository can read it."""
+    out: list[tuple[FieldPath, str]] = []
+    for name in fields:
+        value = getattr(record, name, None)
+        if value not in (None, "") and not privacy.is_ciphertext(value):
+            out.append(
+                (
+                    (name,),
+                    "declared private but stored in clear (anyone with the repository can "
+                    "read it); `tcrm rekey` encrypts it",
+                )
+            )
+    return out
 
 
 def _typos(record: Record, custom: Collection[str] = ()) -> list[tuple[tuple[str | int, ...], str]]:

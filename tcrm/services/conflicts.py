@@ -18,15 +18,18 @@ import pydantic
 
 from tcrm.errors import AmbiguousError, NotFoundError, Problem, UsageError, ValidationError
 from tcrm.model.merge import CONFLICTS_KEY, get_path, history_key, parse_path, set_path
+from tcrm.model.privacy import PRIVATE, is_ciphertext
 from tcrm.model.records import RECORD_TYPES, Deal
 from tcrm.model.rules import record_findings
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_id
 from tcrm.model.validate import ModelProblems, parse_record
+from tcrm.services.private import reveal_value
 from tcrm.store import git, links, yamlio
 from tcrm.store.workspace import SETTINGS_FILE, Workspace, located
 
 SIDES = ("mine", "theirs")
+SIDE_VALUES = ("mine", "theirs", "base")
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,17 @@ class OpenConflict:
         return {k: getattr(self, k) for k in SIDE_KEYS}
 
 
+def masked(value: Any) -> Any:
+    """A private field's ciphertext as ``«private»`` (where it is not decrypted: sync's
+    report, ``tcrm check``); any other value as it is."""
+    return PRIVATE if is_ciphertext(value) else value
+
+
 def short(value: Any, width: int = 40) -> str:
     """A value on one line, for messages."""
     if value is None:
         return "(none)"
+    value = masked(value)
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 3] + "..."
@@ -151,15 +161,19 @@ def _entries(ws: Workspace, kind: str, record_id: str | None, rel: str) -> list[
     out = []
     for i, entry in enumerate(entries):
         if isinstance(entry, Mapping) and entry.get("field"):
+            field = str(entry["field"])
+            mine, theirs, base = (
+                reveal_value(ws, kind, field, entry.get(side), rel) for side in SIDE_VALUES
+            )
             out.append(
                 OpenConflict(
                     path=rel,
                     kind=kind,
                     id=record_id,
-                    field=str(entry["field"]),
-                    mine=entry.get("mine"),
-                    theirs=entry.get("theirs"),
-                    base=entry.get("base"),
+                    field=field,
+                    mine=mine,
+                    theirs=theirs,
+                    base=base,
                     line=yamlio.line_of(text, (CONFLICTS_KEY, i)),
                     **{k: _text(entry.get(k)) for k in SIDE_KEYS},
                 )
@@ -659,6 +673,7 @@ __all__ = [
     "deleted_versions",
     "describe",
     "list_conflicts",
+    "masked",
     "open_conflicts",
     "resolve_conflicts",
     "restore_deleted",

@@ -16,6 +16,7 @@ from typing import Any
 
 from tcrm.model.records import RECORD_TYPES, Record
 from tcrm.services.bulk import select
+from tcrm.services.private import reveal
 from tcrm.store import files
 from tcrm.store.workspace import Workspace
 
@@ -97,8 +98,9 @@ def export_records(
 
     Records of ``kind`` matching every ``where`` term, in id order, encoded by
     ``encode``; written atomically to ``output`` when given (else returned for stdout).
+    Private fields hold their plaintext for a reader, ``«private»`` for anyone else.
     """
-    records = select(ws, kind=kind, where=where, now=now)
+    records = [reveal(ws, r) for r in select(ws, kind=kind, where=where, now=now)]
     data = encode(ExportData(kind, records, tuple(ws.settings.fields.of(kind))))
     if output is not None:
         files.atomic_write(output, data)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tcrm.errors import RuleError, WorkspaceError
 from tcrm.model import privacy
@@ -35,30 +35,41 @@ def reveal(ws: Workspace, record: R) -> R:
     if not fields:
         return record
     identity = _identity()
+    where = ws.rel(ws.path_of(record))
     updates: dict[str, str] = {}
     for name in fields:
         value = getattr(record, name, None)
-        if not privacy.is_ciphertext(value):
-            continue
-        assert isinstance(value, str)
-        if identity is None:
-            updates[name] = privacy.PRIVATE
-            continue
-        try:
-            updates[name] = agecrypt.decrypt(value, identity)
-        except agecrypt.NotARecipient:
-            updates[name] = privacy.PRIVATE
-        except agecrypt.AgeError as exc:
-            updates[name] = privacy.UNREADABLE
-            where = ws.rel(ws.path_of(record))
-            line = f"{where}: {name}: cannot decrypt the private value ({exc})"
-            if line not in ws.warnings:
-                ws.warnings.append(line)
+        if isinstance(value, str) and privacy.is_ciphertext(value):
+            updates[name] = _shown(ws, value, identity, f"{where}: {name}")
     if not updates:
         return record
     copy = record.model_copy(update=updates)
     copy.id = record.id
     return copy
+
+
+def reveal_value(ws: Workspace, kind: str, field: str, value: Any, where: str) -> Any:
+    """One value of ``kind``'s ``field`` (a conflict's side, say) as :func:`reveal` shows
+    it; any other value as it is."""
+    if not privacy.is_ciphertext(value) or field not in privacy.private_fields_of(
+        ws.settings, kind
+    ):
+        return value
+    return _shown(ws, value, _identity(), f"{where}: {field}")
+
+
+def _shown(ws: Workspace, value: str, identity: Path | None, where: str) -> str:
+    if identity is None:
+        return privacy.PRIVATE
+    try:
+        return agecrypt.decrypt(value, identity)
+    except agecrypt.NotARecipient:
+        return privacy.PRIVATE
+    except agecrypt.AgeError as exc:
+        line = f"{where}: cannot decrypt the private value ({exc})"
+        if line not in ws.warnings:
+            ws.warnings.append(line)
+        return privacy.UNREADABLE
 
 
 @dataclass
@@ -129,4 +140,4 @@ def _decrypt_for_rekey(
         ) from None
 
 
-__all__ = ["Rekeyed", "rekey", "reveal"]
+__all__ = ["Rekeyed", "rekey", "reveal", "reveal_value"]

@@ -5,6 +5,7 @@ Matching is case-insensitive and ranked by how well a field matches: the whole v
 (``exact``), its start (``prefix``), the start of one of its words (``word``), or
 anywhere (``substring``); then by the field (names before notes), then by kind. A phone
 number also matches when only its digits do (``030 1234`` finds ``+49 30 1234``).
+Private fields' values (age ciphertexts) are not searched, not even for their readers.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tcrm.errors import UsageError
+from tcrm.model.privacy import is_ciphertext
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.services.kb import KbPage, list_pages
 from tcrm.services.records import candidates
@@ -160,6 +162,8 @@ def _best(fields: Fields, needle: str) -> tuple[str, str, str] | None:
         if not values:
             continue
         for value in [values] if isinstance(values, str) else values:
+            if is_ciphertext(value):  # a private field's value: never searched or shown
+                continue
             how = _match(value, needle)
             if name == "phones":
                 how = _better(how, _phone_match(value, needle))

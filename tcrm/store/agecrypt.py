@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tcrm.errors import TcrmError, ValidationError, WorkspaceError
 from tcrm.model import privacy
@@ -105,17 +106,34 @@ def decrypt(armored: str, identity: Path) -> str:
     return _run(["--decrypt", "--identity", str(identity)], armored.strip() + "\n")
 
 
-def seal(settings: Settings, record: R) -> R:
+def seal(settings: Settings, record: R, stored: Callable[[], Mapping[str, Any]] | None = None) -> R:
     """``record`` with each private field's plaintext encrypted to its readers (what
-    every write does); ciphertexts already there are kept as they are."""
-    fields = privacy.private_fields_of(settings, record.KIND) if _has_private(settings) else {}
+    every write does); ciphertexts already there are kept as they are.
+
+    ``stored`` gives the file's data as it is on disk, if there is one: a placeholder
+    (``«private»``, what a member who may not read the value saw, e.g. in an export they
+    import again) then keeps the stored ciphertext, as does a plaintext equal to it (a
+    reader's export imported again, a form saved unchanged); with nothing stored to keep,
+    a placeholder is refused."""
+    declared = privacy.any_declared(settings)
+    fields = privacy.private_fields_of(settings, record.KIND) if declared else {}
     updates: dict[str, str] = {}
+    old: Mapping[str, Any] | None = None
     for name, who in fields.items():
         value = getattr(record, name, None)
         if not isinstance(value, str) or not value or privacy.is_ciphertext(value):
             continue
+        if old is None:
+            old = stored() if stored is not None else {}
+        kept = old.get(name)
+        if isinstance(kept, str) and privacy.is_ciphertext(kept) and _same(value, kept):
+            updates[name] = kept
+            continue
         if value in (privacy.PRIVATE, privacy.UNREADABLE):
-            raise ValidationError(f"{name}: {value} is a placeholder, not a value to store")
+            raise ValidationError(
+                f"{name}: {value} is a placeholder, not a value to store (there is no stored "
+                "value to keep)"
+            )
         updates[name] = encrypt(value, privacy.recipients(settings, who))
     if not updates:
         return record
@@ -124,9 +142,21 @@ def seal(settings: Settings, record: R) -> R:
     return copy
 
 
-def _has_private(settings: Settings) -> bool:
-    extra = settings.model_extra or {}
-    return "private_fields" in extra or "fields" in extra
+def _same(value: str, ciphertext: str) -> bool:
+    """``value`` stands for ``ciphertext``: a placeholder, or its plaintext (when this
+    member can decrypt it)."""
+    if value in (privacy.PRIVATE, privacy.UNREADABLE):
+        return True
+    try:
+        identity = identity_file()
+    except WorkspaceError:
+        return False
+    if identity is None:
+        return False
+    try:
+        return decrypt(ciphertext, identity) == value
+    except AgeError:
+        return False
 
 
 __all__ = [

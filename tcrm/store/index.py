@@ -47,6 +47,7 @@ from typing import Any, TypeVar
 from tcrm import __version__
 from tcrm.errors import ValidationError
 from tcrm.model.limits import MAX_RECORD_BYTES
+from tcrm.model.privacy import ARMOR_BEGIN
 from tcrm.model.records import (
     RECORD_TYPES,
     Activity,
@@ -63,7 +64,7 @@ from tcrm.store import early, links, parallel, yamlio
 from tcrm.store.git import Revision
 
 INDEX_FILE = "index.sqlite"
-SCHEMA = 9
+SCHEMA = 10
 """Bump when the tables or the columns' meaning change: an older index is rebuilt."""
 RACY_NS = 2_000_000_000
 """A file modified this recently may change again within the same timestamp tick
@@ -114,8 +115,9 @@ COLUMNS = (
 expected close; ``alert``: the earliest day a task's reminders can fire (a day early, for
 time zones); ``moment``: an activity's time, or when a deal entered its stage, in UTC
 (fixed width, so text order is time order); ``owner``: a task's assignee, an activity's
-author; ``cadence``: a client's keep-in-touch days; ``text``: every text in the file and
-the id, case-folded (search); ``digits``: the digits of each phone number;
+author; ``cadence``: a client's keep-in-touch days; ``text``: every text in the file (private
+values' ciphertexts left out) and the id, case-folded (search); ``digits``: the digits of
+each phone number;
 ``conflicts``: how many unresolved merge conflicts the record holds (NULL for none). Queries on
 them only narrow down candidates: services still apply their exact rules to the records
 they get back."""
@@ -374,7 +376,8 @@ def _strings(value: Any) -> list[str]:
     while stack:
         item = stack.pop()
         if type(item) is str:
-            out.append(item)
+            if not item.startswith(ARMOR_BEGIN):  # a private value: nothing to search
+                out.append(item)
         elif type(item) is dict:
             stack.extend(reversed(item.values()))
         elif type(item) is list:

@@ -393,7 +393,7 @@ class Transaction:
                 existing = links.read_bytes(self.ws.root, self.ws.rel(old_path))
             if old_path != path:  # an activity whose year changed moves folder
                 self._writes[old_path] = None
-        record = agecrypt.seal(self.ws.settings, record)
+        record = agecrypt.seal(self.ws.settings, record, lambda: _stored(existing, path))
         data = record.to_data()
         self._created.pop(path, None)
         if existing is None:
@@ -500,6 +500,18 @@ class Transaction:
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in ("1", "yes", "true", "on")
+
+
+def _stored(existing: bytes | None, path: Path) -> dict[str, Any]:
+    """A record file's data as it is now (empty when new or unreadable): what a private
+    placeholder in the record being written keeps."""
+    if existing is None:
+        return {}
+    try:
+        data = yamlio.load_fast(existing, str(path))
+    except ValidationError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _is_file(path: Path) -> bool:

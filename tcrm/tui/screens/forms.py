@@ -24,10 +24,11 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from tcrm.errors import OverridableError, Problem, TcrmError, ValidationError
 from tcrm.model.fields import FieldDef
+from tcrm.model.privacy import PRIVATE, UNREADABLE
 from tcrm.model.records import Client, Deal, Record, Task
 from tcrm.model.rules import missing_required
 from tcrm.model.when import WhenError, parse_day, parse_when
-from tcrm.services import activities, clients, deals, records, tasks
+from tcrm.services import activities, clients, deals, private, records, tasks
 from tcrm.tui.widgets.fields import TextField
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ class Field:
     kind: str = "text"
     """``bool`` shows a checkbox (its value ``true``/``false``); anything else an input or,
     with ``choices``, a select."""
+    read_only: bool = False
+    """Shown but not editable: a private value this member may not read (``«private»``)."""
 
 
 def split_list(text: str) -> list[str]:
@@ -144,7 +147,11 @@ class FormScreen(ModalScreen[Any]):
     def _widget(self, field: Field) -> Input | Select[str] | Checkbox:
         if field.kind == "bool":
             return Checkbox(
-                "yes", value=field.value == "true", id=f"field-{field.name}", compact=True
+                "yes",
+                value=field.value == "true",
+                id=f"field-{field.name}",
+                compact=True,
+                disabled=field.read_only,
             )
         if field.choices is not None:
             values = [v for _, v in field.choices]
@@ -155,12 +162,14 @@ class FormScreen(ModalScreen[Any]):
                 prompt="(none)",
                 id=f"field-{field.name}",
                 compact=True,
+                disabled=field.read_only,
             )
         return TextField(
             value=field.value,
             placeholder=field.placeholder,
             id=f"field-{field.name}",
             compact=True,
+            disabled=field.read_only,
         )
 
     def on_mount(self) -> None:
@@ -428,13 +437,17 @@ class ClientForm(FormScreen):
 
 class EditForm(FormScreen):
     """``tcrm <kind> edit REF --set field=value ...`` as a form: only changed fields are
-    set, checked as ``set_fields`` checks them, saved in one commit."""
+    set, checked as ``set_fields`` checks them, saved in one commit.
+
+    Private fields show their plaintext to a reader (saved encrypted again, as every
+    write is) and ``«private»``, read-only, to anyone else."""
 
     KIND = ""
     FIELDS: ClassVar[tuple[str, ...]] = ()
     PROTECTED: ClassVar[dict[str, str]] = {}
 
     def __init__(self, record: Record) -> None:
+        record = private.reveal(self.tcrm.ws, record)
         self.record = record
         self.custom = self.tcrm.ws.settings.fields.of(record.KIND)
         """The kind's custom fields (tcrm.yaml ``fields:``), after the built-in ones."""
@@ -447,6 +460,8 @@ class EditForm(FormScreen):
                 if definition.type == "bool"
                 else _text_of(value)
             )
+        self.locked = {n for n, v in self.initial.items() if v in (PRIVATE, UNREADABLE)}
+        """Private values this member cannot read: shown, never assigned."""
         super().__init__()
         self.HEADING = f"Edit {record.KIND} {record.id}"
 
@@ -473,6 +488,7 @@ class EditForm(FormScreen):
                     name.replace("_", " ").capitalize(),
                     self.initial[name],
                     self.field_choices(name),
+                    read_only=name in self.locked,
                 )
                 for name in self.FIELDS
             ),
@@ -498,13 +514,16 @@ class EditForm(FormScreen):
             options.get(definition.type),
             hints.get(definition.type, ""),
             kind=definition.type,
+            read_only=name in self.locked,
         )
 
     def assignments(self, values: dict[str, str]) -> list[str]:
         return [
             f"{name}={values[name]}"
             for name in (*self.FIELDS, *self.custom)
-            if name in values and values[name] != self.initial.get(name, "")
+            if name in values
+            and name not in self.locked
+            and values[name] != self.initial.get(name, "")
         ]
 
     def check(self, values: dict[str, str]) -> Problems:
