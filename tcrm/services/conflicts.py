@@ -17,6 +17,7 @@ from typing import Any
 import pydantic
 
 from tcrm.errors import AmbiguousError, NotFoundError, Problem, UsageError, ValidationError
+from tcrm.model.due import aware
 from tcrm.model.merge import CONFLICTS_KEY, get_path, history_key, parse_path, set_path
 from tcrm.model.records import RECORD_TYPES, Deal
 from tcrm.model.rules import record_findings
@@ -494,7 +495,7 @@ def _moment_key(entry: Mapping[str, Any]) -> tuple[int, float]:
         moment = datetime.fromisoformat(str(entry.get("at")))
     except ValueError:
         return (1, 0.0)
-    return (0, (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+    return (0, aware(moment, UTC).timestamp())
 
 
 def _newest_naming(history: list[dict[str, Any]], stage: Any) -> list[dict[str, Any]]:

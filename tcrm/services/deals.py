@@ -17,6 +17,7 @@ from typing import Any
 
 from tcrm.errors import AmbiguousError, OverridableError, RuleError, UsageError
 from tcrm.model import insights
+from tcrm.model.due import aware
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.rules import missing_required
 from tcrm.model.settings import Pipeline, Stage
@@ -153,11 +154,6 @@ def _ensure_open(deal: Deal, doing: str) -> None:
             f"deal {deal.id} is {deal.status} (closed {deal.closed}); cannot {doing} a closed "
             f"deal: reopen it first with `tcrm deal reopen {deal.id}`"
         )
-
-
-def _aware(moment: datetime, now: datetime) -> datetime:
-    """A stored time without an offset (hand-written) is local to the workspace."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)
 
 
 def _minute(now: datetime) -> datetime:
@@ -653,7 +649,7 @@ def deal_card(ws: Workspace, *, ref: str, now: datetime) -> DealCard:
     assert client is None or isinstance(client, Client)
     activities = sorted(
         (a for a in _activities(ws) if deal.id in a.deals),
-        key=lambda a: _aware(a.at, now),
+        key=lambda a: aware(a.at, now.tzinfo),
         reverse=True,
     )
     tasks = sorted(
@@ -672,7 +668,7 @@ def deal_card(ws: Workspace, *, ref: str, now: datetime) -> DealCard:
         stage_name=stage.name if stage else deal.stage,
         probability=insights.probability(deal, settings),
         weighted=insights.weighted(deal, settings),
-        idle_days=(now - _aware(touched, now)).days if touched else None,
+        idle_days=(now - aware(touched, now.tzinfo)).days if touched else None,
         rotting=rotting[0] if rotting else None,
         rotting_days=stage.rotting_days if stage else None,
         history=_history_entries(deal, now),
@@ -685,9 +681,9 @@ def _history_entries(deal: Deal, now: datetime) -> list[HistoryEntry]:
     entries = deal.stage_history
     out = []
     for i, change in enumerate(entries):
-        at = _aware(change.at, now)
+        at = aware(change.at, now.tzinfo)
         if i + 1 < len(entries):
-            days: int | None = (_aware(entries[i + 1].at, now) - at).days
+            days: int | None = (aware(entries[i + 1].at, now.tzinfo) - at).days
         elif deal.status == "open":
             days = (now - at).days
         else:

@@ -19,7 +19,7 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from tcrm.errors import TcrmError
-from tcrm.model.due import is_overdue
+from tcrm.model.due import aware, is_overdue
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.services import clients, history
 from tcrm.services.history import HistoryEntry, change_text
@@ -48,10 +48,6 @@ HISTORY_LIMIT = 50
 class CardData:
     now: datetime
     card: clients.ClientCard
-
-
-def _aware(value: datetime, now: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=now.tzinfo)
 
 
 def _changes(entry: HistoryEntry) -> str:
@@ -255,7 +251,7 @@ class ClientCardScreen(RecordActions, DataScreen):
                 what += f" → {activity.outcome}"
             items.append(
                 (
-                    _aware(activity.at, now),
+                    aware(activity.at, now.tzinfo),
                     Row(
                         Target(
                             "activity",
