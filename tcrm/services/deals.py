@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,6 @@ from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.rules import missing_required
 from tcrm.model.settings import Pipeline, Stage
 from tcrm.model.types import parse_amount, slugify
-from tcrm.model.when import WhenError, parse_day
 from tcrm.services.query import apply_filters, named_fields, parse_filters
 from tcrm.services.records import (
     all_records,
@@ -33,6 +32,7 @@ from tcrm.services.records import (
     latest_activities,
     linked,
     local_now,
+    option_day,
     resolve,
     starts_with,
     updated,
@@ -103,13 +103,6 @@ def _stage(pipeline: Pipeline, stage_id: str) -> Stage:
             f"(stages: {', '.join(pipeline.stage_ids())})"
         )
     return found
-
-
-def _day(text: str, now: datetime, option: str, order: str) -> date:
-    try:
-        return parse_day(text, now.replace(tzinfo=None), order)
-    except WhenError as exc:
-        raise UsageError(f"{option}: {exc}") from None
 
 
 def _contact_names(client: Client, names: Iterable[str]) -> list[str]:
@@ -320,7 +313,7 @@ def add_deal(
             "currency": currency or ws.settings.currency,
             "probability": probability,
             "close_date": (
-                _day(close_date, now, "--close-date", ws.settings.date_order)
+                option_day("--close-date", close_date, now, ws.settings.date_order)
                 if close_date
                 else None
             ),
