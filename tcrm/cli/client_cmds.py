@@ -16,6 +16,7 @@ from tcrm.cli.state import out, workspace
 from tcrm.errors import UsageError
 from tcrm.model.fields import FieldDef, shown_fields
 from tcrm.model.insights import day_of
+from tcrm.model.money import money_text
 from tcrm.model.records import Client, Deal
 from tcrm.services import clients as service
 from tcrm.services.conflicts import open_conflicts
@@ -370,7 +371,7 @@ def _deal_table(deals: list[Deal], currency: str) -> None:
                 d.title,
                 d.stage,
                 d.status + (f" ({d.lost_reason})" if d.lost_reason else ""),
-                render.money(d.amount, d.currency or currency),
+                money_text(d.amount, d.currency or currency),
                 (d.closed or d.close_date or ""),
             ]
             for d in deals

@@ -20,6 +20,7 @@ from tcrm.cli import render
 from tcrm.cli.state import err, workspace
 from tcrm.cli.state import now as cli_now
 from tcrm.errors import UsageError, ValidationError
+from tcrm.model.words import plural
 from tcrm.services import bulk
 from tcrm.services.query import HELP as FILTERS_HELP
 
@@ -445,7 +446,7 @@ def _print_import(result: imports.ImportResult, unit: str) -> None:
         parts.append(f"{len(result.rejected):,} rejected")
     detail = f" ({', '.join(parts)})" if parts else ""
     verb = "Would import" if result.dry_run else "Imported"
-    render.message(f"{verb} {bulk.plural(created, kind)} from {result.source}{detail}.")
+    render.message(f"{verb} {plural(created, kind)} from {result.source}{detail}.")
     if result.added:
         added = "; ".join(
             f"{name}: {', '.join(_visible(v) for v in values)}"
@@ -821,7 +822,7 @@ def _export(
     if output is None:
         _write_stdout(result.data)
         return
-    render.message(f"Exported {bulk.plural(result.count, kind)} to {output}.")
+    render.message(f"Exported {plural(result.count, kind)} to {output}.")
 
 
 def _write_stdout(data: bytes) -> None:
@@ -1043,11 +1044,11 @@ def _update(
     n = len(result.changes)
     if result.dry_run:
         render.message(
-            f"Dry run: would change {bulk.plural(n, kind)} of {result.matched:,} matching; "
+            f"Dry run: would change {plural(n, kind)} of {result.matched:,} matching; "
             "nothing was written."
         )
     elif n:
-        render.message(f"Updated {bulk.plural(n, kind)} ({result.matched:,} matched).")
+        render.message(f"Updated {plural(n, kind)} ({result.matched:,} matched).")
     else:
         render.message(f"No changes ({result.matched:,} matched).")
 

@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from tcrm.cli.state import out
-from tcrm.model.money import money_text
 from tcrm.model.text import visible
 
 if TYPE_CHECKING:
@@ -289,11 +288,6 @@ def _blocks(
                 lines.extend(textwrap.wrap(field, width - 2, break_on_hyphens=False))
         for line in lines:
             out.print(Text("  " + line, style=style), soft_wrap=True)
-
-
-def money(amount: Decimal | None, currency: str | None) -> str:
-    """``1,500.50 USD``: rounded as every view rounds (``tcrm.model.money``)."""
-    return "" if amount is None else money_text(amount, currency)
 
 
 def message(text: str) -> None:

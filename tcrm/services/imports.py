@@ -35,12 +35,12 @@ from tcrm.model.rules import missing_required, record_findings
 from tcrm.model.settings import Pipeline, Settings
 from tcrm.model.types import ID_RE, slugify
 from tcrm.model.validate import findings_of
+from tcrm.model.words import plural
 from tcrm.services.bulk import (
     ClientIndex,
     Match,
     key_reason,
     merge_fill,
-    plural,
     record_key,
 )
 from tcrm.services.clients import normalised_name, parse_contact
