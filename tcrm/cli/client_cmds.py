@@ -12,7 +12,8 @@ import typer
 from tcrm.cli import completion, render
 from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.state import now as cli_now
-from tcrm.cli.state import out, workspace
+from tcrm.cli.state import workspace
+from tcrm.cli.terminal import out
 from tcrm.errors import UsageError
 from tcrm.model.fields import FieldDef, shown_fields
 from tcrm.model.insights import day_of
@@ -417,7 +418,7 @@ def edit(
 
 def _ask(question: str) -> bool:
     """A yes/no question on stderr; no answer at all (end of input) is refused."""
-    from tcrm.cli.state import err
+    from tcrm.cli.terminal import err
 
     err.print(f"{question} [y/N] ", end="", markup=False, highlight=False)
     try:

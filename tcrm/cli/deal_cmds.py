@@ -13,7 +13,8 @@ import typer
 from tcrm.cli import completion, render
 from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.render import Column
-from tcrm.cli.state import now, out, workspace
+from tcrm.cli.state import now, workspace
+from tcrm.cli.terminal import out
 from tcrm.model.fields import FieldDef, shown_fields
 from tcrm.model.insights import Rotting
 from tcrm.model.money import money_text, rounded

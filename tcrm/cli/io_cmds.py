@@ -7,7 +7,6 @@ module (``tcrm client update --where source=webinar --add-tag warm``), so it sit
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -17,8 +16,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tcrm.cli import render
-from tcrm.cli.state import err, workspace
 from tcrm.cli.state import now as cli_now
+from tcrm.cli.state import workspace
+from tcrm.cli.terminal import err, write_bytes
 from tcrm.errors import UsageError, ValidationError
 from tcrm.model.words import plural
 from tcrm.services import bulk
@@ -820,19 +820,9 @@ def _export(
         ws, kind=kind, where=_terms(where), encode=encode, output=output, now=cli_now(ctx)
     )
     if output is None:
-        _write_stdout(result.data)
+        write_bytes(result.data)
         return
     render.message(f"Exported {plural(result.count, kind)} to {output}.")
-
-
-def _write_stdout(data: bytes) -> None:
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:  # a text-only stdout (tests capture it in a StringIO)
-        sys.stdout.write(data.decode("utf-8"))
-    else:
-        sys.stdout.flush()
-        buffer.write(data)
-        buffer.flush()
 
 
 @export_app.command("csv", epilog="\n\n".join(f"\b\n{p}" for p in FILTERS_HELP.split("\n\n")))

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from tcrm.cli.state import out
+from tcrm.cli.terminal import out
 from tcrm.model.text import visible
 
 if TYPE_CHECKING:
@@ -292,7 +292,7 @@ def _blocks(
 
 def message(text: str) -> None:
     """A confirmation for people (stderr), so stdout stays data only."""
-    from tcrm.cli.state import err
+    from tcrm.cli.terminal import err
 
     err.print(text, markup=False, highlight=False)
 

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from tcrm.cli.state import err, out, workspace
+from tcrm.cli.state import workspace
+from tcrm.cli.terminal import err, out
 from tcrm.model.words import plural
 from tcrm.services import setup
 from tcrm.services.check import CheckReport, check_workspace
