@@ -30,10 +30,10 @@ from tcrm.model.settings import Settings
 from tcrm.model.types import check_id, slugify
 from tcrm.model.validate import FieldPath, ModelProblems, dotted, findings_of, parse_record
 from tcrm.store import agecrypt, early, files, git, journal, links, yamlio
+from tcrm.store.early import SETTINGS_FILE as SETTINGS_FILE  # re-exported for callers
 from tcrm.store.index import INDEX_FILE, Index, IndexUnavailable, read_head, record_files
 from tcrm.store.lock import WorkspaceLock
 
-SETTINGS_FILE = "tcrm.yaml"
 LOCAL_DIR = ".tcrm"
 RANDOM_ID_KINDS = frozenset({"task", "activity"})
 ALLOW_DETACHED_ENV = "TCRM_ALLOW_DETACHED"
