@@ -7,15 +7,14 @@ module (``tcrm client update --where source=webinar --add-tag warm``), so it sit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tcrm.cli import render
+from tcrm.cli import progress, render
 from tcrm.cli.state import now as cli_now
 from tcrm.cli.state import workspace
 from tcrm.cli.terminal import err, write_bytes
@@ -157,29 +156,6 @@ Output = Annotated[
 # --- shared helpers ----------------------------------------------------------------------
 
 
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr when it is a terminal; nothing when piped."""
-    if not err.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
 def _terms(where: list[str] | None) -> list[str]:
     """Each ``--where`` is one filter, spaces and all: ``--where "name=Acme GmbH"``."""
     return [term for term in (where or []) if term.strip()]
@@ -218,7 +194,7 @@ def _import(
     if rejects is not None:
         reject_target = (imports.rejected_path_for(path), partial(rejects, source))
     try:
-        with _progress(f"Importing {path.name}") as progress:
+        with progress.bar(f"Importing {path.name}") as advance:
             result = imports.import_rows(
                 ws,
                 kind=kind,
@@ -233,7 +209,7 @@ def _import(
                 new_values=new_values,
                 value_maps=value_maps,
                 now=cli_now(ctx),
-                progress=progress,
+                progress=advance,
                 also_write=also_write,
                 note=note,
             )
