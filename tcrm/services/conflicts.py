@@ -102,21 +102,25 @@ def describe(
 def conflict_problems(rel: str, text: str, ref: str) -> list[Problem]:
     """One ``check`` problem per entry of the ``conflicts`` list in a file's ``text``,
     on the entry's line."""
-    try:
-        data = yamlio.load_fast(text, rel)
-    except yamlio.YamlSyntaxError:
-        return []
-    entries = data.get(CONFLICTS_KEY) if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        return []
     out = []
-    for i, entry in enumerate(entries):
+    for i, entry in enumerate(_recorded(text, rel)):
         if isinstance(entry, Mapping) and entry.get("field"):
             message = describe(
                 str(entry["field"]), entry.get("mine"), entry.get("theirs"), ref, entry
             )
             out.append(Problem(rel, yamlio.line_of(text, (CONFLICTS_KEY, i)), message))
     return out
+
+
+def _recorded(text: str, rel: str) -> list[Any]:
+    """The entries of the ``conflicts`` list in a file's ``text``; none in a file that does
+    not parse (``tcrm check`` reports it)."""
+    try:
+        data = yamlio.load_fast(text, rel)
+    except yamlio.YamlSyntaxError:
+        return []
+    entries = data.get(CONFLICTS_KEY) if isinstance(data, dict) else None
+    return entries if isinstance(entries, list) else []
 
 
 def settings_problems(ws: Workspace, settings: Settings) -> list[Problem]:
@@ -142,15 +146,8 @@ def _entries(ws: Workspace, kind: str, record_id: str | None, rel: str) -> list[
         return []  # never read through a link; `tcrm check` reports it
     if f"{CONFLICTS_KEY}:" not in text:
         return []
-    try:
-        data = yamlio.load_fast(text, rel)
-    except yamlio.YamlSyntaxError:
-        return []  # `tcrm check` reports the broken file
-    entries = data.get(CONFLICTS_KEY) if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        return []
     out = []
-    for i, entry in enumerate(entries):
+    for i, entry in enumerate(_recorded(text, rel)):
         if isinstance(entry, Mapping) and entry.get("field"):
             out.append(
                 OpenConflict(
