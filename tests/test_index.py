@@ -17,7 +17,8 @@ import pytest
 
 from tcrm.devtools.generate import write_generated_workspace
 from tcrm.model.records import RECORD_TYPES
-from tcrm.store.index import INDEX_FILE, Index, parse_status
+from tcrm.store.gitcli import parse_status
+from tcrm.store.index import INDEX_FILE, Index
 from tcrm.store.workspace import Workspace
 from tests.clitools import NOW, git, run, status_clean
 

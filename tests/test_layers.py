@@ -124,6 +124,27 @@ def test_core_layers_import_only_layers_below_them(layer):
     assert bad == [], f"tcrm/{layer} imports from a layer above it:\n" + "\n".join(bad)
 
 
+def mutual_imports(package: Path) -> list[str]:
+    """Pairs of modules under ``package`` that import each other (anywhere in the file)."""
+    found: dict[str, set[str]] = {}
+    for path in sorted(package.rglob("*.py")):
+        name = module_name(path)
+        source = path.read_text(encoding="utf-8")
+        found[name] = {t for _, t in imports(source, name, path.name == "__init__.py")}
+    return sorted(
+        f"{a} <-> {b}"
+        for a, targets in found.items()
+        for b in targets
+        if a < b and a in found.get(b, ())
+    )
+
+
+def test_cli_modules_import_no_module_that_imports_them() -> None:
+    """The CLI's helpers form layers too: the console (``terminal``) under the command
+    state (``state``) and the progress bars, so neither needs the other to load."""
+    assert mutual_imports(PACKAGE / "cli") == []
+
+
 def test_only_the_git_module_imports_dulwich():
     users = []
     for path in sorted(PACKAGE.rglob("*.py")):

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 
-from tcrm.cli import state
+from tcrm.cli import terminal
 from tcrm.cli.render import Column, layout
 from tcrm.model.money import money_text
 from tests.clitools import NOW, run
@@ -87,12 +87,12 @@ def _screen(monkeypatch: pytest.MonkeyPatch, width: int, *args: str) -> list[str
     monkeypatch.setenv("TTY_COMPATIBLE", "1")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", str(width))
-    monkeypatch.setattr(state.out, "_console", None)
-    monkeypatch.setattr(state.err, "_console", None)
+    monkeypatch.setattr(terminal.out, "_console", None)
+    monkeypatch.setattr(terminal.err, "_console", None)
     result = run(*args)
     assert result.code == 0, result.err
-    monkeypatch.setattr(state.out, "_console", None)
-    monkeypatch.setattr(state.err, "_console", None)
+    monkeypatch.setattr(terminal.out, "_console", None)
+    monkeypatch.setattr(terminal.err, "_console", None)
     lines = [ANSI.sub("", line).rstrip() for line in result.out.splitlines()]
     assert any(lines), result.out
     wide = [line for line in lines if cell_len(line) > width]

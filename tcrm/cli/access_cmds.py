@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from tcrm.cli.state import err, out, state
+from tcrm.cli.state import state
+from tcrm.cli.terminal import err, out
 
 
 def verify(

@@ -11,7 +11,8 @@ import typer
 from tcrm.cli import completion, render
 from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.state import now as cli_now
-from tcrm.cli.state import out, workspace
+from tcrm.cli.state import workspace
+from tcrm.cli.terminal import out
 from tcrm.model.records import Activity
 from tcrm.services import activities as service
 from tcrm.services.query import HELP as FILTERS_HELP

@@ -12,10 +12,12 @@ import typer
 from tcrm.cli import completion, render
 from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.state import now as cli_now
-from tcrm.cli.state import out, workspace
+from tcrm.cli.state import workspace
+from tcrm.cli.terminal import out
 from tcrm.errors import UsageError
 from tcrm.model.fields import FieldDef, shown_fields
 from tcrm.model.insights import day_of
+from tcrm.model.money import money_text
 from tcrm.model.records import Client, Deal
 from tcrm.services import clients as service
 from tcrm.services.conflicts import open_conflicts
@@ -402,7 +404,7 @@ def _deal_table(deals: list[Deal], currency: str) -> None:
                 d.title,
                 d.stage,
                 d.status + (f" ({d.lost_reason})" if d.lost_reason else ""),
-                render.money(d.amount, d.currency or currency),
+                money_text(d.amount, d.currency or currency),
                 (d.closed or d.close_date or ""),
             ]
             for d in deals
@@ -448,7 +450,7 @@ def edit(
 
 def _ask(question: str) -> bool:
     """A yes/no question on stderr; no answer at all (end of input) is refused."""
-    from tcrm.cli.state import err
+    from tcrm.cli.terminal import err
 
     err.print(f"{question} [y/N] ", end="", markup=False, highlight=False)
     try:

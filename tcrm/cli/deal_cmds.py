@@ -13,10 +13,11 @@ import typer
 from tcrm.cli import completion, render
 from tcrm.cli.editor import Assignments, edit_command
 from tcrm.cli.render import Column
-from tcrm.cli.state import now, out, workspace
+from tcrm.cli.state import now, workspace
+from tcrm.cli.terminal import out
 from tcrm.model.fields import FieldDef, shown_fields
 from tcrm.model.insights import Rotting
-from tcrm.model.money import rounded
+from tcrm.model.money import money_text, rounded
 from tcrm.model.records import Deal, Record
 from tcrm.services import deals as service
 from tcrm.services.conflicts import open_conflicts
@@ -240,7 +241,7 @@ def _money_json(money: dict[str, Decimal]) -> dict[str, str]:
 
 
 def _money_text(money: dict[str, Decimal]) -> str:
-    return ", ".join(render.money(a, c) for c, a in sorted(money.items())) or "-"
+    return ", ".join(money_text(a, c) for c, a in sorted(money.items())) or "-"
 
 
 def _rotting_json(rotting: Rotting | None) -> dict[str, Any] | None:
@@ -328,7 +329,7 @@ def list_(
                 r.deal.client,
                 r.deal.stage,
                 r.deal.status,
-                render.money(r.deal.amount, r.currency),
+                money_text(r.deal.amount, r.currency),
                 f"{r.probability}%",
                 r.deal.close_date,
                 r.deal.owner,
@@ -410,10 +411,10 @@ def _print_card(card: service.DealCard, fields: Mapping[str, FieldDef]) -> None:
     closed = f" on {deal.closed}" if deal.closed else ""
     reason = f", reason: {deal.lost_reason}" if deal.lost_reason else ""
     line(f"status:       {deal.status}{closed}{reason}")
-    line(f"amount:       {render.money(deal.amount, card.currency) or '-'}")
+    line(f"amount:       {money_text(deal.amount, card.currency) or '-'}")
     own = " (deal's own)" if deal.probability is not None and deal.status == "open" else ""
     line(f"probability:  {card.probability}%{own}")
-    weighted = render.money(card.weighted, card.currency) if deal.amount is not None else "-"
+    weighted = money_text(card.weighted, card.currency) if deal.amount is not None else "-"
     line(f"weighted:     {weighted}")
     for label, value in (
         ("close date", deal.close_date),

@@ -51,7 +51,7 @@ def generate(
     import dataclasses
     import time
 
-    from tcrm.cli.state import err
+    from tcrm.cli.terminal import err
     from tcrm.devtools.generate import PRESETS, write_generated_workspace
     from tcrm.errors import UsageError
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 
 from tcrm.cli import completion, render
 from tcrm.cli.state import now, workspace
+from tcrm.cli.terminal import write_bytes
 from tcrm.services import calendar as service
 
 app = typer.Typer(
@@ -88,21 +88,10 @@ def export(
         now=now(ctx),
     )
     if result.path is None:
-        _write_stdout(result.data)
+        write_bytes(result.data)
         return
     shown = ", ".join(f"{n} {kind}" for kind, n in service.counts(result.feed).items() if n)
     render.message(f"Wrote {result.path} ({shown or 'empty'})")
-
-
-def _write_stdout(data: bytes) -> None:
-    """The calendar's bytes as they are (CRLF line ends), not re-encoded by a text layer."""
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:  # stdout replaced by a text stream (tests, embedding)
-        sys.stdout.write(data.decode("utf-8"))
-        return
-    sys.stdout.flush()
-    buffer.write(data)
-    buffer.flush()
 
 
 @app.command("serve")

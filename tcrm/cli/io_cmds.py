@@ -7,19 +7,19 @@ module (``tcrm client update --where source=webinar --add-tag warm``), so it sit
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tcrm.cli import render
-from tcrm.cli.state import err, workspace
+from tcrm.cli import progress, render
 from tcrm.cli.state import now as cli_now
+from tcrm.cli.state import workspace
+from tcrm.cli.terminal import err, write_bytes
 from tcrm.errors import UsageError, ValidationError
+from tcrm.model.words import plural
 from tcrm.services import bulk
 from tcrm.services.query import HELP as FILTERS_HELP
 
@@ -156,29 +156,6 @@ Output = Annotated[
 # --- shared helpers ----------------------------------------------------------------------
 
 
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr when it is a terminal; nothing when piped."""
-    if not err.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
 def _terms(where: list[str] | None) -> list[str]:
     """Each ``--where`` is one filter, spaces and all: ``--where "name=Acme GmbH"``."""
     return [term for term in (where or []) if term.strip()]
@@ -217,7 +194,7 @@ def _import(
     if rejects is not None:
         reject_target = (imports.rejected_path_for(path), partial(rejects, source))
     try:
-        with _progress(f"Importing {path.name}") as progress:
+        with progress.bar(f"Importing {path.name}") as advance:
             result = imports.import_rows(
                 ws,
                 kind=kind,
@@ -232,7 +209,7 @@ def _import(
                 new_values=new_values,
                 value_maps=value_maps,
                 now=cli_now(ctx),
-                progress=progress,
+                progress=advance,
                 also_write=also_write,
                 note=note,
             )
@@ -455,7 +432,7 @@ def _print_import(result: imports.ImportResult, unit: str) -> None:
         parts.append(f"{len(result.rejected):,} rejected")
     detail = f" ({', '.join(parts)})" if parts else ""
     verb = "Would import" if result.dry_run else "Imported"
-    render.message(f"{verb} {bulk.plural(created, kind)} from {result.source}{detail}.")
+    render.message(f"{verb} {plural(created, kind)} from {result.source}{detail}.")
     if result.added:
         added = "; ".join(
             f"{name}: {', '.join(_visible(v) for v in values)}"
@@ -829,19 +806,9 @@ def _export(
         ws, kind=kind, where=_terms(where), encode=encode, output=output, now=cli_now(ctx)
     )
     if output is None:
-        _write_stdout(result.data)
+        write_bytes(result.data)
         return
-    render.message(f"Exported {bulk.plural(result.count, kind)} to {output}.")
-
-
-def _write_stdout(data: bytes) -> None:
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:  # a text-only stdout (tests capture it in a StringIO)
-        sys.stdout.write(data.decode("utf-8"))
-    else:
-        sys.stdout.flush()
-        buffer.write(data)
-        buffer.flush()
+    render.message(f"Exported {plural(result.count, kind)} to {output}.")
 
 
 @export_app.command("csv", epilog="\n\n".join(f"\b\n{p}" for p in FILTERS_HELP.split("\n\n")))
@@ -1053,11 +1020,11 @@ def _update(
     n = len(result.changes)
     if result.dry_run:
         render.message(
-            f"Dry run: would change {bulk.plural(n, kind)} of {result.matched:,} matching; "
+            f"Dry run: would change {plural(n, kind)} of {result.matched:,} matching; "
             "nothing was written."
         )
     elif n:
-        render.message(f"Updated {bulk.plural(n, kind)} ({result.matched:,} matched).")
+        render.message(f"Updated {plural(n, kind)} ({result.matched:,} matched).")
     else:
         render.message(f"No changes ({result.matched:,} matched).")
 

@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from tcrm.cli import render
-from tcrm.cli.state import out, workspace
+from tcrm.cli.state import workspace
+from tcrm.cli.terminal import out
 from tcrm.errors import UsageError
 from tcrm.services import kb as service
 

@@ -163,7 +163,7 @@ def assign(
     as_json: AsJson = False,
 ) -> None:
     """File an unmatched message to CLIENT, in one commit."""
-    from tcrm.cli.state import is_tty
+    from tcrm.cli.terminal import is_tty
     from tcrm.services import mail as service
 
     ws = workspace(ctx)

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tcrm.cli import completion, render
-from tcrm.cli.state import err, workspace
 from tcrm.cli.state import now as cli_now
+from tcrm.cli.state import workspace
+from tcrm.cli.terminal import err
 from tcrm.errors import TcrmError, UsageError
 
 if TYPE_CHECKING:

@@ -15,7 +15,8 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from tcrm import __version__
 from tcrm.cli import state as cli_state
-from tcrm.cli.state import err, state
+from tcrm.cli.state import state
+from tcrm.cli.terminal import err
 from tcrm.errors import TcrmError, skipped_summary
 
 app = typer.Typer(

@@ -9,7 +9,7 @@ import typer
 
 from tcrm.cli import render
 from tcrm.cli.render import Column
-from tcrm.cli.state import now, out, workspace
+from tcrm.cli.state import now, workspace
 from tcrm.cli.task_cmds import (
     TASK_COLUMNS,
     due_text,
@@ -17,6 +17,7 @@ from tcrm.cli.task_cmds import (
     moment_json,
     task_rows,
 )
+from tcrm.cli.terminal import out
 from tcrm.errors import TcrmError
 from tcrm.model.due import Reminder
 from tcrm.model.insights import DueContact, Rotting

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
-from tcrm.cli.state import err
+from tcrm.cli.terminal import err
 
 
 @contextmanager

@@ -10,8 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from tcrm.cli.state import out
-from tcrm.model.money import money_text
+from tcrm.cli.terminal import out
 from tcrm.model.text import visible
 
 if TYPE_CHECKING:
@@ -291,14 +290,9 @@ def _blocks(
             out.print(Text("  " + line, style=style), soft_wrap=True)
 
 
-def money(amount: Decimal | None, currency: str | None) -> str:
-    """``1,500.50 USD``: rounded as every view rounds (``tcrm.model.money``)."""
-    return "" if amount is None else money_text(amount, currency)
-
-
 def message(text: str) -> None:
     """A confirmation for people (stderr), so stdout stays data only."""
-    from tcrm.cli.state import err
+    from tcrm.cli.terminal import err
 
     err.print(text, markup=False, highlight=False)
 

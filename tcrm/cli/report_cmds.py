@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tcrm.cli import completion, render
-from tcrm.cli.state import now, out, workspace
+from tcrm.cli.state import now, workspace
+from tcrm.cli.terminal import out
 from tcrm.errors import UsageError
 from tcrm.model.text import visible
 

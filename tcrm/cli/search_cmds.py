@@ -9,8 +9,8 @@ import typer
 
 from tcrm.cli import render
 from tcrm.cli.state import now as cli_now
-from tcrm.cli.state import out
 from tcrm.cli.state import workspace as cli_workspace
+from tcrm.cli.terminal import out
 from tcrm.errors import TcrmError, UsageError
 from tcrm.model import when
 from tcrm.services import search as service

@@ -9,7 +9,8 @@ import typer
 
 from tcrm.cli import completion, render
 from tcrm.cli.editor import Assignments, edit_command
-from tcrm.cli.state import now, out, workspace
+from tcrm.cli.state import now, workspace
+from tcrm.cli.terminal import out
 from tcrm.model.due import TaskItem
 from tcrm.model.records import Task
 from tcrm.services import tasks as service

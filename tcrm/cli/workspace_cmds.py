@@ -9,7 +9,9 @@ from typing import Annotated
 
 import typer
 
-from tcrm.cli.state import err, out, workspace
+from tcrm.cli.state import workspace
+from tcrm.cli.terminal import err, out
+from tcrm.model.words import plural
 from tcrm.services import setup
 from tcrm.services.check import CheckReport, check_workspace
 from tcrm.services.setup import init_workspace
@@ -81,10 +83,8 @@ def check(
 def _summary(report: CheckReport) -> None:
     """``ok: ...`` on stderr, or each problem on stdout and how many there are."""
     if report.ok:
-        plural = {"activity": "activities"}
         counts = ", ".join(
-            f"{n} {plural.get(kind, kind + 's') if n != 1 else kind}"
-            for kind, n in sorted(report.counts.items())
+            plural(n, kind, grouped=False) for kind, n in sorted(report.counts.items())
         )
         err.print(f"ok: {counts or 'no records'}", markup=False)
     else:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Component, Event, Timezone, Todo, vDuration, vRecur, vText
 
+from tcrm.model.due import aware
 from tcrm.model.money import money_text
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.services.calendar import Feed, Item, TaskItem
@@ -226,7 +227,7 @@ def recurrence(rule: str, start: date | datetime) -> vRecur:
 
 
 def _utc(moment: datetime) -> datetime:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    return aware(moment, UTC).astimezone(UTC)
 
 
 def _money(amount: Decimal | None, currency: str) -> str | None:

@@ -5,7 +5,7 @@ TUI all ask these, so each rule lives once, below every layer that needs it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -34,8 +34,9 @@ def task_zone(task: Task, settings: Settings) -> ZoneInfo:
     return _zone(task.timezone or settings.timezone)
 
 
-def aware(moment: datetime, zone: ZoneInfo) -> datetime:
-    """``moment`` as an aware date-time; a naive one is read as local to ``zone``."""
+def aware(moment: datetime, zone: tzinfo | None) -> datetime:
+    """``moment`` as an aware date-time; a naive one (hand-written, no offset) is read as
+    local to ``zone``, usually the workspace's: ``now.tzinfo``."""
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 

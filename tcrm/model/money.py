@@ -28,8 +28,11 @@ def rounded(amount: Decimal) -> Decimal:
     return cents(amount)
 
 
-def money_text(amount: Decimal, currency: str | None = None) -> str:
-    """``1,500.50 USD``, ``12,000 EUR``: rounded to cents, shown only when there are some."""
+def money_text(amount: Decimal | None, currency: str | None = None) -> str:
+    """``1,500.50 USD``, ``12,000 EUR``: rounded to cents, shown only when there are some;
+    ``""`` for no amount. Every front end writes money with it."""
+    if amount is None:
+        return ""
     value = cents(amount)
     text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
     return f"{text} {currency or ''}".strip()

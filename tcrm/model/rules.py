@@ -11,8 +11,8 @@ from collections.abc import Callable, Collection
 from tcrm.model.fields import value_problem
 from tcrm.model.records import SURVEY_KIND, Activity, Client, Deal, Record, Task
 from tcrm.model.settings import Settings
+from tcrm.model.validate import FieldPath
 
-FieldPath = tuple[str | int, ...]
 Finding = tuple[FieldPath, str]
 
 Exists = Callable[[str, str], bool]

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from tcrm.model.due import aware
 from tcrm.model.money import money_text
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.settings import Settings
@@ -48,7 +49,8 @@ class Inputs:
         return local_day(moment, self.zone)
 
     def aware(self, moment: datetime) -> datetime:
-        return moment if moment.tzinfo else moment.replace(tzinfo=self.zone)
+        """``moment``, a naive one read as local to the workspace zone."""
+        return aware(moment, self.zone)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from tcrm.errors import AmbiguousError, NotFoundError, TcrmError, UsageError
 from tcrm.model.insights import day_of
 from tcrm.model.records import Activity, Client, Deal, Task
-from tcrm.model.when import DEFAULT_DATE_ORDER, WhenError, parse_day, parse_when
+from tcrm.model.when import DEFAULT_DATE_ORDER, WhenError, parse_when
 from tcrm.services import hooks
 from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
@@ -24,6 +24,7 @@ from tcrm.services.records import (
     custom_assignments,
     ensure_valid,
     local_now,
+    option_day,
     resolve,
     set_fields,
     starts_with,
@@ -420,15 +421,6 @@ def _follow_up(
     return task
 
 
-def _day(option: str, text: str | None, now: datetime, order: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return parse_day(text, now.replace(tzinfo=None), order)
-    except WhenError as exc:
-        raise UsageError(f"{option}: {exc}") from None
-
-
 def _check_in_list(option: str, value: str, allowed: Sequence[str], what: str) -> None:
     if allowed and value not in allowed:
         raise UsageError(f"{option}: {value!r} is not one of the {what} ({', '.join(allowed)})")
@@ -458,7 +450,7 @@ def list_activities(
     if author is not None:
         _check_in_list("--author", author, [m.id for m in settings.team], "team members")
     order = settings.date_order
-    first, last = _day("--since", since, now, order), _day("--until", until, now, order)
+    first, last = option_day("--since", since, now, order), option_day("--until", until, now, order)
     if first and last and first > last:
         raise UsageError(f"--since {since!r} is after --until {until!r}")
     if limit is not None and limit < 1:

@@ -23,6 +23,7 @@ from typing import Any
 
 from tcrm.errors import UsageError
 from tcrm.model.records import RECORD_TYPES, Activity, Client, Deal, Record, Task
+from tcrm.model.words import plural
 from tcrm.services.clients import (
     addresses_of,
     domains_of,
@@ -66,10 +67,6 @@ def kind_of(text: str) -> str:
     if word in PLURAL:
         return word
     raise UsageError(f"unknown record type {text!r} (one of {', '.join(KINDS)})")
-
-
-def plural(n: int, kind: str) -> str:
-    return f"{n:,} {kind if n == 1 else PLURAL[kind]}"
 
 
 # --- name similarity ---------------------------------------------------------------------

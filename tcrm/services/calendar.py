@@ -21,8 +21,7 @@ from tcrm.model.due import aware, due_day, due_moment, reminders_of
 from tcrm.model.records import Activity, Client, Deal, Record, Task
 from tcrm.model.settings import Settings
 from tcrm.model.types import slugify
-from tcrm.model.when import WhenError, parse_day
-from tcrm.services.records import all_records, local_now, revisions
+from tcrm.services.records import all_records, local_now, option_day, revisions
 from tcrm.services.tasks import check_member
 from tcrm.store import files, git
 from tcrm.store.early import folder_stamps
@@ -129,12 +128,7 @@ def feed_options(
     """Options from the command line, checked: a known assignee, a day for ``since``."""
     now = local_now(ws, now)
     member = check_member(ws, assignee, "--assignee")
-    day = None
-    if since is not None:
-        try:
-            day = parse_day(since, now.replace(tzinfo=None), ws.settings.date_order)
-        except WhenError as exc:
-            raise UsageError(f"--since: {exc}") from None
+    day = option_day("--since", since, now, ws.settings.date_order)
     if not (tasks or deals or activities):
         raise UsageError("nothing to export: --no-tasks and --no-deals without --activities")
     return FeedOptions(tasks, deals, activities, closed, todo, member, day)

@@ -20,6 +20,7 @@ from tcrm.errors import OverridableError, RuleError, UsageError
 from tcrm.model import insights
 from tcrm.model.records import SURVEY_KIND, Activity, Client, Deal, Record, Task
 from tcrm.model.types import slugify
+from tcrm.model.words import plural
 from tcrm.services import hooks, routing, surveys
 from tcrm.services.mail_threads import CARD_THREADS, MailThread, mail_threads
 from tcrm.services.query import apply_filters, parse_filters
@@ -599,16 +600,9 @@ def references(ws: Workspace, client_id: str) -> References:
     return References(deals, tasks, activities)
 
 
-PLURALS = {"deal": "deals", "task": "tasks", "activity": "activities"}
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word if n == 1 else PLURALS[word]}"
-
-
 def _counts(deals: int, tasks: int, activities: int) -> list[str]:
     pairs = ((deals, "deal"), (tasks, "task"), (activities, "activity"))
-    return [_plural(n, word) for n, word in pairs if n]
+    return [plural(n, word, grouped=False) for n, word in pairs if n]
 
 
 def _and(parts: list[str]) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import pydantic
 
 from tcrm.errors import AmbiguousError, NotFoundError, Problem, UsageError, ValidationError
+from tcrm.model.due import aware
 from tcrm.model.merge import CONFLICTS_KEY, get_path, history_key, parse_path, set_path
 from tcrm.model.privacy import PRIVATE, is_ciphertext
 from tcrm.model.records import RECORD_TYPES, Deal
@@ -111,21 +112,25 @@ def describe(
 def conflict_problems(rel: str, text: str, ref: str) -> list[Problem]:
     """One ``check`` problem per entry of the ``conflicts`` list in a file's ``text``,
     on the entry's line."""
-    try:
-        data = yamlio.load_fast(text, rel)
-    except yamlio.YamlSyntaxError:
-        return []
-    entries = data.get(CONFLICTS_KEY) if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        return []
     out = []
-    for i, entry in enumerate(entries):
+    for i, entry in enumerate(_recorded(text, rel)):
         if isinstance(entry, Mapping) and entry.get("field"):
             message = describe(
                 str(entry["field"]), entry.get("mine"), entry.get("theirs"), ref, entry
             )
             out.append(Problem(rel, yamlio.line_of(text, (CONFLICTS_KEY, i)), message))
     return out
+
+
+def _recorded(text: str, rel: str) -> list[Any]:
+    """The entries of the ``conflicts`` list in a file's ``text``; none in a file that does
+    not parse (``tcrm check`` reports it)."""
+    try:
+        data = yamlio.load_fast(text, rel)
+    except yamlio.YamlSyntaxError:
+        return []
+    entries = data.get(CONFLICTS_KEY) if isinstance(data, dict) else None
+    return entries if isinstance(entries, list) else []
 
 
 def settings_problems(ws: Workspace, settings: Settings) -> list[Problem]:
@@ -151,15 +156,8 @@ def _entries(ws: Workspace, kind: str, record_id: str | None, rel: str) -> list[
         return []  # never read through a link; `tcrm check` reports it
     if f"{CONFLICTS_KEY}:" not in text:
         return []
-    try:
-        data = yamlio.load_fast(text, rel)
-    except yamlio.YamlSyntaxError:
-        return []  # `tcrm check` reports the broken file
-    entries = data.get(CONFLICTS_KEY) if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        return []
     out = []
-    for i, entry in enumerate(entries):
+    for i, entry in enumerate(_recorded(text, rel)):
         if isinstance(entry, Mapping) and entry.get("field"):
             field = str(entry["field"])
             mine, theirs, base = (
@@ -508,7 +506,7 @@ def _moment_key(entry: Mapping[str, Any]) -> tuple[int, float]:
         moment = datetime.fromisoformat(str(entry.get("at")))
     except ValueError:
         return (1, 0.0)
-    return (0, (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+    return (0, aware(moment, UTC).timestamp())
 
 
 def _newest_naming(history: list[dict[str, Any]], stage: Any) -> list[dict[str, Any]]:

@@ -11,17 +11,17 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from tcrm.errors import AmbiguousError, OverridableError, RuleError, UsageError
 from tcrm.model import insights
+from tcrm.model.due import aware
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.rules import missing_required
 from tcrm.model.settings import Pipeline, Stage
 from tcrm.model.types import parse_amount, slugify
-from tcrm.model.when import WhenError, parse_day
 from tcrm.services import hooks, routing
 from tcrm.services.query import apply_filters, named_fields, parse_filters
 from tcrm.services.records import (
@@ -33,6 +33,7 @@ from tcrm.services.records import (
     latest_activities,
     linked,
     local_now,
+    option_day,
     resolve,
     starts_with,
     updated,
@@ -105,13 +106,6 @@ def _stage(pipeline: Pipeline, stage_id: str) -> Stage:
     return found
 
 
-def _day(text: str, now: datetime, option: str, order: str) -> date:
-    try:
-        return parse_day(text, now.replace(tzinfo=None), order)
-    except WhenError as exc:
-        raise UsageError(f"{option}: {exc}") from None
-
-
 def _contact_names(client: Client, names: Iterable[str]) -> list[str]:
     """The client's contact people named (by name or email, any case), as the client spells them."""
     out: list[str] = []
@@ -154,11 +148,6 @@ def _ensure_open(deal: Deal, doing: str) -> None:
             f"deal {deal.id} is {deal.status} (closed {deal.closed}); cannot {doing} a closed "
             f"deal: reopen it first with `tcrm deal reopen {deal.id}`"
         )
-
-
-def _aware(moment: datetime, now: datetime) -> datetime:
-    """A stored time without an offset (hand-written) is local to the workspace."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)
 
 
 def _minute(now: datetime) -> datetime:
@@ -325,7 +314,7 @@ def add_deal(
             "currency": currency or ws.settings.currency,
             "probability": probability,
             "close_date": (
-                _day(close_date, now, "--close-date", ws.settings.date_order)
+                option_day("--close-date", close_date, now, ws.settings.date_order)
                 if close_date
                 else None
             ),
@@ -670,7 +659,7 @@ def deal_card(ws: Workspace, *, ref: str, now: datetime) -> DealCard:
     assert client is None or isinstance(client, Client)
     activities = sorted(
         (a for a in _activities(ws) if deal.id in a.deals),
-        key=lambda a: _aware(a.at, now),
+        key=lambda a: aware(a.at, now.tzinfo),
         reverse=True,
     )
     tasks = sorted(
@@ -689,7 +678,7 @@ def deal_card(ws: Workspace, *, ref: str, now: datetime) -> DealCard:
         stage_name=stage.name if stage else deal.stage,
         probability=insights.probability(deal, settings),
         weighted=insights.weighted(deal, settings),
-        idle_days=(now - _aware(touched, now)).days if touched else None,
+        idle_days=(now - aware(touched, now.tzinfo)).days if touched else None,
         rotting=rotting[0] if rotting else None,
         rotting_days=stage.rotting_days if stage else None,
         history=_history_entries(deal, now),
@@ -702,9 +691,9 @@ def _history_entries(deal: Deal, now: datetime) -> list[HistoryEntry]:
     entries = deal.stage_history
     out = []
     for i, change in enumerate(entries):
-        at = _aware(change.at, now)
+        at = aware(change.at, now.tzinfo)
         if i + 1 < len(entries):
-            days: int | None = (_aware(entries[i + 1].at, now) - at).days
+            days: int | None = (aware(entries[i + 1].at, now.tzinfo) - at).days
         elif deal.status == "open":
             days = (now - at).days
         else:

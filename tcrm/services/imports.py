@@ -28,19 +28,20 @@ from zoneinfo import ZoneInfo
 import pydantic
 
 from tcrm.errors import Problem, UsageError, ValidationError
+from tcrm.model.due import aware
 from tcrm.model.fields import FieldDef, parse_input
 from tcrm.model.records import RECORD_TYPES, Client, Deal, Record
 from tcrm.model.rules import missing_required, record_findings
 from tcrm.model.settings import Pipeline, Settings
 from tcrm.model.types import ID_RE, slugify
 from tcrm.model.validate import findings_of
+from tcrm.model.words import plural
 from tcrm.services import hooks, routing
 from tcrm.services.bulk import (
     ClientIndex,
     Match,
     key_reason,
     merge_fill,
-    plural,
     record_key,
 )
 from tcrm.services.clients import normalised_name, parse_contact
@@ -872,12 +873,6 @@ def _ref(value: str, ids: Mapping[str, str], names: Mapping[str, list[str]], kin
     raise ValueError(f"no {kind} {text!r} in the workspace ({hint}, or use an id)")
 
 
-def _aware(value: date | datetime, zone: ZoneInfo) -> datetime:
-    """A moment; one without an offset is in the workspace's zone, a day starts at 00:00."""
-    moment = value if isinstance(value, datetime) else datetime.combine(value, time())
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
-
-
 def _int(text: str, what: str) -> int:
     raw = text.strip().removesuffix("%").strip()
     try:
@@ -1030,9 +1025,10 @@ class RowReader:
             value = parse_date_text(first, look.date_formats, look.settings.date_order)
             return value.date() if isinstance(value, datetime) else value
         if target in ("created", "completed", "at"):
-            return _aware(
-                parse_date_text(first, look.date_formats, look.settings.date_order), look.zone
-            )
+            # without an offset in the workspace's zone; a day starts at 00:00
+            value = parse_date_text(first, look.date_formats, look.settings.date_order)
+            moment = value if isinstance(value, datetime) else datetime.combine(value, time())
+            return aware(moment, look.zone)
         if target == "due":  # a day, or a moment (local to the task's zone without offset)
             return parse_date_text(first, look.date_formats, look.settings.date_order)
         if target in ("owner", "assignee", "author"):

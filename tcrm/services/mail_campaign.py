@@ -34,12 +34,12 @@ from tcrm.mail.smtp import send
 from tcrm.model.records import Client
 from tcrm.services.mail import FilingResult
 from tcrm.services.mail_send import (
-    check_can_file,
     check_template,
     file_sent,
     load_template,
     primary_recipient,
     sender,
+    smtp_server,
     values,
 )
 from tcrm.services.query import apply_filters, parse_filters
@@ -159,13 +159,7 @@ def run_campaign(
 
     A refused or failed send stops the run (after filing what was sent) with the error;
     running again continues with the clients not yet sent to."""
-    url = account.smtp_url
-    if url is None:
-        raise UsageError(
-            f"account {account.name!r} has no SMTP server (tcrm mail account add "
-            f"{account.name} ... --smtp URL --replace)"
-        )
-    check_can_file(ws)
+    url = smtp_server(ws, account)
     page = load_template(ws, template)
     title = subject if subject is not None else page.subject
     if not title:

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 
 from tcrm.errors import TcrmError, UsageError, ValidationError
 from tcrm.mail import accounts as mail_accounts
-from tcrm.mail.accounts import Account
+from tcrm.mail.accounts import Account, ServerUrl
 from tcrm.mail.compose import Draft, Template, build_message, check_fields, fill, read_template
 from tcrm.mail.parse import parse_message
 from tcrm.mail.smtp import send
@@ -155,6 +155,19 @@ class Sent:
     """``None`` on a dry run: nothing was sent nor filed."""
 
 
+def smtp_server(ws: Workspace, account: Account) -> ServerUrl:
+    """The URL (or command) the account sends through, once a sent message could be filed
+    too: refused before anything is sent when either is missing."""
+    url = account.smtp_url
+    if url is None:
+        raise UsageError(
+            f"account {account.name!r} has no SMTP server (tcrm mail account add "
+            f"{account.name} ... --smtp URL --replace)"
+        )
+    check_can_file(ws)
+    return url
+
+
 def check_can_file(ws: Workspace) -> None:
     """Refuse before sending what could not be filed after: sent mail is ``email``
     activities, so that kind must be in ``lists.activity_kinds``."""
@@ -185,13 +198,7 @@ def deliver(
     secret: Callable[[Account], str] = mail_accounts.password,
 ) -> Sent:
     """Send ``draft`` through the account's SMTP server (or command), then file it."""
-    url = account.smtp_url
-    if url is None:
-        raise UsageError(
-            f"account {account.name!r} has no SMTP server (tcrm mail account add "
-            f"{account.name} ... --smtp URL --replace)"
-        )
-    check_can_file(ws)
+    url = smtp_server(ws, account)
     message = build_message(draft, sender=sender(ws, account), now=now)
     if dry_run:
         return Sent(message, [], None)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
-from typing import Any, TypeVar, cast
+from datetime import date, datetime
+from typing import Any, TypeVar, cast, overload
 from zoneinfo import ZoneInfo
 
 import pydantic
@@ -23,6 +23,7 @@ from tcrm.model.records import RECORD_TYPES, Activity, Client, Record
 from tcrm.model.rules import record_findings
 from tcrm.model.settings import Settings
 from tcrm.model.validate import ModelProblems, dotted, findings_of, parse_record
+from tcrm.model.when import WhenError, parse_day
 from tcrm.store import git, yamlio
 from tcrm.store.git import Revision
 from tcrm.store.workspace import Workspace, located
@@ -40,6 +41,23 @@ def local_now(ws: Workspace, now: datetime | None = None) -> datetime:
     if now is None:
         return datetime.now(zone)
     return now.astimezone(zone) if now.tzinfo else now.replace(tzinfo=zone)
+
+
+@overload
+def option_day(option: str, text: str, now: datetime, order: str) -> date: ...
+@overload
+def option_day(option: str, text: None, now: datetime, order: str) -> None: ...
+@overload
+def option_day(option: str, text: str | None, now: datetime, order: str) -> date | None: ...
+def option_day(option: str, text: str | None, now: datetime, order: str) -> date | None:
+    """The day an option's ``text`` names (``2024-03-01``, ``today``, ``+3d``), relative to
+    ``now``; ``None`` when the option was not given."""
+    if text is None:
+        return None
+    try:
+        return parse_day(text, now.replace(tzinfo=None), order)
+    except WhenError as exc:
+        raise UsageError(f"{option}: {exc}") from None
 
 
 def label(record: Record) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +16,13 @@ from tcrm.errors import UsageError
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_currency
-from tcrm.model.when import WhenError, parse_day
 from tcrm.reports import NAMES, NEEDS, Inputs, Options, Report, compute, names_of
 from tcrm.reports.formats import csv_text, json_text
 from tcrm.reports.grouped import GROUPABLE
 from tcrm.reports.html import page
 from tcrm.reports.money import missing_rate
 from tcrm.reports.periods import GRANULARITIES
-from tcrm.services.records import all_records, local_now
+from tcrm.services.records import all_records, local_now, option_day
 from tcrm.store import files
 from tcrm.store.workspace import Workspace
 
@@ -149,7 +148,7 @@ def parse_options(
     if by is not None and not by.strip():
         raise UsageError("--by needs a client field, e.g. --by region")
     order = settings.date_order
-    first, last = _day("--since", since, now, order), _day("--until", until, now, order)
+    first, last = option_day("--since", since, now, order), option_day("--until", until, now, order)
     if first is not None and last is not None and first > last:
         raise UsageError(f"--since {first} is after --until {last}")
     code = None
@@ -185,15 +184,6 @@ def _check_by(settings: Settings, name: str, by: str) -> None:
         known = [*settings.fields.deal, *settings.fields.client]
         listed = ", ".join(known) or "none declared in tcrm.yaml fields.deal or fields.client"
         raise UsageError(f"--by {by!r} is not a custom deal or client field ({listed})")
-
-
-def _day(option: str, text: str | None, now: datetime, order: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return parse_day(text, now.replace(tzinfo=None), order)
-    except WhenError as exc:
-        raise UsageError(f"{option}: {exc}") from None
 
 
 def parse_abc(text: str | None) -> tuple[int, int, int]:

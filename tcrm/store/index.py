@@ -20,6 +20,7 @@ few query columns, and learns what changed since the last run cheaply and correc
 So a path git reports clean holds what HEAD holds, and the index holds that already;
 only reported paths are stat-ed, and only those whose size, mtime, ctime or inode moved
 are parsed again. Without a usable ``git`` the index falls back to stat-ing every file.
+The questions to the git program are ``tcrm.store.gitcli``'s.
 
 The index is invisible: queries return exactly what reading the files would (a test
 compares both on a generated workspace); a missing, stale (other schema or tcrm
@@ -34,7 +35,6 @@ import json
 import os
 import re
 import sqlite3
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -62,6 +62,14 @@ from tcrm.model.types import parse_offset
 from tcrm.model.validate import ModelProblems, parse_record
 from tcrm.store import early, links, parallel, yamlio
 from tcrm.store.git import Revision
+from tcrm.store.gitcli import (
+    GitView,
+    changed_between,
+    git_view,
+    is_ancestor,
+    log_changes,
+    tracked_in,
+)
 
 INDEX_FILE = "index.sqlite"
 SCHEMA = 10
@@ -410,137 +418,16 @@ def _same_stat(st: os.stat_result, stored: tuple[int, int, int, int]) -> bool:
     return stored[0] != -1 and (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino) == stored
 
 
-# --- asking git what changed ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GitView:
-    """HEAD and the record paths that may differ from it, as git sees the work tree:
-    ``dirty`` every path git listed, ``untracked`` those it does not track (untracked
-    or ignored), listed only when ``complete``."""
-
-    head: str | None
-    dirty: frozenset[str]
-    untracked: frozenset[str] = frozenset()
-    complete: bool = True
-
-
-def git_view(root: Path, lock_path: Path | None = None, untracked: bool = False) -> GitView | None:
-    """``git status`` over the record folders; ``None`` when git cannot answer.
-
-    Like a plain ``git status``, it lets git refresh the stat data in its index (else a
-    copied work tree is re-hashed on every run) — but only while it holds tcrm's lock,
-    so it never takes ``index.lock`` from under a tcrm commit. The answer may already be
-    on its way, started with the process (``tcrm.store.early``, tracked files only):
-    with ``untracked``, git is asked again for the untracked and ignored files too.
-    """
-    answer = early.take(root)
-    if untracked:
-        answer = None
-    if answer is None:
-        probe = early.lock_probe(lock_path) if lock_path else None
-        try:
-            done = subprocess.run(
-                early.status_args(optional_locks=probe is not None, untracked=untracked),
-                cwd=root,
-                capture_output=True,
-                check=False,
-                env=early.git_env(),
-            )
-            answer = (done.returncode, done.stdout)
-        except OSError:
-            return None
-        finally:
-            if probe is not None:
-                probe.__exit__(None, None, None)
-    code, out = answer
-    return parse_status(out, complete=untracked) if code == 0 else None
-
-
-def parse_status(out: bytes, complete: bool = True) -> GitView:
-    """Parse ``git status --porcelain=v2 -z --branch`` (``complete``: it was asked for
-    the untracked and ignored files)."""
-    head: str | None = None
-    dirty: set[str] = set()
-    untracked: set[str] = set()
-    for entry in out.split(b"\0"):
-        if not entry:
-            continue
-        kind = entry[:1]
-        if kind == b"#":
-            if entry.startswith(b"# branch.oid "):
-                oid = entry[13:].decode()
-                head = None if oid == "(initial)" else oid
-            continue
-        if kind == b"1":
-            path = entry.split(b" ", 8)[8]
-        elif kind == b"u":
-            path = entry.split(b" ", 10)[10]
-        elif kind == b"2":  # pragma: no cover - --no-renames
-            path = entry.split(b" ", 9)[9]
-        elif kind in (b"?", b"!"):
-            path = entry[2:]
-            untracked.add(os.fsdecode(path))
-        else:
-            continue
-        dirty.add(os.fsdecode(path))
-    return GitView(head, frozenset(dirty), frozenset(untracked), complete)
-
-
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
-    try:
-        return subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, check=False, env=early.git_env()
-        )
-    except OSError:
-        return None
-
-
-def changed_between(root: Path, old: str, new: str) -> set[str] | None:
-    """Record paths that differ between two commits; ``None`` if git cannot tell."""
-    done = _git(root, "diff", "--name-only", "-z", "--no-renames", old, new, "--", *FOLDERS)
-    if done is None or done.returncode != 0:
-        return None
-    return {os.fsdecode(p) for p in done.stdout.split(b"\0") if p}
-
-
-def log_changes(root: Path, since: str | None, head: str) -> list[tuple[int, list[str]]] | None:
-    """``(commit time, record paths it changed)`` for each commit reachable from ``head``
-    (and not from ``since``), each diffed against its first parent, as ``git.revisions``
-    counts them; ``None`` if git cannot tell (``since`` gone, no git)."""
-    span = f"{since}..{head}" if since else head
-    done = _git(
-        root,
-        *("log", "--no-renames", "--diff-merges=first-parent", "--name-only", "-z"),
-        *("--format=%x01%ct", span, "--"),
-    )
-    if done is None or done.returncode != 0:
-        return None
-    out = []
-    for chunk in done.stdout.split(b"\x01")[1:]:
-        header, _, names = chunk.partition(b"\0")
-        paths = [os.fsdecode(n) for n in names.lstrip(b"\n").split(b"\0") if n]
-        out.append((int(header), [p for p in paths if kind_of(p)]))
-    return out
-
-
 def untracked_in(root: Path, folders: Iterable[str]) -> set[str] | None:
     """The record files directly in these folders that git does not track: on disk, and
-    not in git's index (``git ls-files``, which reads the index and looks at no file);
-    ``None`` if git cannot tell."""
+    not in git's index; ``None`` if git cannot tell."""
     wanted = sorted(f for f in folders if f != "activities")  # its records are a level down
     if not wanted:
         return set()
-    done = _git(root, "--literal-pathspecs", "ls-files", "-z", "--", *(f"{f}/" for f in wanted))
-    if done is None or done.returncode != 0:
+    tracked = tracked_in(root, wanted)
+    if tracked is None:
         return None
-    tracked = {os.fsdecode(p) for p in done.stdout.split(b"\0") if p}
     return {rel for folder in wanted for _, rel in yaml_files(root, folder)} - tracked
-
-
-def is_ancestor(root: Path, old: str, new: str) -> bool:
-    done = _git(root, "merge-base", "--is-ancestor", old, new)
-    return done is not None and done.returncode == 0
 
 
 # --- the index -----------------------------------------------------------------------
@@ -699,7 +586,7 @@ class Index:
         candidates |= view.dirty
         if view.head != known_head:
             between = (
-                changed_between(self.root, known_head, view.head)
+                changed_between(self.root, known_head, view.head, FOLDERS)
                 if known_head and view.head
                 else None
             )
@@ -999,6 +886,8 @@ class Index:
             return True
         since = known if known and is_ancestor(self.root, known, head) else None
         commits = log_changes(self.root, since, head)
+        if commits is not None:  # the record paths of each commit
+            commits = [(when, [p for p in paths if kind_of(p)]) for when, paths in commits]
         if commits is None:
             return False
         with _write(self.conn):

@@ -30,10 +30,10 @@ from tcrm.model.settings import Settings
 from tcrm.model.types import check_id, slugify
 from tcrm.model.validate import FieldPath, ModelProblems, dotted, findings_of, parse_record
 from tcrm.store import agecrypt, early, files, git, journal, links, yamlio
+from tcrm.store.early import SETTINGS_FILE as SETTINGS_FILE  # re-exported for callers
 from tcrm.store.index import INDEX_FILE, Index, IndexUnavailable, read_head, record_files
 from tcrm.store.lock import WorkspaceLock
 
-SETTINGS_FILE = "tcrm.yaml"
 LOCAL_DIR = ".tcrm"
 RANDOM_ID_KINDS = frozenset({"task", "activity"})
 ALLOW_DETACHED_ENV = "TCRM_ALLOW_DETACHED"
@@ -236,26 +236,29 @@ class Workspace:
         if index is not None:
             records = index.records(kind)
             for record_id, rel in index.broken(kind):
-                try:
-                    self.parse(kind, record_id, self.root / rel)
-                except links.LinkError as exc:
-                    self._warn_link(exc, problems)
-                except ValidationError as exc:
-                    if problems is None:
-                        raise
-                    problems.extend(exc.problems)
+                self._parsed(kind, record_id, self.root / rel, problems)
             return records
         out = []
         for record_id, path in self.files(kind):
-            try:
-                out.append(self.parse(kind, record_id, path))
-            except links.LinkError as exc:
-                self._warn_link(exc, problems)
-            except ValidationError as exc:
-                if problems is None:
-                    raise
-                problems.extend(exc.problems)
+            record = self._parsed(kind, record_id, path, problems)
+            if record is not None:
+                out.append(record)
         return out
+
+    def _parsed(
+        self, kind: str, record_id: str, path: Path, problems: list[Problem] | None
+    ) -> Record | None:
+        """``parse``; ``None`` for a link (warned) or, with ``problems``, a bad file (its
+        problems added there instead of raised)."""
+        try:
+            return self.parse(kind, record_id, path)
+        except links.LinkError as exc:
+            self._warn_link(exc, problems)
+        except ValidationError as exc:
+            if problems is None:
+                raise
+            problems.extend(exc.problems)
+        return None
 
     def _warn_link(self, exc: links.LinkError, problems: list[Problem] | None) -> None:
         """A link is skipped, whatever the caller does with other bad files: said once."""

@@ -12,16 +12,10 @@ from tcrm.model.records import Task
 from tcrm.model.text import visible
 
 
-def money(amount: Decimal | None, currency: str | None = None) -> str:
-    """``12,000 EUR``, ``7,200.50 GBP``: cents only when there are some, rounded as
-    every view rounds (``tcrm.model.money``)."""
-    return "" if amount is None else money_text(amount, currency)
-
-
 def money_lines(totals: Mapping[str, Decimal]) -> list[str]:
     """One line per currency, largest first: amounts in two currencies never add up."""
     ordered = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
-    return [money(amount, currency) for currency, amount in ordered]
+    return [money_text(amount, currency) for currency, amount in ordered]
 
 
 @lru_cache(maxsize=4096)
@@ -78,7 +72,3 @@ def clip(text: str | None, width: int) -> str:
     if width <= 0:
         return ""
     return line if len(line) <= width else line[: max(width - 1, 0)] + "…"
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"

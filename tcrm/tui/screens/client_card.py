@@ -19,12 +19,14 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from tcrm.errors import TcrmError
-from tcrm.model.due import is_overdue
+from tcrm.model.due import aware, is_overdue
+from tcrm.model.money import money_text
 from tcrm.model.records import Activity, Client, Deal, Task
+from tcrm.model.words import plural
 from tcrm.services import clients, history
 from tcrm.services.history import HistoryEntry, change_text
 from tcrm.services.mail_threads import arrow
-from tcrm.tui.format import clip, moment, money, plural
+from tcrm.tui.format import clip, moment
 from tcrm.tui.format import due as due_text
 from tcrm.tui.keys import bind
 from tcrm.tui.screens.actions import RecordActions
@@ -52,10 +54,6 @@ class CardData:
     card: clients.ClientCard
 
 
-def _aware(value: datetime, now: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=now.tzinfo)
-
-
 def _changes(entry: HistoryEntry) -> str:
     names = list(dict.fromkeys(c.field.split(".")[0].split("[")[0] for c in entry.changes))
     if entry.action == "add":
@@ -74,7 +72,12 @@ def details(client: Client) -> str:
         ("address", client.address),
         ("source", " · ".join(v for v in (client.source, client.region) if v)),
         ("tags", ", ".join(client.tags)),
-        ("cadence", f"every {plural(client.cadence_days, 'day')}" if client.cadence_days else ""),
+        (
+            "cadence",
+            f"every {plural(client.cadence_days, 'day', grouped=False)}"
+            if client.cadence_days
+            else "",
+        ),
     ):
         if value:
             lines.append(f"{label}: {value}")
@@ -205,7 +208,7 @@ class ClientCardScreen(RecordActions, DataScreen):
 
     def _deal_row(self, deal: Deal) -> Row:
         currency = deal.currency or self.tcrm.ws.settings.currency
-        amount = money(deal.amount, currency) if deal.amount is not None else ""
+        amount = money_text(deal.amount, currency) if deal.amount is not None else ""
         state = deal.stage if deal.status == "open" else f"{deal.status} {deal.closed or ''}"
         when = f"close {deal.close_date}" if deal.close_date and deal.status == "open" else ""
         what = " · ".join(v for v in (deal.title, state, amount) if v)
@@ -260,7 +263,7 @@ class ClientCardScreen(RecordActions, DataScreen):
                 what += f" → {activity.outcome}"
             items.append(
                 (
-                    _aware(activity.at, now),
+                    aware(activity.at, now.tzinfo),
                     Row(
                         Target(
                             "activity",

@@ -24,11 +24,12 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from tcrm.model.due import TaskItem, assignee_today
+from tcrm.model.money import money_text
 from tcrm.model.records import Task
+from tcrm.model.words import plural
 from tcrm.services import planner, tasks
 from tcrm.services.conflicts import side_text
 from tcrm.tui.format import due as due_text
-from tcrm.tui.format import money, plural
 from tcrm.tui.keys import bind
 from tcrm.tui.screens.actions import RecordActions
 from tcrm.tui.screens.base import DataScreen
@@ -240,8 +241,8 @@ class TodayScreen(RecordActions, DataScreen):
         currency = self.tcrm.ws.settings.currency
         for r in plan.rotting_deals:
             deal = r.deal
-            money_text = money(deal.amount, deal.currency or currency)
-            amount = f" · {money_text}" if deal.amount is not None else ""
+            shown = money_text(deal.amount, deal.currency or currency)
+            amount = f" · {shown}" if deal.amount is not None else ""
             rows.append(
                 Row(
                     Target("deal", deal.id, (deal.client,), (deal.id,), deal.title, deal),
@@ -263,7 +264,7 @@ class TodayScreen(RecordActions, DataScreen):
                 Target("client", c.client.id, (c.client.id,), (), c.client.name, c.client),
                 [
                     f"{c.days_since}d ago" if c.days_since is not None else "never",
-                    f"{c.client.name} (every {plural(c.cadence_days, 'day')})",
+                    f"{c.client.name} (every {plural(c.cadence_days, 'day', grouped=False)})",
                     c.client.id,
                     c.client.owner or "",
                 ],

@@ -19,7 +19,9 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from tcrm.tui.format import clip, money, plural
+from tcrm.model.money import money_text
+from tcrm.model.words import plural
+from tcrm.tui.format import clip
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Card:
 
 
 def card_content(card: Card, width: int) -> Content:
-    amount = money(card.amount, card.currency) if card.amount is not None else "no amount"
+    amount = money_text(card.amount, card.currency) if card.amount is not None else "no amount"
     age = f"{card.age_days}d" if card.age_days is not None else ""
     lines = [
         Content.styled(clip(card.client, width), "bold"),
@@ -152,8 +154,8 @@ class StageColumn(Vertical):
     ) -> None:
         self.query_one(".stage-head", Static).update(f"{self.stage_name} ({len(cards)})")
         self.query_one(CardList).set_cards(cards)
-        lines = [f"{plural(len(cards), 'deal')} · {self.probability}%"]
+        lines = [f"{plural(len(cards), 'deal', grouped=False)} · {self.probability}%"]
         for currency in sorted(total, key=lambda c: (-total[c], c)):
-            lines.append(f"Σ {money(total[currency], currency)}")
-            lines.append(f"w {money(weighted.get(currency, Decimal(0)), currency)}")
+            lines.append(f"Σ {money_text(total[currency], currency)}")
+            lines.append(f"w {money_text(weighted.get(currency, Decimal(0)), currency)}")
         self.query_one(".stage-totals", Static).update("\n".join(lines))
