@@ -16,7 +16,8 @@ A number is standalone when it is whole digits with no letter, digit or sign glu
 it and is not part of a date, time, decimal, phone number or amount: a digit group
 next to another across ``/ . , : -`` or spaces (``12/03``, ``9.5``, ``10:30``,
 ``06 12 34 56 78``), a leading zero (``06``), a sign or currency (``-3``, ``#2``,
-``5%``, ``€5``) all make it not a score. Only the first 2,000 characters of the new
+``5%``, ``€5``) all make it not a score (what precedes a number is looked at up to 32
+characters back). Only the first 2,000 characters of the new
 text are read.
 """
 
@@ -38,8 +39,11 @@ _OUT_OF_TEN = re.compile(
     rf"(?<![\w{_SIGNS}./,:])(\d{{1,2}})\s*(?:/|out\s+of)\s*10(?![\w{_SIGNS}]|[./,:]\d)",
     re.IGNORECASE,
 )
+_LOOK = 32
+"""How far before a number to look for what it is glued to (bounded: a reply of many
+numbers must not take quadratic time)."""
 _GLUED_BEFORE = re.compile(rf"(?:[\w{_SIGNS}]|\d\s*[./,:\-]\s*|\d\s+)$")
-_GLUED_AFTER = re.compile(rf"^(?:[\w{_SIGNS}]|\s*[./,:\-]\s*\d|\s+\d)")
+_GLUED_AFTER = re.compile(rf"(?:[\w{_SIGNS}]|\s*[./,:\-]\s*\d|\s+\d)")
 
 
 def new_text(body: str) -> str:
@@ -61,8 +65,10 @@ def reply_score(body: str) -> int | None:
         value = int(found.group(1))
         return value if value <= MAX_SCORE and _plain(found.group(1)) else None
     for number in _NUMBER.finditer(text):
-        before, after = text[: number.start()], text[number.end() :]
-        if _GLUED_BEFORE.search(before) or _GLUED_AFTER.match(after):
+        start, end = number.span()
+        if _GLUED_BEFORE.search(text, max(0, start - _LOOK), start) or _GLUED_AFTER.match(
+            text, end
+        ):
             continue  # part of a word, date, phone number or amount: not a number on its own
         digits = number.group(0)
         if not _plain(digits):
