@@ -151,6 +151,7 @@ def test_a_survey_campaign_asks_and_replies_with_a_score_are_survey_answers(
     assert nps.code == 0, nps.err
     data = json.loads(nps.out)
     assert (data["responses"], data["nps"]) == (2, 100.0)
+    assert run("-w", panel, "check").code == 0
     card = run("-w", panel, "client", "list", "nps:>=9", "--json")
     assert sorted(c["id"] for c in json.loads(card.out)) == ["acme", "globex"]
     assert_healthy(panel)
@@ -166,7 +167,8 @@ def test_two_clones_filing_the_same_replies_make_one_answer_each(
     for key, value in (("user.name", "Ben"), ("user.email", "ben@ourco.example")):
         git(clone, "config", key, value)
     assert not (clone / ".tcrm").exists() or not list((clone / ".tcrm").glob("campaign-*"))
-    box = write_mbox(tmp_path / "r.mbox", [reply("acme", asked["acme"], "I'd say 9", 1)])
+    box = tmp_path / "reply.eml"
+    box.write_bytes(reply("acme", asked["acme"], "I'd say 9", 1))
     for root in (panel, clone):  # the clone has no campaign state: the sent activity says
         result = run("-w", root, "mail", "import", box)
         assert result.code == 0, result.err
