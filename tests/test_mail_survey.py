@@ -223,6 +223,21 @@ def test_a_survey_header_on_incoming_mail_asks_nothing(panel: Path, tmp_path: Pa
     assert all(a.mail is None or a.mail.survey is None for a in activities(panel))
 
 
+def test_a_question_in_another_language_with_braces_is_sent_as_written(
+    panel: Path, account: SmtpServer
+):
+    question = "Hoe waarschijnlijk is het dat u ons aanbeveelt (0-10)? {{client.nope}} één"
+    args = [*CAMPAIGN[:-1], question]
+    result = run("-w", panel, *args)
+    assert result.code == 0, result.err
+    assert "sent 3" in result.err
+    for received in account.received:
+        mail = parsed(received.data)
+        assert str(mail["X-Tcrm-Survey"]) == question
+        assert mail.get_content().endswith(f"\n\n{question}\n")
+    assert {a.mail.survey for a in activities(panel) if a.mail} == {question}
+
+
 def test_the_template_places_the_question(panel: Path, account: SmtpServer):
     (panel / "kb" / "ask.md").write_text(
         "Subject: A question\n\nDear {{contact.first_name}},\n{{survey.question}}\nThanks\n"

@@ -85,12 +85,13 @@ def check_question(question: str) -> str:
     return text
 
 
-def _with_question(body: str, question: str | None) -> str:
-    """The template body asking ``question``: where ``{{survey.question}}`` is, else
-    appended after a blank line."""
+def _with_question(template: str, body: str, question: str | None) -> str:
+    """The filled ``body`` asking ``question``: the template placed it where
+    ``{{survey.question}}`` was, else it is appended after a blank line (never filled
+    itself: a ``{{...}}`` in the question is text)."""
     if question is None:
         return body
-    if any(f"{m.group(1)}.{m.group(2)}" == QUESTION_FIELD for m in FIELD.finditer(body)):
+    if any(f"{m.group(1)}.{m.group(2)}" == QUESTION_FIELD for m in FIELD.finditer(template)):
         return body
     return body.rstrip("\n") + "\n\n" + question + "\n"
 
@@ -167,7 +168,7 @@ def _plan(
                 ((to.name, to.address),),
                 (),
                 fill(subject, filled, client.id),
-                fill(_with_question(template.body, question), filled, client.id),
+                _with_question(template.body, fill(template.body, filled, client.id), question),
             )
         except MissingValue as exc:
             skipped.append(Skipped(client.id, str(exc).removeprefix(f"{client.id} has ")))
