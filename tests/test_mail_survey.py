@@ -17,11 +17,11 @@ from tcrm.services.mail import activity_id, survey_activity_id
 from tcrm.store.workspace import Workspace
 from tests.clitools import assert_refused, commit_count, git, run, snapshot
 from tests.mailtools import message, write_mbox
-from tests.servers import SmtpServer, smtp_server
+from tests.servers import Dovecot, SmtpServer, dovecot, smtp_server
 from tests.teamtools import assert_healthy
 from tests.test_mail_send import account, parsed, ws
 
-__all__ = ["account", "smtp_server", "ws"]
+__all__ = ["account", "dovecot", "smtp_server", "ws"]
 
 QUESTION = "How likely are you to recommend us, from 0 to 10?"
 PANEL = {
@@ -284,3 +284,50 @@ def test_a_named_campaign_is_not_resumed_with_another_question(panel: Path, acco
     assert_refused(panel, result, before, commits)
     assert "was sent with the survey question" in result.err
     assert len(account.received) == 3
+
+
+def test_a_clone_syncing_sent_and_replies_over_imap_files_the_answers(
+    panel: Path, account: SmtpServer, dovecot: Dovecot, tmp_path: Path
+):
+    """A teammate's clone without the campaign's state: ``tcrm mail sync`` (Dovecot) reads
+    the survey messages from Sent and the replies from INBOX in one run, and files the
+    answers from the question the sent messages carry."""
+    assert run("-w", panel, *CAMPAIGN).code == 0
+    asked = sent_ids(account)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(panel), str(clone)], check=True)
+    for key, value in (("user.name", "Ben"), ("user.email", "ben@ourco.example")):
+        git(clone, "config", key, value)
+    there = Workspace.open(clone)
+    for activity in activities(clone):  # the clone learns of the survey from Sent only
+        if activity.mail:
+            there.path_of(activity).unlink()
+    git(clone, "commit", "-qam", "forget the filed survey messages")
+    dovecot.append("Sent", *(r.data.replace(b"\r\n", b"\n") for r in account.received))
+    dovecot.append(
+        "INBOX",
+        reply("acme", asked["acme"], "9, great service", 1),
+        reply("umbrella", asked["umbrella"], "call me on 0612345678", 3),
+    )
+    added = run(
+        "-w", clone, "mail", "account", "add", "box", "--imap", dovecot.url(),
+        "--folders", "INBOX,Sent", "--address", "ann@ourco.example",
+        "--password-command", f"printf '%s\\n' '{dovecot.password}'",
+    )  # fmt: skip
+    assert added.code == 0, added.err
+    synced = run("-w", clone, "mail", "sync", "box")
+    assert synced.code == 0, synced.err
+    assert "1 survey answers" in synced.err
+    answers = surveys(clone)
+    assert {c: (a.id, a.score, a.summary, a.notes) for c, a in answers.items()} == {
+        "acme": (
+            survey_activity_id("reply-1@acme.example", "acme"),
+            9,
+            QUESTION,
+            "9, great service",
+        )
+    }
+    assert {a.mail.survey for a in activities(clone) if a.mail and a.mail.direction == "out"} == {
+        QUESTION
+    }
+    assert_healthy(clone)
