@@ -73,6 +73,7 @@ def import_(
                 "messages": result.messages,
                 "filed": [render.record_json(a) for a in result.filed],
                 "duplicates": result.duplicates,
+                "surveys": [render.record_json(a) for a in result.surveys],
                 "unmatched": [m.key for m in result.unmatched],
                 "commit": result.commit,
                 "dry_run": dry_run,
@@ -86,10 +87,14 @@ def import_(
         if rows:
             render.table(["Id", "Dir", "Date", "Client", "Subject"], rows)
     verb = "Would file" if dry_run else "Filed"
+    for answer in result.surveys:
+        render.message(f"survey answer {answer.id}: {', '.join(answer.clients)} {answer.score}/10")
     render.message(
         f"{verb} {len(result.filed)} activities from {result.messages} messages; "
         f"{len(result.duplicates)} filed before, {len(result.unmatched)} unmatched"
-        + (" (see `tcrm mail unmatched`)." if result.unmatched else ".")
+        + (" (see `tcrm mail unmatched`)" if result.unmatched else "")
+        + (f"; {len(result.surveys)} survey answers" if result.surveys else "")
+        + "."
     )
 
 

@@ -158,6 +158,8 @@ def _sync_line(result: SyncResult) -> str | None:
     parts = [f"{len(filing.filed)} activities filed"]
     if filing.duplicates:
         parts.append(f"{len(filing.duplicates)} filed before")
+    if filing.surveys:
+        parts.append(f"{len(filing.surveys)} survey answers")
     if filing.unmatched:
         parts.append(f"{len(filing.unmatched)} unmatched (tcrm mail unmatched)")
     reset = [f.folder for f in result.folders if f.reset]
@@ -366,6 +368,15 @@ def campaign(
             metavar="NAME",
         ),
     ] = None,
+    survey: Annotated[
+        str | None,
+        typer.Option(
+            "--survey",
+            help="Ask this question (placed at {{survey.question}}, else appended); "
+            "replies with a score 0-10 are filed as survey answers.",
+            metavar="QUESTION",
+        ),
+    ] = None,
     account_name: AccountOption = None,
     rate: Annotated[
         str,
@@ -389,7 +400,8 @@ def campaign(
 
     Skips clients tagged no-mail or without an address (listed). Resumable: run it again
     after an interruption and it sends only to those not yet sent. All messages sent are
-    filed as activities in one commit at the end.
+    filed as activities in one commit at the end. With --survey, a reply filed later
+    (mail import or sync) whose new text gives a score 0-10 is a survey answer too.
     """
     from tcrm.mail import accounts
     from tcrm.services.mail_campaign import parse_rate, run_campaign
@@ -411,6 +423,7 @@ def campaign(
         template=template,
         subject=subject,
         name=name,
+        survey=survey,
         rate=interval,
         dry_run=dry_run,
         retry_uncertain=retry_uncertain,

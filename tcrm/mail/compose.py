@@ -64,10 +64,18 @@ def read_template(text: str, source: str) -> Template:
     return Template(None, text, source)
 
 
-def check_fields(text: str, source: str, client_fields: Iterable[str], first_line: int = 1) -> None:
+def check_fields(
+    text: str,
+    source: str,
+    client_fields: Iterable[str],
+    first_line: int = 1,
+    extra: Mapping[str, frozenset[str]] | None = None,
+) -> None:
     """Refuse a ``{{...}}`` that names no field, before anything is sent (naming the line
-    of ``source``; ``text`` starts on its ``first_line``)."""
+    of ``source``; ``text`` starts on its ``first_line``). ``extra`` adds field groups
+    (a survey campaign's ``survey.question``)."""
     known = {"client": set(client_fields), "contact": CONTACT_FIELDS, "me": ME_FIELDS}
+    known.update({group: set(names) for group, names in (extra or {}).items()})
     for number, line in enumerate(text.splitlines(), first_line):
         for loose in LOOSE.finditer(line):
             match = FIELD.fullmatch(loose.group(0))
@@ -76,6 +84,7 @@ def check_fields(text: str, source: str, client_fields: Iterable[str], first_lin
                     ["client.FIELD (" + ", ".join(sorted(known["client"])[:8]) + ", ...)"]
                     + [f"contact.{f}" for f in sorted(CONTACT_FIELDS)]
                     + [f"me.{f}" for f in sorted(ME_FIELDS)]
+                    + [f"{g}.{f}" for g, names in (extra or {}).items() for f in sorted(names)]
                 )
                 raise UsageError(
                     f"{source}:{number}: unknown field {visible(loose.group(0))}; fields: {fields}"

@@ -31,6 +31,9 @@ from typing import Any
 from tcrm.model.limits import YEAR_MAX, YEAR_MIN
 
 SYNTHETIC_DOMAIN = "tcrm.invalid"
+SURVEY_HEADER = "X-Tcrm-Survey"
+"""The header a survey message (``tcrm mail campaign --survey``) carries its question in."""
+SURVEY_CHARS = 500
 """Synthetic Message-IDs (for mail without one) end in this reserved domain."""
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -83,6 +86,8 @@ class MailMessage:
     fingerprint: str
     """A SHA-256 of the sender, recipients, subject, Date header and body text: the same
     message read from two places (INBOX and Sent, mbox and Maildir) hashes the same."""
+    survey: str | None = None
+    """The question of the ``X-Tcrm-Survey`` header (a survey we sent), else None."""
 
     @property
     def key(self) -> str:
@@ -135,6 +140,7 @@ def message_from(msg: Message, fallback_date: datetime | None = None) -> MailMes
         attachments=tuple(parts.attachments),
         body=body,
         fingerprint=hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest(),
+        survey=_one_line(_header(msg, SURVEY_HEADER))[:SURVEY_CHARS] or None,
     )
 
 

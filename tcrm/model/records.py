@@ -311,6 +311,11 @@ class MailInfo(BaseModel):
     cc: list[str] = Field(default_factory=list)
     thread: str | None = Field(default=None, description="the Message-ID the thread started with")
     attachments: list[Attachment] = Field(default_factory=list)
+    survey: Annotated[str, Field(min_length=1, max_length=500)] | None = Field(
+        default=None,
+        description="the survey question this message asked (tcrm mail campaign --survey); "
+        "a reply with a score 0-10 is filed as a survey answer too",
+    )
 
 
 class Activity(Record):

@@ -13,6 +13,14 @@ Idempotent: an activity's id is derived from the Message-ID and the client, so t
 message read twice (a re-import, INBOX and Sent, two clones syncing the same mailbox)
 is the same file with the same content, and git merges it into one.
 
+Survey answers: a message we sent with ``tcrm mail campaign --survey`` carries its
+question (header ``X-Tcrm-Survey``), kept in its outgoing activity's ``mail.survey``. An
+incoming message that answers it directly (its In-Reply-To, else the last of its
+References, is that message) and whose new text gives a score 0-10 (``mail.score``) is
+filed as a ``survey`` activity too, in the same commit, with a deterministic id from the
+reply's Message-ID and the client: any clone filing the reply finds the question in the
+filed outgoing activity, and two clones or a re-import make one survey answer.
+
 Mail matching no client is not filed: it is kept in this clone's local state
 (``.tcrm/mail-unmatched.json``, never in git) for ``tcrm mail unmatched`` and
 ``tcrm mail assign``.
@@ -27,10 +35,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from tcrm.errors import AmbiguousError, NotFoundError, UsageError, ValidationError
+from tcrm.errors import AmbiguousError, NotFoundError, TcrmError, UsageError, ValidationError
 from tcrm.mail.freemail import is_free_mail
 from tcrm.mail.parse import MailMessage
-from tcrm.model.records import Activity, Client, Contact
+from tcrm.mail.score import answer_line, reply_score
+from tcrm.model.records import SURVEY_KIND, Activity, Client, Contact
 from tcrm.services.records import all_records, build, ensure_valid, resolve, updated
 from tcrm.store.local_state import read_state, write_state
 from tcrm.store.workspace import Workspace
@@ -70,6 +79,8 @@ class FilingResult:
     unmatched: list[MailMessage] = field(default_factory=list)
     commit: str | None = None
     messages: int = 0
+    surveys: list[Activity] = field(default_factory=list)
+    """New ``survey`` activities: replies to a survey question that gave a score."""
 
     def by_client(self) -> dict[str, list[Activity]]:
         """The new activities per client id, in the order they were filed."""
@@ -84,6 +95,16 @@ class FilingResult:
 class _Match:
     client: Client
     contacts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """An incoming reply with a score, waiting to be matched to the survey it answers."""
+
+    message: MailMessage
+    parent: str
+    score: int
+    matches: tuple[_Match, ...]
 
 
 class _Directory:
@@ -154,6 +175,18 @@ def activity_id(message_key: str, client_id: str) -> str:
     return f"m{digest[:16]}"
 
 
+def survey_activity_id(message_key: str, client_id: str) -> str:
+    """The id of the survey answer a reply ``message_key`` gave for ``client_id``: the
+    same in every clone, so a reply filed twice is one answer."""
+    digest = hashlib.sha256(f"survey\0{message_key}\0{client_id}".encode()).hexdigest()
+    return f"s{digest[:16]}"
+
+
+def _parent(message: MailMessage) -> str | None:
+    """The message this one answers directly: In-Reply-To, else the last of References."""
+    return message.in_reply_to or (message.references[-1] if message.references else None)
+
+
 def _stored_body(text: str, mode: str) -> str | None:
     if mode == "none" or not text:
         return None
@@ -195,6 +228,8 @@ def _activity(
             ],
         },
     }
+    if outgoing and message.survey:
+        data["mail"]["survey"] = message.survey
     activity = build("activity", data)
     assert isinstance(activity, Activity)
     return activity
@@ -232,6 +267,7 @@ def file_messages(
         new: dict[str, Activity] = {}
         unmatched: dict[str, MailMessage] = {}
         filed_keys: set[str] = set()
+        answers: list[_Answer] = []
         for message in messages:
             result.messages += 1
             matches = directory.match(message)
@@ -239,6 +275,11 @@ def file_messages(
                 unmatched.setdefault(message.key, message)
                 continue
             filed_keys.add(message.key)
+            parent = _parent(message)
+            if parent and message.from_addr not in directory.own:
+                score = reply_score(message.body)
+                if score is not None:
+                    answers.append(_Answer(message, parent, score, tuple(matches)))
             for match in matches:
                 record_id = activity_id(message.key, match.client.id)
                 if record_id in existing or record_id in new:
@@ -249,20 +290,78 @@ def file_messages(
                 ensure_valid(ws, activity)
                 new[record_id] = activity
         result.filed = list(new.values())
+        result.surveys = _survey_answers(ws, answers, new, existing)
         result.unmatched = [m for k, m in unmatched.items() if k not in filed_keys]
         if dry_run:
             return result
-        if new:
+        if new or result.surveys:
             count = len({a.mail.message_id for a in new.values() if a.mail})
-            clients = sorted({c for a in new.values() for c in a.clients})
+            everything = [*new.values(), *result.surveys]
+            clients = sorted({c for a in everything for c in a.clients})
             shown = ", ".join(clients[:5]) + (", ..." if len(clients) > 5 else "")
             noun = "message" if count == 1 else "messages"
-            with ws.transaction(f"mail: file {count} {noun} from {source} ({shown})") as tx:
-                for activity in new.values():
+            title = f"mail: file {count} {noun} from {source} ({shown})"
+            if result.surveys:
+                title += f" + {len(result.surveys)} survey answer" + (
+                    "s" if len(result.surveys) > 1 else ""
+                )
+            with ws.transaction(title) as tx:
+                for activity in everything:
                     tx.put(activity, create=True)
             result.commit = tx.commit_id
         _remember_unmatched(ws, result.unmatched, filed_keys, source, now)
     return result
+
+
+def _survey_answers(
+    ws: Workspace, answers: list[_Answer], new: Mapping[str, Activity], existing: set[str]
+) -> list[Activity]:
+    """A ``survey`` activity per (reply with a score, client) whose parent message is a
+    survey filed to that client (in this batch or before), not filed already."""
+    out: dict[str, Activity] = {}
+    for answer in answers:
+        for match in answer.matches:
+            record_id = survey_activity_id(answer.message.key, match.client.id)
+            if record_id in existing or record_id in out:
+                continue
+            asked = _asked(ws, activity_id(answer.parent, match.client.id), new, existing)
+            if asked is None or asked.mail is None or asked.mail.survey is None:
+                continue
+            data: dict[str, Any] = {
+                "id": record_id,
+                "kind": SURVEY_KIND,
+                "at": answer.message.date,
+                "summary": asked.mail.survey,
+                "clients": [match.client.id],
+                "contacts": list(match.contacts),
+                "author": asked.author,
+                "score": answer.score,
+                "notes": answer_line(answer.message.body),
+            }
+            activity = build("activity", {k: v for k, v in data.items() if v is not None})
+            assert isinstance(activity, Activity)
+            ensure_valid(ws, activity)
+            out[record_id] = activity
+    return list(out.values())
+
+
+def _asked(
+    ws: Workspace, record_id: str, new: Mapping[str, Activity], existing: set[str]
+) -> Activity | None:
+    """The outgoing activity ``record_id``, if it is filed (a broken file counts as not:
+    ``tcrm check`` reports it)."""
+    if record_id in new:
+        found: object = new[record_id]
+    elif record_id in existing:
+        try:
+            found = ws.get("activity", record_id)
+        except TcrmError:
+            return None
+    else:
+        return None
+    if not isinstance(found, Activity) or found.mail is None or found.mail.direction != "out":
+        return None
+    return found
 
 
 # --- unmatched mail: local state ---------------------------------------------------------
@@ -282,6 +381,7 @@ def _message_data(message: MailMessage, source: str, now: datetime) -> dict[str,
         "attachments": [list(a) for a in message.attachments],
         "body": message.body[:FULL_BODY_CHARS],
         "fingerprint": message.fingerprint,
+        "survey": message.survey,
         "source": source,
         "seen": now.isoformat(),
     }
@@ -301,6 +401,7 @@ def _message_of(data: Mapping[str, Any]) -> MailMessage:
         attachments=tuple((str(n), int(s)) for n, s in data.get("attachments", ())),
         body=str(data.get("body", "")),
         fingerprint=str(data.get("fingerprint", "")),
+        survey=str(data["survey"]) if data.get("survey") else None,
     )
 
 

@@ -14,6 +14,13 @@ again automatically: it is listed as uncertain (``retry_uncertain`` sends it aga
 
 At the end of each run, every message sent so far is filed as an outgoing activity in
 one commit (filing is idempotent: a resumed run commits only the new ones).
+
+A survey campaign (``survey=QUESTION``) asks a question: the template places it with
+``{{survey.question}}``, else it is appended to the body. Each message carries the
+question in an ``X-Tcrm-Survey`` header, which filing keeps in the outgoing activity
+(``mail.survey``), so whichever clone files a reply finds the question there and files
+a reply with a score as a survey answer (``services.mail``). The local state records the
+question and each message's Message-ID.
 """
 
 from __future__ import annotations
@@ -29,7 +36,8 @@ from typing import Any
 from tcrm.errors import TcrmError, UsageError
 from tcrm.mail import accounts as mail_accounts
 from tcrm.mail.accounts import Account, MailTransportError
-from tcrm.mail.compose import Draft, MissingValue, build_message, fill
+from tcrm.mail.compose import FIELD, Draft, MissingValue, build_message, fill
+from tcrm.mail.parse import SURVEY_CHARS, SURVEY_HEADER
 from tcrm.mail.smtp import send
 from tcrm.model.records import Client
 from tcrm.services.mail import FilingResult
@@ -52,6 +60,8 @@ NO_MAIL_TAG = "no-mail"
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*$")
 _PER = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+QUESTION_FIELD = "survey.question"
+SURVEY_FIELDS = {"survey": frozenset({"question"})}
 
 
 def parse_rate(text: str) -> float:
@@ -61,6 +71,29 @@ def parse_rate(text: str) -> float:
     if not match or float(match.group(1)) <= 0:
         raise ValueError(f"{text!r} is not messages per time, e.g. 30/min, 1/s, 500/h")
     return _PER[match.group(2)] / float(match.group(1))
+
+
+def check_question(question: str) -> str:
+    """A survey question as sent: one line of text, at most ``SURVEY_CHARS`` characters."""
+    text = question.strip()
+    if not text:
+        raise UsageError("the survey question is empty")
+    if any(not ch.isprintable() for ch in text):
+        raise UsageError("the survey question must be one line of text, without control characters")
+    if len(text) > SURVEY_CHARS:
+        raise UsageError(f"the survey question is longer than {SURVEY_CHARS} characters")
+    return text
+
+
+def _with_question(template: str, body: str, question: str | None) -> str:
+    """The filled ``body`` asking ``question``: the template placed it where
+    ``{{survey.question}}`` was, else it is appended after a blank line (never filled
+    itself: a ``{{...}}`` in the question is text)."""
+    if question is None:
+        return body
+    if any(f"{m.group(1)}.{m.group(2)}" == QUESTION_FIELD for m in FIELD.finditer(template)):
+        return body
+    return body.rstrip("\n") + "\n\n" + question + "\n"
 
 
 def campaign_id(template_source: str, template_text: str, where: Sequence[str]) -> str:
@@ -111,7 +144,12 @@ def _load(ws: Workspace, cid: str) -> dict[str, Any]:
 
 
 def _plan(
-    ws: Workspace, clients: list[Client], template: Any, subject: str, me: tuple[str, str]
+    ws: Workspace,
+    clients: list[Client],
+    template: Any,
+    subject: str,
+    me: tuple[str, str],
+    question: str | None = None,
 ) -> tuple[list[Planned], list[Skipped]]:
     planned, skipped = [], []
     for client in clients:
@@ -123,12 +161,14 @@ def _plan(
             skipped.append(Skipped(client.id, "no email address"))
             continue
         filled = values(to, me)
+        if question is not None:
+            filled[QUESTION_FIELD] = question
         try:
             draft = Draft(
                 ((to.name, to.address),),
                 (),
                 fill(subject, filled, client.id),
-                fill(template.body, filled, client.id),
+                _with_question(template.body, fill(template.body, filled, client.id), question),
             )
         except MissingValue as exc:
             skipped.append(Skipped(client.id, str(exc).removeprefix(f"{client.id} has ")))
@@ -145,6 +185,7 @@ def run_campaign(
     template: str,
     subject: str | None = None,
     name: str | None = None,
+    survey: str | None = None,
     rate: float = 0.0,
     dry_run: bool = False,
     retry_uncertain: bool = False,
@@ -158,7 +199,8 @@ def run_campaign(
     reached yet, at most one message per ``rate`` seconds; file them all in one commit.
 
     A refused or failed send stops the run (after filing what was sent) with the error;
-    running again continues with the clients not yet sent to."""
+    running again continues with the clients not yet sent to. ``survey`` is a question
+    each message asks (module docstring)."""
     url = smtp_server(ws, account)
     page = load_template(ws, template)
     title = subject if subject is not None else page.subject
@@ -167,19 +209,30 @@ def run_campaign(
             f"{page.source}: no subject: start the page with a 'Subject: ...' line or "
             "give the campaign a subject"
         )
-    check_template(ws, page, title)
+    question = check_question(survey) if survey is not None else None
+    check_template(ws, page, title, SURVEY_FIELDS if question is not None else None)
     if name is not None and not _NAME.match(name):
         raise UsageError(f"campaign name {name!r}: use lower-case letters, digits, - and _")
-    cid = name or campaign_id(page.source, (subject or "") + page.body, where)
+    asked = (subject or "") + page.body + (f"\0{question}" if question is not None else "")
+    cid = name or campaign_id(page.source, asked, where)
     filters = parse_filters(where, Client, now, ws.settings.date_order)
     clients = sorted(
         (c for c in apply_filters(all_records(ws, "client"), filters) if isinstance(c, Client)),
         key=lambda c: c.id,
     )
     me = sender(ws, account)
-    planned, skipped = _plan(ws, clients, page, title, me)
+    planned, skipped = _plan(ws, clients, page, title, me, question)
     result = CampaignResult(cid, skipped=skipped, dry_run=dry_run)
     state = _load(ws, cid)
+    before = (
+        state.get("survey", {}).get("question") if isinstance(state.get("survey"), dict) else None
+    )
+    if (state["sent"] or state["sending"]) and before != question:
+        raise UsageError(
+            f"campaign {cid} was sent "
+            + (f"with the survey question {before!r}" if before else "without a survey question")
+            + "; run it the same way, or give another campaign name"
+        )
     todo = []
     for item in planned:
         if item.client in state["sent"]:
@@ -192,6 +245,8 @@ def run_campaign(
         result.sent = todo
         return result
     state.update({"version": 1, "template": page.source, "where": list(where)})
+    if question is not None:
+        state["survey"] = {"question": question}
     last: float | None = None
     try:
         for count, item in enumerate(todo, 1):
@@ -200,8 +255,12 @@ def run_campaign(
                 if wait > 0:
                     sleep(wait)
             message = build_message(item.draft, sender=me, now=now)
+            if question is not None:
+                message[SURVEY_HEADER] = question
             raw = message.as_bytes().decode("utf-8", "surrogateescape")
-            state["sending"][item.client] = {"to": item.address, "message": raw}
+            message_id = str(message["Message-ID"]).strip().strip("<>")
+            entry = {"to": item.address, "message": raw, "message_id": message_id}
+            state["sending"][item.client] = entry
             write_state(ws, _state_name(cid), state)
             faults.at(f"mail-campaign-sending-{count}")
             last = clock()
@@ -212,7 +271,7 @@ def run_campaign(
                 write_state(ws, _state_name(cid), state)
                 raise
             del state["sending"][item.client]
-            state["sent"][item.client] = {"to": item.address, "message": raw}
+            state["sent"][item.client] = entry
             write_state(ws, _state_name(cid), state)
             result.sent.append(item)
             result.refused.extend(refused)

@@ -7,7 +7,7 @@ has accepted it, files it as an outgoing ``email`` activity (one commit).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -113,10 +113,17 @@ def load_template(ws: Workspace, ref: str) -> Template:
     return read_template(page.text, f"{KB_DIR}/{page.name}")
 
 
-def check_template(ws: Workspace, template: Template, subject: str | None) -> None:
+def check_template(
+    ws: Workspace,
+    template: Template,
+    subject: str | None,
+    extra: Mapping[str, frozenset[str]] | None = None,
+) -> None:
     fields = client_fields(ws)
-    check_fields(subject or template.subject or "", f"{template.source} (subject)", fields)
-    check_fields(template.body, template.source, fields, template.body_line)
+    check_fields(
+        subject or template.subject or "", f"{template.source} (subject)", fields, 1, extra
+    )
+    check_fields(template.body, template.source, fields, template.body_line, extra)
 
 
 def prepare_draft(
