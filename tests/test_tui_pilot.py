@@ -7,6 +7,7 @@ Every flow is checked on what it leaves behind: the record files and the git com
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -56,7 +57,24 @@ class Clock:
 
 def make_app(root: Path, clock: Callable[[], datetime] | None = None, **options: Any) -> TcrmApp:
     options.setdefault("poll_seconds", None)
-    return TcrmApp(Workspace.open(root), clock=clock or (lambda: FIXED), quiet=True, **options)
+    app = TcrmApp(Workspace.open(root), clock=clock or (lambda: FIXED), quiet=True, **options)
+    _record_notifications(app)
+    return app
+
+
+_NOTIFIED: weakref.WeakKeyDictionary[TcrmApp, list[str]] = weakref.WeakKeyDictionary()
+
+
+def _record_notifications(app: TcrmApp) -> None:
+    """Keep every message the app shows (Textual has no public list of notifications)."""
+    shown = _NOTIFIED[app] = []
+    show = app.notify
+
+    def notify(message: str, *args: Any, **kwargs: Any) -> None:
+        shown.append(message)
+        show(message, *args, **kwargs)
+
+    app.notify = notify  # type: ignore[method-assign]
 
 
 def _busy(app: TcrmApp) -> bool:
@@ -106,7 +124,8 @@ def subject(root: Path) -> str:
 
 
 def notifications(app: TcrmApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    """Every message the app has shown since it was made."""
+    return list(_NOTIFIED[app])
 
 
 async def type_into(pilot: Pilot[Any], selector: str, text: str) -> None:
@@ -771,6 +790,30 @@ def test_a_change_made_outside_is_noticed_and_shown(sample_ws: Path) -> None:
         app.tick()  # nothing new: no second reload
         await settle(pilot)
         assert sum("changed outside" in n for n in notifications(app)) == 1
+
+    drive(app, scenario)
+
+
+def test_a_reload_marks_the_data_screens_of_every_mode_shown(sample_ws: Path) -> None:
+    app = make_app(sample_ws)
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        assert [type(s) for s in app.data_screens()] == [TodayScreen]
+        app.switch_mode("pipeline")
+        await settle(pilot)
+        app.open_client("acme-logistics")  # a card on top of the Clients list
+        await settle(pilot)
+        shown = app.data_screens()
+        assert sorted(type(s).__name__ for s in shown) == [
+            "ClientCardScreen",
+            "ClientsScreen",
+            "PipelineScreen",
+            "TodayScreen",
+        ]
+        assert not any(s.stale for s in shown)
+        app.reload_all()
+        await settle(pilot)
+        assert [s for s in shown if s.stale] == [s for s in shown if s is not app.screen]
 
     drive(app, scenario)
 

@@ -209,7 +209,11 @@ class TcrmApp(App[None]):
     def data_screens(self) -> list[DataScreen]:
         """Every data screen in every mode's stack."""
         screens: list[DataScreen] = []
-        for stack in self._screen_stacks.values():
+        for mode in (self.DEFAULT_MODE, *self.MODES):
+            try:
+                stack = self.get_screen_stack(mode)
+            except KeyError:  # a mode not shown yet has no stack
+                continue
             screens.extend(s for s in stack if isinstance(s, DataScreen))
         return screens
 
