@@ -158,8 +158,12 @@ def test_corrupted_ciphertext_is_an_error_on_that_field_only(
     path = private_ws / "clients" / "acme-logistics.yaml"
     text = path.read_text()
     lines = text.splitlines(keepends=True)
-    body = next(i for i, line in enumerate(lines) if "BEGIN AGE" in line) + 2
-    lines[body] = lines[body][:4] + ("A" if lines[body][4] != "A" else "B") + lines[body][5:]
+    # The last armored line is the payload's end (its authentication tag): corrupting it
+    # breaks the message for every reader alike. A line of the header would break only one
+    # recipient's stanza, which reads as "not for this identity" when it is the reader's.
+    last = next(i for i, line in enumerate(lines) if "END AGE" in line) - 1
+    k = len(lines[last]) - len(lines[last].lstrip())
+    lines[last] = lines[last][:k] + ("A" if lines[last][k] != "A" else "B") + lines[last][k + 1 :]
     path.write_text("".join(lines))
     result = run("client", "show", "acme-logistics", "--json")
     assert result.code == 0, result.err
