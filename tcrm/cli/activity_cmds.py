@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from tcrm.cli import completion, render
-from tcrm.cli.editor import Assignments, edit_command
+from tcrm.cli.editor import Assignments, CustomFields, edit_command
 from tcrm.cli.state import now as cli_now
 from tcrm.cli.state import workspace
 from tcrm.cli.terminal import out
@@ -106,14 +106,7 @@ def log(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the new activity (and task) as JSON.")
     ] = False,
-    custom: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            help="A custom field from tcrm.yaml fields: name=value (repeatable).",
-            metavar="FIELD=VALUE",
-        ),
-    ] = None,
+    custom: CustomFields = None,
 ) -> None:
     """Log a call, meeting, email or note; prints the new activity's id.
 

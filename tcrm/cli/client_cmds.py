@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from tcrm.cli import completion, render
-from tcrm.cli.editor import Assignments, edit_command
+from tcrm.cli.editor import Assignments, CustomFields, edit_command
 from tcrm.cli.state import now as cli_now
 from tcrm.cli.state import workspace
 from tcrm.cli.terminal import out
@@ -97,14 +97,7 @@ def add(
     force: Annotated[
         bool, typer.Option("--force", help="Add even if it looks like an existing client.")
     ] = False,
-    custom: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            help="A custom field from tcrm.yaml fields: name=value (repeatable).",
-            metavar="FIELD=VALUE",
-        ),
-    ] = None,
+    custom: CustomFields = None,
 ) -> None:
     """Add a client; prints its new id. Refuses a likely duplicate unless --force."""
     ws = workspace(ctx)

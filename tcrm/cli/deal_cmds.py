@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from tcrm.cli import completion, render
-from tcrm.cli.editor import Assignments, edit_command
+from tcrm.cli.editor import Assignments, CustomFields, edit_command
 from tcrm.cli.render import Column
 from tcrm.cli.state import now, workspace
 from tcrm.cli.terminal import out
@@ -104,14 +104,7 @@ def add(
     force: Annotated[
         bool, typer.Option(help="Enter the stage even if it requires fields not given.")
     ] = False,
-    custom: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            help="A custom field from tcrm.yaml fields: name=value (repeatable).",
-            metavar="FIELD=VALUE",
-        ),
-    ] = None,
+    custom: CustomFields = None,
 ) -> None:
     """Open a deal with a client; prints its id. The first stage's tasks are created too."""
     change = service.add_deal(

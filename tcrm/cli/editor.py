@@ -76,6 +76,16 @@ def edit_in_editor(ws: Workspace, kind: str, ref: str) -> Record | None:
             text = "\n".join(header) + "\n" + edited
 
 
+CustomFields = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="A custom field from tcrm.yaml fields: name=value (repeatable).",
+        metavar="FIELD=VALUE",
+    ),
+]
+"""``--set`` on ``add`` commands: custom fields only (built-ins have their own options)."""
+
 Assignments = Annotated[
     list[str] | None,
     typer.Option(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from tcrm.cli import completion, render
-from tcrm.cli.editor import Assignments, edit_command
+from tcrm.cli.editor import Assignments, CustomFields, edit_command
 from tcrm.cli.state import now, workspace
 from tcrm.cli.terminal import out
 from tcrm.model.due import TaskItem
@@ -144,14 +144,7 @@ def add(
         ),
     ] = None,
     note: Annotated[str | None, typer.Option(help="Free text notes.")] = None,
-    custom: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            help="A custom field from tcrm.yaml fields: name=value (repeatable).",
-            metavar="FIELD=VALUE",
-        ),
-    ] = None,
+    custom: CustomFields = None,
 ) -> None:
     """Add a task; prints its id."""
     task = service.add_task(
