@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -227,3 +228,60 @@ def test_cli_modules_import_heavy_libraries_only_where_they_are_used():
             if any(is_under(name, heavy) for heavy in LAZY_IN_CLI):
                 bad.append(f"{path.relative_to(PACKAGE.parent)}: {name}")
     assert bad == [], "move these imports into the functions that use them:\n" + "\n".join(bad)
+
+
+SQL = re.compile(
+    r"\b(?:SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|JOIN|GROUP BY|ORDER BY|LIKE|IS (?:NOT )?NULL"
+    r"|COUNT\(|CASE WHEN)\b|\bjson_each\b|\binstr\(|\bjulianday\(|(?:=|<=|>=|<|>|!=) \?"
+    r"|\w+ IN \(|\w+ = '[^']*'"
+)
+"""What SQL looks like in a string: its keywords (upper case, as written in tcrm/store),
+placeholders compared with a column, and the SQLite functions the index's queries use."""
+
+
+def sql_in(source: str) -> list[tuple[int, str]]:
+    """``(line, text)`` of each string constant that reads as SQL, and each call of a
+    database method (``execute``, ``executemany``, ``executescript``) or the index's
+    former raw-SQL methods (``scalar``, ``query``) given a string."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if SQL.search(node.value):
+                found.append((node.lineno, node.value))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("execute", "executemany", "executescript", "scalar", "query")
+        ):
+            found.append((node.lineno, ast.unparse(node)))
+    return found
+
+
+def test_the_sql_finder_sees_queries_conditions_and_database_calls() -> None:
+    source = (
+        "a = 'SELECT kind, COUNT(*) FROM records GROUP BY kind'\n"
+        'b = "status IN (SELECT value FROM json_each(?))"\n'
+        'c = f"{column} = ?"\n'
+        "d = \"status = 'open'\"\n"
+        "e = 'conflicts IS NOT NULL'\n"
+        "f = '(' + ' OR '.join('instr(text, ?) > 0' for _ in x) + ')'\n"
+        "conn.execute(sql)\n"
+        "index.scalar(text)\n"
+        "ok = 'no client named acme: select one with --client, or update it'\n"
+        "fine = '--due: give a date, e.g. 2026-12-01'\n"
+    )
+    assert {line for line, _ in sql_in(source)} == {1, 2, 3, 4, 5, 6, 7, 8}
+
+
+def test_services_hold_no_sql() -> None:
+    """Services ask the index typed questions (``tcrm.store.where``, ``Index.summary``):
+    every query is written in tcrm/store, none in a service, and no exception."""
+    bad = []
+    for path in layer_files("services"):
+        for line, text in sql_in(path.read_text(encoding="utf-8")):
+            bad.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {text[:70]!r}")
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for _, name in imports(ast.unparse(tree), module_name(path)):
+            if is_under(name, "sqlite3"):
+                bad.append(f"{path.relative_to(PACKAGE.parent)}: imports {name}")
+    assert bad == [], "SQL in tcrm/services (ask tcrm.store for it):\n" + "\n".join(bad)

@@ -70,6 +70,7 @@ from tcrm.store.gitcli import (
     log_changes,
     tracked_in,
 )
+from tcrm.store.where import Where
 
 INDEX_FILE = "index.sqlite"
 SCHEMA = 10
@@ -85,6 +86,15 @@ assert set(FOLDERS) == set(early.RECORD_FOLDERS)
 Progress = Callable[[int, int], None]
 ProgressBar = Callable[[int], AbstractContextManager[Progress | None]]
 """``bar(total)``: a front end's progress bar for a first index, as ``(done, total)``."""
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    """``Index.summary``: record files per kind (broken ones too), the broken ones, HEAD."""
+
+    counts: dict[str, int]
+    broken: int
+    head: str | None
 
 
 class IndexUnavailable(Exception):
@@ -171,48 +181,6 @@ _TOUCHED_OF = """
     WHERE n = 1"""
 """``(ref, latest moment, the file of that activity)``. Of two at the same moment, the
 lower id: the one a scan of the activities in id order keeps (``insights``)."""
-
-
-# --- conditions services narrow their reads with -------------------------------------
-
-
-def _last_activity(prefix: str) -> str:
-    """The latest activity moment naming the row's record (``prefix``: deal, client)."""
-    return f"(SELECT moment FROM touched WHERE ref = '{prefix}:' || records.id)"
-
-
-def _idle_since(column: str, days: str) -> str:
-    """``column`` (a UTC moment) is at least ``days`` - 1 days before the ``?`` moment."""
-    return f"julianday(substr({column}, 1, 19)) <= julianday(?) - ({days}) + 1"
-
-
-def _utc_param(now: datetime) -> str:
-    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def may_rot(limits: dict[str, int], now: datetime) -> tuple[str, list[Any]]:
-    """Open deals neither moved nor touched by an activity for (almost) their stage's
-    rotting days; ``limits`` maps ``pipeline/stage`` to those days."""
-    keys = sorted(limits)
-    stages = "pipeline || '/' || stage IN (SELECT value FROM json_each(?))"
-    lim = f"(CASE pipeline || '/' || stage {'WHEN ? THEN ? ' * len(keys)}END)"
-    cases = [value for key in keys for value in (key, limits[key])]
-    last = _last_activity("deal")
-    sql = (
-        f"status = 'open' AND {stages}"
-        f" AND (moment IS NULL OR {_idle_since('moment', lim)})"
-        f" AND ({last} IS NULL OR {_idle_since(last, lim)})"
-    )
-    at = _utc_param(now)
-    return sql, [json.dumps(keys), at, *cases, at, *cases]
-
-
-def may_need_contact(now: datetime) -> tuple[str, list[Any]]:
-    """Clients with a keep-in-touch cadence and no activity for (almost) that long."""
-    last = _last_activity("client")
-    idle = _idle_since(last, "CAST(cadence AS INTEGER)")
-    sql = f"cadence IS NOT NULL AND ({last} IS NULL OR {idle})"
-    return sql, [_utc_param(now)]
 
 
 # --- what a file holds ---------------------------------------------------------------
@@ -815,20 +783,19 @@ class Index:
     # --- asking ---
 
     @_serialised
-    def records(self, kind: str, where: str = "", params: Sequence[Any] = ()) -> list[Record]:
-        """The valid records of ``kind`` (id order) matching an SQL condition on the columns."""
-        sql = f"SELECT id, data FROM records WHERE kind = ? AND ok = 1{where and ' AND '}{where}"
+    def records(self, kind: str, where: Where | None = None) -> list[Record]:
+        """The valid records of ``kind`` (id order) meeting a condition on the columns."""
+        cond, params = (f" AND {where.sql}", where.params) if where else ("", ())
+        sql = f"SELECT id, data FROM records WHERE kind = ? AND ok = 1{cond}"
         rows = self.conn.execute(sql + " ORDER BY id, path", (kind, *params)).fetchall()
         with _collector_paused():
             return [_record(RECORD_TYPES[kind], record_id, data) for record_id, data in rows]
 
-    def linked(
-        self, kind: str, refs: Iterable[str], where: str = "", params: Sequence[Any] = ()
-    ) -> list[Record]:
+    def linked(self, kind: str, refs: Iterable[str], where: Where | None = None) -> list[Record]:
         """The valid records of ``kind`` naming any of ``refs`` (``client:acme``, ``deal:x``)."""
         sub = "path IN (SELECT path FROM refs WHERE ref IN (SELECT value FROM json_each(?)))"
-        refs_json = json.dumps(sorted(set(refs)))
-        return self.records(kind, f"{sub}{where and ' AND '}{where}", (refs_json, *params))
+        naming = Where(sub, (json.dumps(sorted(set(refs))),))
+        return self.records(kind, naming & where if where else naming)
 
     def dangling(self) -> list[str]:
         """The paths of records naming a client or deal that no file holds (after a
@@ -843,7 +810,7 @@ class Index:
         """For each of ``refs``, the valid activity naming it that happened last."""
         sub = """path IN (
             SELECT t.path FROM json_each(?) q JOIN touched t ON t.ref = q.value)"""
-        return self.records("activity", sub, (json.dumps(sorted(set(refs))),))
+        return self.records("activity", Where(sub, (json.dumps(sorted(set(refs))),)))
 
     @_serialised
     def revisions(self, paths: Iterable[str]) -> dict[str, Revision] | None:
@@ -902,14 +869,13 @@ class Index:
         return True
 
     @_serialised
-    def counts(
-        self, kind: str, column: str, where: str = "", params: Sequence[Any] = ()
-    ) -> dict[str, int]:
+    def counts(self, kind: str, column: str, where: Where | None = None) -> dict[str, int]:
         """How many valid records of ``kind`` have each value of a query column."""
         assert column in COLUMNS, column
+        cond, params = (f" AND {where.sql}", where.params) if where else ("", ())
         sql = (
             f"SELECT {column}, COUNT(*) FROM records WHERE kind = ? AND ok = 1"
-            f"{where and ' AND '}{where} GROUP BY {column}"
+            f"{cond} GROUP BY {column}"
         )
         return dict(self.conn.execute(sql, (kind, *params)))
 
@@ -927,12 +893,22 @@ class Index:
         return [r[0] for r in rows]
 
     @_serialised
+    def summary(self) -> IndexSummary:
+        """What the index holds: files per kind, how many are broken, the HEAD it is at."""
+        conn = self.conn
+        counts = dict(conn.execute("SELECT kind, COUNT(*) FROM records GROUP BY kind"))
+        broken = conn.execute("SELECT COUNT(*) FROM records WHERE ok = 0").fetchone()[0]
+        return IndexSummary(counts, broken or 0, self._meta(conn, "head") or None)
+
+    @_serialised
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Raw SQL, for the store and its tests: services ask the typed questions above."""
         row = self.conn.execute(sql, params).fetchone()
         return row[0] if row else None
 
     @_serialised
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Raw SQL, for the store and its tests: services ask the typed questions above."""
         return list(self.conn.execute(sql, params))
 
 
