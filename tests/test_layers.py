@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -285,3 +286,21 @@ def test_services_hold_no_sql() -> None:
             if is_under(name, "sqlite3"):
                 bad.append(f"{path.relative_to(PACKAGE.parent)}: imports {name}")
     assert bad == [], "SQL in tcrm/services (ask tcrm.store for it):\n" + "\n".join(bad)
+
+
+def test_the_sample_data_does_not_ship_in_the_wheel() -> None:
+    """``tcrm/devtools/sample.py`` (the sample workspace's records) is for this repository:
+    the wheel leaves it out, so nothing that ships may import it."""
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    wheel = project["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert "tcrm/devtools/sample.py" in wheel["exclude"]
+    users = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "sample.py" or path.parent.name != "devtools"
+        for line, name in imports(
+            path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py"
+        )
+        if is_under(name, "tcrm.devtools.sample")
+    ]
+    assert users == []
