@@ -288,6 +288,40 @@ def test_services_hold_no_sql() -> None:
     assert bad == [], "SQL in tcrm/services (ask tcrm.store for it):\n" + "\n".join(bad)
 
 
+MAX_LINES = 900
+REASON = "Over 900 lines because"
+"""How a module over ``MAX_LINES`` says why it is one (a line of its docstring starts so;
+docs/architecture.md)."""
+
+
+def long_modules(package: Path) -> list[str]:
+    """The modules under ``package`` longer than ``MAX_LINES`` whose docstring gives no
+    reason, with their sizes."""
+    out = []
+    for path in sorted(package.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        lines = len(text.splitlines())
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        if lines > MAX_LINES and not any(line.startswith(REASON) for line in doc.splitlines()):
+            out.append(f"{path.relative_to(package.parent)}: {lines} lines")
+    return out
+
+
+def test_the_size_check_sees_a_long_module_and_its_reason(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    body = "x = 1\n" * MAX_LINES
+    (package / "short.py").write_text('"""Short."""\n' + "x = 1\n" * (MAX_LINES - 1))
+    (package / "long.py").write_text('"""Long."""\n' + body)
+    (package / "said.py").write_text(f'"""Long.\n\n{REASON} it is data.\n"""\n' + body)
+    assert long_modules(package) == [f"pkg/long.py: {MAX_LINES + 1} lines"]
+
+
+def test_no_module_is_over_900_lines_without_a_reason_at_its_top() -> None:
+    """Split a module along its seams, or say at its top why it is one piece."""
+    assert long_modules(PACKAGE) == []
+
+
 def test_the_sample_data_does_not_ship_in_the_wheel() -> None:
     """``tcrm/devtools/sample.py`` (the sample workspace's records) is for this repository:
     the wheel leaves it out, so nothing that ships may import it."""
