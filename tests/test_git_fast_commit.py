@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from tcrm.devtools.generate import write_generated_workspace
 from tcrm.errors import GitError
 from tcrm.store import git as gitstore
+from tcrm.store.git import committing as git_commits
 from tests.conftest import git
 
 WHEN = datetime(2026, 11, 23, 9, 30, tzinfo=timezone(timedelta(hours=1)))
@@ -37,20 +38,20 @@ def fast_only(monkeypatch: pytest.MonkeyPatch) -> None:
     def general(*args: object, **kwargs: object) -> str:
         raise AssertionError("the general (dulwich) commit path was used")
 
-    monkeypatch.setattr(gitstore, "_dulwich_commit", general)
+    monkeypatch.setattr(git_commits, "_dulwich_commit", general)
 
 
 @pytest.fixture
 def general_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """The paths of each commit that went through dulwich's general path."""
     calls: list[list[str]] = []
-    original = gitstore._dulwich_commit
+    original = git_commits._dulwich_commit
 
     def counted(repo, rel_paths, *args):  # type: ignore[no-untyped-def]
         calls.append(list(rel_paths))
         return original(repo, rel_paths, *args)
 
-    monkeypatch.setattr(gitstore, "_dulwich_commit", counted)
+    monkeypatch.setattr(git_commits, "_dulwich_commit", counted)
     return calls
 
 

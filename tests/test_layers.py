@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -145,15 +147,16 @@ def test_cli_modules_import_no_module_that_imports_them() -> None:
     assert mutual_imports(PACKAGE / "cli") == []
 
 
-def test_only_the_git_module_imports_dulwich():
+def test_only_the_git_package_imports_dulwich():
     users = []
     for path in sorted(PACKAGE.rglob("*.py")):
         module = module_name(path)
         for line, name in imports(path.read_text(encoding="utf-8"), module):
             if is_under(name, "dulwich"):
                 users.append((path.relative_to(PACKAGE.parent).as_posix(), line))
-    assert users, "tcrm/store/git.py should import dulwich (did the git module move?)"
-    assert {path for path, _ in users} == {"tcrm/store/git.py"}, users
+    assert users, "tcrm/store/git/ should import dulwich (did the git package move?)"
+    outside = {path for path, _ in users if not path.startswith("tcrm/store/git/")}
+    assert outside == set(), users
 
 
 def test_reading_a_workspace_loads_no_front_end_no_dulwich_and_no_round_trip_engine():
@@ -226,3 +229,112 @@ def test_cli_modules_import_heavy_libraries_only_where_they_are_used():
             if any(is_under(name, heavy) for heavy in LAZY_IN_CLI):
                 bad.append(f"{path.relative_to(PACKAGE.parent)}: {name}")
     assert bad == [], "move these imports into the functions that use them:\n" + "\n".join(bad)
+
+
+SQL = re.compile(
+    r"\b(?:SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|JOIN|GROUP BY|ORDER BY|LIKE|IS (?:NOT )?NULL"
+    r"|COUNT\(|CASE WHEN)\b|\bjson_each\b|\binstr\(|\bjulianday\(|(?:=|<=|>=|<|>|!=) \?"
+    r"|\w+ IN \(|\w+ = '[^']*'"
+)
+"""What SQL looks like in a string: its keywords (upper case, as written in tcrm/store),
+placeholders compared with a column, and the SQLite functions the index's queries use."""
+
+
+def sql_in(source: str) -> list[tuple[int, str]]:
+    """``(line, text)`` of each string constant that reads as SQL, and each call of a
+    database method (``execute``, ``executemany``, ``executescript``) or the index's
+    former raw-SQL methods (``scalar``, ``query``) given a string."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if SQL.search(node.value):
+                found.append((node.lineno, node.value))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("execute", "executemany", "executescript", "scalar", "query")
+        ):
+            found.append((node.lineno, ast.unparse(node)))
+    return found
+
+
+def test_the_sql_finder_sees_queries_conditions_and_database_calls() -> None:
+    source = (
+        "a = 'SELECT kind, COUNT(*) FROM records GROUP BY kind'\n"
+        'b = "status IN (SELECT value FROM json_each(?))"\n'
+        'c = f"{column} = ?"\n'
+        "d = \"status = 'open'\"\n"
+        "e = 'conflicts IS NOT NULL'\n"
+        "f = '(' + ' OR '.join('instr(text, ?) > 0' for _ in x) + ')'\n"
+        "conn.execute(sql)\n"
+        "index.scalar(text)\n"
+        "ok = 'no client named acme: select one with --client, or update it'\n"
+        "fine = '--due: give a date, e.g. 2026-12-01'\n"
+    )
+    assert {line for line, _ in sql_in(source)} == {1, 2, 3, 4, 5, 6, 7, 8}
+
+
+def test_services_hold_no_sql() -> None:
+    """Services ask the index typed questions (``tcrm.store.where``, ``Index.summary``):
+    every query is written in tcrm/store, none in a service, and no exception."""
+    bad = []
+    for path in layer_files("services"):
+        for line, text in sql_in(path.read_text(encoding="utf-8")):
+            bad.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {text[:70]!r}")
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for _, name in imports(ast.unparse(tree), module_name(path)):
+            if is_under(name, "sqlite3"):
+                bad.append(f"{path.relative_to(PACKAGE.parent)}: imports {name}")
+    assert bad == [], "SQL in tcrm/services (ask tcrm.store for it):\n" + "\n".join(bad)
+
+
+MAX_LINES = 900
+REASON = "Over 900 lines because"
+"""How a module over ``MAX_LINES`` says why it is one (a line of its docstring starts so;
+docs/architecture.md)."""
+
+
+def long_modules(package: Path) -> list[str]:
+    """The modules under ``package`` longer than ``MAX_LINES`` whose docstring gives no
+    reason, with their sizes."""
+    out = []
+    for path in sorted(package.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        lines = len(text.splitlines())
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        if lines > MAX_LINES and not any(line.startswith(REASON) for line in doc.splitlines()):
+            out.append(f"{path.relative_to(package.parent)}: {lines} lines")
+    return out
+
+
+def test_the_size_check_sees_a_long_module_and_its_reason(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    body = "x = 1\n" * MAX_LINES
+    (package / "short.py").write_text('"""Short."""\n' + "x = 1\n" * (MAX_LINES - 1))
+    (package / "long.py").write_text('"""Long."""\n' + body)
+    (package / "said.py").write_text(f'"""Long.\n\n{REASON} it is data.\n"""\n' + body)
+    assert long_modules(package) == [f"pkg/long.py: {MAX_LINES + 1} lines"]
+
+
+def test_no_module_is_over_900_lines_without_a_reason_at_its_top() -> None:
+    """Split a module along its seams, or say at its top why it is one piece."""
+    assert long_modules(PACKAGE) == []
+
+
+def test_the_sample_data_does_not_ship_in_the_wheel() -> None:
+    """``tcrm/devtools/sample.py`` (the sample workspace's records) is for this repository:
+    the wheel leaves it out, so nothing that ships may import it."""
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    wheel = project["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert "tcrm/devtools/sample.py" in wheel["exclude"]
+    users = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "sample.py" or path.parent.name != "devtools"
+        for line, name in imports(
+            path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py"
+        )
+        if is_under(name, "tcrm.devtools.sample")
+    ]
+    assert users == []

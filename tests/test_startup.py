@@ -252,7 +252,7 @@ def test_help_is_the_same_whatever_ran_before_in_the_process(
     ]
     assert after == fresh
     assert fresh[1].count(" generate ") == 1
-    assert "update" in fresh[2]  # added to the client group by io_cmds
+    assert "update" in fresh[2]  # added to the client group by bulk_cmds
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,5 @@
-"""``tcrm import``, ``tcrm export``, ``tcrm dedupe`` and the bulk ``update`` commands.
-
-``update`` is added to the ``client``, ``deal`` and ``task`` groups registered before this
-module (``tcrm client update --where source=webinar --add-tag warm``), so it sits beside
-``add``, ``edit`` and ``list`` where a person looks for it.
-"""
+"""``tcrm import``: clients, deals, tasks or activities from CSV, Excel, vCard or JSON, in
+one commit (``tcrm.services.imports``)."""
 
 from __future__ import annotations
 
@@ -15,18 +11,31 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tcrm.cli import progress, render
+from tcrm.cli.io_options import (
+    _SETTINGS,
+    AsJson,
+    ColumnMap,
+    DryRun,
+    FileArg,
+    ForceStage,
+    MapValue,
+    NewValues,
+    OnDuplicate,
+    SaveMapping,
+    SkipInvalid,
+    TypeOpt,
+    UseMapping,
+)
 from tcrm.cli.state import now as cli_now
 from tcrm.cli.state import workspace
-from tcrm.cli.terminal import err, write_bytes
+from tcrm.cli.terminal import err
 from tcrm.errors import UsageError, ValidationError
 from tcrm.model.words import plural
 from tcrm.services import bulk
-from tcrm.services.query import HELP as FILTERS_HELP
 
 if TYPE_CHECKING:  # tcrm.io (vobject...) and the import engine load with their commands
     from tcrm.services import imports
 
-_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 import_app = typer.Typer(
     name="import",
@@ -35,130 +44,6 @@ import_app = typer.Typer(
     rich_markup_mode=None,
     context_settings=_SETTINGS,
 )
-export_app = typer.Typer(
-    name="export",
-    help="Export records as CSV, Excel, JSON or vCard, to stdout or a file.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    context_settings=_SETTINGS,
-)
-
-JSON_DOC = "docs/json/io.md"
-
-FileArg = Annotated[
-    Path,
-    typer.Argument(
-        help="The file to import.",
-        metavar="FILE",
-        exists=True,
-        dir_okay=False,
-        readable=True,
-        show_default=False,
-    ),
-]
-TypeOpt = Annotated[
-    str,
-    typer.Option(
-        "--type",
-        "-t",
-        help="What the rows are: clients, deals, tasks or activities.",
-        metavar="TYPE",
-    ),
-]
-DryRun = Annotated[
-    bool,
-    typer.Option("--dry-run", help="Check everything and show what would change; write nothing."),
-]
-OnDuplicate = Annotated[
-    str,
-    typer.Option(
-        "--on-duplicate",
-        help="A row like an existing record or an earlier row: skip it, update (fill empty "
-        "fields, add list items) or create it anyway.",
-        metavar="skip|update|create",
-    ),
-]
-SkipInvalid = Annotated[
-    bool,
-    typer.Option(
-        "--skip-invalid",
-        help="Import the valid rows; write the others to FILE.rejected.csv beside FILE.",
-    ),
-]
-AsJson = Annotated[bool, typer.Option("--json", help=f"Print JSON (see {JSON_DOC}).")]
-NewValues = Annotated[
-    str,
-    typer.Option(
-        "--new-values",
-        help="Values outside tcrm.yaml's lists (sources, tags, regions, statuses, lost "
-        "reasons, activity kinds): reject the rows, add them to the lists (same commit), "
-        "drop them, or map them to a listed value differing only in case, spacing or a "
-        "plural s (the rest rejected).",
-        metavar="reject|add|drop|map",
-    ),
-]
-MapValue = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--map-value",
-        help='Read a value as a listed one: "source:Organic search=website" '
-        '("LIST:VALUE=" leaves it out); repeatable.',
-        metavar="LIST:VALUE=LISTED",
-    ),
-]
-ColumnMap = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--map",
-        help='Read a column as a field: "Company Name=name" ("Col=" leaves it out); repeatable.',
-        metavar="HEADER=FIELD",
-    ),
-]
-ForceStage = Annotated[
-    bool,
-    typer.Option("--force", help="Import deals even when their stage needs fields they lack."),
-]
-UseMapping = Annotated[
-    str | None,
-    typer.Option(
-        "--mapping",
-        help="Read the file as the saved mapping imports/NAME.yaml says (columns, value "
-        "maps, options); options given here win. See `tcrm import mappings`.",
-        metavar="NAME",
-    ),
-]
-SaveMapping = Annotated[
-    str | None,
-    typer.Option(
-        "--save-mapping",
-        help="Save this import's --map, --map-value and options as imports/NAME.yaml, in "
-        "the import's commit, for the next run (--mapping NAME).",
-        metavar="NAME",
-    ),
-]
-Where = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--where",
-        help='One filter, e.g. source=webinar, amount>5000, tag:vip, "name=Acme GmbH" '
-        "(repeatable: all must hold; see `tcrm help filters`).",
-        metavar="FILTER",
-    ),
-]
-Output = Annotated[
-    Path | None,
-    typer.Option(
-        "--output", "-o", help="Write to FILE (atomically) instead of stdout.", metavar="FILE"
-    ),
-]
-
-
-# --- shared helpers ----------------------------------------------------------------------
-
-
-def _terms(where: list[str] | None) -> list[str]:
-    """Each ``--where`` is one filter, spaces and all: ``--where "name=Acme GmbH"``."""
-    return [term for term in (where or []) if term.strip()]
 
 
 def _row_label(source_unit: str, number: int | None) -> str:
@@ -793,295 +678,5 @@ def import_json(
     )
 
 
-# --- export ------------------------------------------------------------------------------
-
-
-def _export(
-    ctx: typer.Context, kind: str, where: list[str] | None, output: Path | None, encode: Any
-) -> None:
-    from tcrm.services import exports
-
-    ws = workspace(ctx)
-    result = exports.export_records(
-        ws, kind=kind, where=_terms(where), encode=encode, output=output, now=cli_now(ctx)
-    )
-    if output is None:
-        write_bytes(result.data)
-        return
-    render.message(f"Exported {plural(result.count, kind)} to {output}.")
-
-
-@export_app.command("csv", epilog="\n\n".join(f"\b\n{p}" for p in FILTERS_HELP.split("\n\n")))
-def export_csv(
-    ctx: typer.Context,
-    record_type: TypeOpt = "clients",
-    where: Where = None,
-    output: Output = None,
-    bom: Annotated[
-        bool, typer.Option("--bom", help="Start with a UTF-8 byte order mark (for Excel).")
-    ] = False,
-    delimiter: Annotated[
-        str,
-        typer.Option(help="Column separator, e.g. ';' for Excel in many locales.", metavar="CHAR"),
-    ] = ",",
-) -> None:
-    """Export records as CSV: one row per record, one column per field.
-
-    Lists are joined with '; ', nested data (contacts, stage history) is JSON; cells a
-    spreadsheet would run as formulas (=, +, -, @) start with a ' so they stay text.
-    `tcrm import csv` reads the file back.
-    """
-    from tcrm.io import csvio
-
-    sep = csvio.delimiter_of(delimiter) or ","
-    encode = partial(csvio.encode_export, delimiter=sep, bom=bom)
-    _export(ctx, bulk.kind_of(record_type), where, output, encode)
-
-
-@export_app.command("xlsx", epilog="\n\n".join(f"\b\n{p}" for p in FILTERS_HELP.split("\n\n")))
-def export_xlsx(
-    ctx: typer.Context,
-    output: Annotated[
-        Path,
-        typer.Option(
-            "--output", "-o", help="Write the workbook to FILE (atomically).", metavar="FILE"
-        ),
-    ],
-    record_type: TypeOpt = "clients",
-    where: Where = None,
-) -> None:
-    """Export records as an Excel workbook: the columns of `export csv`, header frozen.
-
-    Dates are dates and amounts numbers; every other cell is a text cell, never a
-    formula. `tcrm import xlsx` reads the file back.
-    """
-    from tcrm.io import xlsxio
-
-    _export(ctx, bulk.kind_of(record_type), where, output, xlsxio.encode_export)
-
-
-@export_app.command("json")
-def export_json(
-    ctx: typer.Context,
-    record_type: TypeOpt = "clients",
-    where: Where = None,
-    output: Output = None,
-) -> None:
-    """Export records as a JSON list, each as in its file plus its id."""
-    from tcrm.io import jsonio
-
-    _export(ctx, bulk.kind_of(record_type), where, output, jsonio.encode_export)
-
-
-@export_app.command("vcard")
-def export_vcard(
-    ctx: typer.Context,
-    record_type: TypeOpt = "clients",
-    where: Where = None,
-    output: Output = None,
-    version: Annotated[
-        str, typer.Option("--vcard-version", help="3.0 (widest support) or 4.0.", metavar="VERSION")
-    ] = "3.0",
-) -> None:
-    """Export clients as vCards: a card per client, one per contact person (ORG = client)."""
-    from tcrm.io import vcardio
-
-    kind = bulk.kind_of(record_type)
-    if kind != "client":
-        raise UsageError(
-            f"vCards hold clients and their contact people, not {bulk.PLURAL[kind]}; "
-            "use --type clients (or export csv/json)"
-        )
-    if version not in vcardio.VERSIONS:
-        raise UsageError(f"--vcard-version {version!r}: one of {', '.join(vcardio.VERSIONS)}")
-    _export(ctx, kind, where, output, partial(vcardio.encode_clients, version=version))
-
-
-# --- dedupe ------------------------------------------------------------------------------
-
-
-def dedupe(
-    ctx: typer.Context,
-    threshold: Annotated[
-        float,
-        typer.Option(
-            help="How alike names must be (0..1) to count as near-identical.", metavar="N"
-        ),
-    ] = bulk.NAME_THRESHOLD,
-    as_json: Annotated[bool, typer.Option("--json", help=f"Print JSON (see {JSON_DOC}).")] = False,
-) -> None:
-    """List likely duplicate clients with the reason, a score and which one to keep.
-
-    Merge a pair with `tcrm client merge KEEP DUPLICATE`: the client more deals, tasks and
-    activities name is the one to keep (then the one created first).
-    """
-    pairs = bulk.find_duplicate_clients(workspace(ctx), threshold=threshold)
-    if as_json:
-        render.emit_json(
-            [
-                {
-                    "first": p.first.id,
-                    "first_name": p.first.name,
-                    "second": p.second.id,
-                    "second_name": p.second.name,
-                    "reason": p.reason,
-                    "score": p.score,
-                    "keep": p.keep.id,
-                    "duplicate": p.duplicate.id,
-                    "merge": p.merge_command,
-                }
-                for p in pairs
-            ]
-        )
-        return
-    render.table(
-        [render.Column("Score", "right"), "Keep", "Duplicate", "Reason"],
-        (
-            [
-                f"{p.score:.2f}",
-                f"{p.keep.id} ({p.keep.name})",
-                f"{p.duplicate.id} ({p.duplicate.name})",
-                p.reason,
-            ]
-            for p in pairs
-        ),
-    )
-    if pairs:
-        render.message(
-            f"{len(pairs)} likely duplicate pair(s); merge each with `tcrm client merge KEEP "
-            "DUPLICATE` (Keep: the one more deals, tasks and activities name), e.g. "
-            f"`{pairs[0].merge_command}`."
-        )
-    else:
-        render.message("No likely duplicates.")
-
-
-# --- bulk updates ------------------------------------------------------------------------
-
-
-def _update(
-    ctx: typer.Context,
-    kind: str,
-    where: list[str] | None,
-    every: bool,
-    add_tags: list[str] | None,
-    remove_tags: list[str] | None,
-    assignments: list[str] | None,
-    dry_run: bool,
-    as_json: bool,
-) -> None:
-    result = bulk.update_records(
-        workspace(ctx),
-        kind=kind,
-        where=_terms(where),
-        every=every,
-        add_tags=add_tags or [],
-        remove_tags=remove_tags or [],
-        assignments=assignments or [],
-        dry_run=dry_run,
-        now=cli_now(ctx),
-    )
-    if as_json:
-        render.emit_json(
-            {
-                "type": bulk.PLURAL[kind],
-                "dry_run": result.dry_run,
-                "matched": result.matched,
-                "changed": [
-                    {
-                        "id": c.after.id,
-                        "name": bulk.describe(c.after),
-                        "fields": {
-                            f.field: {"before": f.before, "after": f.after} for f in c.fields
-                        },
-                    }
-                    for c in result.changes
-                ],
-                "unchanged": result.unchanged,
-                "commit": result.commit_id,
-                "message": result.message,
-            }
-        )
-        return
-    render.table(
-        ["Id", "Name", "Field", "Before", "After"],
-        (
-            [
-                c.after.id,
-                bulk.describe(c.after),
-                f.field,
-                bulk.text_of(f.before),
-                bulk.text_of(f.after),
-            ]
-            for c in result.changes
-            for f in c.fields
-        ),
-    )
-    n = len(result.changes)
-    if result.dry_run:
-        render.message(
-            f"Dry run: would change {plural(n, kind)} of {result.matched:,} matching; "
-            "nothing was written."
-        )
-    elif n:
-        render.message(f"Updated {plural(n, kind)} ({result.matched:,} matched).")
-    else:
-        render.message(f"No changes ({result.matched:,} matched).")
-
-
-Every = Annotated[bool, typer.Option("--all", help="Change every record of this type.")]
-AddTag = Annotated[
-    list[str] | None,
-    typer.Option("--add-tag", help="Add a tag from lists.tags (repeatable).", metavar="TAG"),
-]
-RemoveTag = Annotated[
-    list[str] | None, typer.Option("--remove-tag", help="Remove a tag (repeatable).", metavar="TAG")
-]
-Assignments = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set",
-        help="field=value, field+=item, field-=item or field= to unset (repeatable).",
-        metavar="FIELD=VALUE",
-    ),
-]
-UpdateDryRun = Annotated[
-    bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
-]
-
-
-def _update_command(kind: str) -> Callable[..., None]:
-    def update(
-        ctx: typer.Context,
-        where: Where = None,
-        every: Every = False,
-        add_tag: AddTag = None,
-        remove_tag: RemoveTag = None,
-        assignments: Assignments = None,
-        dry_run: UpdateDryRun = False,
-        as_json: AsJson = False,
-    ) -> None:
-        _update(ctx, kind, where, every, add_tag, remove_tag, assignments, dry_run, as_json)
-
-    example = "--add-tag vip" if kind != "task" else "--set priority=high"
-    update.__doc__ = (
-        f"Change every {kind} a filter selects, in one commit "
-        f"(e.g. `tcrm {kind} update --where source=referral {example} --dry-run`)."
-    )
-    return update
-
-
-def _group(app: typer.Typer, name: str) -> typer.Typer:
-    """The sub-Typer registered as ``name`` (``client``...), to add a command to it."""
-    for info in app.registered_groups:
-        if info.name == name and info.typer_instance is not None:
-            return info.typer_instance
-    raise RuntimeError(f"the {name!r} command group must be registered before io_cmds")
-
-
 def register(app: typer.Typer) -> None:
     app.add_typer(import_app, name="import")
-    app.add_typer(export_app, name="export")
-    app.command("dedupe")(dedupe)
-    for kind in ("client", "deal", "task"):
-        _group(app, kind).command("update")(_update_command(kind))

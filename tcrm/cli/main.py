@@ -97,6 +97,8 @@ COMMAND_MODULES = (
     "privacy_cmds",
     "report_cmds",
     "io_cmds",
+    "export_cmds",
+    "bulk_cmds",
     "ics_cmds",
     "index_cmds",
     "tui_cmds",
@@ -138,8 +140,8 @@ COMMANDS: dict[str, str] = {
     "rekey": "privacy_cmds",
     "report": "report_cmds",
     "import": "io_cmds",
-    "export": "io_cmds",
-    "dedupe": "io_cmds",
+    "export": "export_cmds",
+    "dedupe": "bulk_cmds",
     "ics": "ics_cmds",
     "index": "index_cmds",
     "tui": "tui_cmds",
@@ -149,8 +151,8 @@ COMMANDS: dict[str, str] = {
 the real registrations). A command imports only its own module, so ``tcrm task list``
 never pays for Textual, icalendar or the report engine."""
 
-NEEDS = {"io_cmds": ("client_cmds", "deal_cmds", "task_cmds")}
-"""io_cmds adds ``update`` to these groups, so they must be registered first."""
+NEEDS = {"bulk_cmds": ("client_cmds", "deal_cmds", "task_cmds")}
+"""bulk_cmds adds ``update`` to these groups, so they must be registered first."""
 
 DESCRIBE_OTHERS = frozenset({"help"})
 """Commands that describe the others: they need every command registered."""

@@ -165,7 +165,7 @@ def export_person(
 def register(app: typer.Typer) -> None:
     app.command()(forget)
     app.command()(rekey)
-    from tcrm.cli.io_cmds import export_app  # `tcrm export person` joins the export group
+    from tcrm.cli.export_cmds import export_app  # `tcrm export person` joins the export group
 
     export_app.command("person")(export_person)
 

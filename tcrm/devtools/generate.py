@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tcrm.devtools.sample import SETTINGS_YAML
+from tcrm.devtools.sample_settings import SETTINGS_YAML
 from tcrm.model.settings import Pipeline, Settings
 from tcrm.model.types import slugify
 from tcrm.store.yamlio import dump_fast, load_fast

@@ -7,7 +7,6 @@ the client's deals), always in one commit.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from tcrm.services.records import (
     set_fields,
     updated,
 )
+from tcrm.store.where import among, eq
 from tcrm.store.workspace import Workspace
 
 PROTECTED = {
@@ -383,8 +383,7 @@ def _text(value: Any) -> str:
 def client_names(ws: Workspace, ids: Iterable[str]) -> dict[str, str]:
     """Client id -> name for those of ``ids`` that are clients (a board shows names)."""
     wanted = set(ids)
-    where = "id IN (SELECT value FROM json_each(?))"
-    found = candidates(ws, "client", where, [json.dumps(sorted(wanted))])
+    found = candidates(ws, "client", among("id", sorted(wanted)))
     return {c.id: c.name for c in found if isinstance(c, Client) and c.id in wanted}
 
 
@@ -393,7 +392,7 @@ def _open_deals_by_client(ws: Workspace) -> dict[str, int]:
     index = ws.index()
     if index is not None:
         note_unreadable(ws, "deal")
-        return index.counts("deal", "client", "status = 'open'")
+        return index.counts("deal", "client", eq("status", "open"))
     out: dict[str, int] = {}
     for deal in _deals(ws):
         if deal.status == "open":
@@ -438,7 +437,7 @@ def client_card(ws: Workspace, *, ref: str, now: datetime | None = None) -> Clie
     now = local_now(ws, now)
     client = resolve(ws, "client", ref)
     assert isinstance(client, Client)
-    found = candidates(ws, "deal", "client = ?", (client.id,))
+    found = candidates(ws, "deal", eq("client", client.id))
     deals = sorted(
         (d for d in found if isinstance(d, Deal) and d.client == client.id), key=_deal_order
     )
@@ -446,7 +445,7 @@ def client_card(ws: Workspace, *, ref: str, now: datetime | None = None) -> Clie
     refs = [f"client:{client.id}", *(f"deal:{d}" for d in sorted(deal_ids))]
     tasks = [
         t
-        for t in linked(ws, "task", refs, "status = 'open'")
+        for t in linked(ws, "task", refs, eq("status", "open"))
         if isinstance(t, Task) and t.status == "open" and _links(t, client.id, deal_ids)
     ]
     tasks.sort(key=lambda t: (t.due is None, str(t.due or ""), t.id))

@@ -27,6 +27,7 @@ from tcrm.model.types import check_id
 from tcrm.model.validate import ModelProblems, parse_record
 from tcrm.services.private import reveal_value
 from tcrm.store import git, links, yamlio
+from tcrm.store.where import present
 from tcrm.store.workspace import SETTINGS_FILE, Workspace, located
 
 SIDES = ("mine", "theirs")
@@ -213,7 +214,7 @@ def open_conflicts(
     for kind in RECORD_TYPES:
         if wanted is not None and not any(k == kind for k, _ in wanted):
             continue
-        for record in candidates(ws, kind, "conflicts IS NOT NULL"):
+        for record in candidates(ws, kind, present("conflicts")):
             if wanted is not None and (kind, record.id) not in wanted:
                 continue
             path = ws.find_path(kind, record.id)

@@ -7,7 +7,6 @@ one commit.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from tcrm.services.records import (
     starts_with,
     updated,
 )
+from tcrm.store.where import Column, all_of, among, eq
 from tcrm.store.workspace import Transaction, Workspace
 
 STATUSES = ("open", "won", "lost")
@@ -564,18 +564,17 @@ def list_deals(
     unknown = [s for s in statuses if s not in STATUSES]
     if unknown:
         raise UsageError(f"unknown status {unknown[0]!r} (one of {', '.join(STATUSES)})")
-    conditions = ["status IN (SELECT value FROM json_each(?))"]
-    params: list[str] = [json.dumps(list(statuses))]
-    for column, value in (
+    conditions = [among("status", statuses)]
+    named: tuple[tuple[Column, str | None], ...] = (
         ("pipeline", flow.id if flow else None),
         ("stage", stage),
         ("owner", owner),
         ("client", client_id),
-    ):
+    )
+    for column, value in named:
         if value:
-            conditions.append(f"{column} = ?")
-            params.append(value)
-    found = candidates(ws, "deal", " AND ".join(conditions), params)
+            conditions.append(eq(column, value))
+    found = candidates(ws, "deal", all_of(*conditions))
     deals = [d for d in found if isinstance(d, Deal)]
     deals = [
         d

@@ -25,14 +25,12 @@ def index_status(ws: Workspace) -> IndexState:
     """The index brought up to date, with what it holds."""
     index = _fresh(ws)
     reparsed = index.last_reparsed
-    counts = dict(index.query("SELECT kind, COUNT(*) FROM records GROUP BY kind"))
-    broken = index.scalar("SELECT COUNT(*) FROM records WHERE ok = 0") or 0
-    head = index.scalar("SELECT value FROM meta WHERE key = 'head'") or None
+    summary = index.summary()
     return IndexState(
         path=ws.rel(index.path),
-        counts=counts,
-        broken=broken,
-        head=head,
+        counts=summary.counts,
+        broken=summary.broken,
+        head=summary.head,
         reparsed=reparsed,
         size_bytes=index.path.stat().st_size,
     )

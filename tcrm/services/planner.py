@@ -18,8 +18,8 @@ from tcrm.services import hooks
 from tcrm.services.conflicts import OpenConflict, open_conflicts
 from tcrm.services.records import candidates, contact_activities, local_now
 from tcrm.services.tasks import check_member, open_tasks_due_by
-from tcrm.store import index as index_conditions
 from tcrm.store.local_state import read_state, write_state
+from tcrm.store.where import eq, may_need_contact, may_rot, present
 from tcrm.store.workspace import Workspace
 
 REMIND_STATE = "remind"
@@ -118,13 +118,12 @@ def _rotting_candidates(ws: Workspace, now: datetime, owner: str | None) -> list
     }
     if not limits:
         return []
-    where, params = index_conditions.may_rot(limits, now)
+    where = may_rot(limits, now)
     if owner is not None:
-        where += " AND owner = ?"
-        params.append(owner)
+        where &= eq("owner", owner)
     return [
         d
-        for d in candidates(ws, "deal", where, params)
+        for d in candidates(ws, "deal", where)
         if isinstance(d, Deal) and (owner is None or d.owner == owner)
     ]
 
@@ -134,15 +133,14 @@ def _cadence_clients(ws: Workspace, now: datetime, owner: str | None) -> list[Cl
 
     The index knows each client's last activity, not whether it was mail that does not
     count (``mail.counts_as_contact``): then every client with a cadence may be due."""
-    where, params = index_conditions.may_need_contact(now)
+    where = may_need_contact(now)
     if ws.settings.mail.counts_as_contact != "both":
-        where, params = "cadence IS NOT NULL", []
+        where = present("cadence")
     if owner is not None:
-        where += " AND owner = ?"
-        params.append(owner)
+        where &= eq("owner", owner)
     return [
         c
-        for c in candidates(ws, "client", where, params)
+        for c in candidates(ws, "client", where)
         if isinstance(c, Client) and (owner is None or c.owner == owner)
     ]
 

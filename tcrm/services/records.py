@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar, cast, overload
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from tcrm.model.validate import ModelProblems, dotted, findings_of, parse_record
 from tcrm.model.when import WhenError, parse_day
 from tcrm.store import git, yamlio
 from tcrm.store.git import Revision
+from tcrm.store.where import Where
 from tcrm.store.workspace import Workspace, located
 
 LABEL_FIELD = {"client": "name", "deal": "title", "task": "title", "activity": "summary"}
@@ -103,11 +104,9 @@ def all_records(ws: Workspace, kind: str) -> list[Record]:
     return records
 
 
-def candidates(
-    ws: Workspace, kind: str, where: str = "", params: Sequence[Any] = ()
-) -> list[Record]:
-    """Records of ``kind`` that may match ``where``, an SQL condition on the local index's
-    columns (see ``tcrm.store.index.COLUMNS``); every record when there is no index.
+def candidates(ws: Workspace, kind: str, where: Where | None = None) -> list[Record]:
+    """Records of ``kind`` that may meet ``where``, a condition on the local index's
+    columns (``tcrm.store.where``); every record when there is no index.
 
     Only a way to read less: the caller still applies its exact rules to what it gets,
     so the answer is the same with or without the index.
@@ -116,18 +115,18 @@ def candidates(
     if index is None:
         return all_records(ws, kind)
     note_unreadable(ws, kind)
-    return index.records(kind, where, params)
+    return index.records(kind, where)
 
 
 def linked(
-    ws: Workspace, kind: str, refs: Iterable[str], where: str = "", params: Sequence[Any] = ()
+    ws: Workspace, kind: str, refs: Iterable[str], where: Where | None = None
 ) -> list[Record]:
     """Records of ``kind`` that may name one of ``refs`` (``client:acme``, ``deal:x``)."""
     index = ws.index()
     if index is None:
         return all_records(ws, kind)
     note_unreadable(ws, kind)
-    return index.linked(kind, refs, where, params)
+    return index.linked(kind, refs, where)
 
 
 def latest_activities(ws: Workspace, refs: Iterable[str]) -> list[Activity]:

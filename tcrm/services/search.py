@@ -21,6 +21,7 @@ from tcrm.model.privacy import is_ciphertext
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.services.kb import KbPage, list_pages
 from tcrm.services.records import candidates
+from tcrm.store.where import Where, contains
 from tcrm.store.workspace import Workspace
 
 KINDS = ("client", "contact", "deal", "task", "activity", "kb")
@@ -306,16 +307,15 @@ def search_records(
     return sorted(hits, key=Hit.sort_key)
 
 
-def _narrowing(text: str) -> tuple[str, list[str]]:
+def _narrowing(text: str) -> Where:
     """An index condition every record with a hit meets: the text appears in it (a phone
     number: its digits, with or without a national prefix, appear in a client's)."""
     needle = " ".join(text.split()).casefold()
     wanted = re.sub(r"\D", "", needle)
     if not _PHONE_LIKE.match(needle) or len(wanted) < 3:
-        return "instr(text, ?) > 0", [needle]
+        return contains("text", needle)
     national = wanted[2:] if wanted.startswith("00") else wanted.removeprefix("0")
-    phone = "instr(text, ?) > 0 OR instr(digits, ?) > 0 OR instr(digits, ?) > 0"
-    return f"({phone})", [needle, wanted, national]
+    return contains("text", needle) | contains("digits", wanted) | contains("digits", national)
 
 
 def search(
@@ -328,12 +328,12 @@ def search(
     if not " ".join(text.split()):
         raise UsageError("search for what? give some text, e.g. tcrm search acme")
 
-    where, params = _narrowing(text)
+    where = _narrowing(text)
 
     def load(kind: str, *hit_kinds: str) -> list[Any]:
         if not selected & {kind, *hit_kinds}:
             return []
-        return candidates(ws, kind, where, params)
+        return candidates(ws, kind, where)
 
     hits = search_records(
         text,

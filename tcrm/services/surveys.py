@@ -17,6 +17,7 @@ from tcrm.model.records import SURVEY_KIND, Activity
 from tcrm.services import hooks
 from tcrm.services.activities import current_member, resolve_links
 from tcrm.services.records import build, candidates, ensure_valid, local_now
+from tcrm.store.where import like
 from tcrm.store.workspace import Workspace
 
 DEFAULT_QUESTION = "How likely are you to recommend us to a friend or colleague?"
@@ -85,7 +86,7 @@ def log_survey(
 
 def surveys(ws: Workspace) -> list[Activity]:
     """Every survey answer (read through the index: only activities that say "survey")."""
-    found = candidates(ws, "activity", "text LIKE ?", ("%survey%",))
+    found = candidates(ws, "activity", like("text", "%survey%"))
     return [a for a in found if isinstance(a, Activity) and a.kind == SURVEY_KIND]
 
 

@@ -8,6 +8,10 @@ created on both sides under the same id keeps theirs at the id and moves ours to
 id, updating our references to it; a record deleted on one side and changed on the
 other is kept. The same file merge runs as a git merge driver (``tcrm merge-driver``),
 so a plain ``git pull`` merges records the same way.
+
+Over 900 lines because it was not split while its messages were being reworded in
+parallel (issue 24's errors); its seam: merging (one file, two trees, the git merge
+driver) above the ``# --- sync`` line, sync and remotes below it.
 """
 
 from __future__ import annotations

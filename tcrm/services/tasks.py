@@ -51,6 +51,7 @@ from tcrm.services.records import (
     starts_with,
     updated,
 )
+from tcrm.store.where import Where, all_of, any_of, at_least, at_most, contains, eq
 from tcrm.store.workspace import Workspace
 
 WEEK_DAYS = 7
@@ -195,8 +196,8 @@ def _contacts(
     if not names:
         return [], list(client_ids)
     wanted_texts = [name.strip().casefold() for name in names]
-    where = "(" + " OR ".join("instr(text, ?) > 0" for _ in wanted_texts) + ")"
-    found = candidates(ws, "client", where, wanted_texts)  # the index narrows; rules below
+    where = any_of(*(contains("text", text) for text in wanted_texts))
+    found = candidates(ws, "client", where)  # the index narrows; rules below
     clients = [c for c in found if isinstance(c, Client)]
     linked = [c for c in clients if c.id in client_ids]
     out: list[str] = []
@@ -365,19 +366,19 @@ def list_tasks(
     include_closed = include_closed or "status" in named_fields(compiled)
     client_ids: set[str] | None = None
     deal_ids: set[str] = set()
-    where, params = _task_window(now, today, overdue, week, include_closed, assignee)
+    where = _task_window(now, today, overdue, week, include_closed, assignee)
     if client is not None:
         client_id = resolve(ws, "client", client).id
         client_ids = {client_id}
         deal_ids = {
             d.id
-            for d in candidates(ws, "deal", "client = ?", (client_id,))
+            for d in candidates(ws, "deal", eq("client", client_id))
             if isinstance(d, Deal) and d.client == client_id
         }
         refs = [f"client:{client_id}", *(f"deal:{d}" for d in deal_ids)]
-        found = linked(ws, "task", refs, where, params)
+        found = linked(ws, "task", refs, where)
     else:
-        found = candidates(ws, "task", where, params)
+        found = candidates(ws, "task", where)
     tasks = [t for t in found if isinstance(t, Task)]
     out = []
     for task in apply_filters(tasks, compiled):
@@ -408,35 +409,29 @@ def _task_window(
     week: bool,
     include_closed: bool,
     assignee: str | None,
-) -> tuple[str, list[str]]:
+) -> Where | None:
     """An index condition that keeps every task ``list_tasks`` could select (and more)."""
-    conditions: list[str] = []
-    params: list[str] = []
+    conditions: list[Where] = []
     if not include_closed:
-        conditions.append("status = 'open'")
+        conditions.append(eq("status", "open"))
     if assignee is not None:
-        conditions.append("owner = ?")
-        params.append(assignee)
+        conditions.append(eq("owner", assignee))
     if today or overdue or week:
         ahead = WEEK_DAYS if week else 0
-        conditions.append("day IS NOT NULL AND day <= ?")
-        params.append((now.date() + timedelta(ahead + ZONE_MARGIN)).isoformat())
+        conditions.append(at_most("day", (now.date() + timedelta(ahead + ZONE_MARGIN)).isoformat()))
         if today and not (overdue or week):
-            conditions.append("day >= ?")
-            params.append((now.date() - timedelta(ZONE_MARGIN)).isoformat())
-    return " AND ".join(conditions), params
+            conditions.append(at_least("day", (now.date() - timedelta(ZONE_MARGIN)).isoformat()))
+    return all_of(*conditions)
 
 
 def open_tasks_due_by(ws: Workspace, day: date, assignee: str | None = None) -> list[Task]:
     """Open tasks that may be due, or remind, on or before ``day`` (index-narrowed)."""
-    where = "status = 'open' AND alert IS NOT NULL AND alert <= ?"
-    params = [(day + timedelta(ZONE_MARGIN)).isoformat()]
+    where = eq("status", "open") & at_most("alert", (day + timedelta(ZONE_MARGIN)).isoformat())
     if assignee is not None:
-        where += " AND owner = ?"
-        params.append(assignee)
+        where &= eq("owner", assignee)
     return [
         t
-        for t in candidates(ws, "task", where, params)
+        for t in candidates(ws, "task", where)
         if isinstance(t, Task)
         and t.status == "open"
         and (assignee is None or t.assignee == assignee)

@@ -5,6 +5,10 @@ A form validates as you type with the same models and settings rules the service
 dates, amounts and references) and shows each problem next to its field. Saving calls
 the one service function the CLI calls; if it still refuses, the refusal is shown in the
 form, nothing is written, and the form stays open.
+
+Over 900 lines because it was not split while its forms were being reworked in parallel
+(issue 22); its seam: the add forms (``ClientForm``, ``TaskForm``, ``DealForm``,
+``ActivityForm``) and the edit forms (``EditForm`` and its subclasses), over ``FormScreen``.
 """
 
 from __future__ import annotations
