@@ -155,6 +155,8 @@ class Suite:
     timed run for run alternately so that both see the same machine load."""
     only: set[str]
     tmp: Path
+    modes: tuple[str, ...] = ("cold", "warm")
+    """``--warm``: the warm figures alone (what a user sees on every command but the first)."""
     results: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     notes: list[str] = dataclasses.field(default_factory=list)
 
@@ -511,7 +513,8 @@ def run_read(
             drop_index(works[code])
         return timed(tcrm_cmd(*args), envs[code], suite.timeout)
 
-    repeat(suite, bench.name, bench.label, size, "cold", lambda c: once(c, True), suite.codes)
+    if "cold" in suite.modes:
+        repeat(suite, bench.name, bench.label, size, "cold", lambda c: once(c, True), suite.codes)
     warm = []
     for code in suite.codes:
         try:
@@ -543,7 +546,7 @@ def run_write(
     folder = suite.tmp / size / "write"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    modes = ("cold", "warm")
+    modes = suite.modes
     copies = {
         (code, mode): [folder / f"{code or 'after'}-{mode}-{i}" for i in range(suite.runs)]
         for code in suite.codes
@@ -677,7 +680,8 @@ def run_tui(suite: Suite, size: str, works: dict[str, Path]) -> None:
                     statistics.median(r[f"{key}_in"] for r in done), 4
                 )
 
-    timed_runs("cold", list(suite.codes))
+    if "cold" in suite.modes:
+        timed_runs("cold", list(suite.codes))
     warm = []
     for code in suite.codes:
         try:
@@ -1014,7 +1018,7 @@ def run_size(suite: Suite, size: str) -> dict[str, Any]:
         if suite.wanted("tui"):
             run_tui(suite, size, works)
     else:
-        if suite.wanted("index-rebuild"):
+        if suite.wanted("index-rebuild") and "cold" in suite.modes:
             run_index_rebuild(suite, size, works)
         run_tcrm_benches(suite, size, works)
         if suite.wanted("tui"):
@@ -1067,6 +1071,9 @@ def main() -> None:
         help="also time the tcrm package in DIR (e.g. `git archive main tcrm` unpacked), "
         "run for run alternating with the code timed; its rows are marked [before]",
     )
+    parser.add_argument(
+        "--warm", action="store_true", help="warm figures only (no cold runs, no first index)"
+    )
     parser.add_argument("--markdown", action="store_true", help="also print a markdown table")
     parser.add_argument("--list", action="store_true", help="list the benchmark names and exit")
     args = parser.parse_args()
@@ -1092,6 +1099,7 @@ def main() -> None:
             codes=codes,
             only=set(args.only or ()),
             tmp=Path(tmp),
+            modes=("warm",) if args.warm else ("cold", "warm"),
         )
         generated = {size: run_size(suite, size) for size in sizes}
     report = {
