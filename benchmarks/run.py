@@ -479,7 +479,7 @@ def lead_deal(ws: Path) -> str:
     to ``qualified`` (whose template adds a task in the same commit)."""
     for path in sorted((ws / "deals").glob("*.yaml")):
         lines = path.read_text(encoding="utf-8").splitlines()
-        if "pipeline: sales" in lines and "stage: lead" in lines:
+        if {"pipeline: sales", "stage: lead", "status: open"} <= set(lines):
             return path.stem
     raise SystemExit(f"no deal at the lead stage in {ws}")
 
