@@ -4,10 +4,11 @@
 
 Every figure is the median wall time of a fresh process (output to a pipe, as in a
 script), run ``--runs`` times on a copy of sample_workspace/: the interpreter alone,
-``import typer``, ``import tcrm.cli.main``, ``tcrm --version``, ``tcrm --help``,
-``tcrm task list`` and ``tcrm today``. Then ``python -X importtime`` of ``tcrm task list``:
-the modules with the largest cumulative import time (median over the runs), and which
-heavy libraries were imported at all.
+``import typer``, ``import tcrm.cli.main``, ``tcrm --version``, ``tcrm --help`` and each
+hot command of issue 23 (today, task list [--today], client list, deal list --stage,
+client show, search, status). Then ``python -X importtime`` of each hot command: how many
+modules it imports, their total import time, which heavy libraries are among them, and
+(``--top``) the modules with the largest cumulative import time (medians over the runs).
 
 The ``tcrm`` timed is this checkout's (first on ``PYTHONPATH``). ``--before DIR`` also
 times the ``tcrm`` package in DIR (a checkout of an older commit), run for run alternating
@@ -63,7 +64,19 @@ FIGURES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tcrm --help", (PY, "-m", "tcrm", "--help")),
     ("tcrm task list", (PY, "-m", "tcrm", "task", "list")),
     ("tcrm today", (PY, "-m", "tcrm", "today")),
+    ("tcrm task list --today", (PY, "-m", "tcrm", "task", "list", "--today")),
+    ("tcrm client list", (PY, "-m", "tcrm", "client", "list")),
+    ("tcrm deal list --stage proposal", (PY, "-m", "tcrm", "deal", "list", "--stage", "proposal")),
+    ("tcrm client show acme-logistics", (PY, "-m", "tcrm", "client", "show", "acme-logistics")),
+    ("tcrm search acme", (PY, "-m", "tcrm", "search", "acme")),
+    ("tcrm status", (PY, "-m", "tcrm", "status")),
 )
+HOT = [
+    " ".join(cmd[3:])
+    for name, cmd in FIGURES
+    if name.startswith("tcrm ") and cmd[3] not in ("--version", "--help")
+]
+"""The hot commands whose imports are listed (``-X importtime``), as ``tcrm`` arguments."""
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)\s*$")
 
 
@@ -108,10 +121,12 @@ def timed(cmd: tuple[str, ...], env: dict[str, str]) -> float:
     return seconds
 
 
-def import_times(env: dict[str, str]) -> tuple[dict[str, tuple[int, int]], list[str]]:
-    """``-X importtime`` of ``tcrm task list``: module -> (cumulative us, depth), in order."""
+def import_times(
+    env: dict[str, str], args: tuple[str, ...]
+) -> tuple[dict[str, tuple[int, int, int]], list[str]]:
+    """``-X importtime`` of ``tcrm ARGS``: module -> (cumulative us, depth, self us), in order."""
     done = subprocess.run(
-        (PY, "-X", "importtime", "-m", "tcrm", "task", "list"),
+        (PY, "-X", "importtime", "-m", "tcrm", *args),
         env=env,
         cwd=NEUTRAL_CWD,
         stdout=subprocess.DEVNULL,
@@ -119,12 +134,12 @@ def import_times(env: dict[str, str]) -> tuple[dict[str, tuple[int, int]], list[
         text=True,
         check=True,
     )
-    found: dict[str, tuple[int, int]] = {}
+    found: dict[str, tuple[int, int, int]] = {}
     for line in done.stderr.splitlines():
         match = IMPORT_LINE.match(line)
         if match:
             cumulative, indent, name = int(match[2]), len(match[3]), match[4]
-            found[name] = (cumulative, indent // 2)
+            found[name] = (cumulative, indent // 2, int(match[1]))
     return found, list(found)
 
 
@@ -157,23 +172,27 @@ def measure(codes: dict[str, Path | None], ws: Path, runs: int, top: int) -> dic
             + "  ".join(f"{label} {entry[label]['median'] * 1000:7.1f} ms" for label in codes)
         )
     imports: dict[str, Any] = {}
-    for label, env in envs.items():
-        samples = [import_times(env) for _ in range(runs)]
-        order = samples[-1][1]
-        medians = {
-            name: statistics.median(s[0][name][0] for s in samples if name in s[0])
-            for name in order
-        }
-        ranked = sorted(order, key=lambda n: -medians[n])[:top]
-        imports[label] = {
-            "modules": len(order),
-            "heavy_imported": heavy_present(order),
-            "top_cumulative_ms": [
-                {"module": n, "depth": samples[-1][0][n][1], "ms": round(medians[n] / 1000, 1)}
-                for n in ranked
-            ],
-        }
-    return {"figures": figures, "task_list_imports": imports}
+    for command in HOT:
+        imports[command] = {}
+        for label, env in envs.items():
+            samples = [import_times(env, tuple(command.split())) for _ in range(runs)]
+            order = samples[-1][1]
+            medians = {
+                name: statistics.median(s[0][name][0] for s in samples if name in s[0])
+                for name in order
+            }
+            total = statistics.median(sum(v[2] for v in s[0].values()) for s in samples)
+            ranked = sorted(order, key=lambda n: -medians[n])[:top]
+            imports[command][label] = {
+                "modules": len(order),
+                "import_ms": round(total / 1000, 1),
+                "heavy_imported": heavy_present(order),
+                "top_cumulative_ms": [
+                    {"module": n, "depth": samples[-1][0][n][1], "ms": round(medians[n] / 1000, 1)}
+                    for n in ranked
+                ],
+            }
+    return {"figures": figures, "imports": imports}
 
 
 def print_report(report: dict[str, Any], labels: list[str]) -> None:
@@ -186,13 +205,21 @@ def print_report(report: dict[str, Any], labels: list[str]) -> None:
             for label in labels
         )
         print(f"{entry['figure']:<36}{cells}")
-    for label in labels:
-        info = report["task_list_imports"][label]
-        print(f"\n`tcrm task list` ({label}): {info['modules']} modules imported")
-        print("  heavy ones: " + (", ".join(info["heavy_imported"]) or "none"))
-        print("  top cumulative import times (median ms; indent = nesting):")
-        for item in info["top_cumulative_ms"]:
-            print(f"  {item['ms']:8.1f}  {'  ' * item['depth']}{item['module']}")
+    print("\nimports per command: modules, their total import time (median ms), heavy ones")
+    for command, by_label in report["imports"].items():
+        for label in labels:
+            info = by_label[label]
+            heavy = ", ".join(info["heavy_imported"]) or "none"
+            print(
+                f"  tcrm {command:<30} {label:<7} {info['modules']:4d} modules "
+                f"{info['import_ms']:7.1f} ms  heavy: {heavy}"
+            )
+    for command, by_label in report["imports"].items():
+        for label in labels:
+            info = by_label[label]
+            print(f"\n`tcrm {command}` ({label}): top cumulative import times (median ms):")
+            for item in info["top_cumulative_ms"]:
+                print(f"  {item['ms']:8.1f}  {'  ' * item['depth']}{item['module']}")
 
 
 def main() -> None:
@@ -200,7 +227,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10, help="timed runs per figure")
     parser.add_argument("--before", type=Path, help="also time the tcrm package in this checkout")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
-    parser.add_argument("--top", type=int, default=20, help="how many imports to list")
+    parser.add_argument(
+        "--top", type=int, default=10, help="how many imports to list for each command"
+    )
     args = parser.parse_args()
     codes: dict[str, Path | None] = {}
     if args.before:

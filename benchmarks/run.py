@@ -1,7 +1,8 @@
 """tcrm's benchmark suite: whole-process timings on generated workspaces. A script, not a test.
 
     python benchmarks/run.py [--sizes 1k,10k,100k,tui] [--runs 5] [--json out.json]
-                             [--only NAME ...] [--timeout 60] [--code DIR] [--markdown] [--list]
+                             [--only NAME ...] [--timeout 60] [--code DIR] [--before DIR]
+                             [--markdown] [--list]
 
 For each size it generates a workspace once (cached in benchmarks/.cache/<size>/ws,
 git-ignored; regenerated when the generator changes) and never runs anything in it: the
@@ -30,13 +31,14 @@ import os
 import platform
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -86,12 +88,20 @@ TCRM_BENCHES = (
     Bench("task-list", "task list", ("task", "list")),
     Bench("task-list-today", "task list --today", ("task", "list", "--today")),
     Bench("deal-list-stage", "deal list --stage proposal", ("deal", "list", "--stage", "proposal")),
+    Bench("client-list", "client list", ("client", "list")),
     Bench("client-show", "client show <id>", ("client", "show", "{client}")),
     Bench("search", f"search {SEARCH_WORD}", ("search", "{word}")),
     Bench(
         "task-add",
         "task add --due tomorrow (+commit)",
         ("task", "add", "bench", "--due", "tomorrow"),
+        writes=True,
+    ),
+    Bench("log", "log <client> call (+commit)", ("log", "{client}", "call: bench"), writes=True),
+    Bench(
+        "deal-move",
+        "deal move <deal> qualified (+commit)",
+        ("deal", "move", "{deal}", "qualified"),
         writes=True,
     ),
     Bench(
@@ -122,13 +132,31 @@ class Failed(Exception):
     """A run that exited non-zero, took longer than the timeout, or did not do its job."""
 
 
+@dataclass(frozen=True)
+class Sample:
+    """One run of a child process: wall time (s), CPU time (user + system, s) and peak
+    resident memory (MB), the last two from ``os.wait4`` of that very child."""
+
+    wall: float
+    cpu: float
+    rss_mb: float
+
+
+AFTER, BEFORE = "", "before"
+"""The code labels: the code timed (``--code`` or the installed tcrm), and ``--before``'s."""
+
+
 @dataclass
 class Suite:
     runs: int
     timeout: float
-    code: Path | None
+    codes: dict[str, Path | None]
+    """Label -> the tcrm package timed (None: the installed one); with ``--before``, two,
+    timed run for run alternately so that both see the same machine load."""
     only: set[str]
     tmp: Path
+    modes: tuple[str, ...] = ("cold", "warm")
+    """``--warm``: the warm figures alone (what a user sees on every command but the first)."""
     results: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     notes: list[str] = dataclasses.field(default_factory=list)
 
@@ -136,11 +164,15 @@ class Suite:
         return not self.only or name in self.only
 
     def record(
-        self, name: str, label: str, size: str, mode: str, times: list[float]
+        self, name: str, label: str, size: str, mode: str, samples: list[Sample], code: str = AFTER
     ) -> dict[str, Any]:
+        times = [s.wall for s in samples]
+        cpus = [s.cpu for s in samples]
+        rss = [s.rss_mb for s in samples]
         entry = {
             "name": name,
-            "command": label,
+            "command": labelled(label, code),
+            "code": code or "after",
             "size": size,
             "mode": mode,
             "median": round(statistics.median(times), 4),
@@ -148,20 +180,43 @@ class Suite:
             "max": round(max(times), 4),
             "runs": len(times),
             "times": [round(t, 4) for t in times],
+            "cpu_median": round(statistics.median(cpus), 4),
+            "cpu_times": [round(t, 4) for t in cpus],
         }
+        if any(rss):  # a child's (an in-process figure has none)
+            entry["max_rss_mb"] = round(max(rss), 1)
+            entry["rss_mb"] = [round(r, 1) for r in rss]
         self.results.append(entry)
-        say(f"  {size:>5} {mode:<4} {label:<48} {entry['median']:8.3f} s")
+        memory = f"  {entry['max_rss_mb']:6.1f} MB" if "max_rss_mb" in entry else ""
+        say(
+            f"  {size:>5} {mode:<4} {entry['command']:<57} {entry['median']:8.3f} s"
+            f"  cpu {entry['cpu_median']:6.3f} s{memory}"
+        )
         return entry
 
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
 
-    def skip(self, name: str, label: str, size: str, mode: str, reason: str) -> None:
+    def skip(
+        self, name: str, label: str, size: str, mode: str, reason: str, code: str = AFTER
+    ) -> None:
+        command = labelled(label, code)
         self.results.append(
-            {"name": name, "command": label, "size": size, "mode": mode, "skipped": reason}
+            {
+                "name": name,
+                "command": command,
+                "code": code or "after",
+                "size": size,
+                "mode": mode,
+                "skipped": reason,
+            }
         )
-        say(f"  {size:>5} {mode:<4} {label:<48} skipped: {reason}")
+        say(f"  {size:>5} {mode:<4} {command:<57} skipped: {reason}")
+
+
+def labelled(label: str, code: str) -> str:
+    return f"{label} [{code}]" if code else label
 
 
 def say(text: str) -> None:
@@ -277,37 +332,127 @@ def import_csv() -> Path:
 # --- timing --------------------------------------------------------------------------------
 
 
-def timed(cmd: list[str], env: dict[str, str], timeout: float) -> float:
+SPAWNER = r"""
+import json, os, signal, sys, threading, time
+quiet = os.open(os.devnull, os.O_RDWR)
+for line in sys.stdin:
+    cmd, env, timeout, out_path, err_path = json.loads(line)
+    out = os.open(out_path or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    err = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    dup = os.POSIX_SPAWN_DUP2
+    actions = [(dup, quiet, 0), (dup, out, 1), (dup, err, 2)]
     started = time.perf_counter()
-    try:
-        done = subprocess.run(
-            cmd,
-            env=env,
-            cwd=NEUTRAL_CWD,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired:
-        raise Failed(f"a run took longer than {timeout:g} s") from None
+    pid = os.posix_spawn(cmd[0], cmd, env, file_actions=actions)
+    killer = threading.Timer(timeout, os.kill, (pid, signal.SIGKILL))
+    killer.start()
+    _, status, usage = os.wait4(pid, 0)
     took = time.perf_counter() - started
-    if done.returncode != 0:
-        last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["?"])[-1]
-        raise Failed(f"exit {done.returncode}: {last[:200]}")
-    return took
+    killer.cancel()
+    os.close(out)
+    os.close(err)
+    cpu = usage.ru_utime + usage.ru_stime
+    print(json.dumps([took, cpu, usage.ru_maxrss, os.waitstatus_to_exitcode(status)]), flush=True)
+"""
+"""Starts every timed process, and reaps it with ``os.wait4``: that child's own CPU time and
+peak RSS. A small process of its own, because Linux counts in a child's peak RSS the
+memory of the process it was started from (``exec`` keeps the high-water mark of the
+memory it replaces): started from this script (~40 MB with tcrm's generator loaded),
+every child would weigh at least that. This one weighs ``SPAWNER_MB`` (see the JSON)."""
+
+_spawner: subprocess.Popen[str] | None = None
+
+
+def spawner() -> subprocess.Popen[str]:
+    global _spawner
+    if _spawner is None:
+        _spawner = subprocess.Popen(
+            [sys.executable, "-S", "-c", SPAWNER],
+            cwd=NEUTRAL_CWD,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={"PATH": os.environ.get("PATH", "")},
+        )
+    return _spawner
+
+
+def child(
+    cmd: list[str], env: dict[str, str], timeout: float, stdout: bool = False
+) -> tuple[Sample, str]:
+    """Run ``cmd`` to its end: its Sample and (with ``stdout``) what it printed.
+
+    ``cmd[0]`` is looked up on PATH here; the spawner starts the process in NEUTRAL_CWD
+    and reaps it (``os.wait4``: this child's resource usage alone), and kills a child
+    running longer than ``timeout``, which fails the figure. stdout and stderr go to files,
+    so a chatty child never blocks on a full pipe.
+    """
+    program = shutil.which(cmd[0]) or cmd[0]
+    with tempfile.TemporaryDirectory() as folder:
+        out_path = os.path.join(folder, "out") if stdout else None
+        err_path = os.path.join(folder, "err")
+        proc = spawner()
+        assert proc.stdin is not None and proc.stdout is not None
+        job = [[program, *cmd[1:]], env, timeout, out_path, err_path]
+        proc.stdin.write(json.dumps(job) + "\n")
+        proc.stdin.flush()
+        answer = proc.stdout.readline()
+        if not answer:
+            raise SystemExit("the spawner of timed processes died")
+        took, cpu, rss_kb, code = json.loads(answer)
+        if code == -signal.SIGKILL and took >= timeout:
+            raise Failed(f"a run took longer than {timeout:g} s")
+        if code != 0:
+            text = Path(err_path).read_text(encoding="utf-8", errors="replace").strip()
+            raise Failed(f"exit {code}: {(text.splitlines() or ['?'])[-1][:200]}")
+        printed = Path(out_path).read_text(encoding="utf-8", errors="replace") if out_path else ""
+    # ru_maxrss is in kilobytes on Linux
+    return Sample(took, cpu, rss_kb / 1024), printed
+
+
+def spawner_mb() -> float | None:
+    """The spawner's own peak RSS: no figure's RSS can be below it."""
+    try:
+        status = Path(f"/proc/{spawner().pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+def timed(cmd: list[str], env: dict[str, str], timeout: float) -> Sample:
+    return child(cmd, env, timeout)[0]
 
 
 def repeat(
-    suite: Suite, name: str, label: str, size: str, mode: str, once: Callable[[], float]
+    suite: Suite,
+    name: str,
+    label: str,
+    size: str,
+    mode: str,
+    once: Callable[[str], Sample],
+    codes: Iterable[str] = (AFTER,),
 ) -> None:
-    """``suite.runs`` timings of ``once``, or a skip with the reason of the first failure."""
-    try:
-        times = [once() for _ in range(suite.runs)]
-    except Failed as exc:
-        suite.skip(name, label, size, mode, str(exc))
-        return
-    suite.record(name, label, size, mode, times)
+    """``suite.runs`` samples of ``once(code)`` for each code, alternating code by code
+    within each round (so every code sees the same machine load), or a skip with the
+    reason of the first failure."""
+    codes = list(codes)
+    samples: dict[str, list[Sample]] = {code: [] for code in codes}
+    failed: dict[str, str] = {}
+    for _ in range(suite.runs):
+        for code in codes:
+            if code in failed:
+                continue
+            try:
+                samples[code].append(once(code))
+            except Failed as exc:
+                failed[code] = str(exc)
+    for code in codes:
+        if code in failed:
+            suite.skip(name, label, size, mode, failed[code], code)
+        else:
+            suite.record(name, label, size, mode, samples[code], code)
 
 
 def tcrm_env(ws: Path, code: Path | None) -> dict[str, str]:
@@ -329,9 +474,20 @@ def tcrm_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "tcrm", *args]
 
 
-def run_tcrm_benches(suite: Suite, size: str, work: Path) -> None:
+def lead_deal(ws: Path) -> str:
+    """An open deal of the sales pipeline at its first stage (``lead``), which may move
+    to ``qualified`` (whose template adds a task in the same commit)."""
+    for path in sorted((ws / "deals").glob("*.yaml")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if {"pipeline: sales", "stage: lead", "status: open"} <= set(lines):
+            return path.stem
+    raise SystemExit(f"no deal at the lead stage in {ws}")
+
+
+def run_tcrm_benches(suite: Suite, size: str, works: dict[str, Path]) -> None:
     fill = {
         "{client}": busiest_client(size),
+        "{deal}": lead_deal(works[AFTER]),
         "{word}": SEARCH_WORD,
         "{csv}": str(import_csv()),
         "{ics}": str(suite.tmp / "x.ics"),
@@ -340,30 +496,39 @@ def run_tcrm_benches(suite: Suite, size: str, work: Path) -> None:
         if suite.wanted(bench.name):
             args = [fill.get(a, a) for a in bench.args]
             if bench.writes:
-                run_write(suite, bench, args, size, work)
+                run_write(suite, bench, args, size, works)
             else:
-                run_read(suite, bench, args, size, work)
+                run_read(suite, bench, args, size, works)
 
 
-def run_read(suite: Suite, bench: Bench, args: list[str], size: str, work: Path) -> None:
-    """Cold: no index before each run. Warm: one untimed run, then the timed ones."""
-    env = tcrm_env(work, suite.code)
+def run_read(
+    suite: Suite, bench: Bench, args: list[str], size: str, works: dict[str, Path]
+) -> None:
+    """Cold: no index before each run. Warm: one untimed run, then the timed ones. Each
+    code has its own copy (an index made by another tcrm version would be rebuilt)."""
+    envs = {code: tcrm_env(works[code], suite.codes[code]) for code in suite.codes}
 
-    def once(cold: bool) -> float:
+    def once(code: str, cold: bool) -> Sample:
         if cold:
-            drop_index(work)
-        return timed(tcrm_cmd(*args), env, suite.timeout)
+            drop_index(works[code])
+        return timed(tcrm_cmd(*args), envs[code], suite.timeout)
 
-    repeat(suite, bench.name, bench.label, size, "cold", lambda: once(True))
-    try:
-        once(False)  # warm-up, untimed
-    except Failed as exc:
-        suite.skip(bench.name, bench.label, size, "warm", f"warm-up failed: {exc}")
-    else:
-        repeat(suite, bench.name, bench.label, size, "warm", lambda: once(False))
+    if "cold" in suite.modes:
+        repeat(suite, bench.name, bench.label, size, "cold", lambda c: once(c, True), suite.codes)
+    warm = []
+    for code in suite.codes:
+        try:
+            once(code, False)  # warm-up, untimed
+        except Failed as exc:
+            suite.skip(bench.name, bench.label, size, "warm", f"warm-up failed: {exc}", code)
+        else:
+            warm.append(code)
+    repeat(suite, bench.name, bench.label, size, "warm", lambda c: once(c, False), warm)
 
 
-def run_write(suite: Suite, bench: Bench, args: list[str], size: str, work: Path) -> None:
+def run_write(
+    suite: Suite, bench: Bench, args: list[str], size: str, works: dict[str, Path]
+) -> None:
     """Every run on a fresh copy of ``work``: cold without the index, warm with it fresh.
 
     The copies, their index refresh (warm) and the check that the run made exactly one
@@ -372,24 +537,30 @@ def run_write(suite: Suite, bench: Bench, args: list[str], size: str, work: Path
     several times slower for a while after thousands were deleted, and tcrm's own flush
     of an import would otherwise write out the copy just made as well.
     """
-    if not has_index(work):  # give warm copies an index to carry (no-op before the index)
-        try:
-            timed(tcrm_cmd(*REFRESH), tcrm_env(work, suite.code), suite.timeout)
-        except Failed as exc:
-            suite.note(f"{size}: `{' '.join(REFRESH)}` before the writes: {exc}")
+    for code, work in works.items():
+        if not has_index(work):  # give warm copies an index to carry (no-op before the index)
+            try:
+                timed(tcrm_cmd(*REFRESH), tcrm_env(work, suite.codes[code]), suite.timeout)
+            except Failed as exc:
+                suite.note(f"{size}: `{' '.join(REFRESH)}` before the writes: {exc}")
     folder = suite.tmp / size / "write"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    modes = ("cold", "warm")
-    copies = {mode: [folder / f"{mode}-{i}" for i in range(suite.runs)] for mode in modes}
-    for path in (p for paths in copies.values() for p in paths):
-        copy_workspace(work, path)
+    modes = suite.modes
+    copies = {
+        (code, mode): [folder / f"{code or 'after'}-{mode}-{i}" for i in range(suite.runs)]
+        for code in suite.codes
+        for mode in modes
+    }
+    for (code, _), paths in copies.items():
+        for path in paths:
+            copy_workspace(works[code], path)
     os.sync()
-    left = {mode: iter(paths) for mode, paths in copies.items()}
+    left = {key: iter(paths) for key, paths in copies.items()}
 
-    def once(cold: bool) -> float:
-        fresh = next(left["cold" if cold else "warm"])
-        env = tcrm_env(fresh, suite.code)
+    def once(code: str, cold: bool) -> Sample:
+        fresh = next(left[code, "cold" if cold else "warm"])
+        env = tcrm_env(fresh, suite.codes[code])
         if cold:
             drop_index(fresh)
         elif has_index(fresh):
@@ -402,36 +573,48 @@ def run_write(suite: Suite, bench: Bench, args: list[str], size: str, work: Path
         return took
 
     try:
-        repeat(suite, bench.name, bench.label, size, "cold", lambda: once(True))
-        repeat(suite, bench.name, bench.label, size, "warm", lambda: once(False))
+        for mode in modes:
+            repeat(
+                suite,
+                bench.name,
+                bench.label,
+                size,
+                mode,
+                lambda c, cold=mode == "cold": once(c, cold),  # type: ignore[misc]
+                suite.codes,
+            )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def index_command(suite: Suite) -> bool:
+def index_command(suite: Suite, code: str) -> bool:
     """Whether the timed tcrm has `tcrm index` (`tcrm index --help` exits 0)."""
     done = subprocess.run(
         tcrm_cmd("index", "--help"),
-        env=tcrm_env(suite.tmp, suite.code),
+        env=tcrm_env(suite.tmp, suite.codes[code]),
         cwd=NEUTRAL_CWD,
         capture_output=True,
     )
     return done.returncode == 0
 
 
-def run_index_rebuild(suite: Suite, size: str, work: Path) -> None:
+def run_index_rebuild(suite: Suite, size: str, works: dict[str, Path]) -> None:
     """The first index of the workspace: `tcrm -w WS index rebuild` with no index before."""
     label = OTHER_NAMES["index-rebuild"]
-    if not index_command(suite):
-        suite.skip("index-rebuild", label, size, "cold", "n/a: no `tcrm index` command")
-        return
-    env = tcrm_env(work, suite.code)
+    codes = []
+    for code in suite.codes:
+        if index_command(suite, code):
+            codes.append(code)
+        else:
+            suite.skip("index-rebuild", label, size, "cold", "n/a: no `tcrm index` command", code)
 
-    def once() -> float:
+    def once(code: str) -> Sample:
+        work = works[code]
         drop_index(work)
+        env = tcrm_env(work, suite.codes[code])
         return timed(tcrm_cmd("-w", str(work), "index", "rebuild"), env, suite.timeout)
 
-    repeat(suite, "index-rebuild", label, size, "cold", once)
+    repeat(suite, "index-rebuild", label, size, "cold", once, codes)
 
 
 # --- the TUI -------------------------------------------------------------------------------
@@ -451,87 +634,100 @@ print(json.dumps(bench_tui.first_paint(Path({ws!r}))))
 """
 
 
-def run_tui(suite: Suite, size: str, work: Path) -> None:
+def run_tui(suite: Suite, size: str, works: dict[str, Path]) -> None:
     """Spawn -> the Today screen painted, a child process per run (bench_tui.first_paint).
 
     Two rows: its tasks painted (the first paint) and the screen complete. The part from
-    App() to painted goes into the JSON as ``in_process_median``.
+    App() to painted goes into the JSON as ``in_process_median``; the peak RSS is the
+    child's at its end (the screen complete).
     """
-    code = _TUI_CHILD.format(bench_dir=str(BENCH_DIR), ws=str(work))
-    env = tcrm_env(work, suite.code)
+    rows = ((OTHER_NAMES["tui"], "first"), (TUI_COMPLETE, "today"))
 
-    def once(cold: bool) -> dict[str, float]:
+    def once(code: str, cold: bool) -> dict[str, Any]:
+        work = works[code]
         if cold:
             drop_index(work)
+        script = _TUI_CHILD.format(bench_dir=str(BENCH_DIR), ws=str(work))
+        env = tcrm_env(work, suite.codes[code])
         spawned = time.time()
-        try:
-            done = subprocess.run(
-                [sys.executable, "-c", code],
-                env=env,
-                cwd=NEUTRAL_CWD,
-                capture_output=True,
-                text=True,
-                timeout=suite.timeout,
-            )
-        except subprocess.TimeoutExpired:
-            raise Failed(f"a run took longer than {suite.timeout:g} s") from None
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["?"])[-1]
-            raise Failed(f"exit {done.returncode}: {last[:200]}")
-        child = json.loads(done.stdout.strip().splitlines()[-1])
+        sample, printed = child([sys.executable, "-c", script], env, suite.timeout, stdout=True)
+        found = json.loads(printed.strip().splitlines()[-1])
         return {
-            "first": child["first_at"] - spawned,
-            "today": child["today_at"] - spawned,
-            "first_in": child["first"],
-            "today_in": child["today"],
+            "first": child_sample(sample, found["first_at"] - spawned),
+            "today": child_sample(sample, found["today_at"] - spawned),
+            "first_in": found["first"],
+            "today_in": found["today"],
         }
 
-    def timed_runs(mode: str) -> None:
-        rows = ((OTHER_NAMES["tui"], "first"), (TUI_COMPLETE, "today"))
+    def timed_runs(mode: str, codes: list[str]) -> None:
+        runs: dict[str, list[dict[str, Any]]] = {code: [] for code in codes}
+        failed: dict[str, str] = {}
+        for _ in range(suite.runs):
+            for code in codes:
+                if code not in failed:
+                    try:
+                        runs[code].append(once(code, mode == "cold"))
+                    except Failed as exc:
+                        failed[code] = str(exc)
+        for code in codes:
+            for label, key in rows:
+                if code in failed:
+                    suite.skip("tui", label, size, mode, failed[code], code)
+                    continue
+                done = runs[code]
+                entry = suite.record("tui", label, size, mode, [r[key] for r in done], code)
+                entry["in_process_median"] = round(
+                    statistics.median(r[f"{key}_in"] for r in done), 4
+                )
+
+    if "cold" in suite.modes:
+        timed_runs("cold", list(suite.codes))
+    warm = []
+    for code in suite.codes:
         try:
-            runs = [once(mode == "cold") for _ in range(suite.runs)]
+            once(code, False)
         except Failed as exc:
             for label, _ in rows:
-                suite.skip("tui", label, size, mode, str(exc))
-            return
-        for label, key in rows:
-            entry = suite.record("tui", label, size, mode, [r[key] for r in runs])
-            entry["in_process_median"] = round(statistics.median(r[f"{key}_in"] for r in runs), 4)
+                suite.skip("tui", label, size, "warm", f"warm-up failed: {exc}", code)
+        else:
+            warm.append(code)
+    timed_runs("warm", warm)
 
-    timed_runs("cold")
-    try:
-        once(False)
-    except Failed as exc:
-        for label in (OTHER_NAMES["tui"], TUI_COMPLETE):
-            suite.skip("tui", label, size, "warm", f"warm-up failed: {exc}")
-    else:
-        timed_runs("warm")
+
+def child_sample(whole: Sample, wall: float) -> Sample:
+    """The TUI child's CPU and memory (of the whole child), with the wall time it reported."""
+    return Sample(wall, whole.cpu, whole.rss_mb)
 
 
 # --- floors and the peer -------------------------------------------------------------------
 
 
 def run_floors(suite: Suite, size: str, ws: Path) -> None:
-    env = tcrm_env(ws, suite.code)
+    envs = {code: tcrm_env(ws, suite.codes[code]) for code in suite.codes}
     floors = (
-        ("python-pass", [sys.executable, "-c", "pass"]),
-        ("import-cli", tcrm_cmd("--version")),
+        ("python-pass", [sys.executable, "-c", "pass"], [AFTER]),
+        ("import-cli", tcrm_cmd("--version"), list(suite.codes)),
     )
-    for name, cmd in floors:
-        if suite.wanted(name):
+    for name, cmd, codes in floors:
+        if not suite.wanted(name):
+            continue
+        ready = []
+        for code in codes:
             try:
-                timed(cmd, env, suite.timeout)
+                timed(cmd, envs[code], suite.timeout)
             except Failed as exc:
-                suite.skip(name, OTHER_NAMES[name], size, "warm", str(exc))
-                continue
-            repeat(
-                suite,
-                name,
-                OTHER_NAMES[name],
-                size,
-                "warm",
-                lambda c=cmd: timed(c, env, suite.timeout),
-            )
+                suite.skip(name, OTHER_NAMES[name], size, "warm", str(exc), code)
+            else:
+                ready.append(code)
+        repeat(
+            suite,
+            name,
+            OTHER_NAMES[name],
+            size,
+            "warm",
+            lambda code, c=cmd: timed(c, envs[code], suite.timeout),  # type: ignore[misc]
+            ready,
+        )
     if suite.wanted("read-files"):
         read_every_file(ws)
         repeat(
@@ -540,13 +736,14 @@ def run_floors(suite: Suite, size: str, ws: Path) -> None:
             OTHER_NAMES["read-files"],
             size,
             "warm",
-            lambda: read_every_file(ws),
+            lambda _: read_every_file(ws),
         )
 
 
-def read_every_file(ws: Path) -> float:
+def read_every_file(ws: Path) -> Sample:
     """Walk the record folders and read every file's bytes: what no read can go below."""
     started = time.perf_counter()
+    cpu = time.process_time()
     folders = [ws / "clients", ws / "deals", ws / "tasks"]
     activities = ws / "activities"
     if activities.is_dir():
@@ -556,7 +753,7 @@ def read_every_file(ws: Path) -> float:
         for entry in os.scandir(folder):
             with open(entry.path, "rb") as handle:
                 total += len(handle.read())
-    return time.perf_counter() - started
+    return Sample(time.perf_counter() - started, time.process_time() - cpu, 0.0)
 
 
 TW_COMMANDS = (
@@ -642,7 +839,12 @@ def run_taskwarrior(suite: Suite, size: str) -> None:
             suite.skip("taskwarrior", full, size, "warm", str(exc))
         else:
             repeat(
-                suite, "taskwarrior", full, size, "warm", lambda c=cmd: timed(c, env, suite.timeout)
+                suite,
+                "taskwarrior",
+                full,
+                size,
+                "warm",
+                lambda _, c=cmd: timed(c, env, suite.timeout),  # type: ignore[misc]
             )
         suite.results[-1]["pending_tasks"] = count
 
@@ -651,38 +853,56 @@ def run_taskwarrior(suite: Suite, size: str) -> None:
 
 
 def ratios(results: list[dict[str, Any]], sizes: list[str]) -> list[dict[str, Any]]:
-    """tcrm (warm) against taskwarrior on the same number of tasks."""
+    """tcrm (warm) against taskwarrior on the same number of tasks, for each code timed."""
     pairs = (("task-list", "task list"), ("task-list-today", "task due:today list"))
+    ours_names = {ours for ours, _ in pairs}
+    codes = list(dict.fromkeys(r.get("code", "after") for r in results if r["name"] in ours_names))
     out = []
     for size in sizes:
-        for ours, theirs in pairs:
-            mine = [
-                r
-                for r in results
-                if r["name"] == ours and r["size"] == size and r["mode"] == "warm"
-            ]
-            peer = [
-                r
-                for r in results
-                if r["name"] == "taskwarrior"
-                and r["size"] == size
-                and r["command"].endswith(f": {theirs}")
-            ]
-            if mine and peer and "median" in mine[0] and "median" in peer[0]:
-                out.append(
-                    {
-                        "size": size,
-                        "tcrm": mine[0]["command"],
-                        "taskwarrior": theirs,
-                        "tcrm_median": mine[0]["median"],
-                        "taskwarrior_median": peer[0]["median"],
-                        "ratio": round(mine[0]["median"] / peer[0]["median"], 2),
-                    }
-                )
+        for code in codes:
+            for ours, theirs in pairs:
+                mine = [
+                    r
+                    for r in results
+                    if r["name"] == ours
+                    and r["size"] == size
+                    and r["mode"] == "warm"
+                    and r.get("code", "after") == code
+                ]
+                peer = [
+                    r
+                    for r in results
+                    if r["name"] == "taskwarrior"
+                    and r["size"] == size
+                    and r["command"].endswith(f": {theirs}")
+                ]
+                if mine and peer and "median" in mine[0] and "median" in peer[0]:
+                    out.append(
+                        {
+                            "size": size,
+                            "code": code,
+                            "tcrm": mine[0]["command"],
+                            "taskwarrior": theirs,
+                            "tcrm_median": mine[0]["median"],
+                            "taskwarrior_median": peer[0]["median"],
+                            "ratio": round(mine[0]["median"] / peer[0]["median"], 2),
+                            "tcrm_cpu": mine[0]["cpu_median"],
+                            "taskwarrior_cpu": peer[0]["cpu_median"],
+                            "cpu_ratio": round(mine[0]["cpu_median"] / peer[0]["cpu_median"], 2),
+                        }
+                    )
     return out
 
 
-def cell(entry: dict[str, Any] | None, timeout: float) -> str:
+METRICS = {
+    "wall": "median (min-max) wall time, seconds",
+    "cpu": "median CPU time (user + system) of the process, seconds: less moved by other "
+    "load on the machine than the wall time",
+    "rss": "peak resident memory of the process (max of the runs), MB",
+}
+
+
+def cell(entry: dict[str, Any] | None, timeout: float, metric: str = "wall") -> str:
     if entry is None:
         return ""
     if "skipped" in entry:
@@ -690,10 +910,16 @@ def cell(entry: dict[str, Any] | None, timeout: float) -> str:
         if reason.startswith("n/a"):
             return "n/a"
         return f"> {timeout:g} s" if "longer than" in reason else "failed (see JSON)"
+    if metric == "cpu":
+        return f"{entry['cpu_median']:.3f}" if "cpu_median" in entry else ""
+    if metric == "rss":
+        return f"{entry['max_rss_mb']:.1f}" if "max_rss_mb" in entry else ""
     return f"{entry['median']:.3f} ({entry['min']:.3f}-{entry['max']:.3f})"
 
 
-def table_rows(results: list[dict[str, Any]], sizes: list[str], timeout: float) -> list[list[str]]:
+def table_rows(
+    results: list[dict[str, Any]], sizes: list[str], timeout: float, metric: str = "wall"
+) -> list[list[str]]:
     keys: list[tuple[str, str]] = []
     for r in results:
         if (r["command"], r["mode"]) not in keys:
@@ -701,37 +927,48 @@ def table_rows(results: list[dict[str, Any]], sizes: list[str], timeout: float) 
     rows = []
     for command, mode in keys:
         by_size = {r["size"]: r for r in results if r["command"] == command and r["mode"] == mode}
-        rows.append([command, mode, *(cell(by_size.get(s), timeout) for s in sizes)])
+        cells = [cell(by_size.get(s), timeout, metric) for s in sizes]
+        if any(cells):
+            rows.append([command, mode, *cells])
     return rows
+
+
+def ratio_line(r: dict[str, Any]) -> str:
+    return (
+        f"{r['size']}: tcrm `{r['tcrm']}` / taskwarrior `{r['taskwarrior']}` = "
+        f"{r['tcrm_median']:.3f} / {r['taskwarrior_median']:.3f} s = {r['ratio']}x "
+        f"(CPU {r['tcrm_cpu']:.3f} / {r['taskwarrior_cpu']:.3f} s = {r['cpu_ratio']}x)"
+    )
 
 
 def print_report(report: dict[str, Any], sizes: list[str], markdown: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    rows = table_rows(report["results"], sizes, report["timeout"])
-    title = f"tcrm benchmarks: median (min-max) seconds of {report['runs']} runs, whole process"
-    table = Table(title=title)
-    for heading in ("command", "mode", *sizes):
-        table.add_column(heading, no_wrap=heading != "command")
-    for row in rows:
-        table.add_row(*row)
     console = Console(width=None if sys.stdout.isatty() else 140)
-    console.print(table)
+    runs = f"{report['runs']} runs, whole process"
+    for metric, meaning in METRICS.items():
+        rows = table_rows(report["results"], sizes, report["timeout"], metric)
+        table = Table(title=f"tcrm benchmarks: {meaning} ({runs})")
+        for heading in ("command", "mode", *sizes):
+            table.add_column(heading, no_wrap=heading != "command")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
     for r in report["ratios"]:
-        console.print(
-            f"{r['size']}: tcrm `{r['tcrm']}` / taskwarrior `{r['taskwarrior']}` = "
-            f"{r['tcrm_median']:.3f} / {r['taskwarrior_median']:.3f} s = {r['ratio']}x",
-            highlight=False,
-        )
+        console.print(ratio_line(r), highlight=False, markup=False)
     for note in report["notes"]:
         console.print(f"note: {note}", highlight=False, markup=False)
     if markdown:
+        for metric, meaning in METRICS.items():
+            print(f"\n{meaning} ({runs}):\n")
+            print("| command | mode | " + " | ".join(sizes) + " |")
+            print("|---|---|" + "---|" * len(sizes))
+            for row in table_rows(report["results"], sizes, report["timeout"], metric):
+                print("| " + " | ".join(row) + " |")
         print()
-        print("| command | mode | " + " | ".join(sizes) + " |")
-        print("|---|---|" + "---|" * len(sizes))
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
+        for r in report["ratios"]:
+            print(f"- {ratio_line(r)}")
 
 
 def tcrm_package(code: Path | None) -> str:
@@ -769,25 +1006,29 @@ def run_size(suite: Suite, size: str) -> dict[str, Any]:
     """Every wanted figure at one size, in a private copy of the cached workspace."""
     ws, marker = workspace(size)
     before = git_state(ws)
-    work = suite.tmp / size / "ws"
+    works = {code: suite.tmp / size / f"ws-{code or 'after'}" for code in suite.codes}
+    work = works[AFTER]
     work.parent.mkdir(parents=True)
-    copied = copy_workspace(ws, work)
-    shutil.rmtree(work / ".tcrm", ignore_errors=True)
-    say(f"size {size}: {ws} (copied to {work} in {copied:.1f} s)")
+    copied = 0.0
+    for path in works.values():
+        copied = copy_workspace(ws, path)
+        shutil.rmtree(path / ".tcrm", ignore_errors=True)
+    say(f"size {size}: {ws} (copied to {work.parent} in {copied:.1f} s, {len(works)}x)")
     if size in TUI_ONLY:
         if suite.wanted("tui"):
-            run_tui(suite, size, work)
+            run_tui(suite, size, works)
     else:
-        if suite.wanted("index-rebuild"):
-            run_index_rebuild(suite, size, work)
-        run_tcrm_benches(suite, size, work)
+        if suite.wanted("index-rebuild") and "cold" in suite.modes:
+            run_index_rebuild(suite, size, works)
+        run_tcrm_benches(suite, size, works)
         if suite.wanted("tui"):
-            run_tui(suite, size, work)
+            run_tui(suite, size, works)
         run_floors(suite, size, work)
         if suite.wanted("taskwarrior"):
             run_taskwarrior(suite, size)
-    if git(work, "status", "--porcelain"):
-        suite.note(f"{size}: a read command changed the work tree (`git status`)")
+    for path in works.values():
+        if git(path, "status", "--porcelain"):
+            suite.note(f"{size}: a read command changed the work tree (`git status`)")
     shutil.rmtree(work.parent)
     untouched = git_state(ws) == before
     if not untouched:
@@ -823,6 +1064,16 @@ def main() -> None:
         help="time the tcrm package in DIR (e.g. a `git worktree` of an older commit) "
         "instead of the installed one",
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="DIR",
+        help="also time the tcrm package in DIR (e.g. `git archive main tcrm` unpacked), "
+        "run for run alternating with the code timed; its rows are marked [before]",
+    )
+    parser.add_argument(
+        "--warm", action="store_true", help="warm figures only (no cold runs, no first index)"
+    )
     parser.add_argument("--markdown", action="store_true", help="also print a markdown table")
     parser.add_argument("--list", action="store_true", help="list the benchmark names and exit")
     args = parser.parse_args()
@@ -839,22 +1090,32 @@ def main() -> None:
     started = datetime.now().astimezone()
     load_before = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="tcrm-bench-") as tmp:
+        codes: dict[str, Path | None] = {AFTER: args.code.resolve() if args.code else None}
+        if args.before:
+            codes[BEFORE] = args.before.resolve()
         suite = Suite(
             runs=args.runs,
             timeout=args.timeout,
-            code=args.code.resolve() if args.code else None,
+            codes=codes,
             only=set(args.only or ()),
             tmp=Path(tmp),
+            modes=("warm",) if args.warm else ("cold", "warm"),
         )
         generated = {size: run_size(suite, size) for size in sizes}
     report = {
         "started": started.isoformat(timespec="seconds"),
         "seconds": round((datetime.now().astimezone() - started).total_seconds(), 1),
-        "machine": {**machine(suite.code), "load_average_before": load_before},
+        "machine": {**machine(suite.codes[AFTER]), "load_average_before": load_before},
         "runs": args.runs,
         "timeout": args.timeout,
         "now": NOW,
-        "tcrm_package": tcrm_package(suite.code),
+        "spawner_mb": spawner_mb(),
+        "tcrm_package": tcrm_package(suite.codes[AFTER]),
+        **(
+            {"tcrm_package_before": tcrm_package(suite.codes[BEFORE])}
+            if BEFORE in suite.codes
+            else {}
+        ),
         "sizes": generated,
         "results": suite.results,
         "ratios": ratios(suite.results, sizes),

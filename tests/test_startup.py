@@ -104,6 +104,86 @@ def test_read_commands_import_no_heavy_library(
     assert imported(modules, HEAVY) == []
 
 
+NEVER_HOT = (
+    *(h for h in HEAVY if h not in ("dulwich", "ruamel")),
+    "typer.rich_utils",
+    "rich",
+    "importlib.metadata",
+    "multiprocessing",
+)
+"""What no hot command imports, piped (issue 23): Typer's rich help, rich itself (a pipe
+gets plain lines), pydantic's plugin lookup (importlib.metadata, and with it email, csv,
+zipfile), and multiprocessing (only a big first index or check forks)."""
+NEVER_READING = (*NEVER_HOT, "dulwich", "ruamel")
+"""A read answers from the index: no git library, no round-trip YAML."""
+
+HOT_READS = [
+    ("today",),
+    ("task", "list"),
+    ("task", "list", "--today"),
+    ("client", "list"),
+    ("deal", "list", "--stage", "proposal"),
+    ("client", "show", "acme-logistics"),
+    ("search", "acme"),
+    ("status",),
+]
+HOT_WRITES = [
+    ("task", "add", "Call back", "--due", "tomorrow"),
+    ("log", "acme-logistics", "call: wants a quote"),
+    ("deal", "move", "brightwater-health-symptom-checker-prototype", "qualified"),
+]
+
+
+def _commits(root: Path) -> int:
+    done = subprocess.run(
+        ["git", "-C", str(root), "rev-list", "--count", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout)
+
+
+@pytest.mark.parametrize("args", HOT_READS, ids=" ".join)
+def test_hot_reads_stay_within_their_import_budget(
+    sample_ws: Path, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """Every module a hot read imports is paid on each call (a script's loop, a prompt):
+    none of these, whether or not the index was there before."""
+    for run in ("first index", "fresh index"):
+        done, modules = probe(tmp_path, *args)
+        assert done.returncode == 0, (run, done.stderr)
+        assert done.stdout.strip(), (run, "the command printed nothing: did it run?")
+        assert imported(modules, NEVER_READING) == [], run
+
+
+@pytest.mark.parametrize("args", HOT_WRITES, ids=" ".join)
+def test_hot_writes_stay_within_their_import_budget(
+    sample_ws: Path, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """A change and its commit import the git and YAML code they need, nothing more."""
+    probe(tmp_path, "today")  # the index, as a clone in use has it
+    before = _commits(sample_ws)
+    done, modules = probe(tmp_path, *args)
+    assert done.returncode == 0, done.stderr
+    assert _commits(sample_ws) == before + 1, "the command made no commit: did it run?"
+    assert imported(modules, NEVER_HOT) == []
+
+
+def test_pydantic_validates_without_looking_plugins_up(sample_ws: Path, tmp_path: Path) -> None:
+    """The plugin lookup left out (tcrm.cli.launch.no_plugin_lookup) is pydantic's, and
+    only that: validation still runs, and refuses what it refused (a bad due)."""
+    done, modules = probe(tmp_path, "task", "list", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout), "no tasks validated"
+    assert "pydantic_core" in modules and "importlib.metadata" not in modules
+    bad = sample_ws / "tasks" / "t-bad.yaml"
+    bad.write_text("title: Broken\nstatus: open\ndue: 2026-13-45\n", encoding="utf-8")
+    done, _ = probe(tmp_path, "task", "show", "t-bad")
+    assert done.returncode != 0
+    assert "tasks/t-bad.yaml" in done.stderr and "due" in done.stderr
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -15,6 +15,8 @@ def main() -> None:
     # pydantic looks for plugins (entry points of every installed package) on first use:
     # ~25 ms of each command's start-up, for nothing tcrm uses
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    if os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__":
+        no_plugin_lookup()
     from tcrm.store import early
 
     early.start_for(sys.argv[1:])
@@ -24,6 +26,24 @@ def main() -> None:
         run()
     except SystemExit as exc:
         leave(exc.code)
+
+
+def no_plugin_lookup() -> None:
+    """pydantic's plugin loader as it answers with every plugin disabled, without what
+    it imports to look plugins up (``importlib.metadata``, and through it ``email``,
+    ``csv``, ``zipfile``: ~9% of a read command's imports).
+
+    pydantic imports ``pydantic.plugin._loader`` when it builds its first validator and
+    asks it for ``get_plugins()``, which returns no plugins when PYDANTIC_DISABLE_PLUGINS
+    is ``__all__``; this module answers the same, and only then is it put in place.
+    """
+    import types
+
+    if "pydantic.plugin._loader" in sys.modules:
+        return
+    loader = types.ModuleType("pydantic.plugin._loader", "every pydantic plugin disabled")
+    loader.get_plugins = lambda: ()  # type: ignore[attr-defined]
+    sys.modules["pydantic.plugin._loader"] = loader
 
 
 def leave(code: int | str | None) -> None:

@@ -10,7 +10,6 @@ work in its own process, in the same order.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -49,13 +48,19 @@ def map_chunks(
     """
     global _shared
     workers = min(os.cpu_count() or 1, 8, len(chunks))
-    forkable = "fork" in multiprocessing.get_all_start_methods()
     _shared = share
     try:
-        if files < PARALLEL_FROM or workers < 2 or not forkable or threading.active_count() > 1:
+        if files < PARALLEL_FROM or workers < 2 or threading.active_count() > 1:
             yield from map(work, chunks)
             return
+        # imported here: multiprocessing costs every command ~10 ms, and a read of a
+        # fresh index never forks
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            yield from map(work, chunks)
+            return
 
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
