@@ -16,7 +16,7 @@ from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
-from tcrm.errors import OverridableError, RuleError, UsageError
+from tcrm.errors import Field, OverridableError, RuleError, UsageError
 from tcrm.model import insights
 from tcrm.model.records import SURVEY_KIND, Activity, Client, Deal, Record, Task
 from tcrm.model.types import slugify
@@ -276,7 +276,7 @@ def add_client(
                 raise OverridableError(
                     f"client {existing.id!r} ({existing.name}) has {why}; see "
                     f"`tcrm client show {existing.id}`",
-                    ", or add anyway with --force",
+                    hint=(", or add anyway with ", Field("force")),
                 )
         client = build("client", {**fields, "id": ws.new_id("client", name)})
         assert isinstance(client, Client)
