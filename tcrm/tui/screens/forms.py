@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from tcrm.errors import OverridableError, Problem, TcrmError, ValidationError
+from tcrm.errors import Hint, OverridableError, Problem, TcrmError, ValidationError
 from tcrm.model.fields import FieldDef
 from tcrm.model.privacy import PRIVATE, UNREADABLE
 from tcrm.model.records import Client, Deal, Record, Task
@@ -444,7 +444,7 @@ class EditForm(FormScreen):
 
     KIND = ""
     FIELDS: ClassVar[tuple[str, ...]] = ()
-    PROTECTED: ClassVar[dict[str, str]] = {}
+    PROTECTED: ClassVar[Mapping[str, Hint]] = {}
 
     def __init__(self, record: Record) -> None:
         record = private.reveal(self.tcrm.ws, record)
