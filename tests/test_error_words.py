@@ -12,6 +12,7 @@ import fnmatch
 import pickle
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,11 +64,15 @@ def option_literals(source: str, help_texts: frozenset[str] = frozenset()) -> li
         for node in ast.walk(tree)
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
     }
-    for node in tree.body:
-        if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Constant):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign | ast.AnnAssign) and isinstance(
+            statement.value, ast.Constant
+        ):
+            targets: list[ast.expr] = (
+                statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            )
             if any(isinstance(t, ast.Name) and t.id in help_texts for t in targets):
-                skipped.add(id(node.value))
+                skipped.add(id(statement.value))
     found = [
         (node.lineno, node.value)
         for node in ast.walk(tree)
@@ -81,10 +86,11 @@ def option_literals(source: str, help_texts: frozenset[str] = frozenset()) -> li
             for part, after in zip(node.values, node.values[1:], strict=False):
                 if (
                     isinstance(part, ast.Constant)
+                    and isinstance(part.value, str)
                     and isinstance(after, ast.FormattedValue)
-                    and OPENED.search(str(part.value))
+                    and OPENED.search(part.value)
                 ):
-                    found.append((node.lineno, f"{part.value}{{...}}"))
+                    found.append((node.lineno, part.value + "{...}"))
     return found
 
 
@@ -301,7 +307,7 @@ def test_the_command_that_ran_is_found_past_global_options() -> None:
     from tcrm.cli import main as cli_main
 
     cli_main.register_all()
-    root = cli_main.command()
+    root: Any = cli_main.command()
     found = command_of(root, ["-w", "task", "task", "add", "Call", "--due", "x"])
     assert found is root.commands["task"].commands["add"]
     assert command_of(root, ["--allow-detached", "log", "acme", "x"]) is root.commands["log"]
