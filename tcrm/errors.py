@@ -1,11 +1,16 @@
 """The one exception tree of tcrm.
 
-Every failure a user can cause is a ``TcrmError`` with an exit code; the CLI's single
-error boundary prints ``str(error)`` as one line and exits with ``error.exit_code``.
+Every failure a user can cause is a ``TcrmError`` with an exit code. An error about a
+field carries the field as data (``field="due"``) and names fields inside its message as
+``Field`` parts, never as a front end spells them: the CLI's error boundary words a field
+as the command's option (``--due``), a TUI form as the field's label ("Due"), each with
+``error.words(name)``. ``str(error)`` words every field as its default option, for logs
+and for callers with no wording of their own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -36,10 +41,87 @@ def skipped_summary(problems: list[Problem]) -> str:
     return f"{len(problems)} {noun} could not be read ({', '.join(where)}); see tcrm check"
 
 
+@dataclass(frozen=True)
+class Field:
+    """A field named inside an error message: a service's keyword or a record's field
+    (``next_due``, ``contacts``), for each front end to word its own way."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command line to type, named inside an error message (``tcrm sync
+    --after-rewrite``): typed into a shell whatever the front end, so its fields read as
+    options (``Field("after_rewrite")`` -> ``--after-rewrite``) everywhere."""
+
+    parts: tuple[str | Field, ...]
+
+    def __init__(self, *parts: str | Field) -> None:
+        object.__setattr__(self, "parts", parts)
+
+    def __str__(self) -> str:
+        """The command as typed: the same in every front end."""
+        return worded(self.parts)
+
+
+Part = str | Field | Command
+"""A piece of an error message: text as it reads, a field for the front end to word, or a
+command line to type."""
+
+Hint = tuple[Part, ...]
+"""A message in parts, e.g. the way to change a field ``--set`` refuses."""
+
+Naming = Callable[[str], str]
+"""How a front end names a field: ``"next_due"`` -> ``"--next-due"`` or ``"Next due"``."""
+
+
+def option(name: str) -> str:
+    """A field as a command line spells it by default: ``next_due`` -> ``--next-due``."""
+    return "--" + name.replace("_", "-")
+
+
+def worded(parts: Sequence[Part], name: Naming = option) -> str:
+    """The message ``parts`` make, each field named by ``name`` (in a command: ``option``)."""
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, Field):
+            out.append(name(part.name))
+        else:
+            out.append(worded(part.parts))
+    return "".join(out)
+
+
 class TcrmError(Exception):
-    """Base of every error tcrm reports to a user (never a traceback)."""
+    """Base of every error tcrm reports to a user (never a traceback).
+
+    ``TcrmError("is not a date: 'fri2'", field="due")`` is about the field ``due`` and
+    reads ``--due: is not a date: 'fri2'`` on the command line. A message that names
+    fields itself gives them as parts, and is about the field it starts with:
+    ``TcrmError(Field("repeat"), " needs ", Field("due"))`` reads ``--repeat needs --due``.
+    """
 
     exit_code = 1
+
+    def __init__(self, *parts: Part, field: str | None = None) -> None:
+        super().__init__(*parts)
+        first = parts[0] if parts else None
+        if field is None and isinstance(first, Field):
+            field = first.name
+        if field is not None and Field(field) not in parts:
+            parts = (Field(field), ": ", *parts)
+        self.field = field
+        """The field the error is about (a front end shows it there), if one."""
+        self.parts: tuple[Part, ...] = parts
+
+    def words(self, name: Naming = option) -> str:
+        """The message, each field named by the front end's ``name``."""
+        return worded(self.parts, name)
+
+    def __str__(self) -> str:
+        return self.words()
 
 
 class UsageError(TcrmError):
@@ -74,16 +156,29 @@ class RuleError(TcrmError):
     """A domain rule refuses the change (a forbidden stage move, a missing field)."""
 
 
+OVERRIDE_HINT: tuple[Part, ...] = (" (or pass ", Field("force"), ")")
+"""How an overridable refusal ends by default: the override is the field ``force``."""
+
+
 class OverridableError(RuleError):
     """A rule refuses the change, but a person may override it (the CLI's ``--force``).
 
-    ``reason`` says why, without naming the CLI option: the TUI offers the override as a
-    key or a button instead, and records it the same way (the service's ``force``).
+    ``reason`` says why, without the way to override it: the TUI offers the override as
+    a key or a button instead, and records it the same way (the service's ``force``).
     """
 
-    def __init__(self, reason: str, hint: str = " (or pass --force)") -> None:
-        self.reason = reason
-        super().__init__(reason + hint)
+    def __init__(self, *reason: Part, hint: Sequence[Part] = OVERRIDE_HINT) -> None:
+        self.reason_parts = reason
+        super().__init__(*reason, *hint)
+
+    @property
+    def reason(self) -> str:
+        """Why, each field named as its default option."""
+        return worded(self.reason_parts)
+
+    def reason_words(self, name: Naming = option) -> str:
+        """Why, each field named by the front end's ``name``."""
+        return worded(self.reason_parts, name)
 
 
 class WorkspaceError(TcrmError):

@@ -302,6 +302,47 @@ def test_activity_form_shows_each_problem_next_to_its_field(sample_ws: Path) -> 
     assert commit_count(sample_ws) == commits
 
 
+def test_a_form_names_fields_by_their_labels_not_as_options(sample_ws: Path) -> None:
+    """A service's error names the field the form shows ("When"), never the CLI's ``--at``."""
+    app = make_app(sample_ws)
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        app.action_log()
+        await settle(pilot)
+        await type_into(pilot, "#field-at", "tomorrow")
+        shown = field_error(app, "at")
+        assert shown.startswith("When 'tomorrow' is in the future (2026-11-24 12:00)")
+        assert "--at" not in shown
+        # a command to type stays a command line, whatever the front end
+        assert shown.endswith("(or `tcrm log ... --next`)")
+
+    drive(app, scenario)
+
+
+def test_a_refusal_on_saving_is_shown_next_to_its_field(sample_ws: Path) -> None:
+    """The service refuses after the form's own checks passed: its error carries the
+    field, so the form shows it on that field's row, worded with the field's label."""
+    app = make_app(sample_ws)
+    from tcrm.errors import UsageError
+    from tcrm.services import tasks
+
+    with pytest.raises(UsageError) as refused:
+        tasks.add_task(app.ws, title="x", due="whenever", now=FIXED)
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        await pilot.press("4")
+        await settle(pilot)
+        form = await open_form(pilot, "n")
+        assert isinstance(form, TaskForm)
+        form._refused(refused.value)
+        await pilot.pause()
+        assert field_error(app, "due").startswith("Due: 'whenever' is not a date; use ")
+        assert str(form.query_one("#form-message", Static).render()).strip() == ""
+        assert form.errors.keys() == {"due"}
+
+    drive(app, scenario)
+
+
 # --- the pipeline board ----------------------------------------------------------------
 
 

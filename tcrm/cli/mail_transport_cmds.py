@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tcrm.cli import completion, render
+from tcrm.cli.error_words import error_text
 from tcrm.cli.state import now as cli_now
 from tcrm.cli.state import workspace
 from tcrm.cli.terminal import err
@@ -204,7 +205,10 @@ def sync(
             if len(chosen) == 1:
                 raise
             failed += 1
-            err.print(f"tcrm: error: account {account.name}: {exc}", markup=False)
+            err.print(
+                f"tcrm: error: account {account.name}: {error_text(exc, ctx.command)}",
+                markup=False,
+            )
             continue
         if as_json:
             reports.append(

@@ -349,13 +349,19 @@ def main(argv: list[str] | None = None) -> None:
     code: int | str | None = 0
     cli_state.current = None
     args = default_args(argv)
+    words = sys.argv[1:] if args is None else args
+    root: TyperGroup | None = None
     try:
-        register_for(sys.argv[1:] if args is None else args)
-        command()(args=args, prog_name="tcrm")
+        register_for(words)
+        root = command()
+        root(args=args, prog_name="tcrm")
     except SystemExit as exc:  # how click ends every command, with its exit code
         code = exc.code
     except TcrmError as exc:
-        err.print(f"tcrm: error: {exc}", markup=False)
+        from tcrm.cli.error_words import command_of, error_text
+
+        ran = command_of(root, words) if root is not None else None
+        err.print(f"tcrm: error: {error_text(exc, ran)}", markup=False)
         code = exc.exit_code
     except KeyboardInterrupt:
         code = 130

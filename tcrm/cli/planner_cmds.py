@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from tcrm.cli import render
+from tcrm.cli.error_words import error_text
 from tcrm.cli.render import Column
 from tcrm.cli.state import now, workspace
 from tcrm.cli.task_cmds import (
@@ -182,7 +183,7 @@ def _escalate(ctx: typer.Context) -> None:
     try:
         created = escalate(ws, now=now(ctx))
     except TcrmError as exc:
-        ws.warnings.append(f"escalation tasks not created: {exc}")
+        ws.warnings.append(f"escalation tasks not created: {error_text(exc, ctx.command)}")
         return
     for task in created:
         render.message(f"escalated: task {task.id} for {task.assignee or 'nobody'}: {task.title}")

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from tcrm.errors import TcrmError, UsageError
+from tcrm.errors import Command, Field, Part, TcrmError, UsageError
 from tcrm.model.text import visible
 from tcrm.store import files
 
@@ -72,27 +72,30 @@ def parse_url(text: str, kind: str) -> ServerUrl:
     scheme = scheme.lower()
     if not colon or scheme not in schemes:
         raise UsageError(
-            f"--{kind} {visible(text)!r}: the URL must start with "
+            Field(kind),
+            f" {visible(text)!r}: the URL must start with "
             f"{' or '.join(s + (':' if s == 'sendmail' else '://') for s in schemes)} "
-            f"(e.g. {example})"
+            f"(e.g. {example})",
         )
     if scheme == "sendmail":
         if not rest.strip():
-            raise UsageError(f"--{kind}: sendmail: needs a command, e.g. 'sendmail:msmtp -t'")
+            raise UsageError("sendmail: needs a command, e.g. 'sendmail:msmtp -t'", field=kind)
         return ServerUrl(scheme, command=rest.strip())
     try:
         parts = urlsplit(text)
         port = parts.port or PORTS[scheme]
     except ValueError as exc:
-        raise UsageError(f"--{kind} {visible(text)!r}: {exc}") from None
+        raise UsageError(Field(kind), f" {visible(text)!r}: {exc}") from None
     if not parts.hostname:
-        raise UsageError(f"--{kind} {visible(text)!r} names no host (e.g. {example})")
+        raise UsageError(Field(kind), f" {visible(text)!r} names no host (e.g. {example})")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise UsageError(f"--{kind} {visible(text)!r}: give scheme://user@host:port, no path")
+        raise UsageError(Field(kind), f" {visible(text)!r}: give scheme://user@host:port, no path")
     if parts.password is not None:
         raise UsageError(
-            f"--{kind}: the URL holds a password; leave it out and use --password-command "
-            f"or ${PASSWORD_ENV}<NAME> (a password is never stored)"
+            "the URL holds a password; leave it out and use ",
+            Field("password_command"),
+            f" or ${PASSWORD_ENV}<NAME> (a password is never stored)",
+            field=kind,
         )
     user = unquote(parts.username) if parts.username else None
     return ServerUrl(scheme, parts.hostname, port, user)
@@ -227,7 +230,9 @@ def make_account(
     if smtp:
         parse_url(smtp, "smtp")
     if not imap and not smtp:
-        raise UsageError("an account needs --imap URL, --smtp URL or both")
+        raise UsageError(
+            "an account needs ", Field("imap"), " URL, ", Field("smtp"), " URL or both"
+        )
     names = [f.strip() for f in (folders or DEFAULT_FOLDERS)]
     for folder in names:
         if not folder or not folder.isascii() or not folder.isprintable():
@@ -238,7 +243,7 @@ def make_account(
     if address is None and imap_url and imap_url.user and _ADDRESS.match(imap_url.user):
         address = imap_url.user
     if address is not None and not _ADDRESS.match(address.strip()):
-        raise UsageError(f"--address {visible(address)!r} is not an email address")
+        raise UsageError(Field("address"), f" {visible(address)!r} is not an email address")
     command = password_command.strip() if password_command else None
     return Account(
         name,
@@ -255,8 +260,8 @@ def add_account(account: Account, *, replace: bool = False) -> Path:
     accounts = load_accounts()
     if account.name in accounts and not replace:
         raise UsageError(
-            f"account {account.name!r} exists; remove it first (tcrm mail account rm) "
-            "or pass --replace"
+            f"account {account.name!r} exists; remove it first (tcrm mail account rm) or pass ",
+            Field("replace"),
         )
     accounts[account.name] = account
     return _save(accounts)
@@ -286,12 +291,15 @@ def get_account(name: str | None, *, need: str | None = None) -> Account:
     if name is None:
         usable = [a for a in accounts.values() if need is None or getattr(a, need)]
         if len(usable) != 1:
-            what = f" with --{need}" if need else ""
+            what: tuple[Part, ...] = (" with ", Field(need)) if need else ()
             if not usable:
-                raise UsageError(f"no mail account{what}; add one with tcrm mail account add")
+                raise UsageError("no mail account", *what, "; add one with tcrm mail account add")
             raise UsageError(
-                f"several mail accounts{what} ({', '.join(a.name for a in usable)}); "
-                "name one (--account NAME)"
+                "several mail accounts",
+                *what,
+                f" ({', '.join(a.name for a in usable)}); name one (",
+                Field("account"),
+                " NAME)",
             )
         return usable[0]
     if name not in accounts:
@@ -299,8 +307,9 @@ def get_account(name: str | None, *, need: str | None = None) -> Account:
     account = accounts[name]
     if need and not getattr(account, need):
         raise UsageError(
-            f"account {name!r} has no {need} server (tcrm mail account add {name} "
-            f"--{need} URL --replace)"
+            f"account {name!r} has no {need} server (",
+            Command(f"tcrm mail account add {name} ", Field(need), " URL ", Field("replace")),
+            ")",
         )
     return account
 
@@ -314,7 +323,8 @@ def password(account: Account) -> str:
     if not account.password_command:
         raise MailTransportError(
             f"account {account.name!r} needs a password: set ${account.password_env} or "
-            "give the account a --password-command"
+            "give the account a ",
+            Field("password_command"),
         )
     try:
         result = subprocess.run(

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from tcrm.errors import AmbiguousError, NotFoundError, TcrmError, UsageError
+from tcrm.errors import AmbiguousError, Command, Field, NotFoundError, TcrmError, UsageError
 from tcrm.model.insights import day_of
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.when import DEFAULT_DATE_ORDER, WhenError, parse_when
@@ -242,11 +242,11 @@ def current_member(ws: Workspace) -> str | None:
     return None
 
 
-def _parse(option: str, text: str, now: datetime, order: str) -> date | datetime:
+def _parse(field: str, text: str, now: datetime, order: str) -> date | datetime:
     try:
         return parse_when(text, now.replace(tzinfo=None), order)
     except WhenError as exc:
-        raise UsageError(f"{option}: {exc}") from None
+        raise UsageError(str(exc), field=field) from None
 
 
 def activity_time(text: str | None, now: datetime, order: str = DEFAULT_DATE_ORDER) -> datetime:
@@ -258,7 +258,7 @@ def activity_time(text: str | None, now: datetime, order: str = DEFAULT_DATE_ORD
     now = now.replace(second=0, microsecond=0)
     if text is None or not text.strip():
         return now
-    value = _parse("--at", text, now, order)
+    value = _parse("at", text, now, order)
     if isinstance(value, datetime):
         at = value.replace(tzinfo=now.tzinfo)
     elif value == now.date():
@@ -267,8 +267,11 @@ def activity_time(text: str | None, now: datetime, order: str = DEFAULT_DATE_ORD
         at = datetime.combine(value, NOON, tzinfo=now.tzinfo)
     if at > now:
         raise UsageError(
-            f"--at {text!r} is in the future ({at:%Y-%m-%d %H:%M}); log an activity after "
-            "it happens, and plan it with `tcrm task add` (or `tcrm log ... --next`)"
+            Field("at"),
+            f" {text!r} is in the future ({at:%Y-%m-%d %H:%M}); log an activity after "
+            "it happens, and plan it with `tcrm task add` (or `",
+            Command("tcrm log ... ", Field("next")),
+            "`)",
         )
     return at
 
@@ -290,14 +293,15 @@ def _kind(ws: Workspace, kind: str | None, summary: str) -> tuple[str, str]:
     """The activity's kind and summary, from ``--kind`` and a leading ``KIND:``."""
     kinds = ws.settings.lists.activity_kinds
     if kind is not None:
-        _check_in_list("--kind", kind.strip(), kinds, "activity kinds")
+        _check_in_list("kind", kind.strip(), kinds, "activity kinds")
         kind = kind.strip()
     prefixed, text = kind_prefix(summary, kinds)
     if prefixed is not None:
         if kind is not None and kind != prefixed:
             raise UsageError(
-                f"--kind {kind} contradicts the summary's '{summary.partition(':')[0]}:' "
-                "prefix; drop one of them"
+                Field("kind"),
+                f" {kind} contradicts the summary's '{summary.partition(':')[0]}:' "
+                "prefix; drop one of them",
             )
         if not text:
             raise UsageError(f"the summary has nothing after '{summary.partition(':')[0]}:'")
@@ -307,11 +311,11 @@ def _kind(ws: Workspace, kind: str | None, summary: str) -> tuple[str, str]:
     return kind, summary
 
 
-def _text(option: str, value: str | None) -> str | None:
+def _text(field: str, value: str | None) -> str | None:
     if value is None:
         return None
     if not value.strip():
-        raise UsageError(f"{option} is empty; leave it out or give some text")
+        raise UsageError(Field(field), " is empty; leave it out or give some text")
     return value.strip()
 
 
@@ -353,12 +357,12 @@ def log_activity(
     refs, summary = split_words(words)
     now = local_now(ws, now)
     if next_title is None and (next_due is not None or next_assignee is not None):
-        option = "--next-due" if next_due is not None else "--next-assignee"
-        raise UsageError(f'{option} needs --next "what to do next"')
+        field = "next_due" if next_due is not None else "next_assignee"
+        raise UsageError(Field(field), " needs ", Field("next_title"), ' "what to do next"')
     kind, summary = _kind(ws, kind, summary)
     with ws.lock():
         links = resolve_links(ws, refs)
-        author = _text("--author", author) or current_member(ws)
+        author = _text("author", author) or current_member(ws)
         activity = build(
             "activity",
             {
@@ -369,9 +373,9 @@ def log_activity(
                 "clients": links.clients,
                 "deals": links.deals,
                 "contacts": links.contacts,
-                "outcome": _text("--outcome", outcome),
+                "outcome": _text("outcome", outcome),
                 "author": author,
-                "notes": _text("--note", note),
+                "notes": _text("note", note),
                 **custom_assignments("activity", assignments, ws.settings, now),
             },
         )
@@ -400,7 +404,7 @@ def _follow_up(
     assignee: str | None,
     now: datetime,
 ) -> Task | None:
-    title = _text("--next", title)
+    title = _text("next_title", title)
     if title is None:
         return None
     task = build(
@@ -408,8 +412,8 @@ def _follow_up(
         {
             "id": ws.new_id("task"),
             "title": title,
-            "due": _parse("--next-due", due or DEFAULT_NEXT_DUE, now, ws.settings.date_order),
-            "assignee": _text("--next-assignee", assignee),
+            "due": _parse("next_due", due or DEFAULT_NEXT_DUE, now, ws.settings.date_order),
+            "assignee": _text("next_assignee", assignee),
             "clients": links.clients,
             "deals": links.deals,
             "contacts": links.contacts,
@@ -421,9 +425,9 @@ def _follow_up(
     return task
 
 
-def _check_in_list(option: str, value: str, allowed: Sequence[str], what: str) -> None:
+def _check_in_list(field: str, value: str, allowed: Sequence[str], what: str) -> None:
     if allowed and value not in allowed:
-        raise UsageError(f"{option}: {value!r} is not one of the {what} ({', '.join(allowed)})")
+        raise UsageError(f"{value!r} is not one of the {what} ({', '.join(allowed)})", field=field)
 
 
 def list_activities(
@@ -446,15 +450,15 @@ def list_activities(
     client_id = resolve(ws, "client", client).id if client else None
     deal_id = resolve(ws, "deal", deal).id if deal else None
     if kind is not None:
-        _check_in_list("--kind", kind, settings.lists.activity_kinds, "activity kinds")
+        _check_in_list("kind", kind, settings.lists.activity_kinds, "activity kinds")
     if author is not None:
-        _check_in_list("--author", author, [m.id for m in settings.team], "team members")
+        _check_in_list("author", author, [m.id for m in settings.team], "team members")
     order = settings.date_order
-    first, last = option_day("--since", since, now, order), option_day("--until", until, now, order)
+    first, last = option_day("since", since, now, order), option_day("until", until, now, order)
     if first and last and first > last:
-        raise UsageError(f"--since {since!r} is after --until {until!r}")
+        raise UsageError(Field("since"), f" {since!r} is after ", Field("until"), f" {until!r}")
     if limit is not None and limit < 1:
-        raise UsageError("--limit must be at least 1")
+        raise UsageError(Field("limit"), " must be at least 1")
     compiled = parse_filters(
         filters, Activity, now, settings.date_order, settings.fields.of(Activity.KIND)
     )

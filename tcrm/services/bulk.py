@@ -21,7 +21,7 @@ from datetime import date, datetime
 from difflib import SequenceMatcher
 from typing import Any
 
-from tcrm.errors import UsageError
+from tcrm.errors import Field, Hint, UsageError
 from tcrm.model.records import RECORD_TYPES, Activity, Client, Deal, Record, Task
 from tcrm.model.words import plural
 from tcrm.services.clients import (
@@ -370,7 +370,9 @@ def find_duplicate_clients(
     the one to keep when merging them (see ``_keeper``).
     """
     if not 0 < threshold <= 1:
-        raise UsageError(f"--threshold {threshold}: give a similarity between 0 and 1, e.g. 0.9")
+        raise UsageError(
+            Field("threshold"), f" {threshold}: give a similarity between 0 and 1, e.g. 0.9"
+        )
     clients = sorted(
         (c for c in all_records(ws, "client") if isinstance(c, Client)), key=lambda c: c.id
     )
@@ -448,7 +450,7 @@ class BulkResult:
     unchanged: list[str] = field(default_factory=list)
 
 
-def _protected(kind: str) -> Mapping[str, str]:
+def _protected(kind: str) -> Mapping[str, Hint]:
     if kind == "client":
         from tcrm.services.clients import PROTECTED
     elif kind == "deal":
@@ -501,16 +503,32 @@ def update_records(
     if kind not in ("client", "deal", "task"):
         raise UsageError(f"bulk updates are for clients, deals and tasks, not {PLURAL[kind]}")
     if not where and not every:
-        raise UsageError("give --where FILTER to choose the records (or --all for every one)")
+        raise UsageError(
+            "give ",
+            Field("where"),
+            " FILTER to choose the records (or ",
+            Field("every"),
+            " for every one)",
+        )
     if not (add_tags or remove_tags or assignments):
-        raise UsageError("nothing to change: give --add-tag, --remove-tag or --set field=value")
+        raise UsageError(
+            "nothing to change: give ",
+            Field("add_tags"),
+            ", ",
+            Field("remove_tags"),
+            " or ",
+            Field("assignments"),
+            " field=value",
+        )
     if (add_tags or remove_tags) and "tags" not in RECORD_TYPES[kind].model_fields:
-        raise UsageError(f"{PLURAL[kind]} have no tags; change them with --set field=value")
+        raise UsageError(
+            f"{PLURAL[kind]} have no tags; change them with ", Field("assignments"), " field=value"
+        )
     tags_in = set(ws.settings.lists.tags)
     for tag in add_tags:
         if tag not in tags_in:
             choices = ", ".join(ws.settings.lists.tags) or "none configured in tcrm.yaml lists.tags"
-            raise UsageError(f"--add-tag {tag!r} is not one of the tags ({choices})")
+            raise UsageError(Field("add_tags"), f" {tag!r} is not one of the tags ({choices})")
     protected = _protected(kind)
     with ws.lock():
         chosen = select(ws, kind=kind, where=where, now=now)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from tcrm.errors import TcrmError, UsageError
+from tcrm.errors import Field, TcrmError, UsageError
 from tcrm.model.due import aware, due_day, due_moment, reminders_of
 from tcrm.model.records import Activity, Client, Deal, Record, Task
 from tcrm.model.settings import Settings
@@ -127,10 +127,17 @@ def feed_options(
 ) -> FeedOptions:
     """Options from the command line, checked: a known assignee, a day for ``since``."""
     now = local_now(ws, now)
-    member = check_member(ws, assignee, "--assignee")
-    day = option_day("--since", since, now, ws.settings.date_order)
+    member = check_member(ws, assignee, "assignee")
+    day = option_day("since", since, now, ws.settings.date_order)
     if not (tasks or deals or activities):
-        raise UsageError("nothing to export: --no-tasks and --no-deals without --activities")
+        raise UsageError(
+            "nothing to export: ",
+            Field("no_tasks"),
+            " and ",
+            Field("no_deals"),
+            " without ",
+            Field("activities"),
+        )
     return FeedOptions(tasks, deals, activities, closed, todo, member, day)
 
 

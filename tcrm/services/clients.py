@@ -15,7 +15,7 @@ from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
-from tcrm.errors import OverridableError, RuleError, UsageError
+from tcrm.errors import Command, Field, Hint, OverridableError, RuleError, UsageError
 from tcrm.model import insights
 from tcrm.model.records import SURVEY_KIND, Activity, Client, Deal, Record, Task
 from tcrm.model.types import slugify
@@ -42,9 +42,12 @@ from tcrm.services.records import (
 from tcrm.store.where import among, eq
 from tcrm.store.workspace import Workspace
 
-PROTECTED = {
-    "contacts": 'use `tcrm client edit REF --add-contact "Name <email>"`, or edit the file '
-    "with `tcrm client edit REF`",
+PROTECTED: dict[str, Hint] = {
+    "contacts": (
+        "use `",
+        Command("tcrm client edit REF ", Field("add_contact"), ' "Name <email>"'),
+        "`, or edit the file with `tcrm client edit REF`",
+    ),
 }
 """Fields ``client edit --set`` refuses, with the way to change them instead."""
 
@@ -118,11 +121,11 @@ def parse_contact(text: str) -> dict[str, Any]:
     """A contact person from ``"Jane Doe <jane@x.com>"`` or a plain ``"Jane Doe"``."""
     raw = " ".join(str(text).split())
     if not raw:
-        raise UsageError('--contact is empty; write "Jane Doe <jane@x.com>" or a name')
+        raise UsageError(Field("contact"), ' is empty; write "Jane Doe <jane@x.com>" or a name')
     if "<" not in raw and ">" not in raw:
         if "@" in raw and " " not in raw:
             raise UsageError(
-                f'--contact {text!r} has no name; write "Jane Doe <{raw}>" or just a name'
+                Field("contact"), f' {text!r} has no name; write "Jane Doe <{raw}>" or just a name'
             )
         return {"name": raw}
     name, address = parseaddr(raw)
@@ -131,7 +134,7 @@ def parse_contact(text: str) -> dict[str, Any]:
         # parseaddr reads ``Müller, Hans <h@x.de>`` as two addresses: trust the brackets.
         name, address = bracket.group(1).strip().strip("\"'"), bracket.group(2).strip()
     if not name:
-        raise UsageError(f'--contact {text!r} has no name; write "Jane Doe <jane@x.com>"')
+        raise UsageError(Field("contact"), f' {text!r} has no name; write "Jane Doe <jane@x.com>"')
     contact: dict[str, Any] = {"name": name}
     if address:
         contact["emails"] = [address]
@@ -208,11 +211,11 @@ def duplicate_of(candidate: Client, clients: Iterable[Client]) -> tuple[Client, 
     return None
 
 
-def _choice(option: str, value: str | None, allowed: Sequence[str], what: str) -> None:
+def _choice(field: str, value: str | None, allowed: Sequence[str], what: str) -> None:
     if value is not None and value not in allowed:
         choices = ", ".join(allowed) if allowed else f"none configured in tcrm.yaml lists.{what}"
         raise UsageError(
-            f"{option} {value!r} is not one of the {what.replace('_', ' ')} ({choices})"
+            Field(field), f" {value!r} is not one of the {what.replace('_', ' ')} ({choices})"
         )
 
 
@@ -276,7 +279,7 @@ def add_client(
                 raise OverridableError(
                     f"client {existing.id!r} ({existing.name}) has {why}; see "
                     f"`tcrm client show {existing.id}`",
-                    ", or add anyway with --force",
+                    hint=(", or add anyway with ", Field("force")),
                 )
         client = build("client", {**fields, "id": ws.new_id("client", name)})
         assert isinstance(client, Client)
@@ -335,11 +338,11 @@ def list_clients(
     """``tcrm client list``: clients matching every option and filter term, by id."""
     now = local_now(ws, now)
     lists = ws.settings.lists
-    _choice("--tag", tag, lists.tags, "tags")
-    _choice("--source", source, lists.sources, "sources")
-    _choice("--status", status, lists.client_statuses, "client_statuses")
+    _choice("tag", tag, lists.tags, "tags")
+    _choice("source", source, lists.sources, "sources")
+    _choice("status", status, lists.client_statuses, "client_statuses")
     if owner is not None and ws.settings.team:
-        _choice("--owner", owner, [m.id for m in ws.settings.team], "team members")
+        _choice("owner", owner, [m.id for m in ws.settings.team], "team members")
     filters, nps_terms = surveys.split_nps_filters(filters)
     compiled = parse_filters(
         filters, Client, now, ws.settings.date_order, ws.settings.fields.of(Client.KIND)
@@ -662,8 +665,9 @@ def plan_removal(ws: Workspace, *, ref: str, cascade: bool = False) -> RemovalPl
         counts = _counts(len(refs.deals), len(refs.tasks), len(refs.activities))
         raise RuleError(
             f"client {client.id!r} is still referenced by {_and(counts)}; remove them with "
-            f"it using --cascade, or move them to another client with "
-            f"`tcrm client merge OTHER {client.id}`"
+            "it using ",
+            Field("cascade"),
+            f", or move them to another client with `tcrm client merge OTHER {client.id}`",
         )
     deal_ids = {d.id for d in refs.deals}
     deleted_tasks: list[Task] = []

@@ -16,7 +16,16 @@ from typing import Any
 
 import pydantic
 
-from tcrm.errors import AmbiguousError, NotFoundError, Problem, UsageError, ValidationError
+from tcrm.errors import (
+    AmbiguousError,
+    Command,
+    Field,
+    NotFoundError,
+    Part,
+    Problem,
+    UsageError,
+    ValidationError,
+)
 from tcrm.model.due import aware
 from tcrm.model.merge import CONFLICTS_KEY, get_path, history_key, parse_path, set_path
 from tcrm.model.privacy import PRIVATE, is_ciphertext
@@ -104,10 +113,8 @@ def describe(
     sides = sides or {}
     kept = side_text(mine, sides.get("mine_by"), sides.get("mine_commit"))
     other = side_text(theirs, sides.get("theirs_by"), sides.get("theirs_commit"))
-    return (
-        f"conflict in {field}: mine={kept}, theirs={other} "
-        f"(resolve with tcrm resolve {ref} --take mine|theirs|{field}=VALUE)"
-    )
+    fix = Command(f"tcrm resolve {ref} ", Field("take"), f" mine|theirs|{field}=VALUE")
+    return f"conflict in {field}: mine={kept}, theirs={other} (resolve with {fix})"
 
 
 def conflict_problems(rel: str, text: str, ref: str) -> list[Problem]:
@@ -277,7 +284,8 @@ def restore_hint(kind: str, record_id: str, version: git.LastVersion) -> str:
     who = version.commit
     return (
         f"{kind} {record_id} was deleted in {who.id[:7]} by {who.author} "
-        f"({who.when.date().isoformat()}); restore it with tcrm resolve {record_id} --restore"
+        f"({who.when.date().isoformat()}); restore it with "
+        f"{Command(f'tcrm resolve {record_id} ', Field('restore'))}"
     )
 
 
@@ -307,7 +315,7 @@ def dangling_references(ws: Workspace) -> list[OpenConflict]:
                 base=None,
                 line=line,
                 missing=path,
-                fix=f"tcrm resolve {ref} --restore",
+                fix=str(Command(f"tcrm resolve {ref} ", Field("restore"))),
             )
         )
     return out
@@ -446,12 +454,15 @@ def _take_person(who: str, entries: list[Any]) -> dict[str, tuple[str, str | Non
                 f"{side}: {person(entry.get(f'{side}_by')) or 'unknown'}" for side in SIDES
             )
             what = "both values" if sides else "neither value"
-            raise UsageError(
-                f"{who!r} made {what} of {field} ({known}); write --take mine, --take theirs "
-                "or --take FIELD=VALUE"
-            )
+            raise UsageError(f"{who!r} made {what} of {field} ({known}); write ", *TAKES)
         chosen[field] = (sides[0], None)
     return chosen
+
+
+TAKES: tuple[Part, ...] = (
+    *(Field("take"), " mine, ", Field("take"), " theirs or ", Field("take"), " FIELD=VALUE"),
+)
+"""The ways to say what to keep, as a refusal lists them."""
 
 
 def _parse_take(
@@ -461,8 +472,9 @@ def _parse_take(
     person (their name or email, or a commit: the value they made), ``FIELD=VALUE``."""
     if not take:
         raise UsageError(
-            f"say what to keep: --take mine, --take theirs, --take PERSON or "
-            f"--take FIELD=VALUE (conflicts in: {', '.join(fields)})"
+            "say what to keep: ",
+            *(Field("take"), " mine, ", Field("take"), " theirs, ", Field("take"), " PERSON or "),
+            *(Field("take"), f" FIELD=VALUE (conflicts in: {', '.join(fields)})"),
         )
     everything: str | None = None
     chosen: dict[str, tuple[str, str | None]] = {}
@@ -471,7 +483,9 @@ def _parse_take(
         text = item.strip()
         if text in SIDES:
             if everything and everything != text:
-                raise UsageError("--take mine and --take theirs contradict each other")
+                raise UsageError(
+                    Field("take"), " mine and ", Field("take"), " theirs contradict each other"
+                )
             everything = text
             continue
         name, sep, value = text.partition("=")
@@ -480,7 +494,7 @@ def _parse_take(
             by_person.update(_take_person(name, entries))
             continue
         if not sep or not name:
-            raise UsageError(f"{item!r}: write --take mine, --take theirs or --take FIELD=VALUE")
+            raise UsageError(f"{item!r}: write ", *TAKES)
         if name not in fields:
             raise UsageError(f"{name!r} has no conflict here (conflicts in: {', '.join(fields)})")
         value = value.strip()

@@ -14,7 +14,16 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tcrm.errors import AmbiguousError, OverridableError, RuleError, UsageError
+from tcrm.errors import (
+    AmbiguousError,
+    Command,
+    Field,
+    Hint,
+    OverridableError,
+    Part,
+    RuleError,
+    UsageError,
+)
 from tcrm.model import insights
 from tcrm.model.due import aware
 from tcrm.model.records import Activity, Client, Deal, Task
@@ -42,25 +51,19 @@ from tcrm.store.workspace import Transaction, Workspace
 
 STATUSES = ("open", "won", "lost")
 
-PROTECTED = {
-    "stage": "use `tcrm deal move REF STAGE`",
-    "status": "use `tcrm deal won REF`, `tcrm deal lost REF --reason R` or `tcrm deal reopen REF`",
-    "closed": "it is set by `tcrm deal won`/`lost` and cleared by `tcrm deal reopen`",
-    "lost_reason": "use `tcrm deal lost REF --reason R`",
-    "stage_history": "it records moves; use `tcrm deal move`, `won`, `lost` or `reopen`",
+LOSE = Command("tcrm deal lost REF ", Field("reason"), " R")
+
+PROTECTED: dict[str, Hint] = {
+    "stage": ("use `tcrm deal move REF STAGE`",),
+    "status": ("use `tcrm deal won REF`, `", LOSE, "` or `tcrm deal reopen REF`"),
+    "closed": ("it is set by `tcrm deal won`/`lost` and cleared by `tcrm deal reopen`",),
+    "lost_reason": ("use `", LOSE, "`"),
+    "stage_history": ("it records moves; use `tcrm deal move`, `won`, `lost` or `reopen`",),
 }
 """Fields ``deal edit --set`` refuses, with the command that changes them."""
 
-ADD_OPTIONS = {
-    "amount": "--amount",
-    "close_date": "--close-date",
-    "owner": "--owner",
-    "source": "--source",
-    "contacts": "--contact",
-    "probability": "--probability",
-    "tags": "--tag",
-}
-"""The ``deal add`` option that sets each field a stage may require."""
+ADD_OPTIONS = ("amount", "close_date", "owner", "source", "contacts", "probability", "tags")
+"""The fields a stage may require that ``deal add`` takes itself (the rest by ``--set``)."""
 
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 
@@ -68,24 +71,25 @@ _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 # --- parsing and checks -------------------------------------------------------------
 
 
-def parse_money(text: str, option: str = "--amount") -> Decimal:
+def parse_money(text: str, field: str = "amount") -> Decimal:
     """An exact amount as people type it: ``12000``, ``12000.50``, ``12,000.50``."""
     raw = str(text).strip()
     if "," in raw:
         if not _GROUPED.match(raw):
             raise UsageError(
-                f"{option} {text!r} is not an amount: use ',' only between thousands "
-                "(e.g. 12,000.50) or write digits only (12000.50)"
+                Field(field),
+                f" {text!r} is not an amount: use ',' only between thousands "
+                "(e.g. 12,000.50) or write digits only (12000.50)",
             )
         raw = raw.replace(",", "")
     if not re.fullmatch(r"\d+(\.\d+)?", raw):
         raise UsageError(
-            f"{option} {text!r} is not an amount (write digits, e.g. 12000 or 12000.50)"
+            Field(field), f" {text!r} is not an amount (write digits, e.g. 12000 or 12000.50)"
         )
     try:
         return parse_amount(raw)
     except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
+        raise UsageError(str(exc), field=field) from None
 
 
 def _pipeline(ws: Workspace, pipeline_id: str | None) -> Pipeline:
@@ -119,26 +123,31 @@ def _contact_names(client: Client, names: Iterable[str]) -> list[str]:
         if len(people) > 1:
             listed = ", ".join(p.name for p in people)
             raise AmbiguousError(
-                f"--contact {name!r} matches several contacts of client {client.id}: {listed}"
+                Field("contacts"),
+                f" {name!r} matches several contacts of client {client.id}: {listed}",
             )
         person = people[0] if people else None
         if person is None:
             known = ", ".join(p.name for p in client.contacts) or "none yet"
             raise UsageError(
-                f"--contact {name!r} is not a contact of client {client.id} ({known}); "
-                f"add one with `tcrm client edit {client.id}`"
+                Field("contacts"),
+                f" {name!r} is not a contact of client {client.id} ({known}); "
+                f"add one with `tcrm client edit {client.id}`",
             )
         if person.name not in out:
             out.append(person.name)
     return out
 
 
-def _missing_message(deal: Deal, stage_id: str, missing: list[str]) -> str:
-    sets = " ".join(f"--set {f}=..." for f in missing)
+def _missing_message(deal: Deal, stage_id: str, missing: list[str]) -> Hint:
+    sets: list[str | Field] = []
+    for f in missing:
+        sets += [" ", Field("set"), f" {f}=..."]
     them = "it" if len(missing) == 1 else "them"
     return (
-        f"deal {deal.id} needs {', '.join(missing)} to enter stage {stage_id}; "
-        f"set {them} with `tcrm deal edit {deal.id} {sets}`"
+        f"deal {deal.id} needs {', '.join(missing)} to enter stage {stage_id}; set {them} with `",
+        Command(f"tcrm deal edit {deal.id}", *sets),
+        "`",
     )
 
 
@@ -314,7 +323,7 @@ def add_deal(
             "currency": currency or ws.settings.currency,
             "probability": probability,
             "close_date": (
-                option_day("--close-date", close_date, now, ws.settings.date_order)
+                option_day("close_date", close_date, now, ws.settings.date_order)
                 if close_date
                 else None
             ),
@@ -333,10 +342,13 @@ def add_deal(
         ensure_valid(ws, draft)
         missing = missing_required(draft, ws.settings, target.id)
         if missing and not force:
-            options = " ".join(
-                f"{ADD_OPTIONS[f]} ..." if f in ADD_OPTIONS else f"--set {f}=..." for f in missing
-            )
-            raise OverridableError(f"stage {target.id} needs {', '.join(missing)}: give {options}")
+            options: list[Part] = []
+            for f in missing:
+                given: list[Part] = (
+                    [Field(f), " ..."] if f in ADD_OPTIONS else [Field("assignments"), f" {f}=..."]
+                )
+                options += [" ", *given] if options else given
+            raise OverridableError(f"stage {target.id} needs {', '.join(missing)}: give ", *options)
         forced = bool(missing)
         entry: dict[str, Any] = {"at": _minute(now), "stage": target.id}
         if forced:
@@ -367,18 +379,23 @@ def move_deal(ws: Workspace, *, ref: str, stage: str, now: datetime, force: bool
         target = _stage(flow, stage)
         if target.id == deal.stage:
             return Change(deal, changed=False)
-        overrides = []
+        overrides: list[Hint] = []
         if not flow.may_move(deal.stage, target.id):
             allowed = ", ".join((flow.transitions or {}).get(deal.stage, [])) or "none"
             overrides.append(
-                f"cannot move from {deal.stage} to {target.id}: allowed from {deal.stage}: "
-                f"{allowed}"
+                (
+                    f"cannot move from {deal.stage} to {target.id}: allowed from {deal.stage}: "
+                    f"{allowed}",
+                )
             )
         missing = missing_required(deal, ws.settings, target.id)
         if missing:
             overrides.append(_missing_message(deal, target.id, missing))
         if overrides and not force:
-            raise OverridableError("; ".join(overrides))
+            joined: list[Part] = []
+            for override in overrides:
+                joined += ["; ", *override] if joined else override
+            raise OverridableError(*joined)
         entry: dict[str, Any] = {"at": _minute(now), "stage": target.id}
         if overrides:
             entry["forced"] = True
@@ -402,7 +419,7 @@ def move_deal(ws: Workspace, *, ref: str, stage: str, now: datetime, force: bool
 
 def _note(note: str | None) -> str | None:
     if note is not None and not note.strip():
-        raise UsageError("--note is empty; leave it out or give some text")
+        raise UsageError(Field("note"), " is empty; leave it out or give some text")
     return note.strip() if note else None
 
 
@@ -418,8 +435,9 @@ def win_deal(ws: Workspace, *, ref: str, now: datetime, note: str | None = None)
         _ensure_open(deal, "win")
         if deal.amount is None:
             raise RuleError(
-                f"deal {deal.id} has no amount; a won deal needs one: set it with "
-                f"`tcrm deal edit {deal.id} --set amount=...`"
+                f"deal {deal.id} has no amount; a won deal needs one: set it with `",
+                Command(f"tcrm deal edit {deal.id} ", Field("set"), " amount=..."),
+                "`",
             )
         change = _close(ws, deal, "won", None, now, note)
     hooks.fire(ws, "deal.won", [change.deal], before={deal.id: deal})
@@ -440,7 +458,9 @@ def lose_deal(
         match = next((r for r in reasons if r.casefold() == wanted), None)
         if match is None:
             choices = ", ".join(reasons) or "none configured in tcrm.yaml lists.lost_reasons"
-            raise UsageError(f"--reason {reason!r} is not one of the lost reasons ({choices})")
+            raise UsageError(
+                Field("reason"), f" {reason!r} is not one of the lost reasons ({choices})"
+            )
         if deal.status == "lost" and deal.lost_reason == match:
             return Change(deal, changed=False)
         _ensure_open(deal, "lose")
@@ -555,7 +575,8 @@ def list_deals(
             )
     if owner and settings.team and settings.member(owner) is None:
         raise UsageError(
-            f"--owner {owner!r} is not a team member ({', '.join(m.id for m in settings.team)})"
+            Field("owner"),
+            f" {owner!r} is not a team member ({', '.join(m.id for m in settings.team)})",
         )
     client_id = resolve(ws, "client", client).id if client else None
     compiled = parse_filters(filters, Deal, now, settings.date_order, settings.fields.of(Deal.KIND))

@@ -28,7 +28,15 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from tcrm.errors import AmbiguousError, GitError, NotFoundError, RuleError, UsageError
+from tcrm.errors import (
+    AmbiguousError,
+    Command,
+    Field,
+    GitError,
+    NotFoundError,
+    RuleError,
+    UsageError,
+)
 from tcrm.model.erasure import ERASED, Scrubber, Terms, subject_hash
 from tcrm.model.records import Client, Contact
 from tcrm.services.records import all_records, local_now
@@ -38,6 +46,8 @@ from tcrm.store.workspace import LOCAL_DIR, SETTINGS_FILE, Workspace
 
 AUDIT_FILE = "audit/erasures.yaml"
 TRAILER = "Tcrm-Erasure"
+AFTER_REWRITE = Command("tcrm sync ", Field("after_rewrite"))
+"""Moves a clone onto a remote's rewritten history (``sync_after_rewrite``)."""
 _TITLES = re.compile(r"^(?:(?:dr|prof|mr|mrs|ms|mx|herr|frau|mme|m)\.?\s+)+", re.IGNORECASE)
 _AUDIT_HEADER = (
     "# Erasures made with `tcrm forget` (docs/access.md, Erasure): that personal data was\n"
@@ -319,7 +329,10 @@ def forget(
     reason = reason.strip()
     if not reason:
         raise UsageError(
-            "--reason is required with --apply: say why (e.g. 'request of 2026-11-20')"
+            Field("reason"),
+            " is required with ",
+            Field("apply"),
+            ": say why (e.g. 'request of 2026-11-20')",
         )
     root = ws.root
     with ws.lock():
@@ -413,8 +426,10 @@ def refuse_rewritten(ws: Workspace, ours: str, theirs: str, remote: str, branch:
     if new:
         raise RewrittenRemote(
             f"{remote}/{branch} was rewritten to erase personal data ({', '.join(new)}); "
-            "nothing was merged: run `tcrm sync --after-rewrite` (keeps your unpushed "
-            "changes that do not touch erased data) or clone the workspace again"
+            "nothing was merged: run `",
+            AFTER_REWRITE,
+            "` (keeps your unpushed changes that do not touch erased data) or clone the "
+            "workspace again",
         )
 
 
@@ -479,7 +494,9 @@ def after_rewrite(
             if data is not None and _mentions(data, gone):
                 raise RuleError(
                     f"{path} refers to a record the erasure removed; nothing was changed: "
-                    "delete or edit that change, commit, and run `tcrm sync --after-rewrite`"
+                    "delete or edit that change, commit, and run `",
+                    AFTER_REWRITE,
+                    "`",
                 )
         git.fetch(root, remote, known[remote], timeout=timeout)
         reset = sorted(p for p in set(mine) | set(new_tree) if mine.get(p) != new_tree.get(p))

@@ -308,7 +308,7 @@ def _since(text: str, now: datetime, order: str) -> datetime:
     try:
         when = parse_when(text, now, order)
     except WhenError as exc:
-        raise UsageError(f"--since: {exc}") from None
+        raise UsageError(str(exc), field="since") from None
     if not isinstance(when, datetime):
         when = datetime.combine(when, time(0), now.tzinfo)
     return when

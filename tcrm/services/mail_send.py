@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 
-from tcrm.errors import TcrmError, UsageError, ValidationError
+from tcrm.errors import Command, Field, TcrmError, UsageError, ValidationError
 from tcrm.mail import accounts as mail_accounts
 from tcrm.mail.accounts import Account, ServerUrl
 from tcrm.mail.compose import Draft, Template, build_message, check_fields, fill, read_template
@@ -69,8 +69,14 @@ def sender(ws: Workspace, account: Account) -> tuple[str, str]:
     member who has it (else this clone's member)."""
     if not account.address:
         raise UsageError(
-            f"account {account.name!r} has no address to send from (tcrm mail account add "
-            f"{account.name} ... --address YOU@EXAMPLE.COM --replace)"
+            f"account {account.name!r} has no address to send from (",
+            Command(
+                f"tcrm mail account add {account.name} ... ",
+                Field("address"),
+                " YOU@EXAMPLE.COM ",
+                Field("replace"),
+            ),
+            ")",
         )
     members = {m.id: m for m in ws.settings.team}
     for member in members.values():
@@ -168,8 +174,12 @@ def smtp_server(ws: Workspace, account: Account) -> ServerUrl:
     url = account.smtp_url
     if url is None:
         raise UsageError(
-            f"account {account.name!r} has no SMTP server (tcrm mail account add "
-            f"{account.name} ... --smtp URL --replace)"
+            f"account {account.name!r} has no SMTP server (",
+            Command(
+                f"tcrm mail account add {account.name} ... ",
+                *(Field("smtp"), " URL ", Field("replace")),
+            ),
+            ")",
         )
     check_can_file(ws)
     return url

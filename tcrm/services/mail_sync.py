@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tcrm.errors import UsageError
+from tcrm.errors import Command, Field, UsageError
 from tcrm.mail import accounts as mail_accounts
 from tcrm.mail.accounts import Account
 from tcrm.mail.imap import FolderFetch, FolderMark, fetch_folders
@@ -107,8 +107,11 @@ def sync_account(
     url = account.imap_url
     if url is None:
         raise UsageError(
-            f"account {account.name!r} has no IMAP server (tcrm mail account add "
-            f"{account.name} --imap URL --replace)"
+            f"account {account.name!r} has no IMAP server (",
+            Command(
+                f"tcrm mail account add {account.name} ", Field("imap"), " URL ", Field("replace")
+            ),
+            ")",
         )
     marks = _marks(ws, account)
     fetched = fetch_folders(url, secret(account), marks)

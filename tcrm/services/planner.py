@@ -48,7 +48,7 @@ def agenda(ws: Workspace, *, now: datetime, assignee: str | None = None) -> Agen
     tasks assigned to them, deals and clients they own), and the open merge conflicts."""
     now = local_now(ws, now)
     settings = ws.settings
-    assignee = check_member(ws, assignee, "--assignee")
+    assignee = check_member(ws, assignee, "assignee")
     entries, reminders = _due(ws, now, assignee)
     deals = _rotting_candidates(ws, now, assignee)
     clients = _cadence_clients(ws, now, assignee)

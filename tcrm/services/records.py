@@ -11,6 +11,7 @@ import pydantic
 
 from tcrm.errors import (
     AmbiguousError,
+    Hint,
     NotFoundError,
     Problem,
     TcrmError,
@@ -45,20 +46,20 @@ def local_now(ws: Workspace, now: datetime | None = None) -> datetime:
 
 
 @overload
-def option_day(option: str, text: str, now: datetime, order: str) -> date: ...
+def option_day(field: str, text: str, now: datetime, order: str) -> date: ...
 @overload
-def option_day(option: str, text: None, now: datetime, order: str) -> None: ...
+def option_day(field: str, text: None, now: datetime, order: str) -> None: ...
 @overload
-def option_day(option: str, text: str | None, now: datetime, order: str) -> date | None: ...
-def option_day(option: str, text: str | None, now: datetime, order: str) -> date | None:
-    """The day an option's ``text`` names (``2024-03-01``, ``today``, ``+3d``), relative to
-    ``now``; ``None`` when the option was not given."""
+def option_day(field: str, text: str | None, now: datetime, order: str) -> date | None: ...
+def option_day(field: str, text: str | None, now: datetime, order: str) -> date | None:
+    """The day ``text`` (given for ``field``) names (``2024-03-01``, ``today``, ``+3d``),
+    relative to ``now``; ``None`` when it was not given."""
     if text is None:
         return None
     try:
         return parse_day(text, now.replace(tzinfo=None), order)
     except WhenError as exc:
-        raise UsageError(f"{option}: {exc}") from None
+        raise UsageError(str(exc), field=field) from None
 
 
 def label(record: Record) -> str:
@@ -248,7 +249,7 @@ def updated(record: R, changes: Mapping[str, Any]) -> R:
 def parse_assignments(
     record: Record,
     assignments: Iterable[str],
-    protected: Mapping[str, str] | None = None,
+    protected: Mapping[str, Hint] | None = None,
     *,
     settings: Settings | None = None,
     now: datetime | None = None,
@@ -266,7 +267,7 @@ def parse_assignments(
         if key == "id":
             raise UsageError("an id never changes; create a new record and merge instead")
         if protected and key in protected:
-            raise UsageError(f"{key} cannot be set directly: {protected[key]}")
+            raise UsageError(f"{key} cannot be set directly: ", *protected[key])
         info = fields.get(key)
         if key in custom:
             changes[key] = _custom_change(
@@ -362,7 +363,7 @@ def set_fields(
     kind: str,
     ref: str,
     assignments: list[str],
-    protected: Mapping[str, str] | None = None,
+    protected: Mapping[str, Hint] | None = None,
     now: datetime | None = None,
 ) -> Record:
     """``tcrm <kind> edit REF --set field=value``: one commit, comments kept.

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tcrm.errors import UsageError
+from tcrm.errors import Field, UsageError
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_currency
@@ -113,7 +113,10 @@ def output_format(output: Path, fmt: str | None) -> str:
         suffix = repr(output.suffix) if output.suffix else "a name without a suffix"
         raise UsageError(
             f"-o {output}: cannot tell the format from {suffix}; "
-            "name the file .html, .json or .csv, or add --json or --csv"
+            "name the file .html, .json or .csv, or add ",
+            Field("json"),
+            " or ",
+            Field("csv"),
         )
     return found
 
@@ -138,25 +141,25 @@ def parse_options(
         raise UsageError(f"unknown report {name!r} (reports: {', '.join(NAMES)})")
     allowed = ("day", *GRANULARITIES) if name == "kpi" else GRANULARITIES  # today's KPIs
     if period is not None and period not in allowed:
-        raise UsageError(f"--period {period!r} is not one of {', '.join(allowed)}")
+        raise UsageError(Field("period"), f" {period!r} is not one of {', '.join(allowed)}")
     if pipeline is not None and settings.pipeline(pipeline) is None:
         names = ", ".join(p.id for p in settings.pipelines)
-        raise UsageError(f"--pipeline {pipeline!r} is not a pipeline ({names})")
+        raise UsageError(Field("pipeline"), f" {pipeline!r} is not a pipeline ({names})")
     if owner is not None and settings.team and settings.member(owner) is None:
         ids = ", ".join(m.id for m in settings.team)
-        raise UsageError(f"--owner {owner!r} is not a team member ({ids})")
+        raise UsageError(Field("owner"), f" {owner!r} is not a team member ({ids})")
     if by is not None and not by.strip():
-        raise UsageError("--by needs a client field, e.g. --by region")
+        raise UsageError(Field("by"), " needs a client field, e.g. ", Field("by"), " region")
     order = settings.date_order
-    first, last = option_day("--since", since, now, order), option_day("--until", until, now, order)
+    first, last = option_day("since", since, now, order), option_day("until", until, now, order)
     if first is not None and last is not None and first > last:
-        raise UsageError(f"--since {first} is after --until {last}")
+        raise UsageError(Field("since"), f" {first} is after ", Field("until"), f" {last}")
     code = None
     if currency is not None:
         try:
             code = check_currency(currency)
         except ValueError as exc:
-            raise UsageError(f"--currency: {exc}") from None
+            raise UsageError(str(exc), field="currency") from None
         if code != settings.currency and (settings.rates or {}).get(code) is None:
             raise UsageError(missing_rate(settings, code, code))
     if by is not None:
@@ -178,12 +181,12 @@ def _check_by(settings: Settings, name: str, by: str) -> None:
         return
     if name not in GROUPABLE:
         raise UsageError(
-            f"--by groups only the {', '.join((*GROUPABLE, 'nps'))} reports, not {name}"
+            Field("by"), f" groups only the {', '.join((*GROUPABLE, 'nps'))} reports, not {name}"
         )
     if by not in settings.fields.deal and by not in settings.fields.client:
         known = [*settings.fields.deal, *settings.fields.client]
         listed = ", ".join(known) or "none declared in tcrm.yaml fields.deal or fields.client"
-        raise UsageError(f"--by {by!r} is not a custom deal or client field ({listed})")
+        raise UsageError(Field("by"), f" {by!r} is not a custom deal or client field ({listed})")
 
 
 def parse_abc(text: str | None) -> tuple[int, int, int]:
@@ -197,8 +200,10 @@ def parse_abc(text: str | None) -> tuple[int, int, int]:
         values = []
     if len(values) != 3 or any(v < 0 for v in values) or sum(values) != 100 or not values[0]:
         raise UsageError(
-            f"--abc {text!r}: give three whole percentages for A, B and C that add up to 100, "
-            "e.g. --abc 80,15,5"
+            Field("abc"),
+            f" {text!r}: give three whole percentages for A, B and C that add up to 100, e.g. ",
+            Field("abc"),
+            " 80,15,5",
         )
     return (values[0], values[1], values[2])
 

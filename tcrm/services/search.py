@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tcrm.errors import UsageError
+from tcrm.errors import Field, UsageError
 from tcrm.model.privacy import is_ciphertext
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.services.kb import KbPage, list_pages
@@ -276,7 +276,7 @@ def check_kinds(kinds: Sequence[str]) -> set[str]:
     """The hit kinds ``--kind`` selects; every kind when none is given."""
     for kind in kinds:
         if kind not in SELECTABLE:
-            raise UsageError(f"--kind: {kind!r} is not one of {', '.join(SELECTABLE)}")
+            raise UsageError(f"{kind!r} is not one of {', '.join(SELECTABLE)}", field="kind")
     selected = set(kinds) or set(KINDS)
     if "client" in selected:
         selected.add("contact")
@@ -324,7 +324,7 @@ def search(
     """``tcrm search TEXT``: read the kinds asked for, and rank what matches."""
     selected = check_kinds(kinds)
     if limit is not None and limit < 0:
-        raise UsageError("--limit must be 0 (no limit) or more")
+        raise UsageError(Field("limit"), " must be 0 (no limit) or more")
     if not " ".join(text.split()):
         raise UsageError("search for what? give some text, e.g. tcrm search acme")
 

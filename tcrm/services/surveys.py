@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tcrm.errors import UsageError
+from tcrm.errors import Field, UsageError
 from tcrm.model.records import SURVEY_KIND, Activity
 from tcrm.services import hooks
 from tcrm.services.activities import current_member, resolve_links
@@ -56,9 +56,9 @@ def log_survey(
     """``tcrm survey log REF --score N``: one survey activity, one commit."""
     now = local_now(ws, now)
     if question is not None and not question.strip():
-        raise UsageError("--question is empty; leave it out or give the question asked")
+        raise UsageError(Field("question"), " is empty; leave it out or give the question asked")
     if answer is not None and not answer.strip():
-        raise UsageError("--answer is empty; leave it out or give what they said")
+        raise UsageError(Field("answer"), " is empty; leave it out or give what they said")
     with ws.lock():
         links = resolve_links(ws, [ref])
         data = {

@@ -26,7 +26,7 @@ from typing import Any
 
 import pydantic
 
-from tcrm.errors import GitError, RuleError, TcrmError, UsageError, WorkspaceError
+from tcrm.errors import Field, GitError, RuleError, TcrmError, UsageError, WorkspaceError
 from tcrm.model.merge import (
     CONFLICTS_KEY,
     MISSING,
@@ -681,7 +681,9 @@ def _merge_message(remote: str, branch: str, merged: TreeMerge) -> str:
 
 def check_timeout(timeout: float) -> float:
     if not timeout > 0:
-        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout:g}")
+        raise UsageError(
+            Field("timeout"), f" must be a positive number of seconds, not {timeout:g}"
+        )
     return timeout
 
 

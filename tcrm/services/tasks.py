@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from tcrm.errors import AmbiguousError, NotFoundError, RuleError, UsageError
+from tcrm.errors import AmbiguousError, Field, Hint, NotFoundError, RuleError, UsageError
 from tcrm.model.due import (
     Reminder,
     TaskItem,
@@ -66,9 +66,9 @@ REPEAT_WORDS = {
 }
 PRIORITIES = ("high", "medium", "low")
 MAX_DURATION = 24 * 60 * 14
-PROTECTED = {
-    "status": "use `tcrm task done REF`, `tcrm task cancel REF` or `tcrm task reopen REF`",
-    "completed": "it is set by `tcrm task done` and cleared by `tcrm task reopen`",
+PROTECTED: dict[str, Hint] = {
+    "status": ("use `tcrm task done REF`, `tcrm task cancel REF` or `tcrm task reopen REF`",),
+    "completed": ("it is set by `tcrm task done` and cleared by `tcrm task reopen`",),
 }
 """Fields ``task edit --set`` refuses, with the command that changes them."""
 
@@ -115,9 +115,9 @@ def parse_repeat(text: str) -> str:
     try:
         rule = check_rrule(text)
     except ValueError as exc:
-        raise UsageError(f"--repeat: {exc}, or one of {words}") from None
+        raise UsageError(f"{exc}, or one of {words}", field="repeat") from None
     if re.search(r"FREQ=(HOURLY|MINUTELY|SECONDLY)", rule):
-        raise UsageError(f"--repeat {text!r}: a task repeats at most daily")
+        raise UsageError(Field("repeat"), f" {text!r}: a task repeats at most daily")
     return rule
 
 
@@ -127,7 +127,7 @@ def parse_reminders(texts: Iterable[str]) -> list[str]:
         try:
             parse_offset(text)
         except ValueError as exc:
-            raise UsageError(f"--remind: {exc}") from None
+            raise UsageError(str(exc), field="reminders") from None
         value = text.strip().lower()
         if value not in out:
             out.append(value)
@@ -139,7 +139,7 @@ def _priority(text: str | None) -> str | None:
         return None
     value = text.strip().lower()
     if value not in PRIORITIES:
-        raise UsageError(f"--priority {text!r} is not one of {', '.join(PRIORITIES)}")
+        raise UsageError(Field("priority"), f" {text!r} is not one of {', '.join(PRIORITIES)}")
     return value
 
 
@@ -149,17 +149,18 @@ def _timezone(text: str | None) -> str | None:
     try:
         return check_timezone(text.strip())
     except ValueError as exc:
-        raise UsageError(f"--tz: {exc}") from None
+        raise UsageError(str(exc), field="timezone") from None
 
 
-def check_member(ws: Workspace, member: str | None, option: str) -> str | None:
+def check_member(ws: Workspace, member: str | None, field: str) -> str | None:
+    """``member`` (given for ``field``) if the team has it, stripped."""
     if member is None:
         return None
     member = member.strip()
     team = ws.settings.team
     if team and ws.settings.member(member) is None:
         ids = ", ".join(m.id for m in team)
-        raise UsageError(f"{option} {member!r} is not a team member ({ids})")
+        raise UsageError(Field(field), f" {member!r} is not a team member ({ids})")
     return member
 
 
@@ -169,7 +170,7 @@ def local_clock(now: datetime, zone: ZoneInfo) -> datetime:
 
 
 def parse_due(
-    text: str, now: datetime, zone_name: str, settings: Settings, option: str = "--due"
+    text: str, now: datetime, zone_name: str, settings: Settings, field: str = "due"
 ) -> tuple[date | datetime, str | None]:
     """A due as typed, relative to ``now`` in ``zone_name``: ``(due, timezone to store)``.
 
@@ -179,7 +180,7 @@ def parse_due(
     try:
         value = parse_when(text, local_clock(now, ZoneInfo(zone_name)), settings.date_order)
     except WhenError as exc:
-        raise UsageError(f"{option}: {exc}") from None
+        raise UsageError(str(exc), field=field) from None
     if isinstance(value, datetime):
         return value, (zone_name if zone_name != settings.timezone else None)
     return value, None
@@ -214,13 +215,19 @@ def _contacts(
             if owners:
                 break
         if not owners:
-            raise NotFoundError(f"--contact {name!r} is not a contact person of any client")
+            raise NotFoundError(
+                Field("contacts"), f" {name!r} is not a contact person of any client"
+            )
         if len({p.name for _, p in owners}) > 1:
             listed = ", ".join(sorted(f"{p.name} ({c.id})" for c, p in owners))
-            raise AmbiguousError(f"--contact {name!r} matches several people: {listed}")
+            raise AmbiguousError(Field("contacts"), f" {name!r} matches several people: {listed}")
         if len({c.id for c, _ in owners}) > 1:
             ids = ", ".join(sorted({c.id for c, _ in owners}))
-            raise UsageError(f"--contact {name!r} works at several clients ({ids}); add --client")
+            raise UsageError(
+                Field("contacts"),
+                f" {name!r} works at several clients ({ids}); add ",
+                Field("clients"),
+            )
         client, person = owners[0]
         if person.name not in out:
             out.append(person.name)
@@ -288,15 +295,15 @@ def add_task(
     ``assignments`` (``name=value``) set custom fields (tcrm.yaml ``fields.task``)."""
     now = local_now(ws, now)
     settings = ws.settings
-    assignee = check_member(ws, assignee, "--assignee")
+    assignee = check_member(ws, assignee, "assignee")
     zone = _timezone(timezone) or settings.member_timezone(assignee)
     due_value, due_zone = parse_due(due, now, zone, settings) if due is not None else (None, None)
     offsets = parse_reminders(reminders)
     if duration is not None and not 1 <= duration <= MAX_DURATION:
-        raise UsageError(f"--duration {duration}: give minutes, from 1 to {MAX_DURATION}")
+        raise UsageError(Field("duration"), f" {duration}: give minutes, from 1 to {MAX_DURATION}")
     rule = parse_repeat(repeat) if repeat is not None else None
     if due_value is None and (offsets or rule):
-        raise UsageError(f"{'--repeat' if rule else '--remind'} needs --due")
+        raise UsageError(Field("repeat" if rule else "reminders"), " needs ", Field("due"))
     client_ids, deal_ids = _links(ws, clients, deals)
     names, client_ids = _contacts(ws, contacts, client_ids)
     task_id = ws.new_id("task", title)
@@ -361,7 +368,7 @@ def list_tasks(
     """
     now = local_now(ws, now)
     settings = ws.settings
-    assignee = check_member(ws, assignee, "--assignee")
+    assignee = check_member(ws, assignee, "assignee")
     compiled = parse_filters(filters, Task, now, settings.date_order, settings.fields.of(Task.KIND))
     include_closed = include_closed or "status" in named_fields(compiled)
     client_ids: set[str] | None = None
@@ -624,10 +631,10 @@ def typed_assignments(
         elif key == "due":
             zone = task.timezone or settings.member_timezone(assignee)
             try:
-                due, due_zone = parse_due(value, now, zone, settings, option="due")
-            except UsageError:
+                due, due_zone = parse_due(value, now, zone, settings)
+            except UsageError as exc:
                 if not re.match(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d", value):
-                    raise
+                    raise UsageError(exc.words(str)) from None  # as the key reads: due: ...
                 out.append(text)  # an ISO moment with an offset: the model reads it
                 continue
             if isinstance(due, datetime):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tcrm.errors import NotFoundError, UsageError
+from tcrm.errors import Command, Field, NotFoundError, UsageError
 from tcrm.model.records import Activity, Client, Deal, Record, Task
 from tcrm.model.settings import Member
 from tcrm.services.settings_file import checked_text, settings_doc
@@ -92,15 +92,16 @@ def add_member(
     except PydanticError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "id"
-        option = {"id": "ID"}.get(field, f"--{field}")
-        raise UsageError(f"{option}: {first['msg']}") from None
+        if field == "id":  # the argument, not an option
+            raise UsageError(f"ID: {first['msg']}") from None
+        raise UsageError(first["msg"], field=field) from None
     settings = ws.settings
     if settings.member(member.id) is not None:
         raise UsageError(f"{member.id!r} is a team member already (tcrm team list)")
     if member.email and any(
         m.email and m.email.casefold() == member.email.casefold() for m in settings.team
     ):
-        raise UsageError(f"--email {member.email!r} is another member's already")
+        raise UsageError(Field("email"), f" {member.email!r} is another member's already")
     doc = settings_doc(ws)
     yamlio.append_item(doc, "team", member.model_dump(exclude_none=True))
     new_text = checked_text(doc)
@@ -130,7 +131,15 @@ def remove_member(ws: Workspace, *, member_id: str) -> Member:
         raise UsageError(
             f"{member.id!r} is named by {len(named)} record{'s' if len(named) != 1 else ''} "
             f"({counts}): {shown}{more}; reassign them first "
-            f"(e.g. tcrm deal update --where owner={member.id} --set owner=ID)"
+            "(e.g. ",
+            Command(
+                "tcrm deal update ",
+                Field("where"),
+                f" owner={member.id} ",
+                Field("set"),
+                " owner=ID",
+            ),
+            ")",
         )
     doc = settings_doc(ws)
     position = next(

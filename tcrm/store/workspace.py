@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import pydantic
 
 from tcrm.errors import (
+    Field,
     GitError,
     LockedError,
     Problem,
@@ -379,8 +380,9 @@ class Transaction:
         if detached is not None and not self.ws.allow_detached:
             raise GitError(
                 f"HEAD is detached at {detached[:7]} (not on a branch), so a commit here would "
-                "be lost when you switch; check out a branch (`git switch main`), or pass "
-                "--allow-detached (or set TCRM_ALLOW_DETACHED=1) to commit here anyway"
+                "be lost when you switch; check out a branch (`git switch main`), or pass ",
+                Field("allow_detached"),
+                " (or set TCRM_ALLOW_DETACHED=1) to commit here anyway",
             )
 
     def put(self, record: Record, create: bool = False) -> Path:
@@ -483,7 +485,9 @@ class Transaction:
             raise RuleError(
                 f"{edited[0]}{more} has uncommitted changes (a hand edit?) and this command "
                 "must change it; commit or discard them first (git commit / git restore), "
-                "or pass --commit-hand-edits to commit them on their own before this change"
+                "or pass ",
+                Field("commit_hand_edits"),
+                " to commit them on their own before this change",
             )
         shown = ", ".join(edited[:3]) + (f" and {len(edited) - 3} more" if len(edited) > 3 else "")
         git.commit(self.ws.root, edited, f"hand edit: {shown}")

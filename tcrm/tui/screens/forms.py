@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -26,7 +26,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from tcrm.errors import OverridableError, Problem, TcrmError, ValidationError
+from tcrm.errors import Hint, OverridableError, Problem, TcrmError, ValidationError, option
 from tcrm.model.fields import FieldDef
 from tcrm.model.privacy import PRIVATE, UNREADABLE
 from tcrm.model.records import Client, Deal, Record, Task
@@ -62,11 +62,6 @@ def split_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def plain(error: TcrmError | ValueError) -> str:
-    """A service's message without the CLI option it names (``--due: ...``)."""
-    return re.sub(r"^--[a-z-]+:?\s+", "", str(error))
-
-
 def problems_of(error: ValidationError, aliases: dict[str, str] | None = None) -> Problems:
     """Each problem on the field its path starts with (``emails.0`` -> ``emails``)."""
     out = []
@@ -92,7 +87,8 @@ class FormScreen(ModalScreen[Any]):
     ]
     HEADING = "Form"
     ALIASES: ClassVar[dict[str, str]] = {}
-    """Record fields shown by another form field (``contacts`` -> ``contact``)."""
+    """Record fields (and fields the services' errors name) shown by another form field
+    (``contacts`` -> ``contact``)."""
     OVERRIDE = ""
     """The label of the button that saves anyway after an overridable refusal (the CLI's
     ``--force``); empty when the form has no override."""
@@ -201,12 +197,26 @@ class FormScreen(ModalScreen[Any]):
     def field_names(self) -> set[str]:
         return {f.name for f in self._fields}
 
+    def label_of(self, field: str) -> str:
+        """A field an error names, as this form names it: the label of the form field
+        showing it ("Due"); one the form does not show can only be given on the command
+        line, so it reads as the option there (``--duration``)."""
+        shown = self.ALIASES.get(field, field)
+        labels = {f.name: f.label for f in self._fields}
+        return labels.get(shown) or option(field)
+
+    def problem(self, error: TcrmError, at: str = "") -> tuple[str, str]:
+        """``error`` as a problem of this form: worded with the labels, on the row of the
+        field it is about when the form shows it, else on ``at`` (``""``: the form's)."""
+        field = self.ALIASES.get(error.field, error.field) if error.field else ""
+        return (field if field in self.field_names() else at, error.words(self.label_of))
+
     def validate_form(self, everything: bool = False) -> Problems:
         values = self.values()
         try:
             found = self.check(values)
         except TcrmError as exc:  # a check that could not even run
-            found = [("", plain(exc))]
+            found = [self.problem(exc)]
         self.show_problems(found, everything)
         return found
 
@@ -309,10 +319,11 @@ class FormScreen(ModalScreen[Any]):
         if isinstance(error, ValidationError):
             self.show_problems(problems_of(error, self.ALIASES))
         elif isinstance(error, OverridableError) and self.OVERRIDE:
-            self.show_problems([("", f"{error.reason}. {self.OVERRIDE} with ctrl+f.")])
+            reason = error.reason_words(self.label_of)
+            self.show_problems([("", f"{reason}. {self.OVERRIDE} with ctrl+f.")])
             self.query_one("#form-override").display = True
         else:
-            self.show_problems([("", plain(error))])
+            self.show_problems([self.problem(error)])
         self._focus_first_error()
 
     def _saved(self, result: Any) -> None:
@@ -328,13 +339,13 @@ class FormScreen(ModalScreen[Any]):
 # --- helpers for the forms below -------------------------------------------------------
 
 
-def _checked(build: Callable[[], Record], aliases: dict[str, str] | None = None) -> Problems:
+def _checked(build: Callable[[], Record], form: FormScreen) -> Problems:
     try:
         build()
     except ValidationError as exc:
-        return problems_of(exc, aliases)
+        return problems_of(exc, form.ALIASES)
     except TcrmError as exc:
-        return [("", plain(exc))]
+        return [form.problem(exc)]
     return []
 
 
@@ -383,7 +394,7 @@ class ClientForm(FormScreen):
             try:
                 contacts = [clients.parse_contact(values["contact"])]
             except TcrmError as exc:
-                found.append(("contact", plain(exc)))
+                found.append(self.problem(exc, "contact"))
         data: dict[str, Any] = {
             "id": "draft",
             "name": values["name"],
@@ -408,7 +419,7 @@ class ClientForm(FormScreen):
             records.ensure_valid(ws, draft)
             return draft
 
-        return found + _checked(build, self.ALIASES)
+        return found + _checked(build, self)
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
         ws, now, force = self.tcrm.ws, self.tcrm.now(), self.forcing
@@ -448,7 +459,7 @@ class EditForm(FormScreen):
 
     KIND = ""
     FIELDS: ClassVar[tuple[str, ...]] = ()
-    PROTECTED: ClassVar[dict[str, str]] = {}
+    PROTECTED: ClassVar[Mapping[str, Hint]] = {}
 
     def __init__(self, record: Record) -> None:
         record = private.reveal(self.tcrm.ws, record)
@@ -545,7 +556,7 @@ class EditForm(FormScreen):
             records.ensure_valid(ws, new)
             return new
 
-        return _checked(build, self.ALIASES)
+        return _checked(build, self)
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
         ws, kind, ref, now = self.tcrm.ws, self.KIND, self.record.id, self.tcrm.now()
@@ -576,6 +587,7 @@ class ClientEditForm(EditForm):
         "notes",
     )
     PROTECTED = clients.PROTECTED
+    ALIASES: ClassVar[dict[str, str]] = {"contact": "add_contact"}
 
     def form_fields(self) -> list[Field]:
         return [
@@ -589,7 +601,7 @@ class ClientEditForm(EditForm):
             try:
                 clients.parse_contact(values["add_contact"])
             except TcrmError as exc:
-                found.append(("add_contact", plain(exc)))
+                found.append(self.problem(exc, "add_contact"))
         return found
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
@@ -665,7 +677,7 @@ class TaskEditForm(EditForm):
                     tasks.typed_assignments(ws, task, [item], now)
                 except TcrmError as exc:
                     name = item.split("=", 1)[0]
-                    found.append((name, plain(exc).removeprefix(f"{name}: ")))
+                    found.append((name, exc.words(self.label_of).removeprefix(f"{name}: ")))
             return found or [("", "check the values")]
 
         def build() -> Record:
@@ -676,7 +688,7 @@ class TaskEditForm(EditForm):
             records.ensure_valid(ws, new)
             return new
 
-        return _checked(build, self.ALIASES)
+        return _checked(build, self)
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
         ws, now, ref = self.tcrm.ws, self.tcrm.now(), self.record.id
@@ -734,11 +746,11 @@ class TaskForm(FormScreen):
             try:
                 due, _ = tasks.parse_due(values["due"], now, zone, settings)
             except TcrmError as exc:
-                found.append(("due", plain(exc)))
+                found.append(self.problem(exc, "due"))
         try:
             offsets = tasks.parse_reminders(split_list(values["reminders"]))
         except TcrmError as exc:
-            found.append(("reminders", plain(exc)))
+            found.append(self.problem(exc, "reminders"))
             offsets = []
         if offsets and due is None and not values["due"]:
             found.append(("reminders", "reminders need a due date"))
@@ -746,20 +758,20 @@ class TaskForm(FormScreen):
             try:
                 tasks.parse_repeat(values["repeat"])
             except TcrmError as exc:
-                found.append(("repeat", plain(exc)))
+                found.append(self.problem(exc, "repeat"))
             if not values["due"]:
                 found.append(("repeat", "a repeating task needs a due date"))
         if values["contacts"]:
             try:
                 tasks.contact_names(ws, split_list(values["contacts"]))
             except TcrmError as exc:
-                found.append(("contacts", plain(exc)))
+                found.append(self.problem(exc, "contacts"))
         for name in ("clients", "deals"):
             for ref in split_list(values[name]):
                 try:
                     records.resolve(ws, name[:-1], ref)
                 except TcrmError as exc:
-                    found.append((name, plain(exc)))
+                    found.append(self.problem(exc, name))
         return found
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
@@ -850,7 +862,7 @@ class DealForm(FormScreen):
             try:
                 client_id = records.resolve(ws, "client", values["client"]).id
             except TcrmError as exc:
-                found.append(("client", plain(exc)))
+                found.append(self.problem(exc, "client"))
         else:
             found.append(("client", "a deal needs a client"))
         data: dict[str, Any] = {
@@ -868,7 +880,7 @@ class DealForm(FormScreen):
             try:
                 data["amount"] = deals.parse_money(values["amount"])
             except TcrmError as exc:
-                found.append(("amount", plain(exc)))
+                found.append(self.problem(exc, "amount"))
         if values["close_date"]:
             try:
                 order = ws.settings.date_order
@@ -893,7 +905,7 @@ class DealForm(FormScreen):
                 )
             return draft
 
-        return found + _checked(build)
+        return found + _checked(build, self)
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
         ws, now = self.tcrm.ws, self.tcrm.now()
@@ -925,6 +937,7 @@ class ActivityForm(FormScreen):
     """``tcrm log REF... SUMMARY`` as a form, with the follow-up task of ``--next``."""
 
     HEADING = "Log an activity"
+    ALIASES: ClassVar[dict[str, str]] = {"next_title": "next", "note": "notes"}
 
     def __init__(self, *, about: Sequence[str] = (), kind: str = "call") -> None:
         self.preset = {"about": ", ".join(about), "kind": kind}
@@ -965,7 +978,7 @@ class ActivityForm(FormScreen):
             try:
                 activities.resolve_link(ws, ref)
             except TcrmError as exc:
-                found.append(("about", plain(exc)))
+                found.append(self.problem(exc, "about"))
         if not values["summary"]:
             found.append(("summary", "say what happened"))
         kinds = ws.settings.lists.activity_kinds
@@ -977,7 +990,7 @@ class ActivityForm(FormScreen):
         try:
             activities.activity_time(values["at"] or None, now, ws.settings.date_order)
         except TcrmError as exc:
-            found.append(("at", plain(exc)))
+            found.append(self.problem(exc, "at"))
         if values["next_due"]:
             if not values["next"]:
                 found.append(("next_due", "a follow-up due needs a follow-up"))
