@@ -11,14 +11,17 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tcrm.model.records import Client
+from tcrm.services.setup import init_workspace
 from tcrm.tui.commands import commands
 from tcrm.tui.screens.clients import ClientsScreen
 from tcrm.tui.widgets.nav import NavBar
-from tests.clitools import commit_count, git, snapshot
+from tests.clitools import commit_count, git, run, snapshot
+from tests.servers import HttpServer, http_backend_remote
 from tests.teamtools import as_user, assert_healthy, edit, put, sync, team
+from tests.test_remotes_real import _store_credentials, git_credentials
 from tests.test_tui_pilot import drive, make_app, notifications, settle
 
-__all__ = ["as_user", "team"]  # fixtures, imported for pytest
+__all__ = ["as_user", "git_credentials", "http_backend_remote", "team"]  # fixtures
 
 
 def record_steps(app: Any) -> list[str | None]:
@@ -170,6 +173,55 @@ def test_an_unreachable_remote_is_one_line_and_changes_nothing(
     assert snapshot(ben) == before
     assert commit_count(ben) == commits
     assert head(ben, "origin/main") == tracking
+
+
+def test_uncommitted_changes_are_refused_before_anything_happens(
+    team: dict[str, Path], as_user
+) -> None:
+    ben = team["ben"]
+    as_user("ben")
+    path = ben / "clients/beta.yaml"
+    path.write_text(path.read_text() + "notes: typed by hand\n")  # not committed
+    before, commits = snapshot(ben), commit_count(ben)
+    app = make_app(ben)
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("P")
+        await settle(pilot)
+
+    drive(app, scenario)
+    [line] = app.syncer.results
+    assert line.startswith("clients/beta.yaml has uncommitted changes"), line
+    assert snapshot(ben) == before
+    assert commit_count(ben) == commits
+
+
+def test_refused_credentials_are_one_line_and_change_nothing(
+    tmp_path: Path, http_backend_remote: HttpServer, git_credentials: Path, as_user
+) -> None:
+    """A real ``git http-backend`` behind basic auth, and a wrong password in the store."""
+    _store_credentials(git_credentials, http_backend_remote, "not the password")
+    as_user("ann")
+    ann = init_workspace(tmp_path / "ann", name="Team Co").root
+    put(ann, "client acme: add", Client(id="acme", name="Acme"), create=True)
+    assert run("-w", ann, "remote", "add", "origin", http_backend_remote.url).code == 0
+    before, commits = snapshot(ann), commit_count(ann)
+    app = make_app(ann)
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("P")
+        await settle(pilot)
+
+    drive(app, scenario)
+    [line] = app.syncer.results
+    assert "remote 'origin'" in line and "refused the credentials (HTTP 401)" in line
+    assert "\n" not in line and http_backend_remote.password not in line
+    assert notifications(app).count(line) == 1
+    assert snapshot(ann) == before
+    assert commit_count(ann) == commits
+    assert git(http_backend_remote.remote, "for-each-ref").strip() == ""
 
 
 def test_the_nav_bar_shows_a_step_in_place_of_the_clock() -> None:
