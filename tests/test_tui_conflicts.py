@@ -1,5 +1,5 @@
 """The Conflicts screen after a real two-clone conflict over a bare remote: the TUI's sync
-(``P``) records it, the screen lists it with both values and authors, and ``m``/``t``/``e``
+(``P``) records it, the screen lists it with both values and authors, and ``M``/``T``/``e``
 settle it with the very commit ``tcrm resolve`` makes (checked with the git CLI on a twin
 of the clone resolved by the CLI)."""
 
@@ -15,12 +15,16 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from tcrm.model.records import Client
+from tcrm.tui.app import TcrmApp
+from tcrm.tui.keys import KEYS
 from tcrm.tui.screens.conflicts import ConflictsScreen, ValueDialog
+from tcrm.tui.screens.help import HelpScreen
 from tcrm.tui.screens.today import TodayScreen
 from tcrm.tui.widgets.rows import RowsView
 from tests.clitools import commit_count, git, run, snapshot
 from tests.teamtools import as_user, assert_healthy, edit, put, record, sync, team
 from tests.test_hostile_terminal import HOSTILE_YAML, RAW, _painted
+from tests.test_tui_keys import SCREENS as KEY_SCREENS
 from tests.test_tui_pilot import drive, make_app, notifications, settle
 
 __all__ = ["as_user", "team"]  # fixtures, imported for pytest
@@ -85,7 +89,7 @@ def test_a_real_conflict_is_listed_and_settled_like_tcrm_resolve(
         seen["detail"] = str(screen.query_one("#conflicts-detail", Static).render())
 
         seen["twin"] = twin(ben, tmp_path, "ben-cli")
-        await pilot.press("t")  # take theirs: Ann's 60
+        await pilot.press("T")  # take theirs: Ann's 60
         await settle(pilot)
         seen["after_theirs"] = rows(screen)
         seen["theirs_commit"] = last_commit(ben)
@@ -166,7 +170,7 @@ def test_take_mine_keeps_the_record_and_clears_the_entry(conflicted: dict[str, P
         await pilot.press("P")
         await settle(pilot)
         assert isinstance(app.screen, ConflictsScreen)
-        await pilot.press("m")  # the cursor starts on the first: acme-website's amount
+        await pilot.press("M")  # the cursor starts on the first: acme-website's amount
         await settle(pilot)
         assert [c.field for c in app.screen.conflicts] == ["probability"]
 
@@ -226,7 +230,7 @@ def test_c_opens_the_screen_and_says_when_there_are_none(sample_ws: Path) -> Non
         screen = app.screen
         assert isinstance(screen, ConflictsScreen)
         assert str(screen.query_one("#conflicts-title", Static).render()) == "No conflicts"
-        for key in ("m", "t", "e"):  # nothing to resolve: said, nothing written
+        for key in ("M", "T", "e"):  # nothing to resolve: said, nothing written
             await pilot.press(key)
             await settle(pilot)
         assert app.screen is screen
@@ -237,6 +241,39 @@ def test_c_opens_the_screen_and_says_when_there_are_none(sample_ws: Path) -> Non
     drive(app, scenario)
     assert notifications(app).count("No conflict to resolve here.") == 3
     assert commit_count(sample_ws) == commits
+
+
+def test_its_keys_mean_one_thing_and_the_help_overlay_lists_them(sample_ws: Path) -> None:
+    """Every key of the screen is a binding id of the one table, meaning what it means on
+    every other screen; ``?`` lists each of them."""
+    meaning: dict[str, str] = {}
+    for cls in [*KEY_SCREENS, TcrmApp, ConflictsScreen]:
+        for key, binding in cls._merged_bindings:
+            if binding.id is None:
+                continue
+            assert binding.id in KEYS and binding.action == KEYS[binding.id].action
+            assert meaning.setdefault(key, binding.action) == binding.action, key
+    app = make_app(sample_ws)
+    seen: dict[str, Any] = {}
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("C")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("question_mark")
+        await settle(pilot)
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        seen["listed"] = {(h.keys, h.description) for h in help_screen.screen_keys}
+        seen["global"] = {(h.keys, h.description) for h in help_screen.app_keys}
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert app.screen is screen
+
+    drive(app, scenario)
+    assert {("M", "Take mine"), ("T", "Take theirs"), ("e", "Type a value")} <= seen["listed"]
+    assert {("P", "Sync"), ("C", "Conflicts")} <= seen["global"]
 
 
 def test_record_text_reaches_the_screen_visible_never_obeyed(team: dict[str, Path], as_user):

@@ -62,8 +62,8 @@ KEYS: dict[str, Key] = {
     "lost": Key("x", "lost", "Lost"),
     "pipeline": Key("p", "next_pipeline", "Pipeline"),
     # the conflicts screen (``e`` types a value of your own)
-    "take-mine": Key("m", "take('mine')", "Take mine"),
-    "take-theirs": Key("t", "take('theirs')", "Take theirs"),
+    "take-mine": Key("M", "take('mine')", "Take mine"),
+    "take-theirs": Key("T", "take('theirs')", "Take theirs"),
     # the knowledge base
     "next-pane": Key("tab", "app.focus_next", "Next pane", "tab"),
 }

@@ -1,7 +1,7 @@
 """The Conflicts screen (``C``): what ``tcrm conflicts`` lists, settled one key at a time.
 
 Each row is a field two people changed to two values (the record keeps *mine*, its
-``conflicts:`` entry keeps *theirs*), with who made each. ``m`` keeps mine, ``t`` takes
+``conflicts:`` entry keeps *theirs*), with who made each. ``M`` keeps mine, ``T`` takes
 theirs, ``e`` types a value of your own: each is ``tcrm resolve PATH --take FIELD=...``,
 the same service and the same commit. A sync that records conflicts opens this screen.
 """
@@ -238,7 +238,7 @@ class ConflictsScreen(DataScreen):
         return conflict
 
     def action_take(self, side: str) -> None:
-        """``m``/``t``: keep mine or take theirs for the conflict under the cursor."""
+        """``M``/``T``: keep mine or take theirs for the conflict under the cursor."""
         conflict = self._resolvable()
         if conflict is not None:
             self._resolve(conflict, f"{conflict.field}={side}")
