@@ -14,7 +14,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from tcrm.model.records import Client
+from tcrm.model.records import Client, Task
+from tcrm.store.workspace import Workspace
 from tcrm.tui.app import TcrmApp
 from tcrm.tui.keys import KEYS
 from tcrm.tui.screens.conflicts import ConflictsScreen, ValueDialog
@@ -160,6 +161,65 @@ def test_a_real_conflict_is_listed_and_settled_like_tcrm_resolve(
         "sync: merge origin/main",
     ]
     assert run("-w", ben, "conflicts", "--json").out.strip() == "[]"
+
+
+def test_the_list_is_tcrm_conflicts_across_kinds_and_settings(team: dict[str, Path], as_user):
+    """Conflicts in tcrm.yaml, a client, a deal and a task: the screen lists what
+    ``tcrm conflicts --json`` lists, in its order; a settings conflict settles like the rest."""
+    ann, ben = team["ann"], team["ben"]
+    old = "  - id: proposal\n    name: Proposal\n    probability: 50\n"
+
+    def changes(root: Path, n: int) -> None:
+        text = (root / "tcrm.yaml").read_text(encoding="utf-8")
+        with Workspace(root).transaction("settings: proposal probability") as tx:
+            tx.write_text("tcrm.yaml", text.replace(old, old.replace("50", str(n))))
+        edit(root, "client", "beta", "client beta: status", status="active" if n > 56 else "lost")
+        edit(root, "deal", "beta-app", "deal beta-app: probability", probability=n)
+        put(root, "task: add", Task(id="tshared1", title=f"Call {n}", due="2026-11-24"))
+
+    as_user("ann")
+    put(ann, "task: add", Task(id="tshared1", title="Call", due="2026-11-24"), create=True)
+    sync(ann)
+    as_user("ben")
+    sync(ben)
+    as_user("ann")
+    changes(ann, 55)
+    sync(ann)
+    as_user("ben")
+    changes(ben, 60)
+    app = make_app(ben)
+    seen: dict[str, Any] = {}
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        await pilot.press("P")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConflictsScreen)
+        seen["rows"] = rows(screen)
+        seen["cli"] = run("-w", ben, "conflicts", "--json").out
+        await pilot.press("T")  # the first: tcrm.yaml's
+        await settle(pilot)
+        seen["left"] = [c.path for c in screen.conflicts]
+
+    drive(app, scenario)
+    cli = [
+        (c["path"], c["field"], c["mine"], c["theirs"], c["mine_by"], c["theirs_by"])
+        for c in json.loads(seen["cli"])
+    ]
+    assert seen["rows"] == cli
+    assert [r[0] for r in cli] == [
+        "tcrm.yaml",
+        "clients/beta.yaml",
+        "deals/beta-app.yaml",
+        "tasks/tshared1.yaml",
+    ]
+    assert seen["left"] == [r[0] for r in cli[1:]]
+    field = "pipelines[sales].stages[proposal].probability"
+    assert git(ben, "log", "-1", "--format=%s").strip() == (
+        f"settings: resolve conflict in {field} (theirs)"
+    )
+    assert "probability: 55\n" in (ben / "tcrm.yaml").read_text(encoding="utf-8")
+    assert_healthy(ben)
 
 
 def test_take_mine_keeps_the_record_and_clears_the_entry(conflicted: dict[str, Path]) -> None:

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Static
 
 from tcrm.errors import TcrmError
 from tcrm.model.privacy import is_ciphertext
+from tcrm.model.records import RECORD_TYPES
 from tcrm.model.text import visible
 from tcrm.model.words import plural
 from tcrm.services import conflicts as conflict_service
@@ -154,7 +155,13 @@ class ConflictsScreen(DataScreen):
     # --- loading and painting --------------------------------------------------------
 
     def fetch(self) -> list[OpenConflict]:
-        return conflict_service.list_conflicts(self.tcrm.ws)
+        """What ``tcrm conflicts`` lists, in its order, from the files the index says hold
+        conflicts (``list_conflicts`` reads every file: seconds on 10,000 records)."""
+        ws = self.tcrm.ws
+        found = [c for c in conflict_service.open_conflicts(ws) if not c.missing]
+        rank = {kind: i for i, kind in enumerate(("settings", *RECORD_TYPES))}
+        found.sort(key=lambda c: (rank.get(c.kind, len(rank)), c.id or "", c.path))
+        return [*found, *conflict_service.dangling_references(ws)]
 
     def show(self, data: list[OpenConflict]) -> None:
         self.conflicts = data
