@@ -164,6 +164,7 @@ class ConflictsScreen(DataScreen):
         return [*found, *conflict_service.dangling_references(ws)]
 
     def show(self, data: list[OpenConflict]) -> None:
+        had = bool(self.conflicts)
         self.conflicts = data
         self.resolving = False
         view = self.query_one(RowsView)
@@ -176,7 +177,7 @@ class ConflictsScreen(DataScreen):
         view.set_lines(lines, keep=keep)
         self._title()
         self._detail()
-        if not data and self.resolved:
+        if had and not data and self.resolved:  # said once, not on every reload
             self.notify("All conflicts are resolved.", markup=False)
 
     def _title(self) -> None:
