@@ -25,6 +25,7 @@ from tcrm.model.text import visible
 from tcrm.model.words import plural
 from tcrm.services import conflicts as conflict_service
 from tcrm.services.conflicts import OpenConflict, ResolveResult, person, short
+from tcrm.store.workspace import Workspace
 from tcrm.tui.keys import bind
 from tcrm.tui.screens.base import DataScreen
 from tcrm.tui.sync import one_line
@@ -78,6 +79,16 @@ def detail(conflict: OpenConflict) -> str:
         lines.append(f"{label:<12} {short(value, VALUE_WIDTH)}{made}")
     lines.append(f"{'before':<12} {short(conflict.base, VALUE_WIDTH)}")
     return visible("\n".join(lines))
+
+
+def conflict_list(ws: Workspace) -> list[OpenConflict]:
+    """What ``tcrm conflicts`` lists, in its order, read from the files the index says hold
+    conflicts (``list_conflicts`` reads every file: seconds on 10,000 records;
+    benchmarks/bench_conflicts.py)."""
+    found = [c for c in conflict_service.open_conflicts(ws) if not c.missing]
+    rank = {kind: i for i, kind in enumerate(("settings", *RECORD_TYPES))}
+    found.sort(key=lambda c: (rank.get(c.kind, len(rank)), c.id or "", c.path))
+    return [*found, *conflict_service.dangling_references(ws)]
 
 
 class ValueDialog(ModalScreen[str | None]):
@@ -155,13 +166,7 @@ class ConflictsScreen(DataScreen):
     # --- loading and painting --------------------------------------------------------
 
     def fetch(self) -> list[OpenConflict]:
-        """What ``tcrm conflicts`` lists, in its order, from the files the index says hold
-        conflicts (``list_conflicts`` reads every file: seconds on 10,000 records)."""
-        ws = self.tcrm.ws
-        found = [c for c in conflict_service.open_conflicts(ws) if not c.missing]
-        rank = {kind: i for i, kind in enumerate(("settings", *RECORD_TYPES))}
-        found.sort(key=lambda c: (rank.get(c.kind, len(rank)), c.id or "", c.path))
-        return [*found, *conflict_service.dangling_references(ws)]
+        return conflict_list(self.tcrm.ws)
 
     def show(self, data: list[OpenConflict]) -> None:
         had = bool(self.conflicts)
