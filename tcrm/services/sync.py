@@ -679,6 +679,11 @@ def _merge_message(remote: str, branch: str, merged: TreeMerge) -> str:
     return f"{subject}\n\n" + "\n".join(body) + "\n" if body else subject
 
 
+Steps = Callable[[str], None]
+"""Told each step of a sync as it starts: ``fetching``, ``merging``, ``pushing`` (the
+TUI's status line)."""
+
+
 def check_timeout(timeout: float) -> float:
     if not timeout > 0:
         raise UsageError(
@@ -693,12 +698,14 @@ def sync(
     remote: str = "origin",
     dry_run: bool = False,
     timeout: float = git.DEFAULT_TIMEOUT,
+    steps: Steps | None = None,
 ) -> SyncReport:
     """``tcrm sync``: fetch, merge theirs into ours field by field, push.
 
     Refuses to start with uncommitted changes (they would be mixed into the merge).
     An unreachable remote, or one silent for ``timeout`` seconds, changes nothing. If
     someone pushes while we merge, we fetch and merge again (a few times) before pushing.
+    ``steps`` is told each step as it starts.
     """
     check_timeout(timeout)
     with ws.lock():
@@ -713,7 +720,7 @@ def sync(
         report = SyncReport(remote=remote, url=url, branch=branch, dry_run=dry_run, timeout=timeout)
         for _ in range(PUSH_ATTEMPTS):
             try:
-                _sync_once(ws, report, untracked)
+                _sync_once(ws, report, untracked, steps or _quiet)
                 break
             except git.PushRejected:
                 continue
@@ -743,8 +750,13 @@ def _changed_records(ws: Workspace, paths: list[str]) -> list[Record]:
     return out
 
 
-def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str]) -> None:
+def _quiet(_step: str) -> None:
+    pass
+
+
+def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str], steps: Steps) -> None:
     root, remote, branch = ws.root, report.remote, report.branch
+    steps("fetching")
     heads = git.fetch(
         root, remote, report.url, update_refs=not report.dry_run, timeout=report.timeout
     )
@@ -756,6 +768,7 @@ def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str]) -> None:
     if theirs is None or git.is_ancestor(root, theirs, ours):
         report.outgoing = git.count_commits(root, ours, theirs)
         report.action = "pushed"
+        steps("pushing")
         _push(ws, report, theirs)
         return
     if not git.is_ancestor(root, ours, theirs):
@@ -765,6 +778,7 @@ def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str]) -> None:
     _refuse_links(ws, theirs, f"{remote}/{branch}")
     report.incoming += git.count_commits(root, theirs, ours)
     if git.is_ancestor(root, ours, theirs):
+        steps("merging")
         _fast_forward(ws, report, ours, theirs, untracked)
         return
     bases = git.merge_bases(root, ours, theirs)
@@ -774,6 +788,7 @@ def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str]) -> None:
             "workspace, clone it with `tcrm clone URL`"
         )
     report.outgoing = git.count_commits(root, ours, theirs)
+    steps("merging")
     trees = [git.tree_files(root, c) for c in (bases[0], ours, theirs)]
     blobs: dict[str, bytes] = {}
 
@@ -803,6 +818,7 @@ def _sync_once(ws: Workspace, report: SyncReport, untracked: list[str]) -> None:
         message, merged.writes, merge_head=theirs, executable=frozenset(executable)
     )
     report.commit = journal.apply(root, ws.ensure_local_dir(), change)
+    steps("pushing")
     _push(ws, report, theirs)
 
 

@@ -42,6 +42,7 @@ from tcrm.tui.screens.pipeline import PipelineScreen
 from tcrm.tui.screens.tasks import TasksScreen
 from tcrm.tui.screens.today import TodayScreen
 from tcrm.tui.screens.undo import UndoDialog
+from tcrm.tui.sync import Syncer
 from tcrm.tui.terminal import VisibleText
 from tcrm.tui.widgets.nav import NavBar
 
@@ -84,6 +85,8 @@ class TcrmApp(App[None]):
         bind("search", show=False),
         bind("undo", show=False),
         bind("redo", show=False),
+        bind("sync", show=False),
+        bind("conflicts", show=False),
     ]
 
     def __init__(
@@ -127,6 +130,8 @@ class TcrmApp(App[None]):
         """The commits of the undos made here, newest last: what ``U`` redoes."""
         self.undo_next: str | None = None
         """After a redo: the commit ``u`` undoes (the redo itself)."""
+        self.syncer = Syncer(self)
+        """Sync with the remote (``P``), one at a time."""
 
     # --- the terminal --------------------------------------------------------------
 
@@ -205,6 +210,22 @@ class TcrmApp(App[None]):
             return
         name = getattr(screen, "PALETTE_NAME", "") or type(screen).__name__
         self.push_screen(HelpScreen(screen, name, dict(self._keymap)))
+
+    def action_sync(self) -> None:
+        """``tcrm sync`` in a worker; nothing when a sync is already running."""
+        self.syncer.start()
+
+    def action_conflicts(self) -> None:
+        """The conflicts a sync recorded, over the current screen (Escape comes back)."""
+        from tcrm.tui.screens.conflicts import ConflictsScreen
+
+        if not isinstance(self.screen, ConflictsScreen):
+            self.push_screen(ConflictsScreen())
+
+    @property
+    def status_line(self) -> str:
+        """What the nav bar shows in place of the clock: a sync's step."""
+        return self.syncer.status
 
     def data_screens(self) -> list[DataScreen]:
         """Every data screen in every mode's stack."""
@@ -397,6 +418,8 @@ class TcrmApp(App[None]):
 
     @work(thread=True, exclusive=True, group="poll")
     def _poll(self) -> None:
+        if self.syncer.running:  # the sync's own writes; the screens reload after it
+            return
         current = watch.fingerprint(self.ws)
         if self._fingerprint is not None and current != self._fingerprint:
             self.call_from_thread(self._outside_change, current)

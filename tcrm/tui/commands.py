@@ -29,6 +29,8 @@ GLOBAL_ACTIONS = (
     ("undo", "Undo my last change", "shows the diff first (u)"),
     ("redo", "Redo what I undid", "shows the diff first (U)"),
     ("reload", "Reload", "read the workspace again (f5)"),
+    ("sync", "Sync with remote", "fetch, merge field by field, push: tcrm sync (P)"),
+    ("conflicts", "Show conflicts", "what a sync recorded; take mine, theirs or a value (C)"),
 )
 
 

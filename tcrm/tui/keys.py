@@ -36,6 +36,8 @@ KEYS: dict[str, Key] = {
     "screen-clients": Key("3", "show('clients')", "Clients"),
     "screen-tasks": Key("4", "show('tasks')", "Tasks"),
     "screen-kb": Key("5", "show('kb')", "KB"),
+    "sync": Key("P", "sync", "Sync"),
+    "conflicts": Key("C", "conflicts", "Conflicts"),
     # lists
     "filter": Key("slash", "filter", "Filter", "/"),
     "open-client": Key("o", "open_client", "Client"),
@@ -59,6 +61,9 @@ KEYS: dict[str, Key] = {
     "won": Key("w", "won", "Won"),
     "lost": Key("x", "lost", "Lost"),
     "pipeline": Key("p", "next_pipeline", "Pipeline"),
+    # the conflicts screen (``e`` types a value of your own)
+    "take-mine": Key("M", "take('mine')", "Take mine"),
+    "take-theirs": Key("T", "take('theirs')", "Take theirs"),
     # the knowledge base
     "next-pane": Key("tab", "app.focus_next", "Next pane", "tab"),
 }

@@ -17,8 +17,9 @@ SCREENS = (
 """(mode, key, label), in the order of the keys."""
 
 
-def nav_content(current: str, now: datetime | None) -> Content:
-    """The screens as links (a click switches), the current one highlighted."""
+def nav_content(current: str, now: datetime | None, status: str = "") -> Content:
+    """The screens as links (a click switches), the current one highlighted; then the
+    clock, or what the app is busy with (a sync) in its place."""
     parts: list[Content] = []
     for mode, key, label in SCREENS:
         style = "reverse b" if mode == current else ""
@@ -29,6 +30,8 @@ def nav_content(current: str, now: datetime | None) -> Content:
         )
         parts.append(link)
     bar = Content("").join(parts)
+    if status:
+        return bar + Content(" ") + Content.styled(status, "bold $warning")
     if now is not None:
         stamp = f"{now:%a} {now.day} {now:%b %Y %H:%M}"
         bar = bar + Content(" ") + Content.styled(stamp, "$text-muted")
@@ -56,4 +59,5 @@ class NavBar(Static):
 
     def refresh_clock(self) -> None:
         now = getattr(self.app, "now", None)
-        self.update(nav_content(self.current, now() if callable(now) else None))
+        status = str(getattr(self.app, "status_line", "") or "")
+        self.update(nav_content(self.current, now() if callable(now) else None, status))
