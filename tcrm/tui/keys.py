@@ -36,6 +36,7 @@ KEYS: dict[str, Key] = {
     "screen-clients": Key("3", "show('clients')", "Clients"),
     "screen-tasks": Key("4", "show('tasks')", "Tasks"),
     "screen-kb": Key("5", "show('kb')", "KB"),
+    "screen-dashboard": Key("6", "show('dashboard')", "Dashboard"),
     # lists
     "filter": Key("slash", "filter", "Filter", "/"),
     "open-client": Key("o", "open_client", "Client"),
@@ -59,6 +60,9 @@ KEYS: dict[str, Key] = {
     "won": Key("w", "won", "Won"),
     "lost": Key("x", "lost", "Lost"),
     "pipeline": Key("p", "next_pipeline", "Pipeline"),
+    # the dashboard
+    "member": Key("m", "next_member", "Member"),
+    "period": Key("t", "next_period", "Period"),
     # the knowledge base
     "next-pane": Key("tab", "app.focus_next", "Next pane", "tab"),
 }
