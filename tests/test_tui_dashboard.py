@@ -196,6 +196,29 @@ def test_it_follows_changes_made_outside_and_f5(sample_ws: Path) -> None:
     drive(app, scenario)
 
 
+def test_a_member_removed_from_the_team_falls_back_to_the_default(
+    sample_ws: Path,
+) -> None:
+    app = make_app(sample_ws)
+    settings = sample_ws / "tcrm.yaml"
+    text = settings.read_text(encoding="utf-8")
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        await pilot.press("6", "m")  # m before the first load is done: still the next one
+        await settle(pilot)
+        assert dashboard_of(pilot).member == "ben"
+        ben = text.index("- id: ben\n")
+        without_ben = text[:ben] + text[text.index("- id: chloe\n") :]
+        assert without_ben != text
+        settings.write_text(without_ben, encoding="utf-8")
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = dashboard_of(pilot)
+        assert screen.member == "ann" and "(ann)" in shown(screen, "dash-title")
+
+    drive(app, scenario)
+
+
 def test_today_does_not_pay_for_the_dashboard(sample_ws: Path) -> None:
     """The dashboard and the report engine load when the dashboard is first shown."""
     code = (

@@ -121,7 +121,9 @@ class DashboardScreen(DataScreen):
         from tcrm.services.dashboard import dashboard
 
         app = self.tcrm
-        return dashboard(app.ws, now=app.now(), member=self.member, period=self.period)
+        team = [m.id for m in app.ws.settings.team]
+        member = self.member if self.member in team else None  # gone from tcrm.yaml: yours
+        return dashboard(app.ws, now=app.now(), member=member, period=self.period)
 
     def show(self, data: Dashboard) -> None:
         self.data = data
@@ -139,7 +141,10 @@ class DashboardScreen(DataScreen):
         if not team:
             self.notify("No team in tcrm.yaml: the figures are everyone's.", markup=False)
             return
-        at = team.index(self.member) if self.member in team else -1
+        from tcrm.services.dashboard import default_member
+
+        current = self.member or default_member(self.tcrm.ws)  # pressed before the first load
+        at = team.index(current) if current in team else -1
         self.member = team[(at + 1) % len(team)]
         self.reload()
 
