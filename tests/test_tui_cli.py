@@ -157,7 +157,8 @@ def test_every_screen_has_its_stylesheet_beside_it() -> None:
 
     assert (TUI / TcrmApp.CSS_PATH).is_file()
     for mode, screen in TcrmApp.MODES.items():
-        css = screen.CSS_PATH
+        cls = screen if isinstance(screen, type) else type(screen())  # built when first shown
+        css = cls.CSS_PATH
         assert css and (TUI / "screens" / css).is_file(), mode
 
 

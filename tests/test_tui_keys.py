@@ -18,6 +18,7 @@ from tcrm.tui.keys import KEYS
 from tcrm.tui.screens.base import DataScreen
 from tcrm.tui.screens.client_card import ClientCardScreen
 from tcrm.tui.screens.clients import ClientsScreen
+from tcrm.tui.screens.dashboard import DashboardScreen
 from tcrm.tui.screens.help import HelpScreen, key_help
 from tcrm.tui.screens.kb import KbScreen
 from tcrm.tui.screens.pipeline import PipelineScreen
@@ -35,6 +36,7 @@ SCREENS: list[type[Screen[Any]]] = [
     ClientsScreen,
     TasksScreen,
     KbScreen,
+    DashboardScreen,
     ClientCardScreen,
 ]
 MODES = {
@@ -43,6 +45,7 @@ MODES = {
     ClientsScreen: "clients",
     TasksScreen: "tasks",
     KbScreen: "kb",
+    DashboardScreen: "dashboard",
 }
 
 

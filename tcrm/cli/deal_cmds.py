@@ -459,10 +459,14 @@ def pipeline(
             help="Pipeline id; the default pipeline if unset.", autocompletion=_pipelines
         ),
     ] = None,
+    owner: Annotated[
+        str | None,
+        typer.Option(help="Only deals this member owns.", autocompletion=completion.members),
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
     """Each stage's open deals with total and weighted amounts per currency, and rotting deals."""
-    report = pipeline_report(workspace(ctx), name=name, now=now(ctx))
+    report = pipeline_report(workspace(ctx), name=name, now=now(ctx), owner=owner)
     if as_json:
         render.emit_json(_report_json(report))
         return
@@ -493,7 +497,8 @@ def pipeline(
             Column("Weighted", justify="right"),
         ],
         rows,
-        title=f"Pipeline {report.name} ({report.pipeline_id})",
+        title=f"Pipeline {report.name} ({report.pipeline_id})"
+        + (f", owner {report.owner}" if report.owner else ""),
     )
     if not report.rotting:
         return
@@ -524,6 +529,7 @@ def _report_json(report: PipelineReport) -> dict[str, Any]:
     return {
         "pipeline": report.pipeline_id,
         "name": report.name,
+        "owner": report.owner,
         "stages": [
             {
                 "id": s.stage.id,

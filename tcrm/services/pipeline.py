@@ -16,6 +16,7 @@ from tcrm.model import insights
 from tcrm.model.records import Activity, Deal
 from tcrm.model.settings import Settings, Stage
 from tcrm.services.records import all_records, local_now
+from tcrm.services.tasks import check_member
 from tcrm.store.workspace import Workspace
 
 Money = dict[str, Decimal]
@@ -57,17 +58,26 @@ class PipelineReport:
     won: Bucket
     lost: Bucket
     rotting: list[insights.Rotting]
+    owner: str | None = None
 
 
-def pipeline_report(ws: Workspace, *, now: datetime, name: str | None = None) -> PipelineReport:
-    """Each stage's open deals, won and lost totals, and the rotting deals of a pipeline."""
+def pipeline_report(
+    ws: Workspace, *, now: datetime, name: str | None = None, owner: str | None = None
+) -> PipelineReport:
+    """Each stage's open deals, won and lost totals, and the rotting deals of a pipeline
+    (with ``owner``: only the deals that member owns, as the dashboard shows them)."""
     now = local_now(ws, now)
     settings = ws.settings
+    owner = check_member(ws, owner, "--owner")
     flow = settings.pipeline(name)
     if flow is None:
         names = ", ".join(p.id for p in settings.pipelines)
         raise UsageError(f"unknown pipeline {name!r} (pipelines: {names})")
-    deals = [d for d in all_records(ws, "deal") if isinstance(d, Deal) and d.pipeline == flow.id]
+    deals = [
+        d
+        for d in all_records(ws, "deal")
+        if isinstance(d, Deal) and d.pipeline == flow.id and (owner is None or d.owner == owner)
+    ]
     by_stage: dict[str, Bucket] = defaultdict(Bucket)
     total, won, lost = Bucket(), Bucket(), Bucket()
     for deal in sorted(deals, key=lambda d: d.id):
@@ -82,6 +92,7 @@ def pipeline_report(ws: Workspace, *, now: datetime, name: str | None = None) ->
     return PipelineReport(
         pipeline_id=flow.id,
         name=flow.name,
+        owner=owner,
         stages=[StageSummary(s, by_stage[s.id]) for s in flow.stages],
         open=total,
         won=won,

@@ -1,4 +1,4 @@
-"""``tcrm tui``: the Textual app. Five screens, one key each; every change is a service call.
+"""``tcrm tui``: the Textual app. Six screens, one key each; every change is a service call.
 
 The app owns what the screens share: the workspace, the clock, running a change (a
 service call in a worker, one commit), and noticing changes made outside (a cheap
@@ -18,7 +18,7 @@ from textual import work
 from textual.app import App
 from textual.binding import BindingType
 from textual.filter import LineFilter
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.worker import get_current_worker
 
 from tcrm.errors import TcrmError
@@ -54,6 +54,13 @@ REMINDER_HORIZON = timedelta(days=2)
 """Reminders are loaded this far ahead, and again when half of that has passed."""
 
 
+def dashboard_screen() -> Screen[None]:
+    """The dashboard, imported when first shown: Today's first paint never pays for it."""
+    from tcrm.tui.screens.dashboard import DashboardScreen
+
+    return DashboardScreen()
+
+
 _VISIBLE = VisibleText()
 """One instance: Textual caches filtered lines per filter."""
 
@@ -70,6 +77,7 @@ class TcrmApp(App[None]):
         "clients": ClientsScreen,
         "tasks": TasksScreen,
         "kb": KbScreen,
+        "dashboard": dashboard_screen,  # built (and imported) when first shown
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         bind("help"),
@@ -81,6 +89,7 @@ class TcrmApp(App[None]):
         bind("screen-clients", show=False),
         bind("screen-tasks", show=False),
         bind("screen-kb", show=False),
+        bind("screen-dashboard", show=False),
         bind("reload", show=False),
         bind("search", show=False),
         bind("undo", show=False),

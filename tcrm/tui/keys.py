@@ -38,6 +38,7 @@ KEYS: dict[str, Key] = {
     "screen-kb": Key("5", "show('kb')", "KB"),
     "sync": Key("P", "sync", "Sync"),
     "conflicts": Key("C", "conflicts", "Conflicts"),
+    "screen-dashboard": Key("6", "show('dashboard')", "Dashboard"),
     # lists
     "filter": Key("slash", "filter", "Filter", "/"),
     "open-client": Key("o", "open_client", "Client"),
@@ -64,6 +65,9 @@ KEYS: dict[str, Key] = {
     # the conflicts screen (``e`` types a value of your own)
     "take-mine": Key("M", "take('mine')", "Take mine"),
     "take-theirs": Key("T", "take('theirs')", "Take theirs"),
+    # the dashboard
+    "member": Key("m", "next_member", "Member"),
+    "period": Key("t", "next_period", "Period"),
     # the knowledge base
     "next-pane": Key("tab", "app.focus_next", "Next pane", "tab"),
 }

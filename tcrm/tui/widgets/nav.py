@@ -1,4 +1,4 @@
-"""The bar at the top of every screen: the five screens with their keys, and the clock."""
+"""The bar at the top of every screen: the screens with their keys, and the clock."""
 
 from __future__ import annotations
 
@@ -13,15 +13,19 @@ SCREENS = (
     ("clients", "3", "Clients"),
     ("tasks", "4", "Tasks"),
     ("kb", "5", "KB"),
+    ("dashboard", "6", "Dashboard"),
 )
 """(mode, key, label), in the order of the keys."""
+BAR_LABELS = {"dashboard": "KPI"}
+"""Shorter labels in the bar, so that it and the clock fit 80 columns."""
 
 
 def nav_content(current: str, now: datetime | None, status: str = "") -> Content:
     """The screens as links (a click switches), the current one highlighted; then the
     clock, or what the app is busy with (a sync) in its place."""
     parts: list[Content] = []
-    for mode, key, label in SCREENS:
+    for mode, key, name in SCREENS:
+        label = BAR_LABELS.get(mode, name)
         style = "reverse b" if mode == current else ""
         link = Content.from_markup(
             f"[{style} @click=app.show('{mode}')] {key} {label} [/]"
