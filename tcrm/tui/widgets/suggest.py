@@ -1,7 +1,7 @@
 """Completion for fields that hold a list (``vip, retail``): the item being typed is
-completed from the workspace's values (its tags, a client's contact people, the team's
-time zones), as Textual's ``SuggestFromList`` completes a whole field. Right arrow or End
-accepts the suggestion, as in any ``Input``."""
+completed from the workspace's values (its tags, a client's contact people, time zones),
+as Textual's ``SuggestFromList`` completes a whole field. The right arrow accepts the
+suggestion, as in any ``Input``."""
 
 from __future__ import annotations
 
