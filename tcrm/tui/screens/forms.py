@@ -202,7 +202,7 @@ class FormScreen(ModalScreen[Any]):
                 field.choices,
                 value=field.value if field.value in values else Select.NULL,
                 allow_blank=not field.required,
-                prompt="(none)",
+                prompt=f"({field.placeholder or 'none'})",
                 id=f"field-{field.name}",
                 compact=True,
                 disabled=field.read_only,
