@@ -196,8 +196,13 @@ def test_list_default_is_open_tasks_overdue_first_undated_last(sample_ws: Path) 
     assert "overdue" not in states[first_other:]
     assert states[-1] is None and "due" not in tasks[-1]
     assert tasks[0]["id"] == "tchj4hab"  # due 2026-10-25, the oldest
-    dated = [t["due_at"] for t in tasks if t["due_at"] and t["due_state"] != "overdue"]
-    assert dated == sorted(dated, key=datetime.fromisoformat)
+    dated = [t for t in tasks if t["due_at"] and t["due_state"] != "overdue"]
+
+    def day_then_all_day_then_time(t: dict[str, str]) -> tuple[object, ...]:
+        moment = datetime.fromisoformat(t["due_at"])
+        return (moment.date(), "T" in t["due"], moment)
+
+    assert dated == sorted(dated, key=day_then_all_day_then_time)
 
 
 def test_list_table_when_piped(sample_ws: Path) -> None:

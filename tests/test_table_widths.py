@@ -212,3 +212,171 @@ def test_tags_go_before_titles_and_keys_never() -> None:
     widths = layout(cols, [row], 200)
     assert widths == [len(row[0]), len(row[1]), len(row[2]), len("Owner"), len(row[4])]
     assert layout(cols, [row], 40) is None  # too narrow for a table: printed as blocks
+
+
+# --- the TUI's list screens: titles and names get the room (issue 22) --------------------
+
+TUI_SIZES = ((80, 24), (160, 45))
+
+
+def _tui_rows(
+    root: Path, size: tuple[int, int], keys: str, target: tuple[str, str], card: str = ""
+) -> Any:
+    """What the screen ``keys`` lead to (from ``card``'s client card if given) paints of
+    its table, with the row of ``target`` on screen: the header, that row, the widths."""
+    import asyncio
+
+    from tcrm.store.workspace import Workspace
+    from tcrm.tui.app import TcrmApp
+    from tcrm.tui.widgets.rows import RowsView
+    from tcrm.tui.widgets.section_table import SectionTable
+    from tests.test_tui_pilot import FIXED, settle
+
+    app = TcrmApp(Workspace.open(root), clock=lambda: FIXED, quiet=True, poll_seconds=None)
+    seen: dict[str, Any] = {}
+
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            if card:
+                app.open_client(card)
+                await settle(pilot)
+            for key in keys:
+                await pilot.press(key)
+                await settle(pilot)
+            table = next(t for t in app.screen.query(RowsView) if t.display)
+            for _ in range(100):  # the search waits for typing to pause
+                if any(target[1] in (line.key, *line.cells) for line in table.lines):
+                    break
+                await pilot.pause(0.05)
+                await settle(pilot)
+            if isinstance(table, SectionTable):
+                assert table.select_target(*target), target
+            else:
+                key = next(ln.key for ln in table.lines if target[1] in (ln.key, *ln.cells))
+                assert table.select_key(key), target
+            await pilot.pause()
+            y = table.cursor - int(table.scroll_offset.y) + 1
+            seen["header"] = table.render_line(0).text
+            seen["row"] = table.render_line(y).text
+            seen["widths"] = table.widths()
+            seen["columns"] = [c.label for c in table.columns]
+            seen["cols"] = list(table.columns)
+            seen["full"] = [" ".join(c.split()) for c in table.current.cells]
+            seen["room"] = table.scrollable_content_region.width
+
+    asyncio.run(main())
+    return seen
+
+
+def _cells(seen: dict[str, Any]) -> dict[str, str]:
+    """Each column's text in the painted row, by its label (one space each side)."""
+    out, x = {}, 0
+    for label, width in zip(seen["columns"], seen["widths"], strict=True):
+        out[label] = seen["row"][x + 1 : x + 1 + width].strip()
+        x += width + 2
+    return out
+
+
+def _fits(seen: dict[str, Any]) -> None:
+    """Every column is on screen, none cropped by the edge."""
+    used = sum(seen["widths"]) + 2 * len(seen["widths"])
+    assert used <= seen["room"], (seen["widths"], seen["room"])
+    last = seen["header"].split()[-1]
+    assert last == seen["columns"][-1].split()[-1] or last.endswith("…"), seen["header"]
+
+
+def _titled(seen: dict[str, Any], label: str) -> None:
+    """The ``label`` column's text whole, or cut with an ellipsis only once every column
+    that gives way (tags, ids, clients...) has given all it can, and never below half
+    the table while they had room to give."""
+    index = seen["columns"].index(label)
+    whole, text = seen["full"][index], _cells(seen)[label]
+    if text == whole:
+        return
+    assert text.endswith("…") and whole.startswith(text[:-1]), (text, whole)
+    others = [
+        (col, width)
+        for i, (col, width) in enumerate(zip(seen["cols"], seen["widths"], strict=True))
+        if i != index and col.least is not None
+    ]
+    assert all(width <= col.least for col, width in others) or (
+        seen["widths"][index] >= (seen["room"] - 2 * len(seen["cols"])) // 2
+    ), (label, seen["widths"], [c.least for c in seen["cols"]])
+
+
+@pytest.mark.parametrize("size", TUI_SIZES)
+def test_tui_today_titles_get_the_room(_long: tuple[Path, dict], size: tuple[int, int]) -> None:
+    root, ids = _long
+    seen = _tui_rows(root, size, "", ("task", ids["task"]))
+    _fits(seen)
+    cells = _cells(seen)
+    _titled(seen, "What")
+    if size[0] >= 160:  # room for everything: the client's whole name too
+        assert cells["What"] == TASK and cells["Client"] == ids["client"]
+    else:  # the client shrinks (with an ellipsis), the title does not give way to it
+        assert cells["Client"].endswith("…")
+
+
+@pytest.mark.parametrize("size", TUI_SIZES)
+def test_tui_tasks_titles_get_the_room(_long: tuple[Path, dict], size: tuple[int, int]) -> None:
+    root, ids = _long
+    seen = _tui_rows(root, size, "4", ("task", ids["task"]))
+    _fits(seen)
+    cells = _cells(seen)
+    _titled(seen, "Task")
+    if size[0] >= 160:
+        assert cells["Task"] == TASK and cells["Client"] == ids["client"]
+
+
+@pytest.mark.parametrize("size", TUI_SIZES)
+def test_tui_clients_names_get_the_room(_long: tuple[Path, dict], size: tuple[int, int]) -> None:
+    root, ids = _long
+    seen = _tui_rows(root, size, "3", ("client", ids["client"]))
+    _fits(seen)
+    cells = _cells(seen)
+    _titled(seen, "Name")
+    if size[0] >= 160:  # tags and the id whole once the name has its room
+        assert cells["Name"] == CLIENT
+        assert cells["Tags"] == "enterprise" and cells["Id"] == ids["client"]
+    else:  # tags give way first, cut with an ellipsis
+        assert cells["Tags"].endswith("…")
+
+
+@pytest.mark.parametrize("size", TUI_SIZES)
+def test_tui_client_card_titles_get_the_room(
+    _long: tuple[Path, dict], size: tuple[int, int]
+) -> None:
+    root, ids = _long
+    seen = _tui_rows(root, size, "", ("deal", ids["deal"]), card=ids["client"])
+    _fits(seen)
+    _titled(seen, "What")
+
+
+@pytest.mark.parametrize("size", TUI_SIZES)
+def test_tui_search_titles_get_the_room(_long: tuple[Path, dict], size: tuple[int, int]) -> None:
+    root, _ = _long
+    seen = _tui_rows(root, size, "gextraordinarily", ("task", TASK))
+    _fits(seen)
+    _titled(seen, "Found")
+
+
+def test_tui_layout_gives_the_title_its_room_before_tags_and_ids() -> None:
+    from tcrm.tui.widgets.rows import Col
+    from tcrm.tui.widgets.rows import layout as tui_layout
+
+    cols = [
+        Col("Name"),
+        Col("Owner", 6),
+        Col("Tags", 30, least=4, give=3),
+        Col("Id", 40, least=8, give=2),
+    ]
+    needs = [40, 5, 20, 30]
+    wide = tui_layout(cols, needs, 200)
+    assert wide[1:] == [5, 20, 30] and wide[0] == 200 - 8 - 55  # all whole, the rest: title
+    narrow = tui_layout(cols, needs, 70)  # 62 cells after padding
+    assert narrow[1] == 5  # never gives way
+    assert narrow[2] == 4  # tags first, down to their least
+    assert narrow[0] == 31 and narrow[3] == 62 - 31 - 5 - 4  # title: half; the id the rest
+    assert sum(tui_layout(cols, needs, 40)) == 40 - 8  # tight: everything at its least
+    assert tui_layout(cols, needs, 40)[2:] == [4, 8]

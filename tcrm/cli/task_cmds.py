@@ -260,7 +260,7 @@ def list_(
     ] = None,
     as_json: AsJson = False,
 ) -> None:
-    """List open tasks, overdue first, then by due; undated last.
+    """List open tasks, overdue first, then day by day (all-day before timed); undated last.
 
     --today, --overdue and --week select (several: any of them); "today" and "overdue"
     are the assignee's, and a task due on a day without a time is overdue only when

@@ -142,16 +142,27 @@ def item(task: Task, settings: Settings, now: datetime) -> TaskItem:
 
 
 _FAR = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+_FAR_DAY = date.max
 _PRIORITY_RANK = {"high": 0, "medium": 1, None: 2, "low": 3}
 
 
-def sort_key(entry: TaskItem) -> tuple[int, datetime, int, str]:
-    """Open before closed; overdue first, then by due moment; undated last."""
+def sort_key(entry: TaskItem) -> tuple[int, date, int, datetime, int, str]:
+    """Open before closed; overdue first, then day by day (the assignee's day), each
+    day's all-day tasks before its timed ones, those by time; undated last. The CLI's
+    lists, ``tcrm today`` and the TUI all order tasks by this key."""
     task = entry.task
     rank = 0 if entry.state == "overdue" else 1 if entry.due_at else 2
     if task.status != "open":
         rank += 3
-    return (rank, entry.due_at or _FAR, _PRIORITY_RANK.get(task.priority, 2), task.id)
+    timed = 1 if isinstance(task.due, datetime) else 0
+    return (
+        rank,
+        entry.day or _FAR_DAY,
+        timed,
+        entry.due_at or _FAR,
+        _PRIORITY_RANK.get(task.priority, 2),
+        task.id,
+    )
 
 
 def next_due(task: Task) -> date | datetime | None:

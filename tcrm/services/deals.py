@@ -724,3 +724,10 @@ def _history_entries(deal: Deal, now: datetime) -> list[HistoryEntry]:
             )
         )
     return out
+
+
+def contact_names(client: Client, names: Iterable[str]) -> list[str]:
+    """``deal add --contact`` NAME...: the client's contact people named (by name or
+    email, any case), as the client spells them; refuses one the client does not have.
+    Forms check what is typed with it before saving."""
+    return _contact_names(client, names)

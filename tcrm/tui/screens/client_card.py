@@ -97,7 +97,7 @@ def contacts(client: Client) -> str:
     return "\n".join(lines)
 
 
-COLUMNS = [Column("When", 16), Column("What"), Column("Who", 12)]
+COLUMNS = [Column("When", 16), Column("What"), Column("Who", 12, least=6, give=1)]
 
 
 class ClientCardScreen(RecordActions, DataScreen):

@@ -83,12 +83,12 @@ SORTS: dict[str, tuple[str, Callable[[Entry], Any]]] = {
 }
 COLUMNS = (
     ("name", Col("Name")),
-    ("status", Col("Status", 9)),
+    ("status", Col("Status", 12, least=8, give=1)),
     ("owner", Col("Owner", 6)),
     ("deals", Col("Deals", 5, "right")),
     ("contact", Col("Last contact", 12)),
-    ("tags", Col("Tags", 12)),
-    ("id", Col("Id", 24)),
+    ("tags", Col("Tags", 30, least=4, give=3)),
+    ("id", Col("Id", 40, least=8, give=2)),
 )
 WIDE = 120
 """From this width on, the id column is shown too."""

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping, Sequence
+import zoneinfo
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -31,9 +32,12 @@ from tcrm.model.fields import FieldDef
 from tcrm.model.privacy import PRIVATE, UNREADABLE
 from tcrm.model.records import Client, Deal, Record, Task
 from tcrm.model.rules import missing_required
+from tcrm.model.settings import Settings
+from tcrm.model.types import check_timezone
 from tcrm.model.when import WhenError, parse_day, parse_when
 from tcrm.services import activities, clients, deals, private, records, tasks
 from tcrm.tui.widgets.fields import TextField
+from tcrm.tui.widgets.suggest import ListSuggester, Values
 
 if TYPE_CHECKING:
     from tcrm.tui.app import TcrmApp
@@ -56,10 +60,15 @@ class Field:
     with ``choices``, a select."""
     read_only: bool = False
     """Shown but not editable: a private value this member may not read (``«private»``)."""
+    suggest: Iterable[str] | Values | None = None
+    """Values the item being typed is completed from (tags, contact people, zones)."""
+    separator: str = ","
+    """What separates the items of a list field (``;`` for contacts, whose names may
+    hold commas)."""
 
 
-def split_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
+def split_list(text: str, separator: str = ",") -> list[str]:
+    return [item.strip() for item in text.split(separator) if item.strip()]
 
 
 def problems_of(error: ValidationError, aliases: dict[str, str] | None = None) -> Problems:
@@ -92,6 +101,8 @@ class FormScreen(ModalScreen[Any]):
     OVERRIDE = ""
     """The label of the button that saves anyway after an overridable refusal (the CLI's
     ``--force``); empty when the form has no override."""
+    KIND = ""
+    """The record kind: its custom fields (tcrm.yaml ``fields:``) are in the form."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -121,6 +132,38 @@ class FormScreen(ModalScreen[Any]):
 
     def success(self, result: Any) -> str | None:
         return "Saved"
+
+    # --- custom fields on an add form (``--set name=value``) ---------------------------
+
+    def custom_fields(self) -> list[Field]:
+        """The kind's custom fields, empty, after the built-in ones."""
+        settings = self.tcrm.ws.settings
+        return [
+            custom_field(settings, name, definition, "false" if definition.type == "bool" else "")
+            for name, definition in settings.fields.of(self.KIND).items()
+        ]
+
+    def custom_items(self, values: dict[str, str]) -> list[str]:
+        """``name=value`` for each custom field given, as ``--set`` takes it (a checkbox
+        left unticked is not given)."""
+        names = self.tcrm.ws.settings.fields.of(self.KIND)
+        return [
+            f"{name}={values[name]}"
+            for name in names
+            if values.get(name) and values[name] != "false"
+        ]
+
+    def custom_problems(self, values: dict[str, str]) -> Problems:
+        """Each custom value checked as ``--set`` checks it, next to its own field."""
+        found: Problems = []
+        ws, now = self.tcrm.ws, self.tcrm.now()
+        for item in self.custom_items(values):
+            try:
+                records.custom_assignments(self.KIND, [item], ws.settings, now)
+            except TcrmError as exc:
+                name = item.split("=", 1)[0]
+                found.append((name, exc.words(self.label_of).removeprefix(f"{name}: ")))
+        return found
 
     # --- layout ---------------------------------------------------------------------
 
@@ -159,17 +202,23 @@ class FormScreen(ModalScreen[Any]):
                 field.choices,
                 value=field.value if field.value in values else Select.NULL,
                 allow_blank=not field.required,
-                prompt="(none)",
+                prompt=f"({field.placeholder or 'none'})",
                 id=f"field-{field.name}",
                 compact=True,
                 disabled=field.read_only,
             )
+        suggester = (
+            ListSuggester(field.suggest, separator=field.separator)
+            if field.suggest is not None
+            else None
+        )
         return TextField(
             value=field.value,
             placeholder=field.placeholder,
             id=f"field-{field.name}",
             compact=True,
             disabled=field.read_only,
+            suggester=suggester,
         )
 
     def on_mount(self) -> None:
@@ -303,6 +352,13 @@ class FormScreen(ModalScreen[Any]):
             return
         found = self.validate_form(everything=True)
         if found:
+            if self.OVERRIDE and not self.forcing and self._forcing_lifts():
+                reason = next((m for f, m in found if f in ("", "stage")), found[0][1])
+                self.show_problems(
+                    [*found, ("", f"{reason}. {self.OVERRIDE} with ctrl+f (recorded as forced).")]
+                )
+                self.query_one("#form-override").display = True
+            self.forcing = False
             self._focus_first_error()
             return
         self.saving = True
@@ -312,6 +368,17 @@ class FormScreen(ModalScreen[Any]):
             failure=self._refused,
             then=self._saved,
         )
+
+    def _forcing_lifts(self) -> bool:
+        """Whether every problem is one the override lifts (``check`` with ``forcing``
+        finds none): then the refusal is offered with its button, as ``--force`` is."""
+        self.forcing = True
+        try:
+            return not self.check(self.values())
+        except TcrmError:
+            return False
+        finally:
+            self.forcing = False
 
     def _refused(self, error: TcrmError) -> None:
         self.saving = False
@@ -349,6 +416,41 @@ def _checked(build: Callable[[], Record], form: FormScreen) -> Problems:
     return []
 
 
+def team_choices(settings: Settings) -> list[tuple[str, str]]:
+    return [(f"{m.name} ({m.id})", m.id) for m in settings.team]
+
+
+def custom_field(
+    settings: Settings, name: str, definition: FieldDef, value: str, read_only: bool = False
+) -> Field:
+    """The widget a custom field's type calls for: a select of its choices or of the
+    team, a checkbox for yes/no, an input read as ``--set`` reads it otherwise (a
+    ``multi`` completing its choices)."""
+    team = team_choices(settings)
+    options = {"choice": choices(definition.choices), "member": team or None}
+    hints = {
+        "date": "2026-12-31, fri, +3d",
+        "multi": ", ".join(definition.choices),
+        "number": "e.g. 50",
+        "money": "e.g. 12000.50",
+        "ref": f"a {definition.to} id",
+    }
+    return Field(
+        name,
+        definition.title(name),
+        value,
+        options.get(definition.type),
+        hints.get(definition.type, ""),
+        kind=definition.type,
+        read_only=read_only,
+        suggest=definition.choices if definition.type == "multi" else None,
+    )
+
+
+def _zones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
 def _text_of(value: Any) -> str:
     if value is None:
         return ""
@@ -366,33 +468,40 @@ class ClientForm(FormScreen):
     HEADING = "New client"
     ALIASES: ClassVar[dict[str, str]] = {"contacts": "contact"}
     OVERRIDE = "Add anyway"
+    KIND = "client"
 
     def form_fields(self) -> list[Field]:
         settings = self.tcrm.ws.settings
         lists = settings.lists
-        team = [(f"{m.name} ({m.id})", m.id) for m in settings.team]
+        team = team_choices(settings)
         return [
             Field("name", "Name", required=True, placeholder="Acme GmbH"),
             Field("type", "Type", "company", choices(["company", "person"]), required=True),
             Field("emails", "Emails", placeholder="hello@acme.com, ..."),
             Field("phones", "Phones", placeholder="+49 30 1234567"),
             Field("website", "Website", placeholder="https://acme.com"),
-            Field("contact", "Contact", placeholder="Jane Doe <jane@acme.com>"),
+            Field(
+                "contact",
+                "Contacts",
+                placeholder="Jane Doe <jane@acme.com>; Bram Peeters",
+                separator=";",
+            ),
             Field("status", "Status", choices=choices(lists.client_statuses)),
             Field("owner", "Owner", choices=team),
             Field("source", "Source", choices=choices(lists.sources)),
             Field("region", "Region", choices=choices(lists.regions)),
-            Field("tags", "Tags", placeholder=", ".join(lists.tags[:3])),
+            Field("tags", "Tags", placeholder=", ".join(lists.tags[:3]), suggest=lists.tags),
             Field("cadence_days", "Cadence days", placeholder="keep in touch every N days"),
             Field("notes", "Notes"),
+            *self.custom_fields(),
         ]
 
     def check(self, values: dict[str, str]) -> Problems:
         found: Problems = []
         contacts: list[dict[str, Any]] = []
-        if values["contact"]:
+        for text in split_list(values["contact"], ";"):
             try:
-                contacts = [clients.parse_contact(values["contact"])]
+                contacts.append(clients.parse_contact(text))
             except TcrmError as exc:
                 found.append(self.problem(exc, "contact"))
         data: dict[str, Any] = {
@@ -419,10 +528,11 @@ class ClientForm(FormScreen):
             records.ensure_valid(ws, draft)
             return draft
 
-        return found + _checked(build, self)
+        return found + self.custom_problems(values) + _checked(build, self)
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
         ws, now, force = self.tcrm.ws, self.tcrm.now(), self.forcing
+        custom = self.custom_items(values)
         return lambda: clients.add_client(
             ws,
             force=force,
@@ -437,9 +547,10 @@ class ClientForm(FormScreen):
             status=values["status"] or None,
             region=values["region"] or None,
             cadence_days=values["cadence_days"] or None,
-            contacts=[values["contact"]] if values["contact"] else [],
+            contacts=split_list(values["contact"], ";"),
             notes=values["notes"] or None,
             now=now,
+            assignments=custom,
         )
 
     def success(self, result: Any) -> str:
@@ -511,25 +622,8 @@ class EditForm(FormScreen):
         ]
 
     def custom_field(self, name: str, definition: FieldDef) -> Field:
-        """The widget a custom field's type calls for: a select of its choices or of the
-        team, a checkbox for yes/no, an input read as ``--set`` reads it otherwise."""
-        team = [(f"{m.name} ({m.id})", m.id) for m in self.tcrm.ws.settings.team]
-        options = {"choice": choices(definition.choices), "member": team or None}
-        hints = {
-            "date": "2026-12-31, fri, +3d",
-            "multi": ", ".join(definition.choices),
-            "number": "e.g. 50",
-            "money": "e.g. 12000.50",
-            "ref": f"a {definition.to} id",
-        }
-        return Field(
-            name,
-            definition.title(name),
-            self.initial[name],
-            options.get(definition.type),
-            hints.get(definition.type, ""),
-            kind=definition.type,
-            read_only=name in self.locked,
+        return custom_field(
+            self.tcrm.ws.settings, name, definition, self.initial[name], name in self.locked
         )
 
     def assignments(self, values: dict[str, str]) -> list[str]:
@@ -713,6 +807,7 @@ class TaskForm(FormScreen):
     """``tcrm task add`` as a form; due dates as people type them (fri, +3d, ...)."""
 
     HEADING = "New task"
+    KIND = "task"
 
     def __init__(self, *, client: str = "", deal: str = "", assignee: str = "") -> None:
         self.preset = {"clients": client, "deals": deal, "assignee": assignee}
@@ -720,7 +815,7 @@ class TaskForm(FormScreen):
 
     def form_fields(self) -> list[Field]:
         settings = self.tcrm.ws.settings
-        team = [(f"{m.name} ({m.id})", m.id) for m in settings.team]
+        team = team_choices(settings)
         return [
             Field("title", "Title", required=True, placeholder="Call Jane about the offer"),
             Field("due", "Due", placeholder="tomorrow 10:00, fri, +3d, 2026-12-01"),
@@ -728,11 +823,41 @@ class TaskForm(FormScreen):
             Field("priority", "Priority", choices=choices(list(tasks.PRIORITIES))),
             Field("clients", "Clients", self.preset["clients"], placeholder="client ids or names"),
             Field("deals", "Deals", self.preset["deals"], placeholder="deal ids"),
-            Field("contacts", "Contacts", placeholder="contact people: names or emails"),
+            Field(
+                "contacts",
+                "Contacts",
+                placeholder="contact people: names or emails",
+                suggest=self.linked_contacts,
+            ),
             Field("repeat", "Repeat", placeholder="daily, weekdays, weekly, monthly, yearly"),
             Field("reminders", "Reminders", placeholder="30m, 1d"),
+            Field("duration", "Duration", placeholder="minutes, e.g. 30"),
+            Field(
+                "timezone",
+                "Time zone",
+                placeholder=f"of the due time (default: the assignee's, else {settings.timezone})",
+                suggest=_zones(),
+            ),
             Field("notes", "Notes"),
+            *self.custom_fields(),
         ]
+
+    def linked_contacts(self) -> list[str]:
+        """The contact people of the clients typed so far (for completion)."""
+        names: list[str] = []
+        for ref in split_list(self.values()["clients"]):
+            try:
+                client = records.resolve(self.tcrm.ws, "client", ref)
+            except TcrmError:
+                continue
+            if isinstance(client, Client):
+                names += [p.name for p in client.contacts]
+        return names
+
+    def duration(self, values: dict[str, str]) -> int | None:
+        """The minutes typed; ``--duration`` takes a whole number (the service checks the
+        range)."""
+        return int(values["duration"]) if values["duration"] else None
 
     def check(self, values: dict[str, str]) -> Problems:
         ws, now = self.tcrm.ws, self.tcrm.now()
@@ -741,8 +866,22 @@ class TaskForm(FormScreen):
         if not values["title"]:
             found.append(("title", "a task needs a title"))
         due = None
+        typed_zone = ""
+        if values["timezone"]:
+            try:
+                typed_zone = check_timezone(values["timezone"])
+            except ValueError as exc:
+                found.append(("timezone", str(exc)))
+        if values["duration"]:
+            try:
+                minutes = int(values["duration"])
+            except ValueError:
+                found.append(("duration", "give a whole number of minutes"))
+            else:
+                if not 1 <= minutes <= tasks.MAX_DURATION:
+                    found.append(("duration", f"give minutes, from 1 to {tasks.MAX_DURATION}"))
         if values["due"]:
-            zone = settings.member_timezone(values["assignee"] or None)
+            zone = typed_zone or settings.member_timezone(values["assignee"] or None)
             try:
                 due, _ = tasks.parse_due(values["due"], now, zone, settings)
             except TcrmError as exc:
@@ -772,10 +911,11 @@ class TaskForm(FormScreen):
                     records.resolve(ws, name[:-1], ref)
                 except TcrmError as exc:
                     found.append(self.problem(exc, name))
-        return found
+        return found + self.custom_problems(values)
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
         ws, now = self.tcrm.ws, self.tcrm.now()
+        duration, custom = self.duration(values), self.custom_items(values)
         return lambda: tasks.add_task(
             ws,
             title=values["title"],
@@ -787,8 +927,11 @@ class TaskForm(FormScreen):
             reminders=split_list(values["reminders"]),
             priority=values["priority"] or None,
             assignee=values["assignee"] or None,
+            duration=duration,
+            timezone=values["timezone"] or None,
             notes=values["notes"] or None,
             now=now,
+            assignments=custom,
         )
 
     def success(self, result: Any) -> str:
@@ -800,9 +943,12 @@ class TaskForm(FormScreen):
 
 
 class DealForm(FormScreen):
-    """``tcrm deal add`` as a form; the stage's required fields are checked as you type."""
+    """``tcrm deal add`` as a form; the stage's required fields are checked as you type,
+    and "Add anyway" enters the stage without them, recorded as forced (``--force``)."""
 
     HEADING = "New deal"
+    OVERRIDE = "Add anyway"
+    KIND = "deal"
 
     def __init__(self, *, client: str = "", pipeline: str = "") -> None:
         self.preset = {"client": client, "pipeline": pipeline}
@@ -812,7 +958,7 @@ class DealForm(FormScreen):
         settings = self.tcrm.ws.settings
         flow = settings.pipeline(self.preset["pipeline"] or None) or settings.pipeline()
         assert flow is not None
-        team = [(f"{m.name} ({m.id})", m.id) for m in settings.team]
+        team = team_choices(settings)
         return [
             Field("title", "Title", required=True, placeholder="Website relaunch"),
             Field(
@@ -839,10 +985,30 @@ class DealForm(FormScreen):
             Field("amount", "Amount", placeholder="12000 or 12,000.50"),
             Field("currency", "Currency", settings.currency),
             Field("close_date", "Close date", placeholder="2026-12-31, eom, +1mo"),
+            Field("probability", "Probability", placeholder="percent, 0-100 (default: stage's)"),
             Field("owner", "Owner", choices=team),
             Field("source", "Source", choices=choices(settings.lists.sources)),
-            Field("tags", "Tags"),
+            Field("tags", "Tags", suggest=settings.lists.tags),
+            Field(
+                "contacts",
+                "Contacts",
+                placeholder="the client's contact people: names or emails",
+                suggest=self.client_contacts,
+            ),
+            *self.custom_fields(),
         ]
+
+    def client_contacts(self) -> list[str]:
+        """The contact people of the client typed (for completion)."""
+        client = self._client(self.values()["client"])
+        return [p.name for p in client.contacts] if client else []
+
+    def _client(self, ref: str) -> Client | None:
+        try:
+            found = records.resolve(self.tcrm.ws, "client", ref) if ref else None
+        except TcrmError:
+            return None
+        return found if isinstance(found, Client) else None
 
     def on_value_changed(self, name: str) -> None:
         if name != "pipeline":
@@ -860,9 +1026,16 @@ class DealForm(FormScreen):
         client_id = ""
         if values["client"]:
             try:
-                client_id = records.resolve(ws, "client", values["client"]).id
+                client = records.resolve(ws, "client", values["client"])
+                client_id = client.id
             except TcrmError as exc:
                 found.append(self.problem(exc, "client"))
+            else:
+                if isinstance(client, Client) and values["contacts"]:
+                    try:
+                        deals.contact_names(client, split_list(values["contacts"]))
+                    except TcrmError as exc:
+                        found.append(self.problem(exc, "contacts"))
         else:
             found.append(("client", "a deal needs a client"))
         data: dict[str, Any] = {
@@ -881,6 +1054,11 @@ class DealForm(FormScreen):
                 data["amount"] = deals.parse_money(values["amount"])
             except TcrmError as exc:
                 found.append(self.problem(exc, "amount"))
+        if values["probability"]:
+            try:
+                data["probability"] = self.probability(values)
+            except ValueError:
+                found.append(("probability", "give a whole number of percent, 0 to 100"))
         if values["close_date"]:
             try:
                 order = ws.settings.date_order
@@ -897,7 +1075,7 @@ class DealForm(FormScreen):
             if client_id:
                 records.ensure_valid(ws, draft)
             missing = missing_required(draft, ws.settings, draft.stage)
-            if missing:  # said on the stage and on each missing field
+            if missing and not self.forcing:  # said on the stage and on each missing field
                 needs = ", ".join(missing)
                 raise ValidationError(
                     [Problem("stage", None, f"{draft.stage} needs {needs} first")]
@@ -905,10 +1083,16 @@ class DealForm(FormScreen):
                 )
             return draft
 
-        return found + _checked(build, self)
+        return found + self.custom_problems(values) + _checked(build, self)
+
+    def probability(self, values: dict[str, str]) -> int | None:
+        """The percent typed; ``--probability`` takes a whole number (the model checks
+        the range)."""
+        return int(values["probability"]) if values["probability"] else None
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
-        ws, now = self.tcrm.ws, self.tcrm.now()
+        ws, now, force = self.tcrm.ws, self.tcrm.now(), self.forcing
+        probability, custom = self.probability(values), self.custom_items(values)
         return lambda: deals.add_deal(
             ws,
             title=values["title"],
@@ -921,13 +1105,18 @@ class DealForm(FormScreen):
             owner=values["owner"] or None,
             source=values["source"] or None,
             tags=split_list(values["tags"]),
+            probability=probability,
+            contacts=split_list(values["contacts"]),
+            force=force,
             now=now,
+            assignments=custom,
         )
 
     def success(self, result: Any) -> str:
         change = cast(deals.Change, result)
         extra = f" and {len(change.tasks)} task(s)" if change.tasks else ""
-        return f"Added deal {change.deal.id}{extra}"
+        forced = " (forced)" if change.forced else ""
+        return f"Added deal {change.deal.id}{forced}{extra}"
 
 
 # --- activities -----------------------------------------------------------------------
@@ -938,6 +1127,7 @@ class ActivityForm(FormScreen):
 
     HEADING = "Log an activity"
     ALIASES: ClassVar[dict[str, str]] = {"next_title": "next", "note": "notes"}
+    KIND = "activity"
 
     def __init__(self, *, about: Sequence[str] = (), kind: str = "call") -> None:
         self.preset = {"about": ", ".join(about), "kind": kind}
@@ -945,7 +1135,7 @@ class ActivityForm(FormScreen):
 
     def form_fields(self) -> list[Field]:
         settings = self.tcrm.ws.settings
-        team = [(f"{m.name} ({m.id})", m.id) for m in settings.team]
+        team = team_choices(settings)
         kinds = settings.lists.activity_kinds
         kind = self.preset["kind"] if self.preset["kind"] in kinds else (kinds or ["note"])[0]
         return [
@@ -960,12 +1150,14 @@ class ActivityForm(FormScreen):
             Field("summary", "Summary", required=True, placeholder="wants a proposal"),
             Field("outcome", "Outcome"),
             Field("at", "When", placeholder="now (or: today 10:00, yesterday)"),
+            Field("author", "By", choices=team, placeholder="you"),
             Field("notes", "Notes"),
             Field("next", "Follow-up", placeholder="what to do next (a task)"),
             Field(
                 "next_due", "Follow-up due", placeholder=f"default {activities.DEFAULT_NEXT_DUE}"
             ),
             Field("next_assignee", "Follow-up for", choices=team),
+            *self.custom_fields(),
         ]
 
     def check(self, values: dict[str, str]) -> Problems:
@@ -998,10 +1190,12 @@ class ActivityForm(FormScreen):
                 parse_when(values["next_due"], now.replace(tzinfo=None), ws.settings.date_order)
             except WhenError as exc:
                 found.append(("next_due", str(exc)))
-        return found
+        if values["next_assignee"] and not values["next"]:
+            found.append(("next_assignee", "a follow-up for someone needs a follow-up"))
+        return found + self.custom_problems(values)
 
     def action(self, values: dict[str, str]) -> Callable[[], Any]:
-        ws, now = self.tcrm.ws, self.tcrm.now()
+        ws, now, custom = self.tcrm.ws, self.tcrm.now(), self.custom_items(values)
         return lambda: activities.log_activity(
             ws,
             words=[*split_list(values["about"]), values["summary"]],
@@ -1009,10 +1203,12 @@ class ActivityForm(FormScreen):
             outcome=values["outcome"] or None,
             at=values["at"] or None,
             note=values["notes"] or None,
+            author=values["author"] or None,
             next_title=values["next"] or None,
             next_due=values["next_due"] or None,
             next_assignee=values["next_assignee"] or None,
             now=now,
+            assignments=custom,
         )
 
     def success(self, result: Any) -> str:

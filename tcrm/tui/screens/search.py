@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from tcrm.tui.app import TcrmApp
 
 LIMIT = 200
-COLUMNS = (Col("Kind", 9), Col("Found"), Col("Where", 28))
+COLUMNS = (Col("Kind", 9), Col("Found"), Col("Where", 40, least=12, give=1))
 
 
 class SearchScreen(Screen[None]):

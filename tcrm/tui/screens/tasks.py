@@ -40,7 +40,7 @@ class AgendaData:
 COLUMNS = [
     Column("Due", 16),
     Column("Task"),
-    Column("Client", 18),
+    Column("Client", 40, least=10, give=1),
     Column("Who", 6),
     Column("Prio", 6),
 ]

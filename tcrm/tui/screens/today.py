@@ -64,7 +64,12 @@ def task_row(entry: TaskItem, today: date, tone: str | None = None) -> Row:
     )
 
 
-COLUMNS = [Column("When", 16), Column("What"), Column("Client", 18), Column("Who", 6)]
+COLUMNS = [
+    Column("When", 16),
+    Column("What"),
+    Column("Client", 40, least=10, give=1),
+    Column("Who", 6),
+]
 PAINT_WAIT = 2.0
 """Seconds the planner waits for the tasks to be on screen before it starts."""
 

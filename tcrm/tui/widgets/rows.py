@@ -28,10 +28,54 @@ from tcrm.model.text import visible
 
 @dataclass(frozen=True)
 class Col:
+    """A column; its width comes from its rows, its importance and the screen's width.
+
+    The title column (``width=None``) gets its room first: its text, up to half the
+    table. The others then take what their text needs, up to ``width``; on a narrow
+    screen they give way down to ``least``, the highest ``give`` first (tags and ids
+    before dates). What is left goes to the title column again."""
+
     label: str
     width: int | None = None
-    """Cells; ``None`` for the one column that takes the remaining width."""
+    """At most this many cells; ``None`` for the one column that takes the room."""
     justify: str = "left"
+    least: int | None = None
+    """The fewest cells it keeps on a narrow screen (cut with an ellipsis); ``None``:
+    as many as its text needs, up to ``width`` (it never gives way)."""
+    give: int = 0
+    """Order of giving way to the title column: higher gives first."""
+
+
+TITLE_LEAST = 12
+"""The title column never narrower than this while another column can still give way."""
+MEASURED = 2000
+"""Rows measured for the columns' widths (the first ones): enough to size a screen."""
+
+
+def layout(columns: Sequence[Col], needs: Sequence[int], room: int) -> list[int]:
+    """Each column's cells in ``room`` cells (after each column's two spaces of padding),
+    given what each column's text needs (``needs``, header included)."""
+    room = max(room - 2 * len(columns), 0)
+    flex = next((i for i, c in enumerate(columns) if c.width is None), None)
+    want = [
+        min(need, c.width) if c.width is not None else need
+        for c, need in zip(columns, needs, strict=True)
+    ]
+    floor = [
+        min(want[i], c.least) if c.least is not None else want[i] for i, c in enumerate(columns)
+    ]
+    widths = list(floor)
+    if flex is not None:
+        widths[flex] = 0
+        title_room = min(want[flex], max(room // 2, TITLE_LEAST))
+        widths[flex] = max(min(title_room, room - sum(widths)), min(TITLE_LEAST, want[flex]))
+    # the others grow back towards what their text needs, the most important first
+    for i in sorted(range(len(columns)), key=lambda i: columns[i].give):
+        if i != flex:
+            widths[i] += max(min(want[i] - widths[i], room - sum(widths)), 0)
+    if flex is not None:
+        widths[flex] += max(room - sum(widths), 0)
+    return widths
 
 
 @dataclass(frozen=True)
@@ -135,6 +179,10 @@ class RowsView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.columns: list[Col] = list(columns)
         self.lines: list[Line] = []
+        self._needs: list[int] = []
+        """What each column's text needs, header included (``_measure``)."""
+        self._widths: tuple[int, list[int]] | None = None
+        """The widths last laid out, and for what room."""
 
     # --- content ----------------------------------------------------------------------
 
@@ -144,12 +192,32 @@ class RowsView(ScrollView, can_focus=True):
 
     def set_columns(self, columns: Sequence[Col]) -> None:
         self.columns = list(columns)
+        self._measure()
         self.refresh()
+
+    def _measure(self) -> None:
+        """What each column's text needs, from the header and the first rows (a column
+        that reaches its ``width`` is not read further)."""
+        columns = self.columns
+        needs = [cell_len(c.label) for c in columns]
+        caps = [c.width if c.width is not None else 1 << 16 for c in columns]
+        open_ = [i for i in range(len(columns)) if needs[i] < caps[i]]
+        for line in self.lines[:MEASURED]:
+            if not line.selectable or not open_:
+                continue
+            cells = line.cells
+            for i in open_:
+                if i < len(cells):
+                    needs[i] = max(needs[i], cell_len(cells[i]))
+            open_ = [i for i in open_ if needs[i] < caps[i]]
+        self._needs = needs
+        self._widths = None
 
     def set_lines(self, lines: list[Line], keep: str | None = None) -> None:
         """Show ``lines``; the cursor stays on the row with key ``keep`` if it is there,
         else on the nearest selectable row."""
         self.lines = lines
+        self._measure()
         self.virtual_size = Size(self._width(), len(lines) + 1)
         index = next((i for i, ln in enumerate(lines) if ln.key == keep), None) if keep else None
         target = index if index is not None else min(self.cursor, max(len(lines) - 1, 0))
@@ -175,12 +243,15 @@ class RowsView(ScrollView, can_focus=True):
         return max(self.scrollable_content_region.width, 1)
 
     def widths(self) -> list[int]:
-        """Each column's cells: fixed ones as asked, the flexible one takes the rest."""
+        """Each column's cells, by importance (``layout``), for the width shown."""
         if not self.columns:
             return []
-        fixed = sum(c.width or 0 for c in self.columns)
-        flex = max(8, self._width() - fixed - 2 * len(self.columns))
-        return [c.width if c.width is not None else flex for c in self.columns]
+        if len(self._needs) != len(self.columns):
+            self._measure()
+        room = self._width()
+        if self._widths is None or self._widths[0] != room:
+            self._widths = (room, layout(self.columns, self._needs, room))
+        return self._widths[1]
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self._width(), len(self.lines) + 1)
