@@ -100,7 +100,7 @@ def zones_of(settings: Settings) -> dict[str, Any]:
     members: dict[str, str | None] = {}
     for member in settings.team:
         members.setdefault(member.id, member.timezone)
-    return {"timezone": settings.timezone, "members": members}
+    return {"timezone": settings.timezone, "member_zones": members}
 
 
 def _text(value: Any) -> str | None:
@@ -154,11 +154,18 @@ def from_index(
     settings it keeps; ``None`` when the normal path must answer: a record holds merge
     conflicts (``tcrm.services.conflicts`` reads those), or a task's fields are not
     written in the plain way ``indexed_task`` reads."""
+    timezone, members = settings.get("timezone"), settings.get("member_zones")
+    conflicts = settings.get("conflicts")
+    if not isinstance(timezone, str) or not isinstance(conflicts, int):
+        return None
+    if not isinstance(members, dict) or not all(
+        isinstance(z, str | None) for z in members.values()
+    ):
+        return None
+    zones = Zones(timezone, members)
     try:
-        zones = Zones(settings["timezone"], settings["members"])
         at = local_now(zones.timezone, now)
-        conflicts = int(settings["conflicts"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, ValueError):  # not a zone (ZoneInfoNotFoundError is a KeyError)
         return None
     if conn.execute("SELECT 1 FROM records WHERE conflicts IS NOT NULL LIMIT 1").fetchone():
         return None

@@ -34,6 +34,9 @@ RACY_NS = 2_000_000_000
 """A stat this recent may not move on the next change (``tcrm.store.index.RACY_NS``)."""
 SETTINGS_KEY = "early_settings"
 """The ``meta`` row holding what the settings say (``remember_settings``)."""
+SETTINGS_FORMAT = 1
+"""Bump when what ``remember_settings`` keeps changes: a row of another format is
+neither read nor kept."""
 
 
 def version() -> str:
@@ -143,6 +146,8 @@ def read_settings(conn: sqlite3.Connection, root: Path) -> dict[str, Any] | None
     key = settings_stat(root)
     if not isinstance(kept, dict) or key is None or kept.get("stat") != key:
         return None
+    if kept.get("format") != SETTINGS_FORMAT:
+        return None
     values = kept.get("values")
     return values if isinstance(values, dict) else None
 
@@ -161,13 +166,15 @@ def remember_settings(root: Path, summary: Callable[[], dict[str, Any]]) -> None
         return
     try:
         text = _meta(conn, SETTINGS_KEY)
-        if text is not None and json.loads(text).get("stat") == before:
+        kept = json.loads(text) if text is not None else {}
+        if kept.get("stat") == before and kept.get("format") == SETTINGS_FORMAT:
             return  # kept already
         values = summary()
         if settings_stat(root) != before:
             return
-        row = json.dumps({"stat": before, "values": values}, sort_keys=True)
-        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SETTINGS_KEY, row))
+        row = {"stat": before, "format": SETTINGS_FORMAT, "values": values}
+        text = json.dumps(row, sort_keys=True)
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SETTINGS_KEY, text))
     except (sqlite3.Error, ValueError, AttributeError):
         return
     finally:
