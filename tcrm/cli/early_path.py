@@ -29,7 +29,9 @@ FLAGS = {"--json": "as_json"}
 def answer(args: list[str]) -> int | None:
     """The exit code of ``tcrm ARGS`` once answered here, or ``None``: take the normal path."""
     if os.environ.get(COMPLETE_VAR):
-        return None
+        from tcrm.cli import completion
+
+        return completion.early_answer(os.environ[COMPLETE_VAR])
     parsed = status_args(args)
     return None if parsed is None else status(*parsed)
 
