@@ -79,6 +79,20 @@ class Bench:
     label: str
     args: tuple[str, ...]
     writes: bool = False
+    env: tuple[tuple[str, str], ...] = ()
+    """Set for the command (a shell's completion request)."""
+    warm_up: tuple[str, ...] | None = None
+    """The untimed run before the warm ones, when not the command itself (a TAB builds no
+    index: ``status`` does, and keeps the settings in it)."""
+
+
+def tab(line: str) -> tuple[tuple[str, str], ...]:
+    """What bash's completion script sets when TAB is pressed after ``line``."""
+    return (
+        ("_TCRM_COMPLETE", "complete_bash"),
+        ("COMP_WORDS", line),
+        ("COMP_CWORD", str(len(line.split(" ")) - 1)),
+    )
 
 
 TCRM_BENCHES = (
@@ -102,6 +116,28 @@ TCRM_BENCHES = (
     ),
     Bench("ics-export", "ics export -o FILE", ("ics", "export", "-o", "{ics}")),
     Bench("check", "check", ("check",)),
+    Bench("status", "status (prompt line)", ("status",)),
+    Bench(
+        "complete-task-id",
+        "TAB: task done t<TAB> (ids)",
+        (),
+        env=tab("tcrm task done t"),
+        warm_up=("status",),
+    ),
+    Bench(
+        "complete-stage",
+        "TAB: deal list --stage p<TAB>",
+        (),
+        env=tab("tcrm deal list --stage p"),
+        warm_up=("status",),
+    ),
+    Bench(
+        "complete-member",
+        "TAB: log x y --author <TAB>",
+        (),
+        env=tab("tcrm log x y --author "),
+        warm_up=("status",),
+    ),
 )
 REFRESH = ("today",)
 """Run untimed in a fresh copy before a warm write: whatever the index keys on (paths,
@@ -347,7 +383,7 @@ def run_tcrm_benches(suite: Suite, size: str, work: Path) -> None:
 
 def run_read(suite: Suite, bench: Bench, args: list[str], size: str, work: Path) -> None:
     """Cold: no index before each run. Warm: one untimed run, then the timed ones."""
-    env = tcrm_env(work, suite.code)
+    env = {**tcrm_env(work, suite.code), **dict(bench.env)}
 
     def once(cold: bool) -> float:
         if cold:
@@ -356,7 +392,10 @@ def run_read(suite: Suite, bench: Bench, args: list[str], size: str, work: Path)
 
     repeat(suite, bench.name, bench.label, size, "cold", lambda: once(True))
     try:
-        once(False)  # warm-up, untimed
+        if bench.warm_up is None:
+            once(False)  # warm-up, untimed
+        else:
+            timed(tcrm_cmd(*bench.warm_up), tcrm_env(work, suite.code), suite.timeout)
     except Failed as exc:
         suite.skip(bench.name, bench.label, size, "warm", f"warm-up failed: {exc}")
     else:
