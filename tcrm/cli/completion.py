@@ -107,13 +107,17 @@ def _settings_values(incomplete: str, name: str) -> list[str]:
 
 def _from_settings(root: Path, name: str) -> list[str]:
     """The values from ``tcrm.yaml`` through the model, kept in the index for next time."""
-    from tcrm.services.planner import early_summary
     from tcrm.store.workspace import Workspace
+
+    def summary() -> dict[str, object]:  # the planner is imported only to keep them
+        from tcrm.services.planner import early_summary
+
+        return early_summary(ws)
 
     try:
         ws = Workspace.open(os.environ.get("TCRM_WORKSPACE"))
         values = completion_values(ws.settings)[name]
-        early_index.remember_settings(ws.root, lambda: early_summary(ws))  # if indexed
+        early_index.remember_settings(ws.root, summary)  # when indexed, and not kept yet
     except Exception:
         return []
     return values
