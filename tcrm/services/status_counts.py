@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from tcrm.model.due import ZONE_MARGIN, Reminder, TaskItem, item, reminders_of, sort_key
 from tcrm.model.moments import check_offset, parse_date_or_datetime, parse_datetime
+from tcrm.store import early_index
 
 if TYPE_CHECKING:
     from tcrm.model.records import Task
@@ -167,12 +168,11 @@ def from_index(
         at = local_now(zones.timezone, now)
     except (KeyError, ValueError):  # not a zone (ZoneInfoNotFoundError is a KeyError)
         return None
-    if conn.execute("SELECT 1 FROM records WHERE conflicts IS NOT NULL LIMIT 1").fetchone():
+    if early_index.holds_conflicts(conn):
         return None
     where, params = due_by(at.date())
-    sql = f"SELECT id, data FROM records WHERE kind = 'task' AND ok = 1 AND {where}"
     try:
-        tasks = [indexed_task(i, d) for i, d in conn.execute(sql + " ORDER BY id, path", params)]
+        tasks = [indexed_task(i, d) for i, d in early_index.task_rows(conn, where, params)]
         return tally(cast("list[Task]", tasks), cast("Settings", zones), conflicts, at)
     except (ValueError, TypeError, KeyError):
         return None

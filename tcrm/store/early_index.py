@@ -179,3 +179,15 @@ def remember_settings(root: Path, summary: Callable[[], dict[str, Any]]) -> None
         return
     finally:
         conn.close()
+
+
+def holds_conflicts(conn: sqlite3.Connection) -> bool:
+    """Whether a record of the index holds merge conflicts."""
+    found = conn.execute("SELECT 1 FROM records WHERE conflicts IS NOT NULL LIMIT 1")
+    return found.fetchone() is not None
+
+
+def task_rows(conn: sqlite3.Connection, where: str, params: list[Any]) -> list[tuple[str, str]]:
+    """``(id, data)`` of the valid task rows matching ``where``, in id order."""
+    sql = f"SELECT id, data FROM records WHERE kind = 'task' AND ok = 1 AND {where}"
+    return list(conn.execute(sql + " ORDER BY id, path", params))
