@@ -81,6 +81,20 @@ class Bench:
     label: str
     args: tuple[str, ...]
     writes: bool = False
+    env: tuple[tuple[str, str], ...] = ()
+    """Set for the command (a shell's completion request)."""
+    warm_up: tuple[str, ...] | None = None
+    """The untimed run before the warm ones, when not the command itself (a TAB builds no
+    index: ``status`` does, and keeps the settings in it)."""
+
+
+def tab(line: str) -> tuple[tuple[str, str], ...]:
+    """What bash's completion script sets when TAB is pressed after ``line``."""
+    return (
+        ("_TCRM_COMPLETE", "complete_bash"),
+        ("COMP_WORDS", line),
+        ("COMP_CWORD", str(len(line.split(" ")) - 1)),
+    )
 
 
 TCRM_BENCHES = (
@@ -112,6 +126,28 @@ TCRM_BENCHES = (
     ),
     Bench("ics-export", "ics export -o FILE", ("ics", "export", "-o", "{ics}")),
     Bench("check", "check", ("check",)),
+    Bench("status", "status (prompt line)", ("status",)),
+    Bench(
+        "complete-task-id",
+        "TAB: task done t<TAB> (ids)",
+        (),
+        env=tab("tcrm task done t"),
+        warm_up=("status",),
+    ),
+    Bench(
+        "complete-stage",
+        "TAB: deal list --stage p<TAB>",
+        (),
+        env=tab("tcrm deal list --stage p"),
+        warm_up=("status",),
+    ),
+    Bench(
+        "complete-member",
+        "TAB: log x y --author <TAB>",
+        (),
+        env=tab("tcrm log x y --author "),
+        warm_up=("status",),
+    ),
 )
 REFRESH = ("today",)
 """Run untimed in a fresh copy before a warm write: whatever the index keys on (paths,
@@ -506,7 +542,10 @@ def run_read(
 ) -> None:
     """Cold: no index before each run. Warm: one untimed run, then the timed ones. Each
     code has its own copy (an index made by another tcrm version would be rebuilt)."""
-    envs = {code: tcrm_env(works[code], suite.codes[code]) for code in suite.codes}
+    envs = {
+        code: {**tcrm_env(works[code], suite.codes[code]), **dict(bench.env)}
+        for code in suite.codes
+    }
 
     def once(code: str, cold: bool) -> Sample:
         if cold:
@@ -518,7 +557,10 @@ def run_read(
     warm = []
     for code in suite.codes:
         try:
-            once(code, False)  # warm-up, untimed
+            if bench.warm_up is None:
+                once(code, False)  # warm-up, untimed
+            else:
+                timed(tcrm_cmd(*bench.warm_up), envs[code], suite.timeout)
         except Failed as exc:
             suite.skip(bench.name, bench.label, size, "warm", f"warm-up failed: {exc}", code)
         else:

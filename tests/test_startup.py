@@ -18,6 +18,7 @@ import pytest
 from tcrm.cli import mail_cmds
 from tcrm.cli import main as cli_main
 from tests.clitools import ROOT, sample_ws
+from tests.earlytools import settle
 
 __all__ = ["sample_ws"]  # the fixture, imported for pytest
 
@@ -209,6 +210,8 @@ def test_the_prompt_status_imports_no_table_code(sample_ws: Path, tmp_path: Path
     """`tcrm status` runs on every prompt: not even rich on a terminal, nor the table code,
     nor any other command's module, nor the YAML writer."""
     for extra in ({}, {"TTY_COMPATIBLE": "1"}):
+        for index in (sample_ws / ".tcrm").glob("index.sqlite*"):
+            index.unlink()  # no index: the command itself answers (not the early path)
         done, modules = probe(tmp_path, "status", "--json", **extra)
         assert done.returncode == 0, done.stderr
         assert set(json.loads(done.stdout)) == {"overdue", "today", "conflicts", "reminders"}
@@ -216,6 +219,33 @@ def test_the_prompt_status_imports_no_table_code(sample_ws: Path, tmp_path: Path
         assert imported(modules, unwanted) == []
         commands = sorted(m for m in modules if m.startswith("tcrm.cli.") and "_cmds" in m)
         assert commands == ["tcrm.cli.status_cmds"]
+
+
+EARLY_UNWANTED = ("typer", "click", "pydantic", "rich", "ruamel", "dulwich", "yaml", *HEAVY)
+"""What the early paths (a prompt's `tcrm status`, a TAB) must never import."""
+
+
+def test_the_early_paths_import_no_framework(sample_ws: Path, tmp_path: Path) -> None:
+    """With a fresh index, `tcrm status` and a TAB on ids, stages or members answer before
+    Typer, click, pydantic, rich or any YAML library is imported, and import no command
+    module (tcrm.cli.early_path, issue 23)."""
+    settle(sample_ws)
+    first, _ = probe(tmp_path, "status")  # builds the index, keeps the settings
+    assert first.returncode == 0, first.stderr
+    tabs = [
+        {"COMP_WORDS": "tcrm task done t", "COMP_CWORD": "3"},
+        {"COMP_WORDS": "tcrm deal list --stage p", "COMP_CWORD": "4"},
+        {"COMP_WORDS": "tcrm log x y --author ", "COMP_CWORD": "5"},
+    ]
+    runs = [(("status",), {}), (("status", "--json"), {}), (("status", "--format", "{today}"), {})]
+    runs += [((), {"_TCRM_COMPLETE": "complete_bash", **tab}) for tab in tabs]
+    for args, env in runs:
+        done, modules = probe(tmp_path, *args, **env)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip(), (args, env)
+        assert imported(modules, EARLY_UNWANTED) == [], (args, env)
+        assert not [m for m in modules if m.startswith("tcrm.cli.") and "_cmds" in m]
+        assert not {"tcrm.model.records", "tcrm.store.git", "tcrm.store.workspace"} & modules
 
 
 def test_a_terminal_still_gets_rich_tables(sample_ws: Path, tmp_path: Path) -> None:

@@ -2,48 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import string
 import sys
 from typing import Annotated
 
 import typer
 
 from tcrm.cli.state import state
-from tcrm.errors import TcrmError, UsageError
-
-FIELDS = ("overdue", "today", "conflicts", "reminders")
-"""The placeholders of ``--format`` and the keys of ``--json``."""
-
-_WORDS = (
-    ("overdue", "overdue", "overdue"),
-    ("today", "today", "today"),
-    ("conflicts", "conflict", "conflicts"),
-)
-"""``(count, its word for 1, for more)`` in the order of the default line."""
-
-
-def check_format(template: str) -> str:
-    """``template`` when every placeholder in it is one of FIELDS, else a usage error."""
-    try:
-        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
-    except ValueError as exc:
-        raise UsageError(f"--format {template!r}: {exc}") from None
-    for name in names:
-        if name not in FIELDS:
-            known = ", ".join("{" + f + "}" for f in FIELDS)
-            raise UsageError(f"--format: unknown placeholder {{{name}}} (known: {known})")
-    return template
-
-
-def line(counts: dict[str, int]) -> str:
-    """``3 overdue · 5 today · 2 conflicts``: the non-zero parts only, "" when none."""
-    parts = [
-        f"{counts[key]} {one if counts[key] == 1 else many}"
-        for key, one, many in _WORDS
-        if counts[key]
-    ]
-    return " · ".join(parts)
+from tcrm.cli.status_line import check_format, render
+from tcrm.errors import TcrmError
+from tcrm.services.status_counts import FIELDS
 
 
 def status(
@@ -86,15 +53,7 @@ def status(
     ws.skipped.clear()  # a broken record is `tcrm check`'s to report, not the prompt's
     ws.warnings.clear()
     counts = {name: getattr(found, name) for name in FIELDS}
-    if as_json:
-        text = json.dumps(counts)
-    elif template is not None:
-        try:
-            text = template.format_map(counts)
-        except ValueError as exc:  # a format spec that does not fit a number: {today:q}
-            raise UsageError(f"--format {template!r}: {exc}") from None
-    else:
-        text = line(counts)
+    text = render(counts, template, as_json)
     if text:
         sys.stdout.write(text + "\n")
 

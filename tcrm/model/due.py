@@ -6,16 +6,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from tcrm.errors import RuleError
-from tcrm.model.records import Task
-from tcrm.model.settings import Settings
-from tcrm.model.types import parse_offset
+from tcrm.model.moments import parse_offset
+
+if TYPE_CHECKING:  # only named here: ``tcrm status`` asks these rules before pydantic loads
+    from tcrm.model.records import Task
+    from tcrm.model.settings import Settings
 
 DueState = Literal["overdue", "today", "upcoming"]
 
+ZONE_MARGIN = 2
+"""Days between a due date as written and the same moment's day in any assignee's zone."""
 ALL_DAY_AT = time(9, 0)
 """The moment that stands for a date-only due (for reminders and ordering): 09:00 local."""
 

@@ -336,7 +336,7 @@ def _committed_records(ws: Workspace, paths: list[str]) -> dict[tuple[str, str],
     from tcrm.model.records import RECORD_TYPES
     from tcrm.model.validate import ModelProblems, parse_record
     from tcrm.store import yamlio
-    from tcrm.store.index import kind_of
+    from tcrm.store.listing import kind_of
 
     data = git.read_at_head(ws.root, paths)
     out: dict[tuple[str, str], Record | None] = {}

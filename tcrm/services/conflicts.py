@@ -217,7 +217,7 @@ def open_conflicts(
         return [c for c in found if wanted is None or (c.kind, c.id) in wanted]
     out: list[OpenConflict] = []
     if wanted is None:
-        out.extend(_entries(ws, "settings", None, SETTINGS_FILE))
+        out.extend(settings_conflicts(ws))
     for kind in RECORD_TYPES:
         if wanted is not None and not any(k == kind for k, _ in wanted):
             continue
@@ -228,6 +228,11 @@ def open_conflicts(
             if path is not None:
                 out.extend(_entries(ws, kind, record.id, ws.rel(path)))
     return out
+
+
+def settings_conflicts(ws: Workspace) -> list[OpenConflict]:
+    """The unresolved conflicts recorded in ``tcrm.yaml``."""
+    return _entries(ws, "settings", None, SETTINGS_FILE)
 
 
 _REFERENCES = {

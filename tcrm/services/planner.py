@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from tcrm.model import insights
-from tcrm.model.due import Reminder, TaskItem, is_overdue, item, reminders_of, sort_key
+from tcrm.model.due import Reminder, TaskItem, is_overdue, reminders_of
 from tcrm.model.records import Client, Deal
-from tcrm.services import hooks
-from tcrm.services.conflicts import OpenConflict, open_conflicts
+from tcrm.services import hooks, status_counts
+from tcrm.services.completion_values import completion_values
+from tcrm.services.conflicts import OpenConflict, open_conflicts, settings_conflicts
 from tcrm.services.records import candidates, contact_activities, local_now
 from tcrm.services.tasks import check_member, open_tasks_due_by
+from tcrm.store import early_index
 from tcrm.store.local_state import read_state, write_state
 from tcrm.store.where import eq, may_need_contact, may_rot, present
 from tcrm.store.workspace import Workspace
@@ -72,15 +75,7 @@ def _due(
 ) -> tuple[list[TaskItem], list[Reminder]]:
     """The open tasks due by today (overdue first), and the reminders that are due (the
     latest fired one of each task not overdue yet), earliest first."""
-    settings = ws.settings
-    tasks = open_tasks_due_by(ws, now.date(), assignee)
-    entries = sorted((item(t, settings, now) for t in tasks), key=sort_key)
-    reminders = []
-    for entry in entries:
-        fired = [r for r in reminders_of(entry.task, settings) if r.at <= now]
-        if fired and entry.state != "overdue":
-            reminders.append(fired[-1])
-    return entries, sorted(reminders, key=lambda r: (r.at, r.task.id))
+    return status_counts.due_entries(open_tasks_due_by(ws, now.date(), assignee), ws.settings, now)
 
 
 @dataclass(frozen=True)
@@ -97,15 +92,28 @@ def status(ws: Workspace, *, now: datetime) -> Status:
     """How many tasks are overdue and due today, reminders due and open merge conflicts:
     what ``agenda`` lists, without the rotting deals and clients (which read every deal's
     and client's latest activity). Only the tasks due by today and the records holding a
-    conflict are read, through the index."""
+    conflict are read, through the index. Counted by ``status_counts.tally``, which the
+    early path of ``tcrm status`` calls too; what it needs of the settings is kept in the
+    index for that path (``early_index.remember_settings``)."""
     now = local_now(ws, now)
-    entries, reminders = _due(ws, now, None)
-    return Status(
-        overdue=sum(e.state == "overdue" for e in entries),
-        today=sum(e.state == "today" for e in entries),
-        reminders=len(reminders),
-        conflicts=len(open_conflicts(ws)),
+    counts = status_counts.tally(
+        open_tasks_due_by(ws, now.date()), ws.settings, len(open_conflicts(ws)), now
     )
+    if ws.index() is not None:
+        early_index.remember_settings(ws.root, lambda: early_summary(ws))
+    return Status(**counts)
+
+
+def early_summary(ws: Workspace) -> dict[str, Any]:
+    """What the early paths ask of the settings, read again from ``tcrm.yaml`` now (the
+    caller checks the file stood still): the zones, the conflicts it holds, and what
+    completion offers (stages, members, activity kinds)."""
+    settings = ws.load_settings()
+    return {
+        **status_counts.zones_of(settings),
+        "conflicts": len(settings_conflicts(ws)),
+        **completion_values(settings),
+    }
 
 
 def _rotting_candidates(ws: Workspace, now: datetime, owner: str | None) -> list[Deal]:

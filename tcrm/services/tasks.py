@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from tcrm.errors import AmbiguousError, Field, Hint, NotFoundError, RuleError, UsageError
 from tcrm.model.due import (
+    ZONE_MARGIN,
     Reminder,
     TaskItem,
     aware,
@@ -36,7 +37,7 @@ from tcrm.model.records import Client, Deal, Task
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_rrule, check_timezone, parse_offset
 from tcrm.model.when import WhenError, parse_when
-from tcrm.services import hooks
+from tcrm.services import hooks, status_counts
 from tcrm.services.query import apply_filters, named_fields, parse_filters
 from tcrm.services.records import (
     build,
@@ -405,10 +406,6 @@ def list_tasks(
     return sorted(out, key=sort_key)
 
 
-ZONE_MARGIN = 2
-"""Days between a due date as written and the same moment's day in any assignee's zone."""
-
-
 def _task_window(
     now: datetime,
     today: bool,
@@ -433,7 +430,7 @@ def _task_window(
 
 def open_tasks_due_by(ws: Workspace, day: date, assignee: str | None = None) -> list[Task]:
     """Open tasks that may be due, or remind, on or before ``day`` (index-narrowed)."""
-    where = eq("status", "open") & at_most("alert", (day + timedelta(ZONE_MARGIN)).isoformat())
+    where = status_counts.due_by(day)
     if assignee is not None:
         where &= eq("owner", assignee)
     return [

@@ -47,6 +47,7 @@ from tcrm import __version__
 from tcrm.model.records import RECORD_TYPES, Record
 from tcrm.model.validate import parse_record
 from tcrm.store import early, links, parallel
+from tcrm.store.early_index import SCHEMA
 from tcrm.store.git import Revision
 from tcrm.store.gitcli import (
     GitView,
@@ -59,21 +60,19 @@ from tcrm.store.gitcli import (
 from tcrm.store.index_rows import (  # what a file holds; re-exported for the store's users
     COLUMNS,
     FOLDERS,
-    KIND_OF_FOLDER,
     RACY_NS,
     Row,
     _stat_key,
     read_row,
     row_of,
-    yaml_files,
 )
-from tcrm.store.index_rows import kind_of as kind_of
-from tcrm.store.index_rows import record_files as record_files
+from tcrm.store.listing import KIND_OF_FOLDER as KIND_OF_FOLDER
+from tcrm.store.listing import kind_of as kind_of
+from tcrm.store.listing import record_files as record_files
+from tcrm.store.listing import yaml_files
 from tcrm.store.where import Where
 
 INDEX_FILE = "index.sqlite"
-SCHEMA = 10
-"""Bump when the tables or the columns' meaning change: an older index is rebuilt."""
 
 Progress = Callable[[int, int], None]
 ProgressBar = Callable[[int], AbstractContextManager[Progress | None]]

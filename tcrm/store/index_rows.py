@@ -10,7 +10,6 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -32,6 +31,7 @@ from tcrm.model.records import (
 from tcrm.model.types import parse_offset
 from tcrm.model.validate import ModelProblems, parse_record
 from tcrm.store import early, links, yamlio
+from tcrm.store.listing import KIND_OF_FOLDER
 
 RACY_NS = 2_000_000_000
 """A file modified this recently may change again within the same timestamp tick
@@ -39,7 +39,7 @@ without its size or mtime moving; such a file is parsed again next time (git's "
 clean" rule, with the coarsest file-system clock in mind)."""
 
 
-KIND_OF_FOLDER = {cls.FOLDER: kind for kind, cls in RECORD_TYPES.items()}
+assert {cls.FOLDER: kind for kind, cls in RECORD_TYPES.items()} == KIND_OF_FOLDER
 
 
 FOLDERS = tuple(KIND_OF_FOLDER)
@@ -89,50 +89,6 @@ they get back."""
 
 
 # --- what a file holds ---------------------------------------------------------------
-
-
-def kind_of(rel: str) -> tuple[str, str] | None:
-    """``(kind, id)`` of a record path (``tasks/t1.yaml``, ``activities/2026/a1.yaml``)."""
-    parts = rel.split("/")
-    kind = KIND_OF_FOLDER.get(parts[0])
-    if kind is None or not parts[-1].endswith(".yaml") or parts[-1].startswith("."):
-        return None
-    if len(parts) != (3 if kind == "activity" else 2):
-        return None
-    return kind, parts[-1][:-5]
-
-
-def record_files(root: Path, kind: str) -> list[tuple[str, str]]:
-    """``(id, path relative to root, POSIX)`` of every record file of a kind, in id order:
-    ``<folder>/<id>.yaml`` (activities one folder deeper), hidden files skipped. Plain text,
-    no ``Path`` per file: callers ask for 100,000 of them."""
-    folder = RECORD_TYPES[kind].FOLDER
-    base = root / folder
-    if base.is_symlink() or not base.is_dir():  # a link is never followed (store.links)
-        return []
-    folders = [folder]
-    if kind == "activity":
-        folders = sorted(
-            f"{folder}/{e.name}" for e in os.scandir(base) if e.is_dir(follow_symlinks=False)
-        )
-    return sorted(found for sub in folders for found in yaml_files(root, sub))
-
-
-def yaml_files(root: Path, folder: str) -> Iterator[tuple[str, str]]:
-    """``(id, path)`` of the record files directly in ``folder`` (relative to root); a link
-    is listed as a file (reading it is refused, so ``check`` and reads can say so)."""
-    try:
-        entries = list(os.scandir(os.path.join(root, folder)))
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    for entry in entries:
-        name = entry.name
-        if (
-            name.endswith(".yaml")
-            and not name.startswith(".")
-            and (entry.is_file(follow_symlinks=False) or entry.is_symlink())
-        ):
-            yield name[:-5], f"{folder}/{name}"
 
 
 def _day(value: date | datetime | None) -> str | None:

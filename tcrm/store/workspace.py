@@ -32,7 +32,8 @@ from tcrm.model.types import check_id, slugify
 from tcrm.model.validate import FieldPath, ModelProblems, dotted, findings_of, parse_record
 from tcrm.store import agecrypt, early, files, git, journal, links, yamlio
 from tcrm.store.early import SETTINGS_FILE as SETTINGS_FILE  # re-exported for callers
-from tcrm.store.index import INDEX_FILE, Index, IndexUnavailable, read_head, record_files
+from tcrm.store.index import INDEX_FILE, Index, IndexUnavailable, read_head
+from tcrm.store.listing import record_files
 from tcrm.store.lock import WorkspaceLock
 
 LOCAL_DIR = ".tcrm"

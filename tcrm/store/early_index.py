@@ -1,0 +1,194 @@
+"""The local index read before Typer, pydantic or YAML are imported, when it is fresh.
+
+``tcrm status`` (a prompt runs it each time) and shell completion (each TAB) must answer
+in a few tens of milliseconds, less than importing Typer takes. They read
+``.tcrm/index.sqlite`` with ``sqlite3`` directly, and only when a refresh of the index
+would change nothing (``open_fresh``): the same questions ``Index.refresh`` asks (git's
+answer, the folders' stamps, each file git lists against its row), answered without
+writing. When anything differs, or cannot be told, the caller takes the normal path,
+which brings the index up to date. The standard library only, on purpose.
+
+What the settings say is kept in the index too (``remember_settings``), keyed by
+``tcrm.yaml``'s stat: reading the YAML would need the libraries this path avoids.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tcrm import __version__
+from tcrm.store import early
+from tcrm.store.gitcli import parse_status
+from tcrm.store.listing import kind_of
+from tcrm.store.where import Where
+
+INDEX_FILE = "index.sqlite"
+SCHEMA = 10
+"""Bump when the index's tables or the columns' meaning change: an older index is rebuilt."""
+RACY_NS = 2_000_000_000
+"""A stat this recent may not move on the next change (``tcrm.store.index.RACY_NS``)."""
+SETTINGS_KEY = "early_settings"
+"""The ``meta`` row holding what the settings say (``remember_settings``)."""
+SETTINGS_FORMAT = 1
+"""Bump when what ``remember_settings`` keeps changes: a row of another format is
+neither read nor kept."""
+
+
+def version() -> str:
+    """What the index's ``meta`` says it was built by; another value: it is rebuilt."""
+    return f"{SCHEMA}/{__version__}"
+
+
+def index_off() -> bool:
+    """``$TCRM_INDEX=off``: no index is used (``Workspace.index``)."""
+    return os.environ.get("TCRM_INDEX", "").lower() in ("off", "0", "no")
+
+
+def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def open_fresh(root: Path) -> sqlite3.Connection | None:
+    """A connection to ``root``'s index, inside a read transaction, when the index holds
+    exactly what the files hold now; ``None`` when it may not (or it cannot be told).
+
+    Fresh means ``Index.refresh`` would read no file: the same schema, HEAD as git says
+    it is, the record folders' stamps unchanged (no file added or removed), and every
+    path that may differ from HEAD (what git lists now, and what it listed last time)
+    with the stat its row was made from, or gone with no row.
+    """
+    local = root / ".tcrm"
+    path = local / INDEX_FILE
+    if index_off() or not path.is_file() or (local / "journal.json").exists():
+        return None
+    stamps = early.folder_stamps(root)  # before git looks, as Index.refresh takes them
+    early.start(str(root))
+    answer = early.take(root)
+    if answer is None or answer[0] != 0:
+        return None
+    view = parse_status(answer[1], complete=False)
+    try:
+        conn = sqlite3.connect(path, timeout=5, isolation_level=None)
+    except sqlite3.Error:
+        return None
+    try:
+        conn.execute("BEGIN")
+        if not _fresh(conn, root, stamps, view.head, view.dirty):
+            conn.close()
+            return None
+    except sqlite3.Error:
+        conn.close()
+        return None
+    return conn
+
+
+def _fresh(
+    conn: sqlite3.Connection,
+    root: Path,
+    stamps: dict[str, int],
+    head: str | None,
+    dirty: frozenset[str],
+) -> bool:
+    if _meta(conn, "schema") != version() or _meta(conn, "built") != "1":
+        return False
+    if _meta(conn, "head") != head:
+        return False
+    stored = _meta(conn, "folders")
+    if stored is None or json.loads(stored) != stamps:  # a racy stamp was kept as -1
+        return False
+    known = set(json.loads(_meta(conn, "dirty") or "[]"))
+    known |= set(json.loads(_meta(conn, "untracked") or "[]"))
+    candidates = sorted(p for p in known | dirty if kind_of(p))
+    rows: dict[str, tuple[int, ...]] = {}
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT path, mtime, ctime, size, ino FROM records WHERE path IN ({marks})"
+        rows.update((p, tuple(stat)) for p, *stat in conn.execute(sql, chunk))
+    for rel in candidates:
+        try:
+            st = os.lstat(os.path.join(root, rel))
+        except OSError:
+            if rel in rows:
+                return False  # gone: its row must go
+            continue
+        row = rows.get(rel)
+        now = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+        if row is None or row[0] == -1 or row != now:
+            return False
+    return True
+
+
+def settings_stat(root: Path) -> list[int] | None:
+    """``tcrm.yaml``'s stat as a key: ``None`` if it is missing, or changed so recently
+    that another change in the same clock tick would not move it."""
+    try:
+        st = os.lstat(root / early.SETTINGS_FILE)
+    except OSError:
+        return None
+    if time.time_ns() - st.st_mtime_ns < RACY_NS:
+        return None
+    return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
+
+
+def read_settings(conn: sqlite3.Connection, root: Path) -> dict[str, Any] | None:
+    """What ``remember_settings`` kept, if ``tcrm.yaml`` has not changed since."""
+    text = _meta(conn, SETTINGS_KEY)
+    if text is None:
+        return None
+    kept = json.loads(text)
+    key = settings_stat(root)
+    if not isinstance(kept, dict) or key is None or kept.get("stat") != key:
+        return None
+    if kept.get("format") != SETTINGS_FORMAT:
+        return None
+    values = kept.get("values")
+    return values if isinstance(values, dict) else None
+
+
+def remember_settings(root: Path, summary: Callable[[], dict[str, Any]]) -> None:
+    """Keep ``summary()`` (what the settings say, read now from ``tcrm.yaml``) in the
+    index, for ``read_settings``; only when the file stood still meanwhile, and quietly
+    not at all when the index cannot be written (it is only a cache)."""
+    path = root / ".tcrm" / INDEX_FILE
+    before = settings_stat(root)
+    if before is None or index_off() or not path.is_file():
+        return
+    try:
+        conn = sqlite3.connect(path, timeout=1, isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        text = _meta(conn, SETTINGS_KEY)
+        kept = json.loads(text) if text is not None else {}
+        if kept.get("stat") == before and kept.get("format") == SETTINGS_FORMAT:
+            return  # kept already
+        values = summary()
+        if settings_stat(root) != before:
+            return
+        row = {"stat": before, "format": SETTINGS_FORMAT, "values": values}
+        text = json.dumps(row, sort_keys=True)
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SETTINGS_KEY, text))
+    except (sqlite3.Error, ValueError, AttributeError):
+        return
+    finally:
+        conn.close()
+
+
+def holds_conflicts(conn: sqlite3.Connection) -> bool:
+    """Whether a record of the index holds merge conflicts."""
+    found = conn.execute("SELECT 1 FROM records WHERE conflicts IS NOT NULL LIMIT 1")
+    return found.fetchone() is not None
+
+
+def task_rows(conn: sqlite3.Connection, where: Where) -> list[tuple[str, str]]:
+    """``(id, data)`` of the valid task rows matching ``where``, in id order."""
+    sql = f"SELECT id, data FROM records WHERE kind = 'task' AND ok = 1 AND {where.sql}"
+    return list(conn.execute(sql + " ORDER BY id, path", where.params))

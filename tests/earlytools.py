@@ -1,0 +1,75 @@
+"""Running ``tcrm`` both ways: through the executable (its early path first) and straight
+into the Typer app (``tcrm.cli.main.main``, no early path), to compare the two."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.clitools import ROOT
+
+HEAVY = ("typer", "click", "pydantic", "rich", "ruamel", "dulwich", "yaml")
+"""What the early paths must not import: each costs 20-80 ms of a prompt or a TAB."""
+
+_RUN = """
+import atexit, json, os, runpy, sys
+sys.argv = ["tcrm", *json.loads(os.environ["EARLY_ARGS"])]
+def dump():
+    with open(os.environ["EARLY_OUT"], "w", encoding="utf-8") as out:
+        json.dump(sorted(sys.modules), out)
+atexit.register(dump)
+if os.environ["EARLY_WAY"] == "typer":
+    from tcrm.cli.main import main
+    main()
+else:
+    runpy.run_module("tcrm", run_name="__main__")
+"""
+
+
+def tcrm(
+    way: str, args: tuple[str, ...], cwd: Path, **env: str
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """``tcrm ARGS`` in a fresh interpreter, ``way`` ``launch`` (as the executable runs,
+    early path first) or ``typer`` (the Typer app only): its result and its modules."""
+    found = cwd / f".modules-{os.getpid()}.json"
+    found.unlink(missing_ok=True)
+    full = {**os.environ, **env}
+    full["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), full.get("PYTHONPATH")]))
+    for var in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        full.pop(var, None)
+    full.update(EARLY_ARGS=json.dumps(args), EARLY_OUT=str(found), EARLY_WAY=way)
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN],
+        env=full,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    modules = set(json.loads(found.read_text(encoding="utf-8")))
+    found.unlink()
+    return done, modules
+
+
+def heavy(modules: set[str]) -> list[str]:
+    return sorted({m.split(".")[0] for m in modules if m.split(".")[0] in HEAVY})
+
+
+def settle(root: Path) -> None:
+    """Date the workspace's folders and settings back 10 s, as if made a while ago: a
+    stamp younger than the racy window (2 s) is never trusted, so the early paths would
+    rightly take the normal path until the clock moved on."""
+    past = time.time() - 10
+    paths = [root / "tcrm.yaml", root]
+    for folder in ("clients", "deals", "tasks", "activities"):
+        base = root / folder
+        if base.is_dir():
+            paths.append(base)
+            paths.extend(p for p in base.iterdir() if p.is_dir())
+    for path in paths:
+        os.utime(path, (past, past))
