@@ -182,6 +182,7 @@ EARLY: dict[tuple[str, ...], tuple[Positional, dict[str, str]]] = {
     ),
     ("mail", "assign"): (((None, 1), ("clients", 1)), {}),
     ("mail", "send"): ((("clients_and_deals", 1),), {}),
+    ("pipeline",): (((None, 1),), {"--owner": "members"}),
     ("report",): (((None, 1),), {"--owner": "members"}),
     ("task", "add"): (((None, 1),), {"--client": "clients", "--deal": "deals"}),
     ("task", "cancel"): ((("tasks", 1),), {}),
