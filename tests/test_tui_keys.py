@@ -20,7 +20,7 @@ from tcrm.tui.screens.tasks import TasksScreen
 from tcrm.tui.screens.today import TodayScreen
 from tcrm.tui.widgets.filter_bar import FilterBar
 from tests.clitools import commit_count, sample_ws
-from tests.test_tui_pilot import drive, make_app, settle, table_of
+from tests.test_tui_pilot import drive, make_app, notifications, settle, table_of
 
 __all__ = ["sample_ws"]
 
@@ -162,7 +162,7 @@ def test_a_bad_keymap_file_is_one_notice_and_the_defaults(
 
     async def scenario(pilot: Pilot[Any]) -> None:
         await settle(pilot)
-        notes = [n.message for n in app._notifications]
+        notes = notifications(app)  # every one shown: a loaded machine outlasts its timeout
         assert len(notes) == 1 and problem in notes[0]
         await pilot.press("d")  # the default key still works
         await settle(pilot)
