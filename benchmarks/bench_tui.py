@@ -2,6 +2,14 @@
 
     python benchmarks/bench_tui.py [--clients 10000] [--deals 20000] [--tasks 50000]
                                    [--activities 30000] [--runs 3] [--json] [--keep DIR]
+    python benchmarks/bench_tui.py --sizes 10k,tui [--runs 5] [--code DIR] [--json]
+
+``--sizes``: the first paint of Today and every screen switch (each screen of the nav bar
+by its key, the first visit and a return), on run.py's cached workspaces (``10k``:
+10,000 records; ``tui``: 10,000 clients, 20,000 deals, 50,000 tasks, 30,000 activities),
+each run a new process on a private copy with its index built (one untimed run first).
+``--code DIR`` times the tcrm package in DIR too, alternating with this one in the same
+run (before/after on a noisy machine). Targets: first paint < 1 s, a switch < 150 ms.
 
 The default size is issue 7's: 10,000 clients, 20,000 deals and 50,000 tasks painted in
 under a second (plus 30,000 activities, as a team that logs its calls has). The workspace
@@ -149,6 +157,122 @@ def one_run(root: Path) -> dict[str, float | int]:
     return out
 
 
+def switches(root: Path) -> dict[str, float]:
+    """App() -> Today painted (``first``, ``today``), then each screen of the nav bar by its
+    key until it has painted its data (``first:MODE``: built and loaded the first time;
+    ``again:MODE``: shown again), seconds. Runs the tcrm already imported (see --code)."""
+    from tcrm.tui.app import TcrmApp
+    from tcrm.tui.widgets.nav import SCREENS
+
+    out: dict[str, float] = {}
+
+    async def main() -> None:
+        start = time.perf_counter()
+        ws = Workspace.open(root)
+        _warm_up(ws)
+        app = TcrmApp(ws, clock=lambda: NOW, quiet=True, poll_seconds=None)
+        async with app.run_test(size=SIZE) as pilot:
+            painted = await _open_today(pilot, app, start)
+            out["first"], out["today"] = painted["first"], painted["today"]
+            await app.workers.wait_for_complete()  # the reminders scan, after Today
+            await pilot.pause()
+            walk = [*SCREENS[1:], SCREENS[0]]  # Today last: it is shown already
+            for round_name in ("first", "again"):
+                for mode, key, _label in walk:
+
+                    def shown(mode: str = mode) -> bool:
+                        screen = app.screen
+                        return app.current_mode == mode and getattr(screen, "loads", 1) > 0
+
+                    started = time.perf_counter()
+                    await pilot.press(key)
+                    await _until(pilot, shown)
+                    await pilot.pause()  # painted
+                    out[f"{round_name}:{mode}"] = time.perf_counter() - started
+
+    asyncio.run(main())
+    return out
+
+
+_SWITCH_CHILD = """
+import json, sys
+from pathlib import Path
+{code}import tcrm  # first: the package under test is the one bench_tui's imports find
+sys.path.insert(0, {bench_dir!r})
+import bench_tui
+print(json.dumps(bench_tui.switches(Path({ws!r}))))
+"""
+
+
+def _child(ws: Path, code: Path | None) -> dict[str, float]:
+    import os
+    import subprocess
+
+    head = f"sys.path.insert(0, {str(code)!r})\n" if code is not None else ""
+    bench_dir = str(ROOT / "benchmarks")
+    script = _SWITCH_CHILD.format(code=head, bench_dir=bench_dir, ws=str(ws))
+    env = {**os.environ, "TCRM_NOW": NOW.isoformat(), "PYTHONDONTWRITEBYTECODE": "1"}
+    if code is None:
+        env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tempfile.gettempdir(),
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the TUI run failed:\n{done.stderr[-2000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def compare_sizes(sizes: list[str], runs: int, code: Path | None) -> dict[str, Any]:
+    """Medians of ``switches`` per size, for this checkout and (``code``) another one."""
+    import subprocess
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import run as suite  # the cached workspaces of benchmarks/run.py
+
+    codes: dict[str, Path | None] = {"this": None}
+    if code is not None:
+        codes["code"] = code
+    result: dict[str, Any] = {"sizes": {}, "runs": runs, "code": str(code) if code else None}
+    for size in sizes:
+        cached, _ = suite.workspace(size)
+        with tempfile.TemporaryDirectory(prefix="tcrm-bench-tui-") as tmp:
+            per_code: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
+            work: dict[str, Path] = {}
+            for name, path in codes.items():  # each code its own copy, its own index
+                work[name] = Path(tmp) / name
+                subprocess.run(["cp", "-a", str(cached), str(work[name])], check=True)
+                _child(work[name], path)  # untimed: builds the index
+            for _ in range(runs):  # alternating: both see the same machine load
+                for name, path in codes.items():
+                    per_code[name].append(_child(work[name], path))
+        result["sizes"][size] = {
+            name: {
+                key: round(statistics.median(r[key] for r in rows) * 1000, 1)
+                for key in rows[0]
+                if not key.endswith("_at")
+            }
+            for name, rows in per_code.items()
+        }
+        print(json.dumps({size: result["sizes"][size]}), file=sys.stderr, flush=True)
+    return result
+
+
+def print_comparison(result: dict[str, Any]) -> None:
+    names = ["this", *(["code"] if result["code"] else [])]
+    print(f"medians of {result['runs']} runs, ms (code = {result['code']})")
+    for size, per_code in result["sizes"].items():
+        print(f"\n{size}:")
+        print(f"  {'':<16}" + "".join(f"{n:>10}" for n in names))
+        for key in per_code["this"]:
+            cells = "".join(f"{per_code[n].get(key, float('nan')):>10.1f}" for n in names)
+            print(f"  {key:<16}{cells}")
+
+
 def generate(root: Path, clients: int, deals: int, tasks: int, activities: int) -> float:
     """A workspace of this size at ``root``, as ``tcrm dev generate`` makes it; seconds."""
     from tcrm.devtools.generate import write_generated_workspace
@@ -169,7 +293,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--keep", type=Path, help="generate into (or reuse) this directory")
+    parser.add_argument("--sizes", help="run.py's cached sizes (10k,tui): every screen switch")
+    parser.add_argument("--code", type=Path, help="with --sizes: time the tcrm in DIR too")
     args = parser.parse_args()
+    if args.sizes:
+        compared = compare_sizes(args.sizes.split(","), args.runs, args.code)
+        if args.json:
+            print(json.dumps(compared, indent=2))
+        else:
+            print_comparison(compared)
+        return
     counts = (args.clients, args.deals, args.tasks, args.activities)
     with tempfile.TemporaryDirectory(prefix="tcrm-bench-tui-") as tmp:
         root = args.keep or Path(tmp) / "ws"

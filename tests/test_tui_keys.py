@@ -1,5 +1,6 @@
-"""Keys the same on every screen: the help overlay, ``q``, Escape's way back, ``/`` filters
-and the user's keymap file, driven with Textual's pilot on a copy of the sample workspace."""
+"""Keys the same on every screen: ``q``, Escape's way back, ``/`` filters and the user's
+keymap file, driven with Textual's pilot on a copy of the sample workspace. Every key of
+every screen in the help overlay, and doing what it says: tests/test_tui_every_key.py."""
 
 from __future__ import annotations
 
@@ -7,141 +8,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.binding import Binding
 from textual.pilot import Pilot
-from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
-from tcrm.tui.app import TcrmApp
 from tcrm.tui.keymap import load_keymap
-from tcrm.tui.keys import KEYS
-from tcrm.tui.screens.base import DataScreen
 from tcrm.tui.screens.client_card import ClientCardScreen
 from tcrm.tui.screens.clients import ClientsScreen
-from tcrm.tui.screens.dashboard import DashboardScreen
 from tcrm.tui.screens.help import HelpScreen, key_help
-from tcrm.tui.screens.kb import KbScreen
 from tcrm.tui.screens.pipeline import PipelineScreen
 from tcrm.tui.screens.tasks import TasksScreen
 from tcrm.tui.screens.today import TodayScreen
 from tcrm.tui.widgets.filter_bar import FilterBar
 from tests.clitools import commit_count, sample_ws
-from tests.test_tui_pilot import drive, make_app, settle, table_of
+from tests.test_tui_pilot import drive, make_app, notifications, settle, table_of
 
 __all__ = ["sample_ws"]
-
-SCREENS: list[type[Screen[Any]]] = [
-    TodayScreen,
-    PipelineScreen,
-    ClientsScreen,
-    TasksScreen,
-    KbScreen,
-    DashboardScreen,
-    ClientCardScreen,
-]
-MODES = {
-    TodayScreen: "today",
-    PipelineScreen: "pipeline",
-    ClientsScreen: "clients",
-    TasksScreen: "tasks",
-    KbScreen: "kb",
-    DashboardScreen: "dashboard",
-}
-
-
-def bindings(node: Any) -> list[Binding]:
-    return [b for _, b in node._merged_bindings if b.description]
-
-
-def test_a_key_means_one_thing_on_every_screen() -> None:
-    """Every binding comes from the keys table, and one key is one action everywhere."""
-    meaning: dict[str, str] = {}
-    for cls in [*SCREENS, TcrmApp]:
-        for key, binding in cls._merged_bindings:
-            if binding.id is None:  # Textual's own (ctrl+q, ctrl+c...)
-                continue
-            assert binding.id in KEYS, (cls.__name__, binding.id)
-            assert binding.action == KEYS[binding.id].action
-            previous = meaning.setdefault(key, binding.action)
-            assert previous == binding.action, f"{key}: {previous} / {binding.action}"
-    for cls in SCREENS:  # no screen's letter is the one a list needs for typing
-        for _, binding in cls._merged_bindings:
-            assert binding.action not in ("add", "clear"), cls.__name__
-
-
-async def base(pilot: Pilot[Any], cls: type[Screen[Any]]) -> Screen[Any]:
-    """Back to the bare screen ``cls``: no dialog, no filter, its main list focused."""
-    app = pilot.app
-    assert isinstance(app, TcrmApp)
-    while isinstance(app.screen, ModalScreen):
-        app.pop_screen()
-    if cls is ClientCardScreen:
-        if not isinstance(app.screen, ClientCardScreen):
-            app.open_client("acme-logistics")
-    else:
-        app.switch_mode(MODES[cls])
-        while len(app.screen_stack) > 1:
-            app.pop_screen()
-    await settle(pilot)
-    screen = app.screen
-    assert isinstance(screen, DataScreen)
-    screen.leave_filter()
-    for bar in screen.query(FilterBar):
-        bar.remove_class("-open")
-    await settle(pilot)
-    if screen.AUTO_FOCUS:
-        screen.query_one(screen.AUTO_FOCUS).focus()
-    await pilot.pause()
-    return screen
-
-
-@pytest.mark.parametrize("cls", SCREENS, ids=lambda c: c.__name__)
-def test_every_key_is_in_the_help_overlay_and_does_what_it_says(
-    sample_ws: Path, cls: type[Screen[Any]]
-) -> None:
-    app = make_app(sample_ws)
-    ran: list[tuple[str, bool]] = []
-    real_run_action = app.run_action
-
-    async def recording(action: Any, default_namespace: Any = None) -> bool:
-        handled = await real_run_action(action, default_namespace)
-        ran.append((str(action), handled))
-        return handled
-
-    app.run_action = recording  # type: ignore[method-assign]
-
-    async def scenario(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
-        screen = await base(pilot, cls)
-        await pilot.press("question_mark")
-        await settle(pilot)
-        help_screen = app.screen
-        assert isinstance(help_screen, HelpScreen)
-        listed = {(h.description, h.action) for h in help_screen.screen_keys}
-        listed_app = {(h.description, h.action) for h in help_screen.app_keys}
-        text = " ".join(
-            str(help_screen.query_one(f"#{i}").render()) for i in ("help-screen", "help-global")
-        )
-        for binding in bindings(screen):
-            assert (binding.description, binding.action) in listed, binding
-            assert binding.description in text
-        for binding in bindings(app):
-            assert (binding.description, binding.action) in listed_app, binding
-            assert binding.description in text
-        await pilot.press("question_mark")  # ? closes it again
-        await settle(pilot)
-        assert app.screen is screen
-
-        for binding in [*bindings(screen), *bindings(app)]:
-            if binding.id is None or binding.action in ("quit_or_back", "help"):
-                continue  # Textual's own (copy, ctrl+q), quitting, the overlay: own tests
-            screen = await base(pilot, cls)
-            ran.clear()
-            await pilot.press(binding.key.split(",")[0])
-            await settle(pilot)
-            assert (binding.action, True) in ran, (binding.key, binding.action, ran)
-
-    drive(app, scenario)
 
 
 def test_escape_goes_back_where_you_came_from(sample_ws: Path) -> None:
@@ -281,7 +162,7 @@ def test_a_bad_keymap_file_is_one_notice_and_the_defaults(
 
     async def scenario(pilot: Pilot[Any]) -> None:
         await settle(pilot)
-        notes = [n.message for n in app._notifications]
+        notes = notifications(app)  # every one shown: a loaded machine outlasts its timeout
         assert len(notes) == 1 and problem in notes[0]
         await pilot.press("d")  # the default key still works
         await settle(pilot)

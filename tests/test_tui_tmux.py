@@ -1,5 +1,7 @@
-"""``tcrm tui`` in a real terminal (tmux): every screen by its key, a call logged, undone,
-and ``q`` quits; checked on what the terminal shows and on ``git log``."""
+"""``tcrm tui`` in a real terminal (tmux) at 80x24: every screen of the nav bar by its key
+(read from the app, so a screen added later is walked too), the search, a client card,
+the help overlay, a call logged, undone, and ``q`` quits; checked on what the terminal
+shows (``tmux capture-pane -p``, polled until a generous deadline) and on ``git log``."""
 
 from __future__ import annotations
 
@@ -12,11 +14,25 @@ from pathlib import Path
 
 import pytest
 
+from tcrm.tui.widgets.nav import SCREENS
 from tests.clitools import git, sample_ws
 
 __all__ = ["sample_ws"]
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+pytestmark = [
+    pytest.mark.tmux,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+SHOWS = {
+    "today": ("Overdue",),
+    "pipeline": ("open · won",),
+    "clients": ("sorted by name",),
+    "tasks": ("open tasks this week",),
+    "kb": ("pages in kb/",),
+}
+"""What each screen shows once it has loaded; a screen not listed here must at least
+change what the terminal shows and keep its name in the nav bar."""
 
 WAIT = 60.0
 """Seconds to wait for text to appear before failing (a guard against hanging, not a
@@ -40,15 +56,29 @@ class Terminal:
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "smoke").stdout
 
-    def wait_for(self, *texts: str) -> str:
+    def wait_for(self, *texts: str, unlike: str | None = None) -> str:
+        """The screen once it shows every one of ``texts`` (and differs from ``unlike``)."""
         deadline = time.monotonic() + WAIT
         shown = ""
         while time.monotonic() < deadline:
             shown = self.screen()
-            if all(t in shown for t in texts):
+            if all(t in shown for t in texts) and shown != unlike:
                 return shown
             time.sleep(0.2)
         raise AssertionError(f"never shown: {texts!r}; the screen was:\n{shown}")
+
+    def wait_stable(self) -> str:
+        """The screen once two captures half a second apart are the same (a form has
+        mounted and focused its first field): a poll, not a fixed sleep."""
+        deadline = time.monotonic() + WAIT
+        shown = self.screen()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            again = self.screen()
+            if again == shown:
+                return shown
+            shown = again
+        raise AssertionError(f"the screen never settled:\n{shown}")
 
     def keys(self, *keys: str) -> None:
         self.tmux("send-keys", "-t", "smoke", *keys)
@@ -80,15 +110,18 @@ def test_walk_every_screen_log_a_call_undo_it_and_quit(sample_ws: Path, tmp_path
     term = Terminal(tmp_path / "tmux.sock", env)
     commits = count(sample_ws)
     command = f"cd {sample_ws} && exec {sys.executable} -m tcrm tui"
-    term.tmux("new-session", "-d", "-s", "smoke", "-x", "100", "-y", "30", command)
+    term.tmux("new-session", "-d", "-s", "smoke", "-x", "80", "-y", "24", command)
     try:
-        term.wait_for("Overdue", "1 Today", "Mon 23 Nov 2026 09:00")  # the pinned clock
-        term.keys("2")
-        term.wait_for("open · won")
+        shown = term.wait_for("Overdue", "1 Today", "Mon 23 Nov 2026 09:00")  # the pinned clock
+        for mode, key, label in [*SCREENS[1:], SCREENS[0]]:  # each by its key, Today last
+            term.keys(key)
+            shown = term.wait_for(f"{key} {label}", *SHOWS.get(mode, ()), unlike=shown)
         term.keys("3")
         term.wait_for("sorted by name")
-        term.keys("4")
-        term.wait_for("open tasks this week")
+        term.keys("Enter")  # the first client's card
+        term.wait_for("Timeline")
+        term.keys("Escape")
+        term.wait_for("sorted by name")
         term.keys("5")
         term.wait_for("pages in kb/")
         term.keys("g")
@@ -105,7 +138,7 @@ def test_walk_every_screen_log_a_call_undo_it_and_quit(sample_ws: Path, tmp_path
         term.wait_for("Overdue")
         term.keys("c")
         term.wait_for("Log an activity", "Save ^s")
-        time.sleep(1)  # the form's first field takes the focus once it is mounted
+        term.wait_stable()  # the form's first field takes the focus once it is mounted
         term.keys("Tab", "Tab")  # kind, about, then the summary
         term.type("smoke test call")
         term.wait_for("smoke test call")

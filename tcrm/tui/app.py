@@ -71,6 +71,10 @@ class TcrmApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "tcrm"
     COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
+    COMMAND_PALETTE_BINDING: ClassVar[str] = "question_mark"
+    """The key Textual's footer docks on its right, where it always shows: ``?`` (the
+    help overlay lists every key, the palette's too). Left with the other keys, it was
+    cut off at 80 columns on every screen."""
     MODES: ClassVar[dict[str, Any]] = {
         "today": TodayScreen,
         "pipeline": PipelineScreen,
@@ -80,7 +84,7 @@ class TcrmApp(App[None]):
         "dashboard": dashboard_screen,  # built (and imported) when first shown
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        bind("help"),
+        bind("help", show=False),  # shown docked right (COMMAND_PALETTE_BINDING)
         bind("quit", show=False),
         bind("back", show=False),
         bind("palette", show=False),
@@ -165,6 +169,9 @@ class TcrmApp(App[None]):
         self._last_tick = self.now()
         if self.keymap.keys:
             self.set_keymap(self.keymap.keys)
+            if "help" in self.keymap.keys:  # the footer docks the user's key for it
+                key = self.keymap.keys["help"].split(",")[0]
+                setattr(self, "COMMAND_PALETTE_BINDING", key)  # noqa: B010 - a ClassVar
         if self.keymap.problem:
             self.notify(self.keymap.problem, title="Keymap", severity="warning", markup=False)
         self.switch_mode("today")

@@ -73,6 +73,36 @@ KEYS: dict[str, Key] = {
 }
 
 
+KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "colon": ":",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "escape": "esc",
+    "left": "←",
+    "right": "→",
+}
+"""Textual's key names as a person reads them."""
+
+
+def shown_keys(keys: str) -> str:
+    """``left_square_bracket,h`` -> ``[ h``."""
+    return " ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
+def markdown_table(where: dict[str, list[str]]) -> str:
+    """Every binding id, its default keys, what it does and ``where`` it is bound (id ->
+    screen names): the table docs/tui.md holds (``python scripts/make_tui_keys.py``
+    writes it there; a test keeps it equal)."""
+    lines = ["| Id | Keys | Does | On |", "|---|---|---|---|"]
+    for binding_id, key in KEYS.items():
+        shown = " ".join(f"`{k}`" for k in shown_keys(key.keys).split(" "))
+        on = ", ".join(where.get(binding_id, [])) or "(nowhere yet)"
+        lines.append(f"| `{binding_id}` | {shown} | {key.description} | {on} |")
+    return "\n".join(lines) + "\n"
+
+
 def bind(binding_id: str, description: str | None = None, *, show: bool = True) -> Binding:
     """The binding ``binding_id`` names (``description`` words it for one screen:
     "New task", "New deal")."""

@@ -146,7 +146,10 @@ class LostReasonDialog(ModalScreen[str | None]):
     """Why a deal was lost: one of the workspace's ``lists.lost_reasons``."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("question_mark", "app.help", "Keys", key_display="?"),
+    ]
 
     def __init__(self, deal_title: str, reasons: list[str]) -> None:
         super().__init__()

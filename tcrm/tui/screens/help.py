@@ -1,4 +1,5 @@
-"""The help overlay (``?``): the keys of the screen under it, then the keys of every screen.
+"""The help overlay (``?``): the keys of the screen under it, then the keys of every screen
+(none over a dialog: Textual stops at a modal screen, so they work once it is closed).
 
 Both lists are read from the bindings themselves (with the user's keymap applied), so the
 overlay cannot drift from what the keys do.
@@ -17,18 +18,7 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tcrm.tui.keys import KEYS
-
-_NAMES = {
-    "question_mark": "?",
-    "slash": "/",
-    "colon": ":",
-    "left_square_bracket": "[",
-    "right_square_bracket": "]",
-    "escape": "esc",
-    "left": "←",
-    "right": "→",
-}
+from tcrm.tui.keys import KEYS, shown_keys
 
 
 @dataclass(frozen=True)
@@ -38,10 +28,6 @@ class KeyHelp:
     description: str
     action: str
     binding_id: str | None
-
-
-def shown_keys(key: str) -> str:
-    return " ".join(_NAMES.get(k.strip(), k.strip()) for k in key.split(","))
 
 
 def key_help(node: DOMNode, keymap: dict[str, str]) -> list[KeyHelp]:
@@ -101,7 +87,9 @@ class HelpScreen(ModalScreen[None]):
         self.under = screen
         self.screen_name = name
         self.screen_keys = key_help(screen, keymap)
-        self.app_keys = key_help(screen.app, keymap)
+        self.in_dialog = isinstance(screen, ModalScreen)
+        """Over a dialog or a form the app's keys wait until it is closed: none listed."""
+        self.app_keys = [] if self.in_dialog else key_help(screen.app, keymap)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -116,8 +104,9 @@ class HelpScreen(ModalScreen[None]):
                     id="help-screen",
                     classes="help-list",
                 )
+                everywhere = "Everywhere (once this is closed)" if self.in_dialog else "Everywhere"
                 yield Static(
-                    _table("Everywhere", self.app_keys), id="help-global", classes="help-list"
+                    _table(everywhere, self.app_keys), id="help-global", classes="help-list"
                 )
 
     def action_close(self) -> None:

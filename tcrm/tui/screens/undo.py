@@ -36,6 +36,7 @@ class UndoDialog(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "confirm", "Yes"),
         Binding("n,escape,q", "cancel", "No"),
+        Binding("question_mark", "app.help", "Keys", key_display="?"),
     ]
 
     def __init__(self, verb: str, result: UndoResult) -> None:
