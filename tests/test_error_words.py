@@ -30,7 +30,7 @@ from tcrm.errors import (
     ValidationError,
     option,
 )
-from tests.clitools import assert_refused, commit_count, run, sample_ws, snapshot
+from tests.clitools import NOW, assert_refused, commit_count, run, sample_ws, snapshot
 
 __all__ = ["sample_ws"]  # the fixture, imported for pytest
 
@@ -156,9 +156,8 @@ def test_help_text_is_left_alone_only_where_named() -> None:
     assert option_literals(source, frozenset({"HELP"})) == [(2, "give --due")]
 
 
-STORE_PENDING = {"store/git.py", "store/git/*"}
-"""store/git.py's one option in a message (``try --timeout SECONDS``) waits for its split
-into a package (i24-split): the lead converts it after the merge and empties this set."""
+STORE_PENDING: set[str] = set()
+"""Store files the scan skips until converted: none left."""
 
 
 def raised_option_literals(source: str) -> list[tuple[int, str]]:
@@ -292,6 +291,10 @@ def test_errors_survive_pickling(error: TcrmError) -> None:
             ("task", "add", "Call", "--repeat", "weekly"),
             "--repeat needs --due",
         ),
+        (  # `owner`, checked as a team member by the pipeline report
+            ("pipeline", "--owner", "zoe"),
+            "--owner 'zoe' is not a team member",
+        ),
     ],
 )
 def test_the_cli_words_fields_as_its_options(
@@ -335,3 +338,16 @@ def test_every_renamed_field_is_an_option_some_command_takes() -> None:
         spelt.update(options_of(command).values())
         stack.extend((getattr(command, "commands", None) or {}).values())
     assert set(FIELD_OPTIONS.values()) <= spelt
+
+
+def test_the_dashboard_names_its_period_as_a_field(sample_ws: Path) -> None:
+    from datetime import datetime
+
+    from tcrm.services.dashboard import dashboard
+    from tcrm.store.workspace import Workspace
+
+    with pytest.raises(UsageError) as caught:
+        dashboard(Workspace.open(sample_ws), now=datetime.fromisoformat(NOW), period="decade")
+    assert caught.value.field == "period"
+    assert str(caught.value).startswith("--period 'decade' is not one of ")
+    assert caught.value.words(str.title).startswith("Period 'decade' is not one of ")
