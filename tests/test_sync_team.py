@@ -158,6 +158,9 @@ def test_sync_gives_up_on_a_silent_server_and_changes_nothing(team, silent_serve
     lines = [line for line in result.err.splitlines() if line.strip()]
     assert len(lines) == 1, result.err
     assert "'silent'" in lines[0] and "2 s" in lines[0], lines[0]
+    assert lines[0].endswith(
+        ": no answer within 2 s (try --timeout SECONDS); nothing was changed locally"
+    ), lines[0]
     assert snapshot(ann) == before and commit_count(ann) == commits
     assert git(ann, "for-each-ref") == refs
 
@@ -170,6 +173,9 @@ def test_clone_gives_up_on_a_silent_server_and_leaves_no_folder(tmp_path, silent
     lines = [line for line in result.err.splitlines() if line.strip()]
     assert len(lines) == 1, result.err
     assert url in lines[0] and "2 s" in lines[0], lines[0]
+    assert lines[0].endswith(
+        "no answer within 2 s (try --timeout SECONDS); nothing was changed locally"
+    ), lines[0]
     assert not (tmp_path / "crm").exists()
 
 

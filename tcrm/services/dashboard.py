@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from tcrm.errors import UsageError
+from tcrm.errors import Field, UsageError
 from tcrm.model.insights import DueContact
 from tcrm.reports import Inputs, Report, compute
 from tcrm.reports.forecast import Bucket, Forecast
@@ -89,7 +89,7 @@ def dashboard(
     velocity over the current ``period``."""
     now = local_now(ws, now)
     if period not in PERIODS:
-        raise UsageError(f"--period {period!r} is not one of {', '.join(PERIODS)}")
+        raise UsageError(Field("period"), f" {period!r} is not one of {', '.join(PERIODS)}")
     if member is None:
         member = default_member(ws)
     inputs = load_inputs(ws, now, "all")

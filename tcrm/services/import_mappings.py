@@ -17,6 +17,7 @@ from typing import Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
+from tcrm.errors import Field as Named
 from tcrm.errors import NotFoundError, Problem, TcrmError, UsageError, ValidationError
 from tcrm.model.limits import MAX_RECORD_BYTES
 from tcrm.model.types import ID_RE
@@ -182,7 +183,9 @@ def merged(saved: SavedMapping, options: Options) -> tuple[Options, dict[str, An
     maps and the saved options the command line did not give."""
     if KINDS[saved.type] != options.kind:
         raise UsageError(
-            f"mapping is for {saved.type}, not {options.kind}s: drop --type or use another mapping"
+            f"mapping is for {saved.type}, not {options.kind}s: drop ",
+            Named("type"),
+            " or use another mapping",
         )
     out = Options(options.kind, options.format, given=dict(options.given))
     mine = {_head(t) for t in options.maps}

@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from tcrm.errors import UsageError
+from tcrm.errors import Command, Field, UsageError
 from tcrm.model.records import clean_text
 from tcrm.model.settings import Settings
 from tcrm.services.settings_file import checked_text, settings_doc
@@ -103,16 +103,20 @@ def parse_value_maps(texts: Iterable[str]) -> dict[str, dict[str, str | None]]:
     ``LIST:VALUE=`` leaves the value out. The value is found in any case and spacing.
     """
     out: dict[str, dict[str, str | None]] = {}
-    example = '--map-value "source:Organic search=website"'
+    example = Command(Field("map_value"), ' "source:Organic search=website"')
     for text in texts:
         head, colon, rest = text.partition(":")
         value, equals, target = rest.rpartition("=")
         if not colon or not equals or not value.strip() or not head.strip():
-            raise UsageError(f"--map-value {text!r}: write LIST:VALUE=LISTED, e.g. {example}")
+            raise UsageError(
+                Field("map_value"), f" {text!r}: write LIST:VALUE=LISTED, e.g. ", example
+            )
         name = _LIST_WORDS.get(head.strip().casefold().replace(" ", "_").replace("-", "_"))
         if name is None:
             known = ", ".join(SINGULAR[n] for n in LIST_NAMES)
-            raise UsageError(f"--map-value {text!r}: no list {head.strip()!r} (lists: {known})")
+            raise UsageError(
+                Field("map_value"), f" {text!r}: no list {head.strip()!r} (lists: {known})"
+            )
         out.setdefault(name, {})[_key(value)] = target.strip() or None
     return out
 
@@ -152,7 +156,7 @@ class ValuePolicy:
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise UsageError(f"--new-values {self.mode!r}: one of {', '.join(MODES)}")
+            raise UsageError(Field("new_values"), f" {self.mode!r}: one of {', '.join(MODES)}")
         if self.mode == "add":
             self.settings = self.settings.model_copy(deep=True)
 
@@ -235,7 +239,7 @@ def by_list(new_values: Sequence[NewValue], unit: str) -> list[str]:
 
 def map_option(v: NewValue) -> str:
     """The ``--map-value`` a suggestion is applied with."""
-    return f'--map-value "{SINGULAR[v.list]}:{v.value}={v.suggestion}"'
+    return str(Command(Field("map_value"), f' "{SINGULAR[v.list]}:{v.value}={v.suggestion}"'))
 
 
 def settings_text_with(ws: Workspace, added: Mapping[str, list[str]]) -> str:
@@ -244,8 +248,10 @@ def settings_text_with(ws: Workspace, added: Mapping[str, list[str]]) -> str:
     when tcrm.yaml holds a hand edit not yet committed (never folded into an import)."""
     if git.changed_paths(ws.root, [SETTINGS_FILE]):
         raise UsageError(
-            f"{SETTINGS_FILE} has changes not committed, which --new-values add would commit "
-            f"with the import; commit or undo them first (git diff {SETTINGS_FILE})"
+            f"{SETTINGS_FILE} has changes not committed, which ",
+            Field("new_values"),
+            " add would commit with the import; commit or undo them first "
+            f"(git diff {SETTINGS_FILE})",
         )
     doc = settings_doc(ws)
     yamlio.extend_lists(doc, added)

@@ -68,7 +68,7 @@ def pipeline_report(
     (with ``owner``: only the deals that member owns, as the dashboard shows them)."""
     now = local_now(ws, now)
     settings = ws.settings
-    owner = check_member(ws, owner, "--owner")
+    owner = check_member(ws, owner, "owner")
     flow = settings.pipeline(name)
     if flow is None:
         names = ", ".join(p.id for p in settings.pipelines)

@@ -8,6 +8,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from tcrm.errors import Command, Field
+
+DATE_FORMAT = str(Command(Field("date_format")))
+"""How a cell's date problem names the way to read other dates: a row's problem is text,
+not an error with parts, so the option reads as typed (``--date-format``)."""
+
 # --- parsing cells -----------------------------------------------------------------------
 
 _SIGNS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "₽": "RUB", "zł": "PLN"}
@@ -117,6 +123,6 @@ def parse_date_text(text: str, formats: Sequence[str] = (), order: str = "DMY") 
         f"expected {' or '.join(formats)}"
         if formats
         else f"expected YYYY-MM-DD or {_SHAPES[order]} (date_order: {order} in tcrm.yaml); "
-        "for others give --date-format, e.g. --date-format %m/%d/%Y"
+        f"for others give {DATE_FORMAT}, e.g. {DATE_FORMAT} %m/%d/%Y"
     )
     raise ValueError(f"{text!r} is not a date ({hint})")

@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import get_close_matches
 
-from tcrm.errors import UsageError
+from tcrm.errors import Command, Field, UsageError
 from tcrm.model.fields import FieldDef
 from tcrm.model.records import RECORD_TYPES
 from tcrm.services.imports.headers import _PATTERNS, _PREFIX, ALIASES, PSEUDO, header_key, snake
@@ -64,7 +64,8 @@ def parse_mappings(
     for text in texts:
         header, sep, target = text.rpartition("=")
         if not sep or not header.strip():
-            raise UsageError(f'--map {text!r}: write HEADER=FIELD, e.g. --map "Company Name=name"')
+            example = Command(Field("map"), ' "Company Name=name"')
+            raise UsageError(Field("map"), f" {text!r}: write HEADER=FIELD, e.g. ", example)
         target = target.strip()
         if target in ("", "-"):
             out[header_key(header)] = None
@@ -76,8 +77,9 @@ def parse_mappings(
             close = get_close_matches(target, sorted(allowed), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise UsageError(
-                f"--map {text!r}: {RECORD_TYPES[kind].KIND} has no field {target!r}{hint} "
-                f"(fields: {', '.join(sorted(allowed - {'conflicts'}))})"
+                Field("map"),
+                f" {text!r}: {RECORD_TYPES[kind].KIND} has no field {target!r}{hint} "
+                f"(fields: {', '.join(sorted(allowed - {'conflicts'}))})",
             )
         out[header_key(header)] = target
     return out
@@ -107,7 +109,7 @@ def plan_columns(
     if unknown:
         shown = ", ".join(h for h in headers) or "none"
         raise UsageError(
-            f"--map names column {unknown[0]!r}, which the file lacks (columns: {shown})"
+            Field("map"), f" names column {unknown[0]!r}, which the file lacks (columns: {shown})"
         )
     columns: list[Column] = []
     for i, (header, key) in enumerate(zip(headers, keys, strict=True)):
@@ -187,5 +189,7 @@ def _require(kind: str, columns: list[Column], headers: Sequence[str]) -> None:
             shown = ", ".join(headers) or "none"
             raise UsageError(
                 f"no column gives the {RECORD_TYPES[kind].KIND}'s {field_name} (e.g. {example}); "
-                f'name one with --map "HEADER={field_name}" (columns: {shown})'
+                "name one with ",
+                Command(Field("map"), f' "HEADER={field_name}"'),
+                f" (columns: {shown})",
             )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from tcrm.errors import Problem, UsageError
+from tcrm.errors import Field, Problem, UsageError
 from tcrm.model.records import Client, Deal, Record
 from tcrm.model.words import plural
 from tcrm.services import hooks, routing
@@ -162,8 +162,9 @@ def import_rows(
     if unused:
         lists = ", ".join(SINGULAR[name] for name in LIST_FIELDS[kind].values()) or "none"
         raise UsageError(
-            f"--map-value {SINGULAR[unused[0]]}:...: a {kind} has no {SINGULAR[unused[0]]} "
-            f"(its lists: {lists})"
+            Field("map_value"),
+            f" {SINGULAR[unused[0]]}:...: a {kind} has no {SINGULAR[unused[0]]} "
+            f"(its lists: {lists})",
         )
     importer = Importer(
         ws,

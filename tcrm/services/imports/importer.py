@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pydantic
 
-from tcrm.errors import Problem, UsageError
+from tcrm.errors import Command, Field, Problem, UsageError
 from tcrm.model.records import RECORD_TYPES, Client, Deal, Record
 from tcrm.model.rules import missing_required, record_findings
 from tcrm.model.settings import Settings
@@ -36,6 +36,10 @@ from tcrm.services.imports.rows import Lookups, RowReader
 from tcrm.services.imports.source import ON_DUPLICATE, Progress, Source, SourceRow
 from tcrm.services.records import all_records, label
 from tcrm.store.workspace import Workspace
+
+FORCE = str(Command(Field("force")))
+"""How a row's problem names the override of a stage's required fields: a row's problem is
+text, not an error with parts, so the option reads as typed (``--force``)."""
 
 
 def _members(settings: Settings) -> dict[str, str]:
@@ -88,7 +92,9 @@ class Importer:
         known: Mapping[str, str | None] | None = None,
     ) -> None:
         if on_duplicate not in ON_DUPLICATE:
-            raise UsageError(f"--on-duplicate {on_duplicate!r}: one of {', '.join(ON_DUPLICATE)}")
+            raise UsageError(
+                Field("on_duplicate"), f" {on_duplicate!r}: one of {', '.join(ON_DUPLICATE)}"
+            )
         self.ws = ws
         self.kind = kind
         self.source = source
@@ -162,7 +168,7 @@ class Importer:
                         (
                             ("stage",),
                             f"stage {record.stage} needs {', '.join(missing)} "
-                            "(add the column, or import anyway with --force)",
+                            f"(add the column, or import anyway with {FORCE})",
                         )
                     )
                 elif not any(c.forced for c in record.stage_history):

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tcrm.errors import UsageError
+from tcrm.errors import UsageError, worded
 from tcrm.model.due import aware
 from tcrm.model.fields import FieldDef, parse_input
 from tcrm.model.records import RECORD_TYPES
@@ -371,7 +371,7 @@ class RowReader:
             try:
                 return [parse_contact(part) for part in split_list(text, "contacts")]
             except UsageError as exc:
-                raise ValueError(str(exc).removeprefix("--contact ")) from None
+                raise ValueError(worded(exc.parts[1:]).lstrip()) from None
         try:
             value = json.loads(text)
         except ValueError:

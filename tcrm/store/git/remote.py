@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tcrm.errors import GitError
+from tcrm.errors import Field, GitError, Part
 from tcrm.store.git.repo import ZERO, _oid, _open, _ref
 
 if TYPE_CHECKING:
@@ -162,13 +162,13 @@ def _unreachable(
             " ones where git keeps them (git credential approve, ~/.git-credentials);"
             " nothing was changed locally"
         )
-    reason = " ".join(str(exc).split()) or type(exc).__name__
+    reason: tuple[Part, ...] = (" ".join(str(exc).split()) or type(exc).__name__,)
     if _timed_out(exc):
-        reason = f"no answer within {timeout:g} s (try --timeout SECONDS)"
+        reason = (f"no answer within {timeout:g} s (try ", Field("timeout"), " SECONDS)")
     if pushing:
-        return RemoteError(f"cannot push to remote {name!r} ({url}): {reason}")
+        return RemoteError(f"cannot push to remote {name!r} ({url}): ", *reason)
     return RemoteError(
-        f"cannot reach remote {name!r} ({url}): {reason}; nothing was changed locally"
+        f"cannot reach remote {name!r} ({url}): ", *reason, "; nothing was changed locally"
     )
 
 
