@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_workspace"
 NOW = "2026-11-23T09:00:00+01:00"
 """The sample workspace's "today" (Europe/Berlin, a Monday)."""
+
+AUTHOR_NAME = "Test Author"
+AUTHOR_EMAIL = "test@example.com"
+IDENTITY_ENV = {
+    "GIT_AUTHOR_NAME": AUTHOR_NAME,
+    "GIT_AUTHOR_EMAIL": AUTHOR_EMAIL,
+    "GIT_COMMITTER_NAME": AUTHOR_NAME,
+    "GIT_COMMITTER_EMAIL": AUTHOR_EMAIL,
+}
 
 
 @dataclass
@@ -50,14 +60,29 @@ def run(*args: str, stdin: str | None = None) -> Result:
     return result
 
 
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
-    ).stdout
+def git(root: Path, *args: str, check: bool = True) -> str:
+    """Run the real ``git`` CLI in ``root`` and return its stdout; its identity is the
+    test's (``conftest.git_identity``, or what the test set in the environment)."""
+    result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+    return result.stdout
 
 
 def commit_count(root: Path) -> int:
     return int(git(root, "rev-list", "--count", "HEAD").strip())
+
+
+def run_tcrm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI as a user runs it: a separate process, its own stdout, stderr and exit code."""
+    return subprocess.run(
+        [sys.executable, "-m", "tcrm", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **IDENTITY_ENV, "COLUMNS": "200"},
+        timeout=60,
+    )
 
 
 def status_clean(root: Path) -> bool:

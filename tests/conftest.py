@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tcrm.services.setup import init_workspace
 from tcrm.store.workspace import Workspace
-from tests.clitools import _sample_template, sample_ws
+from tests.clitools import IDENTITY_ENV, _sample_template, sample_ws
+from tests.servers import (
+    dovecot,
+    dovecot_tls,
+    http_backend_remote,
+    smtp_server,
+    smtp_tls_server,
+    sshd_remote,
+)
+from tests.teamtools import as_user, team
 
-__all__ = ["_sample_template", "sample_ws"]  # fixtures shared by every test module
-
-AUTHOR_NAME = "Test Author"
-AUTHOR_EMAIL = "test@example.com"
-IDENTITY_ENV = {
-    "GIT_AUTHOR_NAME": AUTHOR_NAME,
-    "GIT_AUTHOR_EMAIL": AUTHOR_EMAIL,
-    "GIT_COMMITTER_NAME": AUTHOR_NAME,
-    "GIT_COMMITTER_EMAIL": AUTHOR_EMAIL,
-}
+__all__ = [  # fixtures shared by every test module: no test module imports them
+    "_sample_template",
+    "as_user",
+    "dovecot",
+    "dovecot_tls",
+    "http_backend_remote",
+    "sample_ws",
+    "smtp_server",
+    "smtp_tls_server",
+    "sshd_remote",
+    "team",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -36,67 +41,10 @@ def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TCRM_WORKSPACE", raising=False)
 
 
-def git(root: Path, *args: str, check: bool = True) -> str:
-    """Run the real ``git`` CLI in ``root`` and return its stdout."""
-    result = subprocess.run(
-        ["git", "-C", str(root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, **IDENTITY_ENV},
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"git {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
-    return result.stdout
-
-
-def commit_count(root: Path) -> int:
-    return int(git(root, "rev-list", "--count", "HEAD").strip())
-
-
-def run_tcrm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """The CLI as a user runs it: a separate process, its own stdout, stderr and exit code."""
-    return subprocess.run(
-        [sys.executable, "-m", "tcrm", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, **IDENTITY_ENV, "COLUMNS": "200"},
-        timeout=60,
-    )
-
-
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     """A fresh workspace made by ``tcrm init`` with one commit."""
     return init_workspace(tmp_path / "ws", name="Test Co")
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
-def cli(*args: str | Path) -> CliResult:
-    """``tcrm ARGS`` in this process, through the real entry point and its error boundary."""
-    from tcrm.cli.main import main
-
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        try:
-            main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code
-        else:  # pragma: no cover - main() always exits
-            raise AssertionError("main() returned instead of exiting")
-    result = CliResult(
-        code if isinstance(code, int) else int(code is not None),
-        *(s.getvalue() for s in (stdout, stderr)),
-    )
-    assert "Traceback" not in result.out + result.err, result.err
-    return result
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tcrm.services.setup import init_workspace
 from tcrm.store.workspace import Workspace
-from tests.conftest import git
+from tests.clitools import git
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

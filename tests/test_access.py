@@ -52,7 +52,7 @@ def settings_text(root: Path) -> str:
 # --- the policy in tcrm.yaml ----------------------------------------------------------------
 
 
-def test_the_issue_example_loads_verbatim():
+def test_the_issue_example_loads_verbatim() -> None:
     access = settings_with(ISSUE_POLICY).access
     assert access is not None
     assert access.roles == {"admin": ["ann"], "sales": ["ben", "chloe"]}
@@ -74,7 +74,7 @@ def test_the_issue_example_loads_verbatim():
         ("access:\n  whatever: 1\n", "whatever"),
     ],
 )
-def test_a_wrong_policy_is_refused_naming_the_problem(policy, message):
+def test_a_wrong_policy_is_refused_naming_the_problem(policy, message) -> None:
     with pytest.raises(ValidationError) as caught:
         settings_with(policy)
     assert message in str(caught.value)
@@ -89,7 +89,7 @@ def test_a_wrong_policy_is_refused_naming_the_problem(policy, message):
         "ssh-ed25519 AAAA bad\x1b[31m",
     ],
 )
-def test_a_signing_key_is_one_openssh_public_key_line(key):
+def test_a_signing_key_is_one_openssh_public_key_line(key) -> None:
     team = (
         "team:\n- id: ann\n  name: Ann\n  email: ann@example.com\n  signing_key: "
         + repr(key).replace("'", '"')
@@ -99,7 +99,7 @@ def test_a_signing_key_is_one_openssh_public_key_line(key):
         settings_with("", team)
 
 
-def test_a_signing_key_keeps_type_and_key_without_the_comment():
+def test_a_signing_key_keeps_type_and_key_without_the_comment() -> None:
     team = "team:\n- id: ann\n  name: Ann\n  signing_key: ssh-ed25519 AAAAC3Nz ann@laptop\n"
     assert settings_with("", team).team[0].signing_key == "ssh-ed25519 AAAAC3Nz"
 
@@ -107,7 +107,7 @@ def test_a_signing_key_keeps_type_and_key_without_the_comment():
 # --- no policy, ranges --------------------------------------------------------------------
 
 
-def test_without_a_policy_everything_is_allowed(tmp_path):
+def test_without_a_policy_everything_is_allowed(tmp_path) -> None:
     root = make_team_workspace(tmp_path / "ws", policy="")
     start = head(root)
     change(
@@ -122,14 +122,14 @@ def test_without_a_policy_everything_is_allowed(tmp_path):
     assert "2 commits verified" in result.err
 
 
-def test_an_empty_range_verifies_nothing(tmp_path):
+def test_an_empty_range_verifies_nothing(tmp_path) -> None:
     root = with_policy(tmp_path, "    change_settings: [admin]\n")
     result = verify(root, "HEAD..HEAD")
     assert (result.code, lines(result)) == (0, [])
     assert "0 commits" in result.err
 
 
-def test_a_bad_range_is_one_clear_error(tmp_path):
+def test_a_bad_range_is_one_clear_error(tmp_path) -> None:
     root = with_policy(tmp_path, "    change_settings: [admin]\n")
     result = verify(root, "nope..HEAD")
     assert result.code == 2
@@ -138,7 +138,7 @@ def test_a_bad_range_is_one_clear_error(tmp_path):
     assert verify(root).code == 2
 
 
-def test_a_new_branch_is_judged_from_where_it_leaves_the_others(tmp_path):
+def test_a_new_branch_is_judged_from_where_it_leaves_the_others(tmp_path) -> None:
     root = with_policy(tmp_path, "    delete_records: [admin]\n")
     git_as("ben", root, "checkout", "-q", "-b", "ben-work")
     change(root, "ben", "ben deletes", {"clients/bolt.yaml": None, "deals/bolt-small.yaml": None})
@@ -151,7 +151,7 @@ def test_a_new_branch_is_judged_from_where_it_leaves_the_others(tmp_path):
 # --- each rule, allowed and refused -----------------------------------------------------------
 
 
-def test_change_settings(tmp_path):
+def test_change_settings(tmp_path) -> None:
     root = with_policy(tmp_path, "    change_settings: [admin]\n")
     start = head(root)
     renamed = settings_text(root).replace("Team Co", "Ben Co")
@@ -166,7 +166,7 @@ def test_change_settings(tmp_path):
     assert verify(root, f"{start}..HEAD").code == 0
 
 
-def test_change_settings_covers_every_file_outside_records_and_kb(tmp_path):
+def test_change_settings_covers_every_file_outside_records_and_kb(tmp_path) -> None:
     root = with_policy(tmp_path, "    change_settings: [admin]\n")
     start = head(root)
     change(root, "ben", "ben edits kb", {"kb/pitch.md": "# Pitch\n"})
@@ -179,7 +179,7 @@ def test_change_settings_covers_every_file_outside_records_and_kb(tmp_path):
     ]
 
 
-def test_delete_records(tmp_path):
+def test_delete_records(tmp_path) -> None:
     root = with_policy(tmp_path, "    delete_records: [admin]\n")
     start = head(root)
     commit = change(root, "ben", "ben deletes", {"deals/bolt-small.yaml": None})
@@ -192,7 +192,7 @@ def test_delete_records(tmp_path):
     assert verify(root, f"{start}..HEAD").code == 0
 
 
-def test_a_mass_delete_over_the_limit_is_refused_even_for_an_admin(tmp_path):
+def test_a_mass_delete_over_the_limit_is_refused_even_for_an_admin(tmp_path) -> None:
     root = with_policy(tmp_path, "    delete_records: [admin]\n    max_deletes_per_push: 2\n")
     start = head(root)
     change(
@@ -208,7 +208,7 @@ def test_a_mass_delete_over_the_limit_is_refused_even_for_an_admin(tmp_path):
     ]
 
 
-def test_close_deals_above(tmp_path):
+def test_close_deals_above(tmp_path) -> None:
     root = with_policy(tmp_path, "    close_deals_above: {amount: 50000, roles: [admin]}\n")
     start = head(root)
     commit = change(
@@ -243,7 +243,7 @@ def test_close_deals_above(tmp_path):
 )
 def test_close_deals_above_compares_in_the_workspace_currency(
     tmp_path, rates, amount, currency, refused
-):
+) -> None:
     root = with_policy(tmp_path, "    close_deals_above: {amount: 50000, roles: [admin]}\n")
     if rates:
         change(root, "ann", "rates", {"tcrm.yaml": settings_text(root) + rates})
@@ -257,7 +257,7 @@ def test_close_deals_above_compares_in_the_workspace_currency(
     assert verify(root, f"{start}..HEAD").code == (1 if refused else 0)
 
 
-def test_close_deals_above_a_threshold_in_its_own_currency(tmp_path):
+def test_close_deals_above_a_threshold_in_its_own_currency(tmp_path) -> None:
     rule = "    close_deals_above: {amount: 50000, currency: USD, roles: [admin]}\n"
     root = with_policy(tmp_path, rule)
     start = head(root)
@@ -274,7 +274,7 @@ def test_close_deals_above_a_threshold_in_its_own_currency(tmp_path):
     assert "above 50,000 USD" in verify(root, f"{start}..HEAD").out
 
 
-def test_change_owner(tmp_path):
+def test_change_owner(tmp_path) -> None:
     root = with_policy(tmp_path, "    change_owner: [admin]\n")
     start = head(root)
     commit = change(
@@ -297,7 +297,7 @@ def test_change_owner(tmp_path):
     assert verify(root, f"{start}..HEAD").code == 0
 
 
-def test_edit_others_records_activities_only(tmp_path):
+def test_edit_others_records_activities_only(tmp_path) -> None:
     root = with_policy(
         tmp_path, "    edit_others_records: {roles: [admin], others: activities_only}\n"
     )
@@ -324,7 +324,7 @@ def test_edit_others_records_activities_only(tmp_path):
     ]
 
 
-def test_edit_others_records_nothing(tmp_path):
+def test_edit_others_records_nothing(tmp_path) -> None:
     root = with_policy(tmp_path, "    edit_others_records: {roles: [admin], others: nothing}\n")
     start = head(root)
     activity = (
@@ -342,7 +342,7 @@ def test_edit_others_records_nothing(tmp_path):
     assert verify(root, f"{start}..HEAD").code == 0
 
 
-def test_the_short_form_of_edit_others_records_is_a_list_of_roles(tmp_path):
+def test_the_short_form_of_edit_others_records_is_a_list_of_roles(tmp_path) -> None:
     access = settings_with(
         "access:\n  roles: {admin: [ann]}\n  may:\n    edit_others_records: [admin]\n"
     ).access
@@ -353,7 +353,7 @@ def test_the_short_form_of_edit_others_records_is_a_list_of_roles(tmp_path):
 # --- nobody grants themselves a right -------------------------------------------------------
 
 
-def test_a_right_granted_in_a_push_cannot_be_used_in_it(tmp_path):
+def test_a_right_granted_in_a_push_cannot_be_used_in_it(tmp_path) -> None:
     root = with_policy(tmp_path, "    change_settings: [admin]\n    delete_records: [admin]\n")
     start = head(root)
     granted = settings_text(root).replace("admin: [ann]", "admin: [ann, ben]")
@@ -369,7 +369,7 @@ def test_a_right_granted_in_a_push_cannot_be_used_in_it(tmp_path):
     ]
 
 
-def test_a_policy_loosened_by_an_admin_applies_from_the_next_commit(tmp_path):
+def test_a_policy_loosened_by_an_admin_applies_from_the_next_commit(tmp_path) -> None:
     root = with_policy(tmp_path, "    delete_records: [admin]\n")
     start = head(root)
     loosened = settings_text(root).replace(
@@ -383,7 +383,7 @@ def test_a_policy_loosened_by_an_admin_applies_from_the_next_commit(tmp_path):
 # --- merges -----------------------------------------------------------------------------------
 
 
-def test_a_merge_answers_only_for_what_neither_parent_had(tmp_path):
+def test_a_merge_answers_only_for_what_neither_parent_had(tmp_path) -> None:
     root = with_policy(tmp_path, "    change_settings: [admin]\n    delete_records: [admin]\n")
     start = head(root)
     change(
@@ -408,7 +408,7 @@ def test_a_merge_answers_only_for_what_neither_parent_had(tmp_path):
 # --- the workspace at NEW -----------------------------------------------------------------------
 
 
-def test_the_workspace_at_new_must_pass_check(tmp_path):
+def test_the_workspace_at_new_must_pass_check(tmp_path) -> None:
     root = make_team_workspace(tmp_path / "ws", policy="")
     start = head(root)
     commit = change(
@@ -423,7 +423,7 @@ def test_the_workspace_at_new_must_pass_check(tmp_path):
     assert verify(root, f"{start}..HEAD", "--no-check").code == 0
 
 
-def test_verify_json(tmp_path):
+def test_verify_json(tmp_path) -> None:
     import json
 
     root = with_policy(tmp_path, "    delete_records: [admin]\n")
@@ -444,7 +444,7 @@ def test_verify_json(tmp_path):
     }
 
 
-def test_hostile_paths_and_emails_are_printed_escaped(tmp_path):
+def test_hostile_paths_and_emails_are_printed_escaped(tmp_path) -> None:
     root = with_policy(tmp_path, "    change_settings: [admin]\n")
     start = head(root)
     change(root, "ben", "odd", {"notes\x1b[2J.txt": "x\n"})
@@ -454,7 +454,7 @@ def test_hostile_paths_and_emails_are_printed_escaped(tmp_path):
     assert "\\x1b[2J" in result.out or "\\e[2J" in result.out or "␛" in result.out
 
 
-def test_an_author_who_is_no_member_is_refused_by_any_rule(tmp_path):
+def test_an_author_who_is_no_member_is_refused_by_any_rule(tmp_path) -> None:
     root = with_policy(tmp_path, "    delete_records: [admin, sales]\n")
     start = head(root)
     (root / "deals/bolt-small.yaml").unlink()
@@ -472,7 +472,7 @@ def test_an_author_who_is_no_member_is_refused_by_any_rule(tmp_path):
 # --- the hook's input -----------------------------------------------------------------------
 
 
-def test_pre_receive_input_that_is_not_ref_lines_is_one_clear_error(tmp_path):
+def test_pre_receive_input_that_is_not_ref_lines_is_one_clear_error(tmp_path) -> None:
     root = with_policy(tmp_path, "    delete_records: [admin]\n")
     result = run("--workspace", str(root), "verify", "--pre-receive", stdin="garbage\x1b[2J\n")
     assert result.code == 2
@@ -481,7 +481,7 @@ def test_pre_receive_input_that_is_not_ref_lines_is_one_clear_error(tmp_path):
     )
 
 
-def test_pre_receive_counts_one_members_deletes_over_every_ref_of_the_push(tmp_path):
+def test_pre_receive_counts_one_members_deletes_over_every_ref_of_the_push(tmp_path) -> None:
     root = with_policy(tmp_path, "    max_deletes_per_push: 1\n")
     start = head(root)
     git_as("ann", root, "checkout", "-q", "-b", "one")
@@ -501,7 +501,7 @@ def test_pre_receive_counts_one_members_deletes_over_every_ref_of_the_push(tmp_p
 # --- untrusted input ------------------------------------------------------------------------
 
 
-def test_a_broken_policy_refuses_every_commit_on_it_and_the_workspace(tmp_path):
+def test_a_broken_policy_refuses_every_commit_on_it_and_the_workspace(tmp_path) -> None:
     root = with_policy(tmp_path, "    delete_records: [admin]\n")
     start = head(root)
     broken = settings_text(root).replace("delete_records: [admin]", "delete_records: &a [admin]")
@@ -518,7 +518,7 @@ def test_a_broken_policy_refuses_every_commit_on_it_and_the_workspace(tmp_path):
     ]
 
 
-def test_the_allowed_signers_file_holds_plain_emails_only():
+def test_the_allowed_signers_file_holds_plain_emails_only() -> None:
     from tcrm.services.verify import allowed_signers
 
     key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx"
@@ -530,7 +530,7 @@ def test_the_allowed_signers_file_holds_plain_emails_only():
     assert allowed_signers(settings_with("", team)) == f'ann@example.com namespaces="git" {key}\n'
 
 
-def test_a_rewrite_passes_only_with_a_new_tip_by_someone_who_may_change_settings(tmp_path):
+def test_a_rewrite_passes_only_with_a_new_tip_by_someone_who_may_change_settings(tmp_path) -> None:
     root = with_policy(tmp_path, "    change_settings: [admin]\n")
     start = head(root)  # ann's commit
     latest = change(root, "ben", "ben's deal", {"deals/ben-1.yaml": deal("bolt", 5, "ben")})

@@ -21,9 +21,7 @@ from tests.accesstools import (
     verify,
 )
 from tests.clitools import run
-from tests.servers import SshServer, bare_repository, sshd_remote
-
-__all__ = ["sshd_remote"]  # a fixture, imported for pytest
+from tests.servers import SshServer, bare_repository
 
 HOOK = Path(__file__).resolve().parent.parent / "scripts" / "pre-receive"
 POLICY = """\
@@ -80,7 +78,7 @@ def push(member: str, clone: Path, *args: str) -> subprocess.CompletedProcess[st
     return git_as(member, clone, "push", *args, check=False)
 
 
-def test_allowed_pushes_land_and_forbidden_ones_are_refused_with_tcrms_lines(hosted):
+def test_allowed_pushes_land_and_forbidden_ones_are_refused_with_tcrms_lines(hosted) -> None:
     remote, clones = hosted
     ann, ben, chloe = clones["ann"], clones["ben"], clones["chloe"]
     # chloe: a deal of her own, allowed
@@ -112,7 +110,7 @@ def test_allowed_pushes_land_and_forbidden_ones_are_refused_with_tcrms_lines(hos
     assert fsck.returncode == 0, fsck.stderr
 
 
-def test_a_member_who_grants_themselves_a_right_is_refused(hosted):
+def test_a_member_who_grants_themselves_a_right_is_refused(hosted) -> None:
     remote, clones = hosted
     ben = clones["ben"]
     before = remote_head(remote)
@@ -131,7 +129,7 @@ def test_a_member_who_grants_themselves_a_right_is_refused(hosted):
     assert remote_head(remote) == before
 
 
-def test_a_mass_delete_over_the_limit_is_refused_at_the_server(hosted):
+def test_a_mass_delete_over_the_limit_is_refused_at_the_server(hosted) -> None:
     remote, clones = hosted
     ann = clones["ann"]
     before = remote_head(remote)
@@ -145,7 +143,7 @@ def test_a_mass_delete_over_the_limit_is_refused_at_the_server(hosted):
     assert remote_head(remote) == before
 
 
-def test_a_new_branch_and_a_force_push_are_judged_too(hosted):
+def test_a_new_branch_and_a_force_push_are_judged_too(hosted) -> None:
     _remote, clones = hosted
     chloe = clones["chloe"]
     git_as("chloe", chloe, "checkout", "-q", "-b", "chloe-branch")
@@ -164,7 +162,7 @@ def test_a_new_branch_and_a_force_push_are_judged_too(hosted):
     assert "rewrites history" in result.stderr
 
 
-def test_the_hook_refuses_over_ssh_too(tmp_path, sshd_remote: SshServer):
+def test_the_hook_refuses_over_ssh_too(tmp_path, sshd_remote: SshServer) -> None:
     origin = make_team_workspace(tmp_path / "setup", POLICY)
     git_as("ann", origin, "push", "-q", sshd_remote.url, "HEAD:refs/heads/main")
     subprocess.run(
@@ -192,7 +190,7 @@ def test_the_hook_refuses_over_ssh_too(tmp_path, sshd_remote: SshServer):
 # --- tcrm sync learns before the server says no ----------------------------------------------
 
 
-def test_sync_refuses_what_the_server_would_with_the_same_lines(hosted, monkeypatch):
+def test_sync_refuses_what_the_server_would_with_the_same_lines(hosted, monkeypatch) -> None:
     remote, clones = hosted
     ben = clones["ben"]
     for key, value in zip(("NAME", "EMAIL"), MEMBERS["ben"], strict=True):
@@ -247,7 +245,7 @@ def signed_ws(tmp_path: Path, keys: dict[str, Path]) -> Path:
     return make_team_workspace(tmp_path / "ws", policy, keys=public)
 
 
-def test_signed_commits_by_their_members_pass(signed_ws, keys):
+def test_signed_commits_by_their_members_pass(signed_ws, keys) -> None:
     start = head(signed_ws)
     change(
         signed_ws,
@@ -285,7 +283,7 @@ def test_signed_commits_by_their_members_pass(signed_ws, keys):
     assert 'Good "git" signature for ann@example.com' in check.stderr
 
 
-def test_an_unsigned_commit_is_refused(signed_ws):
+def test_an_unsigned_commit_is_refused(signed_ws) -> None:
     start = head(signed_ws)
     commit = change(signed_ws, "ben", "unsigned", {"deals/ben-1.yaml": deal("bolt", 5, "ben")})
     result = verify(signed_ws, f"{start}..HEAD")
@@ -295,7 +293,7 @@ def test_an_unsigned_commit_is_refused(signed_ws):
     ]
 
 
-def test_a_forged_author_email_is_refused(signed_ws, keys):
+def test_a_forged_author_email_is_refused(signed_ws, keys) -> None:
     start = head(signed_ws)
     # ben writes as ann (her email), signing with his own key: ann may do what ben may not
     forged = signed(keys["ben"])
@@ -308,7 +306,7 @@ def test_a_forged_author_email_is_refused(signed_ws, keys):
     ]
 
 
-def test_a_signature_over_other_bytes_is_refused(signed_ws, keys):
+def test_a_signature_over_other_bytes_is_refused(signed_ws, keys) -> None:
     """A valid signature copied from another commit does not cover this one."""
     start = head(signed_ws)
     change(
@@ -334,7 +332,7 @@ def test_a_signature_over_other_bytes_is_refused(signed_ws, keys):
     assert "require_signed: the signature is not by their signing_key" in result.out
 
 
-def test_tcrm_signs_its_own_commits_when_git_is_set_to(signed_ws, keys, monkeypatch):
+def test_tcrm_signs_its_own_commits_when_git_is_set_to(signed_ws, keys, monkeypatch) -> None:
     start = head(signed_ws)
     for key, value in zip(("NAME", "EMAIL"), MEMBERS["ben"], strict=True):
         monkeypatch.setenv(f"GIT_AUTHOR_{key}", value)
@@ -352,7 +350,9 @@ def test_tcrm_signs_its_own_commits_when_git_is_set_to(signed_ws, keys, monkeypa
     assert "require_signed: the signature is not by their signing_key" in result.out
 
 
-def test_a_member_without_a_signing_key_cannot_push_while_signatures_are_required(signed_ws, keys):
+def test_a_member_without_a_signing_key_cannot_push_while_signatures_are_required(
+    signed_ws, keys
+) -> None:
     settings = (signed_ws / "tcrm.yaml").read_text()
     chloe_key = keys["chloe"].with_suffix(".pub").read_text().strip()
     without = settings.replace(f"  signing_key: {chloe_key}\n", "")
@@ -373,7 +373,9 @@ def test_a_member_without_a_signing_key_cannot_push_while_signatures_are_require
     ]
 
 
-def test_tcrm_syncs_merge_commit_is_signed_and_passes(tmp_path, signed_ws, keys, monkeypatch):
+def test_tcrm_syncs_merge_commit_is_signed_and_passes(
+    tmp_path, signed_ws, keys, monkeypatch
+) -> None:
     remote = bare_repository(tmp_path / "signed.git")
     git_as("ann", signed_ws, "push", "-q", str(remote), "HEAD:refs/heads/main")
     subprocess.run(

@@ -30,12 +30,9 @@ from tests.clitools import (
     last_message,
     load,
     run,
-    sample_ws,
     snapshot,
     status_clean,
 )
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
 
 
 def ids_where(root: Path, folder: str, key: str, value: str) -> list[str]:

@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import cli, git, run_tcrm
+
+from tests.clitools import git, run_tcrm
+from tests.clitools import run as cli
 
 ACME = "name: Acme\ntype: company\nstatus: active\n"
 WEBSITE = "title: Website\nclient: acme\npipeline: sales\nstage: lead\nstatus: open\n"
@@ -59,21 +61,21 @@ EXPECTED_PREFIXES = [
 ]
 
 
-def test_a_new_workspace_checks_ok(workspace):
+def test_a_new_workspace_checks_ok(workspace) -> None:
     result = cli("-w", workspace.root, "check")
     assert result.code == 0
     assert result.out == ""
     assert result.err == "ok: no records\n"
 
 
-def test_a_valid_workspace_checks_ok_with_a_one_line_summary(valid_ws):
+def test_a_valid_workspace_checks_ok_with_a_one_line_summary(valid_ws) -> None:
     result = cli("-w", valid_ws.root, "check")
     assert result.code == 0
     assert result.out == ""
     assert result.err.splitlines() == ["ok: 1 client, 1 deal"]
 
 
-def test_every_problem_is_listed_as_path_line_message(broken_ws):
+def test_every_problem_is_listed_as_path_line_message(broken_ws) -> None:
     result = cli("-w", broken_ws.root, "check")
     assert result.code == 1
     lines = result.out.splitlines()
@@ -85,7 +87,7 @@ def test_every_problem_is_listed_as_path_line_message(broken_ws):
     assert result.err.splitlines() == ["4 problem(s)"]
 
 
-def test_check_changes_nothing(broken_ws):
+def test_check_changes_nothing(broken_ws) -> None:
     root = broken_ws.root
     head = git(root, "rev-parse", "HEAD")
     status = git(root, "status", "--porcelain")
@@ -95,7 +97,7 @@ def test_check_changes_nothing(broken_ws):
     assert (root / "deals" / "bad-amount.yaml").read_text(encoding="utf-8") == BAD_AMOUNT
 
 
-def test_check_json_parses_and_names_each_problem(broken_ws):
+def test_check_json_parses_and_names_each_problem(broken_ws) -> None:
     result = cli("-w", broken_ws.root, "check", "--json")
     assert result.code == 1
     report = json.loads(result.out)
@@ -112,7 +114,7 @@ def test_check_json_parses_and_names_each_problem(broken_ws):
         assert f"{problem['path']}:{problem['line']}: {problem['message']}".startswith(prefix)
 
 
-def test_check_json_on_a_valid_workspace(valid_ws):
+def test_check_json_on_a_valid_workspace(valid_ws) -> None:
     result = cli("-w", valid_ws.root, "check", "--json")
     assert result.code == 0
     assert json.loads(result.out) == {
@@ -123,7 +125,7 @@ def test_check_json_on_a_valid_workspace(valid_ws):
     }
 
 
-def test_check_as_a_separate_process(broken_ws):
+def test_check_as_a_separate_process(broken_ws) -> None:
     result = run_tcrm("-w", str(broken_ws.root), "check")
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
@@ -135,7 +137,7 @@ def test_check_as_a_separate_process(broken_ws):
     assert [p["line"] for p in json.loads(piped.stdout)["problems"]] == [3, 6, 4, 2]
 
 
-def test_bad_settings_timezone_is_located_in_tcrm_yaml(workspace):
+def test_bad_settings_timezone_is_located_in_tcrm_yaml(workspace) -> None:
     path = workspace.root / "tcrm.yaml"
     text = path.read_text(encoding="utf-8").replace("timezone: UTC", "timezone: Mars/Olympus")
     path.write_text(text, encoding="utf-8")
@@ -147,7 +149,7 @@ def test_bad_settings_timezone_is_located_in_tcrm_yaml(workspace):
     ]
 
 
-def test_newer_settings_version_says_to_upgrade(workspace):
+def test_newer_settings_version_says_to_upgrade(workspace) -> None:
     path = workspace.root / "tcrm.yaml"
     text = path.read_text(encoding="utf-8").replace("version: 1", "version: 2")
     path.write_text(text, encoding="utf-8")
@@ -158,7 +160,7 @@ def test_newer_settings_version_says_to_upgrade(workspace):
     assert line.endswith("upgrade tcrm")
 
 
-def test_broken_settings_yaml_is_located(workspace):
+def test_broken_settings_yaml_is_located(workspace) -> None:
     path = workspace.root / "tcrm.yaml"
     text = path.read_text(encoding="utf-8").replace("currency: EUR", "currency: 'EUR")
     path.write_text(text, encoding="utf-8")
@@ -168,7 +170,7 @@ def test_broken_settings_yaml_is_located(workspace):
     assert line.startswith(f"tcrm.yaml:{line_of(text, 'currency:')}: invalid YAML: ")
 
 
-def test_a_misspelt_field_is_pointed_out(valid_ws):
+def test_a_misspelt_field_is_pointed_out(valid_ws) -> None:
     root = valid_ws.root
     # an optional field that is unset, spelt nearly like its name: a typo
     client = "name: Typo Ltd\ntype: company\nnotse: call back\nfavourite_colour: blue\n"
@@ -188,7 +190,7 @@ def test_a_misspelt_field_is_pointed_out(valid_ws):
     ]
 
 
-def test_reference_list_values_and_ids_are_checked(valid_ws):
+def test_reference_list_values_and_ids_are_checked(valid_ws) -> None:
     root = valid_ws.root
     text = "name: Tv Co\ntype: company\nsource: tv\ntags:\n- vip\n- shiny\n"
     write(root, "clients/tv-co.yaml", text)
@@ -203,7 +205,7 @@ def test_reference_list_values_and_ids_are_checked(valid_ws):
     assert len(lines) == 3
 
 
-def test_check_outside_a_workspace_is_one_line_error(tmp_path):
+def test_check_outside_a_workspace_is_one_line_error(tmp_path) -> None:
     (tmp_path / "plain").mkdir()
     result = cli("-w", tmp_path / "plain", "check")
     assert result.code == 1

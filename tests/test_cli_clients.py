@@ -15,13 +15,9 @@ from tests.clitools import (
     commit_count,
     git,
     run,
-    sample_ws,
     snapshot,
     status_clean,
 )
-
-__all__ = ["sample_ws"]  # the fixture, used by name
-
 
 # --- helpers ---------------------------------------------------------------------------
 

@@ -17,12 +17,9 @@ from tests.clitools import (
     commit_count,
     git,
     run,
-    sample_ws,
     snapshot,
     status_clean,
 )
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
 
 TODAY = "2026-11-23"
 AT = "2026-11-23T09:00+01:00"  # TCRM_NOW, to the minute, as stored

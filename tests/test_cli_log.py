@@ -20,12 +20,9 @@ from tests.clitools import (
     commit_count,
     git,
     run,
-    sample_ws,
     snapshot,
     status_clean,
 )
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
 
 DEAL = "acme-logistics-website-relaunch"
 

@@ -16,11 +16,8 @@ from tests.clitools import (
     assert_refused,
     commit_count,
     run,
-    sample_ws,
     snapshot,
 )
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
 
 
 def hits(*args: str) -> list[dict]:

@@ -10,10 +10,7 @@ from typing import Any
 import pytest
 
 from tcrm.cli import completion
-from tests.clitools import sample_ws
 from tests.earlytools import heavy, settle, tcrm
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
 
 DEAL = "acme-logistics-website-relaunch"
 

@@ -12,9 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.clitools import ROOT, sample_ws
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
+from tests.clitools import ROOT
 
 REGENERATE = "python scripts/make_completions.py"
 

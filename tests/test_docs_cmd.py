@@ -7,9 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from tcrm.store.workspace import Workspace
-from tests.clitools import commit_count, run, sample_ws, snapshot, status_clean
-
-__all__ = ["sample_ws"]  # a fixture, imported for pytest
+from tests.clitools import commit_count, run, snapshot, status_clean
 
 STAGES = """\
 | # | Stage | Id | Win probability | Rots after | Required | Tasks on entry |
@@ -32,7 +30,7 @@ MATRIX = """\
 """
 
 
-def test_docs_on_the_sample_workspace_has_the_stage_table_and_transition_matrix(sample_ws):
+def test_docs_on_the_sample_workspace_has_the_stage_table_and_transition_matrix(sample_ws) -> None:
     before, commits = snapshot(sample_ws), commit_count(sample_ws)
     result = run("docs")
     assert result.code == 0, result.err
@@ -53,7 +51,7 @@ def test_docs_on_the_sample_workspace_has_the_stage_table_and_transition_matrix(
     assert snapshot(sample_ws) == before and commit_count(sample_ws) == commits
 
 
-def test_docs_writes_one_page_per_file(sample_ws, tmp_path):
+def test_docs_writes_one_page_per_file(sample_ws, tmp_path) -> None:
     out = tmp_path / "site"
     result = run("docs", "-o", out)
     assert result.code == 0, result.err
@@ -72,7 +70,7 @@ def test_docs_writes_one_page_per_file(sample_ws, tmp_path):
     assert status_clean(sample_ws)
 
 
-def test_docs_json_lists_the_pages(sample_ws):
+def test_docs_json_lists_the_pages(sample_ws) -> None:
     result = run("docs", "--json")
     assert result.code == 0
     pages = json.loads(result.out)["pages"]
@@ -86,7 +84,7 @@ def test_docs_json_lists_the_pages(sample_ws):
     assert STAGES in pages[1]["markdown"]
 
 
-def test_the_changelog_explains_each_settings_change(sample_ws):
+def test_the_changelog_explains_each_settings_change(sample_ws) -> None:
     ws = Workspace(sample_ws)
     text = (sample_ws / "tcrm.yaml").read_text(encoding="utf-8")
     changed = text.replace(

@@ -30,9 +30,7 @@ from tcrm.errors import (
     ValidationError,
     option,
 )
-from tests.clitools import NOW, assert_refused, commit_count, run, sample_ws, snapshot
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
+from tests.clitools import NOW, assert_refused, commit_count, run, snapshot
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tcrm"
 

@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.clitools import commit_count, git, run
-from tests.teamtools import as_user, assert_healthy, sync, team
-
-__all__ = ["as_user", "team"]  # fixtures, imported for pytest
+from tests.teamtools import assert_healthy, sync
 
 TEAM = """team:
 - {id: ann, name: Ann Becker}
@@ -41,7 +39,7 @@ def escalations(root: Path) -> list[dict]:
 
 def test_two_clones_running_remind_then_syncing_have_exactly_one_escalation(
     team, as_user, monkeypatch
-):
+) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ann")
     configure(ann, lead="    max_days: 7\n    escalate_to: ben\n")
@@ -80,7 +78,9 @@ def test_two_clones_running_remind_then_syncing_have_exactly_one_escalation(
     assert commit_count(ann) == commits
 
 
-def test_one_escalation_per_stay_cancelled_when_the_deal_moves_on(team, as_user, monkeypatch):
+def test_one_escalation_per_stay_cancelled_when_the_deal_moves_on(
+    team, as_user, monkeypatch
+) -> None:
     ann = team["ann"]
     as_user("ann")
     configure(ann, lead="    max_days: 7\n    escalate_to: ben\n")
@@ -103,7 +103,9 @@ def test_one_escalation_per_stay_cancelled_when_the_deal_moves_on(team, as_user,
     assert [t["status"] for t in found if t["id"] != first["id"]] == ["open"]
 
 
-def test_a_stage_task_left_open_past_its_template_max_days_escalates(team, as_user, monkeypatch):
+def test_a_stage_task_left_open_past_its_template_max_days_escalates(
+    team, as_user, monkeypatch
+) -> None:
     ann = team["ann"]
     as_user("ann")
     configure(ann, qualified_task="      max_days: 3\n      escalate_to: chloe\n")
@@ -119,7 +121,7 @@ def test_a_stage_task_left_open_past_its_template_max_days_escalates(team, as_us
     assert "Schedule a discovery call" in task["title"]
 
 
-def test_report_aging_shows_stays_against_the_standard_time(team, as_user, monkeypatch):
+def test_report_aging_shows_stays_against_the_standard_time(team, as_user, monkeypatch) -> None:
     ann = team["ann"]
     as_user("ann")
     configure(ann, lead="    max_days: 7\n    escalate_to: ben\n")
@@ -141,7 +143,7 @@ def test_report_aging_shows_stays_against_the_standard_time(team, as_user, monke
         ("    max_days: 0\n", "max_days"),
     ],
 )
-def test_bad_standard_times_are_refused_by_check(team, as_user, lead, message):
+def test_bad_standard_times_are_refused_by_check(team, as_user, lead, message) -> None:
     ann = team["ann"]
     as_user("ann")
     configure(ann, lead=lead)

@@ -19,12 +19,9 @@ from tests.clitools import (
     commit_count,
     git,
     run,
-    sample_ws,
     snapshot,
     status_clean,
 )
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
 
 KINDS = ("clients", "deals", "tasks", "activities")
 SINGULAR = {"clients": "client", "deals": "deal", "tasks": "task", "activities": "activity"}

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tcrm.store.workspace import Workspace
-from tests.clitools import load, snapshot
-from tests.conftest import cli, commit_count, git
+from tests.clitools import commit_count, git, load, snapshot
+from tests.clitools import run as cli
 
 NOW = "2026-11-23T09:00:00+01:00"
 

@@ -14,8 +14,7 @@ from textual.widgets.select import InvalidSelectValueError
 from tcrm.model.records import Client, Deal
 from tcrm.store.workspace import Workspace
 from tcrm.tui.screens.forms import ClientEditForm, DealEditForm
-from tests.clitools import load
-from tests.conftest import commit_count, git
+from tests.clitools import commit_count, git, load
 from tests.test_fields import FIELDS
 from tests.test_tui_pilot import drive, field_error, make_app, settle, type_into
 

@@ -23,7 +23,7 @@ from tcrm.devtools.generate import write_generated_workspace
 from tcrm.errors import GitError
 from tcrm.store import git as gitstore
 from tcrm.store.git import committing as git_commits
-from tests.conftest import git
+from tests.clitools import git
 
 WHEN = datetime(2026, 11, 23, 9, 30, tzinfo=timezone(timedelta(hours=1)))
 

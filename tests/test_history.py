@@ -13,9 +13,7 @@ from tcrm.model.records import Activity, Client, Deal
 from tcrm.services.setup import init_workspace
 from tcrm.store.workspace import Workspace
 from tests.clitools import assert_refused, commit_count, git, run, snapshot, status_clean
-from tests.teamtools import as_user, edit, put, record, sync, team
-
-__all__ = ["as_user", "team"]  # fixtures, imported for pytest
+from tests.teamtools import edit, put, record, sync
 
 UTC = ZoneInfo("UTC")
 
@@ -89,7 +87,7 @@ def history_json(*args: str) -> list[dict]:
     return json.loads(result.out)
 
 
-def test_history_of_a_deal_lists_each_stage_change_with_author_and_date(deal_ws):
+def test_history_of_a_deal_lists_each_stage_change_with_author_and_date(deal_ws) -> None:
     entries = history_json("acme-website", "--field", "stage")
     summary = [
         (
@@ -147,7 +145,7 @@ def test_history_of_a_deal_lists_each_stage_change_with_author_and_date(deal_ws)
     assert lines[3].startswith("2026-11-02 10:00\tAnn Becker\tacme-website\tstage: (none) -> lead")
 
 
-def test_history_without_a_field_shows_every_change_field_by_field(deal_ws):
+def test_history_without_a_field_shows_every_change_field_by_field(deal_ws) -> None:
     entries = history_json("acme website")  # an exact name works as a reference too
     assert [e["message"] for e in entries] == [
         "deal acme-website: qualified -> proposal",
@@ -168,7 +166,7 @@ def test_history_without_a_field_shows_every_change_field_by_field(deal_ws):
     assert run("history", "acme-website").out.splitlines()[-1].split("\t")[3] == "created"
 
 
-def test_history_shows_readable_values_not_truncated_json(deal_ws):
+def test_history_shows_readable_values_not_truncated_json(deal_ws) -> None:
     notes = "Prefers calls after lunch; decision by the board in January, budget approved"
     edit(
         deal_ws,
@@ -193,7 +191,7 @@ def test_history_shows_readable_values_not_truncated_json(deal_ws):
     assert "{" not in table.out and '"' not in table.out and "..." not in table.out
 
 
-def test_history_filters_by_author_and_date_and_covers_the_whole_workspace(deal_ws):
+def test_history_filters_by_author_and_date_and_covers_the_whole_workspace(deal_ws) -> None:
     by_ben = history_json("acme-website", "--author", "BEN")
     assert [e["message"] for e in by_ben] == [
         "deal acme-website: set amount",
@@ -213,13 +211,13 @@ def test_history_filters_by_author_and_date_and_covers_the_whole_workspace(deal_
     assert everything[-1]["message"] == "init: tcrm workspace"
 
 
-def test_history_refuses_an_unknown_record_and_a_bad_date(deal_ws):
+def test_history_refuses_an_unknown_record_and_a_bad_date(deal_ws) -> None:
     before, commits = snapshot(deal_ws), commit_count(deal_ws)
     assert_refused(deal_ws, run("history", "nosuch"), before, commits)
     assert_refused(deal_ws, run("history", "--since", "someday"), before, commits)
 
 
-def test_history_of_a_deleted_record_is_still_there(deal_ws):
+def test_history_of_a_deleted_record_is_still_there(deal_ws) -> None:
     ws = Workspace(deal_ws)
     with ws.transaction("client acme: delete") as tx:
         tx.delete("client", "acme")
@@ -227,7 +225,7 @@ def test_history_of_a_deleted_record_is_still_there(deal_ws):
     assert [e["action"] for e in entries] == ["delete", "add"]
 
 
-def test_history_follows_an_activity_moved_to_another_year(deal_ws):
+def test_history_follows_an_activity_moved_to_another_year(deal_ws) -> None:
     activity = Activity(
         id="a2k3m4n5", kind="call", at="2025-12-31T16:00+00:00", summary="Year-end call"
     )
@@ -244,7 +242,7 @@ def test_history_follows_an_activity_moved_to_another_year(deal_ws):
     assert entries[1]["path"] == "activities/2025/a2k3m4n5.yaml"
 
 
-def test_history_follows_a_record_a_sync_moved_to_a_fresh_id(team, as_user):
+def test_history_follows_a_record_a_sync_moved_to_a_fresh_id(team, as_user) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ann")
     put(ann, "client gamma: add", Client(id="gamma", name="Gamma"), create=True)
@@ -268,7 +266,7 @@ def test_history_follows_a_record_a_sync_moved_to_a_fresh_id(team, as_user):
 # --- undo ---------------------------------------------------------------------------------
 
 
-def test_undo_restores_the_previous_state_as_a_new_commit(deal_ws):
+def test_undo_restores_the_previous_state_as_a_new_commit(deal_ws) -> None:
     path = deal_ws / "deals/acme-website.yaml"
     moved = git(deal_ws, "rev-parse", "HEAD").strip()
     before_move = git(deal_ws, "show", "HEAD~1:deals/acme-website.yaml")
@@ -289,7 +287,7 @@ def test_undo_restores_the_previous_state_as_a_new_commit(deal_ws):
     assert stages == ["qualified", "proposal", "qualified", "lead"]
 
 
-def test_undo_again_walks_back_one_change_at_a_time_and_only_your_own(deal_ws, as_user):
+def test_undo_again_walks_back_one_change_at_a_time_and_only_your_own(deal_ws, as_user) -> None:
     assert run("undo").code == 0  # chloe's move
     before, commits = snapshot(deal_ws), commit_count(deal_ws)
     result = run("undo")  # next: ben's amount, which is not chloe's to undo
@@ -305,7 +303,7 @@ def test_undo_again_walks_back_one_change_at_a_time_and_only_your_own(deal_ws, a
     assert status_clean(deal_ws)
 
 
-def test_undo_of_an_add_deletes_the_record(tmp_path, monkeypatch):
+def test_undo_of_an_add_deletes_the_record(tmp_path, monkeypatch) -> None:
     root = init_workspace(tmp_path / "ws", name="Co").root
     put(root, "client acme: add", Client(id="acme", name="Acme"), create=True)
     assert run("-w", root, "undo").code == 0
@@ -314,7 +312,7 @@ def test_undo_of_an_add_deletes_the_record(tmp_path, monkeypatch):
     assert status_clean(root)
 
 
-def test_undo_dry_run_shows_the_change_and_changes_nothing(deal_ws):
+def test_undo_dry_run_shows_the_change_and_changes_nothing(deal_ws) -> None:
     before, commits = snapshot(deal_ws), commit_count(deal_ws)
     result = run("undo", "--dry-run", "--json")
     assert result.code == 0, result.err
@@ -329,7 +327,7 @@ def test_undo_dry_run_shows_the_change_and_changes_nothing(deal_ws):
     assert snapshot(deal_ws) == before and commit_count(deal_ws) == commits
 
 
-def test_undo_refuses_uncommitted_changes(deal_ws):
+def test_undo_refuses_uncommitted_changes(deal_ws) -> None:
     path = deal_ws / "deals/acme-website.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "notes: wip\n", encoding="utf-8")
     before, commits = snapshot(deal_ws), commit_count(deal_ws)
@@ -338,7 +336,9 @@ def test_undo_refuses_uncommitted_changes(deal_ws):
     assert "deals/acme-website.yaml has uncommitted changes" in result.err
 
 
-def test_undo_refuses_a_fresh_workspace_a_hand_made_commit_and_a_sync(tmp_path, team, as_user):
+def test_undo_refuses_a_fresh_workspace_a_hand_made_commit_and_a_sync(
+    tmp_path, team, as_user
+) -> None:
     """A merge is never undone; ben's own change before it is (see test_sync_team)."""
     fresh = init_workspace(tmp_path / "fresh", name="Co").root
     before, commits = snapshot(fresh), commit_count(fresh)

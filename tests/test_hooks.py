@@ -14,9 +14,7 @@ import pytest
 
 from tcrm.model.records import Deal
 from tests.clitools import assert_refused, commit_count, git, run, snapshot, status_clean
-from tests.teamtools import as_user, assert_healthy, put, sync, team
-
-__all__ = ["as_user", "team"]  # fixtures, imported for pytest
+from tests.teamtools import assert_healthy, put, sync
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "hooks.md"
 
@@ -54,7 +52,7 @@ def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return target
 
 
-def test_a_hook_pulled_from_a_teammate_runs_only_once_trusted(team, out, as_user):
+def test_a_hook_pulled_from_a_teammate_runs_only_once_trusted(team, out, as_user) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ann")
     add_hook(ann, "notify-won.sh", RECORDER, "{on: deal.won, run: hooks/notify-won.sh}")
@@ -116,7 +114,9 @@ def _documented_example() -> dict:
     return json.loads(block.group(1))
 
 
-def test_a_trusted_hook_receives_the_json_documented_in_docs_hooks_md(workspace, out, monkeypatch):
+def test_a_trusted_hook_receives_the_json_documented_in_docs_hooks_md(
+    workspace, out, monkeypatch
+) -> None:
     root = workspace.root
     monkeypatch.setenv("TCRM_NOW", "2026-11-23T09:30:00+00:00")
     put(
@@ -147,7 +147,7 @@ def test_a_trusted_hook_receives_the_json_documented_in_docs_hooks_md(workspace,
     assert payload == expected
 
 
-def test_a_blocking_before_hook_refuses_the_change_with_nothing_written(workspace):
+def test_a_blocking_before_hook_refuses_the_change_with_nothing_written(workspace) -> None:
     root = workspace.root
     assert run("-w", root, "client", "add", "Acme").code == 0
     put(
@@ -171,7 +171,7 @@ def test_a_blocking_before_hook_refuses_the_change_with_nothing_written(workspac
     assert run("-w", root, "deal", "won", "big").code == 0
 
 
-def test_a_failing_after_hook_is_reported_and_keeps_the_change(workspace):
+def test_a_failing_after_hook_is_reported_and_keeps_the_change(workspace) -> None:
     root = workspace.root
     add_hook(
         root,
@@ -195,7 +195,7 @@ def _alive(pid: int) -> bool:
     return "\nState:\tZ" not in status  # a zombie is dead, waiting for its parent
 
 
-def test_a_hanging_hook_and_its_children_are_killed_at_the_timeout(workspace, tmp_path):
+def test_a_hanging_hook_and_its_children_are_killed_at_the_timeout(workspace, tmp_path) -> None:
     root = workspace.root
     pids = tmp_path / "pids"
     script = f"#!/bin/sh\nsleep 300 &\necho $! > {pids}\nwait\n"
@@ -210,7 +210,7 @@ def test_a_hanging_hook_and_its_children_are_killed_at_the_timeout(workspace, tm
     assert status_clean(root)
 
 
-def test_task_overdue_fires_once_per_task_per_day(workspace, out, monkeypatch):
+def test_task_overdue_fires_once_per_task_per_day(workspace, out, monkeypatch) -> None:
     root = workspace.root
     add_hook(root, "late.sh", RECORDER, "{on: task.overdue, run: hooks/late.sh}")
     assert run("-w", root, "hooks", "trust").code == 0
@@ -227,7 +227,9 @@ def test_task_overdue_fires_once_per_task_per_day(workspace, out, monkeypatch):
     assert len(runs(out)) == 2
 
 
-def test_a_hook_outside_the_workspace_or_through_a_link_never_runs(workspace, tmp_path, out):
+def test_a_hook_outside_the_workspace_or_through_a_link_never_runs(
+    workspace, tmp_path, out
+) -> None:
     root = workspace.root
     before, commits = snapshot(root), commit_count(root)
     settings = root / "tcrm.yaml"
@@ -254,7 +256,7 @@ def test_a_hook_outside_the_workspace_or_through_a_link_never_runs(workspace, tm
     assert runs(out) == []
 
 
-def test_blocking_is_refused_on_an_after_event(workspace):
+def test_blocking_is_refused_on_an_after_event(workspace) -> None:
     root = workspace.root
     settings = root / "tcrm.yaml"
     settings.write_text(
@@ -265,7 +267,7 @@ def test_blocking_is_refused_on_an_after_event(workspace):
     assert "only before.* events may block" in result.out + result.err
 
 
-def test_sync_merged_fires_with_the_records_the_sync_changed(team, out, as_user):
+def test_sync_merged_fires_with_the_records_the_sync_changed(team, out, as_user) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ben")
     add_hook(ben, "merged.sh", RECORDER, "{on: sync.merged, run: hooks/merged.sh}")
@@ -283,7 +285,7 @@ def test_sync_merged_fires_with_the_records_the_sync_changed(team, out, as_user)
 
 def test_an_import_fires_once_with_every_record_and_warns_once_when_untrusted(
     workspace, out, tmp_path
-):
+) -> None:
     root = workspace.root
     add_hook(root, "ok.sh", RECORDER, "{on: client.added, run: hooks/ok.sh}")
     csv = tmp_path / "clients.csv"

@@ -19,9 +19,7 @@ import pytest
 
 from tcrm.store.yamlio import load_fast
 from tests.clitools import commit_count, git, run, status_clean
-from tests.teamtools import as_user, edit, team
-
-__all__ = ["as_user", "team"]  # fixtures, imported for pytest
+from tests.teamtools import edit
 
 STEPS = ("temps", "journal", "rename", "renamed", "index-lock", "index", "committed")
 """Every step of a change, in order (see tcrm.store.journal)."""

@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.clitools import assert_refused, commit_count, git, run, snapshot, status_clean
-from tests.teamtools import as_user, put, sync, team
-
-__all__ = ["as_user", "team"]  # fixtures, imported for pytest
+from tests.teamtools import put, sync
 
 LINK = "is a symbolic link; tcrm does not follow links"
 SECRET = "password=hunter2"
@@ -51,7 +49,7 @@ def _outside_files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-def test_task_add_never_writes_through_a_linked_tasks_folder(sample_ws, outside):
+def test_task_add_never_writes_through_a_linked_tasks_folder(sample_ws, outside) -> None:
     _commit_link(sample_ws, "tasks", "../outside")
     before, commits, planted = snapshot(sample_ws), commit_count(sample_ws), _outside_files(outside)
     result = run("task", "add", "Call Acme back")
@@ -61,7 +59,7 @@ def test_task_add_never_writes_through_a_linked_tasks_folder(sample_ws, outside)
     assert status_clean(sample_ws)
 
 
-def test_reads_skip_a_linked_folder_with_a_warning(sample_ws, outside):
+def test_reads_skip_a_linked_folder_with_a_warning(sample_ws, outside) -> None:
     _commit_link(sample_ws, "tasks", "../outside")
     result = run("task", "list", "--all")
     assert result.code == 0, result.err
@@ -69,7 +67,7 @@ def test_reads_skip_a_linked_folder_with_a_warning(sample_ws, outside):
     assert f"tcrm: warning: tasks: {LINK}" in result.err
 
 
-def test_client_show_does_not_print_a_linked_record_file(sample_ws, outside):
+def test_client_show_does_not_print_a_linked_record_file(sample_ws, outside) -> None:
     _commit_link(sample_ws, "clients/cfg.yaml", outside / "secret.yaml")
     result = run("client", "show", "cfg")
     assert result.code != 0
@@ -81,7 +79,7 @@ def test_client_show_does_not_print_a_linked_record_file(sample_ws, outside):
     assert f"tcrm: warning: clients/cfg.yaml: {LINK}" in listed.err
 
 
-def test_a_bulk_update_neither_follows_nor_commits_a_linked_record(sample_ws, outside):
+def test_a_bulk_update_neither_follows_nor_commits_a_linked_record(sample_ws, outside) -> None:
     _commit_link(sample_ws, "clients/cfg.yaml", outside / "secret.yaml")
     commits, planted = commit_count(sample_ws), _outside_files(outside)
     result = run("client", "update", "--all", "--add-tag", "vip")
@@ -98,7 +96,7 @@ def test_a_bulk_update_neither_follows_nor_commits_a_linked_record(sample_ws, ou
 
 
 @pytest.mark.parametrize("change", ["put", "delete"])
-def test_a_write_to_a_linked_record_refuses_and_changes_nothing(sample_ws, outside, change):
+def test_a_write_to_a_linked_record_refuses_and_changes_nothing(sample_ws, outside, change) -> None:
     """A change that names the linked file itself (a bulk update skips it instead)."""
     from tcrm.model.records import Client
     from tcrm.store import links
@@ -120,7 +118,7 @@ def test_a_write_to_a_linked_record_refuses_and_changes_nothing(sample_ws, outsi
     assert commit_count(sample_ws) == commits
 
 
-def test_check_reports_a_linked_folder_and_a_linked_record(sample_ws, outside):
+def test_check_reports_a_linked_folder_and_a_linked_record(sample_ws, outside) -> None:
     _commit_link(sample_ws, "tasks", "../outside")
     _commit_link(sample_ws, "clients/cfg.yaml", outside / "secret.yaml")
     result = run("check")
@@ -131,7 +129,7 @@ def test_check_reports_a_linked_folder_and_a_linked_record(sample_ws, outside):
     assert "Planted outside" not in result.out
 
 
-def test_a_linked_settings_file_is_refused(sample_ws, tmp_path):
+def test_a_linked_settings_file_is_refused(sample_ws, tmp_path) -> None:
     settings = tmp_path / "settings.yaml"
     settings.write_bytes((sample_ws / "tcrm.yaml").read_bytes())
     _commit_link(sample_ws, "tcrm.yaml", settings)
@@ -142,7 +140,7 @@ def test_a_linked_settings_file_is_refused(sample_ws, tmp_path):
     assert run("check").code == 1
 
 
-def test_a_linked_year_folder_of_activities_is_skipped(sample_ws, outside):
+def test_a_linked_year_folder_of_activities_is_skipped(sample_ws, outside) -> None:
     (outside / "a2345678.yaml").write_text(
         "at: 2026-11-20T10:00:00+01:00\nkind: note\nsummary: Planted activity\n"
     )
@@ -152,7 +150,7 @@ def test_a_linked_year_folder_of_activities_is_skipped(sample_ws, outside):
     assert f"activities/2019: {LINK}" in result.out
 
 
-def test_the_store_finds_the_first_link_on_a_path(tmp_path):
+def test_the_store_finds_the_first_link_on_a_path(tmp_path) -> None:
     from tcrm.store import links
 
     (tmp_path / "clients").mkdir()
@@ -170,7 +168,7 @@ def test_the_store_finds_the_first_link_on_a_path(tmp_path):
 
 
 @pytest.mark.parametrize("diverged", [False, True], ids=["fast-forward", "merge"])
-def test_a_sync_that_brings_a_link_where_a_folder_was_refuses(team, as_user, diverged):
+def test_a_sync_that_brings_a_link_where_a_folder_was_refuses(team, as_user, diverged) -> None:
     from tcrm.model.records import Client, Task
 
     ann, ben = team["ann"], team["ben"]

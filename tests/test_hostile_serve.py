@@ -22,10 +22,7 @@ from pathlib import Path
 import pytest
 
 from tcrm.ics.server import FeedServer
-from tests.clitools import sample_ws
 from tests.servetools import FEED, TIMEOUT, TOKEN, ServeProcess, get, serve_in_thread
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
 
 ATTACKERS = 70
 
@@ -108,7 +105,7 @@ class Conn:
         return self._stream.read()
 
 
-def test_request_lines_with_control_characters_are_logged_escaped(sample_ws):
+def test_request_lines_with_control_characters_are_logged_escaped(sample_ws) -> None:
     attacks = [
         b"GET /calendar.ics\x1b]0;owned\x07\x1b[2J HTTP/1.1",
         b'GET /x\r127.0.0.1 "GET /calendar.ics HTTP/1.1" 200 - HTTP/1.1',
@@ -143,7 +140,7 @@ def test_request_lines_with_control_characters_are_logged_escaped(sample_ws):
         (("--token", TOKEN, "--quiet"), {}, "--token"),
     ],
 )
-def test_the_token_is_never_printed(sample_ws, args, env, source):
+def test_the_token_is_never_printed(sample_ws, args, env, source) -> None:
     with ServeProcess(*args, env=env) as server:
         banner = server.wait_for("Serving ")
         port = int(re.search(r"http://127\.0\.0\.1:(\d+)/<token>/calendar\.ics", banner)[1])
@@ -216,7 +213,7 @@ class Slowloris:
 
 
 @many_clients
-def test_slowloris_from_one_address_leaves_room_for_everybody_else(serving):
+def test_slowloris_from_one_address_leaves_room_for_everybody_else(serving) -> None:
     # 70 slow connections from one address, a byte each per 0.5 s (the issue's attack,
     # faster): the server holds a bounded number of them and refuses the rest at once.
     attack = Slowloris(serving.port, [_source(1)] * ATTACKERS, interval=0.5, rounds=120)
@@ -233,7 +230,7 @@ def test_slowloris_from_one_address_leaves_room_for_everybody_else(serving):
 
 
 @many_clients
-def test_slow_headers_meet_a_total_deadline_then_clients_are_served(serving):
+def test_slow_headers_meet_a_total_deadline_then_clients_are_served(serving) -> None:
     # 70 attackers from 70 addresses, each under the per-client limit, together over the
     # server's total: the headers' total deadline (not a timeout per read, which a byte
     # every 0.25 s never meets) closes every one of them.
@@ -254,7 +251,7 @@ def test_slow_headers_meet_a_total_deadline_then_clients_are_served(serving):
 
 
 @many_clients
-def test_connections_are_bounded_per_client_and_in_all(serving):
+def test_connections_are_bounded_per_client_and_in_all(serving) -> None:
     serving.max_clients, serving.max_per_client = 3, 2
     with ExitStack() as stack:
         for n in (1, 1, 2):  # two connections from one address, one from another
@@ -275,7 +272,7 @@ def test_connections_are_bounded_per_client_and_in_all(serving):
 
 
 @pytest.mark.parametrize("path", ["/wrong-token-0000000/calendar.ics", "/calendar.ics"])
-def test_the_token_is_checked_before_any_header_is_read(serving, path):
+def test_the_token_is_checked_before_any_header_is_read(serving, path) -> None:
     with Conn(serving.port) as conn:
         conn.send(f"GET {path} HTTP/1.1\r\n".encode())  # no header, no blank line: wait
         answer = conn.response()
@@ -287,7 +284,7 @@ def test_the_token_is_checked_before_any_header_is_read(serving, path):
 @pytest.mark.parametrize(
     "host", ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example:{port}", "0.0.0.0"]
 )
-def test_without_a_token_a_foreign_host_name_is_refused(open_serving, host):
+def test_without_a_token_a_foreign_host_name_is_refused(open_serving, host) -> None:
     # DNS rebinding: a web page at evil.example whose name now resolves to 127.0.0.1
     answer = get(open_serving.port, "/calendar.ics", Host=host.format(port=open_serving.port))
     assert answer.status == 421
@@ -295,7 +292,7 @@ def test_without_a_token_a_foreign_host_name_is_refused(open_serving, host):
     assert b"BEGIN:VCALENDAR" not in answer.body and b"Northwind" not in answer.body
 
 
-def test_without_a_token_the_host_must_be_one_and_well_formed(open_serving):
+def test_without_a_token_the_host_must_be_one_and_well_formed(open_serving) -> None:
     port = open_serving.port
     for headers in (
         b"",
@@ -313,12 +310,12 @@ def test_without_a_token_the_host_must_be_one_and_well_formed(open_serving):
 @pytest.mark.parametrize(
     "host", ["127.0.0.1:{port}", "127.0.0.1", "localhost:{port}", "LocalHost", "localhost:9000"]
 )
-def test_without_a_token_this_machine_s_names_are_served(open_serving, host):
+def test_without_a_token_this_machine_s_names_are_served(open_serving, host) -> None:
     answer = get(open_serving.port, "/calendar.ics", Host=host.format(port=open_serving.port))
     assert answer.status == 200
 
 
-def test_with_a_token_any_host_is_served(serving):
+def test_with_a_token_any_host_is_served(serving) -> None:
     # behind a TLS proxy the Host is the proxy's public name; the token guards the feed
     assert get(serving.port, FEED, Host="calendar.example.org").status == 200
 
@@ -337,7 +334,9 @@ SMUGGLED = f"GET /{TOKEN}/ben.ics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
     ids=["content-length", "chunked", "both", "expect-100"],
 )
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
-def test_a_request_with_a_body_is_answered_once_and_the_connection_closed(serving, method, framing):
+def test_a_request_with_a_body_is_answered_once_and_the_connection_closed(
+    serving, method, framing
+) -> None:
     # desync: a body the server does not read would be taken for the next request
     with Conn(serving.port) as conn:
         conn.send(f"{method} {FEED} HTTP/1.1\r\nHost: 127.0.0.1\r\n{framing}".encode())
@@ -347,7 +346,7 @@ def test_a_request_with_a_body_is_answered_once_and_the_connection_closed(servin
         assert conn.rest() == b""  # nothing else: the smuggled request is not answered
 
 
-def test_keep_alive_answers_pipelined_requests_in_order_and_honours_close(serving):
+def test_keep_alive_answers_pipelined_requests_in_order_and_honours_close(serving) -> None:
     requests = (
         f"GET {FEED} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
         f"HEAD /{TOKEN}/ben.ics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"

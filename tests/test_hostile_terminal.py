@@ -112,13 +112,13 @@ def hostile_ws(sample_ws: Path) -> Path:
     ],
     ids=lambda a: " ".join(a),
 )
-def test_record_text_reaches_the_terminal_escaped(hostile_ws, args):
+def test_record_text_reaches_the_terminal_escaped(hostile_ws, args) -> None:
     code, output = run_on_pty(hostile_ws, *args)
     assert code == 0, output
     assert_nothing_raw(output)
 
 
-def test_a_confirmation_line_echoes_its_input_escaped(sample_ws):
+def test_a_confirmation_line_echoes_its_input_escaped(sample_ws) -> None:
     code, output = run_on_pty(sample_ws, "client", "add", ARGV_HOSTILE)
     assert code == 0, output
     assert b"Added client" in output
@@ -126,7 +126,7 @@ def test_a_confirmation_line_echoes_its_input_escaped(sample_ws):
         assert raw not in output, (raw, output)
 
 
-def test_an_error_line_shows_record_text_escaped(hostile_ws):
+def test_an_error_line_shows_record_text_escaped(hostile_ws) -> None:
     """An error that quotes a record: adding a client with the hostile one's name."""
     code, output = run_on_pty(hostile_ws, "client", "add", HOSTILE.replace("\x00", "\x01"))
     assert code == 1, output
@@ -134,7 +134,7 @@ def test_an_error_line_shows_record_text_escaped(hostile_ws):
     assert_nothing_raw(output)
 
 
-def test_json_keeps_the_exact_data(hostile_ws):
+def test_json_keeps_the_exact_data(hostile_ws) -> None:
     result = run("client", "show", "evil", "--json")
     assert result.code == 0, result.err
     client = json.loads(result.out)["client"]
@@ -142,7 +142,7 @@ def test_json_keeps_the_exact_data(hostile_ws):
     assert client["notes"] == HOSTILE
 
 
-def test_piped_text_is_escaped_too(hostile_ws):
+def test_piped_text_is_escaped_too(hostile_ws) -> None:
     """A pipe often ends in a terminal (``| less``, ``| head``): only --json is exact."""
     result = run("client", "list")
     assert result.code == 0, result.err
@@ -151,7 +151,7 @@ def test_piped_text_is_escaped_too(hostile_ws):
     assert "\\x1b]0;pwned\\x07Evil" in result.out
 
 
-def test_check_warns_about_control_characters(hostile_ws):
+def test_check_warns_about_control_characters(hostile_ws) -> None:
     result = run("check")
     assert result.code == 0, result.out + result.err
     assert "clients/evil.yaml:1: name: holds control characters" in result.err
@@ -175,7 +175,7 @@ def _painted(app) -> str:
     return "\n".join(out)
 
 
-def test_the_tui_paints_record_text_escaped(hostile_ws):
+def test_the_tui_paints_record_text_escaped(hostile_ws) -> None:
     import asyncio
 
     from tcrm.store.workspace import Workspace
@@ -205,7 +205,7 @@ def test_the_tui_paints_record_text_escaped(hostile_ws):
         assert "\\x1b]0;pwned\\x07" in painted, name
 
 
-def test_the_console_escapes_text_handed_to_it_already_built():
+def test_the_console_escapes_text_handed_to_it_already_built() -> None:
     """The boundary holds for a new command that builds rich objects itself: a ``Text``
     (not laid out from a string) and a table cell are checked on their way out."""
     import io

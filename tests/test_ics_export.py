@@ -31,12 +31,9 @@ from tests.clitools import (
     commit_count,
     git,
     run,
-    sample_ws,
     snapshot,
     status_clean,
 )
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
 
 DST_TASK = "t3n2drwx"
 """The sample's task due 2026-03-29 09:30 Europe/Berlin (the day clocks go forward); done."""
@@ -98,7 +95,7 @@ def add_task(*args: str) -> str:
 # --- the sample calendar, in two parsers ------------------------------------------------
 
 
-def test_sample_calendar_reads_back_in_icalendar_and_vobject(sample_ws):
+def test_sample_calendar_reads_back_in_icalendar_and_vobject(sample_ws) -> None:
     data = export(sample_ws)
     facts = sample_facts(sample_ws)
     assert facts["tasks"] >= 30 and facts["alarms"] >= 10 and facts["rrules"] >= 5
@@ -127,7 +124,7 @@ def test_sample_calendar_reads_back_in_icalendar_and_vobject(sample_ws):
     assert f"task-tee6mj3g@{DOMAIN}" in uids  # the weekly pipeline review
 
 
-def test_dst_day_reads_as_0930_local_and_0730_utc_in_both_parsers(sample_ws):
+def test_dst_day_reads_as_0930_local_and_0730_utc_in_both_parsers(sample_ws) -> None:
     data = export(sample_ws, "--closed")
     uid = f"task-{DST_TASK}@{DOMAIN}"
     assert b"DTSTART;TZID=Europe/Berlin:20260329T093000" in data
@@ -145,7 +142,7 @@ def test_dst_day_reads_as_0930_local_and_0730_utc_in_both_parsers(sample_ws):
     assert other.dtstart.value.astimezone(UTC) == datetime(2026, 3, 29, 7, 30, tzinfo=UTC)
 
 
-def test_own_tasks_around_dst_changes_in_two_zones(sample_ws):
+def test_own_tasks_around_dst_changes_in_two_zones(sample_ws) -> None:
     """Open fixture tasks: the day before and the day of Berlin's change, and New York's."""
     before = add_task("Before the change", "--due", "2026-03-28 09:30", "--tz", "Europe/Berlin")
     on = add_task("On the change", "--due", "2026-03-29 09:30", "--tz", "Europe/Berlin")
@@ -168,7 +165,7 @@ def test_own_tasks_around_dst_changes_in_two_zones(sample_ws):
 # --- time forms -----------------------------------------------------------------------
 
 
-def test_all_day_task_is_value_date_with_next_day_end(sample_ws):
+def test_all_day_task_is_value_date_with_next_day_end(sample_ws) -> None:
     task = add_task("Whole-day task", "--due", "2026-12-07", "--remind", "1d")
     data = export(sample_ws)
     event = components(data)[f"task-{task}@{DOMAIN}"]
@@ -184,7 +181,7 @@ def theirs_date(data: bytes, task_id: str) -> date:
     return vobject_events(data)[f"task-{task_id}@{DOMAIN}"].dtstart.value
 
 
-def test_offset_only_due_becomes_utc_and_duration_is_kept(sample_ws):
+def test_offset_only_due_becomes_utc_and_duration_is_kept(sample_ws) -> None:
     task = add_task("Offset task", "--due", "2026-12-01 10:00", "--duration", "90")
     result = run("task", "edit", task, "--set", "due=2026-12-01T10:00+05:30")
     assert result.code == 0, result.err
@@ -195,7 +192,7 @@ def test_offset_only_due_becomes_utc_and_duration_is_kept(sample_ws):
     assert "TZID" not in event["DTSTART"].params
 
 
-def test_reminders_are_display_alarms_before_the_start(sample_ws):
+def test_reminders_are_display_alarms_before_the_start(sample_ws) -> None:
     data = export(sample_ws)
     review = components(data)[f"task-tee6mj3g@{DOMAIN}"]  # 09:30, 45 min, remind 15m
     assert review.start == datetime(2026, 11, 23, 9, 30, tzinfo=BERLIN)
@@ -208,7 +205,7 @@ def test_reminders_are_display_alarms_before_the_start(sample_ws):
     assert b"TRIGGER:-PT15M" in data
 
 
-def test_recurrence_until_is_written_in_the_form_rfc_5545_requires(sample_ws):
+def test_recurrence_until_is_written_in_the_form_rfc_5545_requires(sample_ws) -> None:
     timed = add_task("Until", "--due", "2026-12-01 10:00", "--repeat", "FREQ=WEEKLY;UNTIL=20270101")
     day = add_task("Until day", "--due", "2026-12-01", "--repeat", "FREQ=DAILY;UNTIL=20261205")
     data = export(sample_ws)
@@ -225,7 +222,7 @@ def test_recurrence_until_is_written_in_the_form_rfc_5545_requires(sample_ws):
     assert len(list(theirs[f"task-{day}@{DOMAIN}"].getrruleset())) == 5
 
 
-def test_deals_are_all_day_on_their_expected_close_date(sample_ws):
+def test_deals_are_all_day_on_their_expected_close_date(sample_ws) -> None:
     data = export(sample_ws)
     deal = components(data)[f"deal-acme-logistics-driver-onboarding-app@{DOMAIN}"]
     assert deal["DTSTART"].dt == date(2026, 12, 23)
@@ -240,7 +237,7 @@ def test_deals_are_all_day_on_their_expected_close_date(sample_ws):
     assert description.endswith("tcrm deal show acme-logistics-driver-onboarding-app")
 
 
-def test_activities_are_past_events_in_utc(sample_ws):
+def test_activities_are_past_events_in_utc(sample_ws) -> None:
     facts = sample_facts(sample_ws)
     data = export(sample_ws, "--activities", "--no-tasks", "--no-deals")
     events = components(data)
@@ -257,7 +254,7 @@ def test_activities_are_past_events_in_utc(sample_ws):
 # --- text: escaping, folding, non-ASCII -------------------------------------------------
 
 
-def test_text_is_escaped_folded_and_reads_back_exactly(sample_ws):
+def test_text_is_escaped_folded_and_reads_back_exactly(sample_ws) -> None:
     title = "Call Zoë Łukasz, re: «Angebot»; bring 3,5 kg of 🍪 " + "very long title " * 6
     notes = "Line one, with a comma; and a semicolon\nLine two: \\ backslash\nDrei: Größe"
     task = add_task(title.strip(), "--due", "2026-12-02 15:00", "--note", notes)
@@ -277,7 +274,7 @@ def test_text_is_escaped_folded_and_reads_back_exactly(sample_ws):
 # --- VTODO and closed tasks --------------------------------------------------------------
 
 
-def test_todo_mode_writes_vtodos_with_due_and_alarms_relative_to_it(sample_ws):
+def test_todo_mode_writes_vtodos_with_due_and_alarms_relative_to_it(sample_ws) -> None:
     facts = sample_facts(sample_ws)
     data = export(sample_ws, "--todo", "--closed")
     todos = components(data, "VTODO")
@@ -299,7 +296,7 @@ def test_todo_mode_writes_vtodos_with_due_and_alarms_relative_to_it(sample_ws):
     assert len(theirs.vtodo_list) == len(todos)
 
 
-def test_closed_tasks_are_left_out_by_default_and_marked_with_closed(sample_ws):
+def test_closed_tasks_are_left_out_by_default_and_marked_with_closed(sample_ws) -> None:
     facts = sample_facts(sample_ws)
     plain = components(export(sample_ws, "--no-deals"))
     assert len(plain) == facts["tasks"]
@@ -315,7 +312,7 @@ def test_closed_tasks_are_left_out_by_default_and_marked_with_closed(sample_ws):
 # --- stability ----------------------------------------------------------------------------
 
 
-def test_exporting_twice_gives_identical_bytes_on_stdout_and_in_files(sample_ws):
+def test_exporting_twice_gives_identical_bytes_on_stdout_and_in_files(sample_ws) -> None:
     first = export(sample_ws, "--activities", "--closed")
     second = export(sample_ws, "--activities", "--closed", name="again.ics")
     assert first == second
@@ -331,7 +328,7 @@ def test_exporting_twice_gives_identical_bytes_on_stdout_and_in_files(sample_ws)
     assert process.stdout == first and process.stderr == b""
 
 
-def test_a_clone_exports_the_same_bytes(sample_ws, tmp_path):
+def test_a_clone_exports_the_same_bytes(sample_ws, tmp_path) -> None:
     """UIDs and revisions come from the record ids, the workspace name and git history,
     never from paths or checkout times."""
     original = export(sample_ws)
@@ -347,7 +344,7 @@ def _pairs(before: bytes, after: bytes) -> tuple[dict, dict]:
     return components(before), components(after)
 
 
-def test_changing_one_task_changes_only_that_event(sample_ws):
+def test_changing_one_task_changes_only_that_event(sample_ws) -> None:
     before = export(sample_ws)
     ws = Workspace(sample_ws)
     task = ws.get("task", "t2ejnwdx")
@@ -372,7 +369,7 @@ def test_changing_one_task_changes_only_that_event(sample_ws):
     assert [z.to_ical() for z in zones[0]] == [z.to_ical() for z in zones[1]]
 
 
-def test_a_cli_change_bumps_sequence_and_an_uncommitted_edit_changes_nothing(sample_ws):
+def test_a_cli_change_bumps_sequence_and_an_uncommitted_edit_changes_nothing(sample_ws) -> None:
     """The feed shows committed records: a hand edit shows (and bumps SEQUENCE) once
     committed, so discarding it never takes SEQUENCE back (tests/test_ics_sequence.py)."""
     before = components(export(sample_ws))
@@ -392,7 +389,7 @@ def test_a_cli_change_bumps_sequence_and_an_uncommitted_edit_changes_nothing(sam
     assert edited[uid].to_ical() == snoozed[uid].to_ical()
 
 
-def test_revisions_come_from_one_walk_with_counts_and_times(sample_ws):
+def test_revisions_come_from_one_walk_with_counts_and_times(sample_ws) -> None:
     run("task", "snooze", "t2ejnwdx", "+1d")
     paths = ["tasks/t2ejnwdx.yaml", "tasks/tee6mj3g.yaml", "tasks/missing.yaml"]
     (sample_ws / "tasks" / "tnew0000.yaml").write_text("title: new\n", encoding="utf-8")
@@ -410,7 +407,7 @@ def test_revisions_come_from_one_walk_with_counts_and_times(sample_ws):
 # --- the file: atomic, permissions --------------------------------------------------------
 
 
-def test_the_output_file_is_replaced_by_rename_and_never_seen_half_written(sample_ws):
+def test_the_output_file_is_replaced_by_rename_and_never_seen_half_written(sample_ws) -> None:
     target = sample_ws.parent / "feed.ics"
     export(sample_ws, name="feed.ics")
     first_inode = target.stat().st_ino
@@ -440,7 +437,7 @@ def test_the_output_file_is_replaced_by_rename_and_never_seen_half_written(sampl
     assert leftovers == []
 
 
-def test_a_new_file_is_0644_and_an_existing_one_keeps_its_mode(sample_ws):
+def test_a_new_file_is_0644_and_an_existing_one_keeps_its_mode(sample_ws) -> None:
     target = sample_ws.parent / "out.ics"
     export(sample_ws)
     assert target.stat().st_mode & 0o777 == 0o644
@@ -452,7 +449,7 @@ def test_a_new_file_is_0644_and_an_existing_one_keeps_its_mode(sample_ws):
 # --- options --------------------------------------------------------------------------
 
 
-def test_assignee_feed_has_only_their_tasks_and_deals(sample_ws):
+def test_assignee_feed_has_only_their_tasks_and_deals(sample_ws) -> None:
     data = export(sample_ws, "--assignee", "ben")
     cal = icalendar.Calendar.from_ical(data)
     assert str(cal["X-WR-CALNAME"]) == "Northwind Studio (Ben Okafor)"
@@ -467,7 +464,7 @@ def test_assignee_feed_has_only_their_tasks_and_deals(sample_ws):
     assert events[f"task-tzkete4r@{DOMAIN}"]["DTSTART"].params["TZID"] == "America/New_York"
 
 
-def test_since_keeps_later_entries_and_repeating_tasks(sample_ws):
+def test_since_keeps_later_entries_and_repeating_tasks(sample_ws) -> None:
     events = components(export(sample_ws, "--since", "2026-12-01"))
     assert events
     for uid, event in events.items():
@@ -489,7 +486,7 @@ def test_since_keeps_later_entries_and_repeating_tasks(sample_ws):
         (("-o", "/nonexistent-folder/x.ics"), "does not exist"),
     ],
 )
-def test_bad_options_are_refused_with_one_line(sample_ws, args, needle):
+def test_bad_options_are_refused_with_one_line(sample_ws, args, needle) -> None:
     before, commits = snapshot(sample_ws), commit_count(sample_ws)
     result = run("ics", "export", *args)
     assert_refused(sample_ws, result, before, commits)
@@ -497,7 +494,7 @@ def test_bad_options_are_refused_with_one_line(sample_ws, args, needle):
     assert needle in result.err
 
 
-def test_a_directory_as_output_is_refused(sample_ws):
+def test_a_directory_as_output_is_refused(sample_ws) -> None:
     folder = sample_ws.parent / "somewhere"
     folder.mkdir()
     result = run("ics", "export", "-o", str(folder))
@@ -505,7 +502,7 @@ def test_a_directory_as_output_is_refused(sample_ws):
     assert list(folder.iterdir()) == []
 
 
-def test_a_workspace_without_git_history_exports_with_file_times(sample_ws, tmp_path):
+def test_a_workspace_without_git_history_exports_with_file_times(sample_ws, tmp_path) -> None:
     copy = tmp_path / "plain"
     shutil.copytree(sample_ws, copy, ignore=shutil.ignore_patterns(".git"))
     result = run("-w", str(copy), "ics", "export")

@@ -15,9 +15,7 @@ import vobject
 from tcrm.model.records import Client, Deal, Task
 from tcrm.services.setup import init_workspace
 from tests.clitools import git, run
-from tests.teamtools import as_user, edit, put
-
-__all__ = ["as_user"]  # the fixture, imported for pytest
+from tests.teamtools import edit, put
 
 DOMAIN = "seq-co.tcrm"
 TASK = f"task-tcall001@{DOMAIN}"
@@ -81,7 +79,7 @@ def facts(event: Any) -> tuple[int, datetime, str, str]:
     )
 
 
-def test_sequence_never_goes_down_when_an_uncommitted_edit_is_discarded(ws):
+def test_sequence_never_goes_down_when_an_uncommitted_edit_is_discarded(ws) -> None:
     first = facts(events(ws)[TASK])
     path = ws / "tasks" / "tcall001.yaml"
     committed = path.read_text(encoding="utf-8")
@@ -103,7 +101,7 @@ def test_sequence_never_goes_down_when_an_uncommitted_edit_is_discarded(ws):
 )
 def test_a_linked_record_shown_in_the_text_bumps_sequence_and_last_modified(
     ws, kind, record_id, changes, shown
-):
+) -> None:
     before = facts(events(ws)[TASK])
     edit(ws, kind, record_id, f"{kind} {record_id}: change", when=moment(10), **changes)
     after = facts(events(ws)[TASK])
@@ -112,7 +110,7 @@ def test_a_linked_record_shown_in_the_text_bumps_sequence_and_last_modified(
     assert after[1] > before[1] and after[1] == moment(10)
 
 
-def test_linking_another_client_never_lowers_sequence(ws):
+def test_linking_another_client_never_lowers_sequence(ws) -> None:
     for day in (4, 5, 6, 7):  # acme changes often; beta never
         edit(ws, "client", "acme", f"client acme: note {day}", when=moment(day), notes=f"{day}")
     linked_to_acme = facts(events(ws)[TASK])
@@ -123,7 +121,7 @@ def test_linking_another_client_never_lowers_sequence(ws):
     assert linked_to_beta[1] == moment(8)
 
 
-def test_every_change_of_the_event_bumps_sequence_along_a_history(ws):
+def test_every_change_of_the_event_bumps_sequence_along_a_history(ws) -> None:
     """Replaying history commit by commit: whenever the event's text or times differ from
     the previous commit's, SEQUENCE is higher; it never goes down."""
     edit(ws, "client", "acme", "client acme: name", when=moment(4), name="Acme Inc")

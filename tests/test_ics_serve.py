@@ -19,10 +19,8 @@ import pytest
 import vobject
 
 from tcrm.ics.server import MAX_PER_CLIENT, FeedServer, route
-from tests.clitools import run, sample_ws
+from tests.clitools import run
 from tests.servetools import FEED, TIMEOUT, TOKEN, ServeProcess, get, serve_in_thread
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
 
 
 def raw(port: int, request_line: str) -> int:
@@ -50,7 +48,9 @@ def serving(sample_ws: Path) -> Iterator[FeedServer]:
 # --- the feed -------------------------------------------------------------------------
 
 
-def test_feed_is_200_text_calendar_with_validators_and_equals_the_export(serving, sample_ws):
+def test_feed_is_200_text_calendar_with_validators_and_equals_the_export(
+    serving, sample_ws
+) -> None:
     answer = get(serving.port, FEED)
     assert answer.status == 200
     assert answer.headers["content-type"] == "text/calendar; charset=utf-8"
@@ -70,7 +70,7 @@ def test_feed_is_200_text_calendar_with_validators_and_equals_the_export(serving
     assert head.headers["content-length"] == answer.headers["content-length"]
 
 
-def test_conditional_requests_get_304(serving):
+def test_conditional_requests_get_304(serving) -> None:
     first = get(serving.port, FEED)
     etag, modified = first.headers["etag"], first.headers["last-modified"]
     again = get(serving.port, FEED, If_None_Match=etag)
@@ -121,11 +121,11 @@ def test_conditional_requests_get_304(serving):
         f"/{TOKEN}%2fcalendar.ics",
     ],
 )
-def test_every_other_path_is_404(serving, path):
+def test_every_other_path_is_404(serving, path) -> None:
     assert raw(serving.port, f"GET {path} HTTP/1.1") == 404
 
 
-def test_absolute_uri_and_other_methods_serve_nothing(serving):
+def test_absolute_uri_and_other_methods_serve_nothing(serving) -> None:
     assert raw(serving.port, f"GET http://127.0.0.1:{serving.port}{FEED} HTTP/1.1") == 404
     assert raw(serving.port, f"POST {FEED} HTTP/1.1") == 501
     assert raw(serving.port, f"DELETE {FEED} HTTP/1.1") == 501
@@ -133,7 +133,7 @@ def test_absolute_uri_and_other_methods_serve_nothing(serving):
     assert raw(serving.port, f"GET {FEED}?refresh=1 HTTP/1.1") == 200  # apps add cache-busters
 
 
-def test_route_matches_raw_text_only():
+def test_route_matches_raw_text_only() -> None:
     assert route(FEED, TOKEN) == "calendar"
     assert route(f"/{TOKEN}/ben.ics?x=1", TOKEN) == "ben"
     assert route("/calendar.ics", None) == "calendar"
@@ -141,7 +141,7 @@ def test_route_matches_raw_text_only():
     assert route("/calendar.ics", TOKEN) is None
 
 
-def test_per_member_feed(serving, sample_ws):
+def test_per_member_feed(serving, sample_ws) -> None:
     answer = get(serving.port, f"/{TOKEN}/ben.ics")
     assert answer.status == 200
     cal = icalendar.Calendar.from_ical(answer.body)
@@ -153,7 +153,7 @@ def test_per_member_feed(serving, sample_ws):
     assert get(serving.port, f"/{TOKEN}/ann.ics").body != answer.body
 
 
-def test_an_edit_is_served_at_once_and_unchanged_feeds_are_not_rendered_again(serving):
+def test_an_edit_is_served_at_once_and_unchanged_feeds_are_not_rendered_again(serving) -> None:
     first = get(serving.port, FEED)
     cached = serving.cache.get(None)
     assert serving.cache.get(None) is cached  # nothing changed: no re-render
@@ -176,7 +176,7 @@ def test_an_edit_is_served_at_once_and_unchanged_feeds_are_not_rendered_again(se
     assert f"task-{task_id}@".encode() not in third.body
 
 
-def test_a_broken_settings_file_keeps_the_last_good_feed(serving, sample_ws):
+def test_a_broken_settings_file_keeps_the_last_good_feed(serving, sample_ws) -> None:
     good = get(serving.port, FEED)
     settings = sample_ws / "tcrm.yaml"
     text = settings.read_text(encoding="utf-8")
@@ -186,7 +186,7 @@ def test_a_broken_settings_file_keeps_the_last_good_feed(serving, sample_ws):
     assert still.status == 200 and still.body == good.body
 
 
-def test_concurrent_clients_get_the_same_feed(serving):
+def test_concurrent_clients_get_the_same_feed(serving) -> None:
     # as many at once as one address may open (all come from 127.0.0.1)
     n = MAX_PER_CLIENT
     with ThreadPoolExecutor(max_workers=n) as pool:
@@ -196,14 +196,14 @@ def test_concurrent_clients_get_the_same_feed(serving):
     assert len({a.headers["etag"] for a in answers}) == 1
 
 
-def test_without_a_token_the_feed_is_at_the_root(sample_ws):
+def test_without_a_token_the_feed_is_at_the_root(sample_ws) -> None:
     for server in serve_in_thread(sample_ws, None):
         assert get(server.port, "/calendar.ics").status == 200
         assert get(server.port, "/chloe.ics").status == 200
         assert get(server.port, FEED).status == 404
 
 
-def test_todo_option_serves_vtodos(sample_ws):
+def test_todo_option_serves_vtodos(sample_ws) -> None:
     for server in serve_in_thread(sample_ws, TOKEN, todo=True, deals=False):
         cal = icalendar.Calendar.from_ical(get(server.port, FEED).body)
         assert cal.walk("VTODO") and not cal.walk("VEVENT")
@@ -212,7 +212,7 @@ def test_todo_option_serves_vtodos(sample_ws):
 # --- the command ----------------------------------------------------------------------
 
 
-def test_refuses_a_non_loopback_address_without_a_token(sample_ws):
+def test_refuses_a_non_loopback_address_without_a_token(sample_ws) -> None:
     for host in ("0.0.0.0", "::", "192.0.2.10", "example.org"):
         result = run("ics", "serve", "--host", host, "--port", "0")
         assert result.code == 2, result
@@ -221,7 +221,7 @@ def test_refuses_a_non_loopback_address_without_a_token(sample_ws):
         assert "--token" in lines[0]
 
 
-def test_refuses_a_weak_token_and_a_busy_port(sample_ws):
+def test_refuses_a_weak_token_and_a_busy_port(sample_ws) -> None:
     result = run("ics", "serve", "--token", "short")
     assert result.code == 2 and result.err.startswith("tcrm: error: --token")
     with socket.socket() as busy:
@@ -234,7 +234,7 @@ def test_refuses_a_weak_token_and_a_busy_port(sample_ws):
     assert len(result.err.strip().splitlines()) == 1
 
 
-def test_serve_process_answers_and_stops_cleanly_on_ctrl_c(sample_ws):
+def test_serve_process_answers_and_stops_cleanly_on_ctrl_c(sample_ws) -> None:
     with ServeProcess(env={"TCRM_ICS_TOKEN": TOKEN}) as server:
         first = server.wait_for("Serving ")
         match = re.search(r"http://127\.0\.0\.1:(\d+)/(\S+)/calendar\.ics", first)

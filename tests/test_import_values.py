@@ -16,12 +16,9 @@ from tests.clitools import (
     git,
     load,
     run,
-    sample_ws,
     snapshot,
     status_clean,
 )
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
 
 HUBSPOT_COMPANIES = (
     "Record ID,Company name,Company Domain Name,Original Source,Lifecycle Stage,Industry,"

@@ -22,13 +22,9 @@ from tests.clitools import (
     last_message,
     load,
     run,
-    sample_ws,
     snapshot,
     status_clean,
 )
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
-
 
 # Three people of one company, one of them on two cards' worth of folded lines; vCard 3.0
 # as Apple Contacts and Google write it (CRLF, TYPE lists, folded NOTE).

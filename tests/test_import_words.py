@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import assert_refused, commit_count, git, run, sample_ws, snapshot
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
+from tests.clitools import assert_refused, commit_count, git, run, snapshot
 
 
 def write(path: Path, text: str) -> Path:

@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import AUTHOR_EMAIL, AUTHOR_NAME, cli, git, run_tcrm
 
 import tcrm
 from tcrm.store.yamlio import load_fast
+from tests.clitools import AUTHOR_EMAIL, AUTHOR_NAME, git, run_tcrm
+from tests.clitools import run as cli
 
 
 def files_under(root: Path) -> dict[str, bytes]:
@@ -22,7 +23,7 @@ def files_under(root: Path) -> dict[str, bytes]:
     }
 
 
-def test_init_makes_a_clean_repository_with_one_commit(tmp_path):
+def test_init_makes_a_clean_repository_with_one_commit(tmp_path) -> None:
     root = tmp_path / "crm"
     result = run_tcrm("init", str(root))
     assert result.returncode == 0, result.stderr
@@ -51,7 +52,7 @@ def test_init_makes_a_clean_repository_with_one_commit(tmp_path):
     assert checked.stdout == ""
 
 
-def test_init_refuses_an_existing_workspace_and_changes_nothing(workspace):
+def test_init_refuses_an_existing_workspace_and_changes_nothing(workspace) -> None:
     root = workspace.root
     (root / "tcrm.yaml").write_text(
         (root / "tcrm.yaml").read_text(encoding="utf-8") + "# my edit\n", encoding="utf-8"
@@ -71,7 +72,7 @@ def test_init_refuses_an_existing_workspace_and_changes_nothing(workspace):
 
 
 @pytest.mark.parametrize("name", ["Acme Ltd", "Acme: The Company", "Société Générale"])
-def test_init_name_lands_in_the_settings(tmp_path, name):
+def test_init_name_lands_in_the_settings(tmp_path, name) -> None:
     root = tmp_path / "crm"
     result = cli("init", root, "--name", name)
     assert result.code == 0, result.err
@@ -82,14 +83,14 @@ def test_init_name_lands_in_the_settings(tmp_path, name):
     assert git(root, "show", "HEAD:tcrm.yaml") == text
 
 
-def test_init_creates_missing_parent_directories(tmp_path):
+def test_init_creates_missing_parent_directories(tmp_path) -> None:
     root = tmp_path / "a" / "b" / "crm"
     assert cli("init", root).code == 0
     assert (root / "tcrm.yaml").is_file()
     assert load_fast((root / "tcrm.yaml").read_text(encoding="utf-8"))["name"] == "My company"
 
 
-def test_init_into_a_file_is_refused(tmp_path):
+def test_init_into_a_file_is_refused(tmp_path) -> None:
     target = tmp_path / "file"
     target.write_text("not a directory")
     result = cli("init", target)
@@ -98,13 +99,13 @@ def test_init_into_a_file_is_refused(tmp_path):
     assert target.read_text() == "not a directory"
 
 
-def test_version():
+def test_version() -> None:
     result = run_tcrm("--version")
     assert result.returncode == 0
     assert result.stdout == f"tcrm {tcrm.__version__}\n"
 
 
-def test_installed_console_script():
+def test_installed_console_script() -> None:
     script = Path(sys.executable).parent / "tcrm"
     if not script.exists():
         pytest.skip("the tcrm console script is not installed next to this Python")

@@ -81,7 +81,7 @@ def all_imports(layer: str) -> list[tuple[str, int, str]]:
     return out
 
 
-def test_import_finder_sees_nested_relative_and_guarded_imports():
+def test_import_finder_sees_nested_relative_and_guarded_imports() -> None:
     source = (
         "from __future__ import annotations\n"
         "import os\n"
@@ -103,7 +103,7 @@ def test_import_finder_sees_nested_relative_and_guarded_imports():
 
 
 @pytest.mark.parametrize("layer", ["model", "store", "services", "reports", "mail"])
-def test_core_layers_import_no_front_end_library(layer):
+def test_core_layers_import_no_front_end_library(layer) -> None:
     bad = [
         f"{where}: {name}"
         for where, _, name in all_imports(layer)
@@ -113,7 +113,7 @@ def test_core_layers_import_no_front_end_library(layer):
 
 
 @pytest.mark.parametrize("layer", ["model", "store", "services", "reports", "mail"])
-def test_core_layers_import_only_layers_below_them(layer):
+def test_core_layers_import_only_layers_below_them(layer) -> None:
     allowed = ALLOWED_TCRM[layer]
     bad = [
         f"{where}: {name}"
@@ -147,7 +147,7 @@ def test_cli_modules_import_no_module_that_imports_them() -> None:
     assert mutual_imports(PACKAGE / "cli") == []
 
 
-def test_only_the_git_package_imports_dulwich():
+def test_only_the_git_package_imports_dulwich() -> None:
     users = []
     for path in sorted(PACKAGE.rglob("*.py")):
         module = module_name(path)
@@ -159,7 +159,7 @@ def test_only_the_git_package_imports_dulwich():
     assert outside == set(), users
 
 
-def test_reading_a_workspace_loads_no_front_end_no_dulwich_and_no_round_trip_engine():
+def test_reading_a_workspace_loads_no_front_end_no_dulwich_and_no_round_trip_engine() -> None:
     """ruamel.yaml (the round-trip engine) is for editing one file: reading never loads it."""
     watched = (*FRONT_END_LIBRARIES, "dulwich", "ruamel")
     code = (
@@ -206,7 +206,7 @@ def module_level_imports(tree: ast.Module, module: str) -> list[tuple[int, str]]
     return imports(source, module)
 
 
-def test_the_import_line_finder_skips_functions_and_type_checking():
+def test_the_import_line_finder_skips_functions_and_type_checking() -> None:
     source = (
         "from typing import TYPE_CHECKING\n"
         "import typer\n"
@@ -219,7 +219,7 @@ def test_the_import_line_finder_skips_functions_and_type_checking():
     assert names == {"typing", "typing.TYPE_CHECKING", "typer"}
 
 
-def test_cli_modules_import_heavy_libraries_only_where_they_are_used():
+def test_cli_modules_import_heavy_libraries_only_where_they_are_used() -> None:
     bad = []
     for path in layer_files("cli"):
         if path.name == "tui_cmds.py":

@@ -27,7 +27,7 @@ texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_si
 @given(name=texts, subject=texts, body=texts)
 def test_a_draft_reads_back_with_its_one_recipient_whatever_the_record_text(
     name: str, subject: str, body: str
-):
+) -> None:
     draft = Draft((("", "jo@acme.example"),), (), subject, body + "\nHello\n")
     shown = draft_text(Draft(((name, "jo@acme.example"),), (), subject, draft.body))
     try:
@@ -43,7 +43,7 @@ def test_a_draft_reads_back_with_its_one_recipient_whatever_the_record_text(
     assert "\n" not in str(message["Subject"])
 
 
-def test_templates_split_the_subject_and_name_the_line_of_an_unknown_field():
+def test_templates_split_the_subject_and_name_the_line_of_an_unknown_field() -> None:
     template = read_template("Subject: Hi {{client.name}}\n\nDear {{contact.first_name}},\n"
                              "about {{deal.title}}\n", "kb/x.md")  # fmt: skip
     assert (template.subject, template.body_line) == ("Hi {{client.name}}", 3)
@@ -57,7 +57,7 @@ def test_templates_split_the_subject_and_name_the_line_of_an_unknown_field():
         fill("{{client.website}}", {"client.website": " "}, "acme")
 
 
-def test_a_draft_without_recipient_subject_or_body_is_refused():
+def test_a_draft_without_recipient_subject_or_body_is_refused() -> None:
     for text, says in [
         ("Subject: x\n\nbody\n", "no To:"),
         ("To: jo@acme.example\n\nbody\n", "no Subject:"),

@@ -12,7 +12,7 @@ from tcrm.mail.parse import parse_message, read_messages
 from tcrm.model.records import Activity
 from tcrm.services import mail as service
 from tcrm.store.workspace import Workspace
-from tests.conftest import commit_count, git
+from tests.clitools import commit_count, git
 from tests.mailtools import NOW, at, corpus, mail_workspace, message, write_maildir, write_mbox
 
 

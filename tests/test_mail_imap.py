@@ -10,9 +10,7 @@ from tcrm.errors import UsageError
 from tcrm.mail import accounts
 from tcrm.mail.accounts import MailTransportError, make_account, parse_url, plain_refusal
 from tcrm.mail.imap import FolderMark, ImapSession, fetch_folders
-from tests.servers import Dovecot, dovecot, dovecot_tls, free_port
-
-__all__ = ["dovecot", "dovecot_tls"]
+from tests.servers import Dovecot, free_port
 
 
 def message(n: int, sender: str = "jo@acme.example") -> bytes:
@@ -32,7 +30,7 @@ def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "config"
 
 
-def test_urls_parse_with_default_ports_and_an_address_as_user():
+def test_urls_parse_with_default_ports_and_an_address_as_user() -> None:
     url = parse_url("imaps://ann@example.com@mail.example.com", "imap")
     assert (url.scheme, url.user, url.host, url.port, url.tls) == (
         "imaps",
@@ -56,12 +54,12 @@ def test_urls_parse_with_default_ports_and_an_address_as_user():
         ("imaps://", "names no host"),
     ],
 )
-def test_bad_urls_are_refused_with_the_reason(text: str, says: str):
+def test_bad_urls_are_refused_with_the_reason(text: str, says: str) -> None:
     with pytest.raises(UsageError, match=says):
         parse_url(text, "imap")
 
 
-def test_plain_imap_is_allowed_only_to_this_machine():
+def test_plain_imap_is_allowed_only_to_this_machine() -> None:
     url = parse_url("imap://ann@mail.example.com", "imap")
     assert plain_refusal(url, "127.0.0.1") is None
     assert plain_refusal(url, "::1") is None
@@ -69,7 +67,7 @@ def test_plain_imap_is_allowed_only_to_this_machine():
     assert refusal is not None and "offers no STARTTLS" in refusal
 
 
-def test_accounts_are_saved_outside_the_workspace_without_a_password(config_home: Path):
+def test_accounts_are_saved_outside_the_workspace_without_a_password(config_home: Path) -> None:
     account = make_account(
         "work",
         imap="imaps://ann@example.com@mail.example.com",
@@ -91,7 +89,7 @@ def test_accounts_are_saved_outside_the_workspace_without_a_password(config_home
         accounts.remove_account("work")
 
 
-def test_a_broken_config_file_is_one_clear_error(config_home: Path):
+def test_a_broken_config_file_is_one_clear_error(config_home: Path) -> None:
     path = config_home / "tcrm" / "mail.yaml"
     path.parent.mkdir(parents=True)
     path.write_text("accounts:\n  work: [oops\n")
@@ -102,7 +100,7 @@ def test_a_broken_config_file_is_one_clear_error(config_home: Path):
         accounts.load_accounts()
 
 
-def test_the_password_comes_from_the_environment_or_the_command(monkeypatch):
+def test_the_password_comes_from_the_environment_or_the_command(monkeypatch) -> None:
     account = make_account("my-work", imap="imap://ann@h", password_command="echo from-cmd; echo x")
     assert account.password_env == "TCRM_MAIL_PASSWORD_MY_WORK"
     assert accounts.password(account) == "from-cmd"
@@ -115,7 +113,7 @@ def test_the_password_comes_from_the_environment_or_the_command(monkeypatch):
         accounts.password(make_account("y", imap="imap://ann@h"))
 
 
-def test_fetching_is_incremental_and_follows_uidvalidity(dovecot: Dovecot):
+def test_fetching_is_incremental_and_follows_uidvalidity(dovecot: Dovecot) -> None:
     url = parse_url(dovecot.url(), "imap")
     dovecot.append("INBOX", message(1), message(2))
     dovecot.append("Archive", message(3), message(4), message(5))
@@ -139,7 +137,7 @@ def test_fetching_is_incremental_and_follows_uidvalidity(dovecot: Dovecot):
     assert later["Archive"].mark == FolderMark(dovecot.uidvalidity("Archive"), 2)
 
 
-def test_fetching_does_not_mark_messages_read(dovecot: Dovecot):
+def test_fetching_does_not_mark_messages_read(dovecot: Dovecot) -> None:
     dovecot.append("INBOX", message(1))
     fetch_folders(parse_url(dovecot.url(), "imap"), dovecot.password, {"INBOX": None})
     conn = dovecot.session()
@@ -148,7 +146,7 @@ def test_fetching_does_not_mark_messages_read(dovecot: Dovecot):
     conn.logout()
 
 
-def test_wrong_password_unreachable_and_missing_folder_are_one_line(dovecot: Dovecot):
+def test_wrong_password_unreachable_and_missing_folder_are_one_line(dovecot: Dovecot) -> None:
     url = parse_url(dovecot.url(), "imap")
     with pytest.raises(MailTransportError, match="refused the login of 'ann'") as refused:
         ImapSession(url, "wrong")
@@ -160,7 +158,7 @@ def test_wrong_password_unreachable_and_missing_folder_are_one_line(dovecot: Dov
         fetch_folders(url, dovecot.password, {"Nope": None})
 
 
-def test_imaps_and_starttls_verify_the_certificate(dovecot_tls: Dovecot, monkeypatch):
+def test_imaps_and_starttls_verify_the_certificate(dovecot_tls: Dovecot, monkeypatch) -> None:
     dovecot_tls.append("INBOX", message(1))
     assert dovecot_tls.cert is not None
     for scheme in ("imaps", "imap"):  # imap:// upgrades with STARTTLS, the server offers it

@@ -13,10 +13,8 @@ from tcrm.model.records import Activity
 from tcrm.store.workspace import Workspace
 from tests.clitools import assert_refused, commit_count, git, run, snapshot
 from tests.mailtools import NOW, at, mail_workspace, message
-from tests.servers import Dovecot, SmtpServer, dovecot, dovecot_tls, free_port, smtp_server
+from tests.servers import Dovecot, SmtpServer, free_port
 from tests.teamtools import assert_healthy
-
-__all__ = ["dovecot", "dovecot_tls", "smtp_server"]
 
 
 @pytest.fixture
@@ -58,7 +56,9 @@ def filed(root: Path) -> list[tuple[str, str, str]]:
     )
 
 
-def test_sync_files_matched_mail_then_only_what_is_new(ws: Path, dovecot: Dovecot, monkeypatch):
+def test_sync_files_matched_mail_then_only_what_is_new(
+    ws: Path, dovecot: Dovecot, monkeypatch
+) -> None:
     add_account(dovecot, "--password-command", f"printf '%s\\n' '{dovecot.password}'")
     dovecot.append(
         "INBOX",
@@ -106,7 +106,7 @@ def test_sync_files_matched_mail_then_only_what_is_new(ws: Path, dovecot: Doveco
 
 def test_a_new_uidvalidity_reads_the_folder_again_and_files_only_new_mail(
     ws: Path, dovecot: Dovecot, monkeypatch
-):
+) -> None:
     monkeypatch.setenv("TCRM_MAIL_PASSWORD_WORK", dovecot.password)
     add_account(dovecot, folders="Archive")
     dovecot.append("Archive", *(mail(n, "jo@acme.example") for n in (1, 2, 3)))
@@ -129,7 +129,7 @@ def test_a_new_uidvalidity_reads_the_folder_again_and_files_only_new_mail(
 
 def test_wrong_password_unreachable_server_and_no_password_change_nothing(
     ws: Path, dovecot: Dovecot, monkeypatch
-):
+) -> None:
     dovecot.append("INBOX", mail(1, "jo@acme.example"))
     add_account(dovecot)
     before, commits = snapshot(ws), commit_count(ws)
@@ -149,7 +149,7 @@ def test_wrong_password_unreachable_server_and_no_password_change_nothing(
     assert not (ws / ".tcrm" / "mail-sync.json").exists()
 
 
-def test_account_commands_keep_the_config_outside_the_workspace(ws: Path, tmp_path: Path):
+def test_account_commands_keep_the_config_outside_the_workspace(ws: Path, tmp_path: Path) -> None:
     added = run(
         "mail", "account", "add", "work", "--imap", "imaps://ann@ourco.example@mail.example",
         "--smtp", "sendmail:msmtp -t", "--password-command", "pass show mail/work",
@@ -181,7 +181,7 @@ def test_account_commands_keep_the_config_outside_the_workspace(ws: Path, tmp_pa
 
 def test_two_clones_syncing_one_mailbox_merge_to_one_activity_per_message(
     tmp_path: Path, ws: Path, dovecot: Dovecot, monkeypatch
-):
+) -> None:
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "init", "--bare", "-q", str(remote)], check=True)
     assert run("-w", ws, "remote", "add", "origin", remote).code == 0
@@ -211,7 +211,7 @@ def test_two_clones_syncing_one_mailbox_merge_to_one_activity_per_message(
 
 def test_an_untrusted_certificate_is_one_line_and_changes_nothing(
     ws: Path, dovecot_tls: Dovecot, monkeypatch
-):
+) -> None:
     monkeypatch.setenv("TCRM_MAIL_PASSWORD_WORK", dovecot_tls.password)
     dovecot_tls.append("INBOX", mail(1, "jo@acme.example"))
     url = dovecot_tls.url("imaps")
@@ -231,7 +231,7 @@ def test_an_untrusted_certificate_is_one_line_and_changes_nothing(
 
 def test_mail_sent_from_tcrm_and_synced_back_from_sent_is_one_activity(
     ws: Path, dovecot: Dovecot, smtp_server: SmtpServer, monkeypatch
-):
+) -> None:
     monkeypatch.setenv("TCRM_MAIL_PASSWORD_WORK", dovecot.password)
     add_account(dovecot, "--smtp", smtp_server.url, folders="Sent")
     body = ws.parent / "body.txt"
@@ -248,7 +248,9 @@ def test_mail_sent_from_tcrm_and_synced_back_from_sent_is_one_activity(
     assert commit_count(ws) == commits
 
 
-def test_one_failing_account_does_not_stop_the_others(ws: Path, dovecot: Dovecot, monkeypatch):
+def test_one_failing_account_does_not_stop_the_others(
+    ws: Path, dovecot: Dovecot, monkeypatch
+) -> None:
     monkeypatch.setenv("TCRM_MAIL_PASSWORD_WORK", dovecot.password)
     monkeypatch.setenv("TCRM_MAIL_PASSWORD_OLD", "x")
     add_account(dovecot, folders="INBOX")

@@ -21,10 +21,8 @@ from tcrm.services.mail_campaign import parse_rate, run_campaign
 from tcrm.store.workspace import Workspace
 from tests.clitools import assert_refused, commit_count, git, run, snapshot
 from tests.mailtools import NOW, mail_workspace
-from tests.servers import SmtpServer, SmtpTlsServer, smtp_server, smtp_tls_server
+from tests.servers import SmtpServer, SmtpTlsServer
 from tests.teamtools import assert_healthy
-
-__all__ = ["smtp_server", "smtp_tls_server"]
 
 OFFER = """Subject: News for {{client.name}}
 
@@ -116,7 +114,9 @@ def received_equals_filed(server: SmtpServer, root: Path) -> None:
     assert got == logged
 
 
-def test_send_with_a_body_file_sends_then_files_what_was_sent(ws: Path, account: SmtpServer):
+def test_send_with_a_body_file_sends_then_files_what_was_sent(
+    ws: Path, account: SmtpServer
+) -> None:
     body = ws.parent / "body.txt"
     body.write_text("Hello {{contact.first_name}}, the proposal for {{client.name}} is ready.\n")
     commits = commit_count(ws)
@@ -142,7 +142,7 @@ def test_send_with_a_body_file_sends_then_files_what_was_sent(ws: Path, account:
 
 def test_send_composes_in_the_editor_with_headers_at_the_top(
     ws: Path, account: SmtpServer, tmp_path: Path, monkeypatch
-):
+) -> None:
     seen = tmp_path / "seen.txt"
     editor = tmp_path / "editor.sh"
     editor.write_text(
@@ -166,7 +166,9 @@ def test_send_composes_in_the_editor_with_headers_at_the_top(
     received_equals_filed(account, ws)
 
 
-def test_an_emptied_draft_sends_nothing(ws: Path, account: SmtpServer, tmp_path: Path, monkeypatch):
+def test_an_emptied_draft_sends_nothing(
+    ws: Path, account: SmtpServer, tmp_path: Path, monkeypatch
+) -> None:
     editor = tmp_path / "editor.sh"
     editor.write_text('#!/bin/sh\n: > "$1"\n')
     editor.chmod(0o755)
@@ -178,7 +180,7 @@ def test_an_emptied_draft_sends_nothing(ws: Path, account: SmtpServer, tmp_path:
     assert account.received == []
 
 
-def test_unknown_template_field_is_refused_before_sending(ws: Path, account: SmtpServer):
+def test_unknown_template_field_is_refused_before_sending(ws: Path, account: SmtpServer) -> None:
     before, commits = snapshot(ws), commit_count(ws)
     result = run("-w", ws, "mail", "send", "acme", "--template", "kb/bad.md")
     assert_refused(ws, result, before, commits)
@@ -189,7 +191,9 @@ def test_unknown_template_field_is_refused_before_sending(ws: Path, account: Smt
     assert account.received == []
 
 
-def test_a_refused_recipient_is_one_line_and_nothing_is_filed(ws: Path, account: SmtpServer):
+def test_a_refused_recipient_is_one_line_and_nothing_is_filed(
+    ws: Path, account: SmtpServer
+) -> None:
     account.refuse.add("jo@acme.example")
     body = ws.parent / "body.txt"
     body.write_text("Hi\n")
@@ -200,7 +204,7 @@ def test_a_refused_recipient_is_one_line_and_nothing_is_filed(ws: Path, account:
     assert account.received == []
 
 
-def test_dry_run_prints_the_message_and_sends_nothing(ws: Path, account: SmtpServer):
+def test_dry_run_prints_the_message_and_sends_nothing(ws: Path, account: SmtpServer) -> None:
     before, commits = snapshot(ws), commit_count(ws)
     result = run(
         "-w", ws, "mail", "send", "petra", "--subject", "Hi {{client.name}}",
@@ -217,7 +221,7 @@ def test_dry_run_prints_the_message_and_sends_nothing(ws: Path, account: SmtpSer
     assert snapshot(ws) == before and commit_count(ws) == commits
 
 
-def test_send_through_a_sendmail_compatible_command(ws: Path, tmp_path: Path):
+def test_send_through_a_sendmail_compatible_command(ws: Path, tmp_path: Path) -> None:
     outbox = tmp_path / "outbox.eml"
     command = tmp_path / "fake-msmtp"
     command.write_text(f'#!/bin/sh\n[ "$1" = "-t" ] || exit 64\ncat > {outbox}\n')
@@ -282,7 +286,7 @@ def recipients(server: SmtpServer) -> list[str]:
 
 def test_a_campaign_sends_one_personal_message_per_client_and_files_them_in_one_commit(
     ws: Path, account: SmtpServer
-):
+) -> None:
     commits = commit_count(ws)
     dry = run("-w", ws, *CAMPAIGN, "--dry-run", "--json")
     assert dry.code == 0, dry.err
@@ -312,7 +316,7 @@ def test_a_campaign_sends_one_personal_message_per_client_and_files_them_in_one_
 
 def test_a_campaign_stopped_by_a_refused_send_resumes_without_sending_twice(
     ws: Path, account: SmtpServer
-):
+) -> None:
     account.refuse.add("bill@partner.example")  # initech, the third client by id
     commits = commit_count(ws)
     stopped = run("-w", ws, *CAMPAIGN)
@@ -344,7 +348,7 @@ def tcrm_process(ws: Path, *args: str, fault: str) -> subprocess.CompletedProces
 
 def test_a_campaign_killed_after_two_sends_resumes_without_sending_twice(
     ws: Path, account: SmtpServer
-):
+) -> None:
     commits = commit_count(ws)
     killed = tcrm_process(ws, *CAMPAIGN, fault="mail-campaign-sent-2")
     assert killed.returncode == -9, killed.stderr
@@ -361,7 +365,7 @@ def test_a_campaign_killed_after_two_sends_resumes_without_sending_twice(
 
 def test_a_message_that_may_have_gone_out_is_not_sent_again_unless_asked(
     ws: Path, account: SmtpServer
-):
+) -> None:
     killed = tcrm_process(ws, *CAMPAIGN, fault="mail-campaign-sending-3")  # before the send
     assert killed.returncode == -9, killed.stderr
     assert len(account.received) == 2
@@ -376,7 +380,9 @@ def test_a_message_that_may_have_gone_out_is_not_sent_again_unless_asked(
     received_equals_filed(account, ws)
 
 
-def test_the_rate_spaces_messages_with_the_injected_clock(ws: Path, smtp_server: SmtpServer):
+def test_the_rate_spaces_messages_with_the_injected_clock(
+    ws: Path, smtp_server: SmtpServer
+) -> None:
     account = make_account("work", smtp=smtp_server.url, address="ann@ourco.example")
     moments = iter([100.0, 100.5, 103.0, 103.0, 110.0, 115.0, 115.0, 116.0, 117.0])
     slept: list[float] = []
@@ -398,7 +404,7 @@ def test_the_rate_spaces_messages_with_the_injected_clock(ws: Path, smtp_server:
 
 
 @pytest.mark.parametrize("rate", ["fast", "0/min", "30/day", "-1/s"])
-def test_a_bad_rate_is_refused(ws: Path, account: SmtpServer, rate: str):
+def test_a_bad_rate_is_refused(ws: Path, account: SmtpServer, rate: str) -> None:
     before, commits = snapshot(ws), commit_count(ws)
     result = run(
         "-w", ws, "mail", "campaign", "--where", "tag:news", "--template", "offer", "--rate", rate
@@ -408,7 +414,9 @@ def test_a_bad_rate_is_refused(ws: Path, account: SmtpServer, rate: str):
     assert account.received == []
 
 
-def test_smtp_with_starttls_and_a_login(ws: Path, smtp_tls_server: SmtpTlsServer, monkeypatch):
+def test_smtp_with_starttls_and_a_login(
+    ws: Path, smtp_tls_server: SmtpTlsServer, monkeypatch
+) -> None:
     server = smtp_tls_server
     added = run(
         "mail", "account", "add", "work", "--smtp", server.url, "--address", "ann@ourco.example"
@@ -438,7 +446,7 @@ def test_smtp_with_starttls_and_a_login(ws: Path, smtp_tls_server: SmtpTlsServer
     received_equals_filed(server, ws)
 
 
-def test_with_several_accounts_one_is_named(ws: Path, account: SmtpServer, smtp_tls_server):
+def test_with_several_accounts_one_is_named(ws: Path, account: SmtpServer, smtp_tls_server) -> None:
     other = run(
         "mail", "account", "add", "home", "--smtp", smtp_tls_server.url, "--address", "a@b.example"
     )
@@ -455,7 +463,7 @@ def test_with_several_accounts_one_is_named(ws: Path, account: SmtpServer, smtp_
     assert recipients(account) == ["jo@acme.example"] and smtp_tls_server.received == []
 
 
-def test_a_line_break_in_a_record_never_becomes_a_header(ws: Path, account: SmtpServer):
+def test_a_line_break_in_a_record_never_becomes_a_header(ws: Path, account: SmtpServer) -> None:
     client = ws / "clients" / "acme.yaml"
     client.write_text(
         client.read_text().replace("name: Acme GmbH", 'name: "Acme\\nCc: x@evil.example"')
@@ -473,7 +481,7 @@ def test_a_line_break_in_a_record_never_becomes_a_header(ws: Path, account: Smtp
     assert str(message["Subject"]) == "Hi Acme Cc: x@evil.example"
 
 
-def test_nothing_is_sent_when_it_could_not_be_filed(ws: Path, account: SmtpServer):
+def test_nothing_is_sent_when_it_could_not_be_filed(ws: Path, account: SmtpServer) -> None:
     settings = ws / "tcrm.yaml"
     settings.write_text(settings.read_text().replace("  - email\n", ""))
     git(ws, "commit", "-qam", "no email kind")
@@ -488,7 +496,7 @@ def test_nothing_is_sent_when_it_could_not_be_filed(ws: Path, account: SmtpServe
 
 def test_mail_sent_but_not_filed_says_so_and_a_campaign_files_it_next_run(
     ws: Path, account: SmtpServer
-):
+) -> None:
     git(ws, "checkout", "-q", "--detach")  # tcrm commits on a branch only
     commits = commit_count(ws)
     sent = run("-w", ws, "mail", "send", "acme", "--subject", "Hi", "--body-file", "-", stdin="x")

@@ -17,11 +17,11 @@ from tcrm.services.mail import activity_id, survey_activity_id
 from tcrm.store.workspace import Workspace
 from tests.clitools import assert_refused, commit_count, git, run, snapshot
 from tests.mailtools import message, write_mbox
-from tests.servers import Dovecot, SmtpServer, dovecot, smtp_server
+from tests.servers import Dovecot, SmtpServer
 from tests.teamtools import assert_healthy
 from tests.test_mail_send import account, parsed, ws
 
-__all__ = ["account", "dovecot", "smtp_server", "ws"]
+__all__ = ["account", "ws"]  # fixtures from another test module, imported for pytest
 
 QUESTION = "How likely are you to recommend us, from 0 to 10?"
 PANEL = {
@@ -88,7 +88,7 @@ def reply(client: str, asked: str, body: str, n: int) -> bytes:
 
 def test_a_survey_campaign_asks_and_replies_with_a_score_are_survey_answers(
     panel: Path, account: SmtpServer, tmp_path: Path
-):
+) -> None:
     sent = run("-w", panel, *CAMPAIGN)
     assert sent.code == 0, sent.err
     assert "sent 3, sent before 0, skipped 0." in sent.err
@@ -159,7 +159,7 @@ def test_a_survey_campaign_asks_and_replies_with_a_score_are_survey_answers(
 
 def test_two_clones_filing_the_same_replies_make_one_answer_each(
     panel: Path, account: SmtpServer, tmp_path: Path
-):
+) -> None:
     assert run("-w", panel, *CAMPAIGN).code == 0
     asked = sent_ids(account)
     clone = tmp_path / "clone"
@@ -184,7 +184,7 @@ def test_two_clones_filing_the_same_replies_make_one_answer_each(
 
 def test_a_reply_filed_before_its_survey_becomes_an_answer_when_filed_again(
     panel: Path, tmp_path: Path
-):
+) -> None:
     """In a clone that has not pulled the sent survey yet, the reply is plain mail; once
     the sent activity is there, filing the reply again adds the answer."""
     asked = "q1@ourco.example"
@@ -205,7 +205,7 @@ def test_a_reply_filed_before_its_survey_becomes_an_answer_when_filed_again(
     assert {c: a.score for c, a in surveys(panel).items()} == {"globex": 8}
 
 
-def test_a_survey_header_on_incoming_mail_asks_nothing(panel: Path, tmp_path: Path):
+def test_a_survey_header_on_incoming_mail_asks_nothing(panel: Path, tmp_path: Path) -> None:
     """Only our own sent messages ask: a stranger's X-Tcrm-Survey header is ignored."""
     theirs = message(
         sender="info@globex.example", to="ann@ourco.example", subject="Q", date=REPLIED,
@@ -225,7 +225,7 @@ def test_a_survey_header_on_incoming_mail_asks_nothing(panel: Path, tmp_path: Pa
 
 def test_a_question_in_another_language_with_braces_is_sent_as_written(
     panel: Path, account: SmtpServer
-):
+) -> None:
     question = "Hoe waarschijnlijk is het dat u ons aanbeveelt (0-10)? {{client.nope}} één"
     args = [*CAMPAIGN[:-1], question]
     result = run("-w", panel, *args)
@@ -238,7 +238,7 @@ def test_a_question_in_another_language_with_braces_is_sent_as_written(
     assert {a.mail.survey for a in activities(panel) if a.mail} == {question}
 
 
-def test_the_template_places_the_question(panel: Path, account: SmtpServer):
+def test_the_template_places_the_question(panel: Path, account: SmtpServer) -> None:
     (panel / "kb" / "ask.md").write_text(
         "Subject: A question\n\nDear {{contact.first_name}},\n{{survey.question}}\nThanks\n"
     )
@@ -262,7 +262,7 @@ def test_the_template_places_the_question(panel: Path, account: SmtpServer):
 )
 def test_a_bad_question_or_a_question_field_without_survey_is_refused(
     panel: Path, account: SmtpServer, question: str | None, template: str, said: str
-):
+) -> None:
     (panel / "kb" / "ask.md").write_text("Subject: Q\n\n{{survey.question}}\n")
     git(panel, "add", "-A")
     git(panel, "commit", "-q", "-m", "ask")
@@ -276,7 +276,9 @@ def test_a_bad_question_or_a_question_field_without_survey_is_refused(
     assert account.received == []
 
 
-def test_a_named_campaign_is_not_resumed_with_another_question(panel: Path, account: SmtpServer):
+def test_a_named_campaign_is_not_resumed_with_another_question(
+    panel: Path, account: SmtpServer
+) -> None:
     assert run("-w", panel, *CAMPAIGN, "--name", "q4").code == 0
     before, commits = snapshot(panel), commit_count(panel)
     other = [*CAMPAIGN[:-1], "Would you buy again?", "--name", "q4"]
@@ -288,7 +290,7 @@ def test_a_named_campaign_is_not_resumed_with_another_question(panel: Path, acco
 
 def test_a_clone_syncing_sent_and_replies_over_imap_files_the_answers(
     panel: Path, account: SmtpServer, dovecot: Dovecot, tmp_path: Path
-):
+) -> None:
     """A teammate's clone without the campaign's state: ``tcrm mail sync`` (Dovecot) reads
     the survey messages from Sent and the replies from INBOX in one run, and files the
     answers from the question the sent messages carry."""

@@ -11,9 +11,7 @@ from tcrm.services import mail as service
 from tcrm.store.workspace import Workspace
 from tests.clitools import git
 from tests.mailtools import NOW, at, message, write_mbox
-from tests.teamtools import as_user, assert_healthy, put, sync, team
-
-__all__ = ["as_user", "team"]  # fixtures, imported for pytest
+from tests.teamtools import assert_healthy, put, sync
 
 
 def _thread() -> list[bytes]:

@@ -118,7 +118,7 @@ def norm(value: Any) -> Any:
 
 @FAST
 @given(triples)
-def test_only_my_changes_give_mine(triple):
+def test_only_my_changes_give_mine(triple) -> None:
     base, mine, _ = triple
     result = merge_record(base, mine, base)
     assert result.data == mine and result.conflicts == []
@@ -126,7 +126,7 @@ def test_only_my_changes_give_mine(triple):
 
 @FAST
 @given(triples)
-def test_only_their_changes_give_theirs(triple):
+def test_only_their_changes_give_theirs(triple) -> None:
     base, _, theirs = triple
     result = merge_record(base, base, theirs)
     assert result.data == theirs and result.conflicts == []
@@ -134,7 +134,7 @@ def test_only_their_changes_give_theirs(triple):
 
 @FAST
 @given(triples)
-def test_the_same_change_on_both_sides_is_not_a_conflict(triple):
+def test_the_same_change_on_both_sides_is_not_a_conflict(triple) -> None:
     base, mine, _ = triple
     result = merge_record(base, mine, mine)
     assert result.data == mine and result.conflicts == []
@@ -142,7 +142,7 @@ def test_the_same_change_on_both_sides_is_not_a_conflict(triple):
 
 @FAST
 @given(triples)
-def test_changes_to_different_fields_both_land(triple):
+def test_changes_to_different_fields_both_land(triple) -> None:
     base, mine, theirs = triple
     mine_fields = {
         k for k in set(base) | set(mine) if canonical(base.get(k)) != canonical(mine.get(k))
@@ -166,7 +166,7 @@ def test_changes_to_different_fields_both_land(triple):
 
 @FAST
 @given(triples)
-def test_merge_is_symmetric_up_to_the_side_of_conflicts(triple):
+def test_merge_is_symmetric_up_to_the_side_of_conflicts(triple) -> None:
     base, mine, theirs = triple
     one, other = merge_record(base, mine, theirs), merge_record(base, theirs, mine)
 
@@ -191,7 +191,7 @@ def test_merge_is_symmetric_up_to_the_side_of_conflicts(triple):
 
 @FAST
 @given(triples)
-def test_nothing_is_lost_a_conflict_keeps_both_values(triple):
+def test_nothing_is_lost_a_conflict_keeps_both_values(triple) -> None:
     base, mine, theirs = triple
     result = merge_record(base, mine, theirs)
     for conflict in result.conflicts:
@@ -207,7 +207,7 @@ def test_nothing_is_lost_a_conflict_keeps_both_values(triple):
 
 @FAST
 @given(triples)
-def test_stage_history_keeps_every_move_in_time_order(triple):
+def test_stage_history_keeps_every_move_in_time_order(triple) -> None:
     base, mine, theirs = triple
     if "stage_history" not in mine or "stage_history" not in theirs:
         return  # a side that removed the whole list conflicts with one that changed it
@@ -242,7 +242,7 @@ def test_stage_history_keeps_every_move_in_time_order(triple):
 
 @FAST
 @given(triples)
-def test_diff_of_a_version_with_itself_is_empty_and_sees_every_changed_field(triple):
+def test_diff_of_a_version_with_itself_is_empty_and_sees_every_changed_field(triple) -> None:
     base, mine, _ = triple
     assert diff_fields(mine, mine) == []
     changed = {parse_path(c.field)[0] for c in diff_fields(base, mine)}
@@ -268,7 +268,7 @@ BASE = {
 }
 
 
-def test_different_fields_of_the_same_deal_merge_cleanly():
+def test_different_fields_of_the_same_deal_merge_cleanly() -> None:
     mine = {**BASE, "stage": "qualified"}
     theirs = {**BASE, "amount": "12000"}
     result = merge_record(BASE, mine, theirs)
@@ -276,7 +276,7 @@ def test_different_fields_of_the_same_deal_merge_cleanly():
     assert result.data["stage"] == "qualified" and result.data["amount"] == "12000"
 
 
-def test_the_same_field_changed_differently_keeps_mine_and_records_the_conflict():
+def test_the_same_field_changed_differently_keeps_mine_and_records_the_conflict() -> None:
     result = merge_record(BASE, {**BASE, "stage": "qualified"}, {**BASE, "stage": "proposal"})
     assert result.data["stage"] == "qualified"
     assert result.data[CONFLICTS_KEY] == [
@@ -286,7 +286,7 @@ def test_the_same_field_changed_differently_keeps_mine_and_records_the_conflict(
     Deal.model_validate({**result.data, "id": "acme-website"})  # still a valid deal
 
 
-def test_tags_merge_as_a_set_union_less_removals():
+def test_tags_merge_as_a_set_union_less_removals() -> None:
     result = merge_record(
         {"tags": ["a", "b", "c"]}, {"tags": ["a", "c", "d"]}, {"tags": ["b", "c", "e", "a"]}
     )
@@ -294,7 +294,7 @@ def test_tags_merge_as_a_set_union_less_removals():
     assert result.clean
 
 
-def test_contacts_merge_by_email_then_name():
+def test_contacts_merge_by_email_then_name() -> None:
     base = {"contacts": [{"name": "Jo", "emails": ["jo@x.com"]}, {"name": "Al"}]}
     mine = {"contacts": [{"name": "Jo Doe", "emails": ["JO@x.com"]}, {"name": "Al", "role": "CEO"}]}
     theirs = {
@@ -314,7 +314,7 @@ def test_contacts_merge_by_email_then_name():
     ]
 
 
-def test_a_contact_edited_here_and_removed_there_is_a_conflict_that_keeps_it():
+def test_a_contact_edited_here_and_removed_there_is_a_conflict_that_keeps_it() -> None:
     base = {"contacts": [{"name": "Jo", "emails": ["jo@x.com"]}]}
     mine = {"contacts": [{"name": "Jo", "emails": ["jo@x.com"], "role": "CTO"}]}
     result = merge_record(base, mine, {"contacts": []})
@@ -323,7 +323,7 @@ def test_a_contact_edited_here_and_removed_there_is_a_conflict_that_keeps_it():
     assert conflict.field == "contacts[jo@x.com]" and conflict.theirs is None
 
 
-def test_stage_history_is_a_union_sorted_by_time_whatever_the_offset():
+def test_stage_history_is_a_union_sorted_by_time_whatever_the_offset() -> None:
     mine = {
         **BASE,
         "stage_history": [
@@ -342,7 +342,7 @@ def test_stage_history_is_a_union_sorted_by_time_whatever_the_offset():
     assert [e["stage"] for e in result.data["stage_history"]] == ["lead", "qualified", "proposal"]
 
 
-def test_created_on_both_sides_without_a_base_merges_equal_fields_and_conflicts_the_rest():
+def test_created_on_both_sides_without_a_base_merges_equal_fields_and_conflicts_the_rest() -> None:
     result = merge_record(
         None, {"name": "Acme", "status": "lead"}, {"name": "Acme", "website": "a.com"}
     )
@@ -350,7 +350,7 @@ def test_created_on_both_sides_without_a_base_merges_equal_fields_and_conflicts_
     assert result.data == {"name": "Acme", "status": "lead", "website": "a.com"}
 
 
-def test_recorded_conflicts_merge_as_a_set_and_a_resolution_on_one_side_sticks():
+def test_recorded_conflicts_merge_as_a_set_and_a_resolution_on_one_side_sticks() -> None:
     conflict = {"field": "stage", "mine": "a", "theirs": "b"}
     base = {"stage": "a", CONFLICTS_KEY: [conflict]}
     resolved = {"stage": "b"}  # one side resolved (took theirs)
@@ -360,7 +360,7 @@ def test_recorded_conflicts_merge_as_a_set_and_a_resolution_on_one_side_sticks()
     assert result.data == {"stage": "b", "notes": "x"}
 
 
-def test_a_new_conflict_on_a_field_replaces_the_older_one():
+def test_a_new_conflict_on_a_field_replaces_the_older_one() -> None:
     base = {"stage": "a", CONFLICTS_KEY: [{"field": "stage", "mine": "a", "theirs": "z"}]}
     result = merge_record(base, {**base, "stage": "b"}, {**base, "stage": "c"})
     assert result.data[CONFLICTS_KEY] == [
@@ -368,7 +368,7 @@ def test_a_new_conflict_on_a_field_replaces_the_older_one():
     ]
 
 
-def test_paths_round_trip_and_set_values():
+def test_paths_round_trip_and_set_values() -> None:
     path = parse_path("contacts[jo@x.com].role")
     assert path == ["contacts", ("contacts", "jo@x.com"), "role"]
     assert path_text(tuple(path)) == "contacts[jo@x.com].role"
@@ -383,7 +383,7 @@ def test_paths_round_trip_and_set_values():
         parse_path("")
 
 
-def test_line_merge_takes_separate_edits_and_refuses_overlapping_ones():
+def test_line_merge_takes_separate_edits_and_refuses_overlapping_ones() -> None:
     base = ["a\n", "b\n", "c\n", "d\n", "e\n"]
     assert merge_lines(base, ["A\n", *base[1:]], [*base[:4], "E\n"]) == [
         "A\n",
@@ -409,7 +409,7 @@ budget_code: X-1  # our own field
 """
 
 
-def test_a_record_file_merges_onto_my_text_keeping_comments_and_custom_keys():
+def test_a_record_file_merges_onto_my_text_keeping_comments_and_custom_keys() -> None:
     mine = DEAL_BASE.replace("stage: lead", "stage: qualified")
     theirs = DEAL_BASE.replace("status: open\n", "status: open\namount: 12000\n")
     result = merge_file(
@@ -424,7 +424,7 @@ def test_a_record_file_merges_onto_my_text_keeping_comments_and_custom_keys():
     assert text.index("status:") < text.index("amount:") < text.index("budget_code:")
 
 
-def test_a_conflict_in_a_file_is_valid_yaml_and_a_valid_record():
+def test_a_conflict_in_a_file_is_valid_yaml_and_a_valid_record() -> None:
     mine = DEAL_BASE.replace("stage: lead", "stage: qualified")
     theirs = DEAL_BASE.replace("stage: lead", "stage: proposal")
     result = merge_file(
@@ -440,7 +440,7 @@ def test_a_conflict_in_a_file_is_valid_yaml_and_a_valid_record():
     ]
 
 
-def test_a_field_merge_that_breaks_the_model_keeps_mine_and_records_their_changes():
+def test_a_field_merge_that_breaks_the_model_keeps_mine_and_records_their_changes() -> None:
     base = "title: W\nclient: acme\npipeline: sales\nstage: lead\namount: 10\n"
     mine = base.replace("amount: 10\n", "status: won\namount: 10\nclosed: 2026-11-20\n")
     theirs = base.replace("amount: 10\n", "")  # removing the amount of a won deal breaks it
@@ -451,13 +451,13 @@ def test_a_field_merge_that_breaks_the_model_keeps_mine_and_records_their_change
     Deal.model_validate({**data, "id": "w"})
 
 
-def test_an_unparsable_side_keeps_mine_and_says_so():
+def test_an_unparsable_side_keeps_mine_and_says_so() -> None:
     result = merge_file("deals/w.yaml", b"title: a\n", b"title: b\n", b"title: [unclosed\n")
     assert not result.merged and result.data == b"title: b\n"
     assert "could not merge" in (result.note or "")
 
 
-def test_kind_of_paths():
+def test_kind_of_paths() -> None:
     assert kind_of("clients/acme.yaml") == "client"
     assert kind_of("activities/2026/a1.yaml") == "activity"
     assert kind_of("activities/a1.yaml") is None
@@ -479,7 +479,7 @@ class Blobs:
         return blob.encode()
 
 
-def test_same_id_created_on_both_sides_keeps_theirs_and_moves_ours_with_its_references():
+def test_same_id_created_on_both_sides_keeps_theirs_and_moves_ours_with_its_references() -> None:
     ours = {
         "clients/acme.yaml": "name: Acme\nstatus: lead\n",
         "deals/acme-web.yaml": "title: Web\nclient: acme\npipeline: sales\nstage: lead\n",
@@ -500,7 +500,7 @@ def test_same_id_created_on_both_sides_keeps_theirs_and_moves_ours_with_its_refe
     assert any("acme-2" in note for note in merged.notes)
 
 
-def test_deleted_on_one_side_and_changed_on_the_other_is_kept():
+def test_deleted_on_one_side_and_changed_on_the_other_is_kept() -> None:
     base = {"tasks/t1.yaml": "title: Call\n", "tasks/t2.yaml": "title: Mail\n"}
     ours = {"tasks/t2.yaml": "title: Mail Jo\n"}  # t1 deleted here, t2 changed here
     theirs = {"tasks/t1.yaml": "title: Call Jo\n"}  # t1 changed there, t2 deleted there
@@ -509,7 +509,7 @@ def test_deleted_on_one_side_and_changed_on_the_other_is_kept():
     assert len(merged.notes) == 2
 
 
-def test_a_kb_page_changed_on_the_same_lines_keeps_mine_and_saves_theirs_beside_it():
+def test_a_kb_page_changed_on_the_same_lines_keeps_mine_and_saves_theirs_beside_it() -> None:
     base = {"kb/faq.md": "# FAQ\nQ: price?\n"}
     merged = merge_trees(
         base, {"kb/faq.md": "# FAQ\nQ: cost?\n"}, {"kb/faq.md": "# FAQ\nQ: fee?\n"}, Blobs.read

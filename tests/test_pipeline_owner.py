@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.clitools import assert_refused, commit_count, run, sample_ws, snapshot
-
-__all__ = ["sample_ws"]
+from tests.clitools import assert_refused, commit_count, run, snapshot
 
 
 def deals_of(owner: str, pipeline: str) -> set[str]:

@@ -12,9 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.clitools import assert_refused, commit_count, load, run, sample_ws, snapshot
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
+from tests.clitools import assert_refused, commit_count, load, run, snapshot
 
 
 def _json(*args: str) -> Any:

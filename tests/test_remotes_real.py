@@ -19,10 +19,8 @@ import pytest
 from tcrm.model.records import Client, Deal
 from tcrm.services.setup import init_workspace
 from tests.clitools import assert_refused, commit_count, git, run, snapshot
-from tests.servers import HttpServer, SshServer, http_backend_remote, sshd_remote
-from tests.teamtools import as_user, assert_healthy, edit, put, record, records_of, sync
-
-__all__ = ["as_user", "http_backend_remote", "sshd_remote"]  # fixtures, imported for pytest
+from tests.servers import HttpServer, SshServer
+from tests.teamtools import assert_healthy, edit, put, record, records_of, sync
 
 
 def _three_clone_scenario(tmp_path: Path, url: str, as_user) -> dict[str, Path]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.clitools import run, sample_ws
-
-__all__ = ["sample_ws"]
+from tests.clitools import run
 
 
 def test_kpi_for_the_day(sample_ws: Path) -> None:

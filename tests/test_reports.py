@@ -33,12 +33,9 @@ from tests.clitools import (
     assert_refused,
     commit_count,
     run,
-    sample_ws,
     snapshot,
     status_clean,
 )
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
 
 SETTINGS = """\
 version: 1

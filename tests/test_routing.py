@@ -11,9 +11,7 @@ from hypothesis import strategies as st
 
 from tcrm.services.routing import counts_text, merge_counts, parse_counts
 from tests.clitools import changed_files, git, load, run
-from tests.teamtools import as_user, assert_healthy, sync, team
-
-__all__ = ["as_user", "team"]  # fixtures, imported for pytest
+from tests.teamtools import assert_healthy, sync
 
 TEAM = """team:
 - {id: ann, name: Ann Becker}
@@ -44,7 +42,7 @@ def counts(root: Path) -> dict[str, int]:
     return parse_counts((root / "routing.yaml").read_bytes())
 
 
-def test_rules_match_by_source_region_tag_and_custom_field(workspace):
+def test_rules_match_by_source_region_tag_and_custom_field(workspace) -> None:
     root = workspace.root
     configure(
         root,
@@ -84,7 +82,7 @@ def test_rules_match_by_source_region_tag_and_custom_field(workspace):
     assert load(root, "deals/nobody-fresh.yaml")["owner"] == "ben"
 
 
-def test_round_robin_turns_are_committed_with_the_record(workspace):
+def test_round_robin_turns_are_committed_with_the_record(workspace) -> None:
     root = workspace.root
     configure(root, "- {id: leads, records: client, round_robin: [ann, ben, chloe]}\n")
     owners = []
@@ -97,7 +95,7 @@ def test_round_robin_turns_are_committed_with_the_record(workspace):
     assert git(root, "status", "--porcelain") == ""
 
 
-def test_round_robin_across_two_clones_merges_to_the_larger_count(team, as_user):
+def test_round_robin_across_two_clones_merges_to_the_larger_count(team, as_user) -> None:
     """Both clones route two leads before syncing: ann, ben on each side. The merge keeps
     the larger count (2), so both clones agree the next lead is chloe's."""
     ann, ben = team["ann"], team["ben"]
@@ -127,7 +125,7 @@ def test_round_robin_across_two_clones_merges_to_the_larger_count(team, as_user)
         assert_healthy(root)
 
 
-def test_uneven_sides_the_rule_that_holds(team, as_user):
+def test_uneven_sides_the_rule_that_holds(team, as_user) -> None:
     """ann routes three leads (ann, ben, chloe), ben one (ann). Merged: the larger count, 3,
     so the next lead is ann's: ben's clone sees ann twice in a row (documented)."""
     ann, ben = team["ann"], team["ben"]
@@ -152,7 +150,9 @@ def test_uneven_sides_the_rule_that_holds(team, as_user):
     assert owner_of(ben, add_client(ben, "B2")) == "ann"
 
 
-def test_the_import_dry_run_shows_who_gets_what_and_the_import_assigns_it(workspace, tmp_path):
+def test_the_import_dry_run_shows_who_gets_what_and_the_import_assigns_it(
+    workspace, tmp_path
+) -> None:
     root = workspace.root
     configure(root, "- {id: leads, records: client, round_robin: [ann, ben]}\n")
     csv = tmp_path / "leads.csv"
@@ -173,7 +173,7 @@ def test_the_import_dry_run_shows_who_gets_what_and_the_import_assigns_it(worksp
     assert "routing.yaml" in changed_files(root)
 
 
-def test_bad_rules_are_refused_with_one_line(workspace):
+def test_bad_rules_are_refused_with_one_line(workspace) -> None:
     root = workspace.root
     configure(root, "- {round_robin: [ann, zoe]}\n", commit=False)
     result = run("-w", root, "client", "add", "Acme")
@@ -190,7 +190,7 @@ def test_bad_rules_are_refused_with_one_line(workspace):
     assert not (root / "clients" / "acme.yaml").exists()
 
 
-def test_a_damaged_routing_file_counts_from_zero(workspace):
+def test_a_damaged_routing_file_counts_from_zero(workspace) -> None:
     root = workspace.root
     configure(root, "- {id: leads, round_robin: [ann, ben]}\n")
     (root / "routing.yaml").write_text("round_robin: {leads: -4, other: [1]}\n")
@@ -204,7 +204,7 @@ counts_st = st.dictionaries(st.sampled_from(["a", "b", "c"]), st.integers(0, 10*
 
 
 @given(counts_st, counts_st)
-def test_merging_counts_is_the_larger_per_rule_whatever_the_order(mine, theirs):
+def test_merging_counts_is_the_larger_per_rule_whatever_the_order(mine, theirs) -> None:
     a, b = counts_text(mine).encode(), counts_text(theirs).encode()
     merged = parse_counts(merge_counts(a, b))
     assert merged == parse_counts(merge_counts(b, a))

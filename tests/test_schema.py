@@ -18,7 +18,7 @@ SAMPLE = ROOT / "sample_workspace"
 REGENERATE = "python scripts/make_schema.py"
 
 
-def test_committed_schema_matches_the_models():
+def test_committed_schema_matches_the_models() -> None:
     expected = json_schemas()
     committed = {p.name for p in SCHEMA_DIR.glob("*.json")}
     assert committed == set(expected), f"schema/ is out of date: run `{REGENERATE}`"
@@ -50,7 +50,7 @@ def _files():
             yield kind, path
 
 
-def test_sample_files_validate_against_the_schema():
+def test_sample_files_validate_against_the_schema() -> None:
     yaml = YAML(typ="safe", pure=True)
     schemas = {
         name.removesuffix(".schema.json"): json.loads((SCHEMA_DIR / name).read_text())
@@ -76,7 +76,7 @@ def test_sample_files_validate_against_the_schema():
         ("settings", {"name": "x"}),
     ],
 )
-def test_schema_rejects_what_the_models_reject(kind, data):
+def test_schema_rejects_what_the_models_reject(kind, data) -> None:
     schema = json_schemas()[f"{kind}.schema.json"]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema)

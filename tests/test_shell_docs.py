@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import ROOT, sample_ws
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
+from tests.clitools import ROOT
 
 DOC = ROOT / "docs" / "shell.md"
 

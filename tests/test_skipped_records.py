@@ -18,9 +18,7 @@ from tcrm.services.calendar import FeedOptions
 from tcrm.store.workspace import Workspace
 from tcrm.tui.app import TcrmApp
 from tcrm.tui.screens.base import DataScreen
-from tests.clitools import NOW, run, sample_ws
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
+from tests.clitools import NOW, run
 
 BROKEN = {
     # kind -> (path, text whose line 3 is wrong for the model)

@@ -17,10 +17,8 @@ import pytest
 
 from tcrm.cli import mail_cmds
 from tcrm.cli import main as cli_main
-from tests.clitools import ROOT, sample_ws
+from tests.clitools import ROOT
 from tests.earlytools import settle
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
 
 HEAVY = (
     "textual",

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import commit_count, run, sample_ws, snapshot
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
+from tests.clitools import commit_count, run, snapshot
 
 OVERDUE_TASK = "tasks/t2ejnwdx.yaml"
 """Open, due 2026-11-30: a week after the sample's today, until a hand edit moves it."""

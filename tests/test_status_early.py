@@ -14,10 +14,7 @@ import pytest
 from tcrm.services import planner, status_counts
 from tcrm.store import early_index
 from tcrm.store.workspace import Workspace
-from tests.clitools import sample_ws
 from tests.earlytools import heavy, settle, tcrm
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
 
 OVERDUE_TASK = "tasks/t2ejnwdx.yaml"
 """Open, due 2026-11-30: a week after the sample's today, until a hand edit moves it."""

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import AUTHOR_EMAIL, AUTHOR_NAME, commit_count, git
 
 from tcrm.errors import GitError, LockedError, TcrmError, ValidationError, WorkspaceError
 from tcrm.model.records import Activity, Client, Task
@@ -21,6 +20,7 @@ from tcrm.model.types import check_id
 from tcrm.store import yamlio
 from tcrm.store.lock import WorkspaceLock
 from tcrm.store.workspace import Workspace, discover
+from tests.clitools import AUTHOR_EMAIL, AUTHOR_NAME, commit_count, git
 
 
 def spawn(code: str, *args: str) -> subprocess.Popen[bytes]:
@@ -48,7 +48,7 @@ def assert_clean(root: Path) -> None:
 # --- finding the workspace ----------------------------------------------------------------
 
 
-def test_discover_from_an_explicit_path(workspace, tmp_path, monkeypatch):
+def test_discover_from_an_explicit_path(workspace, tmp_path, monkeypatch) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
@@ -56,7 +56,7 @@ def test_discover_from_an_explicit_path(workspace, tmp_path, monkeypatch):
     assert discover(str(workspace.root)) == workspace.root
 
 
-def test_explicit_path_wins_over_the_environment(workspace, tmp_path, monkeypatch):
+def test_explicit_path_wins_over_the_environment(workspace, tmp_path, monkeypatch) -> None:
     from tcrm.services.setup import init_workspace
 
     other = init_workspace(tmp_path / "other", name="Other")
@@ -65,7 +65,7 @@ def test_explicit_path_wins_over_the_environment(workspace, tmp_path, monkeypatc
     assert discover() == other.root
 
 
-def test_discover_from_the_environment(workspace, tmp_path, monkeypatch):
+def test_discover_from_the_environment(workspace, tmp_path, monkeypatch) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
@@ -74,7 +74,7 @@ def test_discover_from_the_environment(workspace, tmp_path, monkeypatch):
     assert Workspace.open().root == workspace.root
 
 
-def test_discover_walks_up_from_a_nested_directory(workspace, monkeypatch):
+def test_discover_walks_up_from_a_nested_directory(workspace, monkeypatch) -> None:
     nested = workspace.root / "kb" / "deep" / "er"
     nested.mkdir(parents=True)
     monkeypatch.chdir(nested)
@@ -82,7 +82,7 @@ def test_discover_walks_up_from_a_nested_directory(workspace, monkeypatch):
     assert discover(cwd=nested) == workspace.root
 
 
-def test_no_workspace_is_a_clear_error(tmp_path, monkeypatch):
+def test_no_workspace_is_a_clear_error(tmp_path, monkeypatch) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     monkeypatch.chdir(empty)
@@ -94,7 +94,9 @@ def test_no_workspace_is_a_clear_error(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("origin", ["-w", "TCRM_WORKSPACE"])
-def test_a_named_directory_that_is_not_a_workspace_is_refused(tmp_path, monkeypatch, origin):
+def test_a_named_directory_that_is_not_a_workspace_is_refused(
+    tmp_path, monkeypatch, origin
+) -> None:
     (tmp_path / "plain").mkdir()
     if origin == "-w":
         call = lambda: discover(tmp_path / "plain")  # noqa: E731
@@ -108,7 +110,7 @@ def test_a_named_directory_that_is_not_a_workspace_is_refused(tmp_path, monkeypa
 # --- one change, one commit -------------------------------------------------------------
 
 
-def test_a_transaction_makes_exactly_one_commit(workspace):
+def test_a_transaction_makes_exactly_one_commit(workspace) -> None:
     root = workspace.root
     before = git(root, "log", "--oneline").splitlines()
     assert len(before) == 1
@@ -127,7 +129,7 @@ def test_a_transaction_makes_exactly_one_commit(workspace):
     assert_clean(root)
 
 
-def test_commits_carry_the_configured_identity(workspace):
+def test_commits_carry_the_configured_identity(workspace) -> None:
     with workspace.transaction("client acme: create") as tx:
         tx.put(Client(id="acme", name="Acme"), create=True)
     who = git(workspace.root, "log", "-1", "--format=%an|%ae|%cn|%ce").strip()
@@ -135,7 +137,7 @@ def test_commits_carry_the_configured_identity(workspace):
     assert workspace.warnings == []
 
 
-def test_several_files_land_in_one_commit(workspace):
+def test_several_files_land_in_one_commit(workspace) -> None:
     with workspace.transaction("import") as tx:
         tx.put(Client(id="acme", name="Acme"), create=True)
         tx.put(Client(id="globex", name="Globex"), create=True)
@@ -149,7 +151,7 @@ def test_several_files_land_in_one_commit(workspace):
     assert_clean(workspace.root)
 
 
-def test_writing_what_is_already_there_makes_no_commit(workspace):
+def test_writing_what_is_already_there_makes_no_commit(workspace) -> None:
     with workspace.transaction("client acme: create") as tx:
         tx.put(Client(id="acme", name="Acme"), create=True)
     head = git(workspace.root, "rev-parse", "HEAD")
@@ -159,7 +161,7 @@ def test_writing_what_is_already_there_makes_no_commit(workspace):
     assert git(workspace.root, "rev-parse", "HEAD") == head
 
 
-def test_delete_removes_the_file_in_one_commit(workspace):
+def test_delete_removes_the_file_in_one_commit(workspace) -> None:
     with workspace.transaction("client acme: create") as tx:
         tx.put(Client(id="acme", name="Acme"), create=True)
     with workspace.transaction("client acme: delete") as tx:
@@ -187,7 +189,7 @@ notes: |
 """
 
 
-def test_editing_one_field_changes_only_its_line(workspace):
+def test_editing_one_field_changes_only_its_line(workspace) -> None:
     root = workspace.root
     path = root / "clients" / "acme.yaml"
     path.parent.mkdir()
@@ -219,7 +221,7 @@ def test_editing_one_field_changes_only_its_line(workspace):
     assert_clean(root)
 
 
-def test_assignment_then_put_edits_in_place(workspace):
+def test_assignment_then_put_edits_in_place(workspace) -> None:
     root = workspace.root
     path = root / "clients" / "acme.yaml"
     path.parent.mkdir()
@@ -236,7 +238,7 @@ def test_assignment_then_put_edits_in_place(workspace):
     assert new[changed[0]].endswith("# the new site")
 
 
-def test_commit_dates_follow_the_given_moment(workspace):
+def test_commit_dates_follow_the_given_moment(workspace) -> None:
     when = datetime(2026, 3, 4, 9, 30, tzinfo=timezone(timedelta(hours=1)))
     with workspace.transaction("client acme: create", when=when) as tx:
         tx.put(Client(id="acme", name="Acme"), create=True)
@@ -247,7 +249,7 @@ def test_commit_dates_follow_the_given_moment(workspace):
 # --- nothing half done --------------------------------------------------------------------
 
 
-def test_creating_an_existing_id_is_refused_and_changes_nothing(workspace):
+def test_creating_an_existing_id_is_refused_and_changes_nothing(workspace) -> None:
     with workspace.transaction("client acme: create") as tx:
         tx.put(Client(id="acme", name="Acme"), create=True)
     path = workspace.root / "clients" / "acme.yaml"
@@ -263,7 +265,7 @@ def test_creating_an_existing_id_is_refused_and_changes_nothing(workspace):
     assert_clean(workspace.root)
 
 
-def test_creating_the_same_id_twice_in_one_transaction_is_refused(workspace):
+def test_creating_the_same_id_twice_in_one_transaction_is_refused(workspace) -> None:
     with pytest.raises(ValidationError, match="already exists"):  # noqa: SIM117
         with workspace.transaction("two") as tx:
             tx.put(Client(id="acme", name="Acme"), create=True)
@@ -272,7 +274,7 @@ def test_creating_the_same_id_twice_in_one_transaction_is_refused(workspace):
     assert commit_count(workspace.root) == 1
 
 
-def test_an_exception_in_the_block_writes_nothing(workspace):
+def test_an_exception_in_the_block_writes_nothing(workspace) -> None:
     head = git(workspace.root, "rev-parse", "HEAD")
     with pytest.raises(RuntimeError, match="changed my mind"):  # noqa: SIM117
         with workspace.transaction("client acme: create") as tx:
@@ -293,7 +295,7 @@ def make_hook(root: Path, name: str, body: str) -> None:
     hook.chmod(0o755)
 
 
-def test_a_refused_commit_puts_every_file_back(workspace):
+def test_a_refused_commit_puts_every_file_back(workspace) -> None:
     root = workspace.root
     with workspace.transaction("client acme: create") as tx:
         tx.put(Client(id="acme", name="Acme", status="lead"), create=True)
@@ -324,7 +326,7 @@ def test_a_refused_commit_puts_every_file_back(workspace):
     assert_clean(root)
 
 
-def test_a_transaction_outside_a_git_repository_is_refused(tmp_path):
+def test_a_transaction_outside_a_git_repository_is_refused(tmp_path) -> None:
     root = tmp_path / "nogit"
     root.mkdir()
     from tcrm.services.setup import default_settings
@@ -353,7 +355,7 @@ with Workspace(root).lock():
 """
 
 
-def test_a_second_process_cannot_take_the_lock(workspace, tmp_path):
+def test_a_second_process_cannot_take_the_lock(workspace, tmp_path) -> None:
     ready, release = tmp_path / "ready", tmp_path / "release"
     holder = spawn(HOLD_LOCK, str(workspace.root), str(ready), str(release))
     try:
@@ -374,7 +376,7 @@ def test_a_second_process_cannot_take_the_lock(workspace, tmp_path):
         assert lock.path.read_text() == str(os.getpid())
 
 
-def test_the_lock_is_released_when_its_holder_is_killed(workspace, tmp_path):
+def test_the_lock_is_released_when_its_holder_is_killed(workspace, tmp_path) -> None:
     ready, release = tmp_path / "ready", tmp_path / "release"
     holder = spawn(HOLD_LOCK, str(workspace.root), str(ready), str(release))
     try:
@@ -393,7 +395,7 @@ def test_the_lock_is_released_when_its_holder_is_killed(workspace, tmp_path):
         pass
 
 
-def test_the_lock_is_reentrant_within_one_holder(workspace):
+def test_the_lock_is_reentrant_within_one_holder(workspace) -> None:
     lock = workspace.lock()
     other = WorkspaceLock(workspace.local_dir / "lock", timeout=0.05)
     with lock:
@@ -424,7 +426,7 @@ while True:
 """
 
 
-def test_a_writer_killed_at_any_moment_leaves_a_whole_file(workspace, tmp_path):
+def test_a_writer_killed_at_any_moment_leaves_a_whole_file(workspace, tmp_path) -> None:
     folder = workspace.root / "clients"
     path = folder / "acme.yaml"
     tmp_dir = workspace.local_dir / "tmp"
@@ -464,7 +466,7 @@ def test_a_writer_killed_at_any_moment_leaves_a_whole_file(workspace, tmp_path):
     assert workspace.get("client", "acme").notes in notes
 
 
-def test_atomic_write_keeps_temp_files_out_of_the_record_folder(workspace):
+def test_atomic_write_keeps_temp_files_out_of_the_record_folder(workspace) -> None:
     from tcrm.store.files import atomic_write
 
     tmp_dir = workspace.local_dir / "tmp"
@@ -479,7 +481,7 @@ def test_atomic_write_keeps_temp_files_out_of_the_record_folder(workspace):
 # --- ids ----------------------------------------------------------------------------------
 
 
-def test_new_slug_ids_count_up_when_taken(workspace):
+def test_new_slug_ids_count_up_when_taken(workspace) -> None:
     assert workspace.new_id("client", "Acme Corp") == "acme-corp"
     for expected in ("acme-corp", "acme-corp-2", "acme-corp-3"):
         with workspace.transaction(f"client {expected}: create") as tx:
@@ -491,7 +493,7 @@ def test_new_slug_ids_count_up_when_taken(workspace):
     assert workspace.new_id("deal", "Acme Corp") == "acme-corp"  # per kind
 
 
-def test_random_ids_are_short_safe_and_distinct(workspace):
+def test_random_ids_are_short_safe_and_distinct(workspace) -> None:
     task_ids = {workspace.new_id("task", "Call Acme") for _ in range(300)}
     assert len(task_ids) == 300
     for task_id in task_ids:
@@ -507,7 +509,7 @@ def test_random_ids_are_short_safe_and_distinct(workspace):
     check_id(client_id)
 
 
-def test_random_ids_avoid_taken_ones(workspace, monkeypatch):
+def test_random_ids_avoid_taken_ones(workspace, monkeypatch) -> None:
     import tcrm.store.workspace as workspace_module
 
     with workspace.transaction("task t2222222: create") as tx:
@@ -518,7 +520,7 @@ def test_random_ids_avoid_taken_ones(workspace, monkeypatch):
     assert next(draws, None) is None
 
 
-def test_lookups_refuse_unsafe_ids(workspace):
+def test_lookups_refuse_unsafe_ids(workspace) -> None:
     for bad in ("../tcrm", "..", ".git", "a/b"):
         assert workspace.exists("client", bad) is False
         with pytest.raises(ValueError):

@@ -44,7 +44,7 @@ def survey(root: Path, ref: str, score: int, when: str, monkeypatch, *args: str)
     return result.out.strip()
 
 
-def test_survey_log_writes_a_survey_activity_with_its_score(ws, monkeypatch):
+def test_survey_log_writes_a_survey_activity_with_its_score(ws, monkeypatch) -> None:
     activity_id = survey(
         ws,
         "alpha",
@@ -68,7 +68,7 @@ def test_survey_log_writes_a_survey_activity_with_its_score(ws, monkeypatch):
 
 
 @pytest.mark.parametrize("score", ["11", "-1", "ten"])
-def test_a_score_outside_0_to_10_is_refused_with_nothing_written(ws, score):
+def test_a_score_outside_0_to_10_is_refused_with_nothing_written(ws, score) -> None:
     before, commits = snapshot(ws), commit_count(ws)
     result = run("-w", ws, "survey", "log", "alpha", "--score", score)
     if score == "ten":  # not a number: the command line refuses it (click's own message)
@@ -78,7 +78,7 @@ def test_a_score_outside_0_to_10_is_refused_with_nothing_written(ws, score):
     assert "score" in result.err
 
 
-def test_a_hand_written_score_out_of_range_or_on_a_call_is_a_check_problem(ws, monkeypatch):
+def test_a_hand_written_score_out_of_range_or_on_a_call_is_a_check_problem(ws, monkeypatch) -> None:
     activity_id = survey(ws, "alpha", 9, "2026-11-20T10:00:00+00:00", monkeypatch)
     [path] = list((ws / "activities").glob(f"*/{activity_id}.yaml"))
     path.write_text(path.read_text().replace("score: 9", "score: 12"))
@@ -90,7 +90,7 @@ def test_a_hand_written_score_out_of_range_or_on_a_call_is_a_check_problem(ws, m
     assert "only a 'survey' activity has a score" in result.out + result.err
 
 
-def test_client_list_and_show_carry_the_latest_score_and_trend(ws, monkeypatch):
+def test_client_list_and_show_carry_the_latest_score_and_trend(ws, monkeypatch) -> None:
     survey(ws, "alpha", 6, "2026-10-01T10:00:00+00:00", monkeypatch)
     survey(ws, "alpha", 9, "2026-11-20T10:00:00+00:00", monkeypatch)
     survey(ws, "charlie", 4, "2026-11-21T10:00:00+00:00", monkeypatch)
@@ -115,7 +115,7 @@ def test_client_list_and_show_carry_the_latest_score_and_trend(ws, monkeypatch):
     assert bad.code == 2 and "score from 0 to 10" in bad.err
 
 
-def test_report_nps_by_hand(ws, monkeypatch):
+def test_report_nps_by_hand(ws, monkeypatch) -> None:
     """Q4 2026 answers: alpha 10 and 9, bravo 7, charlie 3, delta 9; a Q3 answer (alpha 0)
     is outside the quarter.
 
@@ -165,7 +165,7 @@ def test_report_nps_by_hand(ws, monkeypatch):
     assert shown.code == 0 and "north" in shown.out
 
 
-def test_by_is_refused_for_other_reports(ws):
+def test_by_is_refused_for_other_reports(ws) -> None:
     result = run("-w", ws, "report", "lost", "--by", "region")
     assert result.code == 2
     assert "--by groups only the funnel, forecast, winrate, sources, nps reports" in result.err

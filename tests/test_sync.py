@@ -17,9 +17,7 @@ from tcrm.store import git as git_store
 from tcrm.store.workspace import Workspace
 from tcrm.store.yamlio import load_fast
 from tests.clitools import assert_refused, commit_count, git, run, snapshot, status_clean
-from tests.teamtools import as_user, assert_healthy, edit, put, record, records_of, sync, team
-
-__all__ = ["as_user", "team"]  # fixtures, imported for pytest
+from tests.teamtools import assert_healthy, edit, put, record, records_of, sync
 
 
 def plain(conflict: dict[str, Any]) -> dict[str, Any]:
@@ -28,7 +26,7 @@ def plain(conflict: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in conflict.items() if k not in sides}
 
 
-def test_clone_gives_a_ready_workspace_with_the_merge_driver(team):
+def test_clone_gives_a_ready_workspace_with_the_merge_driver(team) -> None:
     ben = team["ben"]
     assert records_of(ben) == records_of(team["ann"])
     driver = git(ben, "config", "merge.tcrm.driver").strip()
@@ -40,7 +38,7 @@ def test_clone_gives_a_ready_workspace_with_the_merge_driver(team):
     assert run("-w", ben, "check").code == 0
 
 
-def test_init_installs_the_merge_driver_without_adding_files(tmp_path):
+def test_init_installs_the_merge_driver_without_adding_files(tmp_path) -> None:
     result = run("init", tmp_path / "crm")
     assert result.code == 0, result.err
     root = tmp_path / "crm"
@@ -50,7 +48,7 @@ def test_init_installs_the_merge_driver_without_adding_files(tmp_path):
     assert git(root, "check-attr", "merge", "tcrm.yaml").strip().endswith(": tcrm")
 
 
-def test_three_clones_sync_every_change_and_report_the_one_conflict(team, as_user):
+def test_three_clones_sync_every_change_and_report_the_one_conflict(team, as_user) -> None:
     ann, ben, chloe = team["ann"], team["ben"], team["chloe"]
     as_user("ann")  # a stage move: one field of the deal, and its history
     edit(
@@ -153,7 +151,7 @@ def test_three_clones_sync_every_change_and_report_the_one_conflict(team, as_use
         assert_healthy(root)
 
 
-def test_the_same_through_plain_git_pull_with_the_merge_driver(team, as_user):
+def test_the_same_through_plain_git_pull_with_the_merge_driver(team, as_user) -> None:
     ann, ben, chloe = team["ann"], team["ben"], team["chloe"]
     as_user("ann")
     edit(ann, "deal", "acme-website", "deal acme-website: lead -> qualified", stage="qualified")
@@ -189,7 +187,7 @@ def test_the_same_through_plain_git_pull_with_the_merge_driver(team, as_user):
     assert run("-w", ann, "check").code == 0
 
 
-def test_two_clones_adding_acme_both_survive(team, as_user):
+def test_two_clones_adding_acme_both_survive(team, as_user) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ann")
     put(
@@ -245,7 +243,7 @@ def test_two_clones_adding_acme_both_survive(team, as_user):
     assert "Renamed: clients/acme-gmbh.yaml -> clients/acme-gmbh-2.yaml" in body
 
 
-def test_deleted_here_and_changed_there_is_kept_and_reported(team, as_user):
+def test_deleted_here_and_changed_there_is_kept_and_reported(team, as_user) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ann")
     ws = Workspace(ann)
@@ -264,7 +262,7 @@ def test_deleted_here_and_changed_there_is_kept_and_reported(team, as_user):
     assert_healthy(ann)
 
 
-def test_a_push_race_fetches_and_merges_again(team, as_user, monkeypatch):
+def test_a_push_race_fetches_and_merges_again(team, as_user, monkeypatch) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ann")
     edit(ann, "client", "beta", "client beta: set status", status="active")
@@ -292,7 +290,7 @@ def test_a_push_race_fetches_and_merges_again(team, as_user, monkeypatch):
     assert_healthy(ann)
 
 
-def test_dry_run_changes_nothing(team, as_user):
+def test_dry_run_changes_nothing(team, as_user) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ann")
     edit(ann, "deal", "beta-app", "deal beta-app: set probability", probability=40)
@@ -313,7 +311,7 @@ def test_dry_run_changes_nothing(team, as_user):
     assert "conflict: deals/beta-app.yaml: conflict in probability" in human.err
 
 
-def test_an_unreachable_remote_is_one_line_and_changes_nothing(team, tmp_path):
+def test_an_unreachable_remote_is_one_line_and_changes_nothing(team, tmp_path) -> None:
     ann = team["ann"]
     assert run("-w", ann, "remote", "add", "backup", tmp_path / "nowhere").code == 0
     edit(ann, "client", "beta", "client beta: set status", status="active")
@@ -327,7 +325,7 @@ def test_an_unreachable_remote_is_one_line_and_changes_nothing(team, tmp_path):
     assert "no remote 'nope'" in result.err
 
 
-def test_uncommitted_changes_are_refused_before_anything_happens(team):
+def test_uncommitted_changes_are_refused_before_anything_happens(team) -> None:
     ann = team["ann"]
     path = ann / "clients/beta.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "notes: by hand\n", encoding="utf-8")
@@ -337,7 +335,7 @@ def test_uncommitted_changes_are_refused_before_anything_happens(team):
     assert "clients/beta.yaml has uncommitted changes" in result.err
 
 
-def test_a_relative_remote_path_is_stored_absolute(team, tmp_path, monkeypatch):
+def test_a_relative_remote_path_is_stored_absolute(team, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert run("-w", team["ann"], "remote", "add", "copy", "remote.git").code == 0
     assert git(team["ann"], "config", "remote.copy.url").strip() == str(team["remote"])
@@ -345,7 +343,7 @@ def test_a_relative_remote_path_is_stored_absolute(team, tmp_path, monkeypatch):
     assert git(tmp_path / "dan", "config", "remote.origin.url").strip() == str(team["remote"])
 
 
-def test_remote_add_and_list(team, tmp_path):
+def test_remote_add_and_list(team, tmp_path) -> None:
     ann = team["ann"]
     listed = json.loads(run("-w", ann, "remote", "list", "--json").out)
     assert listed == [{"name": "origin", "url": str(team["remote"])}]
@@ -354,7 +352,7 @@ def test_remote_add_and_list(team, tmp_path):
     assert_refused(ann, run("-w", ann, "remote", "add", "bad name", tmp_path), before, commits)
 
 
-def test_clone_refuses_what_is_not_a_workspace_and_a_non_empty_folder(tmp_path, team):
+def test_clone_refuses_what_is_not_a_workspace_and_a_non_empty_folder(tmp_path, team) -> None:
     other = tmp_path / "plain"
     subprocess.run(["git", "init", "-q", str(other)], check=True)
     (other / "README").write_text("hi\n")
@@ -381,7 +379,7 @@ def test_clone_refuses_what_is_not_a_workspace_and_a_non_empty_folder(tmp_path, 
     assert not (tmp_path / "copy2").exists()
 
 
-def test_resolve_refuses_what_would_break_the_record(team, as_user):
+def test_resolve_refuses_what_would_break_the_record(team, as_user) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ann")
     edit(ann, "deal", "beta-app", "deal beta-app: set probability", probability=40)
@@ -403,7 +401,7 @@ def test_resolve_refuses_what_would_break_the_record(team, as_user):
     assert ok.code == 0 and record(ben, "deals/beta-app.yaml")["probability"] == "60"
 
 
-def test_merge_driver_writes_the_merged_record_and_exits_zero_with_conflicts(tmp_path):
+def test_merge_driver_writes_the_merged_record_and_exits_zero_with_conflicts(tmp_path) -> None:
     base = tmp_path / "base"
     ours = tmp_path / "ours"
     theirs = tmp_path / "theirs"
@@ -454,7 +452,7 @@ def http_remote(tmp_path):
     repo.close()
 
 
-def test_sync_and_clone_over_http(tmp_path, http_remote, as_user):
+def test_sync_and_clone_over_http(tmp_path, http_remote, as_user) -> None:
     as_user("ann")
     ann = init_workspace(tmp_path / "ann", name="Team Co").root
     put(ann, "client acme: add", Client(id="acme", name="Acme"), create=True)
@@ -483,7 +481,7 @@ def test_sync_and_clone_over_http(tmp_path, http_remote, as_user):
     assert_healthy(ben)
 
 
-def test_an_unreachable_http_remote_is_one_line(team):
+def test_an_unreachable_http_remote_is_one_line(team) -> None:
     ann = team["ann"]
     assert run("-w", ann, "remote", "add", "web", "http://127.0.0.1:9/crm.git").code == 0
     before, commits = snapshot(ann), commit_count(ann)
@@ -492,7 +490,7 @@ def test_an_unreachable_http_remote_is_one_line(team):
     assert "cannot reach remote 'web' (http://127.0.0.1:9/crm.git)" in result.err
 
 
-def test_sync_never_overwrites_a_file_git_does_not_track(team, as_user):
+def test_sync_never_overwrites_a_file_git_does_not_track(team, as_user) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ann")
     put(ann, "client gamma: add", Client(id="gamma", name="Gamma"), create=True)
@@ -504,7 +502,7 @@ def test_sync_never_overwrites_a_file_git_does_not_track(team, as_user):
     assert "clients/gamma.yaml is not committed and the sync would overwrite it" in result.err
 
 
-def test_a_settings_conflict_is_recorded_in_tcrm_yaml_and_resolvable(team, as_user):
+def test_a_settings_conflict_is_recorded_in_tcrm_yaml_and_resolvable(team, as_user) -> None:
     ann, ben = team["ann"], team["ben"]
     old = "  - id: proposal\n    name: Proposal\n    probability: 50\n"
 

@@ -17,9 +17,7 @@ import pytest
 from tcrm.model.records import Client
 from tcrm.services.setup import init_workspace
 from tests.clitools import commit_count, git, run, snapshot
-from tests.teamtools import as_user, assert_healthy, edit, put, record, records_of, sync, team
-
-__all__ = ["as_user", "team"]  # fixtures, imported for pytest
+from tests.teamtools import assert_healthy, edit, put, record, records_of, sync
 
 
 def plain_clone(remote: Path, target: Path) -> Path:
@@ -56,7 +54,7 @@ def master_remote(tmp_path: Path, as_user) -> dict[str, Any]:
 
 def test_a_plain_git_clone_of_a_bare_master_remote_checks_out_the_workspace(
     master_remote, tmp_path
-):
+) -> None:
     ann, remote = master_remote["ann"], master_remote["remote"]
     # the remote's HEAD names the branch tcrm pushed, as a first push to GitHub does
     assert git(remote, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
@@ -69,7 +67,7 @@ def test_a_plain_git_clone_of_a_bare_master_remote_checks_out_the_workspace(
 
 def test_the_first_command_in_a_plain_clone_installs_the_merge_driver(
     master_remote, tmp_path, as_user
-):
+) -> None:
     ann, remote = master_remote["ann"], master_remote["remote"]
     dan = plain_clone(remote, tmp_path / "dan")
     as_user("ben")
@@ -94,7 +92,7 @@ def test_the_first_command_in_a_plain_clone_installs_the_merge_driver(
     assert [c["field"] for c in acme["conflicts"]] == ["status"]
 
 
-def test_a_clone_without_a_remote_is_left_alone(tmp_path, as_user):
+def test_a_clone_without_a_remote_is_left_alone(tmp_path, as_user) -> None:
     """A workspace made by hand with ``git init`` (no remote): no driver, no message."""
     as_user("ann")
     root = init_workspace(tmp_path / "solo", name="Solo").root
@@ -145,7 +143,9 @@ def silent_url(scheme: str, port: int) -> str:
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_sync_gives_up_on_a_silent_server_and_changes_nothing(team, silent_server, scheme, as_user):
+def test_sync_gives_up_on_a_silent_server_and_changes_nothing(
+    team, silent_server, scheme, as_user
+) -> None:
     ann = team["ann"]
     url = silent_url(scheme, silent_server)
     assert run("-w", ann, "remote", "add", "silent", url).code == 0
@@ -166,7 +166,9 @@ def test_sync_gives_up_on_a_silent_server_and_changes_nothing(team, silent_serve
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_clone_gives_up_on_a_silent_server_and_leaves_no_folder(tmp_path, silent_server, scheme):
+def test_clone_gives_up_on_a_silent_server_and_leaves_no_folder(
+    tmp_path, silent_server, scheme
+) -> None:
     url = silent_url(scheme, silent_server)
     result = run("clone", "--timeout", "2", url, tmp_path / "crm")
     assert result.code != 0
@@ -179,7 +181,7 @@ def test_clone_gives_up_on_a_silent_server_and_leaves_no_folder(tmp_path, silent
     assert not (tmp_path / "crm").exists()
 
 
-def test_timeout_must_be_a_positive_number_of_seconds(team):
+def test_timeout_must_be_a_positive_number_of_seconds(team) -> None:
     before = snapshot(team["ann"])
     result = run("-w", team["ann"], "sync", "--timeout", "0")
     assert result.code == 2 and "--timeout" in result.err
@@ -201,7 +203,7 @@ def _refused(root: Path, result, before: dict[str, bytes], commits: int) -> str:
     return lines[0]
 
 
-def test_undo_reverts_my_last_change_after_teammates_commits_landed(team, as_user):
+def test_undo_reverts_my_last_change_after_teammates_commits_landed(team, as_user) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ben")
     edit(ben, "client", "acme", "client acme: tag vip", tags=["smb", "vip"])
@@ -223,7 +225,7 @@ def test_undo_reverts_my_last_change_after_teammates_commits_landed(team, as_use
     assert sync(ben)["pushed"]
 
 
-def test_undo_refuses_when_a_later_commit_touched_the_same_record(team, as_user):
+def test_undo_refuses_when_a_later_commit_touched_the_same_record(team, as_user) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ben")
     edit(ben, "client", "acme", "client acme: tag vip", tags=["smb", "vip"])
@@ -240,7 +242,7 @@ def test_undo_refuses_when_a_later_commit_touched_the_same_record(team, as_user)
     assert "clients/acme.yaml" in line and theirs[:8] in line and "Ann Becker" in line, line
 
 
-def test_undo_commit_reverts_the_chosen_change_of_mine(team, as_user):
+def test_undo_commit_reverts_the_chosen_change_of_mine(team, as_user) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ben")
     edit(ben, "client", "acme", "client acme: tag vip", tags=["smb", "vip"])
@@ -263,7 +265,7 @@ def test_undo_commit_reverts_the_chosen_change_of_mine(team, as_user):
     assert snapshot(ben) == before
 
 
-def test_undo_says_when_nothing_of_mine_is_left(team, as_user):
+def test_undo_says_when_nothing_of_mine_is_left(team, as_user) -> None:
     chloe = team["chloe"]
     as_user("chloe")
     before, commits = snapshot(chloe), commit_count(chloe)
@@ -292,7 +294,7 @@ def conflicted(team, as_user) -> dict[str, Any]:
     return {**team, "result": result, "mine": mine, "theirs": theirs}
 
 
-def test_sync_exits_3_while_conflicts_remain(conflicted, as_user):
+def test_sync_exits_3_while_conflicts_remain(conflicted, as_user) -> None:
     ann, ben, result = conflicted["ann"], conflicted["ben"], conflicted["result"]
     assert result.code == 3, result.err
     report = json.loads(result.out)
@@ -309,7 +311,7 @@ def test_sync_exits_3_while_conflicts_remain(conflicted, as_user):
     assert run("-w", ben, "sync").code == 0
 
 
-def test_conflict_entries_name_both_authors_and_commits(conflicted, as_user):
+def test_conflict_entries_name_both_authors_and_commits(conflicted, as_user) -> None:
     ann, ben = conflicted["ann"], conflicted["ben"]
     mine, theirs = conflicted["mine"], conflicted["theirs"]
     [reported] = json.loads(conflicted["result"].out)["conflicts"]
@@ -330,7 +332,7 @@ def test_conflict_entries_name_both_authors_and_commits(conflicted, as_user):
     assert "Ben Okafor" in table.out and "Ann Becker" in table.out
 
 
-def test_git_pull_conflict_entries_name_both_authors_and_commits(team, as_user):
+def test_git_pull_conflict_entries_name_both_authors_and_commits(team, as_user) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ann")
     edit(ann, "deal", "acme-website", "deal acme-website: probability 40", probability="40")
@@ -347,7 +349,7 @@ def test_git_pull_conflict_entries_name_both_authors_and_commits(team, as_user):
     assert (entry["theirs_by"], entry["theirs_commit"]) == (ANN, theirs)
 
 
-def test_today_and_the_cards_list_open_conflicts(conflicted):
+def test_today_and_the_cards_list_open_conflicts(conflicted) -> None:
     ben, mine = conflicted["ben"], conflicted["mine"]
     today = run("-w", ben, "today")
     assert today.code == 0, today.err
@@ -369,7 +371,7 @@ def test_today_and_the_cards_list_open_conflicts(conflicted):
     assert "conflict" not in calm.out.lower()
 
 
-def test_the_tui_today_screen_lists_open_conflicts(conflicted):
+def test_the_tui_today_screen_lists_open_conflicts(conflicted) -> None:
     import asyncio
 
     from tcrm.store.workspace import Workspace
@@ -393,7 +395,7 @@ def test_the_tui_today_screen_lists_open_conflicts(conflicted):
     asyncio.run(main())
 
 
-def test_resolve_takes_the_value_a_person_made(conflicted, as_user):
+def test_resolve_takes_the_value_a_person_made(conflicted, as_user) -> None:
     ann = conflicted["ann"]
     as_user("ann")
     run("-w", ann, "sync")

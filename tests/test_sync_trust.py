@@ -16,9 +16,7 @@ from tcrm.model.records import Deal, Task
 from tcrm.services.sync import merge_file
 from tcrm.store import yamlio
 from tests.clitools import git, run
-from tests.teamtools import as_user, assert_healthy, edit, put, record, records_of, sync, team
-
-__all__ = ["as_user", "team"]  # fixtures, imported for pytest
+from tests.teamtools import assert_healthy, edit, put, record, records_of, sync
 
 
 def hand_edit(root, rel: str, old: str, new: str, message: str) -> None:
@@ -40,7 +38,7 @@ def pull(root) -> None:
 
 @pytest.mark.parametrize("how", ["sync", "pull"])
 @pytest.mark.parametrize("first", ["ann", "ben"])
-def test_a_teammates_comment_and_custom_key_survive_a_merge(team, as_user, how, first):
+def test_a_teammates_comment_and_custom_key_survive_a_merge(team, as_user, how, first) -> None:
     ann, ben, chloe = team["ann"], team["ben"], team["chloe"]
     as_user("ann")
     hand_edit(
@@ -69,7 +67,7 @@ def test_a_teammates_comment_and_custom_key_survive_a_merge(team, as_user, how, 
     assert records_of(ann) == records_of(ben) == records_of(chloe)
 
 
-def test_both_sides_new_comments_are_kept_and_a_deleted_keys_comment_goes(team, as_user):
+def test_both_sides_new_comments_are_kept_and_a_deleted_keys_comment_goes(team, as_user) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ann")
     hand_edit(
@@ -153,7 +151,7 @@ def three_versions(draw):
 
 @settings(max_examples=150, deadline=None)
 @given(three_versions())
-def test_property_no_comment_of_a_surviving_key_is_lost(versions):
+def test_property_no_comment_of_a_surviving_key_is_lost(versions) -> None:
     from tcrm.store.yamlcomments import HEADER, comments_of
 
     base, mine, theirs = versions
@@ -211,7 +209,7 @@ def _ann_deletes_beta_ben_adds_a_deal_for_it(team, as_user) -> None:
 
 
 @pytest.mark.parametrize("first", ["ann", "ben"])
-def test_a_merge_that_would_leave_a_dangling_deal_restores_the_client(team, as_user, first):
+def test_a_merge_that_would_leave_a_dangling_deal_restores_the_client(team, as_user, first) -> None:
     _ann_deletes_beta_ben_adds_a_deal_for_it(team, as_user)
     second = "ben" if first == "ann" else "ann"
     as_user(first)
@@ -241,7 +239,7 @@ def test_a_merge_that_would_leave_a_dangling_deal_restores_the_client(team, as_u
 @pytest.mark.parametrize("first", ["ann", "ben"])
 def test_after_git_pull_check_names_a_deleted_client_and_conflicts_restores_it(
     team, as_user, first
-):
+) -> None:
     _ann_deletes_beta_ben_adds_a_deal_for_it(team, as_user)
     second = "ben" if first == "ann" else "ann"
     as_user(first)
@@ -299,7 +297,7 @@ def _both_complete_the_weekly_call(team, as_user, monkeypatch) -> str:
 @pytest.mark.parametrize("how", ["sync-ann-first", "sync-ben-first", "pull"])
 def test_two_completions_of_one_occurrence_merge_to_one_with_the_earliest_time(
     team, as_user, monkeypatch, how
-):
+) -> None:
     following = _both_complete_the_weekly_call(team, as_user, monkeypatch)
     ann, ben = team["ann"], team["ben"]
     order = ["ben", "ann", "ben"] if how == "sync-ben-first" else ["ann", "ben", "ann"]
@@ -324,7 +322,7 @@ def test_two_completions_of_one_occurrence_merge_to_one_with_the_earliest_time(
     assert records_of(ann) == records_of(ben)
 
 
-def test_the_same_outcome_at_two_moments_is_one_outcome_for_every_such_field():
+def test_the_same_outcome_at_two_moments_is_one_outcome_for_every_such_field() -> None:
     from tcrm.model.merge import merge_record
 
     base = {"title": "W", "client": "a", "pipeline": "sales", "stage": "proposal", "amount": "5"}
@@ -398,7 +396,7 @@ def _stage_tasks(root) -> dict[str, str]:
 )
 def test_resolving_a_stage_conflict_makes_history_end_with_the_kept_stage(
     team, as_user, monkeypatch, how, merger, take
-):
+) -> None:
     _both_move_acme_website(team, as_user, monkeypatch)  # ann: qualified, ben: proposal
     moves = {"ann": "qualified", "ben": "proposal"}
     first = "ann" if merger == "ben" else "ben"
@@ -446,7 +444,7 @@ def test_resolving_a_stage_conflict_makes_history_end_with_the_kept_stage(
         assert_healthy(team[user])
 
 
-def test_both_sides_correcting_one_history_entry_is_a_conflict_not_a_duplicate():
+def test_both_sides_correcting_one_history_entry_is_a_conflict_not_a_duplicate() -> None:
     from tcrm.model.merge import merge_record
 
     entry = {"at": "2026-11-02T10:00+01:00", "stage": "lead"}
@@ -467,7 +465,7 @@ def test_both_sides_correcting_one_history_entry_is_a_conflict_not_a_duplicate()
     assert result.data["stage_history"] == [mine["stage_history"][0], moved, added]
 
 
-def test_comments_in_tcrm_yaml_from_both_sides_are_kept(tmp_path):
+def test_comments_in_tcrm_yaml_from_both_sides_are_kept(tmp_path) -> None:
     from tcrm.services.setup import init_workspace
 
     base = (init_workspace(tmp_path / "crm").root / "tcrm.yaml").read_text(encoding="utf-8")

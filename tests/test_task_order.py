@@ -15,10 +15,8 @@ from textual.pilot import Pilot
 
 from tcrm.tui.screens.tasks import TasksScreen
 from tcrm.tui.widgets.section_table import SectionTable
-from tests.clitools import run, sample_ws
+from tests.clitools import run
 from tests.test_tui_pilot import drive, make_app, settle
-
-__all__ = ["sample_ws"]
 
 TITLES = ("Early call 08:00", "All-day paperwork", "Afternoon call 14:00")
 WANTED = ["All-day paperwork", "Early call 08:00", "Afternoon call 14:00"]

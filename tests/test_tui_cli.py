@@ -14,9 +14,7 @@ import pytest
 
 from tcrm.cli import main as cli_main
 from tcrm.cli import tui_cmds
-from tests.clitools import NOW, run, sample_ws
-
-__all__ = ["sample_ws"]
+from tests.clitools import NOW, run
 
 TUI = Path(__file__).resolve().parent.parent / "tcrm" / "tui"
 

@@ -23,12 +23,10 @@ from tcrm.tui.screens.help import HelpScreen
 from tcrm.tui.screens.today import TodayScreen
 from tcrm.tui.widgets.rows import RowsView
 from tests.clitools import commit_count, git, run, snapshot
-from tests.teamtools import as_user, assert_healthy, edit, put, record, sync, team
+from tests.teamtools import assert_healthy, edit, put, record, sync
 from tests.test_hostile_terminal import HOSTILE_YAML, RAW, _painted
 from tests.test_tui_keys import SCREENS as KEY_SCREENS
 from tests.test_tui_pilot import drive, make_app, notifications, settle
-
-__all__ = ["as_user", "team"]  # fixtures, imported for pytest
 
 SMALL = (80, 24)
 LARGE = (160, 45)

@@ -16,10 +16,8 @@ from textual.widgets import Static
 from tcrm.model.money import money_text
 from tcrm.tui.screens.dashboard import DashboardScreen
 from tcrm.tui.screens.help import HelpScreen
-from tests.clitools import ROOT, commit_count, run, sample_ws
+from tests.clitools import ROOT, commit_count, run
 from tests.test_tui_pilot import drive, make_app, settle
-
-__all__ = ["sample_ws"]
 
 
 def cli_json(*args: str) -> Any:

@@ -45,10 +45,8 @@ from tcrm.tui.screens.undo import UndoDialog
 from tcrm.tui.widgets.board import CardList
 from tcrm.tui.widgets.rows import RowsView
 from tcrm.tui.widgets.section_table import SectionTable
-from tests.clitools import NOW, _sample_template, git
+from tests.clitools import NOW, git
 from tests.test_tui_pilot import FIXED, make_app, notifications, settle
-
-__all__ = ["_sample_template"]
 
 IDENTITY = {
     "TCRM_NOW": NOW,

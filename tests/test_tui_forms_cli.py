@@ -19,10 +19,8 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select, Static
 
 from tcrm.tui.screens.forms import ActivityForm, ClientForm, DealForm, FormScreen, TaskForm
-from tests.clitools import commit_count, git, run, sample_ws, snapshot, status_clean
+from tests.clitools import commit_count, git, run, snapshot, status_clean
 from tests.test_tui_pilot import drive, field_error, load, make_app, settle, type_into
-
-__all__ = ["sample_ws"]
 
 CUSTOM = """\
 fields:

@@ -15,7 +15,7 @@ from tcrm.tui.screens.pipeline import PipelineScreen
 from tcrm.tui.screens.tasks import TasksScreen
 from tcrm.tui.screens.today import TodayScreen
 from tcrm.tui.widgets.board import CardList
-from tests.clitools import commit_count, sample_ws, status_clean
+from tests.clitools import commit_count, status_clean
 from tests.test_tui_pilot import (
     drive,
     field_error,
@@ -27,9 +27,6 @@ from tests.test_tui_pilot import (
     table_of,
     type_into,
 )
-
-__all__ = ["sample_ws"]
-
 
 # --- reschedule: the typed date wins ---------------------------------------------------
 

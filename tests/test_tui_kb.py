@@ -9,9 +9,6 @@ import pytest
 from tcrm.errors import NotFoundError, UsageError
 from tcrm.services import kb
 from tcrm.store.workspace import Workspace
-from tests.clitools import sample_ws
-
-__all__ = ["sample_ws"]
 
 
 def test_pages_by_title_hidden_and_other_files_skipped(sample_ws: Path) -> None:

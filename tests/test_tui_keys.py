@@ -19,10 +19,8 @@ from tcrm.tui.screens.pipeline import PipelineScreen
 from tcrm.tui.screens.tasks import TasksScreen
 from tcrm.tui.screens.today import TodayScreen
 from tcrm.tui.widgets.filter_bar import FilterBar
-from tests.clitools import commit_count, sample_ws
+from tests.clitools import commit_count
 from tests.test_tui_pilot import drive, make_app, notifications, settle, table_of
-
-__all__ = ["sample_ws"]
 
 
 def test_escape_goes_back_where_you_came_from(sample_ws: Path) -> None:

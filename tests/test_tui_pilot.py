@@ -34,9 +34,7 @@ from tcrm.tui.screens.today import TodayScreen
 from tcrm.tui.widgets.board import CardList
 from tcrm.tui.widgets.rows import RowsView
 from tcrm.tui.widgets.section_table import SectionTable
-from tests.clitools import NOW, commit_count, git, run, sample_ws, snapshot, status_clean
-
-__all__ = ["sample_ws"]
+from tests.clitools import NOW, commit_count, git, run, snapshot, status_clean
 
 FIXED = datetime.fromisoformat(NOW)
 SIZE = (100, 30)

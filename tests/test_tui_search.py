@@ -13,10 +13,8 @@ from tcrm.tui.screens.kb import KbScreen
 from tcrm.tui.screens.search import SearchScreen
 from tcrm.tui.screens.today import TodayScreen
 from tcrm.tui.widgets.rows import RowsView
-from tests.clitools import run, sample_ws
+from tests.clitools import run
 from tests.test_tui_pilot import drive, make_app, settle
-
-__all__ = ["sample_ws"]
 
 
 def test_search_as_you_type_ranks_like_tcrm_search_and_enter_opens(sample_ws: Path) -> None:

@@ -20,10 +20,7 @@ from textual.widgets import Select
 
 from tcrm.tui.app import TcrmApp
 from tcrm.tui.widgets.board import CardList
-from tests.clitools import sample_ws
 from tests.test_tui_pilot import make_app, settle
-
-__all__ = ["sample_ws"]
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 45), id="160x45")]
 """Every snapshot at both: the smallest terminal tcrm supports, and a big one."""

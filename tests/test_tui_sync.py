@@ -16,12 +16,12 @@ from tcrm.tui.commands import commands
 from tcrm.tui.screens.clients import ClientsScreen
 from tcrm.tui.widgets.nav import NavBar
 from tests.clitools import commit_count, git, run, snapshot
-from tests.servers import HttpServer, http_backend_remote
-from tests.teamtools import as_user, assert_healthy, edit, put, sync, team
+from tests.servers import HttpServer
+from tests.teamtools import assert_healthy, edit, put, sync
 from tests.test_remotes_real import _store_credentials, git_credentials
 from tests.test_tui_pilot import drive, make_app, notifications, settle
 
-__all__ = ["as_user", "git_credentials", "http_backend_remote", "team"]  # fixtures
+__all__ = ["git_credentials"]  # fixtures from another test module, imported for pytest
 
 
 def record_steps(app: Any) -> list[str | None]:

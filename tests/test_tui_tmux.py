@@ -15,9 +15,7 @@ from pathlib import Path
 import pytest
 
 from tcrm.tui.widgets.nav import SCREENS
-from tests.clitools import git, sample_ws
-
-__all__ = ["sample_ws"]
+from tests.clitools import git
 
 pytestmark = [
     pytest.mark.tmux,

@@ -9,10 +9,8 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tcrm.tui.screens.undo import UndoDialog
-from tests.clitools import commit_count, git, run, sample_ws, snapshot, status_clean
+from tests.clitools import commit_count, git, run, snapshot, status_clean
 from tests.test_tui_pilot import drive, load, make_app, notifications, settle, subject, table_of
-
-__all__ = ["sample_ws"]
 
 TASK = "tchj4hab"
 """The first overdue task on Today (a discovery call)."""

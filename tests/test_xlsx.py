@@ -16,13 +16,10 @@ from tests.clitools import (
     commit_count,
     git,
     run,
-    sample_ws,
     snapshot,
     status_clean,
 )
 from tests.test_export import KINDS, SINGULAR, fresh_workspace, records
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
 
 
 def workbook(path: Path, rows: list[list[object]], *, title: str = "Sheet1") -> Path:

@@ -9,10 +9,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.utils.datetime import from_excel
 
-from tests.clitools import git, load, run, sample_ws, status_clean
+from tests.clitools import git, load, run, status_clean
 from tests.test_xlsx import deal_data
-
-__all__ = ["sample_ws"]  # the fixture, imported for pytest
 
 
 def test_a_two_row_header_under_merged_cells_names_each_column(

@@ -74,7 +74,7 @@ typed_text = st.one_of(
 
 @settings(max_examples=200, deadline=None)
 @given(data_of(any_text))
-def test_any_text_reads_back_the_same_through_both_engines(data):
+def test_any_text_reads_back_the_same_through_both_engines(data) -> None:
     for text in (dump_fast(data), rt_dump(data)):
         assert load_fast(text) == as_read(data)
         assert load_rt(text) == as_read(data)
@@ -82,7 +82,7 @@ def test_any_text_reads_back_the_same_through_both_engines(data):
 
 @settings(max_examples=200, deadline=None)
 @given(data_of(typed_text))
-def test_fast_and_round_trip_engines_write_the_same_bytes(data):
+def test_fast_and_round_trip_engines_write_the_same_bytes(data) -> None:
     fast = dump_fast(data)
     assert rt_dump(data) == fast
     assert edit_text(fast, data, frozenset(data)) == fast
@@ -125,7 +125,7 @@ record_shaped = st.dictionaries(
 
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(record_shaped, st.dictionaries(odd_keys, odd_value, max_size=6)))
-def test_dump_fast_writes_what_pyyaml_writes(data):
+def test_dump_fast_writes_what_pyyaml_writes(data) -> None:
     assert dump_fast(data) == dump_pyyaml(data)
 
 
@@ -140,12 +140,12 @@ def test_dump_fast_writes_what_pyyaml_writes_for_a_record(text: str) -> None:
     assert dump_fast(data) == dump_pyyaml(data)
 
 
-def test_dump_fast_writes_empty_lists_as_lists():
+def test_dump_fast_writes_empty_lists_as_lists() -> None:
     assert dump_fast({"a": [], "b": [{"c": []}]}) == "a: []\nb:\n- c: []\n"
     assert load_fast(dump_fast({"a": []})) == {"a": []}
 
 
-def test_ambiguous_scalars_stay_text():
+def test_ambiguous_scalars_stay_text() -> None:
     doc = load_fast(
         "country: NO\nzip: 01234\nphone: +49 30 1234\namount: 12000.50\n"
         "due: 2026-12-01\nn: 12\nflag: true\nnone: ~\nanswer: yes\n"
@@ -168,22 +168,22 @@ def test_ambiguous_scalars_stay_text():
     )
 
 
-def test_text_that_looks_like_a_boolean_is_quoted():
+def test_text_that_looks_like_a_boolean_is_quoted() -> None:
     assert dump_fast({"a": "true", "b": True}) == "a: 'true'\nb: true\n"
     assert load_fast(dump_fast({"a": "true"})) == {"a": "true"}
 
 
-def test_multi_line_notes_are_literal_blocks():
+def test_multi_line_notes_are_literal_blocks() -> None:
     assert dump_fast({"notes": "first line\nsecond line\n"}) == (
         "notes: |\n  first line\n  second line\n"
     )
 
 
-def test_emoji_is_written_as_itself():
+def test_emoji_is_written_as_itself() -> None:
     assert dump_fast({"summary": "hot lead 🔥"}) == "summary: hot lead 🔥\n"
 
 
-def test_clean_text_normalises_line_breaks_and_drops_controls():
+def test_clean_text_normalises_line_breaks_and_drops_controls() -> None:
     assert clean_text("a\r\nb\rc\x85d\u2028e\x00f\tg  ") == "a\nb\nc\nd\nef\tg"
     assert clean_text("one line  ") == "one line  "
 
