@@ -23,6 +23,8 @@ from tests.accesstools import (
 from tests.clitools import run
 from tests.servers import SshServer, bare_repository
 
+pytestmark = pytest.mark.network  # real servers on loopback (sshd, git http-backend, Dovecot, SMTP)
+
 HOOK = Path(__file__).resolve().parent.parent / "scripts" / "pre-receive"
 POLICY = """\
 access:

@@ -25,6 +25,8 @@ from tcrm.store import git as gitstore
 from tcrm.store.git import committing as git_commits
 from tests.clitools import git
 
+pytestmark = pytest.mark.slow  # Hypothesis explores many generated cases
+
 WHEN = datetime(2026, 11, 23, 9, 30, tzinfo=timezone(timedelta(hours=1)))
 
 

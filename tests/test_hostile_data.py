@@ -31,6 +31,8 @@ from tcrm.model.when import WhenError, parse_when
 from tcrm.services.sync import merge_file
 from tcrm.store import yamlio
 
+pytestmark = pytest.mark.slow  # Hypothesis explores many generated cases
+
 TASK = "title: Call Acme\nstatus: open\ndue: 2026-11-30\n"
 DEAL = (
     "title: Big one\nclient: acme-logistics\npipeline: sales\nstage: lead\nstatus: open\n"

@@ -12,6 +12,8 @@ from tcrm.mail.accounts import MailTransportError, make_account, parse_url, plai
 from tcrm.mail.imap import FolderMark, ImapSession, fetch_folders
 from tests.servers import Dovecot, free_port
 
+pytestmark = pytest.mark.network  # real servers on loopback (sshd, git http-backend, Dovecot, SMTP)
+
 
 def message(n: int, sender: str = "jo@acme.example") -> bytes:
     return (

@@ -16,6 +16,8 @@ from tests.mailtools import NOW, at, mail_workspace, message
 from tests.servers import Dovecot, SmtpServer, free_port
 from tests.teamtools import assert_healthy
 
+pytestmark = pytest.mark.network  # real servers on loopback (sshd, git http-backend, Dovecot, SMTP)
+
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

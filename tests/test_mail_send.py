@@ -24,6 +24,8 @@ from tests.mailtools import NOW, mail_workspace
 from tests.servers import SmtpServer, SmtpTlsServer
 from tests.teamtools import assert_healthy
 
+pytestmark = pytest.mark.network  # real servers on loopback (sshd, git http-backend, Dovecot, SMTP)
+
 OFFER = """Subject: News for {{client.name}}
 
 Dear {{contact.first_name}},

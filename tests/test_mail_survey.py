@@ -21,6 +21,8 @@ from tests.servers import Dovecot, SmtpServer
 from tests.teamtools import assert_healthy
 from tests.test_mail_send import account, parsed, ws
 
+pytestmark = pytest.mark.network  # real servers on loopback (sshd, git http-backend, Dovecot, SMTP)
+
 __all__ = ["account", "ws"]  # fixtures from another test module, imported for pytest
 
 QUESTION = "How likely are you to recommend us, from 0 to 10?"

@@ -24,6 +24,8 @@ from tcrm.model.records import Deal
 from tcrm.services.sync import kind_of, merge_file, merge_trees
 from tcrm.store import yamlio
 
+pytestmark = pytest.mark.slow  # Hypothesis explores many generated cases
+
 # --- strategies: record-like plain data, as load_fast returns it ------------------------
 
 text = st.text(alphabet="abcdefxyz -", min_size=1, max_size=6).map(str.strip).filter(bool)

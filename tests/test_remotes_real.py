@@ -22,6 +22,8 @@ from tests.clitools import assert_refused, commit_count, git, run, snapshot
 from tests.servers import HttpServer, SshServer
 from tests.teamtools import assert_healthy, edit, put, record, records_of, sync
 
+pytestmark = pytest.mark.network  # real servers on loopback (sshd, git http-backend, Dovecot, SMTP)
+
 
 def _three_clone_scenario(tmp_path: Path, url: str, as_user) -> dict[str, Path]:
     """ann pushes, ben and chloe clone, everyone edits and syncs; returns the clones."""

@@ -20,6 +20,8 @@ from tcrm.store.yamlio import (
     merge_into,
 )
 
+pytestmark = pytest.mark.slow  # Hypothesis explores many generated cases
+
 keys = st.from_regex(r"[a-z][a-z_]{0,7}", fullmatch=True)
 
 
