@@ -25,7 +25,7 @@ from tcrm.tui.widgets.rows import RowsView
 from tests.clitools import commit_count, git, run, snapshot
 from tests.teamtools import as_user, assert_healthy, edit, put, record, sync, team
 from tests.test_hostile_terminal import HOSTILE_YAML, RAW, _painted
-from tests.test_tui_keys import SCREENS as KEY_SCREENS
+from tests.test_tui_every_key import screen_classes
 from tests.test_tui_pilot import drive, make_app, notifications, settle
 
 __all__ = ["as_user", "team"]  # fixtures, imported for pytest
@@ -309,7 +309,7 @@ def test_its_keys_mean_one_thing_and_the_help_overlay_lists_them(sample_ws: Path
     """Every key of the screen is a binding id of the one table, meaning what it means on
     every other screen; ``?`` lists each of them."""
     meaning: dict[str, str] = {}
-    for cls in [*KEY_SCREENS, TcrmApp, ConflictsScreen]:
+    for cls in [*screen_classes(), TcrmApp]:
         for key, binding in cls._merged_bindings:
             if binding.id is None:
                 continue
