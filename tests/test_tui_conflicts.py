@@ -25,7 +25,7 @@ from tcrm.tui.widgets.rows import RowsView
 from tests.clitools import commit_count, git, run, snapshot
 from tests.teamtools import assert_healthy, edit, put, record, sync
 from tests.test_hostile_terminal import HOSTILE_YAML, RAW, _painted
-from tests.test_tui_keys import SCREENS as KEY_SCREENS
+from tests.test_tui_every_key import screen_classes
 from tests.test_tui_pilot import drive, make_app, notifications, settle
 
 SMALL = (80, 24)
@@ -163,7 +163,9 @@ def test_a_real_conflict_is_listed_and_settled_like_tcrm_resolve(
     assert run("-w", ben, "conflicts", "--json").out.strip() == "[]"
 
 
-def test_the_list_is_tcrm_conflicts_across_kinds_and_settings(team: dict[str, Path], as_user):
+def test_the_list_is_tcrm_conflicts_across_kinds_and_settings(
+    team: dict[str, Path], as_user
+) -> None:
     """Conflicts in tcrm.yaml, a client, a deal and a task: the screen lists what
     ``tcrm conflicts --json`` lists, in its order; a settings conflict settles like the rest."""
     ann, ben = team["ann"], team["ben"]
@@ -307,7 +309,7 @@ def test_its_keys_mean_one_thing_and_the_help_overlay_lists_them(sample_ws: Path
     """Every key of the screen is a binding id of the one table, meaning what it means on
     every other screen; ``?`` lists each of them."""
     meaning: dict[str, str] = {}
-    for cls in [*KEY_SCREENS, TcrmApp, ConflictsScreen]:
+    for cls in [*screen_classes(), TcrmApp]:
         for key, binding in cls._merged_bindings:
             if binding.id is None:
                 continue
@@ -336,7 +338,9 @@ def test_its_keys_mean_one_thing_and_the_help_overlay_lists_them(sample_ws: Path
     assert {("P", "Sync"), ("C", "Conflicts")} <= seen["global"]
 
 
-def test_record_text_reaches_the_screen_visible_never_obeyed(team: dict[str, Path], as_user):
+def test_record_text_reaches_the_screen_visible_never_obeyed(
+    team: dict[str, Path], as_user
+) -> None:
     """A teammate's hand edit with escape sequences: the list and the detail paint them as
     their escapes (tests/test_hostile_terminal.py has the CLI's side)."""
     ann, ben = team["ann"], team["ben"]

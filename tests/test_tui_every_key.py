@@ -18,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import os
 import pkgutil
 import shutil
+import subprocess
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +31,7 @@ import pytest
 from textual.binding import Binding
 from textual.pilot import Pilot
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 import tcrm.tui
 from tcrm.services import history
@@ -38,14 +40,17 @@ from tcrm.store.workspace import Workspace
 from tcrm.tui.app import TcrmApp
 from tcrm.tui.keys import KEYS
 from tcrm.tui.screens.base import DataScreen
-from tcrm.tui.screens.forms import EditForm, FormScreen
+from tcrm.tui.screens.conflicts import ConflictsScreen, ValueDialog, conflict_list
+from tcrm.tui.screens.dashboard import DashboardScreen
+from tcrm.tui.screens.forms import DealForm, EditForm, FormScreen
 from tcrm.tui.screens.help import HelpScreen
 from tcrm.tui.screens.search import SearchScreen
 from tcrm.tui.screens.undo import UndoDialog
 from tcrm.tui.widgets.board import CardList
 from tcrm.tui.widgets.rows import RowsView
 from tcrm.tui.widgets.section_table import SectionTable
-from tests.clitools import NOW, git
+from tests.clitools import NOW, git, run
+from tests.teamtools import edit
 from tests.test_tui_pilot import FIXED, make_app, notifications, settle
 
 IDENTITY = {
@@ -93,7 +98,9 @@ def own_bindings(node: Any) -> list[tuple[str, Binding]]:
 
 APP_BINDINGS = [(i, b) for i, b in own_bindings(TcrmApp) if b.id is not None]
 """The app's keys (tcrm's ids; Textual's own, ctrl+q and friends, are not ours to prove)."""
-MODE_OF = {cls: mode for mode, cls in TcrmApp.MODES.items()}
+MODE_OF = {cls: mode for mode, cls in TcrmApp.MODES.items() if isinstance(cls, type)}
+MODE_OF[DashboardScreen] = "dashboard"  # the app builds it (and imports it) when first shown
+assert set(MODE_OF.values()) == set(TcrmApp.MODES), "a mode built lazily: name its class here"
 
 
 WHERE_YOU_ARE = {"help", "back", "quit", "reload"}
@@ -195,7 +202,76 @@ async def _activity_on_card(pilot: Pilot[Any]) -> None:
     await pilot.press("enter")
 
 
+CONFLICTED = "acme-logistics-driver-onboarding-app"
+"""The deal whose probability two clones change: the conflict the Conflicts screen shows."""
+
+
+def _as_ben() -> dict[str, str | None]:
+    """The teammate's identity (the other side of a conflict); the old values returned."""
+    old = {}
+    for role in ("AUTHOR", "COMMITTER"):
+        for part, value in (("NAME", "Ben Okafor"), ("EMAIL", "ben@example.com")):
+            var = f"GIT_{role}_{part}"
+            old[var] = os.environ.get(var)
+            os.environ[var] = value
+    return old
+
+
+def _restore(old: dict[str, str | None]) -> None:
+    for var, value in old.items():
+        if value is None:
+            os.environ.pop(var, None)
+        else:
+            os.environ[var] = value
+
+
+def _cli(*args: str | Path) -> None:
+    result = run(*(str(a) for a in args))
+    assert result.code in (0, 3), (args, result.err)
+
+
+async def _conflict(pilot: Pilot[Any]) -> None:
+    """A real conflict, made as a team makes one: the workspace is pushed to a bare remote,
+    a teammate's clone changes a deal's probability and pushes, this clone changes it too,
+    and the app's own sync (``P``) records the conflict and opens the Conflicts screen. A
+    conflict still open (a key that resolved nothing) is reused."""
+    app = pilot.app
+    assert isinstance(app, TcrmApp)
+    root = app.ws.root
+    if not conflict_list(app.ws):
+        remote, clone = root.parent / "remote.git", root.parent / "ben"
+        if not remote.exists():
+            subprocess.run(["git", "init", "--bare", "-q", str(remote)], check=True)
+            _cli("-w", root, "remote", "add", "origin", remote)
+            _cli("-w", root, "sync")
+            _cli("clone", remote, clone)
+        rounds = int(git(root, "rev-list", "--count", "HEAD").strip())
+        old = _as_ben()
+        try:
+            _cli("-w", clone, "sync")
+            edit(clone, "deal", CONFLICTED, "deal: probability", probability=rounds % 40 + 1)
+            _cli("-w", clone, "sync")
+        finally:
+            _restore(old)
+        edit(root, "deal", CONFLICTED, "deal: probability", probability=rounds % 40 + 50)
+        await pilot.press("P")  # the app's sync: it opens the Conflicts screen
+        await settle(pilot)
+    else:
+        app.action_conflicts()
+        await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, ConflictsScreen), type(screen).__name__
+    assert screen.current is not None and screen.current.field == "probability"
+
+
+async def _value_dialog(pilot: Pilot[Any]) -> None:
+    await _conflict(pilot)
+    await pilot.press("e")
+
+
 OPEN: dict[str, Step] = {
+    "ConflictsScreen": _conflict,
+    "ValueDialog": _value_dialog,
     "ClientCardScreen": _card,
     "SearchScreen": _search,
     "HelpScreen": _help,
@@ -271,9 +347,11 @@ def seen(app: TcrmApp) -> Seen:
     top = app.screen
     attrs = {
         name: getattr(top, name)
-        for name in ("sort_key", "assignee", "pipeline_id", "current")
+        for name in ("sort_key", "assignee", "pipeline_id", "current", "member", "period")
         if hasattr(top, name)
     }
+    if top.query("#value-text"):  # the value dialog: what it starts from
+        attrs["typed"] = top.query_one("#value-text", Input).value
     board = ""
     if top.query("#board-message"):
         board = str(top.query_one("#board-message").render())
@@ -424,13 +502,22 @@ async def _filled(pilot: Pilot[Any]) -> None:
 
 @prepares("override")
 async def _overridable(pilot: Pilot[Any]) -> None:
-    """A refusal the CLI overrides with --force: a client that looks like one we have."""
+    """A refusal the CLI overrides with --force: a client that looks like one we have; a
+    deal entering a stage without the field it requires (proposal: an amount)."""
     form = pilot.app.screen
     assert isinstance(form, FormScreen)
     if not form.OVERRIDE:
         return
-    form.query_one("#field-name").focus()
-    await pilot.press(*"Acme Logistics")
+    if isinstance(form, DealForm):
+        form.query_one("#field-title").focus()
+        await pilot.press(*"Walk test")
+        form.query_one("#field-client").focus()
+        await pilot.press(*"acme-logistics")
+        form.query_one("#field-stage", Select).value = "proposal"
+        await settle(pilot)
+    else:
+        form.query_one("#field-name").focus()
+        await pilot.press(*"Acme Logistics")
     await pilot.press("ctrl+s")
     await settle(pilot)
     assert form.query_one("#form-override").display, "the duplicate was not refused"
@@ -470,8 +557,30 @@ def _new(binding: Binding, before: Seen, after: Seen) -> str | None:
 
 
 def _edit(binding: Binding, before: Seen, after: Seen) -> str | None:
+    if isinstance(before.top, ConflictsScreen):  # a value of one's own, typed in a dialog
+        return _value_dialog_open(binding, before, after)
     if not isinstance(after.top, EditForm):
         return f"expected an edit form, got {type(after.top).__name__}"
+    return None
+
+
+def _value_dialog_open(binding: Binding, before: Seen, after: Seen) -> str | None:
+    problem = on_top("ValueDialog")(binding, before, after)
+    if problem is None and isinstance(after.top, ValueDialog):
+        value = after.attrs.get("typed")
+        mine = before.attrs.get("current")
+        if mine is None or value != str(mine.mine):
+            return f"the value dialog starts from {value!r}, not mine"
+    return problem
+
+
+def _sync_refused(_b: Binding, before: Seen, after: Seen) -> str | None:
+    """With no remote: one line saying so, nothing committed."""
+    if after.commits != before.commits or after.head != before.head:
+        return "a sync without a remote committed something"
+    new = after.notes[len(before.notes) :]
+    if len(new) != 1 or "\n" in new[0] or "remote" not in new[0].lower():
+        return f"expected one line about the remote, got {new}"
     return None
 
 
@@ -612,6 +721,14 @@ EFFECTS: dict[str, Check] = {
     "confirm": committed("undo"),
     "save": _saved,
     "override": _override,
+    # sync and conflicts
+    "sync": _sync_refused,
+    "conflicts": on_top("ConflictsScreen"),
+    "take('mine')": committed("resolve conflict in probability (mine)"),
+    "take('theirs')": committed("resolve conflict in probability (theirs)"),
+    # the dashboard
+    "next_member": changed("member"),
+    "next_period": changed("period"),
 }
 """Binding action -> what pressing its key must do (``None``: it did)."""
 for _mode in TcrmApp.MODES:

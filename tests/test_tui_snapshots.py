@@ -156,9 +156,13 @@ def test_reschedule_dialog(snap_compare: Any, ws: Path, size: tuple[int, int]) -
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_undo_dialog(snap_compare: Any, ws: Path, size: tuple[int, int]) -> None:
-    """``d`` on the first task, then ``u``: the diff of the undo, before it is made (the
-    commit is dated by the pinned clock, so its id is the same on every run)."""
+def test_undo_dialog(
+    snap_compare: Any, ws: Path, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``d`` on the first task, then ``u``: the diff of the undo, before it is made. The
+    dialog names the commit by its id, which holds the commit's time: the wall clock is
+    pinned (to the sample's "now") so the id is the same on every run."""
+    monkeypatch.setattr("time.time", lambda: 1795420800.0)  # 2026-11-23 08:00 UTC
     assert snap(snap_compare, make_app(ws), size, "d", "u")
 
 

@@ -45,7 +45,7 @@ def head(root: Path, ref: str = "HEAD") -> str:
     return git(root, "rev-parse", ref).strip()
 
 
-def test_p_pulls_a_teammates_change_and_the_screens_show_it(team: dict[str, Path], as_user):
+def test_p_pulls_a_teammates_change_and_the_screens_show_it(team: dict[str, Path], as_user) -> None:
     ann, ben = team["ann"], team["ben"]
     as_user("ann")
     put(ann, "client gamma: add", Client(id="gamma", name="Gamma Labs"), create=True)
