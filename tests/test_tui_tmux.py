@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tcrm.tui.widgets.nav import SCREENS
+from tcrm.tui.widgets.nav import BAR_LABELS, SCREENS
 from tests.clitools import git
 
 pytestmark = [
@@ -113,6 +113,7 @@ def test_walk_every_screen_log_a_call_undo_it_and_quit(sample_ws: Path, tmp_path
         shown = term.wait_for("Overdue", "1 Today", "Mon 23 Nov 2026 09:00")  # the pinned clock
         for mode, key, label in [*SCREENS[1:], SCREENS[0]]:  # each by its key, Today last
             term.keys(key)
+            label = BAR_LABELS.get(mode, label)  # the bar's own, shorter label
             shown = term.wait_for(f"{key} {label}", *SHOWS.get(mode, ()), unlike=shown)
         term.keys("3")
         term.wait_for("sorted by name")

@@ -11,7 +11,6 @@ purpose: the early path imports this module.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -150,7 +149,7 @@ def local_now(zone: str, now: datetime | None) -> datetime:
 
 
 def from_index(
-    conn: sqlite3.Connection, settings: Mapping[str, Any], now: datetime | None
+    conn: early_index.Connection, settings: Mapping[str, Any], now: datetime | None
 ) -> dict[str, int] | None:
     """The counts from a fresh index (``tcrm.store.early_index.open_fresh``) and the
     settings it keeps; ``None`` when the normal path must answer: a record holds merge

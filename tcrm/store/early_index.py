@@ -28,6 +28,9 @@ from tcrm.store.gitcli import parse_status
 from tcrm.store.listing import kind_of
 from tcrm.store.where import Where
 
+Connection = sqlite3.Connection
+"""The index's connection, for the services' type hints (they import no sqlite3)."""
+
 INDEX_FILE = "index.sqlite"
 SCHEMA = 10
 """Bump when the index's tables or the columns' meaning change: an older index is rebuilt."""
