@@ -85,6 +85,20 @@ def run_tcrm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
     )
 
 
+@pytest.fixture
+def tcrm_on_path(tmp_path: Path) -> dict[str, str]:
+    """An environment whose ``tcrm`` on PATH runs this checkout with this interpreter (as a
+    shell, a prompt or a status line calls it)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "tcrm"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m tcrm "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
 def status_clean(root: Path) -> bool:
     return git(root, "status", "--porcelain") == ""
 

@@ -8,7 +8,7 @@ import pytest
 
 from tcrm.services.setup import init_workspace
 from tcrm.store.workspace import Workspace
-from tests.clitools import IDENTITY_ENV, _sample_template, sample_ws
+from tests.clitools import IDENTITY_ENV, _sample_template, sample_ws, tcrm_on_path
 from tests.servers import (
     dovecot,
     dovecot_tls,
@@ -29,6 +29,7 @@ __all__ = [  # fixtures shared by every test module: no test module imports them
     "smtp_server",
     "smtp_tls_server",
     "sshd_remote",
+    "tcrm_on_path",
     "team",
 ]
 

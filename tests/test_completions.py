@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -43,19 +41,6 @@ def test_each_script_asks_tcrm_through_typers_variable() -> None:
     assert texts["_tcrm"].startswith("#compdef tcrm\n")
     assert "_TCRM_COMPLETE=complete_zsh" in texts["_tcrm"]
     assert "_TCRM_COMPLETE=complete_fish" in texts["tcrm.fish"]
-
-
-@pytest.fixture
-def tcrm_on_path(tmp_path: Path) -> dict[str, str]:
-    """An environment whose ``tcrm`` on PATH runs this checkout with this interpreter."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    wrapper = bin_dir / "tcrm"
-    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m tcrm "$@"\n', encoding="utf-8")
-    wrapper.chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    return env
 
 
 def bash_complete(env: dict[str, str], *words: str) -> list[str]:

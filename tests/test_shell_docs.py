@@ -3,11 +3,9 @@ status line in a real tmux, the starship module's command through ``sh -c``."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 import tomllib
 import uuid
 from pathlib import Path
@@ -27,19 +25,6 @@ def example(heading: str, language: str) -> str:
     return found.group(1)
 
 
-@pytest.fixture
-def on_path(tmp_path: Path) -> dict[str, str]:
-    """An environment whose ``tcrm`` on PATH runs this checkout's executable."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    wrapper = bin_dir / "tcrm"
-    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m tcrm "$@"\n', encoding="utf-8")
-    wrapper.chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    return env
-
-
 def bash_prompt(env: dict[str, str], cwd: Path) -> str:
     """The prompt bash draws after ~/.bashrc ran the bash example (``${PS1@P}``)."""
     if shutil.which("bash") is None:
@@ -57,20 +42,20 @@ def bash_prompt(env: dict[str, str], cwd: Path) -> str:
     return done.stdout
 
 
-def test_the_bash_prompt(sample_ws: Path, on_path: dict[str, str], tmp_path: Path) -> None:
-    assert bash_prompt(on_path, sample_ws) == "[10 overdue · 6 today] $ "
-    away = {k: v for k, v in on_path.items() if k != "TCRM_WORKSPACE"}
+def test_the_bash_prompt(sample_ws: Path, tcrm_on_path: dict[str, str], tmp_path: Path) -> None:
+    assert bash_prompt(tcrm_on_path, sample_ws) == "[10 overdue · 6 today] $ "
+    away = {k: v for k, v in tcrm_on_path.items() if k != "TCRM_WORKSPACE"}
     empty = tmp_path / "empty"
     empty.mkdir()
     assert bash_prompt(away, empty) == "$ "  # outside a workspace: the prompt as it was
 
 
-def test_the_starship_module_command(sample_ws: Path, on_path: dict[str, str]) -> None:
+def test_the_starship_module_command(sample_ws: Path, tcrm_on_path: dict[str, str]) -> None:
     config = tomllib.loads(example("starship", "toml"))["custom"]["tcrm"]
     assert config["shell"] == ["sh", "-c"]
     done = subprocess.run(
         [*config["shell"], config["command"]],
-        env=on_path,
+        env=tcrm_on_path,
         capture_output=True,
         text=True,
         timeout=120,
@@ -78,7 +63,7 @@ def test_the_starship_module_command(sample_ws: Path, on_path: dict[str, str]) -
     assert (done.returncode, done.stdout) == (0, "10 overdue · 6 today\n")
 
 
-def test_the_tmux_status_line(sample_ws: Path, on_path: dict[str, str]) -> None:
+def test_the_tmux_status_line(sample_ws: Path, tcrm_on_path: dict[str, str]) -> None:
     """A real tmux server (its own socket) takes the example's configuration; the
     command in its ``#()`` (which tmux runs with ``/bin/sh -c``) prints the line. The
     workspace path stands in for ``$HOME/crm``."""
@@ -87,7 +72,7 @@ def test_the_tmux_status_line(sample_ws: Path, on_path: dict[str, str]) -> None:
     conf = sample_ws.parent / "tmux.conf"
     conf.write_text(example("tmux", "tmux").replace("$HOME/crm", str(sample_ws)))
     socket = f"tcrm-test-{uuid.uuid4().hex[:8]}"
-    env = {k: v for k, v in on_path.items() if not k.startswith("TMUX")}
+    env = {k: v for k, v in tcrm_on_path.items() if not k.startswith("TMUX")}
 
     def tmux(*args: str) -> str:
         done = subprocess.run(
