@@ -20,10 +20,10 @@ SECONDS=0
 # current pip: it reads the big index pages (pydantic-core, hypothesis) several times
 # faster than the pip Python 3.11 bundles.
 python3 -m venv --without-pip "$venv"
-if python3 -m pip --version >/dev/null 2>&1; then
-    python3 -m pip --python "$venv/bin/python" install -q --no-compile pip
-else
-    "$venv/bin/python" -m ensurepip -q && "$venv/bin/python" -m pip install -q --no-compile -U pip
+if ! python3 -m pip --python "$venv/bin/python" install -q --no-compile pip 2>/dev/null; then
+    # no pip beside python3 (or one older than --python): the venv's own, then upgraded
+    "$venv/bin/python" -m ensurepip >/dev/null
+    "$venv/bin/python" -m pip install -q --no-compile -U pip
 fi
 
 # What is installed: the runtime dependencies exactly as pyproject.toml declares them, held
