@@ -28,8 +28,8 @@ fi
 
 # What is installed: the runtime dependencies exactly as pyproject.toml declares them, held
 # to their floors by constraints-min.txt, and the test runner at the versions CI uses
-# (constraints.txt). Not the whole [test] extra: mypy, ruff and the snapshot plugin prove
-# nothing here. tcrm itself runs from the checkout (PYTHONPATH): no wheel to build, and
+# (constraints.txt), with hypothesis and jsonschema, which test modules below import. Not the
+# whole [test] extra: mypy, ruff and the snapshot plugin prove nothing here. tcrm itself runs from the checkout (PYTHONPATH): no wheel to build, and
 # no build backend to fetch.
 mapfile -t deps < <(python3 -c 'import tomllib; [print(d) for d in tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]]')
 tools=(pytest pytest-xdist hypothesis jsonschema)
