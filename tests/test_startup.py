@@ -246,6 +246,30 @@ def test_the_early_paths_import_no_framework(sample_ws: Path, tmp_path: Path) ->
         assert not {"tcrm.model.records", "tcrm.store.git", "tcrm.store.workspace"} & modules
 
 
+def test_task_list_piped_imports_no_framework(sample_ws: Path, tmp_path: Path) -> None:
+    """With a fresh index, `tcrm task list` to a pipe (scripts run it in loops) answers
+    before Typer, click, pydantic, rich or any YAML library is imported, and imports no
+    command module nor the models (tcrm.cli.early_path, issue 23)."""
+    settle(sample_ws)
+    first, _ = probe(tmp_path, "task", "list")  # builds the index, keeps the settings
+    assert first.returncode == 0, first.stderr
+    runs = [
+        ("task", "list"),
+        ("task", "list", "--today"),
+        ("task", "list", "--week", "--assignee", "ben"),
+        ("task", "list", "--all", "--client", "acme-logistics"),
+        ("-w", str(sample_ws), "task", "list", "--overdue"),
+    ]
+    for args in runs:
+        done, modules = probe(tmp_path, *args)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("id\tdue\ttitle\t"), args
+        assert imported(modules, EARLY_UNWANTED) == [], args
+        assert not [m for m in modules if m.startswith("tcrm.cli.") and "_cmds" in m]
+        assert not {"tcrm.model.records", "tcrm.store.git", "tcrm.store.workspace"} & modules
+        assert "tcrm.cli.render" not in modules  # only its plain half: tcrm.cli.plain_table
+
+
 def test_a_terminal_still_gets_rich_tables(sample_ws: Path, tmp_path: Path) -> None:
     """rich decides what a terminal is (TTY_COMPATIBLE=1 makes a pipe one): the lazy
     console defers to it instead of guessing."""

@@ -1,14 +1,16 @@
-"""Answers given before Typer is imported: ``tcrm status`` and shell completion.
+"""Answers given before Typer is imported: ``tcrm status``, ``tcrm task list`` piped,
+and shell completion.
 
-A prompt runs ``tcrm status`` before each command line, and a shell runs ``tcrm`` on
-each TAB: importing Typer, click, pydantic and rich alone takes ~0.2 s. So
-``tcrm.cli.launch`` asks ``answer`` first. It answers only when it can answer exactly
-as the Typer command would, from a fresh local index (``tcrm.store.early_index``) and
-the same functions the commands use (``status_counts``, ``status_line``,
-``completion``); in every other case (a stale or missing index, an option it does not
-know, an error to report) it returns ``None`` and the normal path runs, which also
-brings the index up to date. The standard library only, on purpose
-(tests/test_startup.py holds it to that).
+A prompt runs ``tcrm status`` before each command line, a shell runs ``tcrm`` on each
+TAB, and scripts run ``tcrm task list`` in loops: importing Typer, click, pydantic and
+rich alone takes ~0.2 s. So ``tcrm.cli.launch`` asks ``answer`` first. It answers only
+when it can answer exactly as the Typer command would, from a fresh local index
+(``tcrm.store.early_index``) and the same functions the commands use
+(``status_counts``, ``status_line``, ``completion``, ``task_selection``,
+``task_table``, ``plain_table``); in every other case (a stale or missing index, an
+option it does not know, an error to report, a terminal on stdout) it returns ``None``
+and the normal path runs, which also brings the index up to date. The standard library
+only, on purpose (tests/test_startup.py holds it to that).
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tcrm.errors import UsageError
 from tcrm.store import early
+
+if TYPE_CHECKING:
+    from tcrm.services.task_selection import Asked
 
 COMPLETE_VAR = "_TCRM_COMPLETE"
 """Typer's shell-completion request (``tcrm.cli.main.COMPLETE_VAR``)."""
@@ -32,14 +38,21 @@ def answer(args: list[str]) -> int | None:
         from tcrm.cli import completion
 
         return completion.early_answer(os.environ[COMPLETE_VAR])
+    command = global_args(args)
+    if command is None:
+        return None
+    workspace, rest = command
+    if rest[:2] == ["task", "list"]:
+        asked = task_list_args(rest[2:])
+        return None if asked is None else task_list(workspace, asked)
     parsed = status_args(args)
     return None if parsed is None else status(*parsed)
 
 
-def status_args(args: list[str]) -> tuple[str | None, str | None, bool] | None:
-    """``(workspace, template, as_json)`` of ``tcrm [-w PATH] status [--json] [--format
-    TEMPLATE]``; ``None`` for any other command line."""
-    workspace, template, as_json = None, None, False
+def global_args(args: list[str]) -> tuple[str | None, list[str]] | None:
+    """``(workspace, the command's words)`` of ``tcrm [-w PATH] COMMAND...``; ``None``
+    when another global option comes first (the normal path handles those)."""
+    workspace = None
     words = iter(args)
     for arg in words:
         if arg in ("-w", "--workspace"):
@@ -48,12 +61,102 @@ def status_args(args: list[str]) -> tuple[str | None, str | None, bool] | None:
                 return None
         elif arg.startswith("--workspace=") and len(arg) > len("--workspace="):
             workspace = arg.partition("=")[2]
-        elif arg == "status":
-            break
+        elif arg.startswith("-"):
+            return None
+        else:
+            return workspace, [arg, *words]
+    return None
+
+
+TASK_LIST_FLAGS = {"--today": "today", "--overdue": "overdue", "--week": "week", "--all": "all_"}
+"""The flags of ``tcrm task list`` answered here, by the name of the Typer command's
+parameter (tests/test_list_early.py holds both tables to the command's declaration)."""
+TASK_LIST_VALUES = {"--assignee": "assignee", "--client": "client"}
+"""Its options taking a value answered here; ``--json``, ``--help`` and filter terms are
+left to the normal path."""
+
+
+def task_list_args(args: list[str]) -> Asked | None:
+    """What ``tcrm task list ARGS`` asks, when every word is in the tables above, each
+    given once, no value starting with ``-``; ``None`` for anything else."""
+    given: dict[str, bool | str] = {}
+    words = iter(args)
+    for arg in words:
+        name, eq, value = arg.partition("=")
+        if name in TASK_LIST_VALUES:
+            value = value if eq else next(words, "")
+            if not value or value.startswith("-"):
+                return None
+            key: str = TASK_LIST_VALUES[name]
+            found: bool | str = value
+        elif arg in TASK_LIST_FLAGS:
+            key, found = TASK_LIST_FLAGS[arg], True
         else:
             return None
-    else:
+        if key in given:
+            return None
+        given[key] = found
+    from tcrm.services.task_selection import Asked
+
+    return Asked(
+        today="today" in given,
+        overdue="overdue" in given,
+        week="week" in given,
+        include_closed="all_" in given,
+        assignee=_value(given.get("assignee")),
+        client=_value(given.get("client")),
+    )
+
+
+def _value(found: bool | str | None) -> str | None:
+    return found if isinstance(found, str) else None
+
+
+def task_list(workspace: str | None, asked: Asked) -> int | None:
+    """``tcrm task list`` to a pipe, from a fresh index; ``None`` (the normal path) for
+    a terminal, outside a workspace, or whatever ``task_selection.from_index`` leaves."""
+    from tcrm.cli import plain_table
+    from tcrm.cli.task_table import TASK_COLUMNS, task_rows
+    from tcrm.cli.terminal import out
+    from tcrm.services import task_selection
+    from tcrm.store import driver
+    from tcrm.store.early_index import open_fresh, read_settings
+
+    if out.is_terminal:
+        return None  # rich lays the table out
+    root = early.find_root(workspace)
+    if root is None or not (root / early.SETTINGS_FILE).is_file() or driver.missing(root):
         return None
+    if any(os.path.islink(root / folder) for folder in ("clients", "deals", "tasks")):
+        return None  # the normal path says what it refuses
+    fixed = os.environ.get("TCRM_NOW")
+    try:
+        now = datetime.fromisoformat(fixed) if fixed else None
+    except ValueError:
+        return None
+    conn = open_fresh(Path(root))
+    if conn is None:
+        return None
+    try:
+        kept = read_settings(conn, root)
+        entries = None if kept is None else task_selection.from_index(conn, kept, now, asked)
+    finally:
+        conn.close()
+    if entries is None:
+        return None
+    plain_table.write(TASK_COLUMNS, plain_table.cells(task_rows(entries)))
+    return 0
+
+
+def status_args(args: list[str]) -> tuple[str | None, str | None, bool] | None:
+    """``(workspace, template, as_json)`` of ``tcrm [-w PATH] status [--json] [--format
+    TEMPLATE]``; ``None`` for any other command line."""
+    as_json, template = False, None
+    command = global_args(args)
+    if command is None or command[1][0] != "status":
+        return None
+    workspace, rest = command
+    words = iter(rest[1:])
     for arg in words:
         if arg == "--json":
             as_json = True

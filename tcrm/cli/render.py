@@ -10,8 +10,8 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
+from tcrm.cli import plain_table
 from tcrm.cli.terminal import out
-from tcrm.model.text import visible
 
 if TYPE_CHECKING:
     from tcrm.model.records import Record
@@ -200,11 +200,9 @@ def table(
     """A table: aligned and coloured on a terminal, ``\\t``-separated with a header when
     piped. On a terminal it never hides ids, amounts or dates (see ``Role``)."""
     cols = [c if isinstance(c, Column) else Column(c) for c in columns]
-    rows = [["" if v is None else str(v) for v in row] for row in rows]
+    rows = plain_table.cells(rows)
     if not out.is_terminal:
-        print(visible("\t".join(c.header.lower() for c in cols)))
-        for row in rows:
-            print(visible("\t".join(v.replace("\t", " ").replace("\n", " ") for v in row)))
+        plain_table.write([c.header for c in cols], rows)
         return
     from rich.cells import cell_len  # only on a terminal: piped output never imports rich
     from rich.table import Table

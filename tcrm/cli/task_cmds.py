@@ -10,6 +10,9 @@ import typer
 from tcrm.cli import completion, render
 from tcrm.cli.editor import Assignments, CustomFields, edit_command
 from tcrm.cli.state import now, workspace
+from tcrm.cli.task_table import TASK_COLUMNS as TASK_COLUMNS
+from tcrm.cli.task_table import due_text as due_text
+from tcrm.cli.task_table import task_rows as task_rows
 from tcrm.cli.terminal import out
 from tcrm.model.due import TaskItem
 from tcrm.model.records import Task
@@ -37,18 +40,6 @@ STATE_STYLE = {"overdue": "red", "today": "yellow"}
 # --- shared with the planner --------------------------------------------------------------
 
 
-def due_text(task: Task) -> str:
-    """A due as people read it: ``2026-11-24``, ``2026-11-24 10:00 America/New_York``."""
-    if task.due is None:
-        return ""
-    if not isinstance(task.due, datetime):
-        return task.due.isoformat()
-    text = f"{task.due:%Y-%m-%d %H:%M}"
-    if task.due.tzinfo is not None:
-        return f"{text} {task.due:%z}"
-    return f"{text} {task.timezone}" if task.timezone else text
-
-
 def moment_json(moment: datetime | date | None) -> str | None:
     if moment is None:
         return None
@@ -64,24 +55,6 @@ def item_json(entry: TaskItem) -> dict[str, Any]:
         "due_state": entry.state,
         "due_at": moment_json(entry.due_at),
     }
-
-
-def task_rows(entries: list[TaskItem]) -> list[list[Any]]:
-    return [
-        [
-            e.task.id,
-            due_text(e.task),
-            e.task.title,
-            e.task.assignee,
-            ", ".join(e.task.clients),
-            e.task.priority,
-            e.task.status,
-        ]
-        for e in entries
-    ]
-
-
-TASK_COLUMNS = ["Id", "Due", "Title", "Assignee", "Clients", "Priority", "Status"]
 
 
 def task_styles(entries: list[TaskItem]) -> list[str | None]:

@@ -83,6 +83,9 @@ class IndexedTask:
     reminders: list[str]
     created: datetime | None
     priority: str | None
+    title: str = ""
+    clients: list[str] = field(default_factory=list)
+    deals: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -104,12 +107,33 @@ def zones_of(settings: Settings) -> dict[str, Any]:
     return {"timezone": settings.timezone, "member_zones": members}
 
 
+SPACES = (
+    "\t\n\v\f\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000")
+)
+"""What the models strip from both ends of a text (``str_strip_whitespace``: Unicode's
+White_Space, as Rust's ``trim``): not ``str.strip()``'s, which strips ``\x1c``-``\x1f`` too."""
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         raise ValueError(value)
-    return value.strip()
+    return value.strip(SPACES)
+
+
+def _required(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(value)
+    return value.strip(SPACES)
+
+
+def _texts(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise ValueError(value)
+    return [_required(v) for v in value]
 
 
 def indexed_task(record_id: str, data: str) -> IndexedTask:
@@ -137,6 +161,9 @@ def indexed_task(record_id: str, data: str) -> IndexedTask:
         reminders=[check_offset(r) for r in reminders],
         created=None if created is None else parse_datetime(created),
         priority=priority,
+        title=_required(raw.get("title")),
+        clients=_texts(raw.get("clients", [])),
+        deals=_texts(raw.get("deals", [])),
     )
 
 
@@ -148,6 +175,17 @@ def local_now(zone: str, now: datetime | None) -> datetime:
     return now.astimezone(tz) if now.tzinfo else now.replace(tzinfo=tz)
 
 
+def kept_zones(settings: Mapping[str, Any]) -> Zones | None:
+    """The zones of the settings the index keeps (``zones_of``); ``None`` when they are
+    not as ``zones_of`` writes them."""
+    timezone, members = settings.get("timezone"), settings.get("member_zones")
+    if not isinstance(timezone, str) or not isinstance(members, dict):
+        return None
+    if not all(isinstance(m, str) and isinstance(z, str | None) for m, z in members.items()):
+        return None
+    return Zones(timezone, members)
+
+
 def from_index(
     conn: early_index.Connection, settings: Mapping[str, Any], now: datetime | None
 ) -> dict[str, int] | None:
@@ -155,15 +193,10 @@ def from_index(
     settings it keeps; ``None`` when the normal path must answer: a record holds merge
     conflicts (``tcrm.services.conflicts`` reads those), or a task's fields are not
     written in the plain way ``indexed_task`` reads."""
-    timezone, members = settings.get("timezone"), settings.get("member_zones")
     conflicts = settings.get("conflicts")
-    if not isinstance(timezone, str) or not isinstance(conflicts, int):
+    zones = kept_zones(settings)
+    if zones is None or not isinstance(conflicts, int):
         return None
-    if not isinstance(members, dict) or not all(
-        isinstance(z, str | None) for z in members.values()
-    ):
-        return None
-    zones = Zones(timezone, members)
     try:
         at = local_now(zones.timezone, now)
     except (KeyError, ValueError):  # not a zone (ZoneInfoNotFoundError is a KeyError)

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tcrm.errors import AmbiguousError, Field, Hint, NotFoundError, RuleError, UsageError
 from tcrm.model.due import (
-    ZONE_MARGIN,
     Reminder,
     TaskItem,
     aware,
@@ -30,14 +29,13 @@ from tcrm.model.due import (
     next_due,
     occurrence_id,
     reminders_of,
-    sort_key,
     task_zone,
 )
 from tcrm.model.records import Client, Deal, Task
 from tcrm.model.settings import Settings
 from tcrm.model.types import check_rrule, check_timezone, parse_offset
 from tcrm.model.when import WhenError, parse_when
-from tcrm.services import hooks, status_counts
+from tcrm.services import hooks, status_counts, task_selection
 from tcrm.services.query import apply_filters, named_fields, parse_filters
 from tcrm.services.records import (
     build,
@@ -52,11 +50,11 @@ from tcrm.services.records import (
     starts_with,
     updated,
 )
-from tcrm.store.where import Where, all_of, any_of, at_least, at_most, contains, eq
+from tcrm.services.task_selection import WEEK_DAYS as WEEK_DAYS
+from tcrm.services.task_selection import Selection
+from tcrm.store import early_index
+from tcrm.store.where import any_of, contains, eq
 from tcrm.store.workspace import Workspace
-
-WEEK_DAYS = 7
-"""``--week``: overdue, or due by the same weekday next week (``+7d``) at the latest."""
 
 REPEAT_WORDS = {
     "daily": "FREQ=DAILY",
@@ -371,61 +369,36 @@ def list_tasks(
     settings = ws.settings
     assignee = check_member(ws, assignee, "assignee")
     compiled = parse_filters(filters, Task, now, settings.date_order, settings.fields.of(Task.KIND))
-    include_closed = include_closed or "status" in named_fields(compiled)
-    client_ids: set[str] | None = None
-    deal_ids: set[str] = set()
-    where = _task_window(now, today, overdue, week, include_closed, assignee)
+    chosen = Selection(
+        today=today,
+        overdue=overdue,
+        week=week,
+        include_closed=include_closed or "status" in named_fields(compiled),
+        assignee=assignee,
+    )
+    where = task_selection.window(now, chosen)
     if client is not None:
         client_id = resolve(ws, "client", client).id
-        client_ids = {client_id}
-        deal_ids = {
+        deal_ids = frozenset(
             d.id
             for d in candidates(ws, "deal", eq("client", client_id))
             if isinstance(d, Deal) and d.client == client_id
-        }
-        refs = [f"client:{client_id}", *(f"deal:{d}" for d in deal_ids)]
+        )
+        chosen = replace(chosen, client_ids=frozenset({client_id}), deal_ids=deal_ids)
+        refs = [f"client:{client_id}", *(f"deal:{d}" for d in sorted(deal_ids))]
         found = linked(ws, "task", refs, where)
     else:
         found = candidates(ws, "task", where)
-    tasks = [t for t in found if isinstance(t, Task)]
-    out = []
-    for task in apply_filters(tasks, compiled):
-        assert isinstance(task, Task)
-        if task.status != "open" and not include_closed:
-            continue
-        if assignee is not None and task.assignee != assignee:
-            continue
-        if client_ids is not None and not (
-            client_ids & set(task.clients) or deal_ids & set(task.deals)
-        ):
-            continue
-        entry = item(task, settings, now)
-        if (today or overdue or week) and not _selected(entry, settings, now, today, overdue, week):
-            continue
-        out.append(entry)
-    return sorted(out, key=sort_key)
+    tasks = [t for t in apply_filters(found, compiled) if isinstance(t, Task)]
+    if ws.index() is not None:  # what the early path of `task list` reads of the settings
+        early_index.remember_settings(ws.root, lambda: _early_summary(ws))
+    return task_selection.select(tasks, settings, now, chosen)
 
 
-def _task_window(
-    now: datetime,
-    today: bool,
-    overdue: bool,
-    week: bool,
-    include_closed: bool,
-    assignee: str | None,
-) -> Where | None:
-    """An index condition that keeps every task ``list_tasks`` could select (and more)."""
-    conditions: list[Where] = []
-    if not include_closed:
-        conditions.append(eq("status", "open"))
-    if assignee is not None:
-        conditions.append(eq("owner", assignee))
-    if today or overdue or week:
-        ahead = WEEK_DAYS if week else 0
-        conditions.append(at_most("day", (now.date() + timedelta(ahead + ZONE_MARGIN)).isoformat()))
-        if today and not (overdue or week):
-            conditions.append(at_least("day", (now.date() - timedelta(ZONE_MARGIN)).isoformat()))
-    return all_of(*conditions)
+def _early_summary(ws: Workspace) -> dict[str, object]:
+    from tcrm.services.planner import early_summary  # imported once per settings change
+
+    return early_summary(ws)
 
 
 def open_tasks_due_by(ws: Workspace, day: date, assignee: str | None = None) -> list[Task]:
@@ -455,19 +428,6 @@ def coming_reminders(ws: Workspace, *, now: datetime, within: timedelta) -> list
         if now < reminder.at <= until
     ]
     return sorted(out, key=lambda r: (r.at, r.task.id))
-
-
-def _selected(
-    entry: TaskItem, settings: Settings, now: datetime, today: bool, overdue: bool, week: bool
-) -> bool:
-    day, local_today = entry.day, entry.today
-    if entry.task.status != "open" or day is None or local_today is None:
-        return False
-    return (
-        (overdue and entry.state == "overdue")
-        or (today and day == local_today)
-        or (week and (entry.state == "overdue" or day <= local_today + timedelta(WEEK_DAYS)))
-    )
 
 
 def _ensure_open(task: Task, action: str) -> None:

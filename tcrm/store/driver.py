@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tcrm.store.workspace import SETTINGS_FILE
+from tcrm.store.early import SETTINGS_FILE
 
 ATTRIBUTES_HEADER = "# tcrm: merge records field by field (tcrm merge-driver); see docs/sync.md"
 ATTRIBUTES = (

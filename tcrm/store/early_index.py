@@ -191,7 +191,29 @@ def holds_conflicts(conn: sqlite3.Connection) -> bool:
     return found.fetchone() is not None
 
 
-def task_rows(conn: sqlite3.Connection, where: Where) -> list[tuple[str, str]]:
-    """``(id, data)`` of the valid task rows matching ``where``, in id order."""
-    sql = f"SELECT id, data FROM records WHERE kind = 'task' AND ok = 1 AND {where.sql}"
-    return list(conn.execute(sql + " ORDER BY id, path", where.params))
+def task_rows(conn: sqlite3.Connection, where: Where | None) -> list[tuple[str, str]]:
+    """``(id, data)`` of the valid task rows matching ``where`` (all with ``None``), in
+    id order."""
+    sql = "SELECT id, data FROM records WHERE kind = 'task' AND ok = 1"
+    if where is None:
+        return list(conn.execute(sql + " ORDER BY id, path"))
+    return list(conn.execute(f"{sql} AND {where.sql} ORDER BY id, path", where.params))
+
+
+def holds_broken(conn: sqlite3.Connection, kind: str) -> bool:
+    """Whether a file of ``kind`` could not be read into a valid row (a read of that
+    kind warns of it, ``tcrm.services.records.note_unreadable``)."""
+    found = conn.execute("SELECT 1 FROM records WHERE kind = ? AND ok = 0 LIMIT 1", (kind,))
+    return found.fetchone() is not None
+
+
+def valid_paths(conn: sqlite3.Connection, kind: str, record_id: str) -> list[str]:
+    """The paths of the valid rows of ``kind`` with this id."""
+    sql = "SELECT path FROM records WHERE kind = ? AND id = ? AND ok = 1"
+    return [path for (path,) in conn.execute(sql, (kind, record_id))]
+
+
+def ids_where(conn: sqlite3.Connection, kind: str, where: Where) -> list[str]:
+    """The ids of the valid rows of ``kind`` matching ``where``, in id order."""
+    sql = f"SELECT id FROM records WHERE kind = ? AND ok = 1 AND {where.sql} ORDER BY id"
+    return [record_id for (record_id,) in conn.execute(sql, (kind, *where.params))]

@@ -1,0 +1,197 @@
+"""Which tasks ``tcrm task list`` shows, and in what order: worked out in one place.
+
+``tcrm task list`` is answered two ways: through Typer and the models
+(``tcrm.services.tasks.list_tasks``), and before Typer and pydantic are imported, from a
+fresh local index (``tcrm.cli.early_path``; scripts call it in loops). Both ask
+``window`` what to read from the index and ``select`` what to keep of it, over anything
+with a task's fields (``ListedTask``: the pydantic ``Task``, or the index row
+``status_counts.IndexedTask``). The due rules are ``tcrm.model.due``'s. The standard
+library only, on purpose: the early path imports this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from tcrm.model.due import ZONE_MARGIN, TaskItem, item, sort_key
+from tcrm.services import status_counts
+from tcrm.store import early_index
+from tcrm.store.where import Where, all_of, at_least, at_most, eq
+
+if TYPE_CHECKING:
+    from tcrm.model.records import Task
+    from tcrm.model.settings import Settings
+
+WEEK_DAYS = 7
+"""``--week``: overdue, or due by the same weekday next week (``+7d``) at the latest."""
+
+
+class ListedTask(Protocol):
+    """What the selection and the due rules read of a task."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def due(self) -> date | datetime | None: ...
+    @property
+    def timezone(self) -> str | None: ...
+    @property
+    def assignee(self) -> str | None: ...
+    @property
+    def priority(self) -> str | None: ...
+    @property
+    def clients(self) -> list[str]: ...
+    @property
+    def deals(self) -> list[str]: ...
+
+
+class Zones(Protocol):
+    """What the due rules ask of the settings (``Settings``, ``status_counts.Zones``)."""
+
+    @property
+    def timezone(self) -> str: ...
+    def member_timezone(self, member_id: str | None) -> str: ...
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The options of ``tcrm task list``, checked: ``assignee`` a team member, the
+    client resolved to its id, with the ids of its deals."""
+
+    today: bool = False
+    overdue: bool = False
+    week: bool = False
+    include_closed: bool = False
+    assignee: str | None = None
+    client_ids: frozenset[str] | None = None
+    deal_ids: frozenset[str] = frozenset()
+
+    @property
+    def windowed(self) -> bool:
+        return self.today or self.overdue or self.week
+
+
+def checked_member(member: str | None, team: Collection[str]) -> str | None:
+    """``member`` stripped, when the team has it or there is no team; ``LookupError``
+    when there is a team without it (``tasks.check_member`` words that)."""
+    if member is None:
+        return None
+    member = member.strip()
+    if team and member not in team:
+        raise LookupError(member)
+    return member
+
+
+def window(now: datetime, chosen: Selection) -> Where | None:
+    """An index condition that keeps every task ``select`` could keep (and more)."""
+    conditions: list[Where] = []
+    if not chosen.include_closed:
+        conditions.append(eq("status", "open"))
+    if chosen.assignee is not None:
+        conditions.append(eq("owner", chosen.assignee))
+    if chosen.windowed:
+        ahead = WEEK_DAYS if chosen.week else 0
+        conditions.append(at_most("day", (now.date() + timedelta(ahead + ZONE_MARGIN)).isoformat()))
+        if chosen.today and not (chosen.overdue or chosen.week):
+            conditions.append(at_least("day", (now.date() - timedelta(ZONE_MARGIN)).isoformat()))
+    return all_of(*conditions)
+
+
+def select(
+    tasks: Iterable[ListedTask], settings: Zones, now: datetime, chosen: Selection
+) -> list[TaskItem]:
+    """The tasks ``chosen`` keeps, with their due states at ``now``, overdue first
+    (``tcrm.model.due.sort_key``). ``today``, ``overdue`` and ``week`` each select tasks
+    (several select their union), judged in each task's assignee's zone."""
+    rules = cast("Settings", settings)
+    out = []
+    for task in tasks:
+        if task.status != "open" and not chosen.include_closed:
+            continue
+        if chosen.assignee is not None and task.assignee != chosen.assignee:
+            continue
+        if chosen.client_ids is not None and not (
+            chosen.client_ids & set(task.clients) or chosen.deal_ids & set(task.deals)
+        ):
+            continue
+        entry = item(cast("Task", task), rules, now)
+        if chosen.windowed and not _selected(entry, chosen):
+            continue
+        out.append(entry)
+    return sorted(out, key=sort_key)
+
+
+def _selected(entry: TaskItem, chosen: Selection) -> bool:
+    day, local_today = entry.day, entry.today
+    if entry.task.status != "open" or day is None or local_today is None:
+        return False
+    return (
+        (chosen.overdue and entry.state == "overdue")
+        or (chosen.today and day == local_today)
+        or (chosen.week and (entry.state == "overdue" or day <= local_today + timedelta(WEEK_DAYS)))
+    )
+
+
+# --- the early path: from the index's rows, without the models ------------------------
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The options of ``tcrm task list`` as given, before they are checked."""
+
+    today: bool = False
+    overdue: bool = False
+    week: bool = False
+    include_closed: bool = False
+    assignee: str | None = None
+    client: str | None = None
+
+
+def from_index(
+    conn: early_index.Connection, settings: Mapping[str, Any], now: datetime | None, asked: Asked
+) -> list[TaskItem] | None:
+    """``tcrm task list``'s tasks from a fresh index (``early_index.open_fresh``) and the
+    settings it keeps, as ``tasks.list_tasks`` selects them; ``None`` when the normal
+    path must answer: something to report (a member not on the team, a client given
+    other than by its id, a file of the kinds read that is not valid), or a task's
+    fields not written in the plain way ``status_counts.indexed_task`` reads."""
+    zones = status_counts.kept_zones(settings)
+    if zones is None or settings.get("conflicts") != 0:
+        return None
+    try:
+        at = status_counts.local_now(zones.timezone, now)
+        assignee = checked_member(asked.assignee, list(zones.members))
+    except (KeyError, ValueError, LookupError):  # not a zone; not a member
+        return None
+    chosen = Selection(
+        asked.today, asked.overdue, asked.week, asked.include_closed, assignee=assignee
+    )
+    if early_index.holds_broken(conn, "task"):
+        return None
+    if asked.client is not None:
+        client_id = asked.client.strip()  # an id only (``resolve`` tries it first)
+        if len(early_index.valid_paths(conn, "client", client_id)) != 1:
+            return None
+        if early_index.holds_broken(conn, "deal"):
+            return None
+        deal_ids = frozenset(early_index.ids_where(conn, "deal", eq("client", client_id)))
+        chosen = Selection(
+            chosen.today,
+            chosen.overdue,
+            chosen.week,
+            chosen.include_closed,
+            assignee,
+            frozenset({client_id}),
+            deal_ids,
+        )
+    rows = early_index.task_rows(conn, window(at, chosen))
+    try:
+        tasks = [status_counts.indexed_task(i, d) for i, d in rows]
+        return select(tasks, zones, at, chosen)
+    except (ValueError, TypeError, KeyError):
+        return None
