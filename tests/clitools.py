@@ -132,6 +132,14 @@ def _sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def sample_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _sample_template: Path) -> Path:
     """A git workspace copied from sample_workspace/, with a fixed clock and identity."""
+    root = tmp_path / "ws"
+    shutil.copytree(_sample_template, root, symlinks=True)
+    return as_sample(monkeypatch, root)
+
+
+def as_sample(monkeypatch: pytest.MonkeyPatch, root: Path) -> Path:
+    """The sample workspace's clock and identity for this test, and ``root`` its workspace
+    (for a copy of a template built from ``_sample_template``)."""
     for var, value in {
         "TCRM_NOW": NOW,
         "GIT_AUTHOR_NAME": "Ann Tester",
@@ -143,8 +151,6 @@ def sample_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _sample_template:
     monkeypatch.delenv("TCRM_WORKSPACE", raising=False)
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)
-    root = tmp_path / "ws"
-    shutil.copytree(_sample_template, root, symlinks=True)
     monkeypatch.setenv("TCRM_WORKSPACE", str(root))
     return root
 

@@ -3,14 +3,16 @@ into the Typer app (``tcrm.cli.main.main``, no early path), to compare the two."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.clitools import ROOT
+from tests.clitools import ROOT, run
 
 HEAVY = ("typer", "click", "pydantic", "rich", "ruamel", "dulwich", "yaml")
 """What the early paths must not import: each costs 20-80 ms of a prompt or a TAB."""
@@ -54,6 +56,31 @@ def tcrm(
     modules = set(json.loads(found.read_text(encoding="utf-8")))
     found.unlink()
     return done, modules
+
+
+@contextlib.contextmanager
+def _as_in(cwd: Path, env: dict[str, str]) -> Iterator[None]:
+    """This process in ``cwd`` with ``env`` added (as ``tcrm`` sets up its child), then back."""
+    saved, old = dict(os.environ), Path.cwd()
+    for var in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        os.environ.pop(var, None)
+    os.environ.update(env)
+    os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def typer_here(args: tuple[str, ...], cwd: Path, **env: str) -> tuple[int, str, str]:
+    """``tcrm ARGS`` straight into the Typer app (``tcrm.cli.main.main``, no early path),
+    in this process: the reference an early answer must equal, byte for byte. What a
+    separate process shows (its imports, its exit) is ``tcrm``'s to check."""
+    with _as_in(cwd, env):
+        done = run(*args)
+    return done.code, done.out, done.err
 
 
 def heavy(modules: set[str]) -> list[str]:

@@ -4,13 +4,15 @@ for every command line the early path does not know."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tcrm.cli import completion
-from tests.earlytools import heavy, settle, tcrm
+from tests.clitools import as_sample, run
+from tests.earlytools import heavy, settle, tcrm, typer_here
 
 DEAL = "acme-logistics-website-relaunch"
 
@@ -81,20 +83,38 @@ def shell_env(shell: str, line: str, action: str = "get-args") -> dict[str, str]
     return env
 
 
-@pytest.fixture
-def indexed(sample_ws: Path) -> Path:
-    """The sample workspace with an index and the settings kept (one `tcrm status`)."""
-    settle(sample_ws)
-    done, _ = tcrm("launch", ("status",), sample_ws)
+@pytest.fixture(scope="module")
+def _indexed_template(_sample_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample workspace with an index (one `tcrm status`, in its own process), once
+    for the module: each test gets a copy (same bytes, same folder stamps)."""
+    root = tmp_path_factory.mktemp("indexed") / "ws"
+    shutil.copytree(_sample_template, root, symlinks=True)
+    with pytest.MonkeyPatch.context() as patch:
+        as_sample(patch, root)
+        settle(root)
+        done, _ = tcrm("launch", ("status",), root)
     assert done.returncode == 0, done.stderr
-    return sample_ws
+    return root
+
+
+@pytest.fixture
+def indexed(_indexed_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the indexed sample workspace, as ``sample_ws`` sets one up, and the
+    settings kept again (their key holds the file's inode and ctime, which a copy changes):
+    one `tcrm status` through the Typer app, in this process."""
+    root = tmp_path / "ws"
+    shutil.copytree(_indexed_template, root, symlinks=True)
+    as_sample(monkeypatch, root)
+    assert run("status").code == 0
+    return root
 
 
 def both(root: Path, env: dict[str, str]) -> tuple[tuple[int, str, str], list[str]]:
+    """The executable's answer (a fresh interpreter, early path first: its modules tell
+    whether the early path answered) and the Typer app's, which it must equal."""
     early, modules = tcrm("launch", (), root, **env)
-    typer, _ = tcrm("typer", (), root, **env)
     got = (early.returncode, early.stdout, early.stderr)
-    assert got == (typer.returncode, typer.stdout, typer.stderr), env
+    assert got == typer_here((), root, **env), env
     return got, heavy(modules)
 
 
@@ -149,22 +169,41 @@ def test_fish_asks_whether_there_are_arguments(indexed: Path, line: str) -> None
     assert imported == []
 
 
-@pytest.mark.parametrize(
-    "line",
-    [
-        "tcrm cl",  # a command name
-        "tcrm task done --",  # an option name
-        "tcrm task add x --due ",  # a value the workspace does not complete
-        "tcrm --workspace . task done t",  # a global option first
-        "tcrm task list --status open --client a",  # another option before
-        "tcrm team resolve ",  # completes from elsewhere (its own function)
-    ],
-)
-def test_other_lines_are_typers_to_complete(indexed: Path, line: str) -> None:
+OTHER_LINES = [
+    "tcrm cl",  # a command name
+    "tcrm task done --",  # an option name
+    "tcrm task add x --due ",  # a value the workspace does not complete
+    "tcrm --workspace . task done t",  # a global option first
+    "tcrm task list --status open --client a",  # another option before
+    "tcrm team resolve ",  # completes from elsewhere (its own function)
+]
+
+
+@pytest.mark.parametrize("line", OTHER_LINES)
+def test_other_lines_are_typers_to_complete(
+    indexed: Path, line: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The early path declines (``early_path.answer`` is what the executable asks first,
+    and ``None`` sends it on to Typer) and prints nothing; Typer answers."""
+    from tcrm.cli import early_path
+
     for shell in ("bash", "zsh", "fish"):
-        (code, _, _), imported = both(indexed, shell_env(shell, line))
-        assert code == 0
-        assert "typer" in imported, (shell, line)
+        with monkeypatch.context() as patch:
+            patch.chdir(indexed)
+            for var, value in shell_env(shell, line).items():
+                patch.setenv(var, value)
+            assert early_path.answer([]) is None, (shell, line)
+        assert capsys.readouterr() == ("", ""), (shell, line)
+        code, _, err = typer_here((), indexed, **shell_env(shell, line))
+        assert code == 0 and err == "", (shell, line)
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_the_executable_sends_other_lines_to_typer(indexed: Path, shell: str) -> None:
+    """In a real process: the early path declined, Typer was imported and answered."""
+    (code, out, _), imported = both(indexed, shell_env(shell, "tcrm cl"))
+    assert code == 0 and "client" in out
+    assert "typer" in imported
 
 
 def test_stages_before_any_index_then_early(sample_ws: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,29 +15,47 @@ import pytest
 from tcrm.services import planner, status_counts
 from tcrm.store import early_index
 from tcrm.store.workspace import Workspace
-from tests.earlytools import heavy, settle, tcrm
+from tests.clitools import as_sample, run
+from tests.earlytools import heavy, settle, tcrm, typer_here
 
 OVERDUE_TASK = "tasks/t2ejnwdx.yaml"
 """Open, due 2026-11-30: a week after the sample's today, until a hand edit moves it."""
 
 
-@pytest.fixture
-def ready(sample_ws: Path) -> Path:
-    """The sample workspace with its index built and its settings kept (one normal run)."""
-    settle(sample_ws)
-    done, modules = tcrm("launch", ("status",), sample_ws)
+@pytest.fixture(scope="module")
+def _ready_template(_sample_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample workspace with its index built (one normal run, in its own process),
+    once for the module."""
+    root = tmp_path_factory.mktemp("ready") / "ws"
+    shutil.copytree(_sample_template, root, symlinks=True)
+    with pytest.MonkeyPatch.context() as patch:
+        as_sample(patch, root)
+        settle(root)
+        done, modules = tcrm("launch", ("status",), root)
     assert done.returncode == 0, done.stderr
     assert "typer" in modules  # the first run builds the index: the normal path
-    return sample_ws
+    return root
+
+
+@pytest.fixture
+def ready(_ready_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the sample workspace with its index built, as ``sample_ws`` sets one up,
+    and its settings kept again (their key holds the file's inode and ctime, which a copy
+    changes): one `tcrm status` through the Typer app, in this process."""
+    root = tmp_path / "ws"
+    shutil.copytree(_ready_template, root, symlinks=True)
+    as_sample(monkeypatch, root)
+    assert run("status").code == 0
+    return root
 
 
 def both(root: Path, *args: str, **env: str) -> tuple[tuple[int, str, str], list[str]]:
-    """The early path's answer (code, out, err), once equal to the Typer command's, and
-    the heavy libraries the early run imported."""
+    """The early path's answer (code, out, err; a fresh interpreter, whose modules tell
+    whether the early path answered), once equal to the Typer command's, and the heavy
+    libraries the early run imported."""
     early, modules = tcrm("launch", args, root, **env)
-    typer, _ = tcrm("typer", args, root, **env)
     got = (early.returncode, early.stdout, early.stderr)
-    assert got == (typer.returncode, typer.stdout, typer.stderr), args
+    assert got == typer_here(args, root, **env), args
     return got, heavy(modules)
 
 
@@ -95,12 +114,8 @@ def test_a_wrong_format_is_the_commands_error(ready: Path, template: str) -> Non
 def test_other_command_lines_take_the_normal_path(ready: Path) -> None:
     for args in (("status", "--help"), ("status", "--jsn"), ("--allow-detached", "status")):
         early, modules = tcrm("launch", args, ready)
-        typer, _ = tcrm("typer", args, ready)
-        assert (early.returncode, early.stdout, early.stderr) == (
-            typer.returncode,
-            typer.stdout,
-            typer.stderr,
-        )
+        typer = typer_here(args, ready)
+        assert (early.returncode, early.stdout, early.stderr) == typer
         assert "typer" in modules, args
 
 
