@@ -85,6 +85,15 @@ def choices(values: Sequence[str]) -> list[tuple[str, str]]:
     return [(value, value) for value in values]
 
 
+def show_text(line: Static, text: str) -> None:
+    """``text`` on ``line`` (shown when not empty). Validation runs on every keystroke and
+    rewrites every field's line: a ``Static.update`` asks Textual to lay the whole form out
+    again, so a line whose text is unchanged is left alone."""
+    if line.content != text:
+        line.update(text)
+    line.set_class(bool(text), "-shown")
+
+
 class FormScreen(ModalScreen[Any]):
     """A modal form; subclasses say which fields, how to check them, and what to call."""
 
@@ -282,13 +291,10 @@ class FormScreen(ModalScreen[Any]):
         for name in names:
             shown = by_field.get(name, "") if (everything or name in self.touched) else ""
             line = self.query_one(f"#error-{name}", Static)
-            line.update(shown)
-            line.set_class(bool(shown), "-shown")
+            show_text(line, shown)
             self.query_one(f"#row-{name}").set_class(bool(shown), "-invalid")
         banner = self.query_one("#form-message", Static)
-        text = "; ".join(dict.fromkeys(general)) if everything else ""
-        banner.update(text)
-        banner.set_class(bool(text), "-shown")
+        show_text(banner, "; ".join(dict.fromkeys(general)) if everything else "")
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
