@@ -219,11 +219,11 @@ def test_tags_go_before_titles_and_keys_never() -> None:
 TUI_SIZES = ((80, 24), (160, 45))
 
 
-def _tui_rows(
-    root: Path, size: tuple[int, int], keys: str, target: tuple[str, str], card: str = ""
-) -> Any:
+def _tui_rows(root: Path, keys: str, target: tuple[str, str], card: str = "") -> Any:
     """What the screen ``keys`` lead to (from ``card``'s client card if given) paints of
-    its table, with the row of ``target`` on screen: the header, that row, the widths."""
+    its table at each of ``TUI_SIZES``, with the row of ``target`` on screen: the header,
+    that row, the widths. One app: started at the first size, then its terminal resized
+    to the next (as a person widens the window), the table laid out again for it."""
     import asyncio
 
     from tcrm.store.workspace import Workspace
@@ -233,10 +233,10 @@ def _tui_rows(
     from tests.test_tui_pilot import FIXED, settle
 
     app = TcrmApp(Workspace.open(root), clock=lambda: FIXED, quiet=True, poll_seconds=None)
-    seen: dict[str, Any] = {}
+    by_size: dict[tuple[int, int], dict[str, Any]] = {}
 
     async def main() -> None:
-        async with app.run_test(size=size) as pilot:
+        async with app.run_test(size=TUI_SIZES[0]) as pilot:
             await settle(pilot)
             if card:
                 app.open_client(card)
@@ -244,29 +244,55 @@ def _tui_rows(
             for key in keys:
                 await pilot.press(key)
                 await settle(pilot)
-            table = next(t for t in app.screen.query(RowsView) if t.display)
-            for _ in range(100):  # the search waits for typing to pause
-                if any(target[1] in (line.key, *line.cells) for line in table.lines):
-                    break
-                await pilot.pause(0.05)
-                await settle(pilot)
-            if isinstance(table, SectionTable):
-                assert table.select_target(*target), target
-            else:
-                key = next(ln.key for ln in table.lines if target[1] in (ln.key, *ln.cells))
-                assert table.select_key(key), target
-            await pilot.pause()
-            y = table.cursor - int(table.scroll_offset.y) + 1
-            seen["header"] = table.render_line(0).text
-            seen["row"] = table.render_line(y).text
-            seen["widths"] = table.widths()
-            seen["columns"] = [c.label for c in table.columns]
-            seen["cols"] = list(table.columns)
-            seen["full"] = [" ".join(c.split()) for c in table.current.cells]
-            seen["room"] = table.scrollable_content_region.width
+            for size in TUI_SIZES:
+                if app.size != size:
+                    await pilot.resize_terminal(*size)
+                    await settle(pilot)
+                assert tuple(app.size) == size, (app.size, size)
+                by_size[size] = await _painted(pilot, target)
+
+    async def _painted(pilot: Any, target: tuple[str, str]) -> dict[str, Any]:
+        table = next(t for t in app.screen.query(RowsView) if t.display)
+        for _ in range(100):  # the search waits for typing to pause
+            if any(target[1] in (line.key, *line.cells) for line in table.lines):
+                break
+            await pilot.pause(0.05)
+            await settle(pilot)
+        if isinstance(table, SectionTable):
+            assert table.select_target(*target), target
+        else:
+            key = next(ln.key for ln in table.lines if target[1] in (ln.key, *ln.cells))
+            assert table.select_key(key), target
+        await pilot.pause()
+        y = table.cursor - int(table.scroll_offset.y) + 1
+        return {
+            "header": table.render_line(0).text,
+            "row": table.render_line(y).text,
+            "widths": table.widths(),
+            "columns": [c.label for c in table.columns],
+            "cols": list(table.columns),
+            "full": [" ".join(c.split()) for c in table.current.cells],
+            "room": table.scrollable_content_region.width,
+        }
 
     asyncio.run(main())
-    return seen
+    return by_size
+
+
+@pytest.fixture(scope="module")
+def tui_rows(_long: tuple[Path, dict]) -> Any:
+    """``_tui_rows`` for (size, keys, target, card), each screen's app run once for
+    both sizes (the tests only read what it painted)."""
+    done: dict[tuple[str, tuple[str, str], str], Any] = {}
+
+    def rows(
+        size: tuple[int, int], keys: str, target: tuple[str, str], card: str = ""
+    ) -> dict[str, Any]:
+        if (keys, target, card) not in done:
+            done[keys, target, card] = _tui_rows(_long[0], keys, target, card)
+        return done[keys, target, card][size]
+
+    return rows
 
 
 def _cells(seen: dict[str, Any]) -> dict[str, str]:
@@ -306,9 +332,11 @@ def _titled(seen: dict[str, Any], label: str) -> None:
 
 
 @pytest.mark.parametrize("size", TUI_SIZES)
-def test_tui_today_titles_get_the_room(_long: tuple[Path, dict], size: tuple[int, int]) -> None:
-    root, ids = _long
-    seen = _tui_rows(root, size, "", ("task", ids["task"]))
+def test_tui_today_titles_get_the_room(
+    _long: tuple[Path, dict], tui_rows: Any, size: tuple[int, int]
+) -> None:
+    _, ids = _long
+    seen = tui_rows(size, "", ("task", ids["task"]))
     _fits(seen)
     cells = _cells(seen)
     _titled(seen, "What")
@@ -319,9 +347,11 @@ def test_tui_today_titles_get_the_room(_long: tuple[Path, dict], size: tuple[int
 
 
 @pytest.mark.parametrize("size", TUI_SIZES)
-def test_tui_tasks_titles_get_the_room(_long: tuple[Path, dict], size: tuple[int, int]) -> None:
-    root, ids = _long
-    seen = _tui_rows(root, size, "4", ("task", ids["task"]))
+def test_tui_tasks_titles_get_the_room(
+    _long: tuple[Path, dict], tui_rows: Any, size: tuple[int, int]
+) -> None:
+    _, ids = _long
+    seen = tui_rows(size, "4", ("task", ids["task"]))
     _fits(seen)
     cells = _cells(seen)
     _titled(seen, "Task")
@@ -330,9 +360,11 @@ def test_tui_tasks_titles_get_the_room(_long: tuple[Path, dict], size: tuple[int
 
 
 @pytest.mark.parametrize("size", TUI_SIZES)
-def test_tui_clients_names_get_the_room(_long: tuple[Path, dict], size: tuple[int, int]) -> None:
-    root, ids = _long
-    seen = _tui_rows(root, size, "3", ("client", ids["client"]))
+def test_tui_clients_names_get_the_room(
+    _long: tuple[Path, dict], tui_rows: Any, size: tuple[int, int]
+) -> None:
+    _, ids = _long
+    seen = tui_rows(size, "3", ("client", ids["client"]))
     _fits(seen)
     cells = _cells(seen)
     _titled(seen, "Name")
@@ -345,18 +377,17 @@ def test_tui_clients_names_get_the_room(_long: tuple[Path, dict], size: tuple[in
 
 @pytest.mark.parametrize("size", TUI_SIZES)
 def test_tui_client_card_titles_get_the_room(
-    _long: tuple[Path, dict], size: tuple[int, int]
+    _long: tuple[Path, dict], tui_rows: Any, size: tuple[int, int]
 ) -> None:
-    root, ids = _long
-    seen = _tui_rows(root, size, "", ("deal", ids["deal"]), card=ids["client"])
+    _, ids = _long
+    seen = tui_rows(size, "", ("deal", ids["deal"]), card=ids["client"])
     _fits(seen)
     _titled(seen, "What")
 
 
 @pytest.mark.parametrize("size", TUI_SIZES)
-def test_tui_search_titles_get_the_room(_long: tuple[Path, dict], size: tuple[int, int]) -> None:
-    root, _ = _long
-    seen = _tui_rows(root, size, "gextraordinarily", ("task", TASK))
+def test_tui_search_titles_get_the_room(tui_rows: Any, size: tuple[int, int]) -> None:
+    seen = tui_rows(size, "gextraordinarily", ("task", TASK))
     _fits(seen)
     _titled(seen, "Found")
 

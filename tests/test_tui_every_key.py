@@ -475,29 +475,32 @@ async def _came_from(pilot: Pilot[Any]) -> None:
 
 @prepares("save")
 async def _filled(pilot: Pilot[Any]) -> None:
-    """The least a new record needs, typed in; an edit form gets a changed summary or
-    title where it has one."""
+    """The least a new record needs, filled in; an edit form gets a changed summary or
+    title where it has one. The values are set, not typed key by key (the key under test
+    is ctrl+s; typing into a form is test_tui_pilot's): the form hears the same
+    ``Input.Changed`` either way."""
     form = pilot.app.screen
     assert isinstance(form, FormScreen)
     values = {"name": "Nordwind Labs", "title": "Walk test", "summary": "walk test call"}
     for name, text in values.items():
         fields = form.query(f"#field-{name}")
         if fields:
-            field_input = fields.first()
-            field_input.focus()
-            if isinstance(field_input, Input):
-                field_input.value = ""
-            await pilot.press(*text)
+            _fill(fields.first(), text)
     about = form.query("#field-about")
     if about and isinstance(about.first(), Input) and not about.first(Input).value:
-        about.first().focus()
-        await pilot.press(*"acme-logistics")
+        _fill(about.first(), "acme-logistics")
     if form.query("#field-client") and not isinstance(form, EditForm):
         client = form.query_one("#field-client")
-        client.focus()
         if isinstance(client, Input) and not client.value:
-            await pilot.press(*"acme-logistics")
+            _fill(client, "acme-logistics")
     await settle(pilot)
+
+
+def _fill(field_input: Any, text: str) -> None:
+    """A text field focused and holding ``text``, as if typed there."""
+    assert isinstance(field_input, Input), field_input
+    field_input.focus()
+    field_input.value = text
 
 
 @prepares("override")
@@ -509,15 +512,12 @@ async def _overridable(pilot: Pilot[Any]) -> None:
     if not form.OVERRIDE:
         return
     if isinstance(form, DealForm):
-        form.query_one("#field-title").focus()
-        await pilot.press(*"Walk test")
-        form.query_one("#field-client").focus()
-        await pilot.press(*"acme-logistics")
+        _fill(form.query_one("#field-title"), "Walk test")
+        _fill(form.query_one("#field-client"), "acme-logistics")
         form.query_one("#field-stage", Select).value = "proposal"
         await settle(pilot)
     else:
-        form.query_one("#field-name").focus()
-        await pilot.press(*"Acme Logistics")
+        _fill(form.query_one("#field-name"), "Acme Logistics")
     await pilot.press("ctrl+s")
     await settle(pilot)
     assert form.query_one("#form-override").display, "the duplicate was not refused"

@@ -65,18 +65,28 @@ class Terminal:
             time.sleep(0.2)
         raise AssertionError(f"never shown: {texts!r}; the screen was:\n{shown}")
 
-    def wait_stable(self) -> str:
-        """The screen once two captures half a second apart are the same (a form has
-        mounted and focused its first field): a poll, not a fixed sleep."""
+    def cursor_row(self) -> int:
+        """The row of the terminal's cursor: Textual puts it at the focused field's text
+        cursor (where typed keys go), hidden, so it shows where the focus is."""
+        return int(self.tmux("display", "-p", "-t", "smoke", "#{cursor_y}").stdout)
+
+    def focus_field(self, label: str) -> None:
+        """Tab until the cursor sits in the field labelled ``label`` and stays there (two
+        reads apart): typing then goes to that field, whenever the form set its first
+        focus. A poll of what the terminal shows, not a fixed sleep."""
         deadline = time.monotonic() + WAIT
-        shown = self.screen()
         while time.monotonic() < deadline:
-            time.sleep(0.5)
-            again = self.screen()
-            if again == shown:
-                return shown
-            shown = again
-        raise AssertionError(f"the screen never settled:\n{shown}")
+            row, rows = self.cursor_row(), self.screen().splitlines()
+            if row < len(rows) and label in rows[row]:
+                time.sleep(0.2)
+                if self.cursor_row() == row:
+                    return
+                continue
+            self.keys("Tab")
+            moved = time.monotonic() + 2.0  # the next Tab once this one has landed
+            while self.cursor_row() == row and time.monotonic() < moved:
+                time.sleep(0.05)
+        raise AssertionError(f"the cursor never reached {label!r}:\n{self.screen()}")
 
     def keys(self, *keys: str) -> None:
         self.tmux("send-keys", "-t", "smoke", *keys)
@@ -137,10 +147,10 @@ def test_walk_every_screen_log_a_call_undo_it_and_quit(sample_ws: Path, tmp_path
         term.wait_for("Overdue")
         term.keys("c")
         term.wait_for("Log an activity", "Save ^s")
-        term.wait_stable()  # the form's first field takes the focus once it is mounted
-        term.keys("Tab", "Tab")  # kind, about, then the summary
+        term.focus_field("Summary *")  # kind, about, then the summary
         term.type("smoke test call")
-        term.wait_for("smoke test call")
+        summary = next(ln for ln in term.wait_for("smoke test call").splitlines() if "Summ" in ln)
+        assert "smoke test call" in summary, summary
         term.keys("C-s")
         wait_commits(term, sample_ws, commits + 1)
         term.wait_for("Logged")
