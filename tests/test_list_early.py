@@ -6,6 +6,7 @@ path whenever the early one cannot be sure (issue 23)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import itertools
 import os
@@ -21,6 +22,7 @@ import typer.main
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from tcrm.cli import early_path
+from tcrm.cli import main as cli_main
 from tcrm.cli.task_cmds import app as task_app
 from tcrm.services import task_selection
 from tcrm.store import early_index
@@ -67,6 +69,15 @@ def same_both_ways(*args: str) -> bool:
         return False
     assert (code, out, err) == (typer_run.code, typer_run.out, typer_run.err), args
     return True
+
+
+@pytest.fixture
+def typer_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Typer app built into its click command once for the test, not on every run:
+    a differential runs the same ``task list`` command hundreds of times, and half of
+    each run was ``typer.main.get_command`` rebuilding the same tree (a process builds
+    it once too). Each run still parses its line and answers through that command."""
+    monkeypatch.setattr(cli_main, "command", functools.cache(cli_main.command))
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +195,7 @@ def test_the_workspace_option_and_variable(ready: Path, tmp_path: Path) -> None:
         assert imported == [], args
 
 
+@pytest.mark.usefixtures("typer_built_once")
 def test_across_moments_the_answers_are_the_commands(
     ready: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -269,6 +281,7 @@ def test_hostile_records_are_valid_and_listed(generated: Path) -> None:
     assert "\\u202e" in listed and "\\x1c  Separators kept \\x1f" in listed
 
 
+@pytest.mark.usefixtures("typer_built_once")
 def test_on_a_generated_workspace_the_answers_are_the_commands(
     generated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
