@@ -9,6 +9,7 @@ import pytest
 
 from tcrm.errors import GitError
 from tcrm.store.git import committing, merges
+from tcrm.store.git.fast import FAST_COMMIT_ENV
 from tests.clitools import git
 
 
@@ -55,7 +56,7 @@ def test_a_refused_merge_commit_unstages_its_files_and_keeps_the_hand_staged_one
 def test_a_refused_plain_commit_unstages_its_files_and_keeps_the_hand_staged_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(committing.FAST_COMMIT_ENV, "0")  # dulwich's staging path
+    monkeypatch.setenv(FAST_COMMIT_ENV, "0")  # dulwich's staging path
     root = tmp_path / "repo"
     _repo(root)
     head = git(root, "rev-parse", "HEAD")
