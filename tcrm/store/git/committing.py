@@ -18,6 +18,7 @@ from tcrm.store.git.repo import (
     _open,
     _refuse_unsigned,
     _signs,
+    _stage,
     _unstage,
 )
 
@@ -56,14 +57,7 @@ def _dulwich_commit(
     from dulwich.errors import CommitError
 
     worktree = repo.get_worktree()
-    index = repo.open_index()
-    staged_before: dict[str, Any] = {}  # put back if the commit fails
-    for rel in rel_paths:
-        try:
-            staged_before[rel] = index[rel.encode()]
-        except KeyError:
-            staged_before[rel] = None
-    worktree.stage(rel_paths)
+    staged_before = _stage(repo, rel_paths)  # put back if the commit fails
     author = str(who).encode("utf-8")
     extra: dict[str, Any] = {}
     tree = _only(repo, rel_paths)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from tcrm.store.git.repo import (
     _oid,
@@ -13,6 +12,7 @@ from tcrm.store.git.repo import (
     _ref,
     _refuse_unsigned,
     _signs,
+    _stage,
     _unstage,
     current_branch,
     identity,
@@ -126,15 +126,7 @@ def commit_merge(root: Path, paths: Iterable[str], message: str, merge_head: str
     repo = _open(root)
     try:
         worktree = repo.get_worktree()
-        rel_paths = sorted(set(paths))
-        index = repo.open_index()
-        staged_before: dict[str, Any] = {}
-        for rel in rel_paths:
-            try:
-                staged_before[rel] = index[rel.encode()]
-            except KeyError:
-                staged_before[rel] = None
-        worktree.stage(rel_paths)
+        staged_before = _stage(repo, sorted(set(paths)))  # put back if the commit fails
         author = str(who).encode("utf-8")
         try:
             sha = worktree.commit(

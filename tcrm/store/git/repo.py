@@ -125,6 +125,20 @@ def _moment(when: datetime) -> tuple[float, int]:
     return when.timestamp(), int(offset.total_seconds()) if offset else 0
 
 
+def _stage(repo: Repo, rel_paths: list[str]) -> dict[str, Any]:
+    """Stage ``rel_paths``; returns what the index held for them before (``None``: not
+    there), for ``_unstage`` to put back if the commit fails."""
+    index = repo.open_index()
+    before: dict[str, Any] = {}
+    for rel in rel_paths:
+        try:
+            before[rel] = index[rel.encode()]
+        except KeyError:
+            before[rel] = None
+    repo.get_worktree().stage(rel_paths)
+    return before
+
+
 def _unstage(repo: Repo, entries: dict[str, Any]) -> None:
     """Put index entries back as they were, so a refused commit leaves nothing staged."""
     index = repo.open_index()
