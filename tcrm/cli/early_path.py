@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tcrm.errors import UsageError
 from tcrm.store import early
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 COMPLETE_VAR = "_TCRM_COMPLETE"
 """Typer's shell-completion request (``tcrm.cli.main.COMPLETE_VAR``)."""
 FLAGS = {"--json": "as_json"}
+T = TypeVar("T")
 
 
 def answer(args: list[str]) -> int | None:
@@ -120,7 +122,6 @@ def task_list(workspace: str | None, asked: Asked) -> int | None:
     from tcrm.cli.terminal import out
     from tcrm.services import task_selection
     from tcrm.store import driver
-    from tcrm.store.early_index import open_fresh, read_settings
 
     if out.is_terminal:
         return None  # rich lays the table out
@@ -129,19 +130,9 @@ def task_list(workspace: str | None, asked: Asked) -> int | None:
         return None
     if any(os.path.islink(root / folder) for folder in ("clients", "deals", "tasks")):
         return None  # the normal path says what it refuses
-    fixed = os.environ.get("TCRM_NOW")
-    try:
-        now = datetime.fromisoformat(fixed) if fixed else None
-    except ValueError:
-        return None
-    conn = open_fresh(Path(root))
-    if conn is None:
-        return None
-    try:
-        kept = read_settings(conn, root)
-        entries = None if kept is None else task_selection.from_index(conn, kept, now, asked)
-    finally:
-        conn.close()
+    entries = from_fresh_index(
+        Path(root), lambda conn, kept, now: task_selection.from_index(conn, kept, now, asked)
+    )
     if entries is None:
         return None
     plain_table.write(TASK_COLUMNS, plain_table.cells(task_rows(entries)))
@@ -176,7 +167,6 @@ def status(workspace: str | None, template: str | None, as_json: bool) -> int | 
     fresh index, or ``None`` (the normal path) when they cannot be read here."""
     from tcrm.cli.status_line import check_format, render
     from tcrm.services.status_counts import from_index
-    from tcrm.store.early_index import open_fresh, read_settings
 
     try:
         if template is not None:
@@ -186,19 +176,7 @@ def status(workspace: str | None, template: str | None, as_json: bool) -> int | 
     root = early.find_root(workspace)
     if root is None or not (root / early.SETTINGS_FILE).is_file():
         return 1  # not a workspace: a prompt shows nothing (as the command does)
-    fixed = os.environ.get("TCRM_NOW")
-    try:
-        now = datetime.fromisoformat(fixed) if fixed else None
-    except ValueError:
-        return None
-    conn = open_fresh(Path(root))
-    if conn is None:
-        return None
-    try:
-        kept = read_settings(conn, root)
-        counts = None if kept is None else from_index(conn, kept, now)
-    finally:
-        conn.close()
+    counts = from_fresh_index(Path(root), from_index)
     if counts is None:
         return None
     try:
@@ -208,3 +186,26 @@ def status(workspace: str | None, template: str | None, as_json: bool) -> int | 
     if text:
         sys.stdout.write(text + "\n")
     return 0
+
+
+def from_fresh_index(
+    root: Path, answer: Callable[[Any, dict[str, Any], datetime | None], T | None]
+) -> T | None:
+    """``answer(index, kept settings, $TCRM_NOW)`` from a fresh local index; ``None`` (the
+    normal path) when the clock is not a moment, or the index or its settings are not
+    fresh."""
+    from tcrm.store.early_index import open_fresh, read_settings
+
+    fixed = os.environ.get("TCRM_NOW")
+    try:
+        now = datetime.fromisoformat(fixed) if fixed else None
+    except ValueError:
+        return None
+    conn = open_fresh(root)
+    if conn is None:
+        return None
+    try:
+        kept = read_settings(conn, root)
+        return None if kept is None else answer(conn, kept, now)
+    finally:
+        conn.close()
