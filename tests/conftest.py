@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,18 @@ __all__ = [  # fixtures shared by every test module: no test module imports them
     "tcrm_on_path",
     "team",
 ]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_click_command() -> Iterator[None]:
+    """In-process runs share the click command built for the same registrations
+    (tests/cli_cache.py): building it is most of a small command's cost in a test."""
+    from tcrm.cli import main as cli_main
+    from tests.cli_cache import cached
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli_main, "command", cached(cli_main.command, cli_main.app))
+        yield
 
 
 @pytest.fixture(autouse=True)
