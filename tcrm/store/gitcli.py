@@ -10,23 +10,35 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 
+from tcrm.model.value import Value
 from tcrm.store import early
 
+TYPE_CHECKING = False  # the early path reads git's answer with parse_status: no typing
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
 
-@dataclass(frozen=True)
-class GitView:
+
+class GitView(Value):
     """HEAD and the record paths that may differ from it, as git sees the work tree:
     ``dirty`` every path git listed, ``untracked`` those it does not track (untracked
     or ignored), listed only when ``complete``."""
 
-    head: str | None
-    dirty: frozenset[str]
-    untracked: frozenset[str] = frozenset()
-    complete: bool = True
+    __match_args__ = ("head", "dirty", "untracked", "complete")
+    __slots__ = __match_args__
+
+    def __init__(
+        self,
+        head: str | None,
+        dirty: frozenset[str],
+        untracked: frozenset[str] = frozenset(),
+        complete: bool = True,
+    ) -> None:
+        self.head = head
+        self.dirty = dirty
+        self.untracked = untracked
+        self.complete = complete
 
 
 def git_view(root: Path, lock_path: Path | None = None, untracked: bool = False) -> GitView | None:
