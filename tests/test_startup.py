@@ -270,10 +270,11 @@ def test_task_list_piped_imports_no_framework(sample_ws: Path, tmp_path: Path) -
         assert "tcrm.cli.render" not in modules  # only its plain half: tcrm.cli.plain_table
 
 
-EARLY_STDLIB_UNWANTED = ("typing", "dataclasses", "inspect", "pathlib", "urllib")
+EARLY_STDLIB_UNWANTED = ("typing", "dataclasses", "inspect", "pathlib", "urllib", "subprocess")
 """The standard library's costly modules no early answer needs (issue 23): each is 10-40
 ms of process CPU on every prompt, TAB and scripted ``task list`` (``inspect`` comes
-with ``dataclasses``, ``urllib.parse`` with ``pathlib``)."""
+with ``dataclasses``, ``urllib.parse`` with ``pathlib``; git is spawned with
+``os.posix_spawnp``)."""
 
 
 def test_the_early_paths_import_only_what_they_use(sample_ws: Path, tmp_path: Path) -> None:

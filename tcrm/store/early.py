@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
-import subprocess
+import signal
 
 from tcrm.errors import LockedError
 from tcrm.store.lock import WorkspaceLock
@@ -24,28 +24,64 @@ RECORD_FOLDERS = ("clients", "deals", "tasks", "activities")
 
 
 class Pending:
-    """A ``git status`` under way for ``root``; ``lock`` is held while it may write git's
-    index (only when no tcrm process was changing the workspace)."""
+    """A ``git status`` under way for ``root`` (process ``pid``, its output to be read
+    from ``out``); ``lock`` is held while it may write git's index (only when no tcrm
+    process was changing the workspace)."""
 
-    __slots__ = ("answer", "lock", "process", "root")
+    __slots__ = ("answer", "lock", "out", "pid", "root")
 
-    def __init__(
-        self, root: str, process: subprocess.Popen[bytes], lock: WorkspaceLock | None
-    ) -> None:
+    def __init__(self, root: str, pid: int, out: int, lock: WorkspaceLock | None) -> None:
         self.root = root
-        self.process = process
+        self.pid = pid
+        self.out = out
         self.lock = lock
         self.answer: tuple[int, bytes] | None = None
 
     def settle(self) -> tuple[int, bytes]:
-        """Wait for git, and let go of tcrm's lock."""
+        """Wait for git (its whole output, then its exit), and let go of tcrm's lock."""
         if self.answer is None:
-            out, _ = self.process.communicate()
-            self.answer = (self.process.returncode, out)
+            chunks = []
+            try:
+                while chunk := os.read(self.out, 1 << 16):
+                    chunks.append(chunk)
+            finally:
+                os.close(self.out)
+                _, status = os.waitpid(self.pid, 0)
+            # as subprocess's returncode: the exit code, or minus the signal that ended it
+            self.answer = (os.waitstatus_to_exitcode(status), b"".join(chunks))
             if self.lock is not None:
                 self.lock.__exit__(None, None, None)
                 self.lock = None
         return self.answer
+
+    def kill(self) -> None:
+        """Stop git (not reaped yet, so the pid is still its own)."""
+        os.kill(self.pid, signal.SIGKILL)
+
+
+def spawn(args: list[str], cwd: str) -> tuple[int, int]:
+    """``git ARGS`` run in ``cwd`` (``git -C``), stdout to a pipe and stderr to nowhere,
+    as ``subprocess.Popen`` would with ``git_env()`` (SIGPIPE and SIGXFSZ back to their
+    defaults): ``(pid, the pipe's read end)``. ``os.posix_spawnp`` rather than
+    ``subprocess``, which costs the early path ~15 ms to import."""
+    read, write = os.pipe()  # neither inherited: only the dup2'ed copy reaches git
+    try:
+        pid = os.posix_spawnp(
+            args[0],
+            [args[0], "-C", cwd, *args[1:]],
+            git_env(),
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, write, 1),
+                (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+            ],
+            setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),
+        )
+    except BaseException:
+        os.close(read)
+        raise
+    finally:
+        os.close(write)
+    return pid, read
 
 
 _pending: Pending | None = None
@@ -146,18 +182,12 @@ def start(explicit_root: str | None) -> None:
         return  # an interrupted change is finished first: git's answer would be stale
     lock = lock_probe(os.path.join(local, "lock"))
     try:
-        process = subprocess.Popen(
-            status_args(optional_locks=lock is not None),
-            cwd=root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=git_env(),
-        )
+        pid, out = spawn(status_args(optional_locks=lock is not None), root)
     except OSError:
         if lock is not None:
             lock.__exit__(None, None, None)
         return
-    _pending = Pending(root, process, lock)
+    _pending = Pending(root, pid, out, lock)
     atexit.register(_abandon)
 
 
@@ -182,7 +212,7 @@ def _abandon() -> None:
     global _pending
     pending, _pending = _pending, None
     if pending is not None and pending.answer is None:
-        pending.process.kill()
+        pending.kill()
         pending.settle()
 
 

@@ -9,13 +9,13 @@ file instead. Writes, merges and history go through dulwich (``tcrm.store.git``)
 from __future__ import annotations
 
 import os
-import subprocess
 
 from tcrm.model.value import Value
 from tcrm.store import early
 
 TYPE_CHECKING = False  # the early path reads git's answer with parse_status: no typing
 if TYPE_CHECKING:
+    import subprocess
     from collections.abc import Iterable
     from pathlib import Path
 
@@ -54,6 +54,8 @@ def git_view(root: Path, lock_path: Path | None = None, untracked: bool = False)
     if untracked:
         answer = None
     if answer is None:
+        import subprocess  # here: the early path reads git's answer without it
+
         probe = early.lock_probe(lock_path) if lock_path else None
         try:
             done = subprocess.run(
@@ -104,6 +106,8 @@ def parse_status(out: bytes, complete: bool = True) -> GitView:
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
+    import subprocess  # here: the early path reads git's answer without it
+
     try:
         return subprocess.run(
             ["git", *args], cwd=root, capture_output=True, check=False, env=early.git_env()
