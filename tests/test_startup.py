@@ -306,6 +306,24 @@ def test_the_early_paths_import_only_what_they_use(sample_ws: Path, tmp_path: Pa
         assert imported(modules, EARLY_STDLIB_UNWANTED) == [], (args, env)
 
 
+def test_a_tab_on_ids_reads_no_index(sample_ws: Path, tmp_path: Path) -> None:
+    """Ids are file names (``tcrm.store.listing``): a TAB on them imports neither sqlite3
+    nor json (~15 ms), which a TAB on stages or members needs for the kept settings."""
+    settle(sample_ws)
+    first, _ = probe(tmp_path, "status")  # builds the index, keeps the settings
+    assert first.returncode == 0, first.stderr
+    tab = {"_TCRM_COMPLETE": "complete_bash", "COMP_WORDS": "tcrm task done t"}
+    done, modules = probe(tmp_path, **tab, COMP_CWORD="3")
+    assert done.returncode == 0 and done.stdout.split(), done.stderr
+    assert all(word.startswith("t") for word in done.stdout.split())
+    assert "tcrm.cli.completion" in modules and "typer" not in modules
+    assert imported(modules, ("sqlite3", "tcrm.store.early_index")) == []
+    stages = {**tab, "COMP_WORDS": "tcrm deal list --stage p"}
+    done, modules = probe(tmp_path, **stages, COMP_CWORD="4")
+    assert done.returncode == 0 and done.stdout.split(), done.stderr
+    assert "sqlite3" in modules and "typer" not in modules  # the positive control
+
+
 def test_the_query_columns_are_the_same_at_run_time() -> None:
     """``where.Column`` (a ``Literal``, for type checkers) and ``COLUMN_NAMES`` (what is
     checked at run time, without typing) name the same columns."""

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import os
 import shlex
-import sqlite3
 import sys
 
-from tcrm.services.completion_values import completion_values, kept_values
-from tcrm.store import early, early_index
+from tcrm.store import early
 from tcrm.store.listing import record_files
 
 TYPE_CHECKING = False  # a TAB answers before typing or pathlib load (each ~25 ms)
@@ -78,6 +76,10 @@ def clients_and_deals(incomplete: str) -> list[str]:
 
 def _kept(root: str) -> dict[str, object] | None:
     """What the local index keeps of the settings, if ``tcrm.yaml`` has not changed."""
+    import sqlite3  # here: a TAB on ids reads file names only
+
+    from tcrm.store import early_index
+
     path = os.path.join(root, ".tcrm", early_index.INDEX_FILE)
     if early_index.index_off() or not os.path.isfile(path):
         return None
@@ -98,6 +100,8 @@ def _settings_values(incomplete: str, name: str) -> list[str]:
         return []
     if root is None:
         return []
+    from tcrm.services.completion_values import kept_values
+
     kept = _kept(root)
     values = None if kept is None else kept_values(kept, name)
     if values is None:
@@ -109,6 +113,8 @@ def _settings_values(incomplete: str, name: str) -> list[str]:
 
 def _from_settings(root: str, name: str) -> list[str]:
     """The values from ``tcrm.yaml`` through the model, kept in the index for next time."""
+    from tcrm.services.completion_values import completion_values
+    from tcrm.store import early_index
     from tcrm.store.workspace import Workspace
 
     def summary() -> dict[str, object]:  # the planner is imported only to keep them
