@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime
 
 from tcrm.errors import UsageError
 from tcrm.store import early
@@ -25,6 +24,7 @@ from tcrm.store import early
 TYPE_CHECKING = False  # typing, pathlib, dataclasses: ~90 ms of a prompt, not imported
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
     from typing import Any, TypeVar
 
     from tcrm.services.task_selection import Asked
@@ -198,6 +198,8 @@ def from_fresh_index(
     """``answer(index, kept settings, $TCRM_NOW)`` from a fresh local index; ``None`` (the
     normal path) when the clock is not a moment, or the index or its settings are not
     fresh."""
+    from datetime import datetime  # here: a TAB needs no clock
+
     from tcrm.store.early_index import open_fresh, read_settings
 
     fixed = os.environ.get("TCRM_NOW")

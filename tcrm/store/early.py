@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import signal
 
 from tcrm.errors import LockedError
 from tcrm.store.lock import WorkspaceLock
@@ -56,6 +55,8 @@ class Pending:
 
     def kill(self) -> None:
         """Stop git (not reaped yet, so the pid is still its own)."""
+        import signal
+
         os.kill(self.pid, signal.SIGKILL)
 
 
@@ -64,6 +65,8 @@ def spawn(args: list[str], cwd: str) -> tuple[int, int]:
     as ``subprocess.Popen`` would with ``git_env()`` (SIGPIPE and SIGXFSZ back to their
     defaults): ``(pid, the pipe's read end)``. ``os.posix_spawnp`` rather than
     ``subprocess``, which costs the early path ~15 ms to import."""
+    import signal  # here: a TAB spawns nothing
+
     read, write = os.pipe()  # neither inherited: only the dup2'ed copy reaches git
     try:
         pid = os.posix_spawnp(
