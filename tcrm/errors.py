@@ -11,16 +11,20 @@ and for callers with no wording of their own.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+
+from tcrm.model.value import Ordered, Value  # imported by every module: no dataclasses
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
+class Problem(Ordered):
     """One thing wrong in the workspace, located as precisely as we can."""
 
-    path: str
-    line: int | None
-    message: str
+    __match_args__ = ("path", "line", "message")
+    __slots__ = __match_args__
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -41,24 +45,27 @@ def skipped_summary(problems: list[Problem]) -> str:
     return f"{len(problems)} {noun} could not be read ({', '.join(where)}); see tcrm check"
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Value):
     """A field named inside an error message: a service's keyword or a record's field
     (``next_due``, ``contacts``), for each front end to word its own way."""
 
-    name: str
+    __match_args__ = ("name",)
+    __slots__ = __match_args__
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(Value):
     """A command line to type, named inside an error message (``tcrm sync
     --after-rewrite``): typed into a shell whatever the front end, so its fields read as
     options (``Field("after_rewrite")`` -> ``--after-rewrite``) everywhere."""
 
-    parts: tuple[str | Field, ...]
+    __match_args__ = ("parts",)
+    __slots__ = __match_args__
 
     def __init__(self, *parts: str | Field) -> None:
-        object.__setattr__(self, "parts", parts)
+        self.parts: tuple[str | Field, ...] = parts
 
     def __str__(self) -> str:
         """The command as typed: the same in every front end."""

@@ -270,6 +270,81 @@ def test_task_list_piped_imports_no_framework(sample_ws: Path, tmp_path: Path) -
         assert "tcrm.cli.render" not in modules  # only its plain half: tcrm.cli.plain_table
 
 
+EARLY_STDLIB_UNWANTED = ("typing", "dataclasses", "inspect", "pathlib", "urllib", "subprocess")
+"""The standard library's costly modules no early answer needs (issue 23): each is 10-40
+ms of process CPU on every prompt, TAB and scripted ``task list`` (``inspect`` comes
+with ``dataclasses``, ``urllib.parse`` with ``pathlib``; git is spawned with
+``os.posix_spawnp``)."""
+
+
+def test_the_early_paths_import_only_what_they_use(sample_ws: Path, tmp_path: Path) -> None:
+    """A prompt's `tcrm status`, a TAB on ids, stages or members and a piped `tcrm task
+    list`, answered from a fresh index, import none of those."""
+    settle(sample_ws)
+    first, _ = probe(tmp_path, "task", "list")  # builds the index, keeps the settings
+    assert first.returncode == 0, first.stderr
+    tabs = [
+        {"COMP_WORDS": "tcrm task done t", "COMP_CWORD": "3"},
+        {"COMP_WORDS": "tcrm deal list --stage p", "COMP_CWORD": "4"},
+        {"COMP_WORDS": "tcrm log x y --author ", "COMP_CWORD": "5"},
+    ]
+    runs: list[tuple[tuple[str, ...], dict[str, str]]] = [
+        (("status",), {}),
+        (("status", "--json"), {}),
+        (("status", "--format", "{overdue}/{today}"), {}),
+        (("task", "list"), {}),
+        (("task", "list", "--week", "--assignee", "ben"), {}),
+        (("task", "list", "--all", "--client", "acme-logistics"), {}),
+    ]
+    runs += [((), {"_TCRM_COMPLETE": "complete_bash", **tab}) for tab in tabs]
+    for args, env in runs:
+        done, modules = probe(tmp_path, *args, **env)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip(), (args, env)
+        assert "tcrm.cli.early_path" in modules or env, "the early path did not answer"
+        assert "typer" not in modules, (args, env, "the early path did not answer")
+        assert imported(modules, EARLY_STDLIB_UNWANTED) == [], (args, env)
+
+
+def test_a_tab_on_ids_reads_no_index(sample_ws: Path, tmp_path: Path) -> None:
+    """Ids are file names (``tcrm.store.listing``): a TAB on them imports neither sqlite3
+    nor json (~15 ms), which a TAB on stages or members needs for the kept settings."""
+    settle(sample_ws)
+    first, _ = probe(tmp_path, "status")  # builds the index, keeps the settings
+    assert first.returncode == 0, first.stderr
+    tab = {"_TCRM_COMPLETE": "complete_bash", "COMP_WORDS": "tcrm task done t"}
+    done, modules = probe(tmp_path, **tab, COMP_CWORD="3")
+    assert done.returncode == 0 and done.stdout.split(), done.stderr
+    assert all(word.startswith("t") for word in done.stdout.split())
+    assert "tcrm.cli.completion" in modules and "typer" not in modules
+    assert imported(modules, ("sqlite3", "tcrm.store.early_index")) == []
+    stages = {**tab, "COMP_WORDS": "tcrm deal list --stage p"}
+    done, modules = probe(tmp_path, **stages, COMP_CWORD="4")
+    assert done.returncode == 0 and done.stdout.split(), done.stderr
+    assert "sqlite3" in modules and "typer" not in modules  # the positive control
+
+
+def test_the_query_columns_are_the_same_at_run_time() -> None:
+    """``where.Column`` (a ``Literal``, for type checkers) and ``COLUMN_NAMES`` (what is
+    checked at run time, without typing) name the same columns."""
+    import ast
+
+    from tcrm.store import where
+
+    tree = ast.parse((ROOT / "tcrm" / "store" / "where.py").read_text(encoding="utf-8"))
+    literals = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and [t.id for t in node.targets if isinstance(t, ast.Name)] == ["Column"]
+        and isinstance(node.value, ast.Subscript)
+    ]
+    assert len(literals) == 1
+    names = [e.value for e in ast.walk(literals[0].slice) if isinstance(e, ast.Constant)]
+    assert tuple(names) == where.COLUMN_ORDER
+    assert set(names) == where.COLUMN_NAMES
+
+
 def test_a_terminal_still_gets_rich_tables(sample_ws: Path, tmp_path: Path) -> None:
     """rich decides what a terminal is (TTY_COMPATIBLE=1 makes a pipe one): the lazy
     console defers to it instead of guessing."""

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import os
 import shlex
-import sqlite3
 import sys
-from collections.abc import Callable
-from pathlib import Path
 
-from tcrm.services.completion_values import completion_values, kept_values
-from tcrm.store import early, early_index
+from tcrm.store import early
 from tcrm.store.listing import record_files
+
+TYPE_CHECKING = False  # a TAB answers before typing or pathlib load (each ~25 ms)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 MAX_IDS = 200
 """At most this many ids are offered (a shell lists them all)."""
@@ -34,11 +34,11 @@ _early = False
 """Set while ``early_answer`` runs: a completer that would import the model says so."""
 
 
-def _root() -> Path | None:
+def _root() -> str | None:
     """The workspace ``Workspace.open($TCRM_WORKSPACE)`` opens (``-w`` is not seen by a
     completer), or ``None`` when there is none."""
     root = early.find_root(None)
-    if root is None or not (root / early.SETTINGS_FILE).is_file():
+    if root is None or not os.path.isfile(os.path.join(root, early.SETTINGS_FILE)):
         return None
     return root
 
@@ -74,10 +74,14 @@ def clients_and_deals(incomplete: str) -> list[str]:
     return _ids("client", incomplete) + _ids("deal", incomplete)
 
 
-def _kept(root: Path) -> dict[str, object] | None:
+def _kept(root: str) -> dict[str, object] | None:
     """What the local index keeps of the settings, if ``tcrm.yaml`` has not changed."""
-    path = root / ".tcrm" / early_index.INDEX_FILE
-    if early_index.index_off() or not path.is_file():
+    import sqlite3  # here: a TAB on ids reads file names only
+
+    from tcrm.store import early_index
+
+    path = os.path.join(root, ".tcrm", early_index.INDEX_FILE)
+    if early_index.index_off() or not os.path.isfile(path):
         return None
     try:
         conn = sqlite3.connect(path, timeout=1)
@@ -96,6 +100,8 @@ def _settings_values(incomplete: str, name: str) -> list[str]:
         return []
     if root is None:
         return []
+    from tcrm.services.completion_values import kept_values
+
     kept = _kept(root)
     values = None if kept is None else kept_values(kept, name)
     if values is None:
@@ -105,8 +111,10 @@ def _settings_values(incomplete: str, name: str) -> list[str]:
     return [v for v in values if v.startswith(incomplete)]
 
 
-def _from_settings(root: Path, name: str) -> list[str]:
+def _from_settings(root: str, name: str) -> list[str]:
     """The values from ``tcrm.yaml`` through the model, kept in the index for next time."""
+    from tcrm.services.completion_values import completion_values
+    from tcrm.store import early_index
     from tcrm.store.workspace import Workspace
 
     def summary() -> dict[str, object]:  # the planner is imported only to keep them

@@ -17,21 +17,23 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
 
 from tcrm.errors import UsageError
 from tcrm.store import early
 
+TYPE_CHECKING = False  # typing, pathlib, dataclasses: ~90 ms of a prompt, not imported
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+    from typing import Any, TypeVar
+
     from tcrm.services.task_selection import Asked
+
+    T = TypeVar("T")
 
 COMPLETE_VAR = "_TCRM_COMPLETE"
 """Typer's shell-completion request (``tcrm.cli.main.COMPLETE_VAR``)."""
 FLAGS = {"--json": "as_json"}
-T = TypeVar("T")
 
 
 def answer(args: list[str]) -> int | None:
@@ -126,12 +128,14 @@ def task_list(workspace: str | None, asked: Asked) -> int | None:
     if out.is_terminal:
         return None  # rich lays the table out
     root = early.find_root(workspace)
-    if root is None or not (root / early.SETTINGS_FILE).is_file() or driver.missing(root):
+    if root is None or not os.path.isfile(os.path.join(root, early.SETTINGS_FILE)):
         return None
-    if any(os.path.islink(root / folder) for folder in ("clients", "deals", "tasks")):
+    if driver.missing(root):
+        return None
+    if any(os.path.islink(os.path.join(root, f)) for f in ("clients", "deals", "tasks")):
         return None  # the normal path says what it refuses
     entries = from_fresh_index(
-        Path(root), lambda conn, kept, now: task_selection.from_index(conn, kept, now, asked)
+        root, lambda conn, kept, now: task_selection.from_index(conn, kept, now, asked)
     )
     if entries is None:
         return None
@@ -174,9 +178,9 @@ def status(workspace: str | None, template: str | None, as_json: bool) -> int | 
     except UsageError:
         return None  # the normal path says what is wrong with it
     root = early.find_root(workspace)
-    if root is None or not (root / early.SETTINGS_FILE).is_file():
+    if root is None or not os.path.isfile(os.path.join(root, early.SETTINGS_FILE)):
         return 1  # not a workspace: a prompt shows nothing (as the command does)
-    counts = from_fresh_index(Path(root), from_index)
+    counts = from_fresh_index(root, from_index)
     if counts is None:
         return None
     try:
@@ -189,11 +193,13 @@ def status(workspace: str | None, template: str | None, as_json: bool) -> int | 
 
 
 def from_fresh_index(
-    root: Path, answer: Callable[[Any, dict[str, Any], datetime | None], T | None]
+    root: str, answer: Callable[[Any, dict[str, Any], datetime | None], T | None]
 ) -> T | None:
     """``answer(index, kept settings, $TCRM_NOW)`` from a fresh local index; ``None`` (the
     normal path) when the clock is not a moment, or the index or its settings are not
     fresh."""
+    from datetime import datetime  # here: a TAB needs no clock
+
     from tcrm.store.early_index import open_fresh, read_settings
 
     fixed = os.environ.get("TCRM_NOW")

@@ -65,11 +65,10 @@ def leave(code: int | str | None) -> None:
     writes its report at exit (``python -m cProfile``, coverage), the normal exit is taken.
     """
     import atexit
-    import contextlib
     import os
-    import threading
 
-    if threading.active_count() > 1 or sys.getprofile() or sys.gettrace():
+    threading = sys.modules.get("threading")  # not imported: no other thread (prompts, TABs)
+    if (threading and threading.active_count() > 1) or sys.getprofile() or sys.gettrace():
         sys.exit(code)
     if code is None:
         status = 0
@@ -83,8 +82,10 @@ def leave(code: int | str | None) -> None:
         sys.stdout.flush()
     except (BrokenPipeError, ValueError):  # a reader that went away, a closed stream
         status = status or 1
-    with contextlib.suppress(BrokenPipeError, ValueError):
+    try:  # noqa: SIM105 (contextlib.suppress: a prompt would import contextlib for it)
         sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
     os._exit(status & 0xFF)
 
 

@@ -7,10 +7,12 @@ prints the same bytes without importing rich. The standard library only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
-
 from tcrm.model.text import visible
+
+TYPE_CHECKING = False  # no typing at run time: a piped ``task list`` prints with this
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Any
 
 
 def cells(rows: Iterable[Sequence[Any]]) -> list[list[str]]:

@@ -7,9 +7,6 @@ after, so both print the same bytes.
 
 from __future__ import annotations
 
-import json
-import string
-
 from tcrm.errors import UsageError
 from tcrm.services.status_counts import FIELDS
 
@@ -23,6 +20,8 @@ _WORDS = (
 
 def check_format(template: str) -> str:
     """``template`` when every placeholder in it is one of FIELDS, else a usage error."""
+    import string  # only for a template: the default line needs none of it
+
     try:
         names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     except ValueError as exc:
@@ -50,6 +49,8 @@ def render(counts: dict[str, int], template: str | None, as_json: bool) -> str:
     (``{today:q}``) is a usage error."""
     counts = {name: counts[name] for name in FIELDS}
     if as_json:
+        import json
+
         return json.dumps(counts)
     if template is not None:
         try:

@@ -9,9 +9,11 @@ from index rows: the cells read only the fields every task row has
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # no typing at run time: a piped ``task list`` prints with this
 if TYPE_CHECKING:
+    from typing import Any
+
     from tcrm.model.due import TaskItem
     from tcrm.model.records import Task
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import threading
-from typing import TYPE_CHECKING, Any
 
 from tcrm.model.text import UNSAFE, visible
 
+TYPE_CHECKING = False  # a piped ``task list`` asks ``out.is_terminal``: no typing
 if TYPE_CHECKING:
+    from typing import Any
+
     from rich.console import Console
 
 
@@ -30,6 +31,7 @@ def console(**options: Any) -> Console:
 @functools.cache
 def _safe_console() -> type[Console]:
     """The class, made on first use: rich is imported only when something is printed."""
+    import threading
     from collections.abc import Iterable, Iterator
 
     from rich.console import Console, ConsoleOptions, RenderableType

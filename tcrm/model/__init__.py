@@ -8,7 +8,10 @@ The names below are loaded on first use: importing a light module of this packag
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+
+TYPE_CHECKING = False  # every import of tcrm.model.* runs this: no typing at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 _FROM = {
     "FOLDERS": "records",

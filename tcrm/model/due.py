@@ -4,19 +4,21 @@ TUI all ask these, so each rule lives once, below every layer that needs it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
-from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from tcrm.errors import RuleError
 from tcrm.model.moments import parse_offset
+from tcrm.model.value import Value
 
-if TYPE_CHECKING:  # only named here: ``tcrm status`` asks these rules before pydantic loads
+TYPE_CHECKING = False  # ``tcrm status`` asks these rules before typing or pydantic loads
+if TYPE_CHECKING:
+    from typing import Literal
+
     from tcrm.model.records import Task
     from tcrm.model.settings import Settings
 
-DueState = Literal["overdue", "today", "upcoming"]
+    DueState = Literal["overdue", "today", "upcoming"]
 
 ZONE_MARGIN = 2
 """Days between a due date as written and the same moment's day in any assignee's zone."""
@@ -85,14 +87,17 @@ def due_state(task: Task, settings: Settings, now: datetime) -> DueState | None:
     return item(task, settings, now).state
 
 
-@dataclass(frozen=True)
-class Reminder:
+class Reminder(Value):
     """One reminder of a task: ``offset`` before the task's due moment ``due_at``."""
 
-    task: Task
-    offset: str
-    at: datetime
-    due_at: datetime
+    __match_args__ = ("task", "offset", "at", "due_at")
+    __slots__ = __match_args__
+
+    def __init__(self, task: Task, offset: str, at: datetime, due_at: datetime) -> None:
+        self.task = task
+        self.offset = offset
+        self.at = at
+        self.due_at = due_at
 
 
 def reminders_of(task: Task, settings: Settings) -> list[Reminder]:
@@ -111,17 +116,27 @@ def reminders_of(task: Task, settings: Settings) -> list[Reminder]:
     return sorted(out, key=lambda r: r.at)
 
 
-@dataclass(frozen=True)
-class TaskItem:
+class TaskItem(Value):
     """A task with its due state computed for a given moment."""
 
-    task: Task
-    state: DueState | None
-    due_at: datetime | None
-    day: date | None = None
-    """The day it is due on, as its assignee sees it (``due_day``)."""
-    today: date | None = None
-    """Its assignee's today (``assignee_today``)."""
+    __match_args__ = ("task", "state", "due_at", "day", "today")
+    __slots__ = __match_args__
+
+    def __init__(
+        self,
+        task: Task,
+        state: DueState | None,
+        due_at: datetime | None,
+        day: date | None = None,
+        today: date | None = None,
+    ) -> None:
+        self.task = task
+        self.state = state
+        self.due_at = due_at
+        self.day = day
+        """The day it is due on, as its assignee sees it (``due_day``)."""
+        self.today = today
+        """Its assignee's today (``assignee_today``)."""
 
 
 def item(task: Task, settings: Settings, now: datetime) -> TaskItem:

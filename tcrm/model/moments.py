@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from tcrm.model.limits import MAX_OFFSET, YEAR_MAX, YEAR_MIN
+
+TYPE_CHECKING = False  # ``tcrm status`` reads dates with these before typing loads
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def in_range(value: date, shown: Any = None) -> date:

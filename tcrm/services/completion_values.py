@@ -7,9 +7,10 @@ Worked out here once, from the settings, and kept in the local index with the zo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # a TAB answers with this: no typing at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from tcrm.model.settings import Settings
 
 SETTINGS_VALUES = ("stages", "members", "activity_kinds")

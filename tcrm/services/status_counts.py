@@ -11,20 +11,24 @@ purpose: the early path imports this module.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
-from tcrm.model.due import ZONE_MARGIN, Reminder, TaskItem, item, reminders_of, sort_key
+from tcrm.model.due import ZONE_MARGIN, item, reminders_of, sort_key
 from tcrm.model.moments import check_offset, parse_date_or_datetime, parse_datetime
+from tcrm.model.value import Value
 from tcrm.store import early_index
-from tcrm.store.where import Where, at_most, eq, present
+from tcrm.store.where import at_most, eq, present
 
+TYPE_CHECKING = False  # no typing, no dataclasses at run time: ~60 ms of each prompt
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from typing import Any
+
+    from tcrm.model.due import Reminder, TaskItem
     from tcrm.model.records import Task
     from tcrm.model.settings import Settings
+    from tcrm.store.where import Where
 
 FIELDS = ("overdue", "today", "conflicts", "reminders")
 """The counts, in the order of ``--json``; the placeholders of ``--format``."""
@@ -71,29 +75,60 @@ def tally(
 # --- the early path: from the index's rows, without the models ------------------------
 
 
-@dataclass(frozen=True)
-class IndexedTask:
+class IndexedTask(Value):
     """The fields of a task the due rules read, from a valid row of the index."""
 
-    id: str
-    status: str
-    due: date | datetime | None
-    timezone: str | None
-    assignee: str | None
-    reminders: list[str]
-    created: datetime | None
-    priority: str | None
-    title: str = ""
-    clients: list[str] = field(default_factory=list)
-    deals: list[str] = field(default_factory=list)
+    __match_args__ = (
+        "id",
+        "status",
+        "due",
+        "timezone",
+        "assignee",
+        "reminders",
+        "created",
+        "priority",
+        "title",
+        "clients",
+        "deals",
+    )
+    __slots__ = __match_args__
+
+    def __init__(
+        self,
+        id: str,
+        status: str,
+        due: date | datetime | None,
+        timezone: str | None,
+        assignee: str | None,
+        reminders: list[str],
+        created: datetime | None,
+        priority: str | None,
+        title: str = "",
+        clients: list[str] | None = None,
+        deals: list[str] | None = None,
+    ) -> None:
+        self.id = id
+        self.status = status
+        self.due = due
+        self.timezone = timezone
+        self.assignee = assignee
+        self.reminders = reminders
+        self.created = created
+        self.priority = priority
+        self.title = title
+        self.clients: list[str] = [] if clients is None else clients
+        self.deals: list[str] = [] if deals is None else deals
 
 
-@dataclass(frozen=True)
-class Zones:
+class Zones(Value):
     """What the due rules ask the settings: the workspace's zone, each member's."""
 
-    timezone: str
-    members: Mapping[str, str | None] = field(default_factory=dict)
+    __match_args__ = ("timezone", "members")
+    __slots__ = __match_args__
+
+    def __init__(self, timezone: str, members: Mapping[str, str | None] | None = None) -> None:
+        self.timezone = timezone
+        self.members: Mapping[str, str | None] = {} if members is None else members
 
     def member_timezone(self, member_id: str | None) -> str:
         return (self.members.get(member_id) if member_id else None) or self.timezone
@@ -206,6 +241,7 @@ def from_index(
     where = due_by(at.date())
     try:
         tasks = [indexed_task(i, d) for i, d in early_index.task_rows(conn, where)]
-        return tally(cast("list[Task]", tasks), cast("Settings", zones), conflicts, at)
+        # an IndexedTask, the Zones: the fields of a Task, Settings the due rules read
+        return tally(tasks, zones, conflicts, at)  # type: ignore[arg-type]
     except (ValueError, TypeError, KeyError):
         return None

@@ -11,69 +11,105 @@ library only, on purpose: the early path imports this module.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from tcrm.model.due import ZONE_MARGIN, TaskItem, item, sort_key
+from tcrm.model.due import ZONE_MARGIN, item, sort_key
+from tcrm.model.value import Value
 from tcrm.services import status_counts
 from tcrm.store import early_index
-from tcrm.store.where import Where, all_of, at_least, at_most, eq
+from tcrm.store.where import all_of, at_least, at_most, eq
 
+TYPE_CHECKING = False  # no typing, no dataclasses at run time: a script's loop pays them
 if TYPE_CHECKING:
-    from tcrm.model.records import Task
+    from collections.abc import Collection, Iterable, Mapping
+    from typing import Any, Protocol
+
+    from tcrm.model.due import TaskItem
     from tcrm.model.settings import Settings
+    from tcrm.store.where import Where
 
 WEEK_DAYS = 7
 """``--week``: overdue, or due by the same weekday next week (``+7d``) at the latest."""
 
 
-class ListedTask(Protocol):
-    """What the selection and the due rules read of a task."""
+if TYPE_CHECKING:
 
-    @property
-    def id(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def due(self) -> date | datetime | None: ...
-    @property
-    def timezone(self) -> str | None: ...
-    @property
-    def assignee(self) -> str | None: ...
-    @property
-    def priority(self) -> str | None: ...
-    @property
-    def clients(self) -> list[str]: ...
-    @property
-    def deals(self) -> list[str]: ...
+    class ListedTask(Protocol):
+        """What the selection and the due rules read of a task."""
+
+        @property
+        def id(self) -> str: ...
+        @property
+        def status(self) -> str: ...
+        @property
+        def due(self) -> date | datetime | None: ...
+        @property
+        def timezone(self) -> str | None: ...
+        @property
+        def assignee(self) -> str | None: ...
+        @property
+        def priority(self) -> str | None: ...
+        @property
+        def clients(self) -> list[str]: ...
+        @property
+        def deals(self) -> list[str]: ...
+
+    class Zones(Protocol):
+        """What the due rules ask of the settings (``Settings``, ``status_counts.Zones``)."""
+
+        @property
+        def timezone(self) -> str: ...
+        def member_timezone(self, member_id: str | None) -> str: ...
 
 
-class Zones(Protocol):
-    """What the due rules ask of the settings (``Settings``, ``status_counts.Zones``)."""
-
-    @property
-    def timezone(self) -> str: ...
-    def member_timezone(self, member_id: str | None) -> str: ...
-
-
-@dataclass(frozen=True)
-class Selection:
+class Selection(Value):
     """The options of ``tcrm task list``, checked: ``assignee`` a team member, the
     client resolved to its id, with the ids of its deals."""
 
-    today: bool = False
-    overdue: bool = False
-    week: bool = False
-    include_closed: bool = False
-    assignee: str | None = None
-    client_ids: frozenset[str] | None = None
-    deal_ids: frozenset[str] = frozenset()
+    __match_args__ = (
+        "today",
+        "overdue",
+        "week",
+        "include_closed",
+        "assignee",
+        "client_ids",
+        "deal_ids",
+    )
+    __slots__ = __match_args__
+
+    def __init__(
+        self,
+        today: bool = False,
+        overdue: bool = False,
+        week: bool = False,
+        include_closed: bool = False,
+        assignee: str | None = None,
+        client_ids: frozenset[str] | None = None,
+        deal_ids: frozenset[str] = frozenset(),
+    ) -> None:
+        self.today = today
+        self.overdue = overdue
+        self.week = week
+        self.include_closed = include_closed
+        self.assignee = assignee
+        self.client_ids = client_ids
+        self.deal_ids = deal_ids
 
     @property
     def windowed(self) -> bool:
         return self.today or self.overdue or self.week
+
+    def for_client(self, client_ids: frozenset[str], deal_ids: frozenset[str]) -> Selection:
+        """The same options, narrowed to the tasks of these clients and deals."""
+        return Selection(
+            self.today,
+            self.overdue,
+            self.week,
+            self.include_closed,
+            self.assignee,
+            client_ids,
+            deal_ids,
+        )
 
 
 def checked_member(member: str | None, team: Collection[str]) -> str | None:
@@ -108,7 +144,7 @@ def select(
     """The tasks ``chosen`` keeps, with their due states at ``now``, overdue first
     (``tcrm.model.due.sort_key``). ``today``, ``overdue`` and ``week`` each select tasks
     (several select their union), judged in each task's assignee's zone."""
-    rules = cast("Settings", settings)
+    rules: Settings = settings  # type: ignore[assignment]  # what the due rules read of it
     out = []
     for task in tasks:
         if task.status != "open" and not chosen.include_closed:
@@ -119,7 +155,7 @@ def select(
             chosen.client_ids & set(task.clients) or chosen.deal_ids & set(task.deals)
         ):
             continue
-        entry = item(cast("Task", task), rules, now)
+        entry = item(task, rules, now)  # type: ignore[arg-type]  # a Task's fields
         if chosen.windowed and not _selected(entry, chosen):
             continue
         out.append(entry)
@@ -140,16 +176,27 @@ def _selected(entry: TaskItem, chosen: Selection) -> bool:
 # --- the early path: from the index's rows, without the models ------------------------
 
 
-@dataclass(frozen=True)
-class Asked:
+class Asked(Value):
     """The options of ``tcrm task list`` as given, before they are checked."""
 
-    today: bool = False
-    overdue: bool = False
-    week: bool = False
-    include_closed: bool = False
-    assignee: str | None = None
-    client: str | None = None
+    __match_args__ = ("today", "overdue", "week", "include_closed", "assignee", "client")
+    __slots__ = __match_args__
+
+    def __init__(
+        self,
+        today: bool = False,
+        overdue: bool = False,
+        week: bool = False,
+        include_closed: bool = False,
+        assignee: str | None = None,
+        client: str | None = None,
+    ) -> None:
+        self.today = today
+        self.overdue = overdue
+        self.week = week
+        self.include_closed = include_closed
+        self.assignee = assignee
+        self.client = client
 
 
 def from_index(
@@ -180,15 +227,7 @@ def from_index(
         if early_index.holds_broken(conn, "deal"):
             return None
         deal_ids = frozenset(early_index.ids_where(conn, "deal", eq("client", client_id)))
-        chosen = Selection(
-            chosen.today,
-            chosen.overdue,
-            chosen.week,
-            chosen.include_closed,
-            assignee,
-            frozenset({client_id}),
-            deal_ids,
-        )
+        chosen = chosen.for_client(frozenset({client_id}), deal_ids)
     rows = early_index.task_rows(conn, window(at, chosen))
     try:
         tasks = [status_counts.indexed_task(i, d) for i, d in rows]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -384,7 +384,7 @@ def list_tasks(
             for d in candidates(ws, "deal", eq("client", client_id))
             if isinstance(d, Deal) and d.client == client_id
         )
-        chosen = replace(chosen, client_ids=frozenset({client_id}), deal_ids=deal_ids)
+        chosen = chosen.for_client(frozenset({client_id}), deal_ids)
         refs = [f"client:{client_id}", *(f"deal:{d}" for d in sorted(deal_ids))]
         found = linked(ws, "task", refs, where)
     else:

@@ -6,9 +6,13 @@ read, no import of the models or of dulwich).
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from tcrm.store.early import SETTINGS_FILE
+
+TYPE_CHECKING = False  # the early path asks ``missing``: no pathlib, no typing
+if TYPE_CHECKING:
+    from tcrm.store.lock import StrPath
 
 ATTRIBUTES_HEADER = "# tcrm: merge records field by field (tcrm merge-driver); see docs/sync.md"
 ATTRIBUTES = (
@@ -21,15 +25,16 @@ ATTRIBUTES = (
 )
 
 
-def missing(root: Path) -> bool:
+def missing(root: StrPath) -> bool:
     """True in a clone (a repository with a remote) whose ``.git`` has no ``merge "tcrm"``
     driver or lacks one of its attribute lines: a plain ``git clone``. A driver configured
     by hand is kept as it is."""
-    dot_git = root / ".git"
-    if not dot_git.is_dir():
+    dot_git = os.path.join(root, ".git")
+    if not os.path.isdir(dot_git):
         return False  # a worktree or a submodule: its own clone sets it up
     try:
-        config = (dot_git / "config").read_text(encoding="utf-8", errors="replace")
+        with open(os.path.join(dot_git, "config"), encoding="utf-8", errors="replace") as f:
+            config = f.read()
     except OSError:
         return False
     if '[remote "' not in config:
@@ -37,7 +42,8 @@ def missing(root: Path) -> bool:
     if '[merge "tcrm"]' not in config:
         return True
     try:
-        attributes = (dot_git / "info" / "attributes").read_text(encoding="utf-8")
+        with open(os.path.join(dot_git, "info", "attributes"), encoding="utf-8") as f:
+            attributes = f.read()
     except OSError:
         return True
     present = set(attributes.splitlines())

@@ -18,15 +18,19 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 from tcrm import __version__
 from tcrm.store import early
 from tcrm.store.gitcli import parse_status
 from tcrm.store.listing import kind_of
-from tcrm.store.where import Where
+
+TYPE_CHECKING = False  # no typing at run time: ~25 ms of each prompt's start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from tcrm.store.lock import StrPath
+    from tcrm.store.where import Where
 
 Connection = sqlite3.Connection
 """The index's connection, for the services' type hints (they import no sqlite3)."""
@@ -58,7 +62,7 @@ def _meta(conn: sqlite3.Connection, key: str) -> str | None:
     return row[0] if row else None
 
 
-def open_fresh(root: Path) -> sqlite3.Connection | None:
+def open_fresh(root: StrPath) -> sqlite3.Connection | None:
     """A connection to ``root``'s index, inside a read transaction, when the index holds
     exactly what the files hold now; ``None`` when it may not (or it cannot be told).
 
@@ -67,12 +71,16 @@ def open_fresh(root: Path) -> sqlite3.Connection | None:
     path that may differ from HEAD (what git lists now, and what it listed last time)
     with the stat its row was made from, or gone with no row.
     """
-    local = root / ".tcrm"
-    path = local / INDEX_FILE
-    if index_off() or not path.is_file() or (local / "journal.json").exists():
+    local = os.path.join(root, ".tcrm")
+    path = os.path.join(local, INDEX_FILE)
+    if (
+        index_off()
+        or not os.path.isfile(path)
+        or os.path.exists(os.path.join(local, "journal.json"))
+    ):
         return None
     stamps = early.folder_stamps(root)  # before git looks, as Index.refresh takes them
-    early.start(str(root))
+    early.start(os.fspath(root))
     answer = early.take(root)
     if answer is None or answer[0] != 0:
         return None
@@ -94,7 +102,7 @@ def open_fresh(root: Path) -> sqlite3.Connection | None:
 
 def _fresh(
     conn: sqlite3.Connection,
-    root: Path,
+    root: StrPath,
     stamps: dict[str, int],
     head: str | None,
     dirty: frozenset[str],
@@ -129,11 +137,11 @@ def _fresh(
     return True
 
 
-def settings_stat(root: Path) -> list[int] | None:
+def settings_stat(root: StrPath) -> list[int] | None:
     """``tcrm.yaml``'s stat as a key: ``None`` if it is missing, or changed so recently
     that another change in the same clock tick would not move it."""
     try:
-        st = os.lstat(root / early.SETTINGS_FILE)
+        st = os.lstat(os.path.join(root, early.SETTINGS_FILE))
     except OSError:
         return None
     if time.time_ns() - st.st_mtime_ns < RACY_NS:
@@ -141,7 +149,7 @@ def settings_stat(root: Path) -> list[int] | None:
     return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
 
 
-def read_settings(conn: sqlite3.Connection, root: Path) -> dict[str, Any] | None:
+def read_settings(conn: sqlite3.Connection, root: StrPath) -> dict[str, Any] | None:
     """What ``remember_settings`` kept, if ``tcrm.yaml`` has not changed since."""
     text = _meta(conn, SETTINGS_KEY)
     if text is None:
@@ -156,13 +164,13 @@ def read_settings(conn: sqlite3.Connection, root: Path) -> dict[str, Any] | None
     return values if isinstance(values, dict) else None
 
 
-def remember_settings(root: Path, summary: Callable[[], dict[str, Any]]) -> None:
+def remember_settings(root: StrPath, summary: Callable[[], dict[str, Any]]) -> None:
     """Keep ``summary()`` (what the settings say, read now from ``tcrm.yaml``) in the
     index, for ``read_settings``; only when the file stood still meanwhile, and quietly
     not at all when the index cannot be written (it is only a cache)."""
-    path = root / ".tcrm" / INDEX_FILE
+    path = os.path.join(root, ".tcrm", INDEX_FILE)
     before = settings_stat(root)
-    if before is None or index_off() or not path.is_file():
+    if before is None or index_off() or not os.path.isfile(path):
         return
     try:
         conn = sqlite3.connect(path, timeout=1, isolation_level=None)

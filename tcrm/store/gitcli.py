@@ -9,24 +9,36 @@ file instead. Writes, merges and history go through dulwich (``tcrm.store.git``)
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 
+from tcrm.model.value import Value
 from tcrm.store import early
 
+TYPE_CHECKING = False  # the early path reads git's answer with parse_status: no typing
+if TYPE_CHECKING:
+    import subprocess
+    from collections.abc import Iterable
+    from pathlib import Path
 
-@dataclass(frozen=True)
-class GitView:
+
+class GitView(Value):
     """HEAD and the record paths that may differ from it, as git sees the work tree:
     ``dirty`` every path git listed, ``untracked`` those it does not track (untracked
     or ignored), listed only when ``complete``."""
 
-    head: str | None
-    dirty: frozenset[str]
-    untracked: frozenset[str] = frozenset()
-    complete: bool = True
+    __match_args__ = ("head", "dirty", "untracked", "complete")
+    __slots__ = __match_args__
+
+    def __init__(
+        self,
+        head: str | None,
+        dirty: frozenset[str],
+        untracked: frozenset[str] = frozenset(),
+        complete: bool = True,
+    ) -> None:
+        self.head = head
+        self.dirty = dirty
+        self.untracked = untracked
+        self.complete = complete
 
 
 def git_view(root: Path, lock_path: Path | None = None, untracked: bool = False) -> GitView | None:
@@ -42,6 +54,8 @@ def git_view(root: Path, lock_path: Path | None = None, untracked: bool = False)
     if untracked:
         answer = None
     if answer is None:
+        import subprocess  # here: the early path reads git's answer without it
+
         probe = early.lock_probe(lock_path) if lock_path else None
         try:
             done = subprocess.run(
@@ -92,6 +106,8 @@ def parse_status(out: bytes, complete: bool = True) -> GitView:
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
+    import subprocess  # here: the early path reads git's answer without it
+
     try:
         return subprocess.run(
             ["git", *args], cwd=root, capture_output=True, check=False, env=early.git_env()

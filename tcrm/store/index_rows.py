@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 from tcrm.errors import ValidationError
 from tcrm.model.limits import MAX_RECORD_BYTES
@@ -32,7 +32,7 @@ from tcrm.model.types import parse_offset
 from tcrm.model.validate import ModelProblems, parse_record
 from tcrm.store import early, links, yamlio
 from tcrm.store.listing import KIND_OF_FOLDER
-from tcrm.store.where import Column
+from tcrm.store.where import COLUMN_ORDER
 
 RACY_NS = 2_000_000_000
 """A file modified this recently may change again within the same timestamp tick
@@ -62,7 +62,7 @@ class Row:
     columns: dict[str, str | None]
 
 
-COLUMNS: tuple[str, ...] = tuple(c for c in get_args(Column) if c != "id")
+COLUMNS: tuple[str, ...] = tuple(c for c in COLUMN_ORDER if c != "id")
 """Query columns. ``day``: a task's due date (as written), an activity's date, a deal's
 expected close; ``alert``: the earliest day a task's reminders can fire (a day early, for
 time zones); ``moment``: an activity's time, or when a deal entered its stage, in UTC

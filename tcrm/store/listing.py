@@ -8,8 +8,12 @@ here before Typer or pydantic are imported (``tcrm.cli.early_path``), and the in
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
+
+TYPE_CHECKING = False  # no typing at run time: the early path imports this module
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tcrm.store.lock import StrPath
 
 FOLDER_OF_KIND = {"client": "clients", "deal": "deals", "task": "tasks", "activity": "activities"}
 """Each record kind's folder (``tcrm.model.records`` holds the same as ``FOLDER``; the
@@ -28,13 +32,13 @@ def kind_of(rel: str) -> tuple[str, str] | None:
     return kind, parts[-1][:-5]
 
 
-def record_files(root: Path, kind: str) -> list[tuple[str, str]]:
+def record_files(root: StrPath, kind: str) -> list[tuple[str, str]]:
     """``(id, path relative to root, POSIX)`` of every record file of a kind, in id order:
     ``<folder>/<id>.yaml`` (activities one folder deeper), hidden files skipped. Plain text,
     no ``Path`` per file: callers ask for 100,000 of them."""
     folder = FOLDER_OF_KIND[kind]
-    base = root / folder
-    if base.is_symlink() or not base.is_dir():  # a link is never followed (store.links)
+    base = os.path.join(root, folder)
+    if os.path.islink(base) or not os.path.isdir(base):  # a link is never followed (store.links)
         return []
     folders = [folder]
     if kind == "activity":
@@ -44,7 +48,7 @@ def record_files(root: Path, kind: str) -> list[tuple[str, str]]:
     return sorted(found for sub in folders for found in yaml_files(root, sub))
 
 
-def yaml_files(root: Path, folder: str) -> Iterator[tuple[str, str]]:
+def yaml_files(root: StrPath, folder: str) -> Iterator[tuple[str, str]]:
     """``(id, path)`` of the record files directly in ``folder`` (relative to root); a link
     is listed as a file (reading it is refused, so ``check`` and reads can say so)."""
     try:

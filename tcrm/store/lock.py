@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
-from pathlib import Path
-from types import TracebackType
 
 from tcrm.errors import LockedError
+
+TYPE_CHECKING = False  # the early path (tcrm.store.early) takes this lock: no typing
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+
+    StrPath = str | os.PathLike[str]
+    """A path as ``os`` takes it: a ``Path``, or its text."""
 
 try:
     import fcntl
@@ -25,7 +30,7 @@ class WorkspaceLock:
 
     def __init__(
         self,
-        path: Path,
+        path: StrPath,
         timeout: float = 10.0,
         on_acquire: Callable[[], None] | None = None,
     ) -> None:
@@ -41,7 +46,9 @@ class WorkspaceLock:
         self._depth += 1
         if self._depth > 1:
             return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        parent = os.path.dirname(self.path)
+        if parent:
+            os.makedirs(parent, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + self.timeout
         while fcntl is not None:

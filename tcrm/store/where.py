@@ -9,41 +9,55 @@ its exact rules to the records it gets back, so the answer is the same without a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import reduce
-from typing import Any, Literal, get_args
 
-Column = Literal[
-    "id",
-    "label",
-    "status",
-    "stage",
-    "pipeline",
-    "owner",
-    "client",
-    "day",
-    "alert",
-    "moment",
-    "cadence",
-    "conflicts",
-    "text",
-    "digits",
-]
-"""A record's id and the index's query columns (``tcrm.store.index.COLUMNS`` says what
-each holds)."""
-COLUMN_NAMES: frozenset[str] = frozenset(get_args(Column))
+from tcrm.model.value import Value
+
+TYPE_CHECKING = False  # no typing at run time: the early path builds its queries here
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any, Literal
+
+    Column = Literal[
+        "id",
+        "label",
+        "status",
+        "stage",
+        "pipeline",
+        "owner",
+        "client",
+        "day",
+        "alert",
+        "moment",
+        "cadence",
+        "conflicts",
+        "text",
+        "digits",
+    ]
+    """A record's id and the index's query columns (``tcrm.store.index.COLUMNS`` says
+    what each holds)."""
+else:
+    Column = str
+COLUMN_ORDER: tuple[str, ...] = (
+    *("id", "label", "status", "stage", "pipeline", "owner", "client", "day", "alert"),
+    *("moment", "cadence", "conflicts", "text", "digits"),
+)
+"""``Column``'s values in order, at run time (tests/test_startup.py holds the two the same)."""
+COLUMN_NAMES: frozenset[str] = frozenset(COLUMN_ORDER)
 
 
-@dataclass(frozen=True)
-class Where:
+class Where(Value):
     """A condition: its SQL (``?`` placeholders) and their values, in order.
 
     Combine with ``&`` (both) and ``|`` (either); build with the functions below."""
 
-    sql: str
-    params: tuple[Any, ...] = ()
+    __match_args__ = ("sql", "params")
+    __slots__ = __match_args__
+
+    def __init__(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        self.sql = sql
+        self.params = params
 
     def __and__(self, other: Where) -> Where:
         return Where(f"{self.sql} AND {other.sql}", (*self.params, *other.params))
