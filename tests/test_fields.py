@@ -4,12 +4,13 @@ top-level keys of the record file, usable wherever a built-in field is."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tcrm.store.workspace import Workspace
-from tests.clitools import commit_count, git, load, snapshot
+from tcrm.services.setup import init_workspace
+from tests.clitools import IDENTITY_ENV, commit_count, git, load, snapshot
 from tests.clitools import run as cli
 
 NOW = "2026-11-23T09:00:00+01:00"
@@ -31,17 +32,32 @@ fields:
 """
 
 
+@pytest.fixture(scope="module")
+def _fields_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh workspace whose tcrm.yaml declares one custom field of each type, with
+    three clients: made once per module by ``tcrm init`` and the CLI; tests get copies."""
+    root = tmp_path_factory.mktemp("fields-template") / "ws"
+    with pytest.MonkeyPatch.context() as patch:
+        for var, value in IDENTITY_ENV.items():
+            patch.setenv(var, value)
+        init_workspace(root, name="Test Co")
+        settings = root / "tcrm.yaml"
+        settings.write_text(settings.read_text() + FIELDS)
+        git(root, "commit", "-qam", "declare custom fields")
+        patch.setenv("TCRM_WORKSPACE", str(root))
+        patch.setenv("TCRM_NOW", NOW)
+        for name in ("Acme", "Bolt", "Corner Shop"):
+            assert cli("client", "add", name).code == 0
+    return root
+
+
 @pytest.fixture
-def ws(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh workspace whose tcrm.yaml declares one custom field of each type."""
-    root = workspace.root
-    settings = root / "tcrm.yaml"
-    settings.write_text(settings.read_text() + FIELDS)
-    git(root, "commit", "-qam", "declare custom fields")
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _fields_template: Path) -> Path:
+    """A copy of the template: a workspace of its own for each test."""
+    root = tmp_path / "ws"
+    shutil.copytree(_fields_template, root, symlinks=True)
     monkeypatch.setenv("TCRM_WORKSPACE", str(root))
     monkeypatch.setenv("TCRM_NOW", NOW)
-    for name in ("Acme", "Bolt", "Corner Shop"):
-        assert cli("client", "add", name).code == 0
     return root
 
 
