@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from tcrm.errors import TcrmError
@@ -41,6 +41,7 @@ from tcrm.tui.screens.forms import (
     TaskForm,
 )
 from tcrm.tui.widgets.filter_bar import FilterBar
+from tcrm.tui.widgets.footer import KeyFooter
 from tcrm.tui.widgets.nav import NavBar
 from tcrm.tui.widgets.rows import RowsView
 from tcrm.tui.widgets.section_table import Column, Row, Section, SectionTable, Target
@@ -134,7 +135,7 @@ class ClientCardScreen(RecordActions, DataScreen):
         yield SectionTable(COLUMNS, id="card-table")
         yield FilterBar(id="card-filter")
         yield NavBar(self.MODE)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def fetch(self) -> CardData:
         ws, now = self.tcrm.ws, self.tcrm.now()

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tcrm.services import clients
 from tcrm.services.clients import ClientSummary
@@ -22,6 +22,7 @@ from tcrm.tui.keys import bind
 from tcrm.tui.screens.base import DataScreen
 from tcrm.tui.screens.forms import ActivityForm, ClientEditForm, ClientForm
 from tcrm.tui.widgets.fields import TextField
+from tcrm.tui.widgets.footer import KeyFooter
 from tcrm.tui.widgets.nav import NavBar
 from tcrm.tui.widgets.rows import Col, Line, RowsView
 
@@ -133,7 +134,7 @@ class ClientsScreen(DataScreen):
         yield RowsView(id="clients-table")
         yield Static("", id="clients-status", markup=False)
         yield NavBar(self.MODE)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self._layout()

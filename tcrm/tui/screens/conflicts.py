@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tcrm.errors import TcrmError
 from tcrm.model.privacy import is_ciphertext
@@ -30,6 +30,7 @@ from tcrm.tui.keys import bind
 from tcrm.tui.screens.base import DataScreen
 from tcrm.tui.sync import one_line
 from tcrm.tui.widgets.fields import TextField
+from tcrm.tui.widgets.footer import KeyFooter
 from tcrm.tui.widgets.nav import NavBar
 from tcrm.tui.widgets.rows import Col, Line, RowsView
 
@@ -161,7 +162,7 @@ class ConflictsScreen(DataScreen):
         yield RowsView(self._columns(80), id="conflicts-list")
         yield Static("", id="conflicts-detail", markup=False)
         yield NavBar(self.MODE)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     # --- loading and painting --------------------------------------------------------
 

@@ -17,12 +17,13 @@ from textual.binding import BindingType
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Resize
-from textual.widgets import Footer, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from tcrm.model.money import money_text
 from tcrm.tui.format import clip
 from tcrm.tui.keys import bind
 from tcrm.tui.screens.base import DataScreen
+from tcrm.tui.widgets.footer import KeyFooter
 from tcrm.tui.widgets.nav import NavBar
 
 if TYPE_CHECKING:  # the report engine loads when the dashboard is first shown
@@ -102,7 +103,7 @@ class DashboardScreen(DataScreen):
             yield Static("", id="dash-deals", classes="panel")
             yield Static("", id="dash-forecast", classes="panel")
         yield NavBar(self.MODE)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()

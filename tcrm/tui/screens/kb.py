@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Footer, Input, MarkdownViewer, OptionList, Static
+from textual.widgets import Input, MarkdownViewer, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from tcrm.services import kb
@@ -18,6 +18,7 @@ from tcrm.services.kb import KbHit, KbPage
 from tcrm.tui.keys import bind
 from tcrm.tui.screens.base import DataScreen
 from tcrm.tui.widgets.fields import TextField
+from tcrm.tui.widgets.footer import KeyFooter
 from tcrm.tui.widgets.nav import NavBar
 
 
@@ -47,7 +48,7 @@ class KbScreen(DataScreen):
                 yield Static("", id="kb-count", markup=False)
             yield MarkdownViewer("", id="kb-page", show_table_of_contents=False)
         yield NavBar(self.MODE)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def fetch(self) -> list[KbPage]:
         return kb.list_pages(self.tcrm.ws)

@@ -12,13 +12,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from tcrm.errors import TcrmError
 from tcrm.services import search
 from tcrm.services.search import Hit
 from tcrm.tui.widgets.fields import TextField
+from tcrm.tui.widgets.footer import KeyFooter
 from tcrm.tui.widgets.rows import Col, Line, RowsView
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class SearchScreen(Screen[None]):
         yield TextField(placeholder="Search everything (Enter: results)", id="search-text")
         yield RowsView(list(COLUMNS), id="search-hits")
         yield Static("Type to search", id="search-status", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     @on(Input.Changed, "#search-text")
     def _typed(self, event: Input.Changed) -> None:

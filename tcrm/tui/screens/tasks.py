@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Select, Static
+from textual.widgets import Select, Static
 
 from tcrm.model.due import TaskItem, due_day
 from tcrm.services import tasks
@@ -23,6 +23,7 @@ from tcrm.tui.screens.base import DataScreen
 from tcrm.tui.screens.forms import TaskForm
 from tcrm.tui.screens.today import task_target
 from tcrm.tui.widgets.filter_bar import FilterBar
+from tcrm.tui.widgets.footer import KeyFooter
 from tcrm.tui.widgets.nav import NavBar
 from tcrm.tui.widgets.rows import RowsView
 from tcrm.tui.widgets.section_table import Column, Row, Section, SectionTable
@@ -85,7 +86,7 @@ class TasksScreen(RecordActions, DataScreen):
         yield SectionTable(COLUMNS, id="tasks-table")
         yield FilterBar(id="tasks-filter-bar")
         yield NavBar(self.MODE)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def fetch(self) -> AgendaData:
         ws, now = self.tcrm.ws, self.tcrm.now()

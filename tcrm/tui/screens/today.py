@@ -20,7 +20,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from tcrm.model.due import TaskItem, assignee_today
@@ -34,6 +34,7 @@ from tcrm.tui.keys import bind
 from tcrm.tui.screens.actions import RecordActions
 from tcrm.tui.screens.base import DataScreen
 from tcrm.tui.widgets.filter_bar import FilterBar
+from tcrm.tui.widgets.footer import KeyFooter
 from tcrm.tui.widgets.nav import NavBar
 from tcrm.tui.widgets.rows import RowsView
 from tcrm.tui.widgets.section_table import Column, Row, Section, SectionTable, Target
@@ -109,7 +110,7 @@ class TodayScreen(RecordActions, DataScreen):
         yield SectionTable(COLUMNS, id="today-table")
         yield FilterBar(id="today-filter")
         yield NavBar(self.MODE)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def fetch(self) -> TodayData:
         ws, now = self.tcrm.ws, self.tcrm.now()
