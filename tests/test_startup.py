@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -457,3 +458,43 @@ def test_version_does_not_import_the_models(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert imported(modules, ("tcrm.model.records", "tcrm.model.settings")) == []
     assert imported(modules, HEAVY) == []
+
+
+def _model_classes() -> list[type[Any]]:
+    """Every pydantic model tcrm defines (their modules imported; nothing is built)."""
+    import importlib
+    import pkgutil
+
+    import pydantic
+
+    import tcrm.model
+
+    names = [f"tcrm.model.{m.name}" for m in pkgutil.iter_modules(tcrm.model.__path__)]
+    names.append("tcrm.services.import_mappings")
+    found: list[type[Any]] = []
+    for name in names:
+        module = importlib.import_module(name)
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, pydantic.BaseModel)
+            and value.__module__ == name
+        ]
+    return found
+
+
+def test_no_model_field_defaults_to_a_builtin_list_factory() -> None:
+    """pydantic asks each ``default_factory`` for its signature when it builds a model's
+    validator (every command that reads a record or the settings): for ``list`` that
+    means parsing and compiling its text signature (~0.3 ms, ~40 fields). The models use
+    ``tcrm.model.types.new_list`` (issue 23)."""
+    classes = _model_classes()
+    assert len(classes) > 20, "no models found: did the walk run?"
+    slow = sorted(
+        f"{cls.__module__}.{cls.__name__}.{name}"
+        for cls in classes
+        for name, info in cls.model_fields.items()
+        if info.default_factory in (list, set, tuple, frozenset)
+    )
+    assert slow == []
