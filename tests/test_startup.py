@@ -114,8 +114,15 @@ NEVER_HOT = (
 """What no hot command imports, piped (issue 23): Typer's rich help, rich itself (a pipe
 gets plain lines), pydantic's plugin lookup (importlib.metadata, and with it email, csv,
 zipfile), and multiprocessing (only a big first index or check forks)."""
+GIT_WRITING = tuple(
+    f"tcrm.store.git.{name}"
+    for name in ("committing", "fast", "merges", "ranges", "remote", "state")
+)
+"""The store's git code that commits, merges or talks to a remote."""
 NEVER_READING = (*NEVER_HOT, "dulwich", "ruamel")
-"""A read answers from the index: no git library, no round-trip YAML."""
+"""A read answers from the index: no git library, no round-trip YAML; from a fresh index,
+none of the git code a write or a sync needs either (``tcrm.store.git`` loads its
+modules on first use; a first index reads the files' history)."""
 
 HOT_READS = [
     ("today",),
@@ -155,6 +162,7 @@ def test_hot_reads_stay_within_their_import_budget(
         assert done.returncode == 0, (run, done.stderr)
         assert done.stdout.strip(), (run, "the command printed nothing: did it run?")
         assert imported(modules, NEVER_READING) == [], run
+    assert imported(modules, GIT_WRITING) == []
 
 
 @pytest.mark.parametrize("args", HOT_WRITES, ids=" ".join)
