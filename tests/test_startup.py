@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,8 +114,15 @@ NEVER_HOT = (
 """What no hot command imports, piped (issue 23): Typer's rich help, rich itself (a pipe
 gets plain lines), pydantic's plugin lookup (importlib.metadata, and with it email, csv,
 zipfile), and multiprocessing (only a big first index or check forks)."""
+GIT_WRITING = tuple(
+    f"tcrm.store.git.{name}"
+    for name in ("committing", "fast", "merges", "ranges", "remote", "state")
+)
+"""The store's git code that commits, merges or talks to a remote."""
 NEVER_READING = (*NEVER_HOT, "dulwich", "ruamel")
-"""A read answers from the index: no git library, no round-trip YAML."""
+"""A read answers from the index: no git library, no round-trip YAML; from a fresh index,
+none of the git code a write or a sync needs either (``tcrm.store.git`` loads its
+modules on first use; a first index reads the files' history)."""
 
 HOT_READS = [
     ("today",),
@@ -154,6 +162,7 @@ def test_hot_reads_stay_within_their_import_budget(
         assert done.returncode == 0, (run, done.stderr)
         assert done.stdout.strip(), (run, "the command printed nothing: did it run?")
         assert imported(modules, NEVER_READING) == [], run
+    assert imported(modules, GIT_WRITING) == []
 
 
 @pytest.mark.parametrize("args", HOT_WRITES, ids=" ".join)
@@ -532,3 +541,43 @@ def test_version_does_not_import_the_models(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert imported(modules, ("tcrm.model.records", "tcrm.model.settings")) == []
     assert imported(modules, HEAVY) == []
+
+
+def _model_classes() -> list[type[Any]]:
+    """Every pydantic model tcrm defines (their modules imported; nothing is built)."""
+    import importlib
+    import pkgutil
+
+    import pydantic
+
+    import tcrm.model
+
+    names = [f"tcrm.model.{m.name}" for m in pkgutil.iter_modules(tcrm.model.__path__)]
+    names.append("tcrm.services.import_mappings")
+    found: list[type[Any]] = []
+    for name in names:
+        module = importlib.import_module(name)
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, pydantic.BaseModel)
+            and value.__module__ == name
+        ]
+    return found
+
+
+def test_no_model_field_defaults_to_a_builtin_list_factory() -> None:
+    """pydantic asks each ``default_factory`` for its signature when it builds a model's
+    validator (every command that reads a record or the settings): for ``list`` that
+    means parsing and compiling its text signature (~0.3 ms, ~40 fields). The models use
+    ``tcrm.model.types.new_list`` (issue 23)."""
+    classes = _model_classes()
+    assert len(classes) > 20, "no models found: did the walk run?"
+    slow = sorted(
+        f"{cls.__module__}.{cls.__name__}.{name}"
+        for cls in classes
+        for name, info in cls.model_fields.items()
+        if info.default_factory in (list, set, tuple, frozenset)
+    )
+    assert slow == []

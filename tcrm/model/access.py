@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tcrm.model.types import Amount, Currency, RecordId
+from tcrm.model.types import Amount, Currency, RecordId, new_list
 
 Names = list[RecordId]
 """Roles or member ids a rule allows."""
@@ -56,18 +56,18 @@ class CloseDealsAbove(_Strict):
     currency: Currency | None = Field(
         default=None, description="the currency of amount; the workspace's if unset"
     )
-    roles: Names = Field(default_factory=list)
+    roles: Names = Field(default_factory=new_list)
 
 
 class DeleteRecords(_Strict):
-    roles: Names = Field(default_factory=list)
+    roles: Names = Field(default_factory=new_list)
 
 
 class EditOthersRecords(_Strict):
     """Who may change records owned by another member (a client's or deal's ``owner``, a
     task's ``assignee``, an activity's ``author``), and what everyone else may do to them."""
 
-    roles: Names = Field(default_factory=list)
+    roles: Names = Field(default_factory=new_list)
     others: Literal["activities_only", "nothing"] = Field(
         default="activities_only",
         description="activities_only: others may still add activities and tasks about "

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from tcrm.model.records import RECORD_TYPES, Record
-from tcrm.model.types import amount_in_range, parse_amount, parse_date
+from tcrm.model.types import amount_in_range, new_list, parse_amount, parse_date
 from tcrm.model.when import DEFAULT_DATE_ORDER, WhenError, parse_day
 
 FieldType = Literal["text", "number", "money", "date", "bool", "choice", "multi", "member", "ref"]
@@ -41,13 +41,13 @@ class FieldDef(BaseModel):
     type: FieldType
     label: str | None = Field(default=None, description="shown in cards, forms and exports")
     choices: list[str] = Field(
-        default_factory=list, description="the allowed values of a choice or multi field"
+        default_factory=new_list, description="the allowed values of a choice or multi field"
     )
     to: Literal["client", "deal"] = Field(
         default="client", description="what a ref field points to: a client or a deal id"
     )
     required_in_stages: list[str] = Field(
-        default_factory=list, description="deal fields: stages a deal cannot enter without it"
+        default_factory=new_list, description="deal fields: stages a deal cannot enter without it"
     )
 
     @model_validator(mode="after")

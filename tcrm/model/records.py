@@ -26,6 +26,7 @@ from tcrm.model.types import (
     RecordId,
     RRule,
     TimeZoneName,
+    new_list,
 )
 
 RecordIds = list[RecordId]
@@ -77,7 +78,7 @@ class Record(BaseModel):
 
     id: SkipJsonSchema[RecordId] = Field(default="", exclude=True)
     conflicts: list[Conflict] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="unresolved merge conflicts, listed by `tcrm conflicts`, "
         "cleared by `tcrm resolve`; written by a sync, never by hand",
     )
@@ -126,8 +127,8 @@ class Contact(BaseModel):
 
     name: Annotated[str, Field(min_length=1)]
     role: str | None = None
-    emails: list[Email] = Field(default_factory=list)
-    phones: list[Phone] = Field(default_factory=list)
+    emails: list[Email] = Field(default_factory=new_list)
+    phones: list[Phone] = Field(default_factory=new_list)
     notes: str | None = None
 
 
@@ -143,15 +144,15 @@ class Client(Record):
     owner: RecordId | None = None
     source: str | None = None
     region: str | None = None
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=new_list)
     website: str | None = None
-    emails: list[Email] = Field(default_factory=list)
-    phones: list[Phone] = Field(default_factory=list)
+    emails: list[Email] = Field(default_factory=new_list)
+    phones: list[Phone] = Field(default_factory=new_list)
     address: str | None = None
     cadence_days: Annotated[int, Field(ge=1, le=3650)] | None = Field(
         default=None, description="keep in touch at least every N days"
     )
-    contacts: list[Contact] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=new_list)
     created: DateTime | None = None
     notes: str | None = None
     external_ids: ExternalIds = Field(
@@ -194,12 +195,12 @@ class Deal(Record):
     close_date: Date | None = Field(default=None, description="expected (or actual) close date")
     owner: RecordId | None = None
     source: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    contacts: list[str] = Field(default_factory=list, description="names of contact people")
+    tags: list[str] = Field(default_factory=new_list)
+    contacts: list[str] = Field(default_factory=new_list, description="names of contact people")
     lost_reason: str | None = None
     closed: Date | None = Field(default=None, description="the day it was won or lost")
     created: DateTime | None = None
-    stage_history: list[StageChange] = Field(default_factory=list)
+    stage_history: list[StageChange] = Field(default_factory=new_list)
     notes: str | None = None
     external_ids: ExternalIds = Field(
         default_factory=dict,
@@ -251,13 +252,13 @@ class Task(Record):
     duration: Annotated[int, Field(ge=1, le=24 * 60 * 14)] | None = Field(
         default=None, description="minutes"
     )
-    reminders: list[Offset] = Field(default_factory=list, description="e.g. 30m, 1d before due")
+    reminders: list[Offset] = Field(default_factory=new_list, description="e.g. 30m, 1d before due")
     repeat: RRule | None = None
     priority: Literal["high", "medium", "low"] | None = None
     assignee: RecordId | None = None
-    clients: RecordIds = Field(default_factory=list)
-    deals: RecordIds = Field(default_factory=list)
-    contacts: list[str] = Field(default_factory=list)
+    clients: RecordIds = Field(default_factory=new_list)
+    deals: RecordIds = Field(default_factory=new_list)
+    contacts: list[str] = Field(default_factory=new_list)
     from_stage: RecordId | None = Field(
         default=None,
         description="the stage of its deal whose task templates created it; cancelled "
@@ -307,10 +308,10 @@ class MailInfo(BaseModel):
     ]
     direction: Literal["in", "out"] = Field(description="received (in) or sent by us (out)")
     sender: str | None = Field(default=None, description="the From address")
-    to: list[str] = Field(default_factory=list)
-    cc: list[str] = Field(default_factory=list)
+    to: list[str] = Field(default_factory=new_list)
+    cc: list[str] = Field(default_factory=new_list)
     thread: str | None = Field(default=None, description="the Message-ID the thread started with")
-    attachments: list[Attachment] = Field(default_factory=list)
+    attachments: list[Attachment] = Field(default_factory=new_list)
     survey: Annotated[str, Field(min_length=1, max_length=500)] | None = Field(
         default=None,
         description="the survey question this message asked (tcrm mail campaign --survey); "
@@ -327,9 +328,9 @@ class Activity(Record):
     kind: Annotated[str, Field(min_length=1, description="one of lists.activity_kinds")]
     at: DateTime
     summary: Annotated[str, Field(min_length=1)]
-    clients: RecordIds = Field(default_factory=list)
-    deals: RecordIds = Field(default_factory=list)
-    contacts: list[str] = Field(default_factory=list)
+    clients: RecordIds = Field(default_factory=new_list)
+    deals: RecordIds = Field(default_factory=new_list)
+    contacts: list[str] = Field(default_factory=new_list)
     outcome: str | None = None
     author: RecordId | None = None
     score: Annotated[int, Field(ge=0, le=10)] | None = Field(

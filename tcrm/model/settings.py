@@ -17,7 +17,7 @@ from pydantic import (
 
 from tcrm.model.access import AccessPolicy, check_signing_key
 from tcrm.model.fields import FieldDefs
-from tcrm.model.types import Currency, RecordId, TimeZoneName, amount_in_range
+from tcrm.model.types import Currency, RecordId, TimeZoneName, amount_in_range, new_list
 
 FORMAT_VERSION = 1
 
@@ -73,10 +73,10 @@ class Stage(_Base):
         default=None, description="a deal idle for longer than this is rotting"
     )
     required: list[str] = Field(
-        default_factory=list, description="deal fields that must be set to enter this stage"
+        default_factory=new_list, description="deal fields that must be set to enter this stage"
     )
     tasks: list[TaskTemplate] = Field(
-        default_factory=list, description="tasks created when a deal enters this stage"
+        default_factory=new_list, description="tasks created when a deal enters this stage"
     )
     max_days: MaxDays | None = Field(
         default=None, description="standard time: days a deal may stay in this stage"
@@ -140,11 +140,11 @@ class Pipeline(_Base):
 class Lists(_Base):
     """Reference lists: a value outside its list is an error, not a new value."""
 
-    sources: list[str] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
-    lost_reasons: list[str] = Field(default_factory=list)
-    regions: list[str] = Field(default_factory=list)
-    client_statuses: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=new_list)
+    tags: list[str] = Field(default_factory=new_list)
+    lost_reasons: list[str] = Field(default_factory=new_list)
+    regions: list[str] = Field(default_factory=new_list)
+    client_statuses: list[str] = Field(default_factory=new_list)
     activity_kinds: list[str] = Field(default_factory=lambda: ["call", "meeting", "email", "note"])
 
     @field_validator("*")
@@ -305,11 +305,11 @@ class Settings(_Base):
             "refused, never guessed. YYYY-MM-DD is always read as such"
         ),
     )
-    team: list[Member] = Field(default_factory=list)
+    team: list[Member] = Field(default_factory=new_list)
     pipelines: Annotated[list[Pipeline], Field(min_length=1)]
     default_pipeline: RecordId | None = None
     lists: Lists = Field(default_factory=Lists)
-    goals: list[Goal] = Field(default_factory=list)
+    goals: list[Goal] = Field(default_factory=new_list)
     rates: dict[Currency, Rate] | None = Field(
         default=None, description="exchange rates to the workspace currency, for reports"
     )
@@ -339,11 +339,11 @@ class Settings(_Base):
 
     mail: MailSettings = Field(default_factory=MailSettings)
     hooks: list[Hook] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="scripts run on events; each runs only once trusted (`tcrm hooks trust`)",
     )
     routing: list[RoutingRule] = Field(
-        default_factory=list, description="who owns a new client or deal (first match wins)"
+        default_factory=new_list, description="who owns a new client or deal (first match wins)"
     )
 
     @field_validator("version")

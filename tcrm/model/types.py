@@ -28,6 +28,18 @@ from tcrm.model.moments import parse_date as parse_date
 from tcrm.model.moments import parse_datetime as parse_datetime
 from tcrm.model.moments import parse_offset as parse_offset
 
+
+def new_list() -> list[Any]:
+    """A field's empty list: the ``default_factory`` of every list field of the models.
+
+    Not ``list`` itself: pydantic asks each factory's signature when it builds a model's
+    validator, and a builtin type's costs ~0.3 ms (its text signature is parsed and
+    compiled) against ~0.01 ms for a function, for each of ~40 list fields, on every
+    command that validates a record or the settings.
+    """
+    return []
+
+
 ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
 """A record id: lower-case, safe as a file name on every OS, never hidden, no `..`."""
 

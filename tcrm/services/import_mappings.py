@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tcrm.errors import Field as Named
 from tcrm.errors import NotFoundError, Problem, TcrmError, UsageError, ValidationError
 from tcrm.model.limits import MAX_RECORD_BYTES
-from tcrm.model.types import ID_RE
+from tcrm.model.types import ID_RE, new_list
 from tcrm.model.validate import findings_of
 from tcrm.services.import_values import MODES, parse_value_maps
 from tcrm.services.imports import ON_DUPLICATE, parse_mappings
@@ -50,7 +50,7 @@ class SavedMapping(BaseModel):
     )
     new_values: Literal["reject", "add", "drop", "map"] | None = None
     on_duplicate: Literal["skip", "update", "create"] | None = None
-    date_formats: list[str] = Field(default_factory=list)
+    date_formats: list[str] = Field(default_factory=new_list)
     delimiter: str | None = None
     encoding: str | None = None
     sheet: str | None = None

@@ -41,14 +41,13 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tcrm import __version__
 from tcrm.model.records import RECORD_TYPES, Record
 from tcrm.model.validate import parse_record
 from tcrm.store import early, links, parallel
 from tcrm.store.early_index import SCHEMA
-from tcrm.store.git import Revision
 from tcrm.store.gitcli import (
     GitView,
     changed_between,
@@ -71,6 +70,9 @@ from tcrm.store.listing import kind_of as kind_of
 from tcrm.store.listing import record_files as record_files
 from tcrm.store.listing import yaml_files
 from tcrm.store.where import Where
+
+if TYPE_CHECKING:
+    from tcrm.store.git import Revision
 
 INDEX_FILE = "index.sqlite"
 
@@ -579,6 +581,8 @@ class Index:
         not a walk of every commit. ``None`` when git cannot tell (read the history
         then); call after ``refresh``, whose ``git status`` says which files differ.
         """
+        from tcrm.store.git import Revision
+
         head = self._meta(self.conn, "head") or None
         if not self.use_git or (head and not self._history_at(head)):
             return None
