@@ -44,6 +44,7 @@ from tcrm.tui.screens.conflicts import ConflictsScreen, ValueDialog, conflict_li
 from tcrm.tui.screens.dashboard import DashboardScreen
 from tcrm.tui.screens.forms import DealForm, EditForm, FormScreen
 from tcrm.tui.screens.help import HelpScreen
+from tcrm.tui.screens.pipeline import PipelineScreen
 from tcrm.tui.screens.search import SearchScreen
 from tcrm.tui.screens.undo import UndoDialog
 from tcrm.tui.widgets.board import CardList
@@ -738,9 +739,14 @@ for _mode in TcrmApp.MODES:
 # --- the visits ------------------------------------------------------------------------
 
 
+_FIRST_PIPELINE = "sales"
+"""The pipeline the board opens on (the sample's first): the deals PREPARE picks are in it."""
+
+
 async def base(pilot: Pilot[Any], cls: type[Screen[Any]]) -> Screen[Any]:
-    """A fresh ``cls``: every dialog closed, the other screens' stacks emptied, then
-    opened again as a person would (its mode, or its ``OPEN`` steps)."""
+    """A fresh ``cls``: every dialog closed, the other screens' stacks emptied, the board
+    back on its first pipeline, then opened again as a person would (its mode, or its
+    ``OPEN`` steps)."""
     app = pilot.app
     assert isinstance(app, TcrmApp)
     while len(app.screen_stack) > 1:
@@ -750,6 +756,9 @@ async def base(pilot: Pilot[Any], cls: type[Screen[Any]]) -> Screen[Any]:
     mode = MODE_OF.get(cls)
     await _show(pilot, mode or "today")
     screen = app.screen
+    if isinstance(screen, PipelineScreen) and screen.pipeline_id != _FIRST_PIPELINE:
+        screen.switch_pipeline(_FIRST_PIPELINE)  # after ``p``: the board it opens on
+        await settle(pilot)
     if isinstance(screen, DataScreen):
         screen.leave_filter()
         if screen.AUTO_FOCUS:

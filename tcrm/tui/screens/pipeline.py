@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import partial
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import HorizontalScroll
@@ -78,6 +78,9 @@ class PipelineScreen(DataScreen):
         self._follow: str | None = None
         self._drag: tuple[str, str] | None = None
         self._built_for: tuple[str, ...] = ()
+        """The stages of the columns shown or being built."""
+        self._columns: tuple[str, ...] = ()
+        """The stages of the columns built (and not being replaced)."""
         self._override: tuple[Deal, str] | None = None
         """A refused move ``f`` may make anyway (recorded as forced, like ``--force``)."""
         self.words: list[str] = []
@@ -115,17 +118,27 @@ class PipelineScreen(DataScreen):
             return
         report = data.report
         stage_ids = tuple(s.stage.id for s in report.stages)
-        board = self.query_one("#board", HorizontalScroll)
         if stage_ids != self._built_for:
-            focused_stage = self._focused_stage()
-            board.remove_children()
-            board.mount_all(
-                StageColumn(s.stage.id, s.stage.name, s.stage.probability) for s in report.stages
-            )
             self._built_for = stage_ids
-            self.call_after_refresh(self._fill, data, focused_stage)
-        else:
+            self._rebuild(report, self._focused_stage())
+        elif self._columns == stage_ids:
             self._fill(data, self._focused_stage())
+        # else: the columns are being built; the build fills them from ``self.data``
+
+    @work(exclusive=True, group="board")
+    async def _rebuild(self, report: pipeline.PipelineReport, focused_stage: str | None) -> None:
+        """A column per stage of ``report``, filled once the old columns are gone and the
+        new ones laid out: filled earlier, the focus could go to an old column on its way
+        out, and the board's keys found no card selected."""
+        board = self.query_one("#board", HorizontalScroll)
+        await board.remove_children()
+        await board.mount_all(
+            StageColumn(s.stage.id, s.stage.name, s.stage.probability) for s in report.stages
+        )
+        await self.wait_for_refresh()  # the cards are clipped to their column's width
+        self._columns = tuple(s.stage.id for s in report.stages)
+        if self.data is not None and self._columns == self._built_for:
+            self._fill(self.data, focused_stage)
 
     def _fill(self, data: BoardData, focused_stage: str | None) -> None:
         report = data.report
@@ -335,7 +348,7 @@ class PipelineScreen(DataScreen):
 
     def filter_changed(self, words: list[str]) -> None:
         self.words = words
-        if self.data is not None and self._built_for:
+        if self.data is not None and self._built_for and self._columns == self._built_for:
             self._fill(self.data, self._focused_stage())
 
     def action_edit(self) -> None:
