@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import HorizontalScroll
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from tcrm.errors import OverridableError, TcrmError
 from tcrm.model.records import Deal, entered_stage_at
@@ -28,6 +28,7 @@ from tcrm.tui.screens.dialogs import LostReasonDialog
 from tcrm.tui.screens.forms import ActivityForm, DealEditForm, DealForm
 from tcrm.tui.widgets.board import Card, CardList, StageColumn
 from tcrm.tui.widgets.filter_bar import FilterBar
+from tcrm.tui.widgets.footer import KeyFooter
 from tcrm.tui.widgets.nav import NavBar
 
 
@@ -94,7 +95,7 @@ class PipelineScreen(DataScreen):
         yield Static("", id="board-message", markup=False)
         yield FilterBar(id="board-filter")
         yield NavBar(self.MODE)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     # --- data ---------------------------------------------------------------------
 
