@@ -18,11 +18,10 @@ from tests.servers import (
     smtp_tls_server,
     sshd_remote,
 )
-from tests.teamtools import _team_templates, as_user, team
+from tests.teamtools import as_user, team
 
 __all__ = [  # fixtures shared by every test module: no test module imports them
     "_sample_template",
-    "_team_templates",
     "as_user",
     "dovecot",
     "dovecot_tls",

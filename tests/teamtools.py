@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from tcrm.model.records import Client, Deal, Record
 from tcrm.services.setup import init_workspace
 from tcrm.store.workspace import Workspace
 from tcrm.store.yamlio import load_fast
-from tests.clitools import copy_workspace, git, run, snapshot, status_clean
+from tests.clitools import git, run, snapshot, status_clean
 
 USERS = {
     "ann": ("Ann Becker", "ann@example.com"),
@@ -89,17 +88,13 @@ def sync(root: Path, *args: str) -> dict[str, Any]:
     return report
 
 
-TEAM = ("remote.git", "ann", "ben", "chloe")
-"""What ``team`` makes in a test's folder: the bare remote and the three clones."""
-
-
-def build_team(folder: Path, as_user: Any) -> dict[str, Path]:
-    """A bare remote and three clones in ``folder`` (ann made the workspace; ben and chloe
-    cloned it); leaves ann's identity set."""
-    remote = folder / "remote.git"
+@pytest.fixture
+def team(tmp_path: Path, as_user) -> dict[str, Path]:
+    """A bare remote and three clones (ann made the workspace; ben and chloe cloned it)."""
+    remote = tmp_path / "remote.git"
     subprocess.run(["git", "init", "--bare", "-q", str(remote)], check=True)
     as_user("ann")
-    ann = init_workspace(folder / "ann", name="Team Co").root
+    ann = init_workspace(tmp_path / "ann", name="Team Co").root
     put(
         ann,
         "seed: two clients, two deals",
@@ -120,54 +115,7 @@ def build_team(folder: Path, as_user: Any) -> dict[str, Path]:
     assert sync(ann)["action"] == "pushed"
     clones = {"ann": ann, "remote": remote}
     for user in ("ben", "chloe"):
-        result = run("clone", remote, folder / user)
+        result = run("clone", remote, tmp_path / user)
         assert result.code == 0, result.err
-        clones[user] = folder / user
+        clones[user] = tmp_path / user
     return clones
-
-
-@pytest.fixture(scope="session")
-def _team_templates() -> dict[frozenset[tuple[str, str]], Path]:
-    """Teams built by ``build_team``, by the environment they were built in."""
-    return {}
-
-
-def _environment() -> frozenset[tuple[str, str]]:
-    """What the process environment holds, but pytest's name for the running test."""
-    return frozenset((k, v) for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST")
-
-
-@pytest.fixture
-def team(
-    tmp_path: Path,
-    as_user: Any,
-    tmp_path_factory: pytest.TempPathFactory,
-    _team_templates: dict[frozenset[tuple[str, str]], Path],
-) -> dict[str, Path]:
-    """A bare remote and three clones (ann made the workspace; ben and chloe cloned it).
-
-    Built once per session and environment (``build_team``, ~20 commands and clones)
-    and copied here; each clone's ``origin`` then names this test's remote. A copy
-    differs from a team built here only in the time of its two commits (wall-clock
-    times, a few minutes earlier) and in what dulwich wrote down of the template's paths
-    in reflog messages (``test_fixtures`` compares both ways).
-    """
-    key = _environment()
-    template = _team_templates.get(key)
-    if template is None:
-        template = tmp_path_factory.mktemp("team")
-        build_team(template, as_user)
-        _team_templates[key] = template
-    else:
-        as_user("ann")
-    for name in TEAM:
-        copy_workspace(template / name, tmp_path / name)
-    remote = tmp_path / "remote.git"
-    for user in ("ann", "ben", "chloe"):
-        git(tmp_path / user, "remote", "set-url", "origin", str(remote))
-    return {
-        "ann": tmp_path / "ann",
-        "remote": remote,
-        "ben": tmp_path / "ben",
-        "chloe": tmp_path / "chloe",
-    }

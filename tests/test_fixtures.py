@@ -1,23 +1,19 @@
 """The shared fixtures made the quick way hand each test what the slow way did: the
-sample workspace copied by ``cp -a`` as ``shutil.copytree`` copies it, and a team copied
-from a session template as ``build_team`` builds one in the test's own folder."""
+sample workspace copied by ``cp -a`` as ``shutil.copytree`` copies it."""
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import stat
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tcrm.model.records import Client
 from tcrm.services.setup import init_workspace
 from tests.clitools import SAMPLE, copy_workspace, git, run, snapshot
-from tests.teamtools import TEAM, assert_healthy, build_team, put, sync
+from tests.teamtools import assert_healthy
 
 Entry = tuple[int, int, int, bytes | None]
 
@@ -132,74 +128,3 @@ def test_snapshot_is_the_files_outside_git_and_tcrm_links_followed(tmp_path: Pat
         "kb/page.md": b"page",
     }
     assert list(snapshot(root)) == sorted(snapshot(root))
-
-
-def _git_files(root: Path) -> dict[str, bytes]:
-    """A clone's git files that hold no time or stat data: config, refs (object ids left
-    out), HEAD, info, hooks; not objects, reflogs or git's index."""
-    git_dir = root if root.suffix == ".git" else root / ".git"
-    return {
-        p.relative_to(git_dir).as_posix(): re.sub(rb"[0-9a-f]{40}", b"(id)", p.read_bytes())
-        for p in sorted(git_dir.rglob("*"))
-        if p.is_file() and p.relative_to(git_dir).parts[0] not in ("objects", "logs", "index")
-    }
-
-
-def _history(root: Path) -> str:
-    """Each commit's tree, author, committer and message: all but times (and so ids)."""
-    return git(root, "log", "--all", "--format=%T %an <%ae> %cn <%ce> %s")
-
-
-def _names(root: Path) -> list[str]:
-    """Every path under ``root``, with object ids left out (commits differ in their time)."""
-    names = (p.relative_to(root).as_posix() for p in root.rglob("*"))
-    names = (n for n in names if not re.search(r"objects/[0-9a-f]{2}$", n))  # fan-out
-    return sorted(
-        re.sub(r"objects/[0-9a-f]{2}/[0-9a-f]{38}$|[0-9a-f]{40}", "(id)", n) for n in names
-    )
-
-
-def test_team_copy_is_the_team_built_in_the_test(
-    team: dict[str, Path], tmp_path: Path, as_user: Any
-) -> None:
-    fresh = build_team(tmp_path / "fresh", as_user)
-    assert list(fresh) == list(team)
-    assert team == {k: tmp_path / v.relative_to(tmp_path / "fresh") for k, v in fresh.items()}
-    for name in TEAM:
-        copy, built = tmp_path / name, tmp_path / "fresh" / name
-        assert _names(copy) == _names(built), name  # .git and .tcrm included
-        if name != "remote.git":
-            assert snapshot(copy) == snapshot(built), name
-        here = {
-            k: v.replace(bytes(tmp_path / "fresh"), bytes(tmp_path))
-            for k, v in _git_files(built).items()
-        }
-        assert _git_files(copy) == here, name
-        assert _history(copy) == _history(built), name
-        assert git(copy, "for-each-ref", "--format=%(refname)") == git(
-            built, "for-each-ref", "--format=%(refname)"
-        )
-    for user in ("ann", "ben", "chloe"):
-        assert git(team[user], "remote", "get-url", "origin").strip() == str(team["remote"])
-        assert_healthy(team[user])
-    fsck = subprocess.run(["git", "-C", str(team["remote"]), "fsck", "--strict"])
-    assert fsck.returncode == 0
-
-
-def test_team_copies_share_no_remote_with_their_template(
-    team: dict[str, Path], _team_templates: dict[Any, Path], as_user: Any
-) -> None:
-    templates = list(_team_templates.values())
-    before = [git(t / "remote.git", "for-each-ref") for t in templates]
-    for path in team["ann"].parent.rglob("*"):
-        if path.is_file() and "logs" not in path.parts:  # reflogs name where clones came from
-            assert not any(bytes(t) in path.read_bytes() for t in templates), path
-    as_user("ben")
-    put(team["ben"], "client gamma: add", Client(id="gamma", name="Gamma"), create=True)
-    assert sync(team["ben"])["action"] == "pushed"
-    head = git(team["ben"], "rev-parse", "HEAD")
-    assert git(team["remote"], "rev-parse", "main") == head
-    as_user("chloe")
-    sync(team["chloe"])
-    assert (team["chloe"] / "clients" / "gamma.yaml").is_file()
-    assert [git(t / "remote.git", "for-each-ref") for t in templates] == before
