@@ -524,13 +524,23 @@ def after_rewrite(
 
 
 def _last_shared(ws: Workspace, ours: str, theirs: str) -> str | None:
-    """The newest commit here whose rewritten copy (same author, committer and dates) is
-    in ``theirs``: what this clone had synced before the rewrite."""
-    rewritten = {key for _, key in rewrite.commit_keys(ws.root, theirs)}
-    for sha, key in rewrite.commit_keys(ws.root, ours):
-        if key in rewritten:
-            return sha
-    return None
+    """The newest commit here whose rewritten copy is in ``theirs``: what this clone had
+    synced before the rewrite.
+
+    A rewrite keeps each commit's author, committer, dates and place in the history, not
+    its id. The two histories are walked together from their first commit, and pair up
+    until the first commit only one side has: matching by author and dates alone would
+    take a commit made here for a synced one whenever both were made by the same person
+    in the same second (a script, a quick teammate), and lose the changes made here.
+    """
+    mine = rewrite.commit_keys(ws.root, ours)[::-1]
+    copies = rewrite.commit_keys(ws.root, theirs)[::-1]
+    shared = None
+    for (sha, key), (_, copy) in zip(mine, copies, strict=False):
+        if key != copy:
+            break
+        shared = sha
+    return shared
 
 
 def _mentions(data: bytes, ids: set[str]) -> bool:

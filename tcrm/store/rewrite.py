@@ -202,8 +202,11 @@ def resolve_ref(root: Path, ref: str) -> str | None:
 
 def commit_keys(root: Path, rev: str) -> list[tuple[str, str]]:
     """``(commit, author and committer with their dates)`` of ``rev``'s history, newest
-    first: a rewrite keeps the second part, so it pairs a commit with its rewritten copy."""
-    out = _git(root, "log", "--date=raw", "--format=%H%x00%an <%ae> %ad%x00%cn <%ce> %cd", rev)
+    first, parents always after their children (``--topo-order``, the same order for a
+    history and its rewritten copy): a rewrite keeps the second part, so it pairs a
+    commit with its rewritten copy."""
+    keyed = "--format=%H%x00%an <%ae> %ad%x00%cn <%ce> %cd"
+    out = _git(root, "log", "--topo-order", "--date=raw", keyed, rev)
     keys = []
     for line in out.decode("utf-8", "replace").splitlines():
         sha, _, key = line.partition("\0")
