@@ -16,6 +16,9 @@ import pytest
 
 from tests.clitools import NOW, load, run
 
+pytestmark = pytest.mark.xdist_group("cli_filters")
+"""One worker for the module: its module-scoped fixture is built once (``--dist loadgroup``)."""
+
 
 @pytest.fixture(scope="module")
 def _shared(tmp_path_factory: pytest.TempPathFactory, _sample_template: Path) -> Path:

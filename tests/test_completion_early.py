@@ -14,6 +14,9 @@ from tcrm.cli import completion
 from tests.clitools import as_sample, run
 from tests.earlytools import heavy, settle, tcrm, typer_here
 
+pytestmark = pytest.mark.xdist_group("completion_early")
+"""One worker for the module: its module-scoped fixture is built once (``--dist loadgroup``)."""
+
 DEAL = "acme-logistics-website-relaunch"
 
 

@@ -16,6 +16,9 @@ import pytest
 
 from tcrm.cli import main
 
+pytestmark = pytest.mark.xdist_group("docs_links")
+"""One worker for the module: its module-scoped fixture is built once (``--dist loadgroup``)."""
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted([ROOT / "README.md", *DOCS.rglob("*.md")])

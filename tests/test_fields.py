@@ -13,6 +13,9 @@ from tcrm.services.setup import init_workspace
 from tests.clitools import IDENTITY_ENV, commit_count, git, load, snapshot
 from tests.clitools import run as cli
 
+pytestmark = pytest.mark.xdist_group("fields")
+"""One worker for the module: its module-scoped fixture is built once (``--dist loadgroup``)."""
+
 NOW = "2026-11-23T09:00:00+01:00"
 
 FIELDS = """\

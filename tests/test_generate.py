@@ -21,6 +21,9 @@ from tcrm.store.workspace import Workspace
 from tcrm.store.yamlio import dump_fast
 from tests.clitools import commit_count, git, run, snapshot, status_clean
 
+pytestmark = pytest.mark.xdist_group("generate")
+"""One worker for the module: its module-scoped fixture is built once (``--dist loadgroup``)."""
+
 TINY = {"clients": 20, "deals": 30, "tasks": 60, "activities": 40}
 TODAY = date(2026, 11, 23)
 

@@ -22,6 +22,9 @@ from tcrm.store.index import INDEX_FILE, Index
 from tcrm.store.workspace import Workspace
 from tests.clitools import NOW, git, run, status_clean
 
+pytestmark = pytest.mark.xdist_group("index")
+"""One worker for the module: its module-scoped fixture is built once (``--dist loadgroup``)."""
+
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Ann Tester",
     "GIT_AUTHOR_EMAIL": "ann@example.com",

@@ -29,6 +29,9 @@ from tcrm.store import early_index
 from tests.clitools import ROOT, as_sample, git, run
 from tests.earlytools import heavy, settle, tcrm, typer_here
 
+pytestmark = pytest.mark.xdist_group("list_early")
+"""One worker for the module: its module-scoped fixture is built once (``--dist loadgroup``)."""
+
 OVERDUE_TASK = "tasks/t2ejnwdx.yaml"
 """Open, due 2026-11-30 in the sample: a week after its today, until a hand edit moves it."""
 

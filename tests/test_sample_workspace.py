@@ -14,6 +14,9 @@ from tcrm.model.records import Activity, Deal, Task, due_date
 from tcrm.services.check import check_workspace
 from tcrm.store.workspace import LOCAL_DIR, Workspace
 
+pytestmark = pytest.mark.xdist_group("sample_workspace")
+"""One worker for the module: its module-scoped fixture is built once (``--dist loadgroup``)."""
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_workspace"
 TODAY = date(2026, 11, 23)

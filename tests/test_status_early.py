@@ -18,6 +18,9 @@ from tcrm.store.workspace import Workspace
 from tests.clitools import as_sample, run
 from tests.earlytools import heavy, settle, tcrm, typer_here
 
+pytestmark = pytest.mark.xdist_group("status_early")
+"""One worker for the module: its module-scoped fixture is built once (``--dist loadgroup``)."""
+
 OVERDUE_TASK = "tasks/t2ejnwdx.yaml"
 """Open, due 2026-11-30: a week after the sample's today, until a hand edit moves it."""
 

@@ -22,6 +22,9 @@ from tcrm.cli.render import Column, layout
 from tcrm.model.money import money_text
 from tests.clitools import NOW, run
 
+pytestmark = pytest.mark.xdist_group("table_widths")
+"""One worker for the module: its module-scoped fixture is built once (``--dist loadgroup``)."""
+
 WIDTHS = (80, 120, 200)
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -253,8 +256,14 @@ def _tui_rows(root: Path, keys: str, target: tuple[str, str], card: str = "") ->
 
     async def _painted(pilot: Any, target: tuple[str, str]) -> dict[str, Any]:
         table = next(t for t in app.screen.query(RowsView) if t.display)
+
+        def listed() -> bool:
+            if isinstance(table, SectionTable):  # rows found by what they are (ids may be cut)
+                return any((t.kind, t.id) == target for t in table.targets.values())
+            return any(target[1] in (line.key, *line.cells) for line in table.lines)
+
         for _ in range(100):  # the search waits for typing to pause
-            if any(target[1] in (line.key, *line.cells) for line in table.lines):
+            if listed():
                 break
             await pilot.pause(0.05)
             await settle(pilot)

@@ -122,12 +122,25 @@ def app_keys(cls: type[Screen[Any]]) -> list[tuple[str, Binding]]:
     return [(i, b) for i, b in APP_BINDINGS if first or i in WHERE_YOU_ARE]
 
 
+def _one_worker(cls: type[Screen[Any]]) -> pytest.MarkDecorator:
+    """A screen's tests on one xdist worker (``--dist loadgroup``): they read one visit,
+    which a second worker would make again."""
+    return pytest.mark.xdist_group(f"walk-{cls.__name__}")
+
+
 def cases() -> list[Any]:
     out = []
     for cls in screen_classes():
         keys = own_bindings(cls) + app_keys(cls)
         for binding_id, _ in keys:
-            out.append(pytest.param(cls.__name__, binding_id, id=f"{cls.__name__}-{binding_id}"))
+            out.append(
+                pytest.param(
+                    cls.__name__,
+                    binding_id,
+                    id=f"{cls.__name__}-{binding_id}",
+                    marks=_one_worker(cls),
+                )
+            )
     return out
 
 
@@ -893,7 +906,12 @@ def test_a_key_means_one_thing_on_every_screen() -> None:
 
 
 @pytest.mark.parametrize(
-    "screen", [c.__name__ for c in screen_classes() if c is not HelpScreen]
+    "screen",
+    [
+        pytest.param(c.__name__, marks=_one_worker(c))
+        for c in screen_classes()
+        if c is not HelpScreen
+    ],
 )  # the overlay's own keys are in its title line (a snapshot shows them)
 def test_the_help_overlay_lists_every_key_of_the_screen_and_the_app(
     visits: Callable[[str], Visit], screen: str

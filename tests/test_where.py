@@ -16,6 +16,9 @@ from tcrm.store.where import all_of, among, any_of, contains, eq, present
 from tcrm.store.workspace import Workspace
 from tests.clitools import git
 
+pytestmark = pytest.mark.xdist_group("where")
+"""One worker for the module: its module-scoped fixture is built once (``--dist loadgroup``)."""
+
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Ann Tester",
     "GIT_AUTHOR_EMAIL": "ann@example.com",
