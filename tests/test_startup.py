@@ -115,8 +115,9 @@ def first_runs(
 class FreshIndex:
     """A copy of the sample workspace whose index is fresh: settled (no stamp in the racy
     window), then one ``tcrm status`` in its own process built the index and kept the
-    settings. Calling it probes ``tcrm ARGS`` there once per command line: the early
-    answers read and change nothing, so every run starts from that same state."""
+    settings. Calling it probes ``tcrm ARGS`` there once per command line: an early
+    answer changes nothing it reads (only ``.tcrm/lock``'s time), so every run starts
+    from that same state."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
