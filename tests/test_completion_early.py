@@ -4,14 +4,13 @@ for every command line the early path does not know."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tcrm.cli import completion
-from tests.clitools import as_sample, run
+from tests.clitools import as_sample, copy_workspace, run
 from tests.earlytools import heavy, settle, tcrm, typer_here
 
 pytestmark = pytest.mark.xdist_group("completion_early")
@@ -91,7 +90,7 @@ def _indexed_template(_sample_template: Path, tmp_path_factory: pytest.TempPathF
     """The sample workspace with an index (one `tcrm status`, in its own process), once
     for the module: each test gets a copy (same bytes, same folder stamps)."""
     root = tmp_path_factory.mktemp("indexed") / "ws"
-    shutil.copytree(_sample_template, root, symlinks=True)
+    copy_workspace(_sample_template, root)
     with pytest.MonkeyPatch.context() as patch:
         as_sample(patch, root)
         settle(root)
@@ -106,7 +105,7 @@ def indexed(_indexed_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     settings kept again (their key holds the file's inode and ctime, which a copy changes):
     one `tcrm status` through the Typer app, in this process."""
     root = tmp_path / "ws"
-    shutil.copytree(_indexed_template, root, symlinks=True)
+    copy_workspace(_indexed_template, root)
     as_sample(monkeypatch, root)
     assert run("status").code == 0
     return root

@@ -10,7 +10,6 @@ equal to what ``git add -A && git write-tree`` makes of the same files in a copy
 from __future__ import annotations
 
 import hashlib
-import shutil
 import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,7 +22,7 @@ from tcrm.devtools.generate import write_generated_workspace
 from tcrm.errors import GitError
 from tcrm.store import git as gitstore
 from tcrm.store.git import committing as git_commits
-from tests.clitools import git
+from tests.clitools import copy_workspace, git
 
 pytestmark = pytest.mark.slow  # Hypothesis explores many generated cases
 
@@ -91,7 +90,7 @@ def tree_by_git(root: Path) -> str:
     """The tree the git CLI makes of the working files, in a copy (``root`` is untouched)."""
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "copy"
-        shutil.copytree(root, copy, symlinks=True)
+        copy_workspace(root, copy)
         git(copy, "add", "-A")
         return git(copy, "write-tree").strip()
 
@@ -216,7 +215,7 @@ def test_the_same_commit_as_the_general_path(
 ) -> None:
     """Same files, identity, date and message: the same commit id, byte for byte."""
     other = tmp_path / "other"
-    shutil.copytree(generated, other, symlinks=True)
+    copy_workspace(generated, other)
     changes: dict[str, str | None] = {
         "tasks/tsame.yaml": "id: tsame\n",
         sorted((generated / "deals").iterdir())[0].relative_to(generated).as_posix(): None,

@@ -511,7 +511,7 @@ _DOCUMENTS = st.text(
 ).map(lambda text: "title: Fuzz\n" + text)
 
 
-_INNER = (f"{__file__}::test_fuzz_inner", "-p", "no:xdist")
+_INNER = (f"{__file__}::test_fuzz_inner", "-n", "0")
 
 
 @pytest.mark.skipif(not os.environ.get(FUZZ_ENV), reason="run by test_fuzz, bounded")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from tcrm.model.records import RECORD_TYPES
 from tcrm.store.gitcli import parse_status
 from tcrm.store.index import INDEX_FILE, Index
 from tcrm.store.workspace import Workspace
-from tests.clitools import NOW, git, run, status_clean
+from tests.clitools import NOW, copy_workspace, git, run, status_clean
 
 pytestmark = pytest.mark.xdist_group("index")
 """One worker for the module: its module-scoped fixture is built once (``--dist loadgroup``)."""
@@ -49,7 +48,7 @@ def ws_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _generated: Path) -
         monkeypatch.setenv(var, value)
     monkeypatch.delenv("TCRM_INDEX", raising=False)
     root = tmp_path / "ws"
-    shutil.copytree(_generated, root, symlinks=True)
+    copy_workspace(_generated, root)
     monkeypatch.setenv("TCRM_WORKSPACE", str(root))
     return root
 

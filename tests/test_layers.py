@@ -4,6 +4,7 @@ front ends."""
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 import subprocess
@@ -40,11 +41,23 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+@functools.cache
+def parsed(source: str) -> ast.Module:
+    """``ast.parse(source)``, once per text: most checks here read every module of tcrm
+    (the trees are only read, never changed)."""
+    return ast.parse(source)
+
+
 def imports(source: str, module: str, is_package: bool = False) -> list[tuple[int, str]]:
     """``(line, absolute module)`` for every import anywhere in ``source``: at the top, in
     functions, under ``if TYPE_CHECKING``; relative imports resolved against ``module``."""
+    return list(_imports(source, module, is_package))
+
+
+@functools.cache
+def _imports(source: str, module: str, is_package: bool) -> tuple[tuple[int, str], ...]:
     found = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(parsed(source)):
         if isinstance(node, ast.Import):
             found.extend((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -57,7 +70,7 @@ def imports(source: str, module: str, is_package: bool = False) -> list[tuple[in
             found.append((node.lineno, target))
             # `from tcrm import store` imports tcrm.store
             found.extend((node.lineno, f"{target}.{alias.name}") for alias in node.names)
-    return found
+    return tuple(found)
 
 
 def is_under(name: str, prefix: str) -> bool:
@@ -224,7 +237,7 @@ def test_cli_modules_import_heavy_libraries_only_where_they_are_used() -> None:
     for path in layer_files("cli"):
         if path.name == "tui_cmds.py":
             continue  # `tcrm tui` only: nothing else imports it
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parsed(path.read_text(encoding="utf-8"))
         for _, name in module_level_imports(tree, module_name(path)):
             if any(is_under(name, heavy) for heavy in LAZY_IN_CLI):
                 bad.append(f"{path.relative_to(PACKAGE.parent)}: {name}")
@@ -245,7 +258,7 @@ def sql_in(source: str) -> list[tuple[int, str]]:
     database method (``execute``, ``executemany``, ``executescript``) or the index's
     former raw-SQL methods (``scalar``, ``query``) given a string."""
     found = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(parsed(source)):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             if SQL.search(node.value):
                 found.append((node.lineno, node.value))
@@ -281,7 +294,7 @@ def test_services_hold_no_sql() -> None:
     for path in layer_files("services"):
         for line, text in sql_in(path.read_text(encoding="utf-8")):
             bad.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {text[:70]!r}")
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parsed(path.read_text(encoding="utf-8"))
         for _, name in imports(ast.unparse(tree), module_name(path)):
             if is_under(name, "sqlite3"):
                 bad.append(f"{path.relative_to(PACKAGE.parent)}: imports {name}")
@@ -301,7 +314,7 @@ def long_modules(package: Path) -> list[str]:
     for path in sorted(package.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         lines = len(text.splitlines())
-        doc = ast.get_docstring(ast.parse(text)) or ""
+        doc = ast.get_docstring(parsed(text)) or ""
         if lines > MAX_LINES and not any(line.startswith(REASON) for line in doc.splitlines()):
             out.append(f"{path.relative_to(package.parent)}: {lines} lines")
     return out

@@ -11,7 +11,6 @@ import io
 import itertools
 import os
 import pty
-import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -26,7 +25,7 @@ from tcrm.cli import main as cli_main
 from tcrm.cli.task_cmds import app as task_app
 from tcrm.services import task_selection
 from tcrm.store import early_index
-from tests.clitools import ROOT, as_sample, git, run
+from tests.clitools import ROOT, as_sample, copy_workspace, git, run
 from tests.earlytools import heavy, settle, tcrm, typer_here
 
 pytestmark = pytest.mark.xdist_group("list_early")
@@ -88,7 +87,7 @@ def _ready_template(_sample_template: Path, tmp_path_factory: pytest.TempPathFac
     """The sample workspace with its index built and its settings kept (one normal run,
     in its own process), once for the module."""
     root = tmp_path_factory.mktemp("ready") / "ws"
-    shutil.copytree(_sample_template, root, symlinks=True)
+    copy_workspace(_sample_template, root)
     with pytest.MonkeyPatch.context() as patch:
         as_sample(patch, root)
         settle(root)
@@ -104,7 +103,7 @@ def ready(_ready_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     and its settings kept again (their key holds the file's inode and ctime, which a copy
     changes): one ``tcrm task list`` through the Typer app, in this process."""
     root = tmp_path / "ws"
-    shutil.copytree(_ready_template, root, symlinks=True)
+    copy_workspace(_ready_template, root)
     as_sample(monkeypatch, root)
     assert run("task", "list").code == 0
     return root

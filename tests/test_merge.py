@@ -49,10 +49,6 @@ history_entry = st.fixed_dictionaries(
 )
 
 
-def unique_by(key: Any) -> Any:
-    return lambda items: len({key(i) for i in items}) == len(items)
-
-
 def contact_key(item: dict[str, Any]) -> str:
     emails = item.get("emails") or []
     return emails[0] if emails else item["name"].casefold()
@@ -66,7 +62,7 @@ records = st.fixed_dictionaries(
         "amount": st.sampled_from(["100", "2500.50", "12000"]),
         "notes": scalar,
         "tags": st.lists(st.sampled_from(["vip", "smb", "enterprise", "app"]), unique=True),
-        "contacts": st.lists(contact, max_size=3).filter(unique_by(contact_key)),
+        "contacts": st.lists(contact, max_size=3, unique_by=contact_key),
         "stage_history": st.lists(
             history_entry, max_size=3, unique_by=lambda e: (e["at"], e["stage"])
         ),
@@ -85,7 +81,16 @@ def edited(base: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
-triples = records.flatmap(lambda b: st.tuples(st.just(b), edited(b), edited(b)))
+@st.composite
+def _triples(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A base and two edited versions of it: what ``records.flatmap`` gave, drawn in one
+    composite (less of Hypothesis's machinery per example)."""
+    base = draw(records)
+    versions = edited(base)
+    return base, draw(versions), draw(versions)
+
+
+triples = _triples()
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,12 @@ import pytest
 
 from tcrm.cli import mail_cmds
 from tcrm.cli import main as cli_main
-from tests.clitools import ROOT
+from tests.clitools import ROOT, as_sample, copy_workspace
+from tests.clitools import run as run_here
 from tests.earlytools import settle
+
+pytestmark = pytest.mark.xdist_group("startup")
+"""One worker for the module: its module-scoped runs are made once (``--dist loadgroup``)."""
 
 HEAVY = (
     "textual",
@@ -80,6 +85,64 @@ def imported(modules: set[str], names: tuple[str, ...]) -> list[str]:
     return sorted(n for n in names if any(m == n or m.startswith(n + ".") for m in modules))
 
 
+Probed = tuple[subprocess.CompletedProcess[str], set[str]]
+
+
+@pytest.fixture(scope="module")
+def first_runs(
+    _sample_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., list[Probed]]:
+    """``first_runs(*args, times=n)``: ``tcrm ARGS`` probed ``n`` times in a row on its own
+    copy of the sample workspace, made as ``sample_ws`` makes one (no index: the first run
+    builds it, the next ones find it). Each command line is run once for the module:
+    several tests assert different things of the same run, as of one process each."""
+    made: dict[tuple[str, ...], tuple[Path, list[Probed]]] = {}
+
+    def first_runs(*args: str, times: int = 1) -> list[Probed]:
+        if args not in made:
+            root = copy_workspace(_sample_template, tmp_path_factory.mktemp("first") / "ws")
+            made[args] = (root, [])
+        root, done = made[args]
+        with pytest.MonkeyPatch.context() as patch:
+            as_sample(patch, root)
+            while len(done) < times:
+                done.append(probe(root.parent, *args))
+        return done[:times]
+
+    return first_runs
+
+
+class FreshIndex:
+    """A copy of the sample workspace whose index is fresh: settled (no stamp in the racy
+    window), then one ``tcrm status`` in its own process built the index and kept the
+    settings. Calling it probes ``tcrm ARGS`` there once per command line: an early
+    answer changes nothing it reads (only ``.tcrm/lock``'s time), so every run starts
+    from that same state."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._made: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], Probed] = {}
+
+    def __call__(self, *args: str, **env: str) -> Probed:
+        key = (args, tuple(sorted(env.items())))
+        if key not in self._made:
+            with pytest.MonkeyPatch.context() as patch:
+                as_sample(patch, self.root)
+                self._made[key] = probe(self.root.parent, *args, **env)
+        return self._made[key]
+
+
+@pytest.fixture(scope="module")
+def fresh_index(_sample_template: Path, tmp_path_factory: pytest.TempPathFactory) -> FreshIndex:
+    root = copy_workspace(_sample_template, tmp_path_factory.mktemp("fresh") / "ws")
+    with pytest.MonkeyPatch.context() as patch:
+        as_sample(patch, root)
+        settle(root)
+        first, _ = probe(root.parent, "status")  # builds the index, keeps the settings
+    assert first.returncode == 0, first.stderr
+    return FreshIndex(root)
+
+
 READ_COMMANDS = [
     ("today",),
     ("status",),
@@ -96,9 +159,9 @@ READ_COMMANDS = [
 
 @pytest.mark.parametrize("args", READ_COMMANDS, ids=" ".join)
 def test_read_commands_import_no_heavy_library(
-    sample_ws: Path, tmp_path: Path, args: tuple[str, ...]
+    first_runs: Callable[..., list[Probed]], args: tuple[str, ...]
 ) -> None:
-    done, modules = probe(tmp_path, *args)
+    [(done, modules)] = first_runs(*args)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip(), "the command printed nothing: did it run?"
     assert imported(modules, HEAVY) == []
@@ -153,12 +216,12 @@ def _commits(root: Path) -> int:
 
 @pytest.mark.parametrize("args", HOT_READS, ids=" ".join)
 def test_hot_reads_stay_within_their_import_budget(
-    sample_ws: Path, tmp_path: Path, args: tuple[str, ...]
+    first_runs: Callable[..., list[Probed]], args: tuple[str, ...]
 ) -> None:
     """Every module a hot read imports is paid on each call (a script's loop, a prompt):
     none of these, whether or not the index was there before."""
-    for run in ("first index", "fresh index"):
-        done, modules = probe(tmp_path, *args)
+    runs = zip(("first index", "fresh index"), first_runs(*args, times=2), strict=True)
+    for run, (done, modules) in runs:
         assert done.returncode == 0, (run, done.stderr)
         assert done.stdout.strip(), (run, "the command printed nothing: did it run?")
         assert imported(modules, NEVER_READING) == [], run
@@ -170,7 +233,7 @@ def test_hot_writes_stay_within_their_import_budget(
     sample_ws: Path, tmp_path: Path, args: tuple[str, ...]
 ) -> None:
     """A change and its commit import the git and YAML code they need, nothing more."""
-    probe(tmp_path, "today")  # the index, as a clone in use has it
+    assert run_here("today").code == 0  # the index, as a clone in use has it
     before = _commits(sample_ws)
     done, modules = probe(tmp_path, *args)
     assert done.returncode == 0, done.stderr
@@ -205,10 +268,10 @@ def test_pydantic_validates_without_looking_plugins_up(sample_ws: Path, tmp_path
     ids=" ".join,
 )
 def test_piped_tables_and_help_never_import_rich(
-    sample_ws: Path, tmp_path: Path, args: tuple[str, ...]
+    first_runs: Callable[..., list[Probed]], args: tuple[str, ...]
 ) -> None:
     """A pipe gets tab-separated lines: rich (~30 ms) is for terminals only."""
-    done, modules = probe(tmp_path, *args)
+    [(done, modules)] = first_runs(*args)
     assert done.returncode == 0, done.stderr
     assert imported(modules, ("rich",)) == []
 
@@ -232,13 +295,10 @@ EARLY_UNWANTED = ("typer", "click", "pydantic", "rich", "ruamel", "dulwich", "ya
 """What the early paths (a prompt's `tcrm status`, a TAB) must never import."""
 
 
-def test_the_early_paths_import_no_framework(sample_ws: Path, tmp_path: Path) -> None:
+def test_the_early_paths_import_no_framework(fresh_index: FreshIndex) -> None:
     """With a fresh index, `tcrm status` and a TAB on ids, stages or members answer before
     Typer, click, pydantic, rich or any YAML library is imported, and import no command
     module (tcrm.cli.early_path, issue 23)."""
-    settle(sample_ws)
-    first, _ = probe(tmp_path, "status")  # builds the index, keeps the settings
-    assert first.returncode == 0, first.stderr
     tabs = [
         {"COMP_WORDS": "tcrm task done t", "COMP_CWORD": "3"},
         {"COMP_WORDS": "tcrm deal list --stage p", "COMP_CWORD": "4"},
@@ -247,7 +307,7 @@ def test_the_early_paths_import_no_framework(sample_ws: Path, tmp_path: Path) ->
     runs = [(("status",), {}), (("status", "--json"), {}), (("status", "--format", "{today}"), {})]
     runs += [((), {"_TCRM_COMPLETE": "complete_bash", **tab}) for tab in tabs]
     for args, env in runs:
-        done, modules = probe(tmp_path, *args, **env)
+        done, modules = fresh_index(*args, **env)
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip(), (args, env)
         assert imported(modules, EARLY_UNWANTED) == [], (args, env)
@@ -255,22 +315,19 @@ def test_the_early_paths_import_no_framework(sample_ws: Path, tmp_path: Path) ->
         assert not {"tcrm.model.records", "tcrm.store.git", "tcrm.store.workspace"} & modules
 
 
-def test_task_list_piped_imports_no_framework(sample_ws: Path, tmp_path: Path) -> None:
+def test_task_list_piped_imports_no_framework(fresh_index: FreshIndex) -> None:
     """With a fresh index, `tcrm task list` to a pipe (scripts run it in loops) answers
     before Typer, click, pydantic, rich or any YAML library is imported, and imports no
     command module nor the models (tcrm.cli.early_path, issue 23)."""
-    settle(sample_ws)
-    first, _ = probe(tmp_path, "task", "list")  # builds the index, keeps the settings
-    assert first.returncode == 0, first.stderr
     runs = [
         ("task", "list"),
         ("task", "list", "--today"),
         ("task", "list", "--week", "--assignee", "ben"),
         ("task", "list", "--all", "--client", "acme-logistics"),
-        ("-w", str(sample_ws), "task", "list", "--overdue"),
+        ("-w", str(fresh_index.root), "task", "list", "--overdue"),
     ]
     for args in runs:
-        done, modules = probe(tmp_path, *args)
+        done, modules = fresh_index(*args)
         assert done.returncode == 0, done.stderr
         assert done.stdout.startswith("id\tdue\ttitle\t"), args
         assert imported(modules, EARLY_UNWANTED) == [], args
@@ -286,12 +343,9 @@ with ``dataclasses``, ``urllib.parse`` with ``pathlib``; git is spawned with
 ``os.posix_spawnp``)."""
 
 
-def test_the_early_paths_import_only_what_they_use(sample_ws: Path, tmp_path: Path) -> None:
+def test_the_early_paths_import_only_what_they_use(fresh_index: FreshIndex) -> None:
     """A prompt's `tcrm status`, a TAB on ids, stages or members and a piped `tcrm task
     list`, answered from a fresh index, import none of those."""
-    settle(sample_ws)
-    first, _ = probe(tmp_path, "task", "list")  # builds the index, keeps the settings
-    assert first.returncode == 0, first.stderr
     tabs = [
         {"COMP_WORDS": "tcrm task done t", "COMP_CWORD": "3"},
         {"COMP_WORDS": "tcrm deal list --stage p", "COMP_CWORD": "4"},
@@ -307,7 +361,7 @@ def test_the_early_paths_import_only_what_they_use(sample_ws: Path, tmp_path: Pa
     ]
     runs += [((), {"_TCRM_COMPLETE": "complete_bash", **tab}) for tab in tabs]
     for args, env in runs:
-        done, modules = probe(tmp_path, *args, **env)
+        done, modules = fresh_index(*args, **env)
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip(), (args, env)
         assert "tcrm.cli.early_path" in modules or env, "the early path did not answer"
@@ -315,20 +369,17 @@ def test_the_early_paths_import_only_what_they_use(sample_ws: Path, tmp_path: Pa
         assert imported(modules, EARLY_STDLIB_UNWANTED) == [], (args, env)
 
 
-def test_a_tab_on_ids_reads_no_index(sample_ws: Path, tmp_path: Path) -> None:
+def test_a_tab_on_ids_reads_no_index(fresh_index: FreshIndex) -> None:
     """Ids are file names (``tcrm.store.listing``): a TAB on them imports neither sqlite3
     nor json (~15 ms), which a TAB on stages or members needs for the kept settings."""
-    settle(sample_ws)
-    first, _ = probe(tmp_path, "status")  # builds the index, keeps the settings
-    assert first.returncode == 0, first.stderr
     tab = {"_TCRM_COMPLETE": "complete_bash", "COMP_WORDS": "tcrm task done t"}
-    done, modules = probe(tmp_path, **tab, COMP_CWORD="3")
+    done, modules = fresh_index(**tab, COMP_CWORD="3")
     assert done.returncode == 0 and done.stdout.split(), done.stderr
     assert all(word.startswith("t") for word in done.stdout.split())
     assert "tcrm.cli.completion" in modules and "typer" not in modules
     assert imported(modules, ("sqlite3", "tcrm.store.early_index")) == []
     stages = {**tab, "COMP_WORDS": "tcrm deal list --stage p"}
-    done, modules = probe(tmp_path, **stages, COMP_CWORD="4")
+    done, modules = fresh_index(**stages, COMP_CWORD="4")
     assert done.returncode == 0 and done.stdout.split(), done.stderr
     assert "sqlite3" in modules and "typer" not in modules  # the positive control
 
@@ -354,14 +405,16 @@ def test_the_query_columns_are_the_same_at_run_time() -> None:
     assert set(names) == where.COLUMN_NAMES
 
 
-def test_a_terminal_still_gets_rich_tables(sample_ws: Path, tmp_path: Path) -> None:
+def test_a_terminal_still_gets_rich_tables(
+    sample_ws: Path, tmp_path: Path, first_runs: Callable[..., list[Probed]]
+) -> None:
     """rich decides what a terminal is (TTY_COMPATIBLE=1 makes a pipe one): the lazy
     console defers to it instead of guessing."""
     done, modules = probe(tmp_path, "task", "list", TTY_COMPATIBLE="1")
     assert done.returncode == 0, done.stderr
     assert "rich.table" in modules
     assert "\x1b[1mId" in done.stdout and "\t" not in done.stdout  # rich's bold header
-    piped, _ = probe(tmp_path, "task", "list")
+    [(piped, _)] = first_runs("task", "list")
     assert piped.stdout.splitlines()[0].startswith("id\tdue\t")
 
 
@@ -421,8 +474,8 @@ def test_the_command_table_matches_the_real_registrations(tmp_path: Path) -> Non
     assert len(set(cli_main.COMMAND_MODULES)) == len(cli_main.COMMAND_MODULES)
 
 
-def test_help_lists_every_command(sample_ws: Path, tmp_path: Path) -> None:
-    done, _ = probe(tmp_path, "--help")
+def test_help_lists_every_command(first_runs: Callable[..., list[Probed]]) -> None:
+    [(done, _)] = first_runs("--help")
     assert done.returncode == 0, done.stderr
     listed = done.stdout.split("Commands:", 1)[1]
     # a short help wraps onto lines indented past the names: those name nothing
@@ -432,7 +485,7 @@ def test_help_lists_every_command(sample_ws: Path, tmp_path: Path) -> None:
 
 
 def test_help_is_the_same_whatever_ran_before_in_the_process(
-    sample_ws: Path, tmp_path: Path
+    sample_ws: Path, tmp_path: Path, first_runs: Callable[..., list[Probed]]
 ) -> None:
     """Registering module by module (as tests running commands in-process do, or a fixture
     registering one by hand) ends in the order and the commands of a fresh ``--help``."""
@@ -463,8 +516,8 @@ def test_help_is_the_same_whatever_ran_before_in_the_process(
     assert done.returncode == 0, done.stderr
     after = json.loads(done.stdout)
     fresh = [
-        probe(tmp_path, *args)[0].stdout
-        for args in (["--help"], ["dev", "--help"], ["client", "--help"])
+        first_runs("--help")[0][0].stdout,
+        *(probe(tmp_path, *args)[0].stdout for args in (["dev", "--help"], ["client", "--help"])),
     ]
     assert after == fresh
     assert fresh[1].count(" generate ") == 1
@@ -533,11 +586,11 @@ def test_a_profiler_still_gets_its_report(tmp_path: Path) -> None:
     assert report.stat().st_size > 0
 
 
-def test_version_does_not_import_the_models(tmp_path: Path) -> None:
+def test_version_does_not_import_the_models(first_runs: Callable[..., list[Probed]]) -> None:
     """``tcrm --version`` (and the start of every command) stays at Typer's floor: the
     terminal's escaping rule lives in tcrm.model.text, whose package must not load every
     model on the way (it did for a while: 0.2 s instead of 0.08 s)."""
-    done, modules = probe(tmp_path, "--version")
+    [(done, modules)] = first_runs("--version")
     assert done.returncode == 0, done.stderr
     assert imported(modules, ("tcrm.model.records", "tcrm.model.settings")) == []
     assert imported(modules, HEAVY) == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from tcrm.services import planner, status_counts
 from tcrm.store import early_index
 from tcrm.store.workspace import Workspace
-from tests.clitools import as_sample, run
+from tests.clitools import as_sample, copy_workspace, run
 from tests.earlytools import heavy, settle, tcrm, typer_here
 
 pytestmark = pytest.mark.xdist_group("status_early")
@@ -30,7 +29,7 @@ def _ready_template(_sample_template: Path, tmp_path_factory: pytest.TempPathFac
     """The sample workspace with its index built (one normal run, in its own process),
     once for the module."""
     root = tmp_path_factory.mktemp("ready") / "ws"
-    shutil.copytree(_sample_template, root, symlinks=True)
+    copy_workspace(_sample_template, root)
     with pytest.MonkeyPatch.context() as patch:
         as_sample(patch, root)
         settle(root)
@@ -46,7 +45,7 @@ def ready(_ready_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     and its settings kept again (their key holds the file's inode and ctime, which a copy
     changes): one `tcrm status` through the Typer app, in this process."""
     root = tmp_path / "ws"
-    shutil.copytree(_ready_template, root, symlinks=True)
+    copy_workspace(_ready_template, root)
     as_sample(monkeypatch, root)
     assert run("status").code == 0
     return root

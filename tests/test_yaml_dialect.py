@@ -22,7 +22,12 @@ from tcrm.store.yamlio import (
 
 pytestmark = pytest.mark.slow  # Hypothesis explores many generated cases
 
-keys = st.from_regex(r"[a-z][a-z_]{0,7}", fullmatch=True)
+keys = st.builds(
+    str.__add__,
+    st.sampled_from(string.ascii_lowercase),
+    st.text(alphabet=string.ascii_lowercase + "_", max_size=7),
+)
+"""``[a-z][a-z_]{0,7}``, the same strings ``st.from_regex`` of it gives, in half the time."""
 
 
 def data_of(text: st.SearchStrategy[str]) -> st.SearchStrategy[dict]:
