@@ -33,10 +33,12 @@ else:
 
 
 def tcrm(
-    way: str, args: tuple[str, ...], cwd: Path, **env: str
+    way: str, args: tuple[str, ...], cwd: Path, *, reader_gone: bool = False, **env: str
 ) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     """``tcrm ARGS`` in a fresh interpreter, ``way`` ``launch`` (as the executable runs,
-    early path first) or ``typer`` (the Typer app only): its result and its modules."""
+    early path first) or ``typer`` (the Typer app only): its result and its modules.
+    ``reader_gone``: its stdout a pipe nobody reads any more (``tcrm ... | head -1``
+    once ``head`` has left), so that every write fails."""
     found = cwd / f".modules-{os.getpid()}.json"
     found.unlink(missing_ok=True)
     full = {**os.environ, **env}
@@ -44,14 +46,30 @@ def tcrm(
     for var in ("FORCE_COLOR", "TTY_COMPATIBLE"):
         full.pop(var, None)
     full.update(EARLY_ARGS=json.dumps(args), EARLY_OUT=str(found), EARLY_WAY=way)
-    done = subprocess.run(
-        [sys.executable, "-c", _RUN],
-        env=full,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    if reader_gone:
+        reader, writer = os.pipe()
+        os.close(reader)
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", _RUN],
+                env=full,
+                cwd=cwd,
+                stdout=writer,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=120,
+            )
+        finally:
+            os.close(writer)
+    else:
+        done = subprocess.run(
+            [sys.executable, "-c", _RUN],
+            env=full,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert "Traceback" not in done.stderr, done.stderr
     modules = set(json.loads(found.read_text(encoding="utf-8")))
     found.unlink()

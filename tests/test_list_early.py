@@ -339,6 +339,16 @@ def test_other_command_lines_take_the_normal_path(ready: Path) -> None:
         assert "typer" in modules, args
 
 
+def test_a_reader_that_went_away_ends_it_as_the_command_does(ready: Path) -> None:
+    """``tcrm task list | head -1``: once the reader has gone, the early answer ends as
+    the Typer command does, exit 1 and nothing on stderr (it printed a traceback)."""
+    early, modules = tcrm("launch", ("task", "list"), ready, reader_gone=True)
+    assert "typer" not in modules  # the early path answered
+    normal, modules = tcrm("launch", ("task", "list"), ready, reader_gone=True, TCRM_INDEX="off")
+    assert "typer" in modules
+    assert (early.returncode, early.stderr) == (normal.returncode, normal.stderr) == (1, "")
+
+
 def test_a_terminal_gets_the_commands_rich_table(ready: Path) -> None:
     """On a terminal (a real pseudo-terminal here) rich lays the table out: the early
     path steps aside, and the Typer command prints it."""

@@ -19,7 +19,10 @@ def main() -> None:
     if "status" in early_words or "task" in early_words or os.environ.get("_TCRM_COMPLETE"):
         from tcrm.cli import early_path  # before Typer: a prompt and a TAB wait for it
 
-        code = early_path.answer(sys.argv[1:])
+        try:
+            code = early_path.answer(sys.argv[1:])
+        except BrokenPipeError:  # the reader went away (``| head -1``): as the Typer path
+            code = 1
         if code is not None:
             leave(code)
     if os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__":
