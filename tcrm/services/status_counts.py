@@ -151,7 +151,9 @@ SPACES = (
 White_Space, as Rust's ``trim``): not ``str.strip()``'s, which strips ``\x1c``-``\x1f`` too."""
 
 
-def _text(value: Any) -> str | None:
+def optional_text(value: Any) -> str | None:
+    """A text field of an index row as the models read it (stripped); ``ValueError``
+    for a value that is not a text."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -159,7 +161,7 @@ def _text(value: Any) -> str | None:
     return value.strip(SPACES)
 
 
-def _required(value: Any) -> str:
+def required_text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(value)
     return value.strip(SPACES)
@@ -168,7 +170,7 @@ def _required(value: Any) -> str:
 def _texts(value: Any) -> list[str]:
     if not isinstance(value, list):
         raise ValueError(value)
-    return [_required(v) for v in value]
+    return [required_text(v) for v in value]
 
 
 def indexed_task(record_id: str, data: str) -> IndexedTask:
@@ -191,12 +193,12 @@ def indexed_task(record_id: str, data: str) -> IndexedTask:
         id=record_id,
         status=status,
         due=None if due is None else parse_date_or_datetime(due),
-        timezone=_text(raw.get("timezone")),
-        assignee=_text(raw.get("assignee")),
+        timezone=optional_text(raw.get("timezone")),
+        assignee=optional_text(raw.get("assignee")),
         reminders=[check_offset(r) for r in reminders],
         created=None if created is None else parse_datetime(created),
         priority=priority,
-        title=_required(raw.get("title")),
+        title=required_text(raw.get("title")),
         clients=_texts(raw.get("clients", [])),
         deals=_texts(raw.get("deals", [])),
     )
