@@ -21,7 +21,7 @@ from tcrm.model.flows import Flows
 from tcrm.model.moments import parse_date
 from tcrm.model.money import check_currency, parse_amount
 from tcrm.model.value import Value
-from tcrm.services import status_counts
+from tcrm.model.whitespace import optional_text, required_text
 from tcrm.store import early_index
 from tcrm.store.where import all_of, among, eq
 
@@ -255,16 +255,16 @@ def indexed_deal(record_id: str, data: str) -> IndexedDeal:
     close = _str(raw.get("close_date"))
     return IndexedDeal(
         id=record_id,
-        title=status_counts.required_text(raw.get("title")),
-        client=status_counts.required_text(raw.get("client")),
-        pipeline=status_counts.required_text(raw.get("pipeline")),
-        stage=status_counts.required_text(raw.get("stage")),
+        title=required_text(raw.get("title")),
+        client=required_text(raw.get("client")),
+        pipeline=required_text(raw.get("pipeline")),
+        stage=required_text(raw.get("stage")),
         status=status,
         amount=None if amount is None else parse_amount(amount),
         currency=None if currency is None else check_currency(currency),
         probability=_percent(raw.get("probability")),
         close_date=None if close is None else parse_date(close),
-        owner=status_counts.optional_text(raw.get("owner")),
+        owner=optional_text(raw.get("owner")),
     )
 
 
@@ -303,10 +303,10 @@ def from_index(
     must answer: something to report (a pipeline, stage or owner the settings lack, a
     client given other than by its id, a file of the kinds read that is not valid), or a
     deal's fields not written in the plain way ``indexed_deal`` reads."""
-    zones = status_counts.kept_zones(settings)
+    members = early_index.kept_members(settings)
     flows = Flows.kept(settings.get("pipelines"))
     currency = settings.get("currency")
-    if zones is None or flows is None or not isinstance(currency, str):
+    if members is None or flows is None or not isinstance(currency, str):
         return None
     if settings.get("conflicts") != 0:
         return None
@@ -317,7 +317,7 @@ def from_index(
             check_stage(flows, asked.pipeline, asked.stage)
     except UsageError:
         return None
-    if unknown_member(asked.owner, list(zones.members)):
+    if unknown_member(asked.owner, members):
         return None
     # the command reads deals, and activities to tell which deals rot: it warns of a
     # file of either kind it could not read

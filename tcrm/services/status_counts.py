@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from tcrm.model.due import ZONE_MARGIN, item, reminders_of, sort_key
 from tcrm.model.moments import check_offset, parse_date_or_datetime, parse_datetime
 from tcrm.model.value import Value
+from tcrm.model.whitespace import SPACES as SPACES  # re-exported: what the models strip
+from tcrm.model.whitespace import optional_text, required_text
 from tcrm.store import early_index
 from tcrm.store.where import at_most, eq, present
 
@@ -140,31 +142,6 @@ def zones_of(settings: Settings) -> dict[str, Any]:
     for member in settings.team:
         members.setdefault(member.id, member.timezone)
     return {"timezone": settings.timezone, "member_zones": members}
-
-
-SPACES = (
-    "\t\n\v\f\r \x85\xa0\u1680"
-    + "".join(map(chr, range(0x2000, 0x200B)))
-    + ("\u2028\u2029\u202f\u205f\u3000")
-)
-"""What the models strip from both ends of a text (``str_strip_whitespace``: Unicode's
-White_Space, as Rust's ``trim``): not ``str.strip()``'s, which strips ``\x1c``-``\x1f`` too."""
-
-
-def optional_text(value: Any) -> str | None:
-    """A text field of an index row as the models read it (stripped); ``ValueError``
-    for a value that is not a text."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(value)
-    return value.strip(SPACES)
-
-
-def required_text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError(value)
-    return value.strip(SPACES)
 
 
 def _texts(value: Any) -> list[str]:

@@ -26,7 +26,7 @@ from tcrm.store.listing import kind_of
 
 TYPE_CHECKING = False  # no typing at run time: ~25 ms of each prompt's start-up
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from typing import Any
 
     from tcrm.store.lock import StrPath
@@ -162,6 +162,15 @@ def read_settings(conn: sqlite3.Connection, root: StrPath) -> dict[str, Any] | N
         return None
     values = kept.get("values")
     return values if isinstance(values, dict) else None
+
+
+def kept_members(values: Mapping[str, Any]) -> list[str] | None:
+    """The team's member ids in what ``read_settings`` returned (the keys of the
+    ``member_zones`` the planner keeps); ``None`` when they are not kept that way."""
+    members = values.get("member_zones")
+    if not isinstance(members, dict) or not all(isinstance(m, str) for m in members):
+        return None
+    return list(members)
 
 
 def remember_settings(root: StrPath, summary: Callable[[], dict[str, Any]]) -> None:
