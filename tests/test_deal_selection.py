@@ -31,6 +31,20 @@ def sample_settings() -> Settings:
     return Workspace.open(SAMPLE).settings
 
 
+@pytest.fixture(scope="module")
+def sample_flows(sample_settings: Settings) -> Flows:
+    """The sample's pipelines as the list reads them from its settings, built once."""
+    return from_settings(sample_settings)
+
+
+@pytest.fixture(scope="module")
+def kept_flows(sample_settings: Settings) -> Flows:
+    """The sample's pipelines as an index keeps them (through JSON) and reads them back."""
+    kept = Flows.kept(json.loads(json.dumps(flows_of(sample_settings))))
+    assert kept is not None
+    return kept
+
+
 def _spaced(values: list[str]) -> st.SearchStrategy[str]:
     """Each value, or it with spaces, tabs, Unicode spaces or separators around it."""
     pads = st.sampled_from(["", "", "", "", " ", "\t", "\u3000", "\xa0", "\x1c", "\u2028"])
@@ -58,24 +72,32 @@ DATES = ["2026-12-01", "20261201", "2026-W49-2", "2026-12-01T10:00", "9999-12-31
 IDS = ["ann", "ann", "ben", "Ann", "a..b", "zoe", "x" * 70, ""]
 
 
+_TITLE = st.one_of(_spaced(["Website", "x"]), st.text(max_size=12))
+_CLIENT = st.one_of(st.just("acme"), _spaced(["acme", "Acme", "acme-logistics"]))
+_PIPELINE = _spaced(["sales", "partnerships", "retired"])
+_STAGE = _spaced(["lead", "proposal", "intro", "gone"])
+_OPTIONAL: dict[str, st.SearchStrategy[object]] = {
+    "status": st.one_of(st.just("open"), _spaced(["open", "won", "lost", "Won"])),
+    "amount": _spaced(AMOUNTS),
+    "currency": _spaced(CURRENCIES),
+    "probability": _spaced(PERCENTS),
+    "close_date": _spaced(DATES),
+    "owner": _spaced(IDS),
+}
+"""The strategies ``deal_data`` draws from, built once: building them inside each draw
+(and hypothesis validating each anew) was nine tenths of the test's time."""
+
+
 @st.composite
 def deal_data(draw: st.DrawFn) -> dict[str, object]:
     """A deal file's data as the index keeps it (its YAML as JSON: texts and lists)."""
     data: dict[str, object] = {
-        "title": draw(st.one_of(_spaced(["Website", "x"]), st.text(max_size=12))),
-        "client": draw(st.one_of(st.just("acme"), _spaced(["acme", "Acme", "acme-logistics"]))),
-        "pipeline": draw(_spaced(["sales", "partnerships", "retired"])),
-        "stage": draw(_spaced(["lead", "proposal", "intro", "gone"])),
+        "title": draw(_TITLE),
+        "client": draw(_CLIENT),
+        "pipeline": draw(_PIPELINE),
+        "stage": draw(_STAGE),
     }
-    optional: dict[str, st.SearchStrategy[object]] = {
-        "status": st.one_of(st.just("open"), _spaced(["open", "won", "lost", "Won"])),
-        "amount": _spaced(AMOUNTS),
-        "currency": _spaced(CURRENCIES),
-        "probability": _spaced(PERCENTS),
-        "close_date": _spaced(DATES),
-        "owner": _spaced(IDS),
-    }
-    for key, values in optional.items():
+    for key, values in _OPTIONAL.items():
         if draw(st.booleans()):
             data[key] = draw(values)
     status = str(data.get("status", "open")).strip()
@@ -89,7 +111,7 @@ def deal_data(draw: st.DrawFn) -> dict[str, object]:
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=deal_data())
 def test_an_index_row_is_read_as_the_model_reads_it(
-    data: dict[str, object], sample_settings: Settings
+    data: dict[str, object], sample_settings: Settings, sample_flows: Flows
 ) -> None:
     """A row the models accept (the index keeps those as valid) is read to the model's
     values, or refused (then the normal path answers); the row of the list is the same."""
@@ -103,11 +125,10 @@ def test_an_index_row_is_read_as_the_model_reads_it(
         return
     fields = deal_selection.IndexedDeal.__match_args__
     assert {f: getattr(read, f) for f in fields} == {f: getattr(model, f) for f in fields}
-    flows = from_settings(sample_settings)
-    assert deal_selection.listed(read, flows, "EUR").probability == insights.probability(
+    assert deal_selection.listed(read, sample_flows, "EUR").probability == insights.probability(
         model, sample_settings
     )
-    assert deal_selection.listed(read, flows, "EUR").currency == (model.currency or "EUR")
+    assert deal_selection.listed(read, sample_flows, "EUR").currency == (model.currency or "EUR")
 
 
 def test_the_plain_forms_are_read_not_refused() -> None:
@@ -160,15 +181,18 @@ def test_other_forms_are_left_to_the_models(changed: dict[str, object]) -> None:
     own=st.one_of(st.none(), st.integers(0, 100)),
 )
 def test_the_kept_pipelines_weigh_deals_as_the_settings_do(
-    pipeline: str, stage: str, status: str, own: int | None, sample_settings: Settings
+    pipeline: str,
+    stage: str,
+    status: str,
+    own: int | None,
+    sample_settings: Settings,
+    kept_flows: Flows,
 ) -> None:
     deal = Deal.model_construct(
         id="d", title="t", client="c", pipeline=pipeline, stage=stage, status=status
     )
     deal.__dict__["probability"] = own
-    kept = Flows.kept(json.loads(json.dumps(flows_of(sample_settings))))
-    assert kept is not None
-    assert kept.probability(deal) == insights.probability(deal, sample_settings)
+    assert kept_flows.probability(deal) == insights.probability(deal, sample_settings)
 
 
 def test_the_order_is_the_settings_pipelines_then_stages_then_ids(
