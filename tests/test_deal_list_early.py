@@ -143,6 +143,25 @@ def ready(_ready_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     return root
 
 
+@pytest.fixture(scope="module")
+def _shared_template(_ready_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One more copy of the ready workspace, its settings kept again (one run in this
+    process), for the tests that change no file: they share it."""
+    root = tmp_path_factory.mktemp("shared") / "ws"
+    shutil.copytree(_ready_template, root, symlinks=True)
+    with pytest.MonkeyPatch.context() as patch:
+        as_sample(patch, root)
+        assert run("deal", "list").code == 0
+    return root
+
+
+@pytest.fixture
+def shared(_shared_template: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The ready workspace as ``ready`` sets it up, for a test that only reads it (its
+    runs may bring the index up to date, as any normal run does): not copied per test."""
+    return as_sample(monkeypatch, _shared_template)
+
+
 # --- the options: held to the Typer command ---------------------------------------------
 
 
@@ -206,13 +225,13 @@ def test_what_the_early_path_reads_of_a_command_line(
 
 
 @pytest.mark.parametrize("args", SAMPLE_LINES, ids=lambda a: " ".join(a) or "plain")
-def test_the_early_answer_is_the_commands(ready: Path, args: tuple[str, ...]) -> None:
-    (code, out, err), imported = both(ready, "deal", "list", *args)
+def test_the_early_answer_is_the_commands(shared: Path, args: tuple[str, ...]) -> None:
+    (code, out, err), imported = both(shared, "deal", "list", *args)
     assert code == 0 and err == "" and out.startswith("id\ttitle\tclient\tstage\t")
     assert imported == [], "the early path was not taken"
 
 
-def test_the_sample_lines_list_what_they_ask_for(ready: Path) -> None:
+def test_the_sample_lines_list_what_they_ask_for(shared: Path) -> None:
     """The lines above are not all empty answers: each status, both pipelines, amounts
     in two currencies, probabilities of stages and of deals, and the order of stages."""
     _, everything, _ = early_answer("deal", "list", "--all")
@@ -224,13 +243,13 @@ def test_the_sample_lines_list_what_they_ask_for(ready: Path) -> None:
     assert {"100%", "0%", "10%", "50%"} <= {r[6] for r in rows}
 
 
-def test_the_workspace_option_and_variable(ready: Path, tmp_path: Path) -> None:
+def test_the_workspace_option_and_variable(shared: Path, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     for args, env in [
-        (("-w", str(ready), "deal", "list", "--stage", "proposal"), {"TCRM_WORKSPACE": ""}),
-        ((f"--workspace={ready}", "deal", "list"), {"TCRM_WORKSPACE": ""}),
-        (("deal", "list", "--all"), {"TCRM_WORKSPACE": str(ready)}),
+        (("-w", str(shared), "deal", "list", "--stage", "proposal"), {"TCRM_WORKSPACE": ""}),
+        ((f"--workspace={shared}", "deal", "list"), {"TCRM_WORKSPACE": ""}),
+        (("deal", "list", "--all"), {"TCRM_WORKSPACE": str(shared)}),
     ]:
         (code, out, _), imported = both(elsewhere, *args, **env)
         assert code == 0 and out.count("\n") > 3
@@ -239,7 +258,7 @@ def test_the_workspace_option_and_variable(ready: Path, tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("typer_built_once")
 def test_across_moments_the_answers_are_the_commands(
-    ready: Path, monkeypatch: pytest.MonkeyPatch
+    shared: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Differential: at moments before, during and after the sample's deals' stage
     changes (rotting, which only colours a terminal's rows), every command line gives
@@ -401,12 +420,12 @@ def test_values_in_forms_only_the_models_read_are_the_commands(
 # --- the normal path: whenever the early one cannot be sure -----------------------------
 
 
-def test_other_command_lines_take_the_normal_path(ready: Path) -> None:
+def test_other_command_lines_take_the_normal_path(shared: Path) -> None:
     """JSON, stale deals, filter terms, help, an unknown option: Typer answers (in a
     separate process for the first: it imports Typer)."""
     args = ("deal", "list", "--json")
-    early, modules = tcrm("launch", args, ready)
-    assert (early.returncode, early.stdout, early.stderr) == typer_here(args, ready), args
+    early, modules = tcrm("launch", args, shared)
+    assert (early.returncode, early.stdout, early.stderr) == typer_here(args, shared), args
     assert "typer" in modules, args
     for args in [
         ("deal", "list", "--stale"),
@@ -416,10 +435,10 @@ def test_other_command_lines_take_the_normal_path(ready: Path) -> None:
         ("--allow-detached", "deal", "list"),
         ("deal", "list", "--stage", "--all"),
     ]:
-        stepped_aside(ready, *args)
+        stepped_aside(shared, *args)
 
 
-def test_a_terminal_gets_the_commands_rich_table(ready: Path) -> None:
+def test_a_terminal_gets_the_commands_rich_table(shared: Path) -> None:
     """On a terminal (a real pseudo-terminal here) rich lays the table out: the early
     path steps aside, and the Typer command prints it."""
     main, child = pty.openpty()
@@ -433,7 +452,7 @@ def test_a_terminal_gets_the_commands_rich_table(ready: Path) -> None:
     try:
         done = subprocess.run(
             [sys.executable, "-c", probe],
-            cwd=ready,
+            cwd=shared,
             env=env,
             stdout=child,
             stderr=subprocess.PIPE,
@@ -471,14 +490,16 @@ IN_A_PROCESS = {("--stage", "won"), ("--client", "Acme Logistics")}
     ],
     ids=["stage", "other-pipeline", "pipeline", "member", "spaces", "client", "name", "prefix"],
 )
-def test_what_needs_checking_is_the_commands(ready: Path, args: tuple[str, ...], code: int) -> None:
+def test_what_needs_checking_is_the_commands(
+    shared: Path, args: tuple[str, ...], code: int
+) -> None:
     """What the early path cannot check from the index the way the command does, the
     command answers: its output, its error and its exit code."""
     assert early_answer("deal", "list", *args) == (None, "", "")
-    got, out, err = typer_here(("deal", "list", *args), ready)
+    got, out, err = typer_here(("deal", "list", *args), shared)
     assert got == code
     if args in IN_A_PROCESS:  # and a separate process takes the normal path
-        (_, *answer), imported = both(ready, "deal", "list", *args)
+        (_, *answer), imported = both(shared, "deal", "list", *args)
         assert answer == [out, err] and "typer" in imported
     if code:
         assert out == "" and len(err.splitlines()) == 1 and err.startswith("tcrm: error:")
@@ -588,7 +609,7 @@ def test_a_stale_or_missing_index_is_the_normal_paths(ready: Path) -> None:
     assert stale == out and "typer" in imported
 
 
-def test_a_bad_clock_is_the_commands_error(ready: Path) -> None:
-    (code, out, err), imported = both(ready, "deal", "list", TCRM_NOW="yesterday")
+def test_a_bad_clock_is_the_commands_error(shared: Path) -> None:
+    (code, out, err), imported = both(shared, "deal", "list", TCRM_NOW="yesterday")
     assert code != 0 and out == "" and "TCRM_NOW" in err
     assert "typer" in imported
