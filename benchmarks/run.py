@@ -101,6 +101,7 @@ TCRM_BENCHES = (
     Bench("today", "today", ("today",)),
     Bench("task-list", "task list", ("task", "list")),
     Bench("task-list-today", "task list --today", ("task", "list", "--today")),
+    Bench("deal-list", "deal list", ("deal", "list")),
     Bench("deal-list-stage", "deal list --stage proposal", ("deal", "list", "--stage", "proposal")),
     Bench("client-list", "client list", ("client", "list")),
     Bench("client-show", "client show <id>", ("client", "show", "{client}")),

@@ -336,6 +336,33 @@ def test_task_list_piped_imports_no_framework(fresh_index: FreshIndex) -> None:
         assert "tcrm.cli.render" not in modules  # only its plain half: tcrm.cli.plain_table
 
 
+def test_deal_list_piped_imports_no_framework(sample_ws: Path, tmp_path: Path) -> None:
+    """With a fresh index, `tcrm deal list` to a pipe answers before Typer, click,
+    pydantic, rich or any YAML library is imported, and imports no command module, nor
+    the models, nor the standard library's costly modules (tcrm.cli.early_path, issue 23)."""
+    settle(sample_ws)
+    first, _ = probe(tmp_path, "deal", "list")  # builds the index, keeps the settings
+    assert first.returncode == 0, first.stderr
+    runs = [
+        ("deal", "list"),
+        ("deal", "list", "--stage", "proposal"),
+        ("deal", "list", "--all", "--pipeline", "sales", "--owner", "ben"),
+        ("deal", "list", "--won", "--client", "acme-logistics"),
+        ("-w", str(sample_ws), "deal", "list", "--lost"),
+    ]
+    for args in runs:
+        done, modules = probe(tmp_path, *args)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("id\ttitle\tclient\t"), args
+        assert "tcrm.cli.early_path" in modules, args
+        assert imported(modules, EARLY_UNWANTED) == [], args
+        assert not [m for m in modules if m.startswith("tcrm.cli.") and "_cmds" in m]
+        assert not {"tcrm.model.records", "tcrm.store.git", "tcrm.store.workspace"} & modules
+        assert "tcrm.cli.render" not in modules  # only its plain half: tcrm.cli.plain_table
+        stdlib = ("typing", "dataclasses", "inspect", "pathlib", "urllib", "subprocess")
+        assert imported(modules, stdlib) == [], args
+
+
 EARLY_STDLIB_UNWANTED = ("typing", "dataclasses", "inspect", "pathlib", "urllib", "subprocess")
 """The standard library's costly modules no early answer needs (issue 23): each is 10-40
 ms of process CPU on every prompt, TAB and scripted ``task list`` (``inspect`` comes

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from tcrm.cli import completion, render
+from tcrm.cli.deal_table import DEAL_COLUMNS, RIGHT, deal_rows
 from tcrm.cli.editor import Assignments, CustomFields, edit_command
 from tcrm.cli.render import Column
 from tcrm.cli.state import now, workspace
@@ -21,6 +22,7 @@ from tcrm.model.money import money_text, rounded
 from tcrm.model.records import Deal, Record
 from tcrm.services import deals as service
 from tcrm.services.conflicts import open_conflicts
+from tcrm.services.deal_selection import asked_statuses
 from tcrm.services.pipeline import Bucket, PipelineReport, pipeline_report
 from tcrm.services.query import HELP as FILTER_HELP
 from tcrm.services.records import set_fields
@@ -280,9 +282,6 @@ def list_(
     as_json: AsJson = False,
 ) -> None:
     """List deals (open ones unless told otherwise), in pipeline and stage order."""
-    statuses = [s for s, on in (("open", open_), ("won", won_), ("lost", lost_)) if on]
-    if all_:
-        statuses = list(service.STATUSES)
     ws = workspace(ctx)
     rows = service.list_deals(
         ws,
@@ -291,7 +290,7 @@ def list_(
         stage=stage,
         owner=owner,
         client=client,
-        statuses=statuses or None,
+        statuses=asked_statuses(open_, won_, lost_, all_),
         stale=stale,
         filters=filters or [],
     )
@@ -305,30 +304,10 @@ def list_(
         return
     render.table(
         [
-            Column("Id", no_wrap=True),
-            "Title",
-            "Client",
-            "Stage",
-            "Status",
-            Column("Amount", justify="right"),
-            Column("Probability", justify="right"),
-            "Close date",
-            "Owner",
+            Column(h, justify="right" if h in RIGHT else "left", no_wrap=h == "Id")
+            for h in DEAL_COLUMNS
         ],
-        [
-            [
-                r.deal.id,
-                r.deal.title,
-                r.deal.client,
-                r.deal.stage,
-                r.deal.status,
-                money_text(r.deal.amount, r.currency),
-                f"{r.probability}%",
-                r.deal.close_date,
-                r.deal.owner,
-            ]
-            for r in rows
-        ],
+        deal_rows(rows),
         styles=[_style(r.deal, r.rotting) for r in rows],
     )
 

@@ -1,15 +1,16 @@
-"""Answers given before Typer is imported: ``tcrm status``, ``tcrm task list`` piped,
-and shell completion.
+"""Answers given before Typer is imported: ``tcrm status``, ``tcrm task list`` and
+``tcrm deal list`` piped, and shell completion.
 
 A prompt runs ``tcrm status`` before each command line, a shell runs ``tcrm`` on each
-TAB, and scripts run ``tcrm task list`` in loops: importing Typer, click, pydantic and
-rich alone takes ~0.2 s. So ``tcrm.cli.launch`` asks ``answer`` first. It answers only
-when it can answer exactly as the Typer command would, from a fresh local index
-(``tcrm.store.early_index``) and the same functions the commands use
-(``status_counts``, ``status_line``, ``completion``, ``task_selection``,
-``task_table``, ``plain_table``); in every other case (a stale or missing index, an
-option it does not know, an error to report, a terminal on stdout) it returns ``None``
-and the normal path runs, which also brings the index up to date. The standard library
+TAB, and scripts run ``tcrm task list`` and ``tcrm deal list`` in loops: importing
+Typer, click, pydantic and rich alone takes ~0.2 s. So ``tcrm.cli.launch`` asks
+``answer`` first. It answers only when it can answer exactly as the Typer command
+would, from a fresh local index (``tcrm.store.early_index``) and the same functions the
+commands use (``status_counts``, ``status_line``, ``completion``, ``task_selection``,
+``task_table``, ``deal_selection``, ``deal_table``, ``plain_table``); in every other
+case (a stale or missing index, an option it does not know, an error to report, a
+terminal on stdout) it returns ``None`` and the normal path runs, which also brings the
+index up to date. The standard library
 only, on purpose (tests/test_startup.py holds it to that).
 """
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from typing import Any, TypeVar
 
+    from tcrm.services.deal_selection import Asked as DealsAsked
     from tcrm.services.task_selection import Asked
 
     T = TypeVar("T")
@@ -49,6 +51,9 @@ def answer(args: list[str]) -> int | None:
     if rest[:2] == ["task", "list"]:
         asked = task_list_args(rest[2:])
         return None if asked is None else task_list(workspace, asked)
+    if rest[:2] == ["deal", "list"]:
+        dealt = deal_list_args(rest[2:])
+        return None if dealt is None else deal_list(workspace, dealt)
     parsed = status_args(args)
     return None if parsed is None else status(*parsed)
 
@@ -80,26 +85,38 @@ TASK_LIST_VALUES = {"--assignee": "assignee", "--client": "client"}
 left to the normal path."""
 
 
-def task_list_args(args: list[str]) -> Asked | None:
-    """What ``tcrm task list ARGS`` asks, when every word is in the tables above, each
-    given once, no value starting with ``-``; ``None`` for anything else."""
+def options(
+    args: list[str], flags: dict[str, str], values: dict[str, str]
+) -> dict[str, bool | str] | None:
+    """``{parameter: True or its value}`` of a command's options ``ARGS``, when every word
+    is one of ``flags`` or ``values`` (option -> the Typer parameter's name), each given
+    once, no value empty or starting with ``-``; ``None`` for anything else."""
     given: dict[str, bool | str] = {}
     words = iter(args)
     for arg in words:
         name, eq, value = arg.partition("=")
-        if name in TASK_LIST_VALUES:
+        if name in values:
             value = value if eq else next(words, "")
             if not value or value.startswith("-"):
                 return None
-            key: str = TASK_LIST_VALUES[name]
+            key: str = values[name]
             found: bool | str = value
-        elif arg in TASK_LIST_FLAGS:
-            key, found = TASK_LIST_FLAGS[arg], True
+        elif arg in flags:
+            key, found = flags[arg], True
         else:
             return None
         if key in given:
             return None
         given[key] = found
+    return given
+
+
+def task_list_args(args: list[str]) -> Asked | None:
+    """What ``tcrm task list ARGS`` asks, when every word is in the tables above, each
+    given once, no value starting with ``-``; ``None`` for anything else."""
+    given = options(args, TASK_LIST_FLAGS, TASK_LIST_VALUES)
+    if given is None:
+        return None
     from tcrm.services.task_selection import Asked
 
     return Asked(
@@ -121,25 +138,88 @@ def task_list(workspace: str | None, asked: Asked) -> int | None:
     a terminal, outside a workspace, or whatever ``task_selection.from_index`` leaves."""
     from tcrm.cli import plain_table
     from tcrm.cli.task_table import TASK_COLUMNS, task_rows
-    from tcrm.cli.terminal import out
     from tcrm.services import task_selection
-    from tcrm.store import driver
 
-    if out.is_terminal:
-        return None  # rich lays the table out
-    root = early.find_root(workspace)
-    if root is None or not os.path.isfile(os.path.join(root, early.SETTINGS_FILE)):
+    root = table_root(workspace)
+    if root is None:
         return None
-    if driver.missing(root):
-        return None
-    if any(os.path.islink(os.path.join(root, f)) for f in ("clients", "deals", "tasks")):
-        return None  # the normal path says what it refuses
     entries = from_fresh_index(
         root, lambda conn, kept, now: task_selection.from_index(conn, kept, now, asked)
     )
     if entries is None:
         return None
     plain_table.write(TASK_COLUMNS, plain_table.cells(task_rows(entries)))
+    return 0
+
+
+def table_root(workspace: str | None) -> str | None:
+    """The workspace a list piped (not to a terminal: rich lays the table out there) may
+    be answered from here; ``None`` (the normal path) outside a workspace, or in one the
+    normal path has something to say about."""
+    from tcrm.cli.terminal import out
+    from tcrm.store import driver
+
+    if out.is_terminal:
+        return None
+    root = early.find_root(workspace)
+    if root is None or not os.path.isfile(os.path.join(root, early.SETTINGS_FILE)):
+        return None
+    if driver.missing(root):
+        return None
+    if any(os.path.islink(os.path.join(root, f)) for f in early.RECORD_FOLDERS):
+        return None  # the normal path says what it refuses
+    return root
+
+
+DEAL_LIST_FLAGS = {"--open": "open_", "--won": "won_", "--lost": "lost_", "--all": "all_"}
+"""The flags of ``tcrm deal list`` answered here, by the name of the Typer command's
+parameter (tests/test_deal_list_early.py holds both tables to the command's declaration)."""
+DEAL_LIST_VALUES = {
+    "--pipeline": "pipeline",
+    "--stage": "stage",
+    "--owner": "owner",
+    "--client": "client",
+}
+"""Its options taking a value answered here; ``--stale`` (which reads activities),
+``--json``, ``--help`` and filter terms are left to the normal path."""
+
+
+def deal_list_args(args: list[str]) -> DealsAsked | None:
+    """What ``tcrm deal list ARGS`` asks, when every word is in the tables above, each
+    given once, no value empty or starting with ``-``; ``None`` for anything else."""
+    given = options(args, DEAL_LIST_FLAGS, DEAL_LIST_VALUES)
+    if given is None:
+        return None
+    from tcrm.services.deal_selection import Asked as DealsAsked
+
+    return DealsAsked(
+        pipeline=_value(given.get("pipeline")),
+        stage=_value(given.get("stage")),
+        owner=_value(given.get("owner")),
+        client=_value(given.get("client")),
+        open_="open_" in given,
+        won="won_" in given,
+        lost="lost_" in given,
+        all_="all_" in given,
+    )
+
+
+def deal_list(workspace: str | None, asked: DealsAsked) -> int | None:
+    """``tcrm deal list`` to a pipe, from a fresh index; ``None`` (the normal path) for
+    a terminal, outside a workspace, or whatever ``deal_selection.from_index`` leaves."""
+    from tcrm.cli import plain_table
+    from tcrm.cli.deal_table import DEAL_COLUMNS, deal_rows
+    from tcrm.services import deal_selection
+
+    root = table_root(workspace)
+    if root is None:
+        return None
+    rows = from_fresh_index(
+        root, lambda conn, kept, _now: deal_selection.from_index(conn, kept, asked)
+    )
+    if rows is None:
+        return None
+    plain_table.write(DEAL_COLUMNS, plain_table.cells(deal_rows(rows)))
     return 0
 
 

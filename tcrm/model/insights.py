@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from tcrm.model.flows import chance
 from tcrm.model.records import Activity, Client, Deal, entered_stage_at
 from tcrm.model.records import as_utc as _utc
 from tcrm.model.settings import Settings
@@ -124,16 +125,11 @@ def clients_to_contact(
 
 
 def probability(deal: Deal, settings: Settings) -> int:
-    """The deal's own probability if set, else its stage's; won weighs 100, lost 0."""
-    if deal.status == "won":
-        return 100
-    if deal.status == "lost":
-        return 0
-    if deal.probability is not None:
-        return deal.probability
+    """The deal's own probability if set, else its stage's; won weighs 100, lost 0
+    (``flows.chance``)."""
     pipeline = settings.pipeline(deal.pipeline)
     stage = pipeline.stage(deal.stage) if pipeline else None
-    return stage.probability if stage else 0
+    return chance(deal.status, deal.probability, stage.probability if stage else None)
 
 
 def weighted(deal: Deal, settings: Settings) -> Decimal:

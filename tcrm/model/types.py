@@ -9,24 +9,23 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
-from tcrm.model.limits import (
-    AMOUNT_DECIMALS,
-    AMOUNT_DIGITS,
-    EXTERNAL_ID_CHARS,
-    EXTERNAL_ID_TOOLS,
-)
+from tcrm.model.limits import EXTERNAL_ID_CHARS, EXTERNAL_ID_TOOLS
 from tcrm.model.moments import OFFSET_RE as OFFSET_RE  # re-exported: the model's value types
 from tcrm.model.moments import _iso, check_offset, parse_date_or_datetime
 from tcrm.model.moments import in_range as in_range
 from tcrm.model.moments import parse_date as parse_date
 from tcrm.model.moments import parse_datetime as parse_datetime
 from tcrm.model.moments import parse_offset as parse_offset
+from tcrm.model.money import CURRENCIES as CURRENCIES  # re-exported: the model's value types
+from tcrm.model.money import amount_in_range as amount_in_range
+from tcrm.model.money import check_currency as check_currency
+from tcrm.model.money import parse_amount as parse_amount
 
 
 def new_list() -> list[Any]:
@@ -70,62 +69,7 @@ def slugify(text: str, max_length: int = 48) -> str:
 
 RecordId = Annotated[str, AfterValidator(check_id)]
 
-# ISO 4217 active codes (data, not logic: a dependency for 180 codes would not earn its place).
-CURRENCIES = frozenset(
-    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
-    BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP
-    GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR
-    KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK
-    MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR
-    SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS
-    UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG""".split()  # noqa: SIM905 - a table of codes
-)
-
-
-def check_currency(value: str) -> str:
-    code = str(value).strip().upper()
-    if code not in CURRENCIES:
-        raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. EUR, USD, GBP)")
-    return code
-
-
 Currency = Annotated[str, BeforeValidator(check_currency)]
-
-
-def parse_amount(value: Any) -> Decimal:
-    """An exact amount from text or an int (our YAML dialect reads numbers as text)."""
-    if isinstance(value, Decimal):
-        amount = value
-    elif isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"{value!r} is not an amount (write digits, e.g. 12000 or 12000.50)")
-    else:
-        try:
-            amount = Decimal(str(value).strip().replace("_", ""))
-        except InvalidOperation:
-            raise ValueError(
-                f"{value!r} is not an amount (write digits, e.g. 12000 or 12000.50)"
-            ) from None
-    if amount.is_finite() and amount < 0:
-        raise ValueError(f"{value!r}: an amount cannot be negative")
-    return amount_in_range(amount, value)
-
-
-def amount_in_range(amount: Decimal, shown: Any = None) -> Decimal:
-    """``amount`` if it is finite, with at most ``AMOUNT_DIGITS`` digits before the
-    decimal point and ``AMOUNT_DECIMALS`` after (``limits``); else ValueError. Amounts,
-    goal targets and exchange rates all hold to it."""
-    shown = str(amount) if shown is None else shown
-    if not amount.is_finite():
-        raise ValueError(f"{shown!r} is not a finite amount")
-    if amount.adjusted() >= AMOUNT_DIGITS or amount != amount.quantize(_LEAST_AMOUNT):
-        raise ValueError(
-            f"{shown!r} is outside the accepted range of amounts (at most {AMOUNT_DIGITS} "
-            f"digits before the decimal point and {AMOUNT_DECIMALS} after)"
-        )
-    return amount
-
-
-_LEAST_AMOUNT = Decimal(1).scaleb(-AMOUNT_DECIMALS)
 
 
 Amount = Annotated[

@@ -26,11 +26,13 @@ from tcrm.errors import (
 )
 from tcrm.model import insights
 from tcrm.model.due import aware
+from tcrm.model.flows import from_settings
 from tcrm.model.records import Activity, Client, Deal, Task
 from tcrm.model.rules import missing_required
 from tcrm.model.settings import Pipeline, Stage
 from tcrm.model.types import parse_amount, slugify
-from tcrm.services import hooks, routing
+from tcrm.services import deal_selection, hooks, routing
+from tcrm.services.deal_selection import STATUSES as STATUSES
 from tcrm.services.query import apply_filters, named_fields, parse_filters
 from tcrm.services.records import (
     all_records,
@@ -46,10 +48,8 @@ from tcrm.services.records import (
     starts_with,
     updated,
 )
-from tcrm.store.where import Column, all_of, among, eq
+from tcrm.store import early_index
 from tcrm.store.workspace import Transaction, Workspace
-
-STATUSES = ("open", "won", "lost")
 
 LOSE = Command("tcrm deal lost REF ", Field("reason"), " R")
 
@@ -565,74 +565,47 @@ def list_deals(
     """
     now = local_now(ws, now)
     settings = ws.settings
+    flows = from_settings(settings)
     flow = _pipeline(ws, pipeline) if pipeline else None
     if stage:
-        stages = flow.stage_ids() if flow else [s.id for p in settings.pipelines for s in p.stages]
-        if stage not in stages:
-            where = f"pipeline {flow.id!r}" if flow else "any pipeline"
-            raise UsageError(
-                f"unknown stage {stage!r} in {where} (stages: {', '.join(dict.fromkeys(stages))})"
-            )
-    if owner and settings.team and settings.member(owner) is None:
+        deal_selection.check_stage(flows, flow.id if flow else None, stage)
+    if deal_selection.unknown_member(owner, [m.id for m in settings.team]):
         raise UsageError(
             Field("owner"),
             f" {owner!r} is not a team member ({', '.join(m.id for m in settings.team)})",
         )
     client_id = resolve(ws, "client", client).id if client else None
     compiled = parse_filters(filters, Deal, now, settings.date_order, settings.fields.of(Deal.KIND))
-    if statuses is None:
-        statuses = STATUSES if "status" in named_fields(compiled) else ("open",)
+    statuses = deal_selection.statuses_shown(statuses, "status" in named_fields(compiled))
     unknown = [s for s in statuses if s not in STATUSES]
     if unknown:
         raise UsageError(f"unknown status {unknown[0]!r} (one of {', '.join(STATUSES)})")
-    conditions = [among("status", statuses)]
-    named: tuple[tuple[Column, str | None], ...] = (
-        ("pipeline", flow.id if flow else None),
-        ("stage", stage),
-        ("owner", owner),
-        ("client", client_id),
-    )
-    for column, value in named:
-        if value:
-            conditions.append(eq(column, value))
-    found = candidates(ws, "deal", all_of(*conditions))
-    deals = [d for d in found if isinstance(d, Deal)]
-    deals = [
-        d
-        for d in deals
-        if d.status in statuses
-        and (flow is None or d.pipeline == flow.id)
-        and (not stage or d.stage == stage)
-        and (not owner or d.owner == owner)
-        and (client_id is None or d.client == client_id)
-    ]
+    chosen = deal_selection.Choice(statuses, flow.id if flow else None, stage, owner, client_id)
+    found = candidates(ws, "deal", deal_selection.window(chosen))
+    deals = deal_selection.select([d for d in found if isinstance(d, Deal)], chosen, flows)
     deals = [d for d in apply_filters(deals, compiled) if isinstance(d, Deal)]
     rot = [f"deal:{d.id}" for d in deals if insights.may_rot(d, settings, now)]
     activities = latest_activities(ws, rot)
     rotting = {r.deal.id: r for r in insights.rotting_deals(deals, activities, settings, now)}
-    rows = [
-        DealRow(
-            d,
-            d.currency or settings.currency,
-            insights.probability(d, settings),
-            insights.weighted(d, settings),
-            rotting.get(d.id),
+    if ws.index() is not None:  # what the early path of `deal list` reads of the settings
+        early_index.remember_settings(ws.root, lambda: _early_summary(ws))
+    rows = []
+    for d in deals:
+        if stale and d.id not in rotting:
+            continue
+        row = deal_selection.listed(d, flows, settings.currency)
+        rows.append(
+            DealRow(
+                d, row.currency, row.probability, insights.weighted(d, settings), rotting.get(d.id)
+            )
         )
-        for d in deals
-        if not stale or d.id in rotting
-    ]
-    return sorted(rows, key=lambda r: _order(ws, r.deal))
+    return rows
 
 
-def _order(ws: Workspace, deal: Deal) -> tuple[int, int, str]:
-    pipelines = [p.id for p in ws.settings.pipelines]
-    flow = ws.settings.pipeline(deal.pipeline)
-    stages = flow.stage_ids() if flow else []
-    return (
-        pipelines.index(deal.pipeline) if deal.pipeline in pipelines else len(pipelines),
-        stages.index(deal.stage) if deal.stage in stages else len(stages),
-        deal.id,
-    )
+def _early_summary(ws: Workspace) -> dict[str, object]:
+    from tcrm.services.planner import early_summary  # imported once per settings change
+
+    return early_summary(ws)
 
 
 def _activities(ws: Workspace) -> list[Activity]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from tcrm.model import insights
 from tcrm.model.due import Reminder, TaskItem, is_overdue, reminders_of
+from tcrm.model.flows import flows_of
 from tcrm.model.records import Client, Deal
 from tcrm.services import hooks, status_counts
 from tcrm.services.completion_values import completion_values
@@ -107,10 +108,13 @@ def status(ws: Workspace, *, now: datetime) -> Status:
 def early_summary(ws: Workspace) -> dict[str, Any]:
     """What the early paths ask of the settings, read again from ``tcrm.yaml`` now (the
     caller checks the file stood still): the zones, the conflicts it holds, and what
-    completion offers (stages, members, activity kinds)."""
+    completion offers (stages, members, activity kinds), and what ``deal list`` reads
+    (the pipelines' order and probabilities, the workspace's currency)."""
     settings = ws.load_settings()
     return {
         **status_counts.zones_of(settings),
+        "pipelines": flows_of(settings),
+        "currency": settings.currency,
         "conflicts": len(settings_conflicts(ws)),
         **completion_values(settings),
     }

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from tcrm.model.due import ZONE_MARGIN, item, reminders_of, sort_key
 from tcrm.model.moments import check_offset, parse_date_or_datetime, parse_datetime
 from tcrm.model.value import Value
+from tcrm.model.whitespace import SPACES as SPACES  # re-exported: what the models strip
+from tcrm.model.whitespace import optional_text, required_text
 from tcrm.store import early_index
 from tcrm.store.where import at_most, eq, present
 
@@ -142,33 +144,10 @@ def zones_of(settings: Settings) -> dict[str, Any]:
     return {"timezone": settings.timezone, "member_zones": members}
 
 
-SPACES = (
-    "\t\n\v\f\r \x85\xa0\u1680"
-    + "".join(map(chr, range(0x2000, 0x200B)))
-    + ("\u2028\u2029\u202f\u205f\u3000")
-)
-"""What the models strip from both ends of a text (``str_strip_whitespace``: Unicode's
-White_Space, as Rust's ``trim``): not ``str.strip()``'s, which strips ``\x1c``-``\x1f`` too."""
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(value)
-    return value.strip(SPACES)
-
-
-def _required(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError(value)
-    return value.strip(SPACES)
-
-
 def _texts(value: Any) -> list[str]:
     if not isinstance(value, list):
         raise ValueError(value)
-    return [_required(v) for v in value]
+    return [required_text(v) for v in value]
 
 
 def indexed_task(record_id: str, data: str) -> IndexedTask:
@@ -191,12 +170,12 @@ def indexed_task(record_id: str, data: str) -> IndexedTask:
         id=record_id,
         status=status,
         due=None if due is None else parse_date_or_datetime(due),
-        timezone=_text(raw.get("timezone")),
-        assignee=_text(raw.get("assignee")),
+        timezone=optional_text(raw.get("timezone")),
+        assignee=optional_text(raw.get("assignee")),
         reminders=[check_offset(r) for r in reminders],
         created=None if created is None else parse_datetime(created),
         priority=priority,
-        title=_required(raw.get("title")),
+        title=required_text(raw.get("title")),
         clients=_texts(raw.get("clients", [])),
         deals=_texts(raw.get("deals", [])),
     )

@@ -221,8 +221,8 @@ def from_index(
     if early_index.holds_broken(conn, "task"):
         return None
     if asked.client is not None:
-        client_id = asked.client.strip()  # an id only (``resolve`` tries it first)
-        if len(early_index.valid_paths(conn, "client", client_id)) != 1:
+        client_id = early_index.sole_id(conn, "client", asked.client)
+        if client_id is None:
             return None
         if early_index.holds_broken(conn, "deal"):
             return None

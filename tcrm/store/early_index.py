@@ -26,7 +26,7 @@ from tcrm.store.listing import kind_of
 
 TYPE_CHECKING = False  # no typing at run time: ~25 ms of each prompt's start-up
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from typing import Any
 
     from tcrm.store.lock import StrPath
@@ -42,7 +42,7 @@ RACY_NS = 2_000_000_000
 """A stat this recent may not move on the next change (``tcrm.store.index.RACY_NS``)."""
 SETTINGS_KEY = "early_settings"
 """The ``meta`` row holding what the settings say (``remember_settings``)."""
-SETTINGS_FORMAT = 1
+SETTINGS_FORMAT = 2
 """Bump when what ``remember_settings`` keeps changes: a row of another format is
 neither read nor kept."""
 
@@ -164,6 +164,15 @@ def read_settings(conn: sqlite3.Connection, root: StrPath) -> dict[str, Any] | N
     return values if isinstance(values, dict) else None
 
 
+def kept_members(values: Mapping[str, Any]) -> list[str] | None:
+    """The team's member ids in what ``read_settings`` returned (the keys of the
+    ``member_zones`` the planner keeps); ``None`` when they are not kept that way."""
+    members = values.get("member_zones")
+    if not isinstance(members, dict) or not all(isinstance(m, str) for m in members):
+        return None
+    return list(members)
+
+
 def remember_settings(root: StrPath, summary: Callable[[], dict[str, Any]]) -> None:
     """Keep ``summary()`` (what the settings say, read now from ``tcrm.yaml``) in the
     index, for ``read_settings``; only when the file stood still meanwhile, and quietly
@@ -199,13 +208,19 @@ def holds_conflicts(conn: sqlite3.Connection) -> bool:
     return found.fetchone() is not None
 
 
+def valid_rows(conn: sqlite3.Connection, kind: str, where: Where | None) -> list[tuple[str, str]]:
+    """``(id, data)`` of the valid rows of ``kind`` matching ``where`` (all with
+    ``None``), in id order (as ``Index.records`` reads them)."""
+    sql = "SELECT id, data FROM records WHERE kind = ? AND ok = 1"
+    if where is None:
+        return list(conn.execute(sql + " ORDER BY id, path", (kind,)))
+    return list(conn.execute(f"{sql} AND {where.sql} ORDER BY id, path", (kind, *where.params)))
+
+
 def task_rows(conn: sqlite3.Connection, where: Where | None) -> list[tuple[str, str]]:
     """``(id, data)`` of the valid task rows matching ``where`` (all with ``None``), in
     id order."""
-    sql = "SELECT id, data FROM records WHERE kind = 'task' AND ok = 1"
-    if where is None:
-        return list(conn.execute(sql + " ORDER BY id, path"))
-    return list(conn.execute(f"{sql} AND {where.sql} ORDER BY id, path", where.params))
+    return valid_rows(conn, "task", where)
 
 
 def holds_broken(conn: sqlite3.Connection, kind: str) -> bool:
@@ -219,6 +234,14 @@ def valid_paths(conn: sqlite3.Connection, kind: str, record_id: str) -> list[str
     """The paths of the valid rows of ``kind`` with this id."""
     sql = "SELECT path FROM records WHERE kind = ? AND id = ? AND ok = 1"
     return [path for (path,) in conn.execute(sql, (kind, record_id))]
+
+
+def sole_id(conn: sqlite3.Connection, kind: str, ref: str) -> str | None:
+    """``ref`` stripped, when it is the id of exactly one valid row of ``kind``: the
+    record ``resolve`` finds first, readable. ``None`` otherwise (a prefix, a name, a
+    broken file: ``resolve`` says what it finds)."""
+    record_id = ref.strip()
+    return record_id if len(valid_paths(conn, kind, record_id)) == 1 else None
 
 
 def ids_where(conn: sqlite3.Connection, kind: str, where: Where) -> list[str]:
