@@ -273,3 +273,34 @@ def test_direct_build_agrees_with_the_loader_on_any_data(data, flow) -> None:
 
     for text in (dump_fast(data), yaml.dump(data, Dumper=FastDumper, default_flow_style=flow)):
         assert load_fast(text) == complete_load(text)
+
+
+def test_round_trip_reads_in_threads_at_once_each_get_their_document() -> None:
+    """The TUI reads files in worker threads (a screen's load beside a sync): each read
+    gets its own document, as read alone (one shared ruamel reader mixed their parses
+    up: ``'NoneType' object has no attribute 'anchor'``)."""
+    import threading
+
+    texts = [
+        "\n".join(f"k{i}_{j}: [a{i}, {{b: {j}}}, 'c {i}']  # note" for j in range(40)) + "\n"
+        for i in range(4)
+    ]
+    alone = [dump_rt(load_rt(t)) for t in texts]
+    failed: list[str] = []
+    start = threading.Barrier(len(texts))
+
+    def read(i: int) -> None:
+        start.wait()
+        for _ in range(5):
+            try:
+                if dump_rt(load_rt(texts[i])) != alone[i]:
+                    failed.append(f"{i}: another document")
+            except Exception as exc:
+                failed.append(f"{i}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(len(texts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failed == []

@@ -27,6 +27,8 @@ from tcrm.errors import Problem, ValidationError
 from tcrm.model.limits import MAX_DEPTH, MAX_RECORD_BYTES
 
 if TYPE_CHECKING:
+    import threading
+
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
 
@@ -374,8 +376,24 @@ def _emit_pairs(
 
 
 @functools.cache
+def _threads() -> threading.local:
+    import threading
+
+    return threading.local()
+
+
 def _rt() -> YAML:
-    """The one configured round-trip ``YAML()`` of the process."""
+    """This thread's configured round-trip ``YAML()``. ruamel keeps the state of a parse
+    in the instance, so the TUI's workers reading files at once (a screen's load beside
+    a sync) each need their own: one shared instance mixed their documents up."""
+    mine = _threads()
+    rt: YAML | None = getattr(mine, "rt", None)
+    if rt is None:
+        rt = mine.rt = _new_rt()
+    return rt
+
+
+def _new_rt() -> YAML:
     from ruamel.yaml import YAML
     from ruamel.yaml.resolver import VersionedResolver
 
