@@ -369,20 +369,29 @@ def seen(app: TcrmApp) -> Seen:
     board = ""
     if top.query("#board-message"):
         board = str(top.query_one("#board-message").render())
+    history, head, subject = repository(app.ws.root)
     return Seen(
         top=top,
         stack=[type(s).__name__ for s in app.screen_stack],
         mode=app.current_mode,
         focused=focus_name(top),
         typing=isinstance(top.focused, Input),
-        commits=int(git(app.ws.root, "rev-list", "--count", "HEAD").strip()),
-        subject=git(app.ws.root, "log", "-1", "--format=%s").strip(),
+        commits=len(history),
+        subject=subject,
         notes=notifications(app),
         attrs=attrs,
         loads=sum(s.loads for s in app.data_screens()),
         board=board,
-        head=git(app.ws.root, "rev-parse", "HEAD").strip(),
+        head=head,
     )
+
+
+def repository(root: Path) -> tuple[list[str], str, str]:
+    """Every commit of ``HEAD`` (newest first), the newest one's hash and subject: one
+    run of the real ``git`` CLI (``git log`` lists what ``rev-list --count`` counts)."""
+    lines = git(root, "log", "--format=%H%x00%s").splitlines()
+    head, _, subject = lines[0].partition("\0")
+    return lines, head, subject
 
 
 @dataclass
