@@ -28,10 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dulwich.repo import Repo
 from textual.binding import Binding
 from textual.pilot import Pilot
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Input, Select
+from textual.widget import Widget
+from textual.widgets import Input, Select, Static
 
 import tcrm.tui
 from tcrm.services import history
@@ -369,20 +371,29 @@ def seen(app: TcrmApp) -> Seen:
     board = ""
     if top.query("#board-message"):
         board = str(top.query_one("#board-message").render())
+    history, head, subject = repository(app.ws.root)
     return Seen(
         top=top,
         stack=[type(s).__name__ for s in app.screen_stack],
         mode=app.current_mode,
         focused=focus_name(top),
         typing=isinstance(top.focused, Input),
-        commits=int(git(app.ws.root, "rev-list", "--count", "HEAD").strip()),
-        subject=git(app.ws.root, "log", "-1", "--format=%s").strip(),
+        commits=len(history),
+        subject=subject,
         notes=notifications(app),
         attrs=attrs,
         loads=sum(s.loads for s in app.data_screens()),
         board=board,
-        head=git(app.ws.root, "rev-parse", "HEAD").strip(),
+        head=head,
     )
+
+
+def repository(root: Path) -> tuple[list[str], str, str]:
+    """Every commit of ``HEAD`` (newest first), the newest one's hash and subject: one
+    run of the real ``git`` CLI (``git log`` lists what ``rev-list --count`` counts)."""
+    lines = git(root, "log", "--format=%H%x00%s").splitlines()
+    head, _, subject = lines[0].partition("\0")
+    return lines, head, subject
 
 
 @dataclass
@@ -756,18 +767,81 @@ _FIRST_PIPELINE = "sales"
 """The pipeline the board opens on (the sample's first): the deals PREPARE picks are in it."""
 
 
-async def base(pilot: Pilot[Any], cls: type[Screen[Any]]) -> Screen[Any]:
+WIDGET_STATE = ("value", "cursor_position", "selection", "cursor", "highlighted", "expanded")
+"""What a person could have changed in a widget without changing its focus or classes:
+a field's text and cursor, a list's cursor, a dropdown left open."""
+SCREEN_STATE = ("sort_key", "assignee", "pipeline_id", "current", "member", "period")
+_UNREADABLE = object()
+
+
+def _state(node: Any, names: tuple[str, ...]) -> tuple[Any, ...]:
+    out = []
+    for name in names:
+        try:
+            out.append(getattr(node, name, None))
+        except Exception:  # a property that needs what the widget does not have yet
+            out.append(_UNREADABLE)
+    return tuple(out)
+
+
+def shown(app: TcrmApp) -> tuple[Any, ...]:
+    """Everything ``base`` sets up and a key could have changed: the mode, the stack (the
+    screen objects themselves), the focus, each widget of the top screen (itself, shown or
+    not, its classes, scroll, text, cursor, what it says), the screen's own settings, every
+    screen's loads, the app's undo memory and the repository's HEAD (read in process:
+    dulwich reads the same ref the ``git`` CLI does). Equal after a key means the key left
+    the app as ``base`` made it."""
+    top = app.screen
+    widgets = tuple(
+        (
+            w,
+            w.display,
+            w.disabled,
+            frozenset(w.classes),
+            w.scroll_offset,
+            str(w.content) if isinstance(w, Static) else None,
+            *_state(w, WIDGET_STATE),
+        )
+        for w in top.walk_children(Widget, with_self=True)
+    )
+    with Repo(str(app.ws.root)) as repo:
+        head = repo.head()
+    return (
+        app.is_running,
+        app.current_mode,
+        tuple(app.screen_stack),
+        top.focused,
+        widgets,
+        _state(top, SCREEN_STATE),
+        tuple(s.loads for s in app.data_screens()),
+        tuple(app.undos),
+        app.undo_next,
+        head,
+    )
+
+
+async def base(
+    pilot: Pilot[Any], cls: type[Screen[Any]], made: tuple[Any, ...] | None = None
+) -> tuple[Screen[Any], tuple[Any, ...]]:
     """A fresh ``cls``: every dialog closed, the other screens' stacks emptied, the board
     back on its first pipeline, then opened again as a person would (its mode, or its
-    ``OPEN`` steps)."""
+    ``OPEN`` steps); with what the app showed (``shown``) when it was made.
+
+    ``made`` is what the last ``base`` left: when the app still shows exactly that (the
+    last key changed nothing ``base`` would redo: a refused sync, ``?`` on the overlay's
+    own screen...), it is already a fresh ``cls`` and is not rebuilt."""
     app = pilot.app
     assert isinstance(app, TcrmApp)
+    app.trail.clear()
+    if made is not None and shown(app) == made:
+        return app.screen, made
+    popped = len(app.screen_stack) > 1
     while len(app.screen_stack) > 1:
         app.pop_screen()
         await pilot.pause()
-    app.trail.clear()
     mode = MODE_OF.get(cls)
-    await _show(pilot, mode or "today")
+    if popped or app.current_mode != (mode or "today"):
+        await _show(pilot, mode or "today")
     screen = app.screen
     if isinstance(screen, PipelineScreen) and screen.pipeline_id != _FIRST_PIPELINE:
         screen.switch_pipeline(_FIRST_PIPELINE)  # after ``p``: the board it opens on
@@ -783,7 +857,7 @@ async def base(pilot: Pilot[Any], cls: type[Screen[Any]]) -> Screen[Any]:
     if isinstance(app.screen, SearchScreen):  # keys, not typing: the results have the focus
         app.screen.query_one(RowsView).focus()
         await pilot.pause()
-    return app.screen
+    return app.screen, shown(app)
 
 
 async def _open_help(pilot: Pilot[Any], screen: Screen[Any]) -> HelpScreen:
@@ -814,8 +888,10 @@ def run_visit(template: Path, root: Path, cls: type[Screen[Any]]) -> Visit:
     async def main() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
-            screen = await base(pilot, cls)
+            made: tuple[Any, ...] | None
+            screen, made = await base(pilot, cls)
             help_screen = screen if isinstance(screen, HelpScreen) else None
+            focused = screen.focused
             help_screen = help_screen or await _open_help(pilot, screen)
             visit.help_screen = [
                 (h.binding_id, h.action, h.description) for h in help_screen.screen_keys
@@ -824,11 +900,18 @@ def run_visit(template: Path, root: Path, cls: type[Screen[Any]]) -> Visit:
             visit.help_text = " ".join(
                 str(help_screen.query_one(f"#{i}").render()) for i in ("help-screen", "help-global")
             )
+            if help_screen is not screen:  # the overlay closed, the field's focus given back
+                app.pop_screen()
+                await settle(pilot)
+                if screen.focused is not focused:
+                    screen.set_focus(focused)
+                    await settle(pilot)
             for binding_id, binding in keys:
                 try:
-                    await base(pilot, cls)
+                    _, made = await base(pilot, cls, made)
                     step = PREPARE.get(binding.action)
                     if step is not None:
+                        made = None  # the key starts from base + this step: base is redone
                         await step(pilot)
                         await settle(pilot)
                     before = seen(app)
