@@ -79,35 +79,18 @@ def _busy(app: TcrmApp) -> bool:
     return any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers)
 
 
-def _pending(app: TcrmApp) -> bool:
-    """A worker not finished, or a message not handled yet by the app or any widget of
-    its screens (a bubbling message reaches a widget's parent one queue at a time)."""
-    if _busy(app) or app.message_queue_size:
-        return True
-    return any(
-        node.message_queue_size
-        for screen in app.screen_stack
-        for node in screen.walk_children(with_self=True)
-    )
-
-
 async def settle(pilot: Pilot[Any]) -> None:
-    """Until every worker has finished and what it posted back has been handled.
-
-    Each round waits for the workers, then for every message queued in the app and its
-    screen (``pilot.pause(0)``: no idle sleep, the screen refreshed); the app is settled
-    after two rounds in a row that leave no worker running and no message queued
-    anywhere. ``pilot.pause()`` would sleep 20 ms or more per round for the same."""
+    """Until every worker has finished and what it posted back has been handled."""
     app = pilot.app
     quiet_rounds = 0
-    for _ in range(5000):
+    for _ in range(400):
         await app.workers.wait_for_complete()
-        await pilot.pause(0)
-        if _pending(app):
+        await pilot.pause()
+        if _busy(app):
             quiet_rounds = 0
             continue
         quiet_rounds += 1
-        if quiet_rounds >= 2:
+        if quiet_rounds >= 3:
             return
     raise AssertionError("the app never settled")
 
@@ -153,13 +136,13 @@ async def type_into(pilot: Pilot[Any], selector: str, text: str, *, keys: bool =
     field = pilot.app.screen.query_one(selector, Input)
     field.focus()
     field.value = ""
-    await settle(pilot)
+    await pilot.pause()
     if text and keys:
         await pilot.press(*text)
     elif text:
         field.value = text
         field.cursor_position = len(text)
-    await settle(pilot)
+    await pilot.pause()
 
 
 def field_error(app: TcrmApp, name: str) -> str:
