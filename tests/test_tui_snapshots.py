@@ -20,24 +20,40 @@ from textual.widgets import Select
 
 from tcrm.tui.app import TcrmApp
 from tcrm.tui.widgets.board import CardList
+from tests.clitools import as_sample, copy_workspace
 from tests.test_tui_pilot import make_app, settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 45), id="160x45")]
 """Every snapshot at both: the smallest terminal tcrm supports, and a big one."""
 FIXED_DATE = "2026-11-01T10:00:00+01:00"
+SAMPLE_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Ann Tester",
+    "GIT_AUTHOR_EMAIL": "ann@example.com",
+    "GIT_COMMITTER_NAME": "Ann Tester",
+    "GIT_COMMITTER_EMAIL": "ann@example.com",
+}
+"""Who the sample's commits are by (``as_sample``): the amended commit keeps its id."""
 
 
-@pytest.fixture
-def ws(sample_ws: Path) -> Path:
-    """The sample workspace with its first commit at a fixed date (the card's history)."""
-    env = {**os.environ, "GIT_COMMITTER_DATE": FIXED_DATE}
+@pytest.fixture(scope="session")
+def _snapshot_template(_sample_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample workspace with its first commit at a fixed date (the card's history),
+    amended once per session: each test gets a copy."""
+    root = copy_workspace(_sample_template, tmp_path_factory.mktemp("snapshot-template") / "ws")
+    env = {**os.environ, **SAMPLE_IDENTITY, "GIT_COMMITTER_DATE": FIXED_DATE}
     subprocess.run(
-        ["git", "-C", str(sample_ws), "commit", "--amend", "--no-edit", "--date", FIXED_DATE],
+        ["git", "-C", str(root), "commit", "--amend", "--no-edit", "--date", FIXED_DATE],
         check=True,
         capture_output=True,
         env=env,
     )
-    return sample_ws
+    return root
+
+
+@pytest.fixture
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _snapshot_template: Path) -> Path:
+    """A copy of the snapshot template, with the sample's fixed clock and identity."""
+    return as_sample(monkeypatch, copy_workspace(_snapshot_template, tmp_path / "ws"))
 
 
 def snap(
