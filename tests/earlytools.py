@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from tests.clitools import ROOT, run
 
@@ -46,30 +47,18 @@ def tcrm(
     for var in ("FORCE_COLOR", "TTY_COMPATIBLE"):
         full.pop(var, None)
     full.update(EARLY_ARGS=json.dumps(args), EARLY_OUT=str(found), EARLY_WAY=way)
+    streams: dict[str, Any] = {"capture_output": True}
     if reader_gone:
         reader, writer = os.pipe()
         os.close(reader)
-        try:
-            done = subprocess.run(
-                [sys.executable, "-c", _RUN],
-                env=full,
-                cwd=cwd,
-                stdout=writer,
-                stderr=subprocess.PIPE,
-                text=True,
-                timeout=120,
-            )
-        finally:
-            os.close(writer)
-    else:
+        streams = {"stdout": writer, "stderr": subprocess.PIPE}
+    try:
         done = subprocess.run(
-            [sys.executable, "-c", _RUN],
-            env=full,
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=120,
+            [sys.executable, "-c", _RUN], env=full, cwd=cwd, text=True, timeout=120, **streams
         )
+    finally:
+        if reader_gone:
+            os.close(writer)
     assert "Traceback" not in done.stderr, done.stderr
     modules = set(json.loads(found.read_text(encoding="utf-8")))
     found.unlink()
