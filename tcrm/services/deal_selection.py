@@ -32,29 +32,21 @@ if TYPE_CHECKING:
     from decimal import Decimal
     from typing import Any, Protocol, TypeVar
 
+    from tcrm.model.flows import Staged
     from tcrm.store.where import Column, Where
 
-    class ListedDeal(Protocol):
-        """What the selection, the order and the rows read of a deal."""
+    class ListedDeal(Staged, Protocol):
+        """What the selection, the order and the rows read of a deal: what the order and
+        the probability read (``Staged``), and the cells."""
 
-        @property
-        def id(self) -> str: ...
         @property
         def title(self) -> str: ...
         @property
         def client(self) -> str: ...
         @property
-        def pipeline(self) -> str: ...
-        @property
-        def stage(self) -> str: ...
-        @property
-        def status(self) -> str: ...
-        @property
         def amount(self) -> Decimal | None: ...
         @property
         def currency(self) -> str | None: ...
-        @property
-        def probability(self) -> int | None: ...
         @property
         def close_date(self) -> date | None: ...
         @property
