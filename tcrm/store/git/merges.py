@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+from tcrm.store.git import ancestry
 from tcrm.store.git.repo import (
     _oid,
     _open,
@@ -20,23 +22,47 @@ from tcrm.store.git.repo import (
 
 
 def merge_bases(root: Path, a: str, b: str) -> list[str]:
-    from dulwich.graph import find_merge_base
-
+    """The best common ancestors of ``a`` and ``b`` (see ``ancestry``: not dulwich's)."""
     repo = _open(root)
     try:
-        return [s.decode() for s in find_merge_base(repo, [_oid(a.encode()), _oid(b.encode())])]
+        parents, stamp = graph_of(repo.object_store, repo.parents_provider())
+        return [s.decode() for s in ancestry.merge_bases(parents, stamp, a.encode(), b.encode())]
     finally:
         repo.close()
 
 
 def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
-    from dulwich.graph import can_fast_forward
-
+    """Whether ``ancestor`` is ``descendant`` or one of its ancestors (see ``ancestry``)."""
     repo = _open(root)
     try:
-        return bool(can_fast_forward(repo, _oid(ancestor.encode()), _oid(descendant.encode())))
+        parents, stamp = graph_of(repo.object_store, repo.parents_provider())
+        return ancestry.is_ancestor(parents, stamp, ancestor.encode(), descendant.encode())
     finally:
         repo.close()
+
+
+def graph_of(store: Any, provider: Any) -> tuple[ancestry.Parents, ancestry.Stamp]:
+    """A commit's parents (grafts and shallow commits as ``provider`` knows them) and its
+    commit time, read from ``store`` once per commit."""
+    from dulwich.objects import Commit
+
+    commits: dict[bytes, Commit] = {}
+
+    def commit(sha: bytes) -> Commit:
+        if sha not in commits:
+            obj = store[sha]
+            if not isinstance(obj, Commit):
+                raise KeyError(sha)
+            commits[sha] = obj
+        return commits[sha]
+
+    def parents(sha: bytes) -> list[bytes]:
+        return list(provider.get_parents(sha, commit=commit(sha)))
+
+    def stamp(sha: bytes) -> int:
+        return int(commit(sha).commit_time)
+
+    return parents, stamp
 
 
 def count_commits(root: Path, include: str, exclude: str | None) -> int:

@@ -7,14 +7,10 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from tcrm.errors import GitError, UsageError
 from tcrm.store.git.repo import ZERO, _oid, _ref
-
-if TYPE_CHECKING:
-    from dulwich.repo import BaseRepo
-
 
 # --- reading a pushed range (tcrm verify) ------------------------------------------------
 # git runs a pre-receive hook with the pushed objects in a quarantine directory
@@ -134,21 +130,15 @@ class Repository:
         return _range_commit(self._store[commit_id.encode()])
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
-        from dulwich.graph import can_fast_forward
+        """Whether ``ancestor`` is ``descendant`` or one of its ancestors, quarantine
+        included (see ``ancestry``: not dulwich's ``can_fast_forward``)."""
         from dulwich.repo import ParentsProvider
 
-        store = self._store
+        from tcrm.store.git import ancestry
+        from tcrm.store.git.merges import graph_of
 
-        class _Quarantined:  # the repository as can_fast_forward reads it, quarantine included
-            object_store = store
-
-            def parents_provider(self) -> ParentsProvider:
-                return ParentsProvider(store)
-
-        quarantined = cast("BaseRepo", _Quarantined())  # duck-typed: what it reads
-        return bool(
-            can_fast_forward(quarantined, _oid(ancestor.encode()), _oid(descendant.encode()))
-        )
+        parents, stamp = graph_of(self._store, ParentsProvider(self._store))
+        return ancestry.is_ancestor(parents, stamp, ancestor.encode(), descendant.encode())
 
     def files(self, commit_id: str | None) -> dict[str, str]:
         """``{path: blob id}`` of a commit's regular files (links and submodules left out:
