@@ -41,7 +41,7 @@ class Agenda:
     today: list[TaskItem]
     reminders: list[Reminder]
     rotting_deals: list[insights.Rotting]
-    clients_to_contact: list[insights.DueContact]
+    clients_to_contact: list[insights.DueContact[Client]]
     conflicts: list[OpenConflict] = field(default_factory=list)
     """Open merge conflicts (every one, whoever's): a sync left them for anyone to settle."""
 
