@@ -10,7 +10,7 @@ standard library only, on purpose (tests/test_startup.py holds the early path to
 from __future__ import annotations
 
 from tcrm.model.moments import as_utc
-from tcrm.model.value import Value
+from tcrm.model.value import Holding
 
 TYPE_CHECKING = False  # no typing at run time: a script's loop pays for it
 if TYPE_CHECKING:
@@ -44,23 +44,11 @@ if TYPE_CHECKING:
         @property
         def created(self) -> datetime | None: ...
 
-    from typing import Generic, TypeVar
+    from typing import TypeVar
 
     C = TypeVar("C", bound=Cadenced)
-
-    class _Row(Value, Generic[C]):
-        __slots__ = ()
-
 else:
     C = None
-
-    class _Row(Value):
-        """``_Row[C]`` is generic to type checkers only (no typing at run time)."""
-
-        __slots__ = ()
-
-        def __class_getitem__(cls, item: object) -> type:
-            return cls
 
 
 def counts_as_contact(activity: Contacting, mode: str = "both") -> bool:
@@ -88,7 +76,7 @@ def last_activity_by(
     return clients, deals
 
 
-class DueContact(_Row[C]):
+class DueContact(Holding[C]):
     """A client whose cadence has run out: when it was last contacted (``None``: never),
     how many days ago (``None``: never, and no creation date), and its cadence."""
 
