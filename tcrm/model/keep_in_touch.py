@@ -63,15 +63,18 @@ def counts_as_contact(activity: Contacting, mode: str = "both") -> bool:
 def last_activity_by(
     activities: Iterable[Contacting],
 ) -> tuple[dict[str, datetime], dict[str, datetime]]:
-    """The latest activity time per client id and per deal id."""
+    """The latest activity time per client id and per deal id. Times are compared as
+    instants (``as_utc``): a hand-written time without an offset beside one with an
+    offset is no error."""
     clients: dict[str, datetime] = {}
     deals: dict[str, datetime] = {}
     for activity in activities:
+        at = as_utc(activity.at)
         for client_id in activity.clients:
-            if client_id not in clients or activity.at > clients[client_id]:
+            if client_id not in clients or at > as_utc(clients[client_id]):
                 clients[client_id] = activity.at
         for deal_id in activity.deals:
-            if deal_id not in deals or activity.at > deals[deal_id]:
+            if deal_id not in deals or at > as_utc(deals[deal_id]):
                 deals[deal_id] = activity.at
     return clients, deals
 
