@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tcrm.errors import UsageError
+from tcrm.model import keep_in_touch
 from tcrm.model.records import Activity, Client
 from tcrm.model.satisfaction import satisfaction_by_client
 from tcrm.model.validate import ModelProblems, parse_record
@@ -241,3 +242,17 @@ def test_keeps_and_the_options_checked() -> None:
         client_selection.check_options(Choice(owner="zoe"), lists, ["ann"])
     with pytest.raises(UsageError, match=r"none configured in tcrm.yaml lists.sources"):
         client_selection.check_options(Choice(source="event"), lists, ["ann"])
+
+
+def test_a_time_without_an_offset_beside_one_with_an_offset_is_no_error() -> None:
+    """A hand-written activity time without an offset, for the same client as one with
+    an offset: compared as instants (``as_utc``), the later one is the last contact (this
+    raised TypeError, and ``tcrm client list`` crashed with a traceback)."""
+    naive = IndexedActivity("a1", "call", datetime(2026, 11, 1, 10), ["acme"])
+    aware = IndexedActivity("a2", "call", datetime(2026, 11, 2, 10, tzinfo=UTC), ["acme"])
+    for order in ([naive, aware], [aware, naive]):
+        last, _ = keep_in_touch.last_activity_by(order)
+        assert last == {"acme": aware.at}
+    client = IndexedClient("acme", "Acme", cadence_days=30)
+    [row] = client_selection.summaries([client], {}, [naive, aware], {}, NOW, "both")
+    assert (row.last_contact, row.contact_due) == (aware.at, False)
