@@ -5,6 +5,7 @@ models; the clock and the scores give the same rows over both (issue 23)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from tcrm.model.satisfaction import satisfaction_by_client
 from tcrm.model.validate import ModelProblems, parse_record
 from tcrm.services import client_selection
 from tcrm.services.client_selection import Choice, IndexedActivity, IndexedClient
+from tcrm.store import early_index
 
 
 def _spaced(values: list[str]) -> st.SearchStrategy[str]:
@@ -99,6 +101,25 @@ def test_a_client_row_is_read_as_the_model_reads_it(data: dict[str, object]) -> 
         return
     fields = IndexedClient.__match_args__
     assert {f: getattr(read, f) for f in fields} == {f: getattr(model, f) for f in fields}
+    assert client_selection.indexed_client(*slim_row(data)) == read
+
+
+def slim_row(data: dict[str, object]) -> tuple[str, str]:
+    """The client row the early path reads (``early_index.slim_rows``), from an index
+    holding ``data`` as its one valid client row."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE records (path, kind, id, ok, data)")
+    conn.execute(
+        "INSERT INTO records VALUES ('clients/c1.yaml', 'client', 'c1', 1, ?)", (json.dumps(data),)
+    )
+    [row] = early_index.slim_rows(conn, "client", client_selection.CLIENT_FIELDS, None)
+    conn.close()
+    return row
+
+
+def test_a_slim_row_holds_the_fields_read_with_a_value() -> None:
+    data = {"name": "Acme", "status": None, "tags": ["vip"], "notes": "long " * 100}
+    assert json.loads(slim_row(data)[1]) == {"name": "Acme", "tags": ["vip"]}
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])

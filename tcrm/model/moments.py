@@ -103,3 +103,13 @@ def day_of(moment: datetime, zone: str) -> date:
     from zoneinfo import ZoneInfo
 
     return as_utc(moment).astimezone(ZoneInfo(zone)).date()
+
+
+def local_now(zone: str, now: datetime | None) -> datetime:
+    """``now`` as an aware date-time in ``zone`` (a naive one is read there)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    if now is None:
+        return datetime.now(tz)
+    return now.astimezone(tz) if now.tzinfo else now.replace(tzinfo=tz)

@@ -14,14 +14,12 @@ rows). The standard library only, on purpose: the early path imports this module
 from __future__ import annotations
 
 import json
-import re
 
 from tcrm.errors import Field, UsageError
 from tcrm.model import keep_in_touch, satisfaction
-from tcrm.model.moments import parse_datetime
+from tcrm.model.moments import local_now, parse_datetime
 from tcrm.model.value import Holding, Value
 from tcrm.model.whitespace import optional_text, required_text
-from tcrm.services import status_counts
 from tcrm.store import early_index
 from tcrm.store.where import eq, like
 
@@ -218,6 +216,12 @@ class IndexedClient(Value):
 DIRECTIONS = ("in", "out")
 
 
+CLIENT_FIELDS = IndexedClient.__match_args__[1:]
+"""What is read of a client's row (``early_index.slim_rows``: the fields present and not
+null; to the model of a valid row the same as the whole data, since a missing optional
+field is ``None`` as a null one is, and a list or a required field is never null)."""
+
+
 class Mail(Value):
     """What the clock reads of filed mail: its direction (``in`` or ``out``)."""
 
@@ -259,16 +263,13 @@ def _texts(value: Any) -> list[str]:
     return [required_text(v) for v in value]
 
 
-_DIGITS = re.compile(r"[0-9]{1,9}")
-
-
 def _int(value: Any) -> int | None:
     """A whole number as the files write it (digits; the YAML reader keeps scalars as
     text); ``ValueError`` for one written another way pydantic reads (a sign, spaces,
     underscores, a fraction): the models'."""
     if value is None or type(value) is int:
         return value
-    if isinstance(value, str) and _DIGITS.fullmatch(value):
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
         return int(value)
     raise ValueError(value)
 
@@ -393,7 +394,8 @@ def from_index(
     try:
         surveyed = early_index.valid_rows(conn, "activity", SURVEYS)
         scores = satisfaction.satisfaction_by_client(indexed_activity(*r) for r in surveyed)
-        clients = [indexed_client(*r) for r in early_index.valid_rows(conn, "client", None)]
+        rows = early_index.slim_rows(conn, "client", CLIENT_FIELDS, None)
+        clients = [indexed_client(*r) for r in rows]
         clients = [c for c in clients if keeps(c, chosen, scores)]
         refs = contact_refs(clients)
         every = mail_counts != "both"  # else the latest activity of each client is enough
@@ -402,7 +404,7 @@ def from_index(
             indexed_activity(*r) for r in early_index.valid_rows(conn, "activity", touching)
         ]
         open_deals = early_index.counts(conn, "deal", "client", OPEN_DEALS)
-        at = status_counts.local_now(zone, now)
+        at = local_now(zone, now)
         return zone, summaries(clients, open_deals, activities, scores, at, mail_counts)
     except (ValueError, TypeError, KeyError):  # TypeError: naive and aware times compared
         return None
