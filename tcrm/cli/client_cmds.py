@@ -206,9 +206,6 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="minutes") if moment else None
 
 
-_day = day
-
-
 @client_app.command("show")
 def show(ctx: typer.Context, ref: Ref, as_json: AsJson = False) -> None:
     """Show the client card: contacts, deals, open tasks, latest activities."""
@@ -280,7 +277,7 @@ def _print_card(
         _line(label, value)
     for label, text in shown_fields(client, fields):
         _line(label, text)
-    contact = _day(card.last_contact, zone) or "never"
+    contact = day(card.last_contact, zone) or "never"
     if card.days_since_contact is not None:
         contact += f" ({_ago(card.days_since_contact)})"
     if card.contact_due:
@@ -289,7 +286,7 @@ def _print_card(
     found = card.satisfaction
     if found is not None:
         trend = "first answer" if found.previous is None else f"{found.trend} from {found.previous}"
-        _line("Satisfaction", f"{found.score}/10 ({trend}, {_day(found.at, zone)})")
+        _line("Satisfaction", f"{found.score}/10 ({trend}, {day(found.at, zone)})")
     if client.notes:
         _heading("Notes")
         out.print(client.notes, markup=False, highlight=False)
