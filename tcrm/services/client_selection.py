@@ -406,5 +406,5 @@ def from_index(
         open_deals = early_index.counts(conn, "deal", "client", OPEN_DEALS)
         at = local_now(zone, now)
         return zone, summaries(clients, open_deals, activities, scores, at, mail_counts)
-    except (ValueError, TypeError, KeyError):  # TypeError: naive and aware times compared
+    except (ValueError, TypeError, KeyError):  # a value the readers or the zone refuse
         return None
