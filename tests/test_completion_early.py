@@ -216,7 +216,7 @@ def test_stages_before_any_index_then_early(sample_ws: Path) -> None:
     (_, out, _), imported = both(sample_ws, env)
     assert out.split() == ["pilot", "proposal"] and "typer" in imported
     assert not (sample_ws / ".tcrm" / "index.sqlite").exists()
-    tcrm("launch", ("client", "list"), sample_ws)  # builds the index (keeps no settings)
+    tcrm("launch", ("search", "acme"), sample_ws)  # builds the index (keeps no settings)
     (_, again, _), imported = both(sample_ws, env)
     assert again == out and "typer" in imported  # keeps the settings in it
     (_, third, _), imported = both(sample_ws, env)

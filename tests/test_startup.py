@@ -363,6 +363,28 @@ def test_deal_list_piped_imports_no_framework(sample_ws: Path, tmp_path: Path) -
         assert imported(modules, stdlib) == [], args
 
 
+def test_client_list_piped_imports_no_framework(fresh_index: FreshIndex) -> None:
+    """With a fresh index, `tcrm client list` to a pipe answers before Typer, click,
+    pydantic, rich or any YAML library is imported, and imports no command module, nor
+    the models, nor the standard library's costly modules (tcrm.cli.early_path, issue 23)."""
+    runs = [
+        ("client", "list"),
+        ("client", "list", "--tag", "smb"),
+        ("client", "list", "--owner", "ann", "--status", "active", "nps:>=7"),
+        ("-w", str(fresh_index.root), "client", "list", "--source=referral"),
+    ]
+    for args in runs:
+        done, modules = fresh_index(*args)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("id\tname\tstatus\towner\t"), args
+        assert "tcrm.services.client_selection" in modules, args
+        assert imported(modules, EARLY_UNWANTED) == [], args
+        assert not [m for m in modules if m.startswith("tcrm.cli.") and "_cmds" in m]
+        assert not {"tcrm.model.records", "tcrm.store.git", "tcrm.store.workspace"} & modules
+        assert "tcrm.cli.render" not in modules  # only its plain half: tcrm.cli.plain_table
+        assert imported(modules, EARLY_STDLIB_UNWANTED) == [], args
+
+
 EARLY_STDLIB_UNWANTED = ("typing", "dataclasses", "inspect", "pathlib", "urllib", "subprocess")
 """The standard library's costly modules no early answer needs (issue 23): each is 10-40
 ms of process CPU on every prompt, TAB and scripted ``task list`` (``inspect`` comes

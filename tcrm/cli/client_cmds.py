@@ -10,13 +10,13 @@ from typing import Annotated, Any
 import typer
 
 from tcrm.cli import completion, render
+from tcrm.cli.client_table import CLIENT_COLUMNS, RIGHT, client_rows, day
 from tcrm.cli.editor import Assignments, CustomFields, edit_command
 from tcrm.cli.state import now as cli_now
 from tcrm.cli.state import workspace
 from tcrm.cli.terminal import out
 from tcrm.errors import UsageError
 from tcrm.model.fields import FieldDef, shown_fields
-from tcrm.model.insights import day_of
 from tcrm.model.money import money_text
 from tcrm.model.records import Client, Deal
 from tcrm.services import clients as service
@@ -170,42 +170,18 @@ def list_(
         now=cli_now(ctx),
     )
     if as_json:
-        from dataclasses import replace
-
         from tcrm.services.private import reveal
 
-        rows = [replace(row, client=reveal(ws, row.client)) for row in rows]
+        rows = [row.with_client(reveal(ws, row.client)) for row in rows]
         render.emit_json([_summary_json(row) for row in rows])
         return
-    zone = ws.settings.timezone
     render.table(
-        [
-            "Id",
-            "Name",
-            "Status",
-            "Owner",
-            "Tags",
-            render.Column("Open deals", "right"),
-            "Last contact",
-            "NPS",
-        ],
-        (
-            [
-                row.client.id,
-                row.client.name,
-                row.client.status,
-                row.client.owner,
-                ", ".join(row.client.tags),
-                row.open_deals,
-                _day(row.last_contact, zone) + (" (due)" if row.contact_due else ""),
-                _score(row.satisfaction),
-            ]
-            for row in rows
-        ),
+        [render.Column(h, "right") if h in RIGHT else h for h in CLIENT_COLUMNS],
+        client_rows(rows, ws.settings.timezone),
     )
 
 
-def _summary_json(row: service.ClientSummary) -> dict[str, Any]:
+def _summary_json(row: service.ClientSummary[Client]) -> dict[str, Any]:
     return {
         **render.record_json(row.client),
         "open_deals": row.open_deals,
@@ -213,14 +189,6 @@ def _summary_json(row: service.ClientSummary) -> dict[str, Any]:
         "contact_due": row.contact_due,
         "satisfaction": _satisfaction_json(row.satisfaction),
     }
-
-
-TRENDS = {"up": "↑", "down": "↓", "same": "=", "new": ""}
-
-
-def _score(found: Satisfaction | None) -> str:
-    """``9 ↑``: the latest survey score and its trend; empty when never surveyed."""
-    return f"{found.score} {TRENDS[found.trend]}".strip() if found else ""
 
 
 def _satisfaction_json(found: Satisfaction | None) -> dict[str, Any] | None:
@@ -236,10 +204,6 @@ def _satisfaction_json(found: Satisfaction | None) -> dict[str, Any] | None:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="minutes") if moment else None
-
-
-def _day(moment: datetime | None, zone: str) -> str:
-    return day_of(moment, zone).isoformat() if moment else ""
 
 
 @client_app.command("show")
@@ -313,7 +277,7 @@ def _print_card(
         _line(label, value)
     for label, text in shown_fields(client, fields):
         _line(label, text)
-    contact = _day(card.last_contact, zone) or "never"
+    contact = day(card.last_contact, zone) or "never"
     if card.days_since_contact is not None:
         contact += f" ({_ago(card.days_since_contact)})"
     if card.contact_due:
@@ -322,7 +286,7 @@ def _print_card(
     found = card.satisfaction
     if found is not None:
         trend = "first answer" if found.previous is None else f"{found.trend} from {found.previous}"
-        _line("Satisfaction", f"{found.score}/10 ({trend}, {_day(found.at, zone)})")
+        _line("Satisfaction", f"{found.score}/10 ({trend}, {day(found.at, zone)})")
     if client.notes:
         _heading("Notes")
         out.print(client.notes, markup=False, highlight=False)

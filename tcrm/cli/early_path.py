@@ -1,13 +1,14 @@
-"""Answers given before Typer is imported: ``tcrm status``, ``tcrm task list`` and
-``tcrm deal list`` piped, and shell completion.
+"""Answers given before Typer is imported: ``tcrm status``, ``tcrm task list``,
+``tcrm deal list`` and ``tcrm client list`` piped, and shell completion.
 
 A prompt runs ``tcrm status`` before each command line, a shell runs ``tcrm`` on each
-TAB, and scripts run ``tcrm task list`` and ``tcrm deal list`` in loops: importing
+TAB, and scripts run ``tcrm task list``, ``deal list`` and ``client list`` in loops: importing
 Typer, click, pydantic and rich alone takes ~0.2 s. So ``tcrm.cli.launch`` asks
 ``answer`` first. It answers only when it can answer exactly as the Typer command
 would, from a fresh local index (``tcrm.store.early_index``) and the same functions the
 commands use (``status_counts``, ``status_line``, ``completion``, ``task_selection``,
-``task_table``, ``deal_selection``, ``deal_table``, ``plain_table``); in every other
+``task_table``, ``deal_selection``, ``deal_table``, ``client_selection``,
+``client_table``, ``plain_table``); in every other
 case (a stale or missing index, an option it does not know, an error to report, a
 terminal on stdout) it returns ``None`` and the normal path runs, which also brings the
 index up to date. The standard library
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from typing import Any, TypeVar
 
+    from tcrm.services.client_selection import Asked as ClientsAsked
     from tcrm.services.deal_selection import Asked as DealsAsked
     from tcrm.services.task_selection import Asked
 
@@ -54,6 +56,9 @@ def answer(args: list[str]) -> int | None:
     if rest[:2] == ["deal", "list"]:
         dealt = deal_list_args(rest[2:])
         return None if dealt is None else deal_list(workspace, dealt)
+    if rest[:2] == ["client", "list"]:
+        listed = client_list_args(rest[2:])
+        return None if listed is None else client_list(workspace, listed)
     parsed = status_args(args)
     return None if parsed is None else status(*parsed)
 
@@ -220,6 +225,58 @@ def deal_list(workspace: str | None, asked: DealsAsked) -> int | None:
     if rows is None:
         return None
     plain_table.write(DEAL_COLUMNS, plain_table.cells(deal_rows(rows)))
+    return 0
+
+
+CLIENT_LIST_VALUES = {
+    "--tag": "tag",
+    "--owner": "owner",
+    "--source": "source",
+    "--status": "status",
+}
+"""The options of ``tcrm client list`` answered here (all take a value), by the name of
+the Typer command's parameter (tests/test_client_list_early.py holds the table to the
+command's declaration); ``nps:`` filter terms are answered too. ``--search`` (which
+reads the whole file as the model writes it), ``--json``, ``--help`` and other filter
+terms are left to the normal path."""
+
+
+def client_list_args(args: list[str]) -> ClientsAsked | None:
+    """What ``tcrm client list ARGS`` asks, when every word is an option of the table
+    above (each given once, its value not empty nor starting with ``-``) or an ``nps:``
+    term; ``None`` for anything else."""
+    terms = [a for a in args if a[:4].lower() == "nps:"]
+    given = options([a for a in args if a[:4].lower() != "nps:"], {}, CLIENT_LIST_VALUES)
+    if given is None:
+        return None
+    from tcrm.services.client_selection import Asked as ClientsAsked
+
+    return ClientsAsked(
+        tag=_value(given.get("tag")),
+        owner=_value(given.get("owner")),
+        source=_value(given.get("source")),
+        status=_value(given.get("status")),
+        filters=terms,
+    )
+
+
+def client_list(workspace: str | None, asked: ClientsAsked) -> int | None:
+    """``tcrm client list`` to a pipe, from a fresh index; ``None`` (the normal path) for
+    a terminal, outside a workspace, or whatever ``client_selection.from_index`` leaves."""
+    from tcrm.cli import plain_table
+    from tcrm.cli.client_table import CLIENT_COLUMNS, client_rows
+    from tcrm.services import client_selection
+
+    root = table_root(workspace)
+    if root is None:
+        return None
+    found = from_fresh_index(
+        root, lambda conn, kept, now: client_selection.from_index(conn, kept, now, asked)
+    )
+    if found is None:
+        return None
+    zone, rows = found
+    plain_table.write(CLIENT_COLUMNS, plain_table.cells(client_rows(rows, zone)))
     return 0
 
 

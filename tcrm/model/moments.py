@@ -91,3 +91,25 @@ def parse_offset(text: str) -> timedelta:
 def check_offset(value: Any) -> str:
     parse_offset(value)
     return str(value).strip().lower()
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware moment; a naive one (hand-written) is read in this machine's zone."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=None).astimezone()
+
+
+def day_of(moment: datetime, zone: str) -> date:
+    """The calendar day of ``moment`` in time zone ``zone``."""
+    from zoneinfo import ZoneInfo
+
+    return as_utc(moment).astimezone(ZoneInfo(zone)).date()
+
+
+def local_now(zone: str, now: datetime | None) -> datetime:
+    """``now`` as an aware date-time in ``zone`` (a naive one is read there)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    if now is None:
+        return datetime.now(tz)
+    return now.astimezone(tz) if now.tzinfo else now.replace(tzinfo=tz)

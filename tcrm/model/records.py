@@ -13,6 +13,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from tcrm.model import satisfaction
+from tcrm.model.moments import as_utc as as_utc  # here too: its callers import it here
 from tcrm.model.types import (
     Amount,
     Currency,
@@ -31,7 +33,7 @@ from tcrm.model.types import (
 
 RecordIds = list[RecordId]
 
-SURVEY_KIND = "survey"
+SURVEY_KIND = satisfaction.SURVEY_KIND
 """The activity kind of a satisfaction survey's answer (always allowed; it has a score)."""
 
 # Every model here sets ``defer_build``: pydantic builds a validator on first use, so a
@@ -227,11 +229,6 @@ def entered_stage_at(deal: Deal) -> datetime | None:
         if change.stage == deal.stage and change.status in (None, "open"):
             return change.at
     return deal.stage_history[-1].at if deal.stage_history else deal.created
-
-
-def as_utc(moment: datetime) -> datetime:
-    """An aware moment; a naive one (hand-written) is read in this machine's zone."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=None).astimezone()
 
 
 class Task(Record):

@@ -62,3 +62,26 @@ class Ordered(Value):
     def __ge__(self, other: object) -> bool:
         theirs = self._other(other)
         return NotImplemented if theirs is None else self._fields() >= theirs
+
+
+TYPE_CHECKING = False  # typing is not imported at run time (see above)
+if TYPE_CHECKING:
+    from typing import Generic, TypeVar
+
+    T = TypeVar("T")
+
+    class Holding(Value, Generic[T]):
+        """A ``Value`` holding a record of type ``T`` (``Holding[Client]``)."""
+
+        __slots__ = ()
+
+else:
+
+    class Holding(Value):
+        """A ``Value`` holding a record: ``Holding[T]`` is generic to type checkers only,
+        the class itself at run time (``typing.Generic`` is not imported)."""
+
+        __slots__ = ()
+
+        def __class_getitem__(cls, item: object) -> type:
+            return cls

@@ -20,7 +20,7 @@ from tcrm.model import insights
 from tcrm.model.records import SURVEY_KIND, Activity, Client, Deal, Record, Task
 from tcrm.model.types import slugify
 from tcrm.model.words import plural
-from tcrm.services import hooks, routing, surveys
+from tcrm.services import client_selection, hooks, routing, surveys
 from tcrm.services.mail_threads import CARD_THREADS, MailThread, mail_threads
 from tcrm.services.query import apply_filters, parse_filters
 from tcrm.services.records import (
@@ -39,6 +39,7 @@ from tcrm.services.records import (
     set_fields,
     updated,
 )
+from tcrm.store import early_index
 from tcrm.store.where import among, eq
 from tcrm.store.workspace import Workspace
 
@@ -211,14 +212,6 @@ def duplicate_of(candidate: Client, clients: Iterable[Client]) -> tuple[Client, 
     return None
 
 
-def _choice(field: str, value: str | None, allowed: Sequence[str], what: str) -> None:
-    if value is not None and value not in allowed:
-        choices = ", ".join(allowed) if allowed else f"none configured in tcrm.yaml lists.{what}"
-        raise UsageError(
-            Field(field), f" {value!r} is not one of the {what.replace('_', ' ')} ({choices})"
-        )
-
-
 # --- add -------------------------------------------------------------------------------
 
 
@@ -312,16 +305,8 @@ def _clients(ws: Workspace) -> list[Client]:
 # --- list and show ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ClientSummary:
-    """A row of ``client list``: the client and what the other records say about it."""
-
-    client: Client
-    open_deals: int
-    last_contact: datetime | None
-    contact_due: bool
-    satisfaction: surveys.Satisfaction | None = None
-    """The latest survey score and its trend (``None``: never surveyed)."""
+ClientSummary = client_selection.Summary
+"""A row of ``client list``: the client and what the other records say about it."""
 
 
 def list_clients(
@@ -334,16 +319,14 @@ def list_clients(
     search: str | None = None,
     filters: Sequence[str] = (),
     now: datetime | None = None,
-) -> list[ClientSummary]:
-    """``tcrm client list``: clients matching every option and filter term, by id."""
+) -> list[ClientSummary[Client]]:
+    """``tcrm client list``: clients matching every option and filter term, by id (the
+    selection and the rows are ``client_selection``'s, which the early path calls too)."""
     now = local_now(ws, now)
-    lists = ws.settings.lists
-    _choice("tag", tag, lists.tags, "tags")
-    _choice("source", source, lists.sources, "sources")
-    _choice("status", status, lists.client_statuses, "client_statuses")
-    if owner is not None and ws.settings.team:
-        _choice("owner", owner, [m.id for m in ws.settings.team], "team members")
     filters, nps_terms = surveys.split_nps_filters(filters)
+    chosen = client_selection.Choice(tag, owner, source, status, nps_terms)
+    team = [m.id for m in ws.settings.team]
+    client_selection.check_options(chosen, client_selection.lists_of(ws.settings), team)
     compiled = parse_filters(
         filters, Client, now, ws.settings.date_order, ws.settings.fields.of(Client.KIND)
     )
@@ -351,28 +334,22 @@ def list_clients(
     clients = [
         c
         for c in _clients(ws)
-        if (tag is None or tag in c.tags)
-        and (owner is None or c.owner == owner)
-        and (source is None or c.source == source)
-        and (status is None or c.status == status)
+        if client_selection.keeps(c, chosen, scores)
         and (not search or search.casefold() in _text(c.to_data()).casefold())
-        and (not nps_terms or surveys.nps_fits(_score(scores.get(c.id)), nps_terms))
     ]
     clients = [c for c in apply_filters(clients, compiled) if isinstance(c, Client)]
     open_deals = _open_deals_by_client(ws)
-    activities = contact_activities(ws, [f"client:{c.id}" for c in clients])
     counts = ws.settings.mail.counts_as_contact
-    contacts = [a for a in activities if insights.counts_as_contact(a, counts)]
-    last, _ = insights.last_activity_by(contacts)
-    due = {d.client.id for d in insights.clients_to_contact(clients, contacts, now)}
-    return [
-        ClientSummary(c, open_deals.get(c.id, 0), last.get(c.id), c.id in due, scores.get(c.id))
-        for c in clients
-    ]
+    activities = contact_activities(ws, client_selection.contact_refs(clients))
+    if ws.index() is not None:  # what the early path of `client list` reads of the settings
+        early_index.remember_settings(ws.root, lambda: _early_summary(ws))
+    return client_selection.summaries(clients, open_deals, activities, scores, now, counts)
 
 
-def _score(found: surveys.Satisfaction | None) -> int | None:
-    return found.score if found else None
+def _early_summary(ws: Workspace) -> dict[str, object]:
+    from tcrm.services.planner import early_summary  # imported once per settings change
+
+    return early_summary(ws)
 
 
 def _text(value: Any) -> str:
@@ -395,7 +372,7 @@ def _open_deals_by_client(ws: Workspace) -> dict[str, int]:
     index = ws.index()
     if index is not None:
         note_unreadable(ws, "deal")
-        return index.counts("deal", "client", eq("status", "open"))
+        return index.counts("deal", "client", client_selection.OPEN_DEALS)
     out: dict[str, int] = {}
     for deal in _deals(ws):
         if deal.status == "open":

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from tcrm.errors import Field, UsageError
 from tcrm.model.insights import DueContact
+from tcrm.model.records import Client
 from tcrm.reports import Inputs, Report, compute
 from tcrm.reports.forecast import Bucket, Forecast
 from tcrm.reports.kpi import Kpi, MemberKpi
@@ -51,7 +52,7 @@ class Dashboard:
     pipelines: list[PipelineReport]
     """``pipeline NAME --owner MEMBER`` for every pipeline, in tcrm.yaml's order."""
     overdue_tasks: int
-    clients_due: list[DueContact]
+    clients_due: list[DueContact[Client]]
     trend: list[tuple[date, int]] = field(default_factory=list)
 
     def kpi(self, span: str) -> MemberKpi | None:

@@ -16,7 +16,7 @@ from tcrm.model import insights
 from tcrm.model.due import Reminder, TaskItem, is_overdue, reminders_of
 from tcrm.model.flows import flows_of
 from tcrm.model.records import Client, Deal
-from tcrm.services import hooks, status_counts
+from tcrm.services import client_selection, hooks, status_counts
 from tcrm.services.completion_values import completion_values
 from tcrm.services.conflicts import OpenConflict, open_conflicts, settings_conflicts
 from tcrm.services.records import candidates, contact_activities, local_now
@@ -41,7 +41,7 @@ class Agenda:
     today: list[TaskItem]
     reminders: list[Reminder]
     rotting_deals: list[insights.Rotting]
-    clients_to_contact: list[insights.DueContact]
+    clients_to_contact: list[insights.DueContact[Client]]
     conflicts: list[OpenConflict] = field(default_factory=list)
     """Open merge conflicts (every one, whoever's): a sync left them for anyone to settle."""
 
@@ -109,12 +109,16 @@ def early_summary(ws: Workspace) -> dict[str, Any]:
     """What the early paths ask of the settings, read again from ``tcrm.yaml`` now (the
     caller checks the file stood still): the zones, the conflicts it holds, and what
     completion offers (stages, members, activity kinds), and what ``deal list`` reads
-    (the pipelines' order and probabilities, the workspace's currency)."""
+    (the pipelines' order and probabilities, the workspace's currency), and what
+    ``client list`` reads (the lists its options are checked against, which mail counts
+    as contact)."""
     settings = ws.load_settings()
     return {
         **status_counts.zones_of(settings),
         "pipelines": flows_of(settings),
         "currency": settings.currency,
+        "client_lists": client_selection.lists_of(settings),
+        "mail_counts": settings.mail.counts_as_contact,
         "conflicts": len(settings_conflicts(ws)),
         **completion_values(settings),
     }

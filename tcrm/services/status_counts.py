@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from tcrm.model.due import ZONE_MARGIN, item, reminders_of, sort_key
 from tcrm.model.moments import check_offset, parse_date_or_datetime, parse_datetime
+from tcrm.model.moments import local_now as local_now  # here too: its callers import it here
 from tcrm.model.value import Value
 from tcrm.model.whitespace import SPACES as SPACES  # re-exported: what the models strip
 from tcrm.model.whitespace import optional_text, required_text
@@ -179,14 +179,6 @@ def indexed_task(record_id: str, data: str) -> IndexedTask:
         clients=_texts(raw.get("clients", [])),
         deals=_texts(raw.get("deals", [])),
     )
-
-
-def local_now(zone: str, now: datetime | None) -> datetime:
-    """``now`` as an aware date-time in ``zone`` (a naive one is read there)."""
-    tz = ZoneInfo(zone)
-    if now is None:
-        return datetime.now(tz)
-    return now.astimezone(tz) if now.tzinfo else now.replace(tzinfo=tz)
 
 
 def kept_zones(settings: Mapping[str, Any]) -> Zones | None:

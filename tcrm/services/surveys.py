@@ -2,18 +2,21 @@
 score from 0 to 10, and each client's latest score and its trend.
 
 A survey about a deal or a contact counts for the client it belongs to, as every
-activity does. The trend compares a client's latest score with the one before it.
+activity does. The scores and their trends are ``tcrm.model.satisfaction``'s (the early
+path of ``tcrm client list`` reads them too), named here as well.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from tcrm.errors import Field, UsageError
 from tcrm.model.records import SURVEY_KIND, Activity
+from tcrm.model.satisfaction import NPS_FILTER as NPS_FILTER
+from tcrm.model.satisfaction import Satisfaction as Satisfaction
+from tcrm.model.satisfaction import nps_fits as nps_fits
+from tcrm.model.satisfaction import satisfaction_by_client as satisfaction_by_client
+from tcrm.model.satisfaction import split_nps_filters as split_nps_filters
 from tcrm.services import hooks
 from tcrm.services.activities import current_member, resolve_links
 from tcrm.services.records import build, candidates, ensure_valid, local_now
@@ -21,25 +24,6 @@ from tcrm.store.where import like
 from tcrm.store.workspace import Workspace
 
 DEFAULT_QUESTION = "How likely are you to recommend us to a friend or colleague?"
-NPS_FILTER = re.compile(r"^nps:(<=|>=|<|>|=)?\s*(\d{1,2})$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Satisfaction:
-    """A client's latest survey score, the one before it, and when it was given."""
-
-    score: int
-    at: datetime
-    previous: int | None = None
-
-    @property
-    def trend(self) -> str:
-        """``up``, ``down``, ``same``, or ``new`` (a first answer)."""
-        if self.previous is None:
-            return "new"
-        if self.score == self.previous:
-            return "same"
-        return "up" if self.score > self.previous else "down"
 
 
 def log_survey(
@@ -93,57 +77,3 @@ def surveys(ws: Workspace) -> list[Activity]:
 def client_satisfaction(ws: Workspace) -> dict[str, Satisfaction]:
     """Per client id, its latest score and trend."""
     return satisfaction_by_client(surveys(ws))
-
-
-def satisfaction_by_client(answers: Iterable[Activity]) -> dict[str, Satisfaction]:
-    """Per client, the latest score and the one before it (by time, then id)."""
-    by_client: dict[str, list[Activity]] = {}
-    for answer in answers:
-        if answer.kind != SURVEY_KIND or answer.score is None:
-            continue
-        for client in answer.clients:
-            by_client.setdefault(client, []).append(answer)
-    out: dict[str, Satisfaction] = {}
-    for client, found in by_client.items():
-        found.sort(key=lambda a: (_instant(a.at), a.id))
-        last = found[-1]
-        previous = found[-2].score if len(found) > 1 else None
-        assert last.score is not None
-        out[client] = Satisfaction(last.score, last.at, previous)
-    return out
-
-
-def _instant(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.astimezone()
-
-
-def split_nps_filters(filters: Sequence[str]) -> tuple[list[str], list[tuple[str, int]]]:
-    """``nps:<7``-style terms (``<``, ``<=``, ``>``, ``>=``, ``=``) apart from the others."""
-    rest: list[str] = []
-    terms: list[tuple[str, int]] = []
-    for text in filters:
-        if not text.lower().startswith("nps:"):
-            rest.append(text)
-            continue
-        found = NPS_FILTER.match(text.strip())
-        if found is None or int(found.group(2)) > 10:
-            raise UsageError(
-                f"filter {text!r}: give a score from 0 to 10, e.g. nps:<7, nps:>=9 or nps:10"
-            )
-        terms.append((found.group(1) or "=", int(found.group(2))))
-    return rest, terms
-
-
-def nps_fits(score: int | None, terms: Sequence[tuple[str, int]]) -> bool:
-    """Whether a latest score passes every ``nps:`` term (a client never surveyed passes
-    none)."""
-    if score is None:
-        return not terms
-    checks = {
-        "<": score.__lt__,
-        "<=": score.__le__,
-        ">": score.__gt__,
-        ">=": score.__ge__,
-        "=": score.__eq__,
-    }
-    return all(checks[op](value) for op, value in terms)

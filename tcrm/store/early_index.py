@@ -23,14 +23,14 @@ from tcrm import __version__
 from tcrm.store import early
 from tcrm.store.gitcli import parse_status
 from tcrm.store.listing import kind_of
+from tcrm.store.where import Where
 
 TYPE_CHECKING = False  # no typing at run time: ~25 ms of each prompt's start-up
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from typing import Any
 
     from tcrm.store.lock import StrPath
-    from tcrm.store.where import Where
 
 Connection = sqlite3.Connection
 """The index's connection, for the services' type hints (they import no sqlite3)."""
@@ -42,7 +42,7 @@ RACY_NS = 2_000_000_000
 """A stat this recent may not move on the next change (``tcrm.store.index.RACY_NS``)."""
 SETTINGS_KEY = "early_settings"
 """The ``meta`` row holding what the settings say (``remember_settings``)."""
-SETTINGS_FORMAT = 2
+SETTINGS_FORMAT = 3
 """Bump when what ``remember_settings`` keeps changes: a row of another format is
 neither read nor kept."""
 
@@ -217,6 +217,22 @@ def valid_rows(conn: sqlite3.Connection, kind: str, where: Where | None) -> list
     return list(conn.execute(f"{sql} AND {where.sql} ORDER BY id, path", (kind, *where.params)))
 
 
+def slim_rows(
+    conn: sqlite3.Connection, kind: str, fields: Iterable[str], where: Where | None
+) -> list[tuple[str, str]]:
+    """``valid_rows``, each row's data holding only the top-level ``fields`` it has with
+    a value other than null (SQLite picks them out: reading a whole client's JSON in
+    Python costs more than the rest of its row). ``ValueError`` when SQLite cannot."""
+    picked = ", ".join(f"'{name}', data -> '$.{name}'" for name in fields)
+    slim = f"SELECT id, json_patch('{{}}', json_object({picked})) FROM records"
+    sql = f"{slim} WHERE kind = ? AND ok = 1"
+    cond, params = (f" AND {where.sql}", where.params) if where else ("", ())
+    try:
+        return list(conn.execute(f"{sql}{cond} ORDER BY id, path", (kind, *params)))
+    except sqlite3.Error as exc:
+        raise ValueError(str(exc)) from None
+
+
 def task_rows(conn: sqlite3.Connection, where: Where | None) -> list[tuple[str, str]]:
     """``(id, data)`` of the valid task rows matching ``where`` (all with ``None``), in
     id order."""
@@ -248,3 +264,26 @@ def ids_where(conn: sqlite3.Connection, kind: str, where: Where) -> list[str]:
     """The ids of the valid rows of ``kind`` matching ``where``, in id order."""
     sql = f"SELECT id FROM records WHERE kind = ? AND ok = 1 AND {where.sql} ORDER BY id"
     return [record_id for (record_id,) in conn.execute(sql, (kind, *where.params))]
+
+
+def counts(conn: sqlite3.Connection, kind: str, column: str, where: Where | None) -> dict[str, int]:
+    """How many valid records of ``kind`` have each value of a query column (``column``
+    one of ``where.COLUMN_NAMES``: the caller's, never a record's)."""
+    cond, params = (f" AND {where.sql}", where.params) if where else ("", ())
+    sql = (
+        f"SELECT {column}, COUNT(*) FROM records WHERE kind = ? AND ok = 1{cond} GROUP BY {column}"
+    )
+    return dict(conn.execute(sql, (kind, *params)))
+
+
+def naming(refs: Iterable[str]) -> Where:
+    """The records naming any of ``refs`` (``client:acme``, ``deal:x``)."""
+    sub = "path IN (SELECT path FROM refs WHERE ref IN (SELECT value FROM json_each(?)))"
+    return Where(sub, (json.dumps(sorted(set(refs))),))
+
+
+def latest_naming(refs: Iterable[str]) -> Where:
+    """For each of ``refs``, the valid activity naming it that happened last (the
+    ``touched`` table, ``tcrm.store.index``)."""
+    sub = "path IN (SELECT t.path FROM json_each(?) q JOIN touched t ON t.ref = q.value)"
+    return Where(sub, (json.dumps(sorted(set(refs))),))

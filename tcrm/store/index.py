@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from tcrm import __version__
 from tcrm.model.records import RECORD_TYPES, Record
 from tcrm.model.validate import parse_record
-from tcrm.store import early, links, parallel
+from tcrm.store import early, early_index, links, parallel
 from tcrm.store.early_index import SCHEMA
 from tcrm.store.gitcli import (
     GitView,
@@ -555,8 +555,7 @@ class Index:
 
     def linked(self, kind: str, refs: Iterable[str], where: Where | None = None) -> list[Record]:
         """The valid records of ``kind`` naming any of ``refs`` (``client:acme``, ``deal:x``)."""
-        sub = "path IN (SELECT path FROM refs WHERE ref IN (SELECT value FROM json_each(?)))"
-        naming = Where(sub, (json.dumps(sorted(set(refs))),))
+        naming = early_index.naming(refs)
         return self.records(kind, naming & where if where else naming)
 
     def dangling(self) -> list[str]:
@@ -570,9 +569,7 @@ class Index:
 
     def latest_activities(self, refs: Iterable[str]) -> list[Record]:
         """For each of ``refs``, the valid activity naming it that happened last."""
-        sub = """path IN (
-            SELECT t.path FROM json_each(?) q JOIN touched t ON t.ref = q.value)"""
-        return self.records("activity", Where(sub, (json.dumps(sorted(set(refs))),)))
+        return self.records("activity", early_index.latest_naming(refs))
 
     @_serialised
     def revisions(self, paths: Iterable[str]) -> dict[str, Revision] | None:
@@ -636,12 +633,7 @@ class Index:
     def counts(self, kind: str, column: str, where: Where | None = None) -> dict[str, int]:
         """How many valid records of ``kind`` have each value of a query column."""
         assert column in COLUMNS, column
-        cond, params = (f" AND {where.sql}", where.params) if where else ("", ())
-        sql = (
-            f"SELECT {column}, COUNT(*) FROM records WHERE kind = ? AND ok = 1"
-            f"{cond} GROUP BY {column}"
-        )
-        return dict(self.conn.execute(sql, (kind, *params)))
+        return early_index.counts(self.conn, kind, column, where)
 
     @_serialised
     def broken(self, kind: str) -> list[tuple[str, str]]:
