@@ -2,7 +2,7 @@
 # Proves the floors in pyproject.toml: installs every runtime dependency at the version
 # constraints-min.txt pins (the lowest each range admits) in a fresh venv and runs the
 # tests that exercise exactly what each floor is for, plus a short end-to-end smoke.
-# .ci/run runs it after the main suite (about a minute on 2 cores, install included).
+# .ci/run runs it beside the main suite (about a minute on 2 cores, install included).
 #
 #   bash scripts/check_min_versions.sh [VENV_DIR]     (default: a temporary directory)
 #
