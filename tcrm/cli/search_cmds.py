@@ -16,7 +16,7 @@ from tcrm.model import when
 from tcrm.services import search as service
 from tcrm.services.query import HELP as FILTERS_HELP
 
-DEFAULT_LIMIT = 50
+DEFAULT_LIMIT = search_table.DEFAULT_LIMIT
 
 
 def _kinds(incomplete: str) -> list[str]:

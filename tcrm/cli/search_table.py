@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from tcrm.cli.render import Role
     from tcrm.services.search_selection import SearchResult
 
+DEFAULT_LIMIT = 50
+"""How many hits ``tcrm search`` shows without ``--limit``."""
+
 SEARCH_COLUMNS = ["Kind", "Id", "Name", "Field", "Match"]
 ROLES: dict[str, Role] = {"Field": "extra", "Match": "text"}
 """What a column gives up on a narrow terminal (``tcrm.cli.render.Role``), by header."""
