@@ -279,6 +279,7 @@ def test_the_early_answer_is_the_commands(generated: Path, tmp_path: Path) -> No
     note of a cut, no match at all), without Typer, pydantic, rich or a YAML library."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
+    notes = []
     for cwd, args in [
         (generated, ("search", "acme", "--limit", "2")),
         (generated, ("search", "nothing-like-this")),
@@ -286,7 +287,10 @@ def test_the_early_answer_is_the_commands(generated: Path, tmp_path: Path) -> No
     ]:
         (code, out, err), imported = both(cwd, *args, TCRM_WORKSPACE="")
         assert code == 0 and imported == [], ("the early path was not taken", args)
+        notes.append(err)
     assert out.startswith("kind\tid\tname\tfield\tmatch\ncontact\tzz-unicode\t")
+    assert notes[0].startswith("Showing the best 2 of ") and notes[2] == ""
+    assert notes[1] == "No matches for 'nothing-like-this'.\n"
 
 
 def test_the_hostile_records_are_found_and_shown_safely(generated: Path) -> None:
