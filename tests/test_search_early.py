@@ -26,6 +26,7 @@ from tcrm.cli import main as cli_main
 from tcrm.cli.search_cmds import search as search_command
 from tcrm.cli.search_table import DEFAULT_LIMIT
 from tcrm.model.armor import ARMOR_BEGIN, ARMOR_END
+from tcrm.store import early, links
 from tests.clitools import ROOT, as_sample, git, run
 from tests.earlytools import _as_in, heavy, settle, tcrm, typer_here
 
@@ -219,6 +220,10 @@ def sample(_sample: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # --- the options: held to the Typer command ---------------------------------------------
 
 
+def test_the_links_looked_for_are_the_stores() -> None:
+    assert early.GUARDED == links.GUARDED
+
+
 def test_the_option_table_is_the_commands() -> None:
     """Every option the early path reads is the Typer command's, by the same parameter,
     taking one value; what it leaves to the normal path is named here."""
@@ -331,17 +336,14 @@ def test_on_a_generated_workspace_the_answers_are_the_commands(generated: Path) 
 
 @pytest.mark.usefixtures("typer_built_once")
 def test_on_the_sample_workspace_the_answers_are_the_commands(sample: Path) -> None:
-    """The sample has kb pages: a search that could find one steps aside; one of other
-    kinds is answered early; both give the Typer command's bytes."""
-    answered = stepped = 0
-    for text in ("acme", "müller", "a", "proposal", "+49", "Onboarding", "zzz"):
-        for options in [(), ("-k", "kb"), ("-k", "client", "-k", "deal"), ("--kind", "task")]:
-            early = same_both_ways("search", text, *options)
-            wants_kb = not options or "kb" in options
-            assert early != wants_kb, (text, options)
-            answered += early
-            stepped += not early
-    assert answered and stepped
+    """The sample has kb pages (files the index does not hold): found early as the
+    command finds them, with every kind and with ``--kind kb``."""
+    kb_found = 0
+    for text in ("acme", "müller", "a", "proposal", "+49", "Onboarding", "zzz", "objection"):
+        for options in [(), ("-k", "kb"), ("-k", "client", "-k", "deal"), ("--limit", "0")]:
+            assert same_both_ways("search", text, *options), (text, options)
+            kb_found += "\nkb\t" in early_answer("search", text, *options)[1]
+    assert kb_found
 
 
 # --- the normal path: whenever the early one cannot be sure -----------------------------
@@ -428,16 +430,33 @@ def test_a_broken_file_is_warned_of_by_the_command(edited: Path, kind: str) -> N
     assert same_both_ways("search", "acme", "-k", other)
 
 
-def test_kb_pages_are_left_to_the_command(edited: Path) -> None:
-    """A kb folder (or a link anywhere tcrm refuses to follow): a search that could find
-    a page steps aside."""
-    (edited / "kb").mkdir()
-    (edited / "kb" / "acme.md").write_text("# Acme playbook\n")
-    _, out, _ = stepped_aside(edited, "search", "acme")
-    assert "kb\tacme.md\tAcme playbook" in out
-    assert same_both_ways("search", "acme", "-k", "client")
-    shutil.rmtree(edited / "kb")
-    (edited / "kb").symlink_to(edited / "clients")
+def test_kb_pages_are_found_as_the_command_finds_them(edited: Path) -> None:
+    """Pages are read each time, as the command reads them: an edit is seen at once;
+    hidden files, other files, folders, pages not in UTF-8 are skipped both ways; a page
+    or a kb folder that is a link steps aside (the command warns of it)."""
+    kb = edited / "kb"
+    kb.mkdir()
+    (kb / "acme.md").write_text("# Acme playbook\n\nCall acme on Mondays.\n")
+    (kb / "notes-on-acme.md").write_text("No heading, acme inside\n")
+    (kb / ".hidden-acme.md").write_text("# Hidden acme\n")
+    (kb / "acme.txt").write_text("# Not a page, acme\n")
+    (kb / "latin1-acme.md").write_bytes("# Caf\xe9 acme\n".encode("latin-1"))
+    (kb / "folder-acme.md").mkdir()
+    assert same_both_ways("search", "acme", "--limit", "0")
+    out = early_answer("search", "acme", "--limit", "0")[1]
+    assert "kb\tacme.md\tAcme playbook\ttitle\tAcme playbook\n" in out
+    assert "kb\tnotes-on-acme.md\tNotes on acme\ttitle\tNotes on acme\n" in out
+    for skipped in ("hidden", "acme.txt", "latin1", "folder-acme"):
+        assert skipped not in out, skipped
+    (kb / "linked-acme.md").symlink_to(kb / "acme.md")  # the command warns of it
+    _, out, err = stepped_aside(edited, "search", "acme", "-k", "task")
+    assert "kb/linked-acme.md" in err and "linked" not in out
+    (kb / "linked-acme.md").unlink()
+    (kb / "acme.md").write_text("# Zanzibar playbook\n")
+    assert same_both_ways("search", "Zanzibar", "-k", "kb")
+    assert "kb\tacme.md\tZanzibar playbook" in early_answer("search", "zanzibar")[1]
+    shutil.rmtree(kb)
+    kb.symlink_to(edited / "clients")
     stepped_aside(edited, "search", "acme", "-k", "client")
 
 

@@ -326,28 +326,32 @@ def search_args(args: list[str]) -> tuple[str, list[str], int] | None:
 
 
 def search(workspace: str | None, text: str, kinds: list[str], limit: int) -> int | None:
-    """``tcrm search`` to a pipe, from a fresh index; ``None`` (the normal path) for a
-    terminal, outside a workspace, when a kb page could match (the pages are files the
-    index does not hold), a note due on a terminal's stderr, or whatever
+    """``tcrm search`` to a pipe, from a fresh index and the kb pages (files the index
+    does not hold, read as the command reads them); ``None`` (the normal path) for a
+    terminal, outside a workspace, a link tcrm refuses, a kb folder that cannot be
+    listed, a note due on a terminal's stderr, or whatever
     ``search_selection.from_index`` leaves."""
     from tcrm.cli import plain_table
     from tcrm.cli.search_table import SEARCH_COLUMNS, more_note, no_matches, search_rows
     from tcrm.cli.terminal import err
     from tcrm.services import search_selection
+    from tcrm.services.kb_pages import read_pages
 
     root = table_root(workspace)
     if root is None:
         return None
-    kb = os.path.join(root, "kb")
-    if os.path.islink(os.path.join(root, early.SETTINGS_FILE)) or os.path.islink(kb):
-        return None  # the normal path says what it refuses
-    if os.path.lexists(kb) and (not kinds or "kb" in kinds):
+    if early.guarded_links(root):
+        return None  # the normal path warns of each link it skips
+    try:
+        found: SearchResult | None = from_fresh_index(
+            root,
+            lambda conn, _kept, _now: search_selection.from_index(
+                conn, text, kinds, limit, lambda: read_pages(root)
+            ),
+            settings=False,
+        )
+    except OSError:  # the kb folder could not be listed: the command says so
         return None
-    found: SearchResult | None = from_fresh_index(
-        root,
-        lambda conn, _kept, _now: search_selection.from_index(conn, text, kinds, limit),
-        settings=False,
-    )
     if found is None:
         return None
     note = more_note(found) if found.hits else no_matches(found)

@@ -17,7 +17,7 @@ from tcrm.services.search_selection import MATCHES as MATCHES
 from tcrm.services.search_selection import SELECTABLE as SELECTABLE
 from tcrm.services.search_selection import Hit as Hit
 from tcrm.services.search_selection import SearchResult as SearchResult
-from tcrm.services.search_selection import check_asked, kb_hits, narrowing, ranked, read_kinds
+from tcrm.services.search_selection import check_asked, narrowing, ranked, read_kinds
 from tcrm.services.search_selection import check_kinds as check_kinds
 from tcrm.services.search_selection import search_records as search_records
 from tcrm.store.workspace import Workspace
@@ -41,6 +41,4 @@ def search(
         tasks=load("task"),
         activities=load("activity"),
     )
-    if "kb" in selected:
-        hits = sorted([*hits, *kb_hits(list_pages(ws), text)], key=Hit.sort_key)
-    return ranked(text, hits, selected, limit)
+    return ranked(text, hits, selected, limit, list_pages(ws) if "kb" in selected else ())

@@ -29,7 +29,7 @@ from tcrm.store.where import contains
 
 TYPE_CHECKING = False  # no typing, no dataclasses at run time: a script's loop pays them
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
     from datetime import datetime
     from typing import Any, Protocol
 
@@ -456,9 +456,17 @@ def search_records(
     return sorted(hits, key=Hit.sort_key)
 
 
-def ranked(text: str, hits: list[Hit], selected: set[str], limit: int | None) -> SearchResult:
-    """The hits (ranked) of the kinds ``selected``, the best ``limit`` of them (all for
-    0 or ``None``)."""
+def ranked(
+    text: str,
+    hits: list[Hit],
+    selected: set[str],
+    limit: int | None,
+    pages: Iterable[Page] = (),
+) -> SearchResult:
+    """The hits (ranked) of the kinds ``selected`` with the kb ``pages`` matching when
+    ``kb`` is one of them, the best ``limit`` of them (all for 0 or ``None``)."""
+    if "kb" in selected:
+        hits = sorted([*hits, *kb_hits(pages, text)], key=Hit.sort_key)
     kept = [h for h in hits if h.kind in selected]
     return SearchResult(query=text, hits=kept[:limit] if limit else kept, total=len(kept))
 
@@ -712,10 +720,15 @@ never null)."""
 
 
 def from_index(
-    conn: early_index.Connection, text: str, kinds: Sequence[str], limit: int | None
+    conn: early_index.Connection,
+    text: str,
+    kinds: Sequence[str],
+    limit: int | None,
+    pages: Callable[[], Iterable[Page]],
 ) -> SearchResult | None:
-    """``tcrm search``'s result from a fresh index (``early_index.open_fresh``), kb pages
-    left out (the caller knows there are none), as ``search.search`` makes it; ``None``
+    """``tcrm search``'s result from a fresh index (``early_index.open_fresh``) and the
+    kb pages (``pages()``, read only when kb pages are asked for), as ``search.search``
+    makes it; ``None``
     when the normal path must answer: something to report (a kind that is not one, a
     negative limit, no text, a file of the kinds read that is not valid), or a value not
     written in the plain way the readers above know."""
@@ -742,4 +755,4 @@ def from_index(
         )
     except (ValueError, TypeError, KeyError, OverflowError):  # a value the readers refuse
         return None
-    return ranked(text, hits, selected, limit)
+    return ranked(text, hits, selected, limit, pages() if "kb" in selected else ())
