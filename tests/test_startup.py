@@ -386,11 +386,13 @@ def test_client_list_piped_imports_no_framework(fresh_index: FreshIndex) -> None
 
 
 def test_search_piped_imports_no_framework(fresh_index: FreshIndex) -> None:
-    """With a fresh index, `tcrm search` to a pipe (of kinds other than kb pages, which
-    the sample has and the index does not hold) answers before Typer, click, pydantic,
-    rich or any YAML library is imported, and imports no command module, nor the
-    models, nor the standard library's costly modules (tcrm.cli.early_path, issue 23)."""
+    """With a fresh index, `tcrm search` to a pipe (kb pages included: the sample has
+    some) answers before Typer, click, pydantic, rich or any YAML library is imported,
+    and imports no command module, nor the models, nor the standard library's costly
+    modules (tcrm.cli.early_path, issue 23)."""
     runs = [
+        ("search", "acme"),
+        ("search", "objection", "-k", "kb"),
         ("search", "acme", "-k", "client"),
         ("search", "Müller", "--kind", "contact", "--kind", "deal", "--limit", "0"),
         ("-w", str(fresh_index.root), "search", "a", "-k", "task", "-k", "activity", "--limit=2"),
