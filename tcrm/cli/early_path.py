@@ -3,8 +3,7 @@
 
 A prompt runs ``tcrm status`` before each command line, a shell runs ``tcrm`` on each
 TAB, and scripts run ``tcrm task list``, ``deal list``, ``client list`` and ``search``
-in loops: importing
-Typer, click, pydantic and rich alone takes ~0.2 s. So ``tcrm.cli.launch`` asks
+in loops: importing Typer, click, pydantic and rich alone takes ~0.2 s. So ``tcrm.cli.launch`` asks
 ``answer`` first. It answers only when it can answer exactly as the Typer command
 would, from a fresh local index (``tcrm.store.early_index``) and the same functions the
 commands use (``status_counts``, ``status_line``, ``completion``, ``task_selection``,
