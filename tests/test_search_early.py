@@ -430,6 +430,22 @@ def test_a_broken_file_is_warned_of_by_the_command(edited: Path, kind: str) -> N
     assert same_both_ways("search", "acme", "-k", other)
 
 
+def test_a_record_file_that_is_a_link_is_warned_of_by_the_command(edited: Path) -> None:
+    """A client file that is a link (to a file outside): the command skips it and says
+    so; a search of other kinds is still answered early."""
+    outside = edited.parent / "outside.yaml"
+    outside.write_text("name: Acme Outside\n")
+    link = edited / "clients" / "zz-link.yaml"
+    link.symlink_to(outside)
+    settle(edited)
+    past = link.parent.stat().st_mtime
+    os.utime(link, (past, past), follow_symlinks=False)  # as settled: no racy stamp
+    typer_here(("search", "acme"), edited)  # brings the index up to date
+    code, out, err = stepped_aside(edited, "search", "acme")
+    assert code == 0 and "zz-link.yaml" in err and "Outside" not in out
+    assert same_both_ways("search", "acme", "-k", "deal")
+
+
 def test_kb_pages_are_found_as_the_command_finds_them(edited: Path) -> None:
     """Pages are read each time, as the command reads them: an edit is seen at once;
     hidden files, other files, folders, pages not in UTF-8 are skipped both ways; a page
