@@ -1,8 +1,8 @@
 """``tcrm search`` piped, answered before Typer is imported (tcrm.cli.early_path), from a
-fresh index: the same bytes and exit codes as the Typer command, on a generated
-workspace with hostile records and on the sample workspace; and the normal path whenever
-the early one cannot be sure: kb pages that could match, a terminal, JSON, an error to
-report, a broken file, a stale or missing index (issue 23)."""
+fresh index and the kb pages: the same bytes and exit codes as the Typer command, on a
+generated workspace with hostile records and on the sample workspace (with its kb
+pages); and the normal path whenever the early one cannot be sure: a terminal, JSON, an
+error to report, a broken file, a link tcrm refuses, a stale or missing index (issue 23)."""
 
 from __future__ import annotations
 
