@@ -385,6 +385,34 @@ def test_client_list_piped_imports_no_framework(fresh_index: FreshIndex) -> None
         assert imported(modules, EARLY_STDLIB_UNWANTED) == [], args
 
 
+def test_search_piped_imports_no_framework(fresh_index: FreshIndex) -> None:
+    """With a fresh index, `tcrm search` to a pipe (kb pages included: the sample has
+    some) answers before Typer, click, pydantic, rich or any YAML library is imported,
+    and imports no command module, nor the models, nor the standard library's costly
+    modules (tcrm.cli.early_path, issue 23)."""
+    runs = [
+        ("search", "acme"),
+        ("search", "objection", "-k", "kb"),
+        ("search", "acme", "-k", "client"),
+        ("search", "Müller", "--kind", "contact", "--kind", "deal", "--limit", "0"),
+        ("-w", str(fresh_index.root), "search", "a", "-k", "task", "-k", "activity", "--limit=2"),
+        ("search", "nothing like this", "-k", "deal"),
+    ]
+    for args in runs:
+        done, modules = fresh_index(*args)
+        assert done.returncode == 0, done.stderr
+        if "nothing like this" in args:
+            assert (done.stdout, done.stderr) == ("", "No matches for 'nothing like this'.\n")
+        else:
+            assert done.stdout.startswith("kind\tid\tname\tfield\tmatch\n"), args
+        assert "tcrm.services.search_selection" in modules, args
+        assert imported(modules, EARLY_UNWANTED) == [], args
+        assert not [m for m in modules if m.startswith("tcrm.cli.") and "_cmds" in m]
+        assert not {"tcrm.model.records", "tcrm.store.git", "tcrm.store.workspace"} & modules
+        assert not {"tcrm.cli.render", "tcrm.services.search", "tcrm.services.kb"} & modules
+        assert imported(modules, EARLY_STDLIB_UNWANTED) == [], args
+
+
 EARLY_STDLIB_UNWANTED = ("typing", "dataclasses", "inspect", "pathlib", "urllib", "subprocess")
 """The standard library's costly modules no early answer needs (issue 23): each is 10-40
 ms of process CPU on every prompt, TAB and scripted ``task list`` (``inspect`` comes

@@ -1,14 +1,14 @@
 """Answers given before Typer is imported: ``tcrm status``, ``tcrm task list``,
-``tcrm deal list`` and ``tcrm client list`` piped, and shell completion.
+``tcrm deal list``, ``tcrm client list`` and ``tcrm search`` piped, and shell completion.
 
 A prompt runs ``tcrm status`` before each command line, a shell runs ``tcrm`` on each
-TAB, and scripts run ``tcrm task list``, ``deal list`` and ``client list`` in loops: importing
-Typer, click, pydantic and rich alone takes ~0.2 s. So ``tcrm.cli.launch`` asks
+TAB, and scripts run ``tcrm task list``, ``deal list``, ``client list`` and ``search``
+in loops: importing Typer, click, pydantic and rich alone takes ~0.2 s. So ``tcrm.cli.launch`` asks
 ``answer`` first. It answers only when it can answer exactly as the Typer command
 would, from a fresh local index (``tcrm.store.early_index``) and the same functions the
 commands use (``status_counts``, ``status_line``, ``completion``, ``task_selection``,
 ``task_table``, ``deal_selection``, ``deal_table``, ``client_selection``,
-``client_table``, ``plain_table``); in every other
+``client_table``, ``search_selection``, ``search_table``, ``plain_table``); in every other
 case (a stale or missing index, an option it does not know, an error to report, a
 terminal on stdout) it returns ``None`` and the normal path runs, which also brings the
 index up to date. The standard library
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from tcrm.services.client_selection import Asked as ClientsAsked
     from tcrm.services.deal_selection import Asked as DealsAsked
+    from tcrm.services.search_selection import SearchResult
     from tcrm.services.task_selection import Asked
 
     T = TypeVar("T")
@@ -59,6 +60,9 @@ def answer(args: list[str]) -> int | None:
     if rest[:2] == ["client", "list"]:
         listed = client_list_args(rest[2:])
         return None if listed is None else client_list(workspace, listed)
+    if rest[0] == "search":
+        sought = search_args(rest[1:])
+        return None if sought is None else search(workspace, *sought)
     parsed = status_args(args)
     return None if parsed is None else status(*parsed)
 
@@ -280,6 +284,85 @@ def client_list(workspace: str | None, asked: ClientsAsked) -> int | None:
     return 0
 
 
+SEARCH_VALUES = {"--kind": "kind", "-k": "kind", "--limit": "limit"}
+"""The options of ``tcrm search`` answered here (both take a value; ``--kind`` may be
+repeated), by the name of the Typer command's parameter (tests/test_search_early.py
+holds the table to the command's declaration); ``--json`` and ``--help`` are left to the
+normal path."""
+
+
+def search_args(args: list[str]) -> tuple[str, list[str], int] | None:
+    """``(text, kinds, limit)`` of ``tcrm search ARGS``, when every word is a word of the
+    text (not starting with ``-``) or an option of the table above (its value neither
+    empty nor starting with ``-``; the limit in ASCII digits, given once); ``None`` for
+    anything else."""
+    from tcrm.cli.search_table import DEFAULT_LIMIT
+
+    words: list[str] = []
+    kinds: list[str] = []
+    limit: int | None = None
+    given = iter(args)
+    for arg in given:
+        name, eq, value = arg.partition("=")
+        if eq and name.startswith("--") and name in SEARCH_VALUES:
+            option = SEARCH_VALUES[name]
+        elif arg in SEARCH_VALUES:
+            option, value = SEARCH_VALUES[arg], next(given, "")
+        elif arg.startswith("-"):
+            return None
+        else:
+            words.append(arg)
+            continue
+        if not value or value.startswith("-"):
+            return None
+        if option == "kind":
+            kinds.append(value)
+        elif limit is not None or not (value.isascii() and value.isdigit()):
+            return None
+        else:
+            limit = int(value)
+    return " ".join(words), kinds, DEFAULT_LIMIT if limit is None else limit
+
+
+def search(workspace: str | None, text: str, kinds: list[str], limit: int) -> int | None:
+    """``tcrm search`` to a pipe, from a fresh index and the kb pages (files the index
+    does not hold, read as the command reads them); ``None`` (the normal path) for a
+    terminal, outside a workspace, a link tcrm refuses, a kb folder that cannot be
+    listed, a note due on a terminal's stderr, or whatever
+    ``search_selection.from_index`` leaves."""
+    from tcrm.cli import plain_table
+    from tcrm.cli.search_table import SEARCH_COLUMNS, more_note, no_matches, search_rows
+    from tcrm.cli.terminal import err
+    from tcrm.services import search_selection
+    from tcrm.services.kb_pages import read_pages
+
+    root = table_root(workspace)
+    if root is None:
+        return None
+    if early.guarded_links(root):
+        return None  # the normal path warns of each link it skips
+    try:
+        found: SearchResult | None = from_fresh_index(
+            root,
+            lambda conn, _kept, _now: search_selection.from_index(
+                conn, text, kinds, limit, lambda: read_pages(root)
+            ),
+            settings=False,
+        )
+    except OSError:  # the kb folder could not be listed: the command says so
+        return None
+    if found is None:
+        return None
+    note = more_note(found) if found.hits else no_matches(found)
+    if note is not None and err.is_terminal:
+        return None  # rich lays the note out there
+    if found.hits:
+        plain_table.write(SEARCH_COLUMNS, search_rows(found))
+    if note is not None:
+        err.print(note, markup=False, highlight=False)
+    return 0
+
+
 def status_args(args: list[str]) -> tuple[str | None, str | None, bool] | None:
     """``(workspace, template, as_json)`` of ``tcrm [-w PATH] status [--json] [--format
     TEMPLATE]``; ``None`` for any other command line."""
@@ -330,11 +413,14 @@ def status(workspace: str | None, template: str | None, as_json: bool) -> int | 
 
 
 def from_fresh_index(
-    root: str, answer: Callable[[Any, dict[str, Any], datetime | None], T | None]
+    root: str,
+    answer: Callable[[Any, dict[str, Any], datetime | None], T | None],
+    *,
+    settings: bool = True,
 ) -> T | None:
     """``answer(index, kept settings, $TCRM_NOW)`` from a fresh local index; ``None`` (the
     normal path) when the clock is not a moment, or the index or its settings are not
-    fresh."""
+    fresh. Without ``settings`` (a command that reads none) no settings are given."""
     from datetime import datetime  # here: a TAB needs no clock
 
     from tcrm.store.early_index import open_fresh, read_settings
@@ -348,7 +434,7 @@ def from_fresh_index(
     if conn is None:
         return None
     try:
-        kept = read_settings(conn, root)
+        kept = read_settings(conn, root) if settings else {}
         return None if kept is None else answer(conn, kept, now)
     finally:
         conn.close()

@@ -16,7 +16,9 @@ def main() -> None:
     # ~25 ms of each command's start-up, for nothing tcrm uses
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     early_words = sys.argv[1:4]
-    if {"status", "task", "deal", "client"} & set(early_words) or os.environ.get("_TCRM_COMPLETE"):
+    if {"status", "task", "deal", "client", "search"} & set(early_words) or os.environ.get(
+        "_TCRM_COMPLETE"
+    ):
         from tcrm.cli import early_path  # before Typer: a prompt and a TAB wait for it
 
         try:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tcrm.cli import render
+from tcrm.cli import render, search_table
 from tcrm.cli.state import now as cli_now
 from tcrm.cli.state import workspace as cli_workspace
 from tcrm.cli.terminal import out
@@ -16,7 +16,7 @@ from tcrm.model import when
 from tcrm.services import search as service
 from tcrm.services.query import HELP as FILTERS_HELP
 
-DEFAULT_LIMIT = 50
+DEFAULT_LIMIT = search_table.DEFAULT_LIMIT
 
 
 def _kinds(incomplete: str) -> list[str]:
@@ -72,26 +72,15 @@ def search(
         )
         return
     if not result.hits:
-        render.message(f"No matches for {result.query!r}.")
+        render.message(search_table.no_matches(result))
         return
     render.table(
-        [
-            "Kind",
-            "Id",
-            "Name",
-            render.Column("Field", role="extra"),
-            render.Column("Match", role="text"),
-        ],
-        (
-            [hit.kind, hit.id, hit.label, hit.field, hit.value]
-            for _, hits in result.groups()
-            for hit in hits
-        ),
+        [render.Column(h, role=search_table.ROLES.get(h)) for h in search_table.SEARCH_COLUMNS],
+        search_table.search_rows(result),
     )
-    if result.total > len(result.hits):
-        render.message(
-            f"Showing the best {len(result.hits)} of {result.total}; --limit 0 shows all."
-        )
+    note = search_table.more_note(result)
+    if note:
+        render.message(note)
 
 
 DATE_EXAMPLES = (

@@ -14,10 +14,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tcrm.errors import ValidationError
+from tcrm.model.armor import ARMOR_BEGIN as ARMOR_BEGIN
+from tcrm.model.armor import ARMOR_END as ARMOR_END
+from tcrm.model.armor import is_ciphertext as is_ciphertext
 from tcrm.model.settings import Settings
 
-ARMOR_BEGIN = "-----BEGIN AGE ENCRYPTED FILE-----"
-ARMOR_END = "-----END AGE ENCRYPTED FILE-----"
 PRIVATE = "«private»"
 """What a member who may not read a private value sees in its place."""
 UNREADABLE = "«private: unreadable»"
@@ -25,11 +26,6 @@ UNREADABLE = "«private: unreadable»"
 
 _RECIPIENT = re.compile(r"^age1[02-9ac-hj-np-z]{58}$")
 _KINDS = ("client", "deal", "task", "activity")
-
-
-def is_ciphertext(value: Any) -> bool:
-    """An ASCII-armored age message (what a private field holds on disk)."""
-    return isinstance(value, str) and value.strip().startswith(ARMOR_BEGIN)
 
 
 def _extra(model: Any, key: str) -> Any:

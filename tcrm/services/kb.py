@@ -10,20 +10,14 @@ import os
 import re
 from dataclasses import dataclass
 
-from tcrm.errors import NotFoundError, UsageError, ValidationError
+from tcrm.errors import NotFoundError, UsageError
+from tcrm.services.kb_pages import KB_DIR as KB_DIR
+from tcrm.services.kb_pages import KbPage as KbPage
+from tcrm.services.kb_pages import read_pages, title_of
 from tcrm.store.workspace import Workspace
 
-KB_DIR = "kb"
 _MARKERS = re.compile(r"^(#+|>|[-*+]|\d+[.)])\s+")
 EXCERPT = 70
-
-
-@dataclass(frozen=True)
-class KbPage:
-    name: str
-    """The file name, e.g. ``objection-handling.md``."""
-    title: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -35,28 +29,9 @@ class KbHit:
     """The first line that contains the text, shortened around it."""
 
 
-def _title(name: str, text: str) -> str:
-    for line in text.splitlines():
-        if line.startswith("# "):
-            return line[2:].strip() or name
-    return name.removesuffix(".md").replace("-", " ").capitalize()
-
-
 def list_pages(ws: Workspace) -> list[KbPage]:
     """Every readable ``kb/*.md`` page, by title; hidden files are skipped."""
-    folder = ws.root / KB_DIR
-    if folder.is_symlink() or not folder.is_dir():  # a link is never followed (store.links)
-        return []
-    pages = []
-    for entry in os.scandir(folder):
-        if entry.name.startswith(".") or not entry.name.endswith(".md") or not entry.is_file():
-            continue
-        try:
-            text = ws.read_text(f"{KB_DIR}/{entry.name}")
-        except (OSError, UnicodeDecodeError, ValidationError):  # a link: `check` says so
-            continue
-        pages.append(KbPage(entry.name, _title(entry.name, text), text))
-    return sorted(pages, key=lambda p: (p.title.casefold(), p.name))
+    return read_pages(str(ws.root))
 
 
 def read_page(ws: Workspace, *, name: str) -> KbPage:
@@ -122,7 +97,7 @@ def new_page(ws: Workspace, *, name: str, text: str) -> KbPage:
         raise UsageError(f"{KB_DIR}/{file_name} exists already (tcrm kb show {file_name})")
     if not text.endswith("\n"):
         text += "\n"
-    page = KbPage(file_name, _title(file_name, text), text)
+    page = KbPage(file_name, title_of(file_name, text), text)
     with ws.transaction(f"kb {file_name}: add ({page.title})") as tx:
         tx.write_text(f"{KB_DIR}/{file_name}", text)
     return page

@@ -133,6 +133,28 @@ def status_args(optional_locks: bool, untracked: bool = False) -> list[str]:
     ]
 
 
+GUARDED = (SETTINGS_FILE, *sorted(RECORD_FOLDERS), "kb")
+"""What is never read or written through a link (``tcrm.store.links.GUARDED``)."""
+
+
+def guarded_links(root: str) -> list[str]:
+    """The links among what tcrm keeps: ``tcrm.yaml``, the record folders, ``kb/``, and
+    each year folder of ``activities/`` and page of ``kb/`` (record files themselves are
+    listed as records and refused when read). A read warns of each
+    (``tcrm.store.workspace``); ``tcrm check`` reports them."""
+    found = [rel for rel in GUARDED if os.path.islink(os.path.join(root, rel))]
+    for folder in ("activities", "kb"):  # pages are no records: a linked one is found here
+        path = os.path.join(root, folder)
+        if os.path.islink(path):
+            continue
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            entries = []
+        found.extend(f"{folder}/{e.name}" for e in entries if e.is_symlink())
+    return sorted(found)
+
+
 def folder_stamps(root: StrPath) -> dict[str, int]:
     """The modification time (ns) of every folder record files live in: the four record
     folders and each folder of ``activities/`` (0 for a missing one).

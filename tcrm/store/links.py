@@ -17,7 +17,8 @@ import stat
 from pathlib import Path
 
 from tcrm.errors import Problem, ValidationError
-from tcrm.model.records import FOLDERS, RECORD_TYPES
+from tcrm.model.records import FOLDERS
+from tcrm.store import early
 
 MESSAGE = "is a symbolic link; tcrm does not follow links"
 
@@ -188,28 +189,10 @@ def is_guarded(rel: str) -> bool:
 
 def guarded_links(root: Path) -> list[str]:
     """The links among what tcrm keeps: ``tcrm.yaml``, the record folders, ``kb/``, and
-    each year folder of ``activities/`` (record files themselves are listed as records
-    and refused when read)."""
-    found = []
-    for rel in GUARDED:
-        if os.path.islink(os.path.join(root, rel)):
-            found.append(rel)
-    activities = os.path.join(root, RECORD_TYPES["activity"].FOLDER)
-    if not os.path.islink(activities):
-        try:
-            entries = list(os.scandir(activities))
-        except OSError:
-            entries = []
-        folder = RECORD_TYPES["activity"].FOLDER
-        found.extend(f"{folder}/{e.name}" for e in entries if e.is_symlink())
-    kb = os.path.join(root, "kb")
-    if not os.path.islink(kb):  # pages are no records: a linked one is found here
-        try:
-            pages = list(os.scandir(kb))
-        except OSError:
-            pages = []
-        found.extend(f"kb/{e.name}" for e in pages if e.is_symlink())
-    return sorted(found)
+    each year folder of ``activities/`` and page of ``kb/`` (record files themselves are
+    listed as records and refused when read): ``tcrm.store.early.guarded_links``, which
+    the early path of ``tcrm search`` asks too."""
+    return early.guarded_links(os.fspath(root))
 
 
 __all__ = [
