@@ -28,7 +28,7 @@ from tcrm.model import limits
 from tcrm.model.records import Deal, Task
 from tcrm.model.types import parse_amount, parse_offset
 from tcrm.model.when import WhenError, parse_when
-from tcrm.services.sync import merge_file
+from tcrm.services.merging import merge_file
 from tcrm.store import yamlio
 
 pytestmark = pytest.mark.slow  # Hypothesis explores many generated cases
@@ -196,7 +196,7 @@ def test_sync_merge_of_an_alias_bomb_keeps_mine_at_once(tmp_path: Path) -> None:
     (tmp_path / "bomb.yaml").write_text(BOMB, encoding="utf-8")
     code = f"""
 import pathlib
-from tcrm.services.sync import merge_file
+from tcrm.services.merging import merge_file
 from tcrm.store import yamlio
 from tcrm.errors import ValidationError
 bomb = pathlib.Path({str(tmp_path / "bomb.yaml")!r}).read_bytes()

@@ -21,7 +21,7 @@ from tcrm.model.merge import (
     set_path,
 )
 from tcrm.model.records import Deal
-from tcrm.services.sync import kind_of, merge_file, merge_trees
+from tcrm.services.merging import kind_of, merge_file, merge_trees
 from tcrm.store import yamlio
 
 pytestmark = pytest.mark.slow  # Hypothesis explores many generated cases

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tcrm.model.records import Deal, Task
-from tcrm.services.sync import merge_file
+from tcrm.services.merging import merge_file
 from tcrm.store import yamlio
 from tests.clitools import git, run
 from tests.teamtools import assert_healthy, edit, put, record, records_of, sync

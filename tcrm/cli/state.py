@@ -60,7 +60,7 @@ def _merge_driver(ws: Workspace) -> None:
 
     if not driver.missing(ws.root):
         return
-    from tcrm.services.sync import ensure_merge_driver
+    from tcrm.services.merging import ensure_merge_driver
 
     if ensure_merge_driver(ws.root):
         from tcrm.cli import render

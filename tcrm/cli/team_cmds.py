@@ -16,6 +16,7 @@ from tcrm.model.text import visible
 from tcrm.services import conflicts as conflict_service
 from tcrm.services import docs as docs_service
 from tcrm.services import history as history_service
+from tcrm.services import merging
 from tcrm.services import sync as sync_service
 
 remote_app = typer.Typer(help="The git remotes this workspace syncs with.", no_args_is_help=True)
@@ -153,7 +154,7 @@ def _report_sync(
     for note in report.notes:
         render.message(f"note: {note}")
     for c in report.conflicts:
-        ref = sync_service.id_of(c.path) if c.path != "tcrm.yaml" else "tcrm.yaml"
+        ref = merging.id_of(c.path) if c.path != "tcrm.yaml" else "tcrm.yaml"
         text = conflict_service.describe(c.field, c.mine, c.theirs, ref, dict(c.sides))
         render.message(f"conflict: {c.path}: {text}")
     if still_open:
@@ -418,7 +419,7 @@ def merge_driver(
     Exits 0 when the result is written, conflicts included: they are recorded in the
     file, which stays valid YAML. Exits 1 only when the file cannot be merged at all.
     """
-    result = sync_service.run_merge_driver(
+    result = merging.run_merge_driver(
         base=base, current=current, other=other, path=path, root=Path.cwd(), environ=os.environ
     )
     if result.note:

@@ -22,8 +22,8 @@ from tcrm.model.merge import FieldChange, diff_fields, same
 from tcrm.model.records import RECORD_TYPES
 from tcrm.model.types import check_id
 from tcrm.model.when import WhenError, parse_when
+from tcrm.services.merging import RENAMED_PREFIX, id_of, kind_of
 from tcrm.services.records import local_now, resolve
-from tcrm.services.sync import RENAMED_PREFIX, id_of, kind_of
 from tcrm.store import git, yamlio
 from tcrm.store.workspace import LOCAL_DIR, SETTINGS_FILE, Workspace
 

@@ -17,9 +17,9 @@ from typing import Any
 from tcrm.errors import UsageError
 from tcrm.model.records import Client, Record
 from tcrm.services import erasure
+from tcrm.services.merging import FOLDER_KINDS
 from tcrm.services.private import reveal
 from tcrm.services.records import local_now
-from tcrm.services.sync import FOLDER_KINDS
 from tcrm.store import files
 from tcrm.store.workspace import Workspace
 

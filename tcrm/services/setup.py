@@ -63,7 +63,7 @@ def init_workspace(
             gitignore.write_text(existing + GITIGNORE, encoding="utf-8")
         if not git.is_repo(root):
             git.init(root)
-        from tcrm.services.sync import install_merge_driver
+        from tcrm.services.merging import install_merge_driver
 
         install_merge_driver(root)  # so a plain `git pull` merges records field by field
         paths = [

@@ -1,6 +1,6 @@
 """Where the clone's merge driver lives, and a cheap test for a clone that lacks it.
 
-Kept apart from :mod:`tcrm.services.sync` so every command can ask (two small files
+Kept apart from :mod:`tcrm.services.merging` so every command can ask (two small files
 read, no import of the models or of dulwich).
 """
 
