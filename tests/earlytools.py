@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pty
 import subprocess
 import sys
 import time
@@ -108,3 +109,32 @@ def settle(root: Path) -> None:
             paths.extend(p for p in base.rglob("*") if not p.is_symlink())
     for path in paths:
         os.utime(path, (past, past))
+
+
+def run_on_terminal(root: Path, args: list[str], stream: str) -> tuple[int, str, str]:
+    """``tcrm ARGS`` in a separate process with ``stream`` (stdout or stderr) on a real
+    pseudo-terminal: its exit code, what the terminal showed, the other stream."""
+    main, child = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", "TERM": "dumb"}
+    for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR"):
+        env.pop(var, None)
+    probe = (
+        f"import runpy, sys; sys.argv = ['tcrm', *{args!r}]; "
+        "runpy.run_module('tcrm', run_name='__main__')"
+    )
+    streams = {"stdout": child, "stderr": subprocess.PIPE}
+    if stream == "stderr":
+        streams = {"stdout": subprocess.PIPE, "stderr": child}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", probe], cwd=root, env=env, text=True, timeout=120, **streams
+        )
+        os.close(child)
+        shown = b""
+        with contextlib.suppress(OSError):  # EIO: the child's side is closed
+            while chunk := os.read(main, 65536):
+                shown += chunk
+    finally:
+        os.close(main)
+    other = done.stderr if stream == "stdout" else done.stdout
+    return done.returncode, shown.decode(), other

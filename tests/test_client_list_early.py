@@ -11,11 +11,8 @@ import functools
 import io
 import itertools
 import os
-import pty
 import shutil
 import sqlite3
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,8 +24,8 @@ from tcrm.cli import early_path
 from tcrm.cli import main as cli_main
 from tcrm.cli.client_cmds import client_app
 from tcrm.services.client_selection import Asked
-from tests.clitools import ROOT, as_sample, git, run
-from tests.earlytools import _as_in, heavy, settle, tcrm, typer_here
+from tests.clitools import as_sample, git, run
+from tests.earlytools import _as_in, heavy, run_on_terminal, settle, tcrm, typer_here
 
 pytestmark = pytest.mark.xdist_group("client_list_early")
 """One worker for the module: its module-scoped fixtures are built once (``--dist loadgroup``)."""
@@ -458,33 +455,8 @@ def test_other_command_lines_take_the_normal_path(shared: Path) -> None:
 def test_a_terminal_gets_the_commands_rich_table(shared: Path) -> None:
     """On a terminal (a real pseudo-terminal here) rich lays the table out: the early
     path steps aside, and the Typer command prints it."""
-    main, child = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", "TERM": "dumb"}
-    for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR"):
-        env.pop(var, None)
-    probe = (
-        "import runpy, sys; sys.argv = ['tcrm', 'client', 'list']; "
-        "runpy.run_module('tcrm', run_name='__main__')"
-    )
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", probe],
-            cwd=shared,
-            env=env,
-            stdout=child,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=120,
-        )
-        os.close(child)
-        shown = b""
-        with contextlib.suppress(OSError):  # EIO: the child's side is closed
-            while chunk := os.read(main, 65536):
-                shown += chunk
-    finally:
-        os.close(main)
-    assert done.returncode == 0 and done.stderr == ""
-    text = shown.decode()
+    code, text, err = run_on_terminal(shared, ["client", "list"], "stdout")
+    assert code == 0 and err == ""
     assert "brightwater-health" in text
     assert "\t" not in text and "open deals" not in text.splitlines()[0]  # rich's, not TSV
 

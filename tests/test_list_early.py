@@ -10,9 +10,6 @@ import functools
 import io
 import itertools
 import os
-import pty
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -25,8 +22,8 @@ from tcrm.cli import main as cli_main
 from tcrm.cli.task_cmds import app as task_app
 from tcrm.services import task_selection
 from tcrm.store import early_index
-from tests.clitools import ROOT, as_sample, copy_workspace, git, run
-from tests.earlytools import heavy, settle, tcrm, typer_here
+from tests.clitools import as_sample, copy_workspace, git, run
+from tests.earlytools import heavy, run_on_terminal, settle, tcrm, typer_here
 
 pytestmark = pytest.mark.xdist_group("list_early")
 """One worker for the module: its module-scoped fixture is built once (``--dist loadgroup``)."""
@@ -352,33 +349,8 @@ def test_a_reader_that_went_away_ends_it_as_the_command_does(ready: Path) -> Non
 def test_a_terminal_gets_the_commands_rich_table(ready: Path) -> None:
     """On a terminal (a real pseudo-terminal here) rich lays the table out: the early
     path steps aside, and the Typer command prints it."""
-    main, child = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", "TERM": "dumb"}
-    for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR"):
-        env.pop(var, None)
-    probe = (
-        "import runpy, sys; sys.argv = ['tcrm', 'task', 'list']; "
-        "runpy.run_module('tcrm', run_name='__main__')"
-    )
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", probe],
-            cwd=ready,
-            env=env,
-            stdout=child,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=120,
-        )
-        os.close(child)
-        shown = b""
-        with contextlib.suppress(OSError):  # EIO: the child's side is closed
-            while chunk := os.read(main, 65536):
-                shown += chunk
-    finally:
-        os.close(main)
-    assert done.returncode == 0 and done.stderr == ""
-    text = shown.decode()
+    code, text, err = run_on_terminal(ready, ["task", "list"], "stdout")
+    assert code == 0 and err == ""
     assert "Id" in text and "Title" in text and "\t" not in text  # rich's layout, not TSV
 
 

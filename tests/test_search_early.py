@@ -11,10 +11,7 @@ import functools
 import io
 import itertools
 import os
-import pty
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,8 +24,8 @@ from tcrm.cli.search_cmds import search as search_command
 from tcrm.cli.search_table import DEFAULT_LIMIT
 from tcrm.model.armor import ARMOR_BEGIN, ARMOR_END
 from tcrm.store import early, links
-from tests.clitools import ROOT, as_sample, git, run
-from tests.earlytools import _as_in, heavy, settle, tcrm, typer_here
+from tests.clitools import as_sample, git, run
+from tests.earlytools import _as_in, heavy, run_on_terminal, settle, tcrm, typer_here
 
 pytestmark = pytest.mark.xdist_group("search_early")
 """One worker for the module: its module-scoped fixtures are built once (``--dist loadgroup``)."""
@@ -474,35 +471,6 @@ def test_kb_pages_are_found_as_the_command_finds_them(edited: Path) -> None:
     shutil.rmtree(kb)
     kb.symlink_to(edited / "clients")
     stepped_aside(edited, "search", "acme", "-k", "client")
-
-
-def run_on_terminal(root: Path, args: list[str], stream: str) -> tuple[int, str, str]:
-    """``tcrm ARGS`` in a separate process with ``stream`` (stdout or stderr) on a real
-    pseudo-terminal: its exit code, what the terminal showed, the other stream."""
-    main, child = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", "TERM": "dumb"}
-    for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR"):
-        env.pop(var, None)
-    probe = (
-        f"import runpy, sys; sys.argv = ['tcrm', *{args!r}]; "
-        "runpy.run_module('tcrm', run_name='__main__')"
-    )
-    streams = {"stdout": child, "stderr": subprocess.PIPE}
-    if stream == "stderr":
-        streams = {"stdout": subprocess.PIPE, "stderr": child}
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", probe], cwd=root, env=env, text=True, timeout=120, **streams
-        )
-        os.close(child)
-        shown = b""
-        with contextlib.suppress(OSError):  # EIO: the child's side is closed
-            while chunk := os.read(main, 65536):
-                shown += chunk
-    finally:
-        os.close(main)
-    other = done.stderr if stream == "stdout" else done.stdout
-    return done.returncode, shown.decode(), other
 
 
 def test_a_terminal_gets_the_commands_rich_table(generated: Path) -> None:
