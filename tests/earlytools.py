@@ -4,6 +4,7 @@ into the Typer app (``tcrm.cli.main.main``, no early path), to compare the two."
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import pty
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tcrm.cli import early_path
 from tests.clitools import ROOT, run
 
 HEAVY = ("typer", "click", "pydantic", "rich", "ruamel", "dulwich", "yaml")
@@ -138,3 +140,24 @@ def run_on_terminal(root: Path, args: list[str], stream: str) -> tuple[int, str,
         os.close(main)
     other = done.stderr if stream == "stdout" else done.stdout
     return done.returncode, shown.decode(), other
+
+
+def early_answer(*args: str) -> tuple[int | None, str, str]:
+    """``tcrm ARGS`` through the early path only, in this process: ``(None, "", "")``
+    when it steps aside."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = early_path.answer(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def same_both_ways(*args: str) -> bool:
+    """Run ``tcrm ARGS`` both ways in this process; assert the early answer, when there
+    is one, is the Typer command's to the byte; say whether there was one."""
+    code, out, err = early_answer(*args)
+    typer_run = run(*args)
+    if code is None:
+        assert (out, err) == ("", "")
+        return False
+    assert (code, out, err) == (typer_run.code, typer_run.out, typer_run.err), args
+    return True

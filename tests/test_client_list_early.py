@@ -6,9 +6,7 @@ cannot be sure (issue 23)."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import io
 import itertools
 import os
 import shutil
@@ -25,7 +23,16 @@ from tcrm.cli import main as cli_main
 from tcrm.cli.client_cmds import client_app
 from tcrm.services.client_selection import Asked
 from tests.clitools import as_sample, git, run
-from tests.earlytools import _as_in, heavy, run_on_terminal, settle, tcrm, typer_here
+from tests.earlytools import (
+    _as_in,
+    early_answer,
+    heavy,
+    run_on_terminal,
+    same_both_ways,
+    settle,
+    tcrm,
+    typer_here,
+)
 
 pytestmark = pytest.mark.xdist_group("client_list_early")
 """One worker for the module: its module-scoped fixtures are built once (``--dist loadgroup``)."""
@@ -68,27 +75,6 @@ SAMPLE_LINES = [
     ("--tag", "nonprofit", "--owner", "chloe"),  # nothing: the header alone
 ]
 """Command lines after ``client list`` the early path answers on the sample workspace."""
-
-
-def early_answer(*args: str) -> tuple[int | None, str, str]:
-    """``tcrm ARGS`` through the early path only, in this process: ``(None, "", "")``
-    when it steps aside."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = early_path.answer(list(args))
-    return code, out.getvalue(), err.getvalue()
-
-
-def same_both_ways(*args: str) -> bool:
-    """Run ``tcrm ARGS`` both ways in this process; assert the early answer, when there
-    is one, is the Typer command's to the byte; say whether there was one."""
-    code, out, err = early_answer(*args)
-    typer_run = run(*args)
-    if code is None:
-        assert (out, err) == ("", "")
-        return False
-    assert (code, out, err) == (typer_run.code, typer_run.out, typer_run.err), args
-    return True
 
 
 def both(root: Path, *args: str, **env: str) -> tuple[tuple[int, str, str], list[str]]:

@@ -5,9 +5,7 @@ path whenever the early one cannot be sure (issue 23)."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import io
 import itertools
 import os
 from datetime import datetime, timedelta
@@ -23,7 +21,15 @@ from tcrm.cli.task_cmds import app as task_app
 from tcrm.services import task_selection
 from tcrm.store import early_index
 from tests.clitools import as_sample, copy_workspace, git, run
-from tests.earlytools import heavy, run_on_terminal, settle, tcrm, typer_here
+from tests.earlytools import (
+    early_answer,
+    heavy,
+    run_on_terminal,
+    same_both_ways,
+    settle,
+    tcrm,
+    typer_here,
+)
 
 pytestmark = pytest.mark.xdist_group("list_early")
 """One worker for the module: its module-scoped fixture is built once (``--dist loadgroup``)."""
@@ -47,27 +53,6 @@ SAMPLE_LINES = [
     ("--client", "brightwater-health", "--overdue", "--assignee", "ben"),
 ]
 """Command lines after ``task list`` the early path answers on the sample workspace."""
-
-
-def early_answer(*args: str) -> tuple[int | None, str, str]:
-    """``tcrm ARGS`` through the early path only, in this process: ``(None, "", "")``
-    when it steps aside."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = early_path.answer(list(args))
-    return code, out.getvalue(), err.getvalue()
-
-
-def same_both_ways(*args: str) -> bool:
-    """Run ``tcrm ARGS`` both ways in this process; assert the early answer, when there
-    is one, is the Typer command's to the byte; say whether there was one."""
-    code, out, err = early_answer(*args)
-    typer_run = run(*args)
-    if code is None:
-        assert (out, err) == ("", "")
-        return False
-    assert (code, out, err) == (typer_run.code, typer_run.out, typer_run.err), args
-    return True
 
 
 @pytest.fixture
